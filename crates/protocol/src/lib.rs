@@ -1,0 +1,11 @@
+//! kinesin's wire formats: routing keys, request decoding, model-driven validation,
+//! typed shapes and the AWS error shape. No I/O, no state, no HTTP server.
+
+pub mod error;
+pub mod json;
+pub mod kinesis;
+pub mod model;
+pub mod sigv4;
+pub mod target;
+
+pub use error::ApiError;

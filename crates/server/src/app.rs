@@ -1,0 +1,229 @@
+//! The HTTP front: one port, routing by `X-Amz-Target` (and by path for the health and
+//! admin endpoints), bounded bodies, AWS-shaped errors.
+
+use crate::context::request_ctx;
+use crate::kinesis;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use kinesin_protocol::target::{parse_target, Service};
+use kinesin_protocol::{json, ApiError};
+use kinesin_state::kinesis::Kinesis;
+use kinesin_state::SystemClock;
+use std::sync::Arc;
+
+/// Everything a request needs.
+pub struct App {
+    /// Kinesis state.
+    pub kinesis: Kinesis,
+    /// The clock (advanced by the time-travel endpoint when enabled).
+    pub clock: Arc<SystemClock>,
+    /// Default account id.
+    pub account: String,
+    /// Default region.
+    pub region: String,
+    /// Largest body accepted.
+    pub max_body: usize,
+    /// Store description for the health endpoint.
+    pub store: String,
+    /// Whether the clock may be advanced over HTTP.
+    pub time_travel: bool,
+}
+
+/// The response type.
+pub type Resp = Response<Full<Bytes>>;
+
+fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&uuid_like()) {
+        r.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    r
+}
+
+fn uuid_like() -> String {
+    let a = fastrand::u128(..);
+    let h = format!("{a:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+fn json_error(e: &ApiError) -> Resp {
+    let mut r = respond(
+        e.status,
+        json::JSON_11,
+        serde_json::to_vec(&e.to_json()).unwrap_or_default(),
+    );
+    if let Ok(v) = HeaderValue::from_str(&e.code) {
+        r.headers_mut().insert("x-amzn-ErrorType", v);
+    }
+    r
+}
+
+fn xml_error(status: u16, code: &str, message: &str) -> Resp {
+    respond(
+        status,
+        "application/xml",
+        format!("<{code}>\n  <Message>{message}</Message>\n</{code}>\n"),
+    )
+}
+
+impl App {
+    /// Serves one request.
+    pub async fn serve(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+    ) -> Result<Resp, std::convert::Infallible> {
+        Ok(self.route(req).await)
+    }
+
+    async fn route(&self, req: Request<Incoming>) -> Resp {
+        let path = req.uri().path().to_string();
+        match (req.method(), path.as_str()) {
+            (
+                &Method::GET,
+                "/_kinesin/health" | "/healthcheck" | "/health" | "/_localstack/health",
+            ) => self.health(),
+            (&Method::POST, "/_kinesin/clock") => {
+                self.advance_clock(req.uri().query().unwrap_or(""))
+            }
+            (&Method::POST, _) => self.aws(req).await,
+            (&Method::GET, "/") => xml_error(
+                403,
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token",
+            ),
+            _ => json_error(
+                &ApiError::new(
+                    "UnknownOperationException",
+                    format!("No route for {} {path}", req.method()),
+                )
+                .with_status(404),
+            ),
+        }
+    }
+
+    fn health(&self) -> Resp {
+        let services: serde_json::Map<String, serde_json::Value> = Service::ALL
+            .iter()
+            .map(|s| (s.name().to_string(), "running".into()))
+            .collect();
+        let body = serde_json::json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "services": services,
+            "store": self.store,
+        });
+        respond(
+            200,
+            "application/json",
+            serde_json::to_vec(&body).unwrap_or_default(),
+        )
+    }
+
+    fn advance_clock(&self, query: &str) -> Resp {
+        if !self.time_travel {
+            return json_error(
+                &ApiError::new(
+                    "AccessDeniedException",
+                    "Time travel is disabled; start kinesin with --time-travel.",
+                )
+                .with_status(403),
+            );
+        }
+        let ms = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("advance_ms="))
+            .and_then(|v| v.parse::<i64>().ok());
+        match ms {
+            Some(ms) if ms >= 0 => {
+                self.clock.advance(ms);
+                self.kinesis.wake_maintenance();
+                let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
+                respond(200, "application/json", format!("{{\"now_ms\":{now}}}"))
+            }
+            _ => json_error(&ApiError::invalid_argument(
+                "advance_ms must be a non-negative integer",
+            )),
+        }
+    }
+
+    async fn aws(&self, req: Request<Incoming>) -> Resp {
+        let headers = req.headers().clone();
+        let target = headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let declared = headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > self.max_body) {
+            return self.too_large();
+        }
+        let body = match Limited::new(req.into_body(), self.max_body).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return self.too_large(),
+            Err(_) => {
+                return json_error(&ApiError::serialization(
+                    "The request body could not be read.",
+                ))
+            }
+        };
+        let Some(target) = target else {
+            let ct = headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if ct.contains("json") {
+                return json_error(&ApiError::new("UnknownOperationException", ""));
+            }
+            return xml_error(
+                403,
+                "AccessDeniedException",
+                "Unable to determine service/operation name to be authorized",
+            );
+        };
+        let Some(t) = parse_target(&target) else {
+            return xml_error(
+                403,
+                "AccessDeniedException",
+                "Unable to determine service/operation name to be authorized",
+            );
+        };
+        let ctx = request_ctx(&headers, &self.account, &self.region);
+        let result = match t.service {
+            Some(Service::Kinesis) => kinesis::handle(&self.kinesis, ctx, t.operation, &body).await,
+            None => Err(ApiError::new("UnknownOperationException", "")),
+        };
+        match result {
+            Ok(out) => respond(200, json::JSON_11, out),
+            Err(e) => {
+                tracing::debug!(target = %target, code = %e.code, message = %e.message, "request failed");
+                json_error(&e)
+            }
+        }
+    }
+
+    fn too_large(&self) -> Resp {
+        json_error(
+            &ApiError::serialization(format!(
+                "The request body exceeds the maximum permitted size of {} bytes.",
+                self.max_body
+            ))
+            .with_status(413),
+        )
+    }
+}

@@ -1,0 +1,60 @@
+//! Command-line options and environment variables.
+
+use clap::{Parser, ValueEnum};
+use std::path::PathBuf;
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// kinesin: the AWS streaming family (Kinesis Data Streams first) on localhost.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "kinesin", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "KINESIN_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one; the chosen port is printed).
+    #[arg(long, env = "KINESIN_PORT", default_value_t = 4566)]
+    pub port: u16,
+    /// Keep state in DIR/kinesin.sqlite3; every acknowledged write survives a crash or restart.
+    /// Without it the store is ephemeral (a private temporary SQLite database).
+    #[arg(long, env = "KINESIN_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Account id used when the access key id is not a 12-digit account id.
+    #[arg(long, env = "KINESIN_ACCOUNT_ID", default_value = "000000000000")]
+    pub account_id: String,
+    /// Region used when a request carries no SigV4 credential scope.
+    #[arg(long, env = "KINESIN_REGION", default_value = "us-east-1")]
+    pub region: String,
+    /// How long a new stream stays CREATING, in milliseconds.
+    #[arg(long, env = "KINESIN_CREATE_STREAM_DELAY_MS", default_value_t = 0)]
+    pub create_stream_delay_ms: u64,
+    /// How long a deleted stream stays DELETING, in milliseconds.
+    #[arg(long, env = "KINESIN_DELETE_STREAM_DELAY_MS", default_value_t = 0)]
+    pub delete_stream_delay_ms: u64,
+    /// How long an updated stream stays UPDATING, in milliseconds.
+    #[arg(long, env = "KINESIN_UPDATE_STREAM_DELAY_MS", default_value_t = 0)]
+    pub update_stream_delay_ms: u64,
+    /// Open shards allowed per account and region.
+    #[arg(long, env = "KINESIN_SHARD_LIMIT", default_value_t = 500)]
+    pub shard_limit: u32,
+    /// Largest request body accepted, in bytes (larger ones get HTTP 413).
+    #[arg(long, env = "KINESIN_MAX_BODY_BYTES", default_value_t = 20 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Log filter: error, warn, info, debug, trace (or a tracing filter expression).
+    #[arg(long, env = "KINESIN_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// Log format.
+    #[arg(long, env = "KINESIN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Allow `POST /_kinesin/clock?advance_ms=N`, which moves kinesin's clock forward
+    /// (for tests of retention and expiry).
+    #[arg(long, env = "KINESIN_TIME_TRAVEL", default_value_t = false)]
+    pub time_travel: bool,
+}

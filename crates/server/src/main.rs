@@ -1,0 +1,115 @@
+//! The `kinesin` binary: AWS streaming services on one localhost port.
+
+mod app;
+mod config;
+mod context;
+mod kinesis;
+
+use app::App;
+use clap::Parser;
+use config::{Config, LogFormat};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use kinesin_state::{Db, Settings, Storage, SystemClock};
+use std::io::Write;
+use std::sync::Arc;
+
+fn init_logging(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cfg.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cfg = Config::parse();
+    init_logging(&cfg);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match rt.block_on(run(cfg)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kinesin: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
+    let storage = match &cfg.data_dir {
+        Some(dir) => Storage::Durable(dir.clone()),
+        None => Storage::Ephemeral,
+    };
+    let clock = Arc::new(SystemClock::default());
+    let settings = Settings {
+        create_delay_ms: cfg.create_stream_delay_ms as i64,
+        delete_delay_ms: cfg.delete_stream_delay_ms as i64,
+        update_delay_ms: cfg.update_stream_delay_ms as i64,
+        shard_limit: cfg.shard_limit,
+    };
+    let db = Db::start(&storage, clock.clone(), settings)?;
+    let kinesis = kinesin_state::kinesis::Kinesis::new(db);
+    tokio::spawn(kinesis.clone().maintain_forever());
+    let listener = tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port)).await?;
+    let addr = listener.local_addr()?;
+    let app = Arc::new(App {
+        kinesis,
+        clock,
+        account: cfg.account_id.clone(),
+        region: cfg.region.clone(),
+        max_body: cfg.max_body_bytes,
+        store: storage.describe(),
+        time_travel: cfg.time_travel,
+    });
+    println!(
+        "kinesin {} listening on http://{addr} (store: {})",
+        env!("CARGO_PKG_VERSION"),
+        storage.describe()
+    );
+    let _ = std::io::stdout().flush();
+    tracing::info!(%addr, store = %storage.describe(), "kinesin started");
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let app = app.clone();
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(move |req| app.clone().serve(req));
+                    let _ = auto::Builder::new(TokioExecutor::new())
+                        .serve_connection_with_upgrades(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+            _ = &mut shutdown => {
+                tracing::info!("shutting down");
+                return Ok(());
+            }
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

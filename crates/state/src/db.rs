@@ -1,0 +1,294 @@
+//! The store: one SQLite connection owned by one thread that runs every request's work and
+//! commits concurrent writes together (group commit).
+
+use crate::clock::Clock;
+use crate::error::StateError;
+use crate::kinesis::cache::StreamCache;
+use rusqlite::Connection;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::sync::Arc;
+
+/// Numbered migrations, applied in order and tracked by `PRAGMA user_version`.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/001_kinesis.sql")];
+
+/// Most jobs committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// A private temporary SQLite database, deleted at exit; its pages spill to a temporary
+    /// file, so memory stays bounded however much is retained.
+    Ephemeral,
+    /// `DIR/kinesin.sqlite3`, WAL, synced before any write is acknowledged.
+    Durable(PathBuf),
+}
+
+impl Storage {
+    /// A short description for logs and the health endpoint.
+    pub fn describe(&self) -> String {
+        match self {
+            Storage::Ephemeral => "ephemeral".into(),
+            Storage::Durable(p) => format!("durable:{}", p.display()),
+        }
+    }
+}
+
+/// Settings of the Kinesis state that come from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a new stream stays CREATING (ms).
+    pub create_delay_ms: i64,
+    /// How long a deleted stream stays DELETING (ms).
+    pub delete_delay_ms: i64,
+    /// How long an updated stream stays UPDATING (ms).
+    pub update_delay_ms: i64,
+    /// Open shards allowed per account and region.
+    pub shard_limit: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            create_delay_ms: 0,
+            delete_delay_ms: 0,
+            update_delay_ms: 0,
+            shard_limit: 500,
+        }
+    }
+}
+
+/// What the store thread owns: the connection, the clock, settings and caches.
+pub struct Engine {
+    /// The SQLite connection.
+    pub conn: Connection,
+    /// The injected clock.
+    pub clock: Arc<dyn Clock>,
+    /// Settings.
+    pub settings: Settings,
+    /// Next store-wide record counter.
+    pub next_seq: u64,
+    /// Secret that authenticates iterators and paging tokens.
+    pub secret: [u8; 16],
+    /// Streams as routing needs them; cleared whenever a job fails.
+    pub streams: StreamCache,
+    /// Last arrival timestamp handed out, so arrival times never go backwards.
+    pub last_ts: i64,
+}
+
+impl Engine {
+    /// Opens (and migrates) a store.
+    pub fn open(
+        storage: &Storage,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Result<Self, StateError> {
+        let conn = match storage {
+            Storage::Ephemeral => {
+                let c = Connection::open("")?;
+                c.execute_batch(
+                    "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;
+                     PRAGMA cache_size=-8192;",
+                )?;
+                c
+            }
+            Storage::Durable(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| StateError::Storage(format!("{}: {e}", dir.display())))?;
+                let c = Connection::open(dir.join("kinesin.sqlite3"))?;
+                c.execute_batch(
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-8192;
+                     PRAGMA wal_autocheckpoint=4000;",
+                )?;
+                c
+            }
+        };
+        conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;")?;
+        migrate(&conn)?;
+        let secret = load_secret(&conn)?;
+        let next_seq = load_next_seq(&conn)?;
+        Ok(Self {
+            conn,
+            clock,
+            settings,
+            next_seq,
+            secret,
+            streams: StreamCache::default(),
+            last_ts: 0,
+        })
+    }
+
+    /// An ephemeral engine for tests.
+    pub fn memory(clock: Arc<dyn Clock>) -> Self {
+        Self::open(&Storage::Ephemeral, clock, Settings::default()).expect("open ephemeral store")
+    }
+
+    /// Now, per the injected clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// Runs `f` inside a savepoint: its writes are undone if it fails or panics.
+    pub fn in_savepoint<T>(
+        &mut self,
+        f: impl FnOnce(&mut Engine) -> Result<T, StateError>,
+    ) -> Result<T, StateError> {
+        self.conn.execute_batch("SAVEPOINT job")?;
+        let out = catch_unwind(AssertUnwindSafe(|| f(self))).unwrap_or_else(|_| {
+            Err(StateError::Storage(
+                "internal error while handling the request".into(),
+            ))
+        });
+        if out.is_err() {
+            self.streams.clear();
+            self.next_seq = load_next_seq(&self.conn).unwrap_or(self.next_seq);
+            self.conn.execute_batch("ROLLBACK TO job")?;
+        }
+        self.conn.execute_batch("RELEASE job")?;
+        out
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<(), StateError> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version={}", i + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn load_secret(conn: &Connection) -> Result<[u8; 16], StateError> {
+    let found: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM meta WHERE key='secret'", [], |r| {
+            r.get(0)
+        })
+        .ok();
+    if let Some(v) = found.filter(|v| v.len() == 16) {
+        let mut s = [0u8; 16];
+        s.copy_from_slice(&v);
+        return Ok(s);
+    }
+    let s = *uuid::Uuid::new_v4().as_bytes();
+    conn.execute(
+        "INSERT OR REPLACE INTO meta(key, value) VALUES('secret', ?1)",
+        [&s[..]],
+    )?;
+    Ok(s)
+}
+
+fn load_next_seq(conn: &Connection) -> Result<u64, StateError> {
+    let max_rec: Option<i64> = conn.query_row("SELECT MAX(seq) FROM records", [], |r| r.get(0))?;
+    let hwm: Option<i64> = conn
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM meta WHERE key='next_seq'",
+            [],
+            |r| r.get(0),
+        )
+        .ok();
+    Ok((max_rec.map(|m| m + 1).unwrap_or(1))
+        .max(hwm.unwrap_or(1))
+        .max(1) as u64)
+}
+
+/// Saves the counter high-water mark (inside the current transaction).
+pub(crate) fn save_next_seq(eng: &Engine) -> Result<(), StateError> {
+    eng.conn
+        .prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES('next_seq', ?1)")?
+        .execute([eng.next_seq as i64])?;
+    Ok(())
+}
+
+type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&mut Engine) -> Reply + Send>;
+
+/// A handle to the store thread; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    tx: mpsc::Sender<Job>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Db {
+    /// Opens the store and starts its thread.
+    pub fn start(
+        storage: &Storage,
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+    ) -> Result<Self, StateError> {
+        let engine = Engine::open(storage, clock.clone(), settings)?;
+        Ok(Self::spawn(engine))
+    }
+
+    /// Starts the store thread on an opened engine.
+    pub fn spawn(engine: Engine) -> Self {
+        let clock = engine.clock.clone();
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("kinesin-store".into())
+            .spawn(move || run(engine, rx))
+            .expect("spawn store thread");
+        Self { tx, clock }
+    }
+
+    /// The store's clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Runs `f` on the store thread; its writes are committed (and synced in durable mode)
+    /// before the result is returned.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StateError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Engine) -> Result<T, StateError> + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |eng| {
+            let r = eng.in_savepoint(f);
+            Box::new(move |commit: Result<(), String>| {
+                let _ = tx.send(match commit {
+                    Ok(()) => r,
+                    Err(e) => Err(StateError::Storage(e)),
+                });
+            })
+        });
+        self.tx.send(job).map_err(|_| StateError::Closed)?;
+        rx.await.map_err(|_| StateError::Closed)?
+    }
+}
+
+fn run(mut eng: Engine, rx: mpsc::Receiver<Job>) {
+    let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = rx.recv() {
+        let begun = eng
+            .conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| e.to_string());
+        if let Err(e) = begun {
+            first(&mut eng)(Err(e));
+            continue;
+        }
+        replies.push(first(&mut eng));
+        while replies.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => replies.push(job(&mut eng)),
+                Err(_) => break,
+            }
+        }
+        let commit = eng.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if commit.is_err() {
+            let _ = eng.conn.execute_batch("ROLLBACK");
+            eng.streams.clear();
+            eng.next_seq = load_next_seq(&eng.conn).unwrap_or(eng.next_seq);
+            tracing::error!(error = ?commit, "commit failed");
+        }
+        for reply in replies.drain(..) {
+            reply(commit.clone());
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Streams as the hot path needs them, loaded from SQLite and kept until they change.
+
+use crate::db::Engine;
+use crate::error::StateError;
+use crate::Ctx;
+use rusqlite::{params, OptionalExtension};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A shard's metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardMeta {
+    /// Row id (records reference it).
+    pub id: i64,
+    /// The number in `shardId-NNNNNNNNNNNN`.
+    pub idx: i64,
+    /// Inclusive hash range start.
+    pub start_hash: u128,
+    /// Inclusive hash range end.
+    pub end_hash: u128,
+    /// Parent index.
+    pub parent: Option<i64>,
+    /// Adjacent parent index.
+    pub adj_parent: Option<i64>,
+    /// First counter value the shard can hold.
+    pub start_seq: u64,
+    /// Last counter value, once closed.
+    pub end_seq: Option<u64>,
+    /// Creation time (ms).
+    pub created_ms: i64,
+    /// Closing time (ms).
+    pub closed_ms: Option<i64>,
+}
+
+impl ShardMeta {
+    /// Whether the shard still takes writes.
+    pub fn is_open(&self) -> bool {
+        self.end_seq.is_none()
+    }
+}
+
+/// A stream's metadata with its shards ordered by index.
+#[derive(Debug, Clone)]
+pub struct StreamMeta {
+    /// Row id.
+    pub id: i64,
+    /// Account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Name.
+    pub name: String,
+    /// Status as stored.
+    pub status: String,
+    /// When a transitional status ends (ms).
+    pub status_until: i64,
+    /// PROVISIONED or ON_DEMAND.
+    pub mode: String,
+    /// Retention in hours.
+    pub retention_h: u32,
+    /// Creation time (ms); also the sequence-number seed.
+    pub created_ms: i64,
+    /// NONE or KMS.
+    pub encryption: String,
+    /// KMS key id.
+    pub key_id: Option<String>,
+    /// Enabled shard-level metrics.
+    pub metrics: Vec<String>,
+    /// Maximum record size in KiB.
+    pub max_record_kib: u32,
+    /// Warm throughput (on-demand).
+    pub warm_mibps: Option<u32>,
+    /// Index of the next new shard.
+    pub next_index: i64,
+    /// Shards by index.
+    pub shards: Vec<ShardMeta>,
+}
+
+/// What a stream's status means right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Being created.
+    Creating,
+    /// Usable.
+    Active,
+    /// Being updated (reads and writes still work).
+    Updating,
+    /// Being deleted.
+    Deleting,
+    /// Deleted: as if it never existed.
+    Gone,
+}
+
+impl Status {
+    /// The AWS name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Creating => "CREATING",
+            Status::Active => "ACTIVE",
+            Status::Updating => "UPDATING",
+            Status::Deleting | Status::Gone => "DELETING",
+        }
+    }
+}
+
+impl StreamMeta {
+    /// The stream's status at `now`: transitional states end by themselves.
+    pub fn status_at(&self, now: i64) -> Status {
+        let over = now >= self.status_until;
+        match self.status.as_str() {
+            "CREATING" if !over => Status::Creating,
+            "UPDATING" if !over => Status::Updating,
+            "DELETING" if over => Status::Gone,
+            "DELETING" => Status::Deleting,
+            _ => Status::Active,
+        }
+    }
+
+    /// `arn:aws:kinesis:region:account:stream/name`.
+    pub fn arn(&self) -> String {
+        stream_arn(&self.region, &self.account, &self.name)
+    }
+
+    /// The open shards.
+    pub fn open_shards(&self) -> impl Iterator<Item = &ShardMeta> {
+        self.shards.iter().filter(|s| s.is_open())
+    }
+
+    /// The open shard whose range holds `hash`.
+    pub fn route(&self, hash: u128) -> Option<&ShardMeta> {
+        self.open_shards()
+            .find(|s| s.start_hash <= hash && hash <= s.end_hash)
+    }
+
+    /// The shard with index `idx`.
+    pub fn shard(&self, idx: i64) -> Option<&ShardMeta> {
+        self.shards
+            .binary_search_by_key(&idx, |s| s.idx)
+            .ok()
+            .map(|i| &self.shards[i])
+    }
+
+    /// Whether a closed shard's records have all expired (it is no longer listed).
+    pub fn shard_expired(&self, s: &ShardMeta, now: i64) -> bool {
+        s.closed_ms.is_some_and(|c| c + self.retention_ms() < now)
+    }
+
+    /// Retention in milliseconds.
+    pub fn retention_ms(&self) -> i64 {
+        i64::from(self.retention_h) * 3_600_000
+    }
+}
+
+/// The ARN of a stream.
+pub fn stream_arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:aws:kinesis:{region}:{account}:stream/{name}")
+}
+
+/// Loaded streams, by name and by id.
+#[derive(Debug, Default)]
+pub struct StreamCache {
+    by_name: HashMap<(String, String, String), Arc<StreamMeta>>,
+    by_id: HashMap<i64, Arc<StreamMeta>>,
+}
+
+impl StreamCache {
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.by_name.clear();
+        self.by_id.clear();
+    }
+
+    /// Forgets one stream.
+    pub fn forget(&mut self, id: i64) {
+        if let Some(m) = self.by_id.remove(&id) {
+            self.by_name
+                .remove(&(m.account.clone(), m.region.clone(), m.name.clone()));
+        }
+    }
+
+    fn insert(&mut self, m: Arc<StreamMeta>) {
+        self.by_name.insert(
+            (m.account.clone(), m.region.clone(), m.name.clone()),
+            m.clone(),
+        );
+        self.by_id.insert(m.id, m);
+    }
+}
+
+const STREAM_COLS: &str =
+    "id, account, region, name, status, status_until, mode, retention_h, created_ms, \
+     encryption, key_id, metrics, max_record_kib, warm_mibps, next_index";
+
+fn read_stream(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamMeta> {
+    let metrics: String = r.get(11)?;
+    Ok(StreamMeta {
+        id: r.get(0)?,
+        account: r.get(1)?,
+        region: r.get(2)?,
+        name: r.get(3)?,
+        status: r.get(4)?,
+        status_until: r.get(5)?,
+        mode: r.get(6)?,
+        retention_h: r.get(7)?,
+        created_ms: r.get(8)?,
+        encryption: r.get(9)?,
+        key_id: r.get(10)?,
+        metrics: serde_json::from_str(&metrics).unwrap_or_default(),
+        max_record_kib: r.get(12)?,
+        warm_mibps: r.get(13)?,
+        next_index: r.get(14)?,
+        shards: Vec::new(),
+    })
+}
+
+fn load_shards(eng: &Engine, stream: i64) -> Result<Vec<ShardMeta>, StateError> {
+    let mut st = eng.conn.prepare_cached(
+        "SELECT id, idx, start_hash, end_hash, parent, adj_parent, start_seq, end_seq, created_ms, closed_ms
+         FROM shards WHERE stream = ?1 ORDER BY idx",
+    )?;
+    let rows = st.query_map([stream], |r| {
+        let sh: String = r.get(2)?;
+        let eh: String = r.get(3)?;
+        Ok(ShardMeta {
+            id: r.get(0)?,
+            idx: r.get(1)?,
+            start_hash: sh.parse().unwrap_or(0),
+            end_hash: eh.parse().unwrap_or(0),
+            parent: r.get(4)?,
+            adj_parent: r.get(5)?,
+            start_seq: r.get::<_, i64>(6)? as u64,
+            end_seq: r.get::<_, Option<i64>>(7)?.map(|v| v as u64),
+            created_ms: r.get(8)?,
+            closed_ms: r.get(9)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The stream named `name` in `ctx`, whatever its status (including finished deletions).
+pub fn find(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    name: &str,
+) -> Result<Option<Arc<StreamMeta>>, StateError> {
+    let key = (ctx.account.clone(), ctx.region.clone(), name.to_string());
+    if let Some(m) = eng.streams.by_name.get(&key) {
+        return Ok(Some(m.clone()));
+    }
+    let sql =
+        format!("SELECT {STREAM_COLS} FROM streams WHERE account=?1 AND region=?2 AND name=?3");
+    let found = eng
+        .conn
+        .prepare_cached(&sql)?
+        .query_row(params![ctx.account, ctx.region, name], read_stream)
+        .optional()?;
+    load_into_cache(eng, found)
+}
+
+/// The stream with row id `id`.
+pub fn find_by_id(eng: &mut Engine, id: i64) -> Result<Option<Arc<StreamMeta>>, StateError> {
+    if let Some(m) = eng.streams.by_id.get(&id) {
+        return Ok(Some(m.clone()));
+    }
+    let sql = format!("SELECT {STREAM_COLS} FROM streams WHERE id=?1");
+    let found = eng
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([id], read_stream)
+        .optional()?;
+    load_into_cache(eng, found)
+}
+
+fn load_into_cache(
+    eng: &mut Engine,
+    found: Option<StreamMeta>,
+) -> Result<Option<Arc<StreamMeta>>, StateError> {
+    let Some(mut m) = found else { return Ok(None) };
+    m.shards = load_shards(eng, m.id)?;
+    let m = Arc::new(m);
+    eng.streams.insert(m.clone());
+    Ok(Some(m))
+}

@@ -1,0 +1,220 @@
+//! Kinesis Data Streams: the domain logic, run on the store thread.
+//!
+//! Each operation is a plain function of `(&mut Engine, &Ctx, input)`, so tests call them
+//! directly with a manual clock; [`Kinesis`] is the async facade the server uses.
+
+pub mod cache;
+pub mod hashing;
+pub mod maintenance;
+pub mod records;
+pub mod seqnum;
+pub mod shards;
+pub mod streams;
+pub mod tags;
+pub mod token;
+
+use crate::db::{Db, Engine};
+use crate::error::StateError;
+use crate::Ctx;
+use cache::{Status, StreamMeta};
+use kinesin_protocol::kinesis::StreamRef;
+use std::sync::Arc;
+
+/// The async face of the Kinesis state for the server.
+#[derive(Clone)]
+pub struct Kinesis {
+    db: Db,
+    wake: Arc<tokio::sync::Notify>,
+}
+
+impl Kinesis {
+    /// Kinesis over a started store.
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// The store.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Runs an operation on the store thread.
+    pub async fn run<I, O>(
+        &self,
+        ctx: Ctx,
+        input: I,
+        op: fn(&mut Engine, &Ctx, I) -> Result<O, StateError>,
+    ) -> Result<O, StateError>
+    where
+        I: Send + 'static,
+        O: Send + 'static,
+    {
+        self.db.call(move |eng| op(eng, &ctx, input)).await
+    }
+
+    /// Wakes the maintenance task (after creations, deletions, retention changes).
+    pub fn wake_maintenance(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs retention trimming and status transitions forever, sleeping until the next
+    /// deadline or until woken.
+    pub async fn maintain_forever(self) {
+        loop {
+            let next = self.db.call(maintenance::run).await;
+            let now = self.db.clock().now_ms();
+            let wait = match next {
+                Ok(Some(at)) => (at - now).clamp(10, 60_000),
+                Ok(None) => 60_000,
+                Err(e) => {
+                    tracing::warn!(error = %e, "maintenance failed");
+                    5_000
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(std::time::Duration::from_millis(wait as u64)) => {}
+                _ = self.wake.notified() => {}
+            }
+        }
+    }
+}
+
+/// The message AWS gives for a missing stream.
+pub fn not_found(ctx: &Ctx, name: &str) -> StateError {
+    StateError::NotFound(format!(
+        "Stream {name} under account {} not found.",
+        ctx.account
+    ))
+}
+
+/// Resolves `StreamName`/`StreamARN` to the namespace and name of the stream.
+pub fn resolve(ctx: &Ctx, r: &StreamRef) -> Result<(Ctx, String), StateError> {
+    match (&r.stream_name, &r.stream_arn) {
+        (name, Some(arn)) => {
+            let (arn_ctx, arn_name) = parse_arn(arn).ok_or_else(|| {
+                StateError::InvalidArgument(format!(
+                    "StreamARN {arn} is not a valid Kinesis stream ARN."
+                ))
+            })?;
+            if let Some(n) = name.as_ref().filter(|n| **n != arn_name) {
+                return Err(StateError::InvalidArgument(format!(
+                    "StreamName {n} and StreamARN {arn} do not name the same stream."
+                )));
+            }
+            Ok((arn_ctx, arn_name))
+        }
+        (Some(name), None) => Ok((ctx.clone(), name.clone())),
+        (None, None) => Err(StateError::InvalidArgument(
+            "Either StreamName or StreamARN should be provided.".into(),
+        )),
+    }
+}
+
+/// Parses `arn:aws:kinesis:region:account:stream/name`.
+pub fn parse_arn(arn: &str) -> Option<(Ctx, String)> {
+    let mut p = arn.splitn(6, ':');
+    let (_arn, _partition, service, region, account, resource) = (
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+    );
+    let name = resource.strip_prefix("stream/")?;
+    let name = name.split('/').next()?;
+    (service == "kinesis" && !name.is_empty())
+        .then(|| (Ctx::new(account, region), name.to_string()))
+}
+
+/// A stream that exists (any status but finished deletion).
+pub fn existing(eng: &mut Engine, ctx: &Ctx, name: &str) -> Result<Arc<StreamMeta>, StateError> {
+    let now = eng.now();
+    match cache::find(eng, ctx, name)? {
+        Some(m) if m.status_at(now) != Status::Gone => Ok(m),
+        _ => Err(not_found(ctx, name)),
+    }
+}
+
+/// A stream that takes reads and writes (ACTIVE or UPDATING).
+pub fn usable(eng: &mut Engine, ctx: &Ctx, name: &str) -> Result<Arc<StreamMeta>, StateError> {
+    let m = existing(eng, ctx, name)?;
+    match m.status_at(eng.now()) {
+        Status::Active | Status::Updating => Ok(m),
+        _ => Err(not_found(ctx, name)),
+    }
+}
+
+/// A stream that is ACTIVE, for operations that change it.
+pub fn active(eng: &mut Engine, ctx: &Ctx, name: &str) -> Result<Arc<StreamMeta>, StateError> {
+    let m = existing(eng, ctx, name)?;
+    match m.status_at(eng.now()) {
+        Status::Active => Ok(m),
+        s => Err(StateError::InUse(format!(
+            "Stream {name} under account {} not ACTIVE, instead in state {}",
+            ctx.account,
+            s.as_str()
+        ))),
+    }
+}
+
+/// Epoch milliseconds as the epoch seconds AWS JSON uses.
+pub fn epoch_secs(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    /// An engine on a manual clock standing at 2026-01-01.
+    pub fn engine() -> (Engine, ManualClock) {
+        let clock = ManualClock::new(1_767_225_600_000);
+        (Engine::memory(Arc::new(clock.clone())), clock)
+    }
+
+    /// The default test namespace.
+    pub fn ctx() -> Ctx {
+        Ctx::new("000000000000", "us-east-1")
+    }
+
+    /// A stream reference by name.
+    pub fn by_name(name: &str) -> StreamRef {
+        StreamRef {
+            stream_name: Some(name.into()),
+            stream_arn: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_parsing() {
+        let (c, n) = parse_arn("arn:aws:kinesis:eu-west-1:123456789012:stream/s1").unwrap();
+        assert_eq!(
+            (c.region.as_str(), c.account.as_str(), n.as_str()),
+            ("eu-west-1", "123456789012", "s1")
+        );
+        assert!(parse_arn("arn:aws:sqs:eu-west-1:123456789012:q").is_none());
+        let c = Ctx::new("000000000000", "us-east-1");
+        let r = StreamRef {
+            stream_name: Some("a".into()),
+            stream_arn: Some("arn:aws:kinesis:us-east-1:000000000000:stream/b".into()),
+        };
+        assert!(matches!(
+            resolve(&c, &r),
+            Err(StateError::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            resolve(&c, &StreamRef::default()),
+            Err(StateError::InvalidArgument(_))
+        ));
+    }
+}

@@ -1,0 +1,450 @@
+//! The data plane: PutRecord(s), GetShardIterator, GetRecords.
+
+use super::cache::{ShardMeta, StreamMeta};
+use super::{epoch_secs, hashing, not_found, resolve, seqnum, token, usable};
+use crate::db::{save_next_seq, Engine};
+use crate::error::StateError;
+use crate::Ctx;
+use kinesin_protocol::kinesis::*;
+use rusqlite::params;
+use std::sync::Arc;
+
+/// Iterators expire this long after they are issued.
+pub const ITERATOR_TTL_MS: i64 = 300_000;
+/// Most records one GetRecords returns.
+pub const MAX_GET_RECORDS: u32 = 10_000;
+/// Most bytes one GetRecords returns.
+pub const MAX_GET_BYTES: usize = 10 * 1024 * 1024;
+/// Most bytes (data + partition keys) in one PutRecords.
+pub const MAX_PUT_RECORDS_BYTES: usize = 10 * 1024 * 1024;
+
+/// A record to write.
+pub struct NewRecord<'a> {
+    /// Payload.
+    pub data: &'a [u8],
+    /// Partition key.
+    pub partition_key: &'a str,
+    /// Hash key override.
+    pub explicit_hash_key: Option<&'a str>,
+}
+
+fn hash_of(r: &NewRecord<'_>) -> Result<u128, StateError> {
+    match r.explicit_hash_key {
+        Some(k) => hashing::parse_hash_key(k).ok_or_else(|| {
+            StateError::InvalidArgument(format!(
+                "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {k}"
+            ))
+        }),
+        None => Ok(hashing::partition_hash(r.partition_key)),
+    }
+}
+
+fn check_size(m: &StreamMeta, r: &NewRecord<'_>, path: &str) -> Result<(), StateError> {
+    let max = m.max_record_kib as usize * 1024;
+    if r.data.len() > max {
+        return Err(StateError::Validation(format!(
+            "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}",
+            n = r.data.len()
+        )));
+    }
+    if r.data.len() + r.partition_key.len() > max {
+        return Err(StateError::InvalidArgument(format!(
+            "The size of the record (data plus partition key, {} bytes) exceeds the maximum record size of stream {} ({max} bytes).",
+            r.data.len() + r.partition_key.len(),
+            m.name
+        )));
+    }
+    Ok(())
+}
+
+/// Appends one record to `shard`; returns its sequence number.
+fn append(
+    eng: &mut Engine,
+    m: &StreamMeta,
+    shard: &ShardMeta,
+    r: &NewRecord<'_>,
+) -> Result<String, StateError> {
+    let ts = eng.now().max(eng.last_ts);
+    eng.last_ts = ts;
+    let seq = eng.next_seq;
+    eng.next_seq += 1;
+    eng.conn
+        .prepare_cached(
+            "INSERT INTO records(shard, seq, ts, pkey, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![shard.id, seq as i64, ts, r.partition_key, r.data])?;
+    Ok(seqnum::format(m.created_ms, shard.idx, seq))
+}
+
+/// PutRecord.
+pub fn put_record(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    input: PutRecordInput,
+) -> Result<PutRecordOutput, StateError> {
+    let (ctx, name) = resolve(ctx, &input.stream)?;
+    let m = usable(eng, &ctx, &name)?;
+    let rec = NewRecord {
+        data: &input.data,
+        partition_key: &input.partition_key,
+        explicit_hash_key: input.explicit_hash_key.as_deref(),
+    };
+    check_size(&m, &rec, "data")?;
+    if let Some(min) = &input.sequence_number_for_ordering {
+        let parts = seqnum::parse(min).ok_or_else(|| {
+            StateError::InvalidArgument(format!(
+                "ExclusiveMinimumSequenceNumber {min} used in PutRecord on stream {name} under account {} is invalid.",
+                ctx.account
+            ))
+        })?;
+        eng.next_seq = eng.next_seq.max(parts.counter.saturating_add(1));
+    }
+    let hash = hash_of(&rec)?;
+    let shard = m
+        .route(hash)
+        .cloned()
+        .ok_or_else(|| StateError::Storage("no open shard covers the hash key".into()))?;
+    let seq = append(eng, &m, &shard, &rec)?;
+    save_next_seq(eng)?;
+    Ok(PutRecordOutput {
+        shard_id: seqnum::shard_id(shard.idx),
+        sequence_number: seq,
+        encryption_type: m.encryption.clone(),
+    })
+}
+
+/// PutRecords: every entry is written or reported failed, in request order.
+pub fn put_records(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    input: PutRecordsInput,
+) -> Result<PutRecordsOutput, StateError> {
+    let (ctx, name) = resolve(ctx, &input.stream)?;
+    let m = usable(eng, &ctx, &name)?;
+    let mut total = 0usize;
+    let mut routed: Vec<(NewRecord<'_>, usize)> = Vec::with_capacity(input.records.len());
+    for (i, e) in input.records.iter().enumerate() {
+        let rec = NewRecord {
+            data: &e.data,
+            partition_key: &e.partition_key,
+            explicit_hash_key: e.explicit_hash_key.as_deref(),
+        };
+        check_size(&m, &rec, &format!("records.{}.member.data", i + 1))?;
+        total += rec.data.len() + rec.partition_key.len();
+        let hash = hash_of(&rec)?;
+        let shard = m
+            .open_shards()
+            .position(|s| s.start_hash <= hash && hash <= s.end_hash)
+            .ok_or_else(|| StateError::Storage("no open shard covers the hash key".into()))?;
+        routed.push((rec, shard));
+    }
+    if total > MAX_PUT_RECORDS_BYTES {
+        return Err(StateError::InvalidArgument(
+            "Records size exceeds 10 MB limit".into(),
+        ));
+    }
+    let open: Vec<ShardMeta> = m.open_shards().cloned().collect();
+    let mut out = Vec::with_capacity(routed.len());
+    for (rec, si) in &routed {
+        let shard = &open[*si];
+        let seq = append(eng, &m, shard, rec)?;
+        out.push(PutRecordsResultEntry {
+            sequence_number: Some(seq),
+            shard_id: Some(seqnum::shard_id(shard.idx)),
+            ..Default::default()
+        });
+    }
+    save_next_seq(eng)?;
+    Ok(PutRecordsOutput {
+        failed_record_count: 0,
+        records: out,
+        encryption_type: m.encryption.clone(),
+    })
+}
+
+/// Where an iterator points: a shard and the next counter value to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Shard row id.
+    pub shard: i64,
+    /// Next counter to read.
+    pub next: u64,
+    /// Issue time (ms).
+    pub issued: i64,
+}
+
+/// Seals a position into an opaque iterator.
+pub fn iterator(eng: &Engine, p: Position) -> String {
+    let payload = token::Fields::default()
+        .i64(p.shard)
+        .i64(p.next as i64)
+        .i64(p.issued)
+        .0;
+    token::seal(&eng.secret, token::SHARD_ITERATOR, &payload)
+}
+
+fn open_iterator(eng: &Engine, it: &str) -> Result<Position, StateError> {
+    let bad = || StateError::InvalidArgument("Invalid ShardIterator.".into());
+    let p = token::open(&eng.secret, token::SHARD_ITERATOR, it).ok_or_else(bad)?;
+    let mut r = token::Reader(&p);
+    let pos = Position {
+        shard: r.i64().ok_or_else(bad)?,
+        next: r.i64().ok_or_else(bad)? as u64,
+        issued: r.i64().ok_or_else(bad)?,
+    };
+    Ok(pos)
+}
+
+fn shard_missing(ctx: &Ctx, name: &str, shard: &str) -> StateError {
+    StateError::NotFound(format!(
+        "Shard {shard} in stream {name} under account {} does not exist",
+        ctx.account
+    ))
+}
+
+/// GetShardIterator.
+pub fn get_shard_iterator(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    input: GetShardIteratorInput,
+) -> Result<GetShardIteratorOutput, StateError> {
+    let (ctx, name) = resolve(ctx, &input.stream)?;
+    let Some(idx) = seqnum::parse_shard_id(&input.shard_id) else {
+        return Err(StateError::NotFound(format!(
+            "Could not find shard {} in stream {name} under account {}.",
+            input.shard_id, ctx.account
+        )));
+    };
+    let shard_name = seqnum::shard_id(idx);
+    let m = usable(eng, &ctx, &name).map_err(|_| shard_missing(&ctx, &name, &shard_name))?;
+    let now = eng.now();
+    let shard = m
+        .shard(idx)
+        .filter(|s| !m.shard_expired(s, now))
+        .cloned()
+        .ok_or_else(|| shard_missing(&ctx, &name, &shard_name))?;
+    let kind = input.shard_iterator_type.as_str();
+    let needs_seq = matches!(kind, "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER");
+    match (&input.starting_sequence_number, needs_seq) {
+        (Some(_), false) if kind != "AT_TIMESTAMP" => {
+            return Err(StateError::InvalidArgument(format!(
+                "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {kind} and also a StartingSequenceNumber."
+            )))
+        }
+        (None, true) => {
+            return Err(StateError::InvalidArgument(format!(
+                "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {kind} and no StartingSequenceNumber."
+            )))
+        }
+        _ => {}
+    }
+    let next = match kind {
+        "TRIM_HORIZON" => shard.start_seq,
+        "LATEST" => shard.end_seq.map(|e| e + 1).unwrap_or(eng.next_seq),
+        "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER" => {
+            let seq = input
+                .starting_sequence_number
+                .as_deref()
+                .unwrap_or_default();
+            let invalid = |why: &str| {
+                StateError::InvalidArgument(format!(
+                    "StartingSequenceNumber {seq} used in GetShardIterator on shard {shard_name} in stream {name} under account {} is invalid{why}.",
+                    ctx.account
+                ))
+            };
+            let parts = seqnum::parse(seq).ok_or_else(|| invalid(""))?;
+            if parts.seed != m.created_ms {
+                return Err(invalid(" because it did not come from this stream"));
+            }
+            if parts.shard_idx != idx {
+                return Err(StateError::InvalidArgument(format!(
+                    "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {shard_name}",
+                    seqnum::shard_id(parts.shard_idx)
+                )));
+            }
+            if kind == "AT_SEQUENCE_NUMBER" {
+                parts.counter
+            } else {
+                parts.counter + 1
+            }
+        }
+        "AT_TIMESTAMP" => {
+            let Some(t) = input.timestamp else {
+                return Err(StateError::InvalidArgument(
+                    "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.".into(),
+                ));
+            };
+            let t = (t * 1000.0) as i64;
+            if t > now {
+                return Err(StateError::InvalidArgument(format!(
+                    "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {t}, currentTimestampInMillis: {now}"
+                )));
+            }
+            first_at_or_after(eng, &shard, t)?
+        }
+        other => {
+            return Err(StateError::InvalidArgument(format!(
+                "Unknown ShardIteratorType {other}."
+            )))
+        }
+    };
+    Ok(GetShardIteratorOutput {
+        shard_iterator: iterator(
+            eng,
+            Position {
+                shard: shard.id,
+                next,
+                issued: now,
+            },
+        ),
+    })
+}
+
+/// The counter of the first record stored at or after `t`, or the shard's end.
+fn first_at_or_after(eng: &Engine, shard: &ShardMeta, t: i64) -> Result<u64, StateError> {
+    let found: Option<i64> = eng
+        .conn
+        .prepare_cached("SELECT seq FROM records WHERE shard=?1 AND ts>=?2 ORDER BY seq LIMIT 1")?
+        .query_row(params![shard.id, t], |r| r.get(0))
+        .ok();
+    Ok(match found {
+        Some(s) => s as u64,
+        None => shard.end_seq.map(|e| e + 1).unwrap_or(eng.next_seq),
+    })
+}
+
+fn stream_of_shard(
+    eng: &mut Engine,
+    shard: i64,
+) -> Result<Option<(Arc<StreamMeta>, ShardMeta)>, StateError> {
+    let stream: Option<i64> = eng
+        .conn
+        .prepare_cached("SELECT stream FROM shards WHERE id=?1")?
+        .query_row([shard], |r| r.get(0))
+        .ok();
+    let Some(stream) = stream else {
+        return Ok(None);
+    };
+    let Some(m) = super::cache::find_by_id(eng, stream)? else {
+        return Ok(None);
+    };
+    let s = m.shards.iter().find(|s| s.id == shard).cloned();
+    Ok(s.map(|s| (m, s)))
+}
+
+fn fmt_time(ms: i64) -> String {
+    aws_smithy_types::DateTime::from_millis(ms)
+        .fmt(aws_smithy_types::date_time::Format::HttpDate)
+        .unwrap_or_else(|_| ms.to_string())
+}
+
+/// GetRecords.
+pub fn get_records(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    input: GetRecordsInput,
+) -> Result<GetRecordsOutput, StateError> {
+    let pos = open_iterator(eng, &input.shard_iterator)?;
+    let now = eng.now();
+    let Some((m, shard)) = stream_of_shard(eng, pos.shard)? else {
+        return Err(StateError::InvalidArgument("Invalid ShardIterator.".into()));
+    };
+    if m.account != ctx.account || m.region != ctx.region {
+        return Err(StateError::InvalidArgument("Invalid ShardIterator.".into()));
+    }
+    if !matches!(
+        m.status_at(now),
+        super::cache::Status::Active | super::cache::Status::Updating
+    ) {
+        return Err(not_found(ctx, &m.name));
+    }
+    if now - pos.issued > ITERATOR_TTL_MS {
+        return Err(StateError::ExpiredIterator(format!(
+            "Iterator expired. The iterator was created at time {} while right now it is {} which is further in the future than the tolerated delay of {ITERATOR_TTL_MS} milliseconds.",
+            fmt_time(pos.issued),
+            fmt_time(now)
+        )));
+    }
+    let limit = input
+        .limit
+        .unwrap_or(MAX_GET_RECORDS)
+        .clamp(1, MAX_GET_RECORDS);
+    let cutoff = now - m.retention_ms();
+    let mut st = eng.conn.prepare_cached(
+        "SELECT seq, ts, pkey, data FROM records WHERE shard=?1 AND seq>=?2 AND ts>=?3 ORDER BY seq LIMIT ?4",
+    )?;
+    let mut rows = st.query(params![shard.id, pos.next as i64, cutoff, limit])?;
+    let mut records = Vec::new();
+    let mut bytes = 0usize;
+    let mut next = pos.next;
+    let mut capped = false;
+    let mut last_ts = None;
+    while let Some(row) = rows.next()? {
+        let data: Vec<u8> = row.get(3)?;
+        let pkey: String = row.get(2)?;
+        if !records.is_empty() && bytes + data.len() + pkey.len() > MAX_GET_BYTES {
+            capped = true;
+            break;
+        }
+        bytes += data.len() + pkey.len();
+        let seq = row.get::<_, i64>(0)? as u64;
+        let ts: i64 = row.get(1)?;
+        next = seq + 1;
+        last_ts = Some(ts);
+        records.push(Record {
+            sequence_number: seqnum::format(m.created_ms, shard.idx, seq),
+            approximate_arrival_timestamp: epoch_secs(ts),
+            data,
+            partition_key: pkey,
+            encryption_type: (m.encryption != "NONE").then(|| m.encryption.clone()),
+        });
+    }
+    drop(rows);
+    drop(st);
+    let caught_up = !capped && records.len() < limit as usize;
+    let millis_behind_latest = match (caught_up, last_ts) {
+        (true, _) | (false, None) => 0,
+        (false, Some(ts)) => (now - ts).max(0),
+    };
+    let at_end = caught_up && shard.end_seq.is_some_and(|e| next > e);
+    if at_end {
+        let children = m
+            .shards
+            .iter()
+            .filter(|c| c.parent == Some(shard.idx) || c.adj_parent == Some(shard.idx))
+            .map(|c| ChildShard {
+                shard_id: seqnum::shard_id(c.idx),
+                parent_shards: c
+                    .parent
+                    .into_iter()
+                    .chain(c.adj_parent)
+                    .map(seqnum::shard_id)
+                    .collect(),
+                hash_key_range: HashKeyRange {
+                    starting_hash_key: c.start_hash.to_string(),
+                    ending_hash_key: c.end_hash.to_string(),
+                },
+            })
+            .collect();
+        return Ok(GetRecordsOutput {
+            records,
+            next_shard_iterator: None,
+            millis_behind_latest,
+            child_shards: Some(children),
+        });
+    }
+    let next_it = iterator(
+        eng,
+        Position {
+            shard: shard.id,
+            next,
+            issued: now,
+        },
+    );
+    Ok(GetRecordsOutput {
+        records,
+        next_shard_iterator: Some(next_it),
+        millis_behind_latest,
+        child_shards: None,
+    })
+}

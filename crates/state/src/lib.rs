@@ -1,0 +1,30 @@
+//! kinesin's state, kept in SQLite: Kinesis streams, shards, records, retention.
+//! Knows nothing of HTTP; every operation takes typed input and returns typed output.
+
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod kinesis;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use db::{Db, Engine, Settings, Storage};
+pub use error::StateError;
+
+/// Who is calling: the namespace of every resource.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Ctx {
+    /// 12-digit account id.
+    pub account: String,
+    /// Region name.
+    pub region: String,
+}
+
+impl Ctx {
+    /// A context for `account` in `region`.
+    pub fn new(account: impl Into<String>, region: impl Into<String>) -> Self {
+        Self {
+            account: account.into(),
+            region: region.into(),
+        }
+    }
+}
