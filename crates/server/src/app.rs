@@ -50,22 +50,11 @@ fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
 fn uuid_like() -> String {
     let a = fastrand::u128(..);
     let h = format!("{a:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
 fn json_error(e: &ApiError) -> Resp {
-    let mut r = respond(
-        e.status,
-        json::JSON_11,
-        serde_json::to_vec(&e.to_json()).unwrap_or_default(),
-    );
+    let mut r = respond(e.status, json::JSON_11, serde_json::to_vec(&e.to_json()).unwrap_or_default());
     if let Ok(v) = HeaderValue::from_str(&e.code) {
         r.headers_mut().insert("x-amzn-ErrorType", v);
     }
@@ -73,80 +62,51 @@ fn json_error(e: &ApiError) -> Resp {
 }
 
 fn xml_error(status: u16, code: &str, message: &str) -> Resp {
-    respond(
-        status,
-        "application/xml",
-        format!("<{code}>\n  <Message>{message}</Message>\n</{code}>\n"),
-    )
+    respond(status, "application/xml", format!("<{code}>\n  <Message>{message}</Message>\n</{code}>\n"))
 }
 
 impl App {
     /// Serves one request.
-    pub async fn serve(
-        self: Arc<Self>,
-        req: Request<Incoming>,
-    ) -> Result<Resp, std::convert::Infallible> {
+    pub async fn serve(self: Arc<Self>, req: Request<Incoming>) -> Result<Resp, std::convert::Infallible> {
         Ok(self.route(req).await)
     }
 
     async fn route(&self, req: Request<Incoming>) -> Resp {
         let path = req.uri().path().to_string();
         match (req.method(), path.as_str()) {
-            (
-                &Method::GET,
-                "/_kinesin/health" | "/healthcheck" | "/health" | "/_localstack/health",
-            ) => self.health(),
-            (&Method::POST, "/_kinesin/clock") => {
-                self.advance_clock(req.uri().query().unwrap_or(""))
-            }
+            (&Method::GET, "/_kinesin/health" | "/healthcheck" | "/health" | "/_localstack/health") => self.health(),
+            (&Method::POST, "/_kinesin/clock") => self.advance_clock(req.uri().query().unwrap_or("")),
             (&Method::POST, _) => self.aws(req).await,
-            (&Method::GET, "/") => xml_error(
-                403,
-                "MissingAuthenticationTokenException",
-                "Missing Authentication Token",
-            ),
+            (&Method::GET, "/") => {
+                xml_error(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+            }
             _ => json_error(
-                &ApiError::new(
-                    "UnknownOperationException",
-                    format!("No route for {} {path}", req.method()),
-                )
-                .with_status(404),
+                &ApiError::new("UnknownOperationException", format!("No route for {} {path}", req.method()))
+                    .with_status(404),
             ),
         }
     }
 
     fn health(&self) -> Resp {
-        let services: serde_json::Map<String, serde_json::Value> = Service::ALL
-            .iter()
-            .map(|s| (s.name().to_string(), "running".into()))
-            .collect();
+        let services: serde_json::Map<String, serde_json::Value> =
+            Service::ALL.iter().map(|s| (s.name().to_string(), "running".into())).collect();
         let body = serde_json::json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
             "services": services,
             "store": self.store,
         });
-        respond(
-            200,
-            "application/json",
-            serde_json::to_vec(&body).unwrap_or_default(),
-        )
+        respond(200, "application/json", serde_json::to_vec(&body).unwrap_or_default())
     }
 
     fn advance_clock(&self, query: &str) -> Resp {
         if !self.time_travel {
             return json_error(
-                &ApiError::new(
-                    "AccessDeniedException",
-                    "Time travel is disabled; start kinesin with --time-travel.",
-                )
-                .with_status(403),
+                &ApiError::new("AccessDeniedException", "Time travel is disabled; start kinesin with --time-travel.")
+                    .with_status(403),
             );
         }
-        let ms = query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("advance_ms="))
-            .and_then(|v| v.parse::<i64>().ok());
+        let ms = query.split('&').find_map(|kv| kv.strip_prefix("advance_ms=")).and_then(|v| v.parse::<i64>().ok());
         match ms {
             Some(ms) if ms >= 0 => {
                 self.clock.advance(ms);
@@ -154,39 +114,24 @@ impl App {
                 let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
                 respond(200, "application/json", format!("{{\"now_ms\":{now}}}"))
             }
-            _ => json_error(&ApiError::invalid_argument(
-                "advance_ms must be a non-negative integer",
-            )),
+            _ => json_error(&ApiError::invalid_argument("advance_ms must be a non-negative integer")),
         }
     }
 
     async fn aws(&self, req: Request<Incoming>) -> Resp {
         let headers = req.headers().clone();
-        let target = headers
-            .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let declared = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
+        let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > self.max_body) {
             return self.too_large();
         }
         let body = match Limited::new(req.into_body(), self.max_body).collect().await {
             Ok(b) => b.to_bytes(),
             Err(e) if e.is::<http_body_util::LengthLimitError>() => return self.too_large(),
-            Err(_) => {
-                return json_error(&ApiError::serialization(
-                    "The request body could not be read.",
-                ))
-            }
+            Err(_) => return json_error(&ApiError::serialization("The request body could not be read.")),
         };
         let Some(target) = target else {
-            let ct = headers
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
+            let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
             if ct.contains("json") {
                 return json_error(&ApiError::new("UnknownOperationException", ""));
             }

@@ -59,20 +59,11 @@ ops! {
 }
 
 /// Operations whose effects the maintenance task must see at once.
-const WAKES_MAINTENANCE: &[&str] = &[
-    "CreateStream",
-    "DeleteStream",
-    "DecreaseStreamRetentionPeriod",
-    "IncreaseStreamRetentionPeriod",
-];
+const WAKES_MAINTENANCE: &[&str] =
+    &["CreateStream", "DeleteStream", "DecreaseStreamRetentionPeriod", "IncreaseStreamRetentionPeriod"];
 
 /// Handles one Kinesis operation whose body is already read.
-pub async fn handle(
-    k: &Kinesis,
-    ctx: Ctx,
-    operation: &str,
-    body: &[u8],
-) -> Result<Vec<u8>, ApiError> {
+pub async fn handle(k: &Kinesis, ctx: Ctx, operation: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
     let model = model::kinesis();
     let Some((_, handler)) = OPERATIONS.iter().find(|(n, _)| *n == operation) else {
         return Err(if model.has_operation(operation) {

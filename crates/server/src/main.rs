@@ -17,9 +17,7 @@ use std::sync::Arc;
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match cfg.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -29,11 +27,7 @@ fn init_logging(cfg: &Config) {
 fn main() -> std::process::ExitCode {
     let cfg = Config::parse();
     init_logging(&cfg);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
     match rt.block_on(run(cfg)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -69,11 +63,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         store: storage.describe(),
         time_travel: cfg.time_travel,
     });
-    println!(
-        "kinesin {} listening on http://{addr} (store: {})",
-        env!("CARGO_PKG_VERSION"),
-        storage.describe()
-    );
+    println!("kinesin {} listening on http://{addr} (store: {})", env!("CARGO_PKG_VERSION"), storage.describe());
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, store = %storage.describe(), "kinesin started");
     let shutdown = shutdown_signal();
@@ -103,8 +93,8 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("signal handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

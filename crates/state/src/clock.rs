@@ -24,9 +24,7 @@ impl SystemClock {
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> i64 {
-        let d = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
+        let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         d.as_millis() as i64 + self.offset_ms.load(Ordering::Relaxed)
     }
 }

@@ -51,12 +51,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            create_delay_ms: 0,
-            delete_delay_ms: 0,
-            update_delay_ms: 0,
-            shard_limit: 500,
-        }
+        Self { create_delay_ms: 0, delete_delay_ms: 0, update_delay_ms: 0, shard_limit: 500 }
     }
 }
 
@@ -80,11 +75,7 @@ pub struct Engine {
 
 impl Engine {
     /// Opens (and migrates) a store.
-    pub fn open(
-        storage: &Storage,
-        clock: Arc<dyn Clock>,
-        settings: Settings,
-    ) -> Result<Self, StateError> {
+    pub fn open(storage: &Storage, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, StateError> {
         let conn = match storage {
             Storage::Ephemeral => {
                 let c = Connection::open("")?;
@@ -95,8 +86,7 @@ impl Engine {
                 c
             }
             Storage::Durable(dir) => {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| StateError::Storage(format!("{}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir).map_err(|e| StateError::Storage(format!("{}: {e}", dir.display())))?;
                 let c = Connection::open(dir.join("kinesin.sqlite3"))?;
                 c.execute_batch(
                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-8192;
@@ -109,15 +99,7 @@ impl Engine {
         migrate(&conn)?;
         let secret = load_secret(&conn)?;
         let next_seq = load_next_seq(&conn)?;
-        Ok(Self {
-            conn,
-            clock,
-            settings,
-            next_seq,
-            secret,
-            streams: StreamCache::default(),
-            last_ts: 0,
-        })
+        Ok(Self { conn, clock, settings, next_seq, secret, streams: StreamCache::default(), last_ts: 0 })
     }
 
     /// An ephemeral engine for tests.
@@ -131,20 +113,14 @@ impl Engine {
     }
 
     /// Runs `f` inside a savepoint: its writes are undone if it fails or panics.
-    pub fn in_savepoint<T>(
-        &mut self,
-        f: impl FnOnce(&mut Engine) -> Result<T, StateError>,
-    ) -> Result<T, StateError> {
+    pub fn in_savepoint<T>(&mut self, f: impl FnOnce(&mut Engine) -> Result<T, StateError>) -> Result<T, StateError> {
         self.conn.execute_batch("SAVEPOINT job")?;
-        let out = catch_unwind(AssertUnwindSafe(|| f(self))).unwrap_or_else(|_| {
-            Err(StateError::Storage(
-                "internal error while handling the request".into(),
-            ))
-        });
+        let out = catch_unwind(AssertUnwindSafe(|| f(self)))
+            .unwrap_or_else(|_| Err(StateError::Storage("internal error while handling the request".into())));
         if out.is_err() {
+            self.conn.execute_batch("ROLLBACK TO job")?;
             self.streams.clear();
             self.next_seq = load_next_seq(&self.conn).unwrap_or(self.next_seq);
-            self.conn.execute_batch("ROLLBACK TO job")?;
         }
         self.conn.execute_batch("RELEASE job")?;
         out
@@ -163,36 +139,22 @@ fn migrate(conn: &Connection) -> Result<(), StateError> {
 }
 
 fn load_secret(conn: &Connection) -> Result<[u8; 16], StateError> {
-    let found: Option<Vec<u8>> = conn
-        .query_row("SELECT value FROM meta WHERE key='secret'", [], |r| {
-            r.get(0)
-        })
-        .ok();
+    let found: Option<Vec<u8>> = conn.query_row("SELECT value FROM meta WHERE key='secret'", [], |r| r.get(0)).ok();
     if let Some(v) = found.filter(|v| v.len() == 16) {
         let mut s = [0u8; 16];
         s.copy_from_slice(&v);
         return Ok(s);
     }
     let s = *uuid::Uuid::new_v4().as_bytes();
-    conn.execute(
-        "INSERT OR REPLACE INTO meta(key, value) VALUES('secret', ?1)",
-        [&s[..]],
-    )?;
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES('secret', ?1)", [&s[..]])?;
     Ok(s)
 }
 
 fn load_next_seq(conn: &Connection) -> Result<u64, StateError> {
     let max_rec: Option<i64> = conn.query_row("SELECT MAX(seq) FROM records", [], |r| r.get(0))?;
-    let hwm: Option<i64> = conn
-        .query_row(
-            "SELECT CAST(value AS INTEGER) FROM meta WHERE key='next_seq'",
-            [],
-            |r| r.get(0),
-        )
-        .ok();
-    Ok((max_rec.map(|m| m + 1).unwrap_or(1))
-        .max(hwm.unwrap_or(1))
-        .max(1) as u64)
+    let hwm: Option<i64> =
+        conn.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key='next_seq'", [], |r| r.get(0)).ok();
+    Ok((max_rec.map(|m| m + 1).unwrap_or(1)).max(hwm.unwrap_or(1)).max(1) as u64)
 }
 
 /// Saves the counter high-water mark (inside the current transaction).
@@ -215,11 +177,7 @@ pub struct Db {
 
 impl Db {
     /// Opens the store and starts its thread.
-    pub fn start(
-        storage: &Storage,
-        clock: Arc<dyn Clock>,
-        settings: Settings,
-    ) -> Result<Self, StateError> {
+    pub fn start(storage: &Storage, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, StateError> {
         let engine = Engine::open(storage, clock.clone(), settings)?;
         Ok(Self::spawn(engine))
     }
@@ -265,10 +223,7 @@ impl Db {
 fn run(mut eng: Engine, rx: mpsc::Receiver<Job>) {
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
-        let begun = eng
-            .conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| e.to_string());
+        let begun = eng.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| e.to_string());
         if let Err(e) = begun {
             first(&mut eng)(Err(e));
             continue;

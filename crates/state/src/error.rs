@@ -50,9 +50,7 @@ impl From<StateError> for ApiError {
             StateError::ExpiredIterator(_) => "ExpiredIteratorException",
             StateError::ExpiredNextToken(_) => "ExpiredNextTokenException",
             StateError::Validation(_) => "ValidationException",
-            StateError::Storage(_) | StateError::Closed => {
-                return ApiError::internal(e.to_string())
-            }
+            StateError::Storage(_) | StateError::Closed => return ApiError::internal(e.to_string()),
         };
         ApiError::new(code, e.to_string())
     }

@@ -22,9 +22,6 @@ pub struct Ctx {
 impl Ctx {
     /// A context for `account` in `region`.
     pub fn new(account: impl Into<String>, region: impl Into<String>) -> Self {
-        Self {
-            account: account.into(),
-            region: region.into(),
-        }
+        Self { account: account.into(), region: region.into() }
     }
 }

@@ -128,16 +128,12 @@ impl StreamMeta {
 
     /// The open shard whose range holds `hash`.
     pub fn route(&self, hash: u128) -> Option<&ShardMeta> {
-        self.open_shards()
-            .find(|s| s.start_hash <= hash && hash <= s.end_hash)
+        self.open_shards().find(|s| s.start_hash <= hash && hash <= s.end_hash)
     }
 
     /// The shard with index `idx`.
     pub fn shard(&self, idx: i64) -> Option<&ShardMeta> {
-        self.shards
-            .binary_search_by_key(&idx, |s| s.idx)
-            .ok()
-            .map(|i| &self.shards[i])
+        self.shards.binary_search_by_key(&idx, |s| s.idx).ok().map(|i| &self.shards[i])
     }
 
     /// Whether a closed shard's records have all expired (it is no longer listed).
@@ -173,22 +169,17 @@ impl StreamCache {
     /// Forgets one stream.
     pub fn forget(&mut self, id: i64) {
         if let Some(m) = self.by_id.remove(&id) {
-            self.by_name
-                .remove(&(m.account.clone(), m.region.clone(), m.name.clone()));
+            self.by_name.remove(&(m.account.clone(), m.region.clone(), m.name.clone()));
         }
     }
 
     fn insert(&mut self, m: Arc<StreamMeta>) {
-        self.by_name.insert(
-            (m.account.clone(), m.region.clone(), m.name.clone()),
-            m.clone(),
-        );
+        self.by_name.insert((m.account.clone(), m.region.clone(), m.name.clone()), m.clone());
         self.by_id.insert(m.id, m);
     }
 }
 
-const STREAM_COLS: &str =
-    "id, account, region, name, status, status_until, mode, retention_h, created_ms, \
+const STREAM_COLS: &str = "id, account, region, name, status, status_until, mode, retention_h, created_ms, \
      encryption, key_id, metrics, max_record_kib, warm_mibps, next_index";
 
 fn read_stream(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamMeta> {
@@ -238,22 +229,14 @@ fn load_shards(eng: &Engine, stream: i64) -> Result<Vec<ShardMeta>, StateError> 
 }
 
 /// The stream named `name` in `ctx`, whatever its status (including finished deletions).
-pub fn find(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    name: &str,
-) -> Result<Option<Arc<StreamMeta>>, StateError> {
+pub fn find(eng: &mut Engine, ctx: &Ctx, name: &str) -> Result<Option<Arc<StreamMeta>>, StateError> {
     let key = (ctx.account.clone(), ctx.region.clone(), name.to_string());
     if let Some(m) = eng.streams.by_name.get(&key) {
         return Ok(Some(m.clone()));
     }
-    let sql =
-        format!("SELECT {STREAM_COLS} FROM streams WHERE account=?1 AND region=?2 AND name=?3");
-    let found = eng
-        .conn
-        .prepare_cached(&sql)?
-        .query_row(params![ctx.account, ctx.region, name], read_stream)
-        .optional()?;
+    let sql = format!("SELECT {STREAM_COLS} FROM streams WHERE account=?1 AND region=?2 AND name=?3");
+    let found =
+        eng.conn.prepare_cached(&sql)?.query_row(params![ctx.account, ctx.region, name], read_stream).optional()?;
     load_into_cache(eng, found)
 }
 
@@ -263,18 +246,11 @@ pub fn find_by_id(eng: &mut Engine, id: i64) -> Result<Option<Arc<StreamMeta>>, 
         return Ok(Some(m.clone()));
     }
     let sql = format!("SELECT {STREAM_COLS} FROM streams WHERE id=?1");
-    let found = eng
-        .conn
-        .prepare_cached(&sql)?
-        .query_row([id], read_stream)
-        .optional()?;
+    let found = eng.conn.prepare_cached(&sql)?.query_row([id], read_stream).optional()?;
     load_into_cache(eng, found)
 }
 
-fn load_into_cache(
-    eng: &mut Engine,
-    found: Option<StreamMeta>,
-) -> Result<Option<Arc<StreamMeta>>, StateError> {
+fn load_into_cache(eng: &mut Engine, found: Option<StreamMeta>) -> Result<Option<Arc<StreamMeta>>, StateError> {
     let Some(mut m) = found else { return Ok(None) };
     m.shards = load_shards(eng, m.id)?;
     let m = Arc::new(m);

@@ -23,17 +23,16 @@ pub fn even_ranges(n: u32) -> Vec<(u128, u128)> {
 /// Splits `[start, end]` into `n` contiguous ranges of equal width (the last takes the rest).
 pub fn split_range(start: u128, end: u128, n: u32) -> Vec<(u128, u128)> {
     let n = n.max(1) as u128;
+    if n == 1 {
+        return vec![(start, end)];
+    }
     let width = end - start;
     // floor((width + 1) / n) without overflowing when width is u128::MAX.
     let step = width / n + u128::from(width % n == n - 1);
     (0..n)
         .map(|i| {
             let s = start + step * i;
-            let e = if i == n - 1 {
-                end
-            } else {
-                start + step * (i + 1) - 1
-            };
+            let e = if i == n - 1 { end } else { start + step * (i + 1) - 1 };
             (s, e)
         })
         .collect()
@@ -60,14 +59,8 @@ mod tests {
     fn md5_hash_is_big_endian() {
         // md5("a") = 0cc175b9c0f1b6a831c399e269772661
         assert_eq!(partition_hash("a"), 0x0cc175b9c0f1b6a831c399e269772661);
-        assert_eq!(
-            parse_hash_key("340282366920938463463374607431768211455"),
-            Some(u128::MAX)
-        );
-        assert_eq!(
-            parse_hash_key("340282366920938463463374607431768211456"),
-            None
-        );
+        assert_eq!(parse_hash_key("340282366920938463463374607431768211455"), Some(u128::MAX));
+        assert_eq!(parse_hash_key("340282366920938463463374607431768211456"), None);
         assert_eq!(parse_hash_key("-1"), None);
     }
 }

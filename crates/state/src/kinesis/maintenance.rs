@@ -9,10 +9,12 @@ use rusqlite::params;
 /// Does what is due now; returns when something next falls due.
 pub fn run(eng: &mut Engine) -> Result<Option<i64>, StateError> {
     let now = eng.now();
-    let changed = eng.conn.prepare_cached(
-        "UPDATE streams SET status='ACTIVE' WHERE status IN ('CREATING','UPDATING') AND status_until <= ?1",
-    )?
-    .execute([now])?;
+    let changed = eng
+        .conn
+        .prepare_cached(
+            "UPDATE streams SET status='ACTIVE' WHERE status IN ('CREATING','UPDATING') AND status_until <= ?1",
+        )?
+        .execute([now])?;
     if changed > 0 {
         eng.streams.clear();
     }
@@ -24,11 +26,8 @@ pub fn run(eng: &mut Engine) -> Result<Option<i64>, StateError> {
     for id in gone {
         purge(eng, id)?;
     }
-    let ids: Vec<i64> = eng
-        .conn
-        .prepare_cached("SELECT id FROM streams")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let ids: Vec<i64> =
+        eng.conn.prepare_cached("SELECT id FROM streams")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     let mut next: Option<i64> = eng
         .conn
         .prepare_cached("SELECT MIN(status_until) FROM streams WHERE status IN ('CREATING','UPDATING','DELETING')")?
@@ -53,15 +52,11 @@ pub fn trim_stream(eng: &mut Engine, id: i64) -> Result<Option<i64>, StateError>
         // Arrival times never decrease along a shard, so the expired records are a prefix.
         let keep_from: Option<i64> = eng
             .conn
-            .prepare_cached(
-                "SELECT seq FROM records WHERE shard=?1 AND ts>=?2 ORDER BY seq LIMIT 1",
-            )?
+            .prepare_cached("SELECT seq FROM records WHERE shard=?1 AND ts>=?2 ORDER BY seq LIMIT 1")?
             .query_row(params![s.id, cutoff], |r| r.get(0))
             .ok();
         let bound = keep_from.unwrap_or(i64::MAX);
-        eng.conn
-            .prepare_cached("DELETE FROM records WHERE shard=?1 AND seq<?2")?
-            .execute(params![s.id, bound])?;
+        eng.conn.prepare_cached("DELETE FROM records WHERE shard=?1 AND seq<?2")?.execute(params![s.id, bound])?;
         if keep_from.is_some() {
             let oldest: i64 = eng
                 .conn

@@ -30,10 +30,7 @@ pub struct Kinesis {
 impl Kinesis {
     /// Kinesis over a started store.
     pub fn new(db: Db) -> Self {
-        Self {
-            db,
-            wake: Arc::new(tokio::sync::Notify::new()),
-        }
+        Self { db, wake: Arc::new(tokio::sync::Notify::new()) }
     }
 
     /// The store.
@@ -84,10 +81,7 @@ impl Kinesis {
 
 /// The message AWS gives for a missing stream.
 pub fn not_found(ctx: &Ctx, name: &str) -> StateError {
-    StateError::NotFound(format!(
-        "Stream {name} under account {} not found.",
-        ctx.account
-    ))
+    StateError::NotFound(format!("Stream {name} under account {} not found.", ctx.account))
 }
 
 /// Resolves `StreamName`/`StreamARN` to the namespace and name of the stream.
@@ -95,9 +89,7 @@ pub fn resolve(ctx: &Ctx, r: &StreamRef) -> Result<(Ctx, String), StateError> {
     match (&r.stream_name, &r.stream_arn) {
         (name, Some(arn)) => {
             let (arn_ctx, arn_name) = parse_arn(arn).ok_or_else(|| {
-                StateError::InvalidArgument(format!(
-                    "StreamARN {arn} is not a valid Kinesis stream ARN."
-                ))
+                StateError::InvalidArgument(format!("StreamARN {arn} is not a valid Kinesis stream ARN."))
             })?;
             if let Some(n) = name.as_ref().filter(|n| **n != arn_name) {
                 return Err(StateError::InvalidArgument(format!(
@@ -107,27 +99,18 @@ pub fn resolve(ctx: &Ctx, r: &StreamRef) -> Result<(Ctx, String), StateError> {
             Ok((arn_ctx, arn_name))
         }
         (Some(name), None) => Ok((ctx.clone(), name.clone())),
-        (None, None) => Err(StateError::InvalidArgument(
-            "Either StreamName or StreamARN should be provided.".into(),
-        )),
+        (None, None) => Err(StateError::InvalidArgument("Either StreamName or StreamARN should be provided.".into())),
     }
 }
 
 /// Parses `arn:aws:kinesis:region:account:stream/name`.
 pub fn parse_arn(arn: &str) -> Option<(Ctx, String)> {
     let mut p = arn.splitn(6, ':');
-    let (_arn, _partition, service, region, account, resource) = (
-        p.next()?,
-        p.next()?,
-        p.next()?,
-        p.next()?,
-        p.next()?,
-        p.next()?,
-    );
+    let (_arn, _partition, service, region, account, resource) =
+        (p.next()?, p.next()?, p.next()?, p.next()?, p.next()?, p.next()?);
     let name = resource.strip_prefix("stream/")?;
     let name = name.split('/').next()?;
-    (service == "kinesis" && !name.is_empty())
-        .then(|| (Ctx::new(account, region), name.to_string()))
+    (service == "kinesis" && !name.is_empty()).then(|| (Ctx::new(account, region), name.to_string()))
 }
 
 /// A stream that exists (any status but finished deletion).
@@ -184,37 +167,28 @@ pub(crate) mod testing {
 
     /// A stream reference by name.
     pub fn by_name(name: &str) -> StreamRef {
-        StreamRef {
-            stream_name: Some(name.into()),
-            stream_arn: None,
-        }
+        StreamRef { stream_name: Some(name.into()), stream_arn: None }
     }
 }
 
 #[cfg(test)]
-mod tests {
+mod arn_tests {
     use super::*;
 
     #[test]
     fn arn_parsing() {
         let (c, n) = parse_arn("arn:aws:kinesis:eu-west-1:123456789012:stream/s1").unwrap();
-        assert_eq!(
-            (c.region.as_str(), c.account.as_str(), n.as_str()),
-            ("eu-west-1", "123456789012", "s1")
-        );
+        assert_eq!((c.region.as_str(), c.account.as_str(), n.as_str()), ("eu-west-1", "123456789012", "s1"));
         assert!(parse_arn("arn:aws:sqs:eu-west-1:123456789012:q").is_none());
         let c = Ctx::new("000000000000", "us-east-1");
         let r = StreamRef {
             stream_name: Some("a".into()),
             stream_arn: Some("arn:aws:kinesis:us-east-1:000000000000:stream/b".into()),
         };
-        assert!(matches!(
-            resolve(&c, &r),
-            Err(StateError::InvalidArgument(_))
-        ));
-        assert!(matches!(
-            resolve(&c, &StreamRef::default()),
-            Err(StateError::InvalidArgument(_))
-        ));
+        assert!(matches!(resolve(&c, &r), Err(StateError::InvalidArgument(_))));
+        assert!(matches!(resolve(&c, &StreamRef::default()), Err(StateError::InvalidArgument(_))));
     }
 }
+
+#[cfg(test)]
+mod tests;

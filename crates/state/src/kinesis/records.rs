@@ -58,30 +58,19 @@ fn check_size(m: &StreamMeta, r: &NewRecord<'_>, path: &str) -> Result<(), State
 }
 
 /// Appends one record to `shard`; returns its sequence number.
-fn append(
-    eng: &mut Engine,
-    m: &StreamMeta,
-    shard: &ShardMeta,
-    r: &NewRecord<'_>,
-) -> Result<String, StateError> {
+fn append(eng: &mut Engine, m: &StreamMeta, shard: &ShardMeta, r: &NewRecord<'_>) -> Result<String, StateError> {
     let ts = eng.now().max(eng.last_ts);
     eng.last_ts = ts;
     let seq = eng.next_seq;
     eng.next_seq += 1;
     eng.conn
-        .prepare_cached(
-            "INSERT INTO records(shard, seq, ts, pkey, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
+        .prepare_cached("INSERT INTO records(shard, seq, ts, pkey, data) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![shard.id, seq as i64, ts, r.partition_key, r.data])?;
     Ok(seqnum::format(m.created_ms, shard.idx, seq))
 }
 
 /// PutRecord.
-pub fn put_record(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: PutRecordInput,
-) -> Result<PutRecordOutput, StateError> {
+pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<PutRecordOutput, StateError> {
     let (ctx, name) = resolve(ctx, &input.stream)?;
     let m = usable(eng, &ctx, &name)?;
     let rec = NewRecord {
@@ -100,10 +89,8 @@ pub fn put_record(
         eng.next_seq = eng.next_seq.max(parts.counter.saturating_add(1));
     }
     let hash = hash_of(&rec)?;
-    let shard = m
-        .route(hash)
-        .cloned()
-        .ok_or_else(|| StateError::Storage("no open shard covers the hash key".into()))?;
+    let shard =
+        m.route(hash).cloned().ok_or_else(|| StateError::Storage("no open shard covers the hash key".into()))?;
     let seq = append(eng, &m, &shard, &rec)?;
     save_next_seq(eng)?;
     Ok(PutRecordOutput {
@@ -114,11 +101,7 @@ pub fn put_record(
 }
 
 /// PutRecords: every entry is written or reported failed, in request order.
-pub fn put_records(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: PutRecordsInput,
-) -> Result<PutRecordsOutput, StateError> {
+pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PutRecordsInput) -> Result<PutRecordsOutput, StateError> {
     let (ctx, name) = resolve(ctx, &input.stream)?;
     let m = usable(eng, &ctx, &name)?;
     let mut total = 0usize;
@@ -139,9 +122,7 @@ pub fn put_records(
         routed.push((rec, shard));
     }
     if total > MAX_PUT_RECORDS_BYTES {
-        return Err(StateError::InvalidArgument(
-            "Records size exceeds 10 MB limit".into(),
-        ));
+        return Err(StateError::InvalidArgument("Records size exceeds 10 MB limit".into()));
     }
     let open: Vec<ShardMeta> = m.open_shards().cloned().collect();
     let mut out = Vec::with_capacity(routed.len());
@@ -155,11 +136,7 @@ pub fn put_records(
         });
     }
     save_next_seq(eng)?;
-    Ok(PutRecordsOutput {
-        failed_record_count: 0,
-        records: out,
-        encryption_type: m.encryption.clone(),
-    })
+    Ok(PutRecordsOutput { failed_record_count: 0, records: out, encryption_type: m.encryption.clone() })
 }
 
 /// Where an iterator points: a shard and the next counter value to read.
@@ -175,11 +152,7 @@ pub struct Position {
 
 /// Seals a position into an opaque iterator.
 pub fn iterator(eng: &Engine, p: Position) -> String {
-    let payload = token::Fields::default()
-        .i64(p.shard)
-        .i64(p.next as i64)
-        .i64(p.issued)
-        .0;
+    let payload = token::Fields::default().i64(p.shard).i64(p.next as i64).i64(p.issued).0;
     token::seal(&eng.secret, token::SHARD_ITERATOR, &payload)
 }
 
@@ -196,10 +169,7 @@ fn open_iterator(eng: &Engine, it: &str) -> Result<Position, StateError> {
 }
 
 fn shard_missing(ctx: &Ctx, name: &str, shard: &str) -> StateError {
-    StateError::NotFound(format!(
-        "Shard {shard} in stream {name} under account {} does not exist",
-        ctx.account
-    ))
+    StateError::NotFound(format!("Shard {shard} in stream {name} under account {} does not exist", ctx.account))
 }
 
 /// GetShardIterator.
@@ -242,10 +212,7 @@ pub fn get_shard_iterator(
         "TRIM_HORIZON" => shard.start_seq,
         "LATEST" => shard.end_seq.map(|e| e + 1).unwrap_or(eng.next_seq),
         "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER" => {
-            let seq = input
-                .starting_sequence_number
-                .as_deref()
-                .unwrap_or_default();
+            let seq = input.starting_sequence_number.as_deref().unwrap_or_default();
             let invalid = |why: &str| {
                 StateError::InvalidArgument(format!(
                     "StartingSequenceNumber {seq} used in GetShardIterator on shard {shard_name} in stream {name} under account {} is invalid{why}.",
@@ -282,22 +249,9 @@ pub fn get_shard_iterator(
             }
             first_at_or_after(eng, &shard, t)?
         }
-        other => {
-            return Err(StateError::InvalidArgument(format!(
-                "Unknown ShardIteratorType {other}."
-            )))
-        }
+        other => return Err(StateError::InvalidArgument(format!("Unknown ShardIteratorType {other}."))),
     };
-    Ok(GetShardIteratorOutput {
-        shard_iterator: iterator(
-            eng,
-            Position {
-                shard: shard.id,
-                next,
-                issued: now,
-            },
-        ),
-    })
+    Ok(GetShardIteratorOutput { shard_iterator: iterator(eng, Position { shard: shard.id, next, issued: now }) })
 }
 
 /// The counter of the first record stored at or after `t`, or the shard's end.
@@ -313,15 +267,9 @@ fn first_at_or_after(eng: &Engine, shard: &ShardMeta, t: i64) -> Result<u64, Sta
     })
 }
 
-fn stream_of_shard(
-    eng: &mut Engine,
-    shard: i64,
-) -> Result<Option<(Arc<StreamMeta>, ShardMeta)>, StateError> {
-    let stream: Option<i64> = eng
-        .conn
-        .prepare_cached("SELECT stream FROM shards WHERE id=?1")?
-        .query_row([shard], |r| r.get(0))
-        .ok();
+fn stream_of_shard(eng: &mut Engine, shard: i64) -> Result<Option<(Arc<StreamMeta>, ShardMeta)>, StateError> {
+    let stream: Option<i64> =
+        eng.conn.prepare_cached("SELECT stream FROM shards WHERE id=?1")?.query_row([shard], |r| r.get(0)).ok();
     let Some(stream) = stream else {
         return Ok(None);
     };
@@ -339,11 +287,7 @@ fn fmt_time(ms: i64) -> String {
 }
 
 /// GetRecords.
-pub fn get_records(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: GetRecordsInput,
-) -> Result<GetRecordsOutput, StateError> {
+pub fn get_records(eng: &mut Engine, ctx: &Ctx, input: GetRecordsInput) -> Result<GetRecordsOutput, StateError> {
     let pos = open_iterator(eng, &input.shard_iterator)?;
     let now = eng.now();
     let Some((m, shard)) = stream_of_shard(eng, pos.shard)? else {
@@ -352,10 +296,7 @@ pub fn get_records(
     if m.account != ctx.account || m.region != ctx.region {
         return Err(StateError::InvalidArgument("Invalid ShardIterator.".into()));
     }
-    if !matches!(
-        m.status_at(now),
-        super::cache::Status::Active | super::cache::Status::Updating
-    ) {
+    if !matches!(m.status_at(now), super::cache::Status::Active | super::cache::Status::Updating) {
         return Err(not_found(ctx, &m.name));
     }
     if now - pos.issued > ITERATOR_TTL_MS {
@@ -365,10 +306,7 @@ pub fn get_records(
             fmt_time(now)
         )));
     }
-    let limit = input
-        .limit
-        .unwrap_or(MAX_GET_RECORDS)
-        .clamp(1, MAX_GET_RECORDS);
+    let limit = input.limit.unwrap_or(MAX_GET_RECORDS).clamp(1, MAX_GET_RECORDS);
     let cutoff = now - m.retention_ms();
     let mut st = eng.conn.prepare_cached(
         "SELECT seq, ts, pkey, data FROM records WHERE shard=?1 AND seq>=?2 AND ts>=?3 ORDER BY seq LIMIT ?4",
@@ -414,12 +352,7 @@ pub fn get_records(
             .filter(|c| c.parent == Some(shard.idx) || c.adj_parent == Some(shard.idx))
             .map(|c| ChildShard {
                 shard_id: seqnum::shard_id(c.idx),
-                parent_shards: c
-                    .parent
-                    .into_iter()
-                    .chain(c.adj_parent)
-                    .map(seqnum::shard_id)
-                    .collect(),
+                parent_shards: c.parent.into_iter().chain(c.adj_parent).map(seqnum::shard_id).collect(),
                 hash_key_range: HashKeyRange {
                     starting_hash_key: c.start_hash.to_string(),
                     ending_hash_key: c.end_hash.to_string(),
@@ -433,18 +366,6 @@ pub fn get_records(
             child_shards: Some(children),
         });
     }
-    let next_it = iterator(
-        eng,
-        Position {
-            shard: shard.id,
-            next,
-            issued: now,
-        },
-    );
-    Ok(GetRecordsOutput {
-        records,
-        next_shard_iterator: Some(next_it),
-        millis_behind_latest,
-        child_shards: None,
-    })
+    let next_it = iterator(eng, Position { shard: shard.id, next, issued: now });
+    Ok(GetRecordsOutput { records, next_shard_iterator: Some(next_it), millis_behind_latest, child_shards: None })
 }

@@ -54,20 +54,10 @@ mod tests {
     fn round_trip_and_order() {
         let a = format(1_700_000_000_000, 0, 41);
         assert_eq!(a.len(), 56);
-        assert_eq!(
-            parse(&a),
-            Some(SeqParts {
-                seed: 1_700_000_000_000,
-                shard_idx: 0,
-                counter: 41
-            })
-        );
+        assert_eq!(parse(&a), Some(SeqParts { seed: 1_700_000_000_000, shard_idx: 0, counter: 41 }));
         let b = format(1_700_000_000_000, 0, 42);
         let child = format(1_700_000_000_000, 1, 7);
-        assert!(
-            a < b && b < child,
-            "lexicographic order equals numeric order at equal length"
-        );
+        assert!(a < b && b < child, "lexicographic order equals numeric order at equal length");
         assert_eq!(parse("12"), None);
         assert_eq!(parse(&"4".repeat(56)), None);
         assert_eq!(shard_id(3), "shardId-000000000003");

@@ -68,18 +68,13 @@ impl Filter {
     fn parse(f: &ShardFilter) -> Result<Self, StateError> {
         let ts = || {
             f.timestamp.map(|t| (t * 1000.0) as i64).ok_or_else(|| {
-                StateError::InvalidArgument(format!(
-                    "Timestamp must be provided for ShardFilter type {}.",
-                    f.kind
-                ))
+                StateError::InvalidArgument(format!("Timestamp must be provided for ShardFilter type {}.", f.kind))
             })
         };
         Ok(match f.kind.as_str() {
             "AFTER_SHARD_ID" => {
                 let id = f.shard_id.as_deref().ok_or_else(|| {
-                    StateError::InvalidArgument(
-                        "ShardId must be provided for ShardFilter type AFTER_SHARD_ID.".into(),
-                    )
+                    StateError::InvalidArgument("ShardId must be provided for ShardFilter type AFTER_SHARD_ID.".into())
                 })?;
                 Filter::AfterShard(seqnum::parse_shard_id(id).unwrap_or(-1))
             }
@@ -88,11 +83,7 @@ impl Filter {
             "AT_LATEST" => Filter::AtLatest,
             "AT_TIMESTAMP" => Filter::AtTimestamp(ts()?),
             "FROM_TIMESTAMP" => Filter::FromTimestamp(ts()?),
-            other => {
-                return Err(StateError::InvalidArgument(format!(
-                    "Unknown ShardFilter type {other}."
-                )))
-            }
+            other => return Err(StateError::InvalidArgument(format!("Unknown ShardFilter type {other}."))),
         })
     }
 
@@ -109,8 +100,7 @@ impl Filter {
             }
             Filter::AtLatest => s.is_open(),
             Filter::AtTimestamp(t) => {
-                open_at(t)
-                    || (s.parent.is_none() && s.created_ms > t && s.closed_ms.is_none_or(|c| c > t))
+                open_at(t) || (s.parent.is_none() && s.created_ms > t && s.closed_ms.is_none_or(|c| c > t))
             }
             Filter::FromTimestamp(t) => s.closed_ms.is_none_or(|c| c >= t),
         }
@@ -118,11 +108,7 @@ impl Filter {
 }
 
 /// ListShards.
-pub fn list(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: ListShardsInput,
-) -> Result<ListShardsOutput, StateError> {
+pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListShardsInput) -> Result<ListShardsOutput, StateError> {
     let now = eng.now();
     let max = input.max_results.unwrap_or(1000).clamp(1, 1000) as usize;
     let (stream_id, filter, after) = match &input.next_token {
@@ -130,15 +116,9 @@ pub fn list(
             for (given, name) in [
                 (input.stream.stream_name.is_some(), "StreamName"),
                 (input.stream.stream_arn.is_some(), "StreamARN"),
-                (
-                    input.exclusive_start_shard_id.is_some(),
-                    "ExclusiveStartShardId",
-                ),
+                (input.exclusive_start_shard_id.is_some(), "ExclusiveStartShardId"),
                 (input.shard_filter.is_some(), "ShardFilter"),
-                (
-                    input.stream_creation_timestamp.is_some(),
-                    "StreamCreationTimestamp",
-                ),
+                (input.stream_creation_timestamp.is_some(), "StreamCreationTimestamp"),
             ] {
                 if given {
                     return Err(StateError::InvalidArgument(format!(
@@ -150,9 +130,7 @@ pub fn list(
         }
         None => {
             if input.stream.stream_name.is_none() && input.stream.stream_arn.is_none() {
-                return Err(StateError::InvalidArgument(
-                    "Either NextToken or StreamName should be provided.".into(),
-                ));
+                return Err(StateError::InvalidArgument("Either NextToken or StreamName should be provided.".into()));
             }
             let (sctx, name) = resolve(ctx, &input.stream)?;
             let m = existing(eng, &sctx, &name)?;
@@ -170,17 +148,11 @@ pub fn list(
     };
     let m = super::cache::find_by_id(eng, stream_id)?
         .filter(|m| m.status_at(now) != super::cache::Status::Gone)
-        .ok_or_else(|| {
-            StateError::NotFound("The stream of this NextToken no longer exists.".into())
-        })?;
+        .ok_or_else(|| StateError::NotFound("The stream of this NextToken no longer exists.".into()))?;
     let mut out = Vec::new();
     let mut last = None;
     let mut more = false;
-    for s in m
-        .shards
-        .iter()
-        .filter(|s| s.idx > after && !m.shard_expired(s, now) && filter.keeps(&m, s, now))
-    {
+    for s in m.shards.iter().filter(|s| s.idx > after && !m.shard_expired(s, now) && filter.keeps(&m, s, now)) {
         if out.len() == max {
             more = true;
             break;
@@ -191,21 +163,12 @@ pub fn list(
     let next_token = match (more, last) {
         (true, Some(last)) => {
             let (c, v) = filter.code();
-            let payload = token::Fields::default()
-                .i64(m.id)
-                .i64(last)
-                .i64(now)
-                .i64(c)
-                .i64(v)
-                .0;
+            let payload = token::Fields::default().i64(m.id).i64(last).i64(now).i64(c).i64(v).0;
             Some(token::seal(&eng.secret, token::LIST_SHARDS, &payload))
         }
         _ => None,
     };
-    Ok(ListShardsOutput {
-        shards: out,
-        next_token,
-    })
+    Ok(ListShardsOutput { shards: out, next_token })
 }
 
 fn open_token(eng: &Engine, t: &str, now: i64) -> Result<(i64, Filter, i64), StateError> {
@@ -220,9 +183,7 @@ fn open_token(eng: &Engine, t: &str, now: i64) -> Result<(i64, Filter, i64), Sta
         r.i64().ok_or_else(bad)?,
     );
     if now - issued > NEXT_TOKEN_TTL_MS {
-        return Err(StateError::ExpiredNextToken(format!(
-            "The NextToken {t} has expired."
-        )));
+        return Err(StateError::ExpiredNextToken(format!("The NextToken {t} has expired.")));
     }
     Ok((id, Filter::from_code(c, v).ok_or_else(bad)?, last))
 }

@@ -21,30 +21,20 @@ pub const DEFAULT_MAX_RECORD_KIB: u32 = 1024;
 pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(), StateError> {
     let now = eng.now();
     let name = input.stream_name;
-    let mode = input
-        .stream_mode_details
-        .map(|d| d.stream_mode)
-        .unwrap_or_else(|| "PROVISIONED".into());
+    let mode = input.stream_mode_details.map(|d| d.stream_mode).unwrap_or_else(|| "PROVISIONED".into());
     let count = match (mode.as_str(), input.shard_count) {
         ("ON_DEMAND", None) => ON_DEMAND_SHARDS,
         ("ON_DEMAND", Some(_)) => {
-            return Err(StateError::InvalidArgument(
-                "ShardCount is not expected when StreamMode=ON_DEMAND".into(),
-            ))
+            return Err(StateError::InvalidArgument("ShardCount is not expected when StreamMode=ON_DEMAND".into()))
         }
         (_, Some(n)) => n,
         (_, None) => {
-            return Err(StateError::InvalidArgument(
-                "ShardCount is required when StreamMode=PROVISIONED".into(),
-            ))
+            return Err(StateError::InvalidArgument("ShardCount is required when StreamMode=PROVISIONED".into()))
         }
     };
     if let Some(existing) = cache::find(eng, ctx, &name)? {
         if existing.status_at(now) != cache::Status::Gone {
-            return Err(StateError::InUse(format!(
-                "Stream {name} under account {} already exists.",
-                ctx.account
-            )));
+            return Err(StateError::InUse(format!("Stream {name} under account {} already exists.", ctx.account)));
         }
         purge(eng, existing.id)?;
     }
@@ -58,18 +48,26 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
     }
     let delay = eng.settings.create_delay_ms;
     let status = if delay > 0 { "CREATING" } else { "ACTIVE" };
-    let max_kib = input
-        .max_record_size_in_kib
-        .unwrap_or(DEFAULT_MAX_RECORD_KIB);
-    eng.conn.prepare_cached(
-        "INSERT INTO streams(account, region, name, status, status_until, mode, retention_h, created_ms,
+    let max_kib = input.max_record_size_in_kib.unwrap_or(DEFAULT_MAX_RECORD_KIB);
+    eng.conn
+        .prepare_cached(
+            "INSERT INTO streams(account, region, name, status, status_until, mode, retention_h, created_ms,
                              max_record_kib, warm_mibps, next_index)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?
-    .execute(params![
-        ctx.account, ctx.region, name, status, now + delay, mode, DEFAULT_RETENTION_H, now, max_kib,
-        input.warm_throughput_mibps, count
-    ])?;
+        )?
+        .execute(params![
+            ctx.account,
+            ctx.region,
+            name,
+            status,
+            now + delay,
+            mode,
+            DEFAULT_RETENTION_H,
+            now,
+            max_kib,
+            input.warm_throughput_mibps,
+            count
+        ])?;
     let id = eng.conn.last_insert_rowid();
     let start_seq = eng.next_seq as i64;
     for (idx, (s, e)) in hashing::even_ranges(count).into_iter().enumerate() {
@@ -78,20 +76,11 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
                 "INSERT INTO shards(stream, idx, start_hash, end_hash, start_seq, created_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![
-                id,
-                idx as i64,
-                s.to_string(),
-                e.to_string(),
-                start_seq,
-                now
-            ])?;
+            .execute(params![id, idx as i64, s.to_string(), e.to_string(), start_seq, now])?;
     }
     for (k, v) in input.tags.unwrap_or_default() {
         eng.conn
-            .prepare_cached(
-                "INSERT OR REPLACE INTO stream_tags(stream, key, value) VALUES (?1, ?2, ?3)",
-            )?
+            .prepare_cached("INSERT OR REPLACE INTO stream_tags(stream, key, value) VALUES (?1, ?2, ?3)")?
             .execute(params![id, k, v])?;
     }
     Ok(())
@@ -131,35 +120,23 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteStreamInput) -> Result<(
 /// Removes a stream and everything it holds.
 pub fn purge(eng: &mut Engine, id: i64) -> Result<(), StateError> {
     eng.conn
-        .prepare_cached(
-            "DELETE FROM records WHERE shard IN (SELECT id FROM shards WHERE stream=?1)",
-        )?
+        .prepare_cached("DELETE FROM records WHERE shard IN (SELECT id FROM shards WHERE stream=?1)")?
         .execute([id])?;
-    eng.conn
-        .prepare_cached("DELETE FROM streams WHERE id=?1")?
-        .execute([id])?;
+    eng.conn.prepare_cached("DELETE FROM streams WHERE id=?1")?.execute([id])?;
     eng.streams.forget(id);
     Ok(())
 }
 
 fn mode_details(m: &StreamMeta) -> StreamModeDetails {
-    StreamModeDetails {
-        stream_mode: m.mode.clone(),
-    }
+    StreamModeDetails { stream_mode: m.mode.clone() }
 }
 
 fn monitoring(m: &StreamMeta) -> Vec<EnhancedMetrics> {
-    vec![EnhancedMetrics {
-        shard_level_metrics: m.metrics.clone(),
-    }]
+    vec![EnhancedMetrics { shard_level_metrics: m.metrics.clone() }]
 }
 
 /// DescribeStream.
-pub fn describe(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: DescribeStreamInput,
-) -> Result<DescribeStreamOutput, StateError> {
+pub fn describe(eng: &mut Engine, ctx: &Ctx, input: DescribeStreamInput) -> Result<DescribeStreamOutput, StateError> {
     let (ctx, name) = resolve(ctx, &input.stream)?;
     let m = existing(eng, &ctx, &name)?;
     let now = eng.now();
@@ -172,11 +149,7 @@ pub fn describe(
     let mut listed: Vec<Shard> = Vec::new();
     let mut more = false;
     if status != cache::Status::Creating {
-        for s in m
-            .shards
-            .iter()
-            .filter(|s| s.idx > after && !m.shard_expired(s, now))
-        {
+        for s in m.shards.iter().filter(|s| s.idx > after && !m.shard_expired(s, now)) {
             if listed.len() == limit {
                 more = true;
                 break;
@@ -226,21 +199,14 @@ pub fn describe_summary(
             max_record_size_in_kib: m.max_record_kib,
             warm_throughput: (m.mode == "ON_DEMAND").then(|| {
                 let w = m.warm_mibps.unwrap_or(0);
-                WarmThroughput {
-                    target_mibps: w,
-                    current_mibps: w,
-                }
+                WarmThroughput { target_mibps: w, current_mibps: w }
             }),
         },
     })
 }
 
 /// ListStreams: names in order, after `ExclusiveStartStreamName` or the paging token.
-pub fn list(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: ListStreamsInput,
-) -> Result<ListStreamsOutput, StateError> {
+pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListStreamsInput) -> Result<ListStreamsOutput, StateError> {
     let now = eng.now();
     let after = match (&input.next_token, &input.exclusive_start_stream_name) {
         (Some(t), _) => open_list_token(eng, t, now)?,
@@ -253,10 +219,7 @@ pub fn list(
          AND NOT (status='DELETING' AND status_until <= ?4) ORDER BY name LIMIT ?5",
     )?;
     let mut names: Vec<String> = st
-        .query_map(
-            params![ctx.account, ctx.region, after, now, limit as i64 + 1],
-            |r| r.get(0),
-        )?
+        .query_map(params![ctx.account, ctx.region, after, now, limit as i64 + 1], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     drop(st);
     let more = names.len() > limit;
@@ -273,19 +236,12 @@ pub fn list(
         });
     }
     let next_token = match (more, names.last()) {
-        (true, Some(last)) => Some(token::seal(
-            &eng.secret,
-            token::LIST_STREAMS,
-            &token::Fields::default().i64(now).str(last).0,
-        )),
+        (true, Some(last)) => {
+            Some(token::seal(&eng.secret, token::LIST_STREAMS, &token::Fields::default().i64(now).str(last).0))
+        }
         _ => None,
     };
-    Ok(ListStreamsOutput {
-        stream_names: names,
-        has_more_streams: more,
-        next_token,
-        stream_summaries: summaries,
-    })
+    Ok(ListStreamsOutput { stream_names: names, has_more_streams: more, next_token, stream_summaries: summaries })
 }
 
 fn open_list_token(eng: &Engine, t: &str, now: i64) -> Result<String, StateError> {
@@ -295,37 +251,22 @@ fn open_list_token(eng: &Engine, t: &str, now: i64) -> Result<String, StateError
     let issued = r.i64().ok_or_else(bad)?;
     let last = r.str().ok_or_else(bad)?;
     if now - issued > shards::NEXT_TOKEN_TTL_MS {
-        return Err(StateError::ExpiredNextToken(format!(
-            "The NextToken {t} has expired."
-        )));
+        return Err(StateError::ExpiredNextToken(format!("The NextToken {t} has expired.")));
     }
     Ok(last)
 }
 
 /// IncreaseStreamRetentionPeriod.
-pub fn increase_retention(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: RetentionInput,
-) -> Result<(), StateError> {
+pub fn increase_retention(eng: &mut Engine, ctx: &Ctx, input: RetentionInput) -> Result<(), StateError> {
     change_retention(eng, ctx, input, true)
 }
 
 /// DecreaseStreamRetentionPeriod; records older than the new period are trimmed at once.
-pub fn decrease_retention(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: RetentionInput,
-) -> Result<(), StateError> {
+pub fn decrease_retention(eng: &mut Engine, ctx: &Ctx, input: RetentionInput) -> Result<(), StateError> {
     change_retention(eng, ctx, input, false)
 }
 
-fn change_retention(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: RetentionInput,
-    increase: bool,
-) -> Result<(), StateError> {
+fn change_retention(eng: &mut Engine, ctx: &Ctx, input: RetentionInput, increase: bool) -> Result<(), StateError> {
     let (ctx, name) = resolve(ctx, &input.stream)?;
     let m = active(eng, &ctx, &name)?;
     let h = input.retention_period_hours;
@@ -350,9 +291,7 @@ fn change_retention(
             "Requested retention period ({h} hours) for stream {name} can not be longer than existing retention period ({cur} hours). Use IncreaseRetentionPeriod API."
         )));
     }
-    eng.conn
-        .prepare_cached("UPDATE streams SET retention_h=?2 WHERE id=?1")?
-        .execute(params![m.id, h])?;
+    eng.conn.prepare_cached("UPDATE streams SET retention_h=?2 WHERE id=?1")?.execute(params![m.id, h])?;
     eng.streams.forget(m.id);
     if !increase {
         super::maintenance::trim_stream(eng, m.id)?;

@@ -90,28 +90,16 @@ mod tests {
     #[test]
     fn seal_open_and_tamper() {
         let secret = [7u8; 16];
-        let t = seal(
-            &secret,
-            SHARD_ITERATOR,
-            &Fields::default().i64(5).i64(-9).str("x").0,
-        );
+        let t = seal(&secret, SHARD_ITERATOR, &Fields::default().i64(5).i64(-9).str("x").0);
         let p = open(&secret, SHARD_ITERATOR, &t).unwrap();
         let mut r = Reader(&p);
-        assert_eq!(
-            (r.i64(), r.i64(), r.str()),
-            (Some(5), Some(-9), Some("x".into()))
-        );
+        assert_eq!((r.i64(), r.i64(), r.str()), (Some(5), Some(-9), Some("x".into())));
         assert!(open(&secret, LIST_SHARDS, &t).is_none());
         assert!(open(&[8u8; 16], SHARD_ITERATOR, &t).is_none());
         let mut raw = aws_smithy_types::base64::decode(&t).unwrap();
         for i in 0..raw.len() {
             raw[i] ^= 1;
-            assert!(open(
-                &secret,
-                SHARD_ITERATOR,
-                &aws_smithy_types::base64::encode(&raw)
-            )
-            .is_none());
+            assert!(open(&secret, SHARD_ITERATOR, &aws_smithy_types::base64::encode(&raw)).is_none());
             raw[i] ^= 1;
         }
         assert!(open(&secret, SHARD_ITERATOR, "not base64!").is_none());

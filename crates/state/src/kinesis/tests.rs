@@ -1,0 +1,216 @@
+//! Domain tests on an ephemeral store with a manual clock.
+
+use super::testing::{by_name, ctx, engine};
+use super::*;
+use crate::Engine;
+use kinesin_protocol::kinesis::*;
+
+fn create(eng: &mut Engine, name: &str, shards: u32) {
+    streams::create(
+        eng,
+        &ctx(),
+        CreateStreamInput {
+            stream_name: name.into(),
+            shard_count: Some(shards),
+            stream_mode_details: None,
+            tags: None,
+            max_record_size_in_kib: None,
+            warm_throughput_mibps: None,
+        },
+    )
+    .unwrap();
+}
+
+fn put(eng: &mut Engine, name: &str, key: &str, data: &[u8]) -> PutRecordOutput {
+    records::put_record(
+        eng,
+        &ctx(),
+        PutRecordInput {
+            stream: by_name(name),
+            data: data.to_vec(),
+            partition_key: key.into(),
+            explicit_hash_key: None,
+            sequence_number_for_ordering: None,
+        },
+    )
+    .unwrap()
+}
+
+fn iterator(eng: &mut Engine, name: &str, shard: &str, kind: &str, seq: Option<String>) -> Result<String, StateError> {
+    records::get_shard_iterator(
+        eng,
+        &ctx(),
+        GetShardIteratorInput {
+            stream: by_name(name),
+            shard_id: shard.into(),
+            shard_iterator_type: kind.into(),
+            starting_sequence_number: seq,
+            timestamp: None,
+        },
+    )
+    .map(|o| o.shard_iterator)
+}
+
+fn get(eng: &mut Engine, it: &str) -> Result<GetRecordsOutput, StateError> {
+    records::get_records(eng, &ctx(), GetRecordsInput { shard_iterator: it.into(), limit: None, stream_arn: None })
+}
+
+#[test]
+fn records_round_trip_in_order() {
+    let (mut eng, _clock) = engine();
+    create(&mut eng, "s", 1);
+    let seqs: Vec<String> = (0..5).map(|i| put(&mut eng, "s", "k", &[i]).sequence_number).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+    let it = iterator(&mut eng, "s", "shardId-000000000000", "TRIM_HORIZON", None).unwrap();
+    let out = get(&mut eng, &it).unwrap();
+    assert_eq!(out.records.iter().map(|r| r.data[0]).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4]);
+    assert_eq!(out.millis_behind_latest, 0);
+    let after =
+        iterator(&mut eng, "s", "shardId-000000000000", "AFTER_SEQUENCE_NUMBER", Some(seqs[2].clone())).unwrap();
+    assert_eq!(get(&mut eng, &after).unwrap().records.len(), 2);
+    let at = iterator(&mut eng, "s", "shardId-000000000000", "AT_SEQUENCE_NUMBER", Some(seqs[2].clone())).unwrap();
+    assert_eq!(get(&mut eng, &at).unwrap().records.len(), 3);
+    let latest = iterator(&mut eng, "s", "shardId-000000000000", "LATEST", None).unwrap();
+    let empty = get(&mut eng, &latest).unwrap();
+    assert!(empty.records.is_empty());
+    put(&mut eng, "s", "k", &[9]);
+    let next = get(&mut eng, empty.next_shard_iterator.as_deref().unwrap()).unwrap();
+    assert_eq!(next.records[0].data, vec![9]);
+}
+
+#[test]
+fn iterators_expire_after_five_minutes() {
+    let (mut eng, clock) = engine();
+    create(&mut eng, "s", 1);
+    let it = iterator(&mut eng, "s", "shardId-000000000000", "TRIM_HORIZON", None).unwrap();
+    clock.advance(300_000);
+    assert!(get(&mut eng, &it).is_ok());
+    clock.advance(1);
+    assert!(matches!(get(&mut eng, &it), Err(StateError::ExpiredIterator(_))));
+    let mut tampered = it.into_bytes();
+    tampered[10] = if tampered[10] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert!(matches!(get(&mut eng, &tampered), Err(StateError::InvalidArgument(m)) if m == "Invalid ShardIterator."));
+}
+
+#[test]
+fn retention_hides_then_trims_expired_records() {
+    let (mut eng, clock) = engine();
+    create(&mut eng, "s", 1);
+    put(&mut eng, "s", "k", b"old");
+    clock.advance(23 * 3_600_000);
+    put(&mut eng, "s", "k", b"new");
+    clock.advance(3_600_000 + 1);
+    let it = iterator(&mut eng, "s", "shardId-000000000000", "TRIM_HORIZON", None).unwrap();
+    let out = get(&mut eng, &it).unwrap();
+    assert_eq!(out.records.iter().map(|r| r.data.clone()).collect::<Vec<_>>(), vec![b"new".to_vec()]);
+    let count = |eng: &Engine| eng.conn.query_row("SELECT COUNT(*) FROM records", [], |r| r.get::<_, i64>(0)).unwrap();
+    assert_eq!(count(&eng), 2, "expired but not yet trimmed");
+    let next = maintenance::run(&mut eng).unwrap();
+    assert_eq!(count(&eng), 1, "the expired record is deleted");
+    assert!(next.is_some_and(|at| at > eng.now()));
+}
+
+#[test]
+fn decreasing_retention_trims_at_once() {
+    let (mut eng, clock) = engine();
+    create(&mut eng, "s", 1);
+    let retention = |h| RetentionInput { stream: by_name("s"), retention_period_hours: h };
+    streams::increase_retention(&mut eng, &ctx(), retention(48)).unwrap();
+    put(&mut eng, "s", "k", b"a");
+    clock.advance(30 * 3_600_000);
+    put(&mut eng, "s", "k", b"b");
+    streams::decrease_retention(&mut eng, &ctx(), retention(24)).unwrap();
+    let n: i64 = eng.conn.query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 1);
+    let err = streams::increase_retention(&mut eng, &ctx(), retention(12)).unwrap_err();
+    assert!(err.to_string().starts_with("Minimum allowed retention period is 24 hours."), "{err}");
+    let err = streams::decrease_retention(&mut eng, &ctx(), retention(100)).unwrap_err();
+    assert!(err.to_string().contains("can not be longer than existing retention period (24 hours)"), "{err}");
+}
+
+#[test]
+fn creating_and_deleting_follow_the_clock() {
+    let (mut eng, clock) = engine();
+    eng.settings.create_delay_ms = 500;
+    eng.settings.delete_delay_ms = 500;
+    create(&mut eng, "s", 2);
+    let status = |eng: &mut Engine| {
+        streams::describe_summary(eng, &ctx(), by_name("s")).map(|o| o.stream_description_summary.stream_status)
+    };
+    assert_eq!(status(&mut eng).unwrap(), "CREATING");
+    assert!(records::put_record(
+        &mut eng,
+        &ctx(),
+        PutRecordInput {
+            stream: by_name("s"),
+            data: vec![1],
+            partition_key: "k".into(),
+            explicit_hash_key: None,
+            sequence_number_for_ordering: None
+        }
+    )
+    .is_err());
+    clock.advance(500);
+    assert_eq!(status(&mut eng).unwrap(), "ACTIVE");
+    streams::delete(&mut eng, &ctx(), DeleteStreamInput { stream: by_name("s"), enforce_consumer_deletion: None })
+        .unwrap();
+    assert_eq!(status(&mut eng).unwrap(), "DELETING");
+    clock.advance(500);
+    assert!(matches!(status(&mut eng), Err(StateError::NotFound(_))));
+    maintenance::run(&mut eng).unwrap();
+    let n: i64 = eng.conn.query_row("SELECT COUNT(*) FROM streams", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn failed_jobs_leave_no_trace() {
+    let (mut eng, _clock) = engine();
+    create(&mut eng, "s", 1);
+    let before = eng.next_seq;
+    let r = eng.in_savepoint(|eng| -> Result<(), StateError> {
+        put(eng, "s", "k", b"x");
+        Err(StateError::InvalidArgument("boom".into()))
+    });
+    assert!(r.is_err());
+    let n: i64 = eng.conn.query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0);
+    assert_eq!(eng.next_seq, before);
+}
+
+#[test]
+fn shard_limit_and_duplicates() {
+    let (mut eng, _clock) = engine();
+    eng.settings.shard_limit = 3;
+    create(&mut eng, "a", 2);
+    let err = streams::create(
+        &mut eng,
+        &ctx(),
+        CreateStreamInput {
+            stream_name: "b".into(),
+            shard_count: Some(2),
+            stream_mode_details: None,
+            tags: None,
+            max_record_size_in_kib: None,
+            warm_throughput_mibps: None,
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, StateError::LimitExceeded(m) if m.contains("Current shard count for the account: 2. Limit: 3."))
+    );
+    let err = streams::create(
+        &mut eng,
+        &ctx(),
+        CreateStreamInput {
+            stream_name: "a".into(),
+            shard_count: Some(1),
+            stream_mode_details: None,
+            tags: None,
+            max_record_size_in_kib: None,
+            warm_throughput_mibps: None,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.to_string(), "Stream a under account 000000000000 already exists.");
+}
