@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutRecordInput {
-    /// Target stream.
-    #[serde(flatten)]
-    pub stream: StreamRef,
+    /// Target stream's name.
+    pub stream_name: Option<String>,
+    /// Target stream's ARN.
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: Option<String>,
     /// Record payload.
     #[serde(with = "blob")]
     pub data: Vec<u8>,
@@ -19,6 +21,13 @@ pub struct PutRecordInput {
     pub explicit_hash_key: Option<String>,
     /// The new sequence number must be greater than this one.
     pub sequence_number_for_ordering: Option<String>,
+}
+
+impl PutRecordInput {
+    /// The stream reference (hot inputs avoid `serde(flatten)`, which buffers the document).
+    pub fn stream(&self) -> StreamRef {
+        StreamRef { stream_name: self.stream_name.clone(), stream_arn: self.stream_arn.clone() }
+    }
 }
 
 /// PutRecord output.
@@ -50,11 +59,20 @@ pub struct PutRecordsEntry {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PutRecordsInput {
-    /// Target stream.
-    #[serde(flatten)]
-    pub stream: StreamRef,
+    /// Target stream's name.
+    pub stream_name: Option<String>,
+    /// Target stream's ARN.
+    #[serde(rename = "StreamARN")]
+    pub stream_arn: Option<String>,
     /// The records.
     pub records: Vec<PutRecordsEntry>,
+}
+
+impl PutRecordsInput {
+    /// The stream reference.
+    pub fn stream(&self) -> StreamRef {
+        StreamRef { stream_name: self.stream_name.clone(), stream_arn: self.stream_arn.clone() }
+    }
 }
 
 /// One PutRecords result: a sequence number or an error.

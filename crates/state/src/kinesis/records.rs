@@ -71,7 +71,7 @@ fn append(eng: &mut Engine, m: &StreamMeta, shard: &ShardMeta, r: &NewRecord<'_>
 
 /// PutRecord.
 pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<PutRecordOutput, StateError> {
-    let (ctx, name) = resolve(ctx, &input.stream)?;
+    let (ctx, name) = resolve(ctx, &input.stream())?;
     let m = usable(eng, &ctx, &name)?;
     let rec = NewRecord {
         data: &input.data,
@@ -102,7 +102,7 @@ pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<
 
 /// PutRecords: every entry is written or reported failed, in request order.
 pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PutRecordsInput) -> Result<PutRecordsOutput, StateError> {
-    let (ctx, name) = resolve(ctx, &input.stream)?;
+    let (ctx, name) = resolve(ctx, &input.stream())?;
     let m = usable(eng, &ctx, &name)?;
     let mut total = 0usize;
     let mut routed: Vec<(NewRecord<'_>, usize)> = Vec::with_capacity(input.records.len());

@@ -26,7 +26,8 @@ fn put(eng: &mut Engine, name: &str, key: &str, data: &[u8]) -> PutRecordOutput 
         eng,
         &ctx(),
         PutRecordInput {
-            stream: by_name(name),
+            stream_name: Some(name.into()),
+            stream_arn: None,
             data: data.to_vec(),
             partition_key: key.into(),
             explicit_hash_key: None,
@@ -143,7 +144,8 @@ fn creating_and_deleting_follow_the_clock() {
         &mut eng,
         &ctx(),
         PutRecordInput {
-            stream: by_name("s"),
+            stream_name: Some("s".into()),
+            stream_arn: None,
             data: vec![1],
             partition_key: "k".into(),
             explicit_hash_key: None,
