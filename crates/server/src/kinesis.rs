@@ -2,7 +2,7 @@
 //! document to a state operation.
 
 use kinesin_protocol::{json, model, ApiError};
-use kinesin_state::kinesis::{records, shards, streams, tags, Kinesis};
+use kinesin_state::kinesis::{records, reshard, shards, streams, tags, Kinesis};
 use kinesin_state::{Ctx, Engine, StateError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -53,9 +53,12 @@ ops! {
     "ListShards" => shards::list,
     "ListStreams" => streams::list,
     "ListTagsForStream" => tags::list,
+    "MergeShards" => reshard::merge,
     "PutRecord" => records::put_record,
     "PutRecords" => records::put_records,
     "RemoveTagsFromStream" => tags::remove,
+    "SplitShard" => reshard::split,
+    "UpdateShardCount" => reshard::update_shard_count,
 }
 
 /// Operations whose effects the maintenance task must see at once.

@@ -4,9 +4,11 @@
 //! so these types only carry what the handlers use. Names follow the AWS model.
 
 mod data;
+mod reshard;
 mod streams;
 
 pub use data::*;
+pub use reshard::*;
 pub use streams::*;
 
 /// Blob members: base64 text in AWS JSON.

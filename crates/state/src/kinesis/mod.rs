@@ -7,6 +7,7 @@ pub mod cache;
 pub mod hashing;
 pub mod maintenance;
 pub mod records;
+pub mod reshard;
 pub mod seqnum;
 pub mod shards;
 pub mod streams;

@@ -216,3 +216,32 @@ fn shard_limit_and_duplicates() {
     .unwrap_err();
     assert_eq!(err.to_string(), "Stream a under account 000000000000 already exists.");
 }
+
+#[test]
+fn parent_end_reports_children_and_children_sort_after() {
+    let (mut eng, _clock) = engine();
+    create(&mut eng, "s", 1);
+    let before = put(&mut eng, "s", "k", b"p").sequence_number;
+    reshard::split(
+        &mut eng,
+        &ctx(),
+        SplitShardInput {
+            stream: by_name("s"),
+            shard_to_split: "shardId-000000000000".into(),
+            new_starting_hash_key: (1u128 << 127).to_string(),
+        },
+    )
+    .unwrap();
+    let after = put(&mut eng, "s", "k", b"c");
+    assert!(after.sequence_number > before);
+    assert_ne!(after.shard_id, "shardId-000000000000");
+    let it = iterator(&mut eng, "s", "shardId-000000000000", "TRIM_HORIZON", None).unwrap();
+    let out = get(&mut eng, &it).unwrap();
+    assert_eq!(out.records.len(), 1);
+    assert!(out.next_shard_iterator.is_none());
+    let children: Vec<String> = out.child_shards.unwrap().into_iter().map(|c| c.shard_id).collect();
+    assert_eq!(children, vec!["shardId-000000000001", "shardId-000000000002"]);
+    let m = existing(&mut eng, &ctx(), "s").unwrap();
+    let parent = shards::to_wire(&m, m.shard(0).unwrap());
+    assert!(parent.sequence_number_range.ending_sequence_number.unwrap() < after.sequence_number);
+}
