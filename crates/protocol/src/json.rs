@@ -16,9 +16,9 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(v @ Value::Object(_)) => Ok(v),
         Ok(_) => Err(ApiError::serialization("Start of structure or map found where not expected.")),
-        Err(_) => Err(ApiError::serialization(
-            "Unexpected character found in the request body; the body is not valid JSON.",
-        )),
+        Err(_) => {
+            Err(ApiError::serialization("Unexpected character found in the request body; the body is not valid JSON."))
+        }
     }
 }
 

@@ -51,8 +51,7 @@ struct Shape {
     val_min: Option<Bound>,
     val_max: Option<Bound>,
     pattern: Option<Pattern>,
-    /// `Member must satisfy enum value set: [A, B]` and the values, in model order.
-    enumeration: Option<(Box<str>, Box<[Box<str>]>)>,
+    enumeration: Option<Enumeration>,
     /// `[Member must ..., Member must ...]`: every constraint of the shape, as AWS lists them
     /// when a list element or a map key/value breaks one. `None` if the shape has none.
     constraint_list: Option<Box<str>>,
@@ -62,7 +61,10 @@ struct Shape {
 enum Kind {
     Structure(Box<[Member]>),
     List(ShapeId),
-    Map { key: ShapeId, value: ShapeId },
+    Map {
+        key: ShapeId,
+        value: ShapeId,
+    },
     String,
     Integer,
     Long,
@@ -91,6 +93,13 @@ struct Bound {
     int: Option<i64>,
     float: f64,
     text: Box<str>,
+}
+
+#[derive(Debug)]
+struct Enumeration {
+    /// `Member must satisfy enum value set: [A, B]`, values in model order.
+    message: Box<str>,
+    values: Box<[Box<str>]>,
 }
 
 #[derive(Debug)]
@@ -210,17 +219,11 @@ struct RawShape {
 }
 
 fn build(raw: RawModel) -> Result<Model, String> {
-    let ids: HashMap<&str, ShapeId> = raw
-        .shapes
-        .keys()
-        .enumerate()
-        .map(|(i, name)| (name.as_str(), i as ShapeId))
-        .collect();
+    let ids: HashMap<&str, ShapeId> =
+        raw.shapes.keys().enumerate().map(|(i, name)| (name.as_str(), i as ShapeId)).collect();
     let resolve = |r: &Option<RawRef>, owner: &str, what: &str| -> Result<ShapeId, String> {
         let r = r.as_ref().ok_or_else(|| format!("shape {owner} has no {what}"))?;
-        ids.get(r.shape.as_str())
-            .copied()
-            .ok_or_else(|| format!("shape {owner} refers to unknown shape {}", r.shape))
+        ids.get(r.shape.as_str()).copied().ok_or_else(|| format!("shape {owner} refers to unknown shape {}", r.shape))
     };
 
     let mut shapes = Vec::with_capacity(raw.shapes.len());
@@ -301,20 +304,17 @@ fn shape(name: &str, kind: Kind, s: &RawShape) -> Shape {
     };
     let value = |n: &Option<serde_json::Number>| {
         let n = n.as_ref().filter(|_| has_value)?;
-        Some(Bound {
-            int: n.as_i64(),
-            float: n.as_f64().unwrap_or(f64::NAN),
-            text: n.to_string().into(),
-        })
+        Some(Bound { int: n.as_i64(), float: n.as_f64().unwrap_or(f64::NAN), text: n.to_string().into() })
     };
     let is_string = matches!(kind, Kind::String);
-    let pattern = s.pattern.as_ref().filter(|_| is_string).map(|p| Pattern {
-        message: format!("{}{p}", validate::PATTERN_PREFIX).into(),
-        regex: pattern::compile(p),
-    });
+    let pattern = s
+        .pattern
+        .as_ref()
+        .filter(|_| is_string)
+        .map(|p| Pattern { message: format!("{}{p}", validate::PATTERN_PREFIX).into(), regex: pattern::compile(p) });
     let enumeration = s.enumeration.as_ref().filter(|_| is_string).map(|values| {
         let message = format!("Member must satisfy enum value set: [{}]", values.join(", "));
-        (message.into(), values.iter().map(|v| v.as_str().into()).collect())
+        Enumeration { message: message.into(), values: values.iter().map(|v| v.as_str().into()).collect() }
     });
     let mut shape = Shape {
         name: name.into(),
@@ -351,8 +351,8 @@ fn constraint_list(s: &Shape) -> Option<Box<str>> {
     if let Some(p) = &s.pattern {
         parts.push(p.message.to_string());
     }
-    if let Some((message, _)) = &s.enumeration {
-        parts.push(message.to_string());
+    if let Some(e) = &s.enumeration {
+        parts.push(e.message.to_string());
     }
     (!parts.is_empty()).then(|| format!("[{}]", parts.join(", ")).into())
 }

@@ -221,18 +221,15 @@ impl<'m> Validator<'m> {
             },
             Kind::Boolean => match v {
                 Value::Bool(_) => Ok(true),
-                Value::String(s) => Err(ApiError::serialization(format!(
-                    "'{}' can not be converted to an Boolean",
-                    s.to_uppercase()
-                ))),
+                Value::String(s) => {
+                    Err(ApiError::serialization(format!("'{}' can not be converted to an Boolean", s.to_uppercase())))
+                }
                 _ => Err(scalar_mismatch(v, "an Boolean")),
             },
             Kind::Timestamp => match v {
                 Value::Number(_) => Ok(true),
                 Value::String(s) if s.trim().parse::<f64>().is_ok_and(f64::is_finite) => Ok(true),
-                Value::String(s) => {
-                    Err(ApiError::serialization(format!("'{s}' can not be converted to a Timestamp")))
-                }
+                Value::String(s) => Err(ApiError::serialization(format!("'{s}' can not be converted to a Timestamp"))),
                 _ => Err(scalar_mismatch(v, "a Timestamp")),
             },
             Kind::Blob => {
@@ -259,10 +256,10 @@ impl<'m> Validator<'m> {
         if shape.len_min.is_some() || shape.len_max.is_some() {
             ok &= self.length(id, s.chars().count(), report);
         }
-        if let Some((message, values)) = &shape.enumeration {
-            if !values.iter().any(|e| **e == *s) {
+        if let Some(e) = &shape.enumeration {
+            if !e.values.iter().any(|v| **v == *s) {
                 ok = false;
-                self.report(id, report, message);
+                self.report(id, report, &e.message);
             }
         }
         ok
@@ -314,8 +311,7 @@ impl<'m> Validator<'m> {
             None | Some(Value::Null) => "null".to_owned(),
             Some(v) => format!("'{}'", self.java_string(id, v)),
         };
-        self.errors
-            .push(format!("Value {value} at '{}' failed to satisfy constraint: {message}", path.render()));
+        self.errors.push(format!("Value {value} at '{}' failed to satisfy constraint: {message}", path.render()));
     }
 
     /// Inserts, at `mark`, the error for a container whose elements break `elem`'s constraints.
@@ -369,7 +365,8 @@ impl<'m> Validator<'m> {
             (Kind::Structure(_), Value::Object(_)) => {
                 // Coral structures print as `<class>@<hashCode>`; the hash is AWS's own, so
                 // any stable hex digest of the content stands in for it.
-                let hash = v.to_string().bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+                let hash =
+                    v.to_string().bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
                 format!("{}.{}@{hash:x}", self.model.java_package, shape.name)
             }
             (_, other) => other.to_string(),
@@ -402,7 +399,7 @@ fn integral(n: &Number) -> Option<i64> {
     n.as_i64().or_else(|| {
         let f = n.as_f64()?;
         // 2^63 is exactly representable; everything below it converts exactly.
-        (f.fract() == 0.0 && f >= -9_223_372_036_854_775_808.0 && f < 9_223_372_036_854_775_808.0)
+        (f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f))
             .then_some(f as i64)
     })
 }
