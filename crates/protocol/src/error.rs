@@ -31,7 +31,9 @@ impl ApiError {
     }
 
     /// `ValidationException` with AWS's "N validation error(s) detected: ..." message.
+    /// AWS reports at most 10 errors and counts only those it reports.
     pub fn validation(errors: &[String]) -> Self {
+        let errors = &errors[..errors.len().min(10)];
         let n = errors.len();
         let noun = if n == 1 { "error" } else { "errors" };
         Self::new("ValidationException", format!("{n} validation {noun} detected: {}", errors.join("; ")))

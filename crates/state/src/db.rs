@@ -11,7 +11,8 @@ use std::sync::mpsc;
 use std::sync::Arc;
 
 /// Numbered migrations, applied in order and tracked by `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_kinesis.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/001_kinesis.sql"), include_str!("migrations/002_kinesis_more.sql")];
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 256;
@@ -47,11 +48,19 @@ pub struct Settings {
     pub update_delay_ms: i64,
     /// Open shards allowed per account and region.
     pub shard_limit: u32,
+    /// On-demand streams allowed per account and region.
+    pub on_demand_stream_limit: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { create_delay_ms: 0, delete_delay_ms: 0, update_delay_ms: 0, shard_limit: 500 }
+        Self {
+            create_delay_ms: 0,
+            delete_delay_ms: 0,
+            update_delay_ms: 0,
+            shard_limit: 500,
+            on_demand_stream_limit: 50,
+        }
     }
 }
 
@@ -80,7 +89,7 @@ impl Engine {
             Storage::Ephemeral => {
                 let c = Connection::open("")?;
                 c.execute_batch(
-                    "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;
+                    "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;
                      PRAGMA cache_size=-8192;",
                 )?;
                 c
@@ -89,7 +98,7 @@ impl Engine {
                 std::fs::create_dir_all(dir).map_err(|e| StateError::Storage(format!("{}: {e}", dir.display())))?;
                 let c = Connection::open(dir.join("kinesin.sqlite3"))?;
                 c.execute_batch(
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-8192;
+                    "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-8192;
                      PRAGMA wal_autocheckpoint=4000;",
                 )?;
                 c

@@ -100,40 +100,90 @@ pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<
     })
 }
 
-/// PutRecords: every entry is written or reported failed, in request order.
-pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PutRecordsInput) -> Result<PutRecordsOutput, StateError> {
-    let (ctx, name) = resolve(ctx, &input.stream())?;
+/// A PutRecords entry with its hash key computed off the store thread.
+#[derive(Debug, Clone)]
+pub struct PreparedRecord {
+    /// Payload.
+    pub data: Vec<u8>,
+    /// Partition key.
+    pub partition_key: String,
+    /// The hash key, or the invalid `ExplicitHashKey` text.
+    pub hash: Result<u128, String>,
+}
+
+/// PutRecords input, prepared while it is decoded: hashing happens on the request's thread,
+/// so the store thread only routes and appends.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(from = "PutRecordsInput")]
+pub struct PreparedPutRecords {
+    /// Target stream.
+    pub stream: StreamRef,
+    /// Entries in request order.
+    pub records: Vec<PreparedRecord>,
+}
+
+impl From<PutRecordsInput> for PreparedPutRecords {
+    fn from(input: PutRecordsInput) -> Self {
+        let stream = input.stream();
+        let records = input
+            .records
+            .into_iter()
+            .map(|e| {
+                let hash = match &e.explicit_hash_key {
+                    Some(k) => hashing::parse_hash_key(k).ok_or_else(|| k.clone()),
+                    None => Ok(hashing::partition_hash(&e.partition_key)),
+                };
+                PreparedRecord { data: e.data, partition_key: e.partition_key, hash }
+            })
+            .collect();
+        Self { stream, records }
+    }
+}
+
+/// PutRecords: every entry is written, in request order, in the store's transaction.
+pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PreparedPutRecords) -> Result<PutRecordsOutput, StateError> {
+    let (ctx, name) = resolve(ctx, &input.stream)?;
     let m = usable(eng, &ctx, &name)?;
+    let open: Vec<&ShardMeta> = m.open_shards().collect();
+    let ids: Vec<String> = open.iter().map(|s| seqnum::shard_id(s.idx)).collect();
     let mut total = 0usize;
-    let mut routed: Vec<(NewRecord<'_>, usize)> = Vec::with_capacity(input.records.len());
+    let mut routed: Vec<usize> = Vec::with_capacity(input.records.len());
     for (i, e) in input.records.iter().enumerate() {
-        let rec = NewRecord {
-            data: &e.data,
-            partition_key: &e.partition_key,
-            explicit_hash_key: e.explicit_hash_key.as_deref(),
-        };
+        let rec = NewRecord { data: &e.data, partition_key: &e.partition_key, explicit_hash_key: None };
         check_size(&m, &rec, &format!("records.{}.member.data", i + 1))?;
-        total += rec.data.len() + rec.partition_key.len();
-        let hash = hash_of(&rec)?;
-        let shard = m
-            .open_shards()
+        total += e.data.len() + e.partition_key.len();
+        let hash = *e.hash.as_ref().map_err(|k| {
+            StateError::InvalidArgument(format!(
+                "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was {k}"
+            ))
+        })?;
+        let shard = open
+            .iter()
             .position(|s| s.start_hash <= hash && hash <= s.end_hash)
             .ok_or_else(|| StateError::Storage("no open shard covers the hash key".into()))?;
-        routed.push((rec, shard));
+        routed.push(shard);
     }
     if total > MAX_PUT_RECORDS_BYTES {
         return Err(StateError::InvalidArgument("Records size exceeds 10 MB limit".into()));
     }
-    let open: Vec<ShardMeta> = m.open_shards().cloned().collect();
+    let ts = eng.now().max(eng.last_ts);
+    eng.last_ts = ts;
+    let first = eng.next_seq;
+    eng.next_seq += routed.len() as u64;
     let mut out = Vec::with_capacity(routed.len());
-    for (rec, si) in &routed {
-        let shard = &open[*si];
-        let seq = append(eng, &m, shard, rec)?;
-        out.push(PutRecordsResultEntry {
-            sequence_number: Some(seq),
-            shard_id: Some(seqnum::shard_id(shard.idx)),
-            ..Default::default()
-        });
+    {
+        let mut insert =
+            eng.conn.prepare_cached("INSERT INTO records(shard, seq, ts, pkey, data) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        for (i, (e, &si)) in input.records.iter().zip(&routed).enumerate() {
+            let seq = first + i as u64;
+            let shard = open[si];
+            insert.execute(params![shard.id, seq as i64, ts, e.partition_key, e.data])?;
+            out.push(PutRecordsResultEntry {
+                sequence_number: Some(seqnum::format(m.created_ms, shard.idx, seq)),
+                shard_id: Some(ids[si].clone()),
+                ..Default::default()
+            });
+        }
     }
     save_next_seq(eng)?;
     Ok(PutRecordsOutput { failed_record_count: 0, records: out, encryption_type: m.encryption.clone() })

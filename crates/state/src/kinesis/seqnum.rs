@@ -17,7 +17,21 @@ pub struct SeqParts {
 
 /// Formats a sequence number.
 pub fn format(seed: i64, shard_idx: i64, counter: u64) -> String {
-    format!("49{seed:018}{shard_idx:016}{counter:020}")
+    let mut buf = [b'0'; 56];
+    buf[0] = b'4';
+    buf[1] = b'9';
+    write_digits(&mut buf[2..20], seed.max(0) as u64);
+    write_digits(&mut buf[20..36], shard_idx.max(0) as u64);
+    write_digits(&mut buf[36..56], counter);
+    String::from_utf8(buf.to_vec()).unwrap_or_default()
+}
+
+/// Writes `v` right-aligned, zero-padded, into `out` (hot path: no formatter machinery).
+fn write_digits(out: &mut [u8], mut v: u64) {
+    for b in out.iter_mut().rev() {
+        *b = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
 }
 
 /// Parses one of our sequence numbers; `None` for anything else.
@@ -54,6 +68,8 @@ mod tests {
     fn round_trip_and_order() {
         let a = format(1_700_000_000_000, 0, 41);
         assert_eq!(a.len(), 56);
+        assert_eq!(a, std::format!("49{:018}{:016}{:020}", 1_700_000_000_000u64, 0, 41));
+        assert_eq!(format(1, 12, u64::MAX), std::format!("49{:018}{:016}{:020}", 1, 12, u64::MAX));
         assert_eq!(parse(&a), Some(SeqParts { seed: 1_700_000_000_000, shard_idx: 0, counter: 41 }));
         let b = format(1_700_000_000_000, 0, 42);
         let child = format(1_700_000_000_000, 1, 7);
