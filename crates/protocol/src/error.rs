@@ -50,8 +50,15 @@ impl ApiError {
     }
 
     /// The AWS JSON body: `{"__type": code, "message": message}`.
+    /// AWS capitalises the key for `SerializationException` and omits an empty message.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "__type": self.code, "message": self.message })
+        let mut body = serde_json::Map::new();
+        body.insert("__type".into(), self.code.clone().into());
+        if !self.message.is_empty() {
+            let key = if self.code == "SerializationException" { "Message" } else { "message" };
+            body.insert(key.into(), self.message.clone().into());
+        }
+        serde_json::Value::Object(body)
     }
 }
 

@@ -8,10 +8,11 @@ pub const JSON_11: &str = "application/x-amz-json-1.1";
 /// Content type of AWS JSON 1.0 (SQS, DynamoDB).
 pub const JSON_10: &str = "application/x-amz-json-1.0";
 
-/// Decodes a request body; an empty body is `{}` as AWS treats it.
+/// Decodes a request body. AWS answers an empty body with `SerializationException`
+/// (SDKs send `{}` for operations without parameters).
 pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Object(Default::default()));
+        return Err(ApiError::serialization(""));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(v @ Value::Object(_)) => Ok(v),
@@ -38,7 +39,7 @@ mod tests {
 
     #[test]
     fn decodes_and_rejects() {
-        assert!(decode(b"").unwrap().as_object().unwrap().is_empty());
+        assert_eq!(decode(b"").unwrap_err().code, "SerializationException");
         assert!(decode(br#"{"a":1}"#).is_ok());
         assert_eq!(decode(b"[1]").unwrap_err().code, "SerializationException");
         assert_eq!(decode(b"{").unwrap_err().code, "SerializationException");

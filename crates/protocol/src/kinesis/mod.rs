@@ -3,12 +3,16 @@
 //! Inputs are read from a document that `model::validate_input` has already checked,
 //! so these types only carry what the handlers use. Names follow the AWS model.
 
+mod consumers;
 mod data;
 mod reshard;
+mod settings;
 mod streams;
 
+pub use consumers::*;
 pub use data::*;
 pub use reshard::*;
+pub use settings::*;
 pub use streams::*;
 
 /// Blob members: base64 text in AWS JSON.

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The one test command: build, Rust tests, then the end-to-end client suite (boto3, AWS CLI,
+# crash/restart, bad input) against the freshly built debug binary. Works from any directory.
+# Extra arguments go to pytest, e.g. `scripts/test.sh -x -k crash`.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+echo "==> cargo build --workspace"
+cargo build --workspace
+
+echo "==> cargo test --workspace"
+cargo test --workspace
+
+target_dir="${CARGO_TARGET_DIR:-$repo/target}"
+case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
+export KINESIN_BIN="$target_dir/debug/kinesin"
+if [[ ! -x "$KINESIN_BIN" ]]; then
+    echo "error: $KINESIN_BIN was not built" >&2
+    exit 1
+fi
+
+echo "==> python3 -m pytest tests/e2e (KINESIN_BIN=$KINESIN_BIN)"
+python3 -m pytest "$repo/tests/e2e" -q -p no:cacheprovider "$@"
