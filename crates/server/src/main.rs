@@ -14,6 +14,10 @@ use kinesin_state::{Db, Settings, Storage, SystemClock};
 use std::io::Write;
 use std::sync::Arc;
 
+/// mimalloc: the request path allocates many small objects (JSON documents, records).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
@@ -48,7 +52,12 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         delete_delay_ms: cfg.delete_stream_delay_ms as i64,
         update_delay_ms: cfg.update_stream_delay_ms as i64,
         shard_limit: cfg.shard_limit,
+        ..Settings::default()
     };
+    // Parse the embedded models and compile their patterns while the store opens.
+    std::thread::spawn(|| {
+        kinesin_protocol::model::kinesis();
+    });
     let db = Db::start(&storage, clock.clone(), settings)?;
     let kinesis = kinesin_state::kinesis::Kinesis::new(db);
     tokio::spawn(kinesis.clone().maintain_forever());
