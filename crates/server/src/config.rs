@@ -53,6 +53,10 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "KINESIN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Streams to create at start: `name[:shards[:region]],...` (kinesis-mock's
+    /// `INITIALIZE_STREAMS` is read too).
+    #[arg(long, env = "KINESIN_INITIALIZE_STREAMS", value_name = "SPEC")]
+    pub initialize_streams: Option<String>,
     /// Allow `POST /_kinesin/clock?advance_ms=N`, which moves kinesin's clock forward
     /// (for tests of retention and expiry).
     #[arg(long, env = "KINESIN_TIME_TRAVEL", default_value_t = false)]

@@ -1,6 +1,7 @@
 //! The `kinesin` binary: AWS streaming services on one localhost port.
 
 mod app;
+mod compat;
 mod config;
 mod context;
 mod kinesis;
@@ -21,7 +22,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn init_logging(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr);
     match cfg.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -29,6 +31,7 @@ fn init_logging(cfg: &Config) {
 }
 
 fn main() -> std::process::ExitCode {
+    compat::map_env();
     let cfg = Config::parse();
     init_logging(&cfg);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
@@ -61,6 +64,9 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::start(&storage, clock.clone(), settings)?;
     let kinesis = kinesin_state::kinesis::Kinesis::new(db);
     tokio::spawn(kinesis.clone().maintain_forever());
+    if let Some(spec) = &cfg.initialize_streams {
+        initialize_streams(&kinesis, &cfg, spec).await?;
+    }
     let listener = tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port)).await?;
     let addr = listener.local_addr()?;
     let app = Arc::new(App {
@@ -111,4 +117,30 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Creates the streams named by `--initialize-streams` that do not exist yet.
+async fn initialize_streams(
+    kinesis: &kinesin_state::kinesis::Kinesis,
+    cfg: &Config,
+    spec: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use kinesin_protocol::kinesis::CreateStreamInput;
+    for s in compat::initial_streams(spec) {
+        let ctx = kinesin_state::Ctx::new(&cfg.account_id, s.region.as_deref().unwrap_or(&cfg.region));
+        let input = CreateStreamInput {
+            stream_name: s.name.clone(),
+            shard_count: Some(s.shards),
+            stream_mode_details: None,
+            tags: None,
+            max_record_size_in_kib: None,
+            warm_throughput_mibps: None,
+        };
+        match kinesis.run(ctx, input, kinesin_state::kinesis::streams::create).await {
+            Ok(()) | Err(kinesin_state::StateError::InUse(_)) => {}
+            Err(e) => return Err(format!("INITIALIZE_STREAMS {}: {e}", s.name).into()),
+        }
+    }
+    kinesis.wake_maintenance();
+    Ok(())
 }

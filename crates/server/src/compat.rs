@@ -1,0 +1,107 @@
+//! Environment contracts of other emulators, so setups built for them switch without edits.
+//!
+//! kinesis-mock (used inside LocalStack) is configured by `KINESIS_MOCK_PLAIN_PORT`,
+//! `INITIALIZE_STREAMS`, the `*_DURATION` delays, `SHARD_LIMIT`, `AWS_ACCOUNT_ID`,
+//! `AWS_REGION`, `SHOULD_PERSIST_DATA`/`PERSIST_PATH` and `LOG_LEVEL`. Each is mapped onto
+//! kinesin's own variable when that one is not set.
+
+use std::time::Duration;
+
+/// Copies the other emulators' variables onto kinesin's (before the command line is parsed).
+pub fn map_env() {
+    let set = |ours: &str, value: String| {
+        if std::env::var_os(ours).is_none() {
+            std::env::set_var(ours, value);
+        }
+    };
+    let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    for (theirs, ours) in [
+        ("KINESIS_MOCK_PLAIN_PORT", "KINESIN_PORT"),
+        ("AWS_ACCOUNT_ID", "KINESIN_ACCOUNT_ID"),
+        ("AWS_REGION", "KINESIN_REGION"),
+        ("SHARD_LIMIT", "KINESIN_SHARD_LIMIT"),
+        ("KINESIS_SHARD_LIMIT", "KINESIN_SHARD_LIMIT"),
+        ("LOG_LEVEL", "KINESIN_LOG_LEVEL"),
+        ("INITIALIZE_STREAMS", "KINESIN_INITIALIZE_STREAMS"),
+    ] {
+        if let Some(v) = get(theirs) {
+            set(ours, if ours == "KINESIN_LOG_LEVEL" { v.to_lowercase() } else { v });
+        }
+    }
+    for (theirs, ours) in [
+        ("CREATE_STREAM_DURATION", "KINESIN_CREATE_STREAM_DELAY_MS"),
+        ("DELETE_STREAM_DURATION", "KINESIN_DELETE_STREAM_DELAY_MS"),
+        ("UPDATE_SHARD_COUNT_DURATION", "KINESIN_UPDATE_STREAM_DELAY_MS"),
+    ] {
+        if let Some(d) = get(theirs).as_deref().and_then(parse_duration) {
+            set(ours, d.as_millis().to_string());
+        }
+    }
+    let persist = get("SHOULD_PERSIST_DATA").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    if persist {
+        set("KINESIN_DATA_DIR", get("PERSIST_PATH").unwrap_or_else(|| "data".into()));
+    }
+}
+
+/// Parses `500ms`, `1s`, `2 seconds`, `1.5s`, `250` (milliseconds), `1m`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let ms = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "ms" | "millis" | "milliseconds" | "millisecond" => n,
+        "s" | "sec" | "secs" | "second" | "seconds" => n * 1000.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => n * 60_000.0,
+        _ => return None,
+    };
+    (ms >= 0.0).then(|| Duration::from_millis(ms as u64))
+}
+
+/// One stream of `INITIALIZE_STREAMS` (`name[:shards[:region]],...`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitialStream {
+    /// Stream name.
+    pub name: String,
+    /// Shard count (default 4).
+    pub shards: u32,
+    /// Region (default: kinesin's default region).
+    pub region: Option<String>,
+}
+
+/// Parses `INITIALIZE_STREAMS`.
+pub fn initial_streams(spec: &str) -> Vec<InitialStream> {
+    spec.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|entry| {
+            let mut parts = entry.split(':');
+            let name = parts.next().unwrap_or_default().trim().to_string();
+            let shards = parts.next().and_then(|n| n.trim().parse().ok()).unwrap_or(4);
+            let region = parts.next().map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+            InitialStream { name, shards, region }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_streams() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2 seconds"), Some(Duration::from_millis(2000)));
+        assert_eq!(parse_duration("250"), Some(Duration::from_millis(250)));
+        assert_eq!(parse_duration("soon"), None);
+        assert_eq!(
+            initial_streams("a:2:eu-west-1, b ,c:3"),
+            vec![
+                InitialStream { name: "a".into(), shards: 2, region: Some("eu-west-1".into()) },
+                InitialStream { name: "b".into(), shards: 4, region: None },
+                InitialStream { name: "c".into(), shards: 3, region: None },
+            ]
+        );
+    }
+}
