@@ -1,6 +1,7 @@
 //! kinesin's wire formats: routing keys, request decoding, model-driven validation,
 //! typed shapes and the AWS error shape. No I/O, no state, no HTTP server.
 
+pub mod cbor;
 pub mod error;
 pub mod json;
 pub mod kinesis;

@@ -16,7 +16,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 mod pattern;
+mod shapes;
 mod validate;
+
+pub use shapes::{ShapeKind, ShapeRef};
 
 #[cfg(test)]
 mod tests;
@@ -38,6 +41,7 @@ pub struct Model {
 #[derive(Debug)]
 struct Operation {
     input: Option<ShapeId>,
+    output: Option<ShapeId>,
 }
 
 #[derive(Debug)]
@@ -167,6 +171,12 @@ pub fn kinesis() -> &'static Model {
     })
 }
 
+/// The embedded Amazon SQS model (AWS JSON 1.0, query-compatible).
+pub fn sqs() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| Model::from_json(include_str!("../models/sqs.json")).expect("embedded sqs model is valid"))
+}
+
 // ---------------------------------------------------------------------------------------
 // Loading
 
@@ -190,6 +200,7 @@ struct RawMetadata {
 #[derive(Deserialize)]
 struct RawOperation {
     input: Option<RawRef>,
+    output: Option<RawRef>,
 }
 
 #[derive(Deserialize)]
@@ -282,7 +293,11 @@ fn build(raw: RawModel) -> Result<Model, String> {
                 return Err(format!("input of {name} is not a structure"));
             }
         }
-        operations.insert(name.clone(), Operation { input });
+        let output = match &op.output {
+            Some(_) => Some(resolve(&op.output, name, "output")?),
+            None => None,
+        };
+        operations.insert(name.clone(), Operation { input, output });
     }
 
     let meta = &raw.metadata;

@@ -3,13 +3,14 @@
 
 use crate::context::request_ctx;
 use crate::kinesis;
+use crate::kinesis::Wire;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use kinesin_protocol::target::{parse_target, Service};
-use kinesin_protocol::{json, ApiError};
+use kinesin_protocol::ApiError;
 use kinesin_state::kinesis::Kinesis;
 use kinesin_state::SystemClock;
 use std::sync::Arc;
@@ -54,7 +55,12 @@ fn uuid_like() -> String {
 }
 
 fn json_error(e: &ApiError) -> Resp {
-    let mut r = respond(e.status, json::JSON_11, serde_json::to_vec(&e.to_json()).unwrap_or_default());
+    wire_error(Wire::Json, e)
+}
+
+/// An AWS error in the request's wire format (JSON or CBOR), with `x-amzn-ErrorType`.
+fn wire_error(wire: Wire, e: &ApiError) -> Resp {
+    let mut r = respond(e.status, wire.content_type(), wire.error_body(e));
     if let Ok(v) = HeaderValue::from_str(&e.code) {
         r.headers_mut().insert("x-amzn-ErrorType", v);
     }
@@ -121,14 +127,15 @@ impl App {
     async fn aws(&self, req: Request<Incoming>) -> Resp {
         let headers = req.headers().clone();
         let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let wire = Wire::of_content_type(headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or(""));
         let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > self.max_body) {
-            return self.too_large();
+            return self.too_large(wire);
         }
         let body = match Limited::new(req.into_body(), self.max_body).collect().await {
             Ok(b) => b.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => return self.too_large(),
-            Err(_) => return json_error(&ApiError::serialization("The request body could not be read.")),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return self.too_large(wire),
+            Err(_) => return wire_error(wire, &ApiError::serialization("The request body could not be read.")),
         };
         let Some(target) = target else {
             let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -150,20 +157,21 @@ impl App {
         };
         let ctx = request_ctx(&headers, &self.account, &self.region);
         let result = match t.service {
-            Some(Service::Kinesis) => kinesis::handle(&self.kinesis, ctx, t.operation, &body).await,
+            Some(Service::Kinesis) => kinesis::handle(&self.kinesis, ctx, t.operation, &body, wire).await,
             None => Err(ApiError::new("UnknownOperationException", "")),
         };
         match result {
-            Ok(out) => respond(200, json::JSON_11, out),
+            Ok(out) => respond(200, wire.content_type(), out),
             Err(e) => {
                 tracing::debug!(target = %target, code = %e.code, message = %e.message, "request failed");
-                json_error(&e)
+                wire_error(wire, &e)
             }
         }
     }
 
-    fn too_large(&self) -> Resp {
-        json_error(
+    fn too_large(&self, wire: Wire) -> Resp {
+        wire_error(
+            wire,
             &ApiError::serialization(format!(
                 "The request body exceeds the maximum permitted size of {} bytes.",
                 self.max_body

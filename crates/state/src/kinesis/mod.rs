@@ -4,11 +4,14 @@
 //! directly with a manual clock; [`Kinesis`] is the async facade the server uses.
 
 pub mod cache;
+pub mod consumers;
 pub mod hashing;
 pub mod maintenance;
+pub mod policies;
 pub mod records;
 pub mod reshard;
 pub mod seqnum;
+pub mod settings;
 pub mod shards;
 pub mod streams;
 pub mod tags;

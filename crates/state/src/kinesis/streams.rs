@@ -38,6 +38,9 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
         }
         purge(eng, existing.id)?;
     }
+    if mode == "ON_DEMAND" {
+        super::settings::check_on_demand_limit(eng, ctx)?;
+    }
     let open = open_shard_count(eng, ctx)?;
     let limit = eng.settings.shard_limit;
     if open + count > limit {
@@ -105,6 +108,7 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteStreamInput) -> Result<(
     if m.status == "DELETING" {
         return Ok(());
     }
+    super::consumers::before_stream_delete(eng, &m, input.enforce_consumer_deletion.unwrap_or(false))?;
     let delay = eng.settings.delete_delay_ms;
     if delay <= 0 {
         return purge(eng, m.id);
@@ -195,7 +199,7 @@ pub fn describe_summary(
             encryption_type: m.encryption.clone(),
             key_id: m.key_id.clone(),
             open_shard_count: m.open_shards().count() as u32,
-            consumer_count: 0,
+            consumer_count: super::consumers::count(eng, m.id)?,
             max_record_size_in_kib: m.max_record_kib,
             warm_throughput: (m.mode == "ON_DEMAND").then(|| {
                 let w = m.warm_mibps.unwrap_or(0);
