@@ -274,6 +274,11 @@ pub fn encode_input(model: &Model, op: &str, value: &Value) -> Vec<u8> {
     encode_with(model.input_shape(op), value)
 }
 
+/// Encodes a JSON-shaped value of the model shape `shape` (event payloads).
+pub fn encode_shape(model: &Model, shape: &str, value: &Value) -> Vec<u8> {
+    encode_with(model.shape(shape), value)
+}
+
 /// The CBOR error body: `{"__type": code, "message": message}`.
 pub fn encode_error(e: &ApiError) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 + e.code.len() + e.message.len());

@@ -3,6 +3,7 @@
 
 pub mod cbor;
 pub mod error;
+pub mod eventstream;
 pub mod json;
 pub mod kinesis;
 pub mod model;

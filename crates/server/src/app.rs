@@ -4,7 +4,9 @@
 use crate::context::request_ctx;
 use crate::kinesis;
 use crate::kinesis::Wire;
+use crate::subscribe;
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
@@ -31,13 +33,15 @@ pub struct App {
     pub store: String,
     /// Whether the clock may be advanced over HTTP.
     pub time_travel: bool,
+    /// Open SubscribeToShard subscriptions.
+    pub subscriptions: subscribe::Registry,
 }
 
 /// The response type.
-pub type Resp = Response<Full<Bytes>>;
+pub type Resp = Response<BoxBody<Bytes, std::convert::Infallible>>;
 
 fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
-    let mut r = Response::new(Full::new(body.into()));
+    let mut r = Response::new(Full::new(body.into()).boxed());
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(v) = HeaderValue::from_str(content_type) {
         r.headers_mut().insert(CONTENT_TYPE, v);
@@ -157,6 +161,16 @@ impl App {
         };
         let ctx = request_ctx(&headers, &self.account, &self.region);
         let result = match t.service {
+            Some(Service::Kinesis) if t.operation == "SubscribeToShard" => {
+                return match subscribe::open(&self.kinesis, &self.subscriptions, ctx, &body, wire).await {
+                    Ok(events) => {
+                        let mut r = respond(200, subscribe::CONTENT_TYPE, Bytes::new());
+                        *r.body_mut() = events.boxed();
+                        r
+                    }
+                    Err(e) => wire_error(wire, &e),
+                };
+            }
             Some(Service::Kinesis) => kinesis::handle(&self.kinesis, ctx, t.operation, &body, wire).await,
             None => Err(ApiError::new("UnknownOperationException", "")),
         };

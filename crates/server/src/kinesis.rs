@@ -141,14 +141,30 @@ pub async fn handle(k: &Kinesis, ctx: Ctx, operation: &str, body: &[u8], wire: W
             ApiError::new("UnknownOperationException", "")
         });
     };
+    let doc = decode(operation, body, wire)?;
+    let out = handler(k.clone(), ctx, doc, wire).await;
+    if out.is_ok() {
+        if WAKES_MAINTENANCE.contains(&operation) {
+            k.wake_maintenance();
+        }
+        if NOTIFIES_SUBSCRIBERS.contains(&operation) {
+            k.notify_data();
+        }
+    }
+    out
+}
+
+/// Operations after which enhanced fan-out subscribers look for new data.
+const NOTIFIES_SUBSCRIBERS: &[&str] =
+    &["PutRecord", "PutRecords", "SplitShard", "MergeShards", "UpdateShardCount", "DeleteStream"];
+
+/// Decodes a Kinesis request body in its wire format and validates it against the model.
+pub fn decode(operation: &str, body: &[u8], wire: Wire) -> Result<Value, ApiError> {
+    let model = model::kinesis();
     let doc = match wire {
         Wire::Json => json::decode(body)?,
         Wire::Cbor => cbor::decode_input(model, operation, body)?,
     };
     model.validate_input(operation, &doc)?;
-    let out = handler(k.clone(), ctx, doc, wire).await;
-    if out.is_ok() && WAKES_MAINTENANCE.contains(&operation) {
-        k.wake_maintenance();
-    }
-    out
+    Ok(doc)
 }

@@ -5,6 +5,7 @@ mod compat;
 mod config;
 mod context;
 mod kinesis;
+mod subscribe;
 
 use app::App;
 use clap::Parser;
@@ -77,6 +78,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         max_body: cfg.max_body_bytes,
         store: storage.describe(),
         time_travel: cfg.time_travel,
+        subscriptions: Default::default(),
     });
     println!("kinesin {} listening on http://{addr} (store: {})", env!("CARGO_PKG_VERSION"), storage.describe());
     let _ = std::io::stdout().flush();

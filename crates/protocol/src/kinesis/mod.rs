@@ -8,12 +8,14 @@ mod data;
 mod reshard;
 mod settings;
 mod streams;
+mod subscribe;
 
 pub use consumers::*;
 pub use data::*;
 pub use reshard::*;
 pub use settings::*;
 pub use streams::*;
+pub use subscribe::*;
 
 /// Blob members: base64 text in AWS JSON.
 pub mod blob {

@@ -14,6 +14,7 @@ pub mod seqnum;
 pub mod settings;
 pub mod shards;
 pub mod streams;
+pub mod subscribe;
 pub mod tags;
 pub mod token;
 
@@ -29,12 +30,24 @@ use std::sync::Arc;
 pub struct Kinesis {
     db: Db,
     wake: Arc<tokio::sync::Notify>,
+    data: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl Kinesis {
     /// Kinesis over a started store.
     pub fn new(db: Db) -> Self {
-        Self { db, wake: Arc::new(tokio::sync::Notify::new()) }
+        let (data, _) = tokio::sync::watch::channel(0);
+        Self { db, wake: Arc::new(tokio::sync::Notify::new()), data: Arc::new(data) }
+    }
+
+    /// Tells subscribers that records were written or shards changed.
+    pub fn notify_data(&self) {
+        self.data.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// A receiver that changes whenever [`Kinesis::notify_data`] is called.
+    pub fn watch_data(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.data.subscribe()
     }
 
     /// The store.

@@ -243,9 +243,42 @@ pub fn get_shard_iterator(
         .filter(|s| !m.shard_expired(s, now))
         .cloned()
         .ok_or_else(|| shard_missing(&ctx, &name, &shard_name))?;
-    let kind = input.shard_iterator_type.as_str();
+    let start = Start {
+        kind: &input.shard_iterator_type,
+        sequence_number: input.starting_sequence_number.clone(),
+        timestamp: input.timestamp,
+    };
+    let next = start_position(eng, &ctx, &m, &shard, &start)?;
+    Ok(GetShardIteratorOutput { shard_iterator: iterator(eng, Position { shard: shard.id, next, issued: now }) })
+}
+
+/// Where a read starts: an iterator type and its argument.
+#[derive(Debug, Clone)]
+pub struct Start<'a> {
+    /// AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST or AT_TIMESTAMP.
+    pub kind: &'a str,
+    /// For the sequence-number types.
+    pub sequence_number: Option<String>,
+    /// For AT_TIMESTAMP, epoch seconds.
+    pub timestamp: Option<f64>,
+}
+
+/// The first counter a read of `shard` from `start` returns, with AWS's argument checks
+/// (shared by GetShardIterator and SubscribeToShard).
+pub fn start_position(
+    eng: &Engine,
+    ctx: &Ctx,
+    m: &StreamMeta,
+    shard: &ShardMeta,
+    start: &Start<'_>,
+) -> Result<u64, StateError> {
+    let kind = start.kind;
+    let name = &m.name;
+    let idx = shard.idx;
+    let shard_name = seqnum::shard_id(idx);
+    let now = eng.now();
     let needs_seq = matches!(kind, "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER");
-    match (&input.starting_sequence_number, needs_seq) {
+    match (&start.sequence_number, needs_seq) {
         (Some(_), false) if kind != "AT_TIMESTAMP" => {
             return Err(StateError::InvalidArgument(format!(
                 "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified {kind} and also a StartingSequenceNumber."
@@ -262,7 +295,7 @@ pub fn get_shard_iterator(
         "TRIM_HORIZON" => shard.start_seq,
         "LATEST" => shard.end_seq.map(|e| e + 1).unwrap_or(eng.next_seq),
         "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER" => {
-            let seq = input.starting_sequence_number.as_deref().unwrap_or_default();
+            let seq = start.sequence_number.as_deref().unwrap_or_default();
             let invalid = |why: &str| {
                 StateError::InvalidArgument(format!(
                     "StartingSequenceNumber {seq} used in GetShardIterator on shard {shard_name} in stream {name} under account {} is invalid{why}.",
@@ -286,7 +319,7 @@ pub fn get_shard_iterator(
             }
         }
         "AT_TIMESTAMP" => {
-            let Some(t) = input.timestamp else {
+            let Some(t) = start.timestamp else {
                 return Err(StateError::InvalidArgument(
                     "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.".into(),
                 ));
@@ -297,11 +330,11 @@ pub fn get_shard_iterator(
                     "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: {t}, currentTimestampInMillis: {now}"
                 )));
             }
-            first_at_or_after(eng, &shard, t)?
+            first_at_or_after(eng, shard, t)?
         }
         other => return Err(StateError::InvalidArgument(format!("Unknown ShardIteratorType {other}."))),
     };
-    Ok(GetShardIteratorOutput { shard_iterator: iterator(eng, Position { shard: shard.id, next, issued: now }) })
+    Ok(next)
 }
 
 /// The counter of the first record stored at or after `t`, or the shard's end.
@@ -357,14 +390,49 @@ pub fn get_records(eng: &mut Engine, ctx: &Ctx, input: GetRecordsInput) -> Resul
         )));
     }
     let limit = input.limit.unwrap_or(MAX_GET_RECORDS).clamp(1, MAX_GET_RECORDS);
+    let read = read(eng, &m, &shard, pos.next, limit)?;
+    if read.child_shards.is_some() {
+        return Ok(GetRecordsOutput {
+            records: read.records,
+            next_shard_iterator: None,
+            millis_behind_latest: read.millis_behind_latest,
+            child_shards: read.child_shards,
+        });
+    }
+    let next = read.next;
+    let next_it = iterator(eng, Position { shard: shard.id, next, issued: now });
+    Ok(GetRecordsOutput {
+        records: read.records,
+        next_shard_iterator: Some(next_it),
+        millis_behind_latest: read.millis_behind_latest,
+        child_shards: None,
+    })
+}
+
+/// What one read of a shard returns.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// Records, in order.
+    pub records: Vec<Record>,
+    /// The next counter to read.
+    pub next: u64,
+    /// How far behind the tip the read is.
+    pub millis_behind_latest: i64,
+    /// Set when a closed shard has been read to its end.
+    pub child_shards: Option<Vec<ChildShard>>,
+}
+
+/// Reads up to `limit` records (and at most 10 MiB) of `shard` from counter `from`.
+pub fn read(eng: &Engine, m: &StreamMeta, shard: &ShardMeta, from: u64, limit: u32) -> Result<Read, StateError> {
+    let now = eng.now();
     let cutoff = now - m.retention_ms();
     let mut st = eng.conn.prepare_cached(
         "SELECT seq, ts, pkey, data FROM records WHERE shard=?1 AND seq>=?2 AND ts>=?3 ORDER BY seq LIMIT ?4",
     )?;
-    let mut rows = st.query(params![shard.id, pos.next as i64, cutoff, limit])?;
+    let mut rows = st.query(params![shard.id, from as i64, cutoff, limit])?;
     let mut records = Vec::new();
     let mut bytes = 0usize;
-    let mut next = pos.next;
+    let mut next = from;
     let mut capped = false;
     let mut last_ts = None;
     while let Some(row) = rows.next()? {
@@ -387,35 +455,28 @@ pub fn get_records(eng: &mut Engine, ctx: &Ctx, input: GetRecordsInput) -> Resul
             encryption_type: (m.encryption != "NONE").then(|| m.encryption.clone()),
         });
     }
-    drop(rows);
-    drop(st);
     let caught_up = !capped && records.len() < limit as usize;
     let millis_behind_latest = match (caught_up, last_ts) {
         (true, _) | (false, None) => 0,
         (false, Some(ts)) => (now - ts).max(0),
     };
     let at_end = caught_up && shard.end_seq.is_some_and(|e| next > e);
-    if at_end {
-        let children = m
-            .shards
-            .iter()
-            .filter(|c| c.parent == Some(shard.idx) || c.adj_parent == Some(shard.idx))
-            .map(|c| ChildShard {
-                shard_id: seqnum::shard_id(c.idx),
-                parent_shards: c.parent.into_iter().chain(c.adj_parent).map(seqnum::shard_id).collect(),
-                hash_key_range: HashKeyRange {
-                    starting_hash_key: c.start_hash.to_string(),
-                    ending_hash_key: c.end_hash.to_string(),
-                },
-            })
-            .collect();
-        return Ok(GetRecordsOutput {
-            records,
-            next_shard_iterator: None,
-            millis_behind_latest,
-            child_shards: Some(children),
-        });
-    }
-    let next_it = iterator(eng, Position { shard: shard.id, next, issued: now });
-    Ok(GetRecordsOutput { records, next_shard_iterator: Some(next_it), millis_behind_latest, child_shards: None })
+    let child_shards = at_end.then(|| children(m, shard));
+    Ok(Read { records, next, millis_behind_latest, child_shards })
+}
+
+/// The children of `shard`, as GetRecords and SubscribeToShard report them at its end.
+pub fn children(m: &StreamMeta, shard: &ShardMeta) -> Vec<ChildShard> {
+    m.shards
+        .iter()
+        .filter(|c| c.parent == Some(shard.idx) || c.adj_parent == Some(shard.idx))
+        .map(|c| ChildShard {
+            shard_id: seqnum::shard_id(c.idx),
+            parent_shards: c.parent.into_iter().chain(c.adj_parent).map(seqnum::shard_id).collect(),
+            hash_key_range: HashKeyRange {
+                starting_hash_key: c.start_hash.to_string(),
+                ending_hash_key: c.end_hash.to_string(),
+            },
+        })
+        .collect()
 }
