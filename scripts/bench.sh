@@ -17,7 +17,7 @@ if [ ! -x .venv-bench/bin/python ]; then
 fi
 [ -x .venv-bench/bin/python ] && py=.venv-bench/bin/python
 cargo build --release -p kinesin-server >/dev/null
-bin=$root/target/release/kinesin
+bin=${CARGO_TARGET_DIR:-$root/target}/release/kinesin
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -17,6 +17,7 @@ pub fn map_env() {
     let get = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
     for (theirs, ours) in [
         ("KINESIS_MOCK_PLAIN_PORT", "KINESIN_PORT"),
+        ("KINESIS_MOCK_TLS_PORT", "KINESIN_TLS_PORT"),
         ("AWS_ACCOUNT_ID", "KINESIN_ACCOUNT_ID"),
         ("AWS_REGION", "KINESIN_REGION"),
         ("SHARD_LIMIT", "KINESIN_SHARD_LIMIT"),

@@ -22,6 +22,17 @@ pub struct Config {
     /// Port to listen on (0 picks a free one; the chosen port is printed).
     #[arg(long, env = "KINESIN_PORT", default_value_t = 4566)]
     pub port: u16,
+    /// Also serve over TLS on this port (ALPN h2 and http/1.1), e.g. for HTTP/2 clients
+    /// that need TLS. kinesis-mock's `KINESIS_MOCK_TLS_PORT` is read too.
+    #[arg(long, env = "KINESIN_TLS_PORT")]
+    pub tls_port: Option<u16>,
+    /// PEM certificate chain for the TLS port (default: a self-signed certificate for
+    /// localhost and 127.0.0.1, generated at start).
+    #[arg(long, env = "KINESIN_TLS_CERT", value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for `--tls-cert`.
+    #[arg(long, env = "KINESIN_TLS_KEY", value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Keep state in DIR/kinesin.sqlite3; every acknowledged write survives a crash or restart.
     /// Without it the store is ephemeral (a private temporary SQLite database).
     #[arg(long, env = "KINESIN_DATA_DIR", value_name = "DIR")]

@@ -6,6 +6,7 @@ mod config;
 mod context;
 mod kinesis;
 mod subscribe;
+mod tls;
 
 use app::App;
 use clap::Parser;
@@ -70,6 +71,14 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let listener = tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port)).await?;
     let addr = listener.local_addr()?;
+    let tls = match cfg.tls_port {
+        Some(port) => {
+            let config = tls::server_config(cfg.tls_cert.as_deref(), cfg.tls_key.as_deref())?;
+            let l = tokio::net::TcpListener::bind((cfg.host.as_str(), port)).await?;
+            Some((l, tokio_rustls::TlsAcceptor::from(config)))
+        }
+        None => None,
+    };
     let app = Arc::new(App {
         kinesis,
         clock,
@@ -81,6 +90,10 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         subscriptions: Default::default(),
     });
     println!("kinesin {} listening on http://{addr} (store: {})", env!("CARGO_PKG_VERSION"), storage.describe());
+    if let Some((l, acceptor)) = tls {
+        println!("kinesin {} listening on https://{} (tls)", env!("CARGO_PKG_VERSION"), l.local_addr()?);
+        tokio::spawn(accept_tls(l, acceptor, app.clone()));
+    }
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, store = %storage.describe(), "kinesin started");
     let shutdown = shutdown_signal();
@@ -90,19 +103,38 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
-                let app = app.clone();
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req| app.clone().serve(req));
-                    let _ = auto::Builder::new(TokioExecutor::new())
-                        .serve_connection_with_upgrades(TokioIo::new(stream), svc)
-                        .await;
-                });
+                tokio::spawn(serve_connection(stream, app.clone()));
             }
             _ = &mut shutdown => {
                 tracing::info!("shutting down");
                 return Ok(());
             }
         }
+    }
+}
+
+/// Serves one connection: HTTP/1.1, or HTTP/2 (prior knowledge on the plain port, ALPN on TLS).
+async fn serve_connection<S>(stream: S, app: Arc<App>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = hyper::service::service_fn(move |req| app.clone().serve(req));
+    let _ = auto::Builder::new(TokioExecutor::new()).serve_connection_with_upgrades(TokioIo::new(stream), svc).await;
+}
+
+/// Accepts TLS connections for as long as the process runs.
+async fn accept_tls(listener: tokio::net::TcpListener, acceptor: tokio_rustls::TlsAcceptor, app: Arc<App>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let _ = stream.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        tokio::spawn(async move {
+            match acceptor.accept(stream).await {
+                Ok(tls) => serve_connection(tls, app).await,
+                Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
+            }
+        });
     }
 }
 
