@@ -35,6 +35,8 @@ pub struct App {
     pub time_travel: bool,
     /// Open SubscribeToShard subscriptions.
     pub subscriptions: subscribe::Registry,
+    /// Added before every Kinesis answer (fault injection).
+    pub latency: std::time::Duration,
 }
 
 /// The response type.
@@ -171,7 +173,12 @@ impl App {
                     Err(e) => wire_error(wire, &e),
                 };
             }
-            Some(Service::Kinesis) => kinesis::handle(&self.kinesis, ctx, t.operation, &body, wire).await,
+            Some(Service::Kinesis) => {
+                if !self.latency.is_zero() {
+                    tokio::time::sleep(self.latency).await;
+                }
+                kinesis::handle(&self.kinesis, ctx, t.operation, &body, wire).await
+            }
             None => Err(ApiError::new("UnknownOperationException", "")),
         };
         match result {

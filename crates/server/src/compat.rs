@@ -2,8 +2,9 @@
 //!
 //! kinesis-mock (used inside LocalStack) is configured by `KINESIS_MOCK_PLAIN_PORT`,
 //! `INITIALIZE_STREAMS`, the `*_DURATION` delays, `SHARD_LIMIT`, `AWS_ACCOUNT_ID`,
-//! `AWS_REGION`, `SHOULD_PERSIST_DATA`/`PERSIST_PATH` and `LOG_LEVEL`. Each is mapped onto
-//! kinesin's own variable when that one is not set.
+//! `AWS_REGION`, `SHOULD_PERSIST_DATA`/`PERSIST_PATH`, `ON_DEMAND_STREAM_COUNT_LIMIT` and
+//! `LOG_LEVEL`; LocalStack by `KINESIS_ERROR_PROBABILITY`, `KINESIS_LATENCY` (ms) and
+//! `KINESIS_SHARD_LIMIT`. Each is mapped onto kinesin's own variable when that one is not set.
 
 use std::time::Duration;
 
@@ -24,6 +25,9 @@ pub fn map_env() {
         ("KINESIS_SHARD_LIMIT", "KINESIN_SHARD_LIMIT"),
         ("LOG_LEVEL", "KINESIN_LOG_LEVEL"),
         ("INITIALIZE_STREAMS", "KINESIN_INITIALIZE_STREAMS"),
+        ("ON_DEMAND_STREAM_COUNT_LIMIT", "KINESIN_ON_DEMAND_STREAM_LIMIT"),
+        ("KINESIS_ERROR_PROBABILITY", "KINESIN_ERROR_PROBABILITY"),
+        ("KINESIS_LATENCY", "KINESIN_LATENCY_MS"),
     ] {
         if let Some(v) = get(theirs) {
             set(ours, if ours == "KINESIN_LOG_LEVEL" { v.to_lowercase() } else { v });

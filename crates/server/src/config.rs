@@ -55,6 +55,21 @@ pub struct Config {
     /// Open shards allowed per account and region.
     #[arg(long, env = "KINESIN_SHARD_LIMIT", default_value_t = 500)]
     pub shard_limit: u32,
+    /// On-demand streams allowed per account and region.
+    #[arg(long, env = "KINESIN_ON_DEMAND_STREAM_LIMIT", default_value_t = 50)]
+    pub on_demand_stream_limit: u32,
+    /// Enforce AWS's limits: per shard 1 MiB/s and 1,000 records/s of writes
+    /// (ProvisionedThroughputExceededException), 5 GetRecords/s and 2 MiB/s of reads,
+    /// at most 5 streams CREATING at once.
+    #[arg(long, env = "KINESIN_AWS_LIMITS", default_value_t = false)]
+    pub aws_limits: bool,
+    /// Probability (0.0-1.0) of failing a PutRecord, or each PutRecords entry, with
+    /// ProvisionedThroughputExceededException (LocalStack's `KINESIS_ERROR_PROBABILITY`).
+    #[arg(long, env = "KINESIN_ERROR_PROBABILITY", default_value_t = 0.0)]
+    pub error_probability: f64,
+    /// Milliseconds added before every Kinesis answer (LocalStack's `KINESIS_LATENCY`).
+    #[arg(long, env = "KINESIN_LATENCY_MS", default_value_t = 0)]
+    pub latency_ms: u64,
     /// Largest request body accepted, in bytes (larger ones get HTTP 413).
     #[arg(long, env = "KINESIN_MAX_BODY_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_body_bytes: usize,

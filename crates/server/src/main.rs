@@ -57,7 +57,9 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         delete_delay_ms: cfg.delete_stream_delay_ms as i64,
         update_delay_ms: cfg.update_stream_delay_ms as i64,
         shard_limit: cfg.shard_limit,
-        ..Settings::default()
+        on_demand_stream_limit: cfg.on_demand_stream_limit,
+        aws_limits: cfg.aws_limits,
+        error_probability: cfg.error_probability.clamp(0.0, 1.0),
     };
     // Parse the embedded models and compile their patterns while the store opens.
     std::thread::spawn(|| {
@@ -88,6 +90,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         store: storage.describe(),
         time_travel: cfg.time_travel,
         subscriptions: Default::default(),
+        latency: std::time::Duration::from_millis(cfg.latency_ms),
     });
     println!("kinesin {} listening on http://{addr} (store: {})", env!("CARGO_PKG_VERSION"), storage.describe());
     if let Some((l, acceptor)) = tls {

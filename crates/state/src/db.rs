@@ -50,6 +50,11 @@ pub struct Settings {
     pub shard_limit: u32,
     /// On-demand streams allowed per account and region.
     pub on_demand_stream_limit: u32,
+    /// Enforce AWS's throughput limits (per shard writes and reads, streams CREATING).
+    pub aws_limits: bool,
+    /// Probability of failing a PutRecord, or each PutRecords entry, with
+    /// ProvisionedThroughputExceededException (fault injection).
+    pub error_probability: f64,
 }
 
 impl Default for Settings {
@@ -60,6 +65,8 @@ impl Default for Settings {
             update_delay_ms: 0,
             shard_limit: 500,
             on_demand_stream_limit: 50,
+            aws_limits: false,
+            error_probability: 0.0,
         }
     }
 }
@@ -80,6 +87,8 @@ pub struct Engine {
     pub streams: StreamCache,
     /// Last arrival timestamp handed out, so arrival times never go backwards.
     pub last_ts: i64,
+    /// Throughput budgets of shards when AWS's limits are enforced.
+    pub throttle: crate::kinesis::throttle::Budgets,
 }
 
 impl Engine {
@@ -108,7 +117,16 @@ impl Engine {
         migrate(&conn)?;
         let secret = load_secret(&conn)?;
         let next_seq = load_next_seq(&conn)?;
-        Ok(Self { conn, clock, settings, next_seq, secret, streams: StreamCache::default(), last_ts: 0 })
+        Ok(Self {
+            conn,
+            clock,
+            settings,
+            next_seq,
+            secret,
+            streams: StreamCache::default(),
+            last_ts: 0,
+            throttle: Default::default(),
+        })
     }
 
     /// An ephemeral engine for tests.

@@ -23,6 +23,9 @@ pub enum StateError {
     /// `ExpiredNextTokenException`.
     #[error("{0}")]
     ExpiredNextToken(String),
+    /// `ProvisionedThroughputExceededException`.
+    #[error("{0}")]
+    Throughput(String),
     /// `ValidationException` raised by domain rules.
     #[error("{0}")]
     Validation(String),
@@ -49,6 +52,7 @@ impl From<StateError> for ApiError {
             StateError::LimitExceeded(_) => "LimitExceededException",
             StateError::ExpiredIterator(_) => "ExpiredIteratorException",
             StateError::ExpiredNextToken(_) => "ExpiredNextTokenException",
+            StateError::Throughput(_) => "ProvisionedThroughputExceededException",
             StateError::Validation(_) => "ValidationException",
             StateError::Storage(_) | StateError::Closed => return ApiError::internal(e.to_string()),
         };

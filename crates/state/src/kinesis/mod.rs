@@ -16,6 +16,7 @@ pub mod shards;
 pub mod streams;
 pub mod subscribe;
 pub mod tags;
+pub mod throttle;
 pub mod token;
 
 use crate::db::{Db, Engine};

@@ -1,8 +1,9 @@
 //! The data plane: PutRecord(s), GetShardIterator, GetRecords.
 
 use super::cache::{ShardMeta, StreamMeta};
+use super::throttle;
 use super::{epoch_secs, hashing, not_found, resolve, seqnum, token, usable};
-use crate::db::{save_next_seq, Engine};
+use crate::db::{save_next_seq, Engine, Settings};
 use crate::error::StateError;
 use crate::Ctx;
 use kinesin_protocol::kinesis::*;
@@ -57,6 +58,20 @@ fn check_size(m: &StreamMeta, r: &NewRecord<'_>, path: &str) -> Result<(), State
     Ok(())
 }
 
+/// Whether a write of `bytes` to shard row `shard` goes through: not failed by fault
+/// injection, and within the shard's budget when AWS's limits are on.
+fn admit(eng: &mut Engine, shard: i64, bytes: usize) -> bool {
+    let now = eng.now();
+    admit_parts(&eng.settings, &mut eng.throttle, now, shard, bytes)
+}
+
+fn admit_parts(settings: &Settings, budgets: &mut throttle::Budgets, now: i64, shard: i64, bytes: usize) -> bool {
+    if settings.error_probability > 0.0 && fastrand::f64() < settings.error_probability {
+        return false;
+    }
+    !settings.aws_limits || budgets.write(shard, bytes, now)
+}
+
 /// Appends one record to `shard`; returns its sequence number.
 fn append(eng: &mut Engine, m: &StreamMeta, shard: &ShardMeta, r: &NewRecord<'_>) -> Result<String, StateError> {
     let ts = eng.now().max(eng.last_ts);
@@ -91,6 +106,9 @@ pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<
     let hash = hash_of(&rec)?;
     let shard =
         m.route(hash).cloned().ok_or_else(|| StateError::Storage("no open shard covers the hash key".into()))?;
+    if !admit(eng, shard.id, rec.data.len() + rec.partition_key.len()) {
+        return Err(StateError::Throughput(throttle::rate_exceeded(&seqnum::shard_id(shard.idx), &m.name, &m.account)));
+    }
     let seq = append(eng, &m, &shard, &rec)?;
     save_next_seq(eng)?;
     Ok(PutRecordOutput {
@@ -171,12 +189,24 @@ pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PreparedPutRecords) -> Re
     let first = eng.next_seq;
     eng.next_seq += routed.len() as u64;
     let mut out = Vec::with_capacity(routed.len());
+    let mut failed = 0;
     {
         let mut insert =
             eng.conn.prepare_cached("INSERT INTO records(shard, seq, ts, pkey, data) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let limited = eng.settings.aws_limits || eng.settings.error_probability > 0.0;
         for (i, (e, &si)) in input.records.iter().zip(&routed).enumerate() {
             let seq = first + i as u64;
             let shard = open[si];
+            let bytes = e.data.len() + e.partition_key.len();
+            if limited && !admit_parts(&eng.settings, &mut eng.throttle, ts, shard.id, bytes) {
+                failed += 1;
+                out.push(PutRecordsResultEntry {
+                    error_code: Some("ProvisionedThroughputExceededException".into()),
+                    error_message: Some(throttle::rate_exceeded(&ids[si], &m.name, &m.account)),
+                    ..Default::default()
+                });
+                continue;
+            }
             insert.execute(params![shard.id, seq as i64, ts, e.partition_key, e.data])?;
             out.push(PutRecordsResultEntry {
                 sequence_number: Some(seqnum::format(m.created_ms, shard.idx, seq)),
@@ -186,7 +216,7 @@ pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PreparedPutRecords) -> Re
         }
     }
     save_next_seq(eng)?;
-    Ok(PutRecordsOutput { failed_record_count: 0, records: out, encryption_type: m.encryption.clone() })
+    Ok(PutRecordsOutput { failed_record_count: failed, records: out, encryption_type: m.encryption.clone() })
 }
 
 /// Where an iterator points: a shard and the next counter value to read.
@@ -390,7 +420,14 @@ pub fn get_records(eng: &mut Engine, ctx: &Ctx, input: GetRecordsInput) -> Resul
         )));
     }
     let limit = input.limit.unwrap_or(MAX_GET_RECORDS).clamp(1, MAX_GET_RECORDS);
+    if eng.settings.aws_limits && !eng.throttle.read_call(shard.id, now) {
+        return Err(StateError::Throughput(throttle::rate_exceeded(&seqnum::shard_id(shard.idx), &m.name, &m.account)));
+    }
     let read = read(eng, &m, &shard, pos.next, limit)?;
+    if eng.settings.aws_limits {
+        let bytes = read.records.iter().map(|r| r.data.len() + r.partition_key.len()).sum();
+        eng.throttle.read_bytes(shard.id, bytes, now);
+    }
     if read.child_shards.is_some() {
         return Ok(GetRecordsOutput {
             records: read.records,
