@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: build, Rust tests, then the end-to-end client suite (boto3, AWS CLI,
-# crash/restart, bad input) against the freshly built debug binary. Works from any directory.
+# crash/restart, bad input, TLS, SubscribeToShard) against the freshly built debug binary, then the
+# Go SDK v2 and JS SDK v3 suites. Works from any directory.
 # Extra arguments go to pytest, e.g. `scripts/test.sh -x -k crash`.
 set -euo pipefail
 
@@ -23,3 +24,6 @@ fi
 
 echo "==> python3 -m pytest tests/e2e (KINESIN_BIN=$KINESIN_BIN)"
 python3 -m pytest "$repo/tests/e2e" -q -p no:cacheprovider "$@"
+
+echo "==> Go SDK v2 and JS SDK v3 suites (scripts/client-tests.sh)"
+"$repo/scripts/client-tests.sh" </dev/null

@@ -497,7 +497,12 @@ pub fn read(eng: &Engine, m: &StreamMeta, shard: &ShardMeta, from: u64, limit: u
         (true, _) | (false, None) => 0,
         (false, Some(ts)) => (now - ts).max(0),
     };
-    let at_end = caught_up && shard.end_seq.is_some_and(|e| next > e);
+    // A closed shard takes no more writes: once a read has caught up, it is at the end, even
+    // when the shard's last counters went to other shards (or it never held a record).
+    let at_end = caught_up && shard.end_seq.is_some();
+    if let (true, Some(end)) = (at_end, shard.end_seq) {
+        next = next.max(end + 1);
+    }
     let child_shards = at_end.then(|| children(m, shard));
     Ok(Read { records, next, millis_behind_latest, child_shards })
 }

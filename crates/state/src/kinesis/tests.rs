@@ -245,3 +245,44 @@ fn parent_end_reports_children_and_children_sort_after() {
     let parent = shards::to_wire(&m, m.shard(0).unwrap());
     assert!(parent.sequence_number_range.ending_sequence_number.unwrap() < after.sequence_number);
 }
+
+#[test]
+fn empty_closed_parents_end_at_once() {
+    let (mut eng, _clock) = engine();
+    create(&mut eng, "s", 2);
+    // The last write before the merge goes to shard 1, so shard 0's ending number is not one
+    // of its own records; shard 0 never held a record at all.
+    let hash_for_shard1 = (u128::MAX / 2 + 10).to_string();
+    records::put_record(
+        &mut eng,
+        &ctx(),
+        PutRecordInput {
+            stream_name: Some("s".into()),
+            stream_arn: None,
+            data: vec![1],
+            partition_key: "k".into(),
+            explicit_hash_key: Some(hash_for_shard1),
+            sequence_number_for_ordering: None,
+        },
+    )
+    .unwrap();
+    reshard::merge(
+        &mut eng,
+        &ctx(),
+        MergeShardsInput {
+            stream: by_name("s"),
+            shard_to_merge: "shardId-000000000000".into(),
+            adjacent_shard_to_merge: "shardId-000000000001".into(),
+        },
+    )
+    .unwrap();
+    for (shard, expect) in [("shardId-000000000000", 0), ("shardId-000000000001", 1)] {
+        let it = iterator(&mut eng, "s", shard, "TRIM_HORIZON", None).unwrap();
+        let out = get(&mut eng, &it).unwrap();
+        assert_eq!(out.records.len(), expect, "{shard}");
+        assert!(out.next_shard_iterator.is_none(), "{shard} ends at once");
+        assert_eq!(out.child_shards.unwrap()[0].shard_id, "shardId-000000000002");
+        let latest = iterator(&mut eng, "s", shard, "LATEST", None).unwrap();
+        assert!(get(&mut eng, &latest).unwrap().child_shards.is_some());
+    }
+}
