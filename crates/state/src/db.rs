@@ -142,12 +142,13 @@ impl Engine {
     /// Runs `f` inside a savepoint: its writes are undone if it fails or panics.
     pub fn in_savepoint<T>(&mut self, f: impl FnOnce(&mut Engine) -> Result<T, StateError>) -> Result<T, StateError> {
         self.conn.execute_batch("SAVEPOINT job")?;
+        let next_seq = self.next_seq;
         let out = catch_unwind(AssertUnwindSafe(|| f(self)))
             .unwrap_or_else(|_| Err(StateError::Storage("internal error while handling the request".into())));
         if out.is_err() {
             self.conn.execute_batch("ROLLBACK TO job")?;
             self.streams.clear();
-            self.next_seq = load_next_seq(&self.conn).unwrap_or(self.next_seq);
+            self.next_seq = next_seq;
         }
         self.conn.execute_batch("RELEASE job")?;
         out
@@ -177,11 +178,22 @@ fn load_secret(conn: &Connection) -> Result<[u8; 16], StateError> {
     Ok(s)
 }
 
+/// The next record counter: above every stored record, every shard's bounds and the saved
+/// high-water mark (saved whenever records are deleted, so trimming never lowers it).
+/// One index probe per shard, however many records are stored.
 fn load_next_seq(conn: &Connection) -> Result<u64, StateError> {
-    let max_rec: Option<i64> = conn.query_row("SELECT MAX(seq) FROM records", [], |r| r.get(0))?;
     let hwm: Option<i64> =
         conn.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key='next_seq'", [], |r| r.get(0)).ok();
-    Ok((max_rec.map(|m| m + 1).unwrap_or(1)).max(hwm.unwrap_or(1)).max(1) as u64)
+    let bounds: i64 = conn
+        .query_row(
+            "SELECT MAX(MAX(start_seq), COALESCE(MAX(end_seq) + 1, 0),
+                    COALESCE(MAX((SELECT MAX(seq) FROM records WHERE records.shard = shards.id)) + 1, 0))
+         FROM shards",
+            [],
+            |r| r.get::<_, Option<i64>>(0),
+        )?
+        .unwrap_or(1);
+    Ok(bounds.max(hwm.unwrap_or(1)).max(1) as u64)
 }
 
 /// Saves the counter high-water mark (inside the current transaction).

@@ -2,7 +2,7 @@
 
 use super::cache::find_by_id;
 use super::streams::purge;
-use crate::db::Engine;
+use crate::db::{save_next_seq, Engine};
 use crate::error::StateError;
 use rusqlite::params;
 
@@ -56,7 +56,12 @@ pub fn trim_stream(eng: &mut Engine, id: i64) -> Result<Option<i64>, StateError>
             .query_row(params![s.id, cutoff], |r| r.get(0))
             .ok();
         let bound = keep_from.unwrap_or(i64::MAX);
-        eng.conn.prepare_cached("DELETE FROM records WHERE shard=?1 AND seq<?2")?.execute(params![s.id, bound])?;
+        let deleted =
+            eng.conn.prepare_cached("DELETE FROM records WHERE shard=?1 AND seq<?2")?.execute(params![s.id, bound])?;
+        if deleted > 0 {
+            // The newest records may be among the deleted: keep the counter's high-water mark.
+            save_next_seq(eng)?;
+        }
         if keep_from.is_some() {
             let oldest: i64 = eng
                 .conn

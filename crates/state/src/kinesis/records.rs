@@ -110,7 +110,9 @@ pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<
         return Err(StateError::Throughput(throttle::rate_exceeded(&seqnum::shard_id(shard.idx), &m.name, &m.account)));
     }
     let seq = append(eng, &m, &shard, &rec)?;
-    save_next_seq(eng)?;
+    if input.sequence_number_for_ordering.is_some() {
+        save_next_seq(eng)?;
+    }
     Ok(PutRecordOutput {
         shard_id: seqnum::shard_id(shard.idx),
         sequence_number: seq,
@@ -215,7 +217,6 @@ pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PreparedPutRecords) -> Re
             });
         }
     }
-    save_next_seq(eng)?;
     Ok(PutRecordsOutput { failed_record_count: failed, records: out, encryption_type: m.encryption.clone() })
 }
 

@@ -2,7 +2,7 @@
 
 use super::cache::{self, StreamMeta};
 use super::{active, epoch_secs, existing, hashing, resolve, seqnum, shards, token};
-use crate::db::Engine;
+use crate::db::{save_next_seq, Engine};
 use crate::error::StateError;
 use crate::Ctx;
 use kinesin_protocol::kinesis::*;
@@ -140,6 +140,7 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteStreamInput) -> Result<(
 
 /// Removes a stream and everything it holds.
 pub fn purge(eng: &mut Engine, id: i64) -> Result<(), StateError> {
+    save_next_seq(eng)?;
     eng.conn
         .prepare_cached("DELETE FROM records WHERE shard IN (SELECT id FROM shards WHERE stream=?1)")?
         .execute([id])?;

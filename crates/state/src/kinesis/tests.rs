@@ -286,3 +286,27 @@ fn empty_closed_parents_end_at_once() {
         assert!(get(&mut eng, &latest).unwrap().child_shards.is_some());
     }
 }
+
+#[test]
+fn counters_never_go_back_across_restarts_even_after_trimming_everything() {
+    let dir = std::env::temp_dir().join(format!("kinesin-test-{}", uuid::Uuid::new_v4()));
+    let clock = crate::ManualClock::new(1_767_225_600_000);
+    let storage = crate::Storage::Durable(dir.clone());
+    let open = || Engine::open(&storage, std::sync::Arc::new(clock.clone()), crate::Settings::default()).unwrap();
+    let mut eng = open();
+    create(&mut eng, "s", 1);
+    let last = (0..3).map(|i| put(&mut eng, "s", "k", &[i]).sequence_number).last().unwrap();
+    drop(eng);
+    let mut eng = open();
+    let after_restart = put(&mut eng, "s", "k", b"x").sequence_number;
+    assert!(after_restart > last);
+    clock.advance(25 * 3_600_000);
+    maintenance::run(&mut eng).unwrap();
+    let n: i64 = eng.conn.query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0)).unwrap();
+    assert_eq!(n, 0, "everything expired");
+    drop(eng);
+    let mut eng = open();
+    assert!(put(&mut eng, "s", "k", b"y").sequence_number > after_restart);
+    drop(eng);
+    let _ = std::fs::remove_dir_all(dir);
+}
