@@ -8,6 +8,7 @@ pub mod json;
 pub mod kinesis;
 pub mod model;
 pub mod sigv4;
+pub mod sqs;
 pub mod target;
 
 pub use error::ApiError;

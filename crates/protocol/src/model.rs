@@ -177,6 +177,14 @@ pub fn sqs() -> &'static Model {
     MODEL.get_or_init(|| Model::from_json(include_str!("../models/sqs.json")).expect("embedded sqs model is valid"))
 }
 
+/// The embedded Amazon Data Firehose model (AWS JSON 1.1).
+pub fn firehose() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        Model::from_json(include_str!("../models/firehose.json")).expect("embedded firehose model is valid")
+    })
+}
+
 // ---------------------------------------------------------------------------------------
 // Loading
 

@@ -5,6 +5,8 @@
 pub enum Service {
     /// Kinesis Data Streams (`Kinesis_20131202`).
     Kinesis,
+    /// Amazon SQS (`AmazonSQS`, JSON 1.0; also the query protocol).
+    Sqs,
 }
 
 impl Service {
@@ -12,6 +14,7 @@ impl Service {
     pub fn target_prefix(self) -> &'static str {
         match self {
             Service::Kinesis => "Kinesis_20131202",
+            Service::Sqs => "AmazonSQS",
         }
     }
 
@@ -19,11 +22,12 @@ impl Service {
     pub fn name(self) -> &'static str {
         match self {
             Service::Kinesis => "kinesis",
+            Service::Sqs => "sqs",
         }
     }
 
     /// Every service.
-    pub const ALL: [Service; 1] = [Service::Kinesis];
+    pub const ALL: [Service; 2] = [Service::Kinesis, Service::Sqs];
 }
 
 /// A parsed `X-Amz-Target` header: `Prefix.Operation`.

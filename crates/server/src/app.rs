@@ -21,6 +21,8 @@ use std::sync::Arc;
 pub struct App {
     /// Kinesis state.
     pub kinesis: Kinesis,
+    /// SQS.
+    pub sqs: crate::sqs::Sqs,
     /// The clock (advanced by the time-travel endpoint when enabled).
     pub clock: Arc<SystemClock>,
     /// Default account id.
@@ -123,6 +125,7 @@ impl App {
             Some(ms) if ms >= 0 => {
                 self.clock.advance(ms);
                 self.kinesis.wake_maintenance();
+                self.sqs.wake_maintenance();
                 let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
                 respond(200, "application/json", format!("{{\"now_ms\":{now}}}"))
             }
@@ -131,6 +134,7 @@ impl App {
     }
 
     async fn aws(&self, req: Request<Incoming>) -> Resp {
+        let path = req.uri().path().to_string();
         let headers = req.headers().clone();
         let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let wire = Wire::of_content_type(headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or(""));
@@ -144,6 +148,10 @@ impl App {
             Err(_) => return wire_error(wire, &ApiError::serialization("The request body could not be read.")),
         };
         let Some(target) = target else {
+            if crate::sqs::is_query(&headers, &body) {
+                let ctx = request_ctx(&headers, &self.account, &self.region);
+                return self.sqs.handle_query(ctx, &headers, &path, &body).await.map(BodyExt::boxed);
+            }
             let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
             if ct.contains("json") {
                 return json_error(&ApiError::new("UnknownOperationException", ""));
@@ -178,6 +186,9 @@ impl App {
                     tokio::time::sleep(self.latency).await;
                 }
                 kinesis::handle(&self.kinesis, ctx, t.operation, &body, wire).await
+            }
+            Some(Service::Sqs) => {
+                return self.sqs.handle_json(ctx, &headers, t.operation, &body).await.map(BodyExt::boxed)
             }
             None => Err(ApiError::new("UnknownOperationException", "")),
         };

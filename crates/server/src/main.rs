@@ -5,6 +5,7 @@ mod compat;
 mod config;
 mod context;
 mod kinesis;
+mod sqs;
 mod subscribe;
 mod tls;
 
@@ -64,10 +65,13 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     // Parse the embedded models and compile their patterns while the store opens.
     std::thread::spawn(|| {
         kinesin_protocol::model::kinesis();
+        kinesin_protocol::model::sqs();
     });
     let db = Db::start(&storage, clock.clone(), settings)?;
-    let kinesis = kinesin_state::kinesis::Kinesis::new(db);
+    let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
     tokio::spawn(kinesis.clone().maintain_forever());
+    let sqs = sqs::Sqs::new(db);
+    tokio::spawn(sqs.clone().maintain_forever());
     if let Some(spec) = &cfg.initialize_streams {
         initialize_streams(&kinesis, &cfg, spec).await?;
     }
@@ -83,6 +87,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     };
     let app = Arc::new(App {
         kinesis,
+        sqs,
         clock,
         account: cfg.account_id.clone(),
         region: cfg.region.clone(),

@@ -11,8 +11,11 @@ use std::sync::mpsc;
 use std::sync::Arc;
 
 /// Numbered migrations, applied in order and tracked by `PRAGMA user_version`.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/001_kinesis.sql"), include_str!("migrations/002_kinesis_more.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_kinesis.sql"),
+    include_str!("migrations/002_kinesis_more.sql"),
+    include_str!("migrations/003_sqs.sql"),
+];
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 256;

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod kinesis;
+pub mod sqs;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{Db, Engine, Settings, Storage};

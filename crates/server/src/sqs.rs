@@ -1,0 +1,372 @@
+//! Amazon SQS over AWS JSON 1.0 (`X-Amz-Target: AmazonSQS.<Op>`) and the query protocol
+//! (form POSTs to `/` or to a queue URL, answered in XML): the operation table, long polling
+//! that wakes when messages arrive, and the background upkeep (retention, move tasks).
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{HeaderMap, Response, StatusCode};
+use kinesin_protocol::sqs::{self as wire, query, types::*, xml};
+use kinesin_protocol::{json, model, ApiError};
+use kinesin_state::sqs::{maintenance, messages, moves, queues, run_op, Caller, SqsError};
+use kinesin_state::{Ctx, Db, Engine};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+
+type Reply = Pin<Box<dyn Future<Output = Result<Value, ApiError>> + Send>>;
+type Handler = fn(Sqs, Caller, Value) -> Reply;
+type QueueKey = (String, String, String);
+
+/// The SQS service: the store plus the wake-ups of long polls and of the upkeep task.
+#[derive(Clone)]
+pub struct Sqs {
+    db: Db,
+    waiters: Arc<Mutex<HashMap<QueueKey, Arc<Notify>>>>,
+    wake: Arc<Notify>,
+}
+
+async fn call<I, O>(
+    s: Sqs,
+    caller: Caller,
+    doc: Value,
+    op: fn(&mut Engine, &Caller, I) -> Result<O, SqsError>,
+) -> Result<Value, ApiError>
+where
+    I: DeserializeOwned + Send + 'static,
+    O: Serialize + Send + 'static,
+{
+    let input: I = json::into_input(doc)?;
+    let out = s.run(caller, input, op).await?;
+    serde_json::to_value(&out).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+macro_rules! ops {
+    ($($name:literal => $f:path),* $(,)?) => {
+        /// Every SQS operation kinesin serves, by name (ReceiveMessage is handled apart).
+        pub const OPERATIONS: &[(&str, Handler)] = &[
+            $(($name, |s, c, v| Box::pin(call(s, c, v, $f)))),*
+        ];
+    };
+}
+
+ops! {
+    "AddPermission" => queues::add_permission,
+    "CancelMessageMoveTask" => moves::cancel_message_move_task,
+    "ChangeMessageVisibility" => messages::change_message_visibility,
+    "ChangeMessageVisibilityBatch" => messages::change_message_visibility_batch,
+    "CreateQueue" => queues::create_queue,
+    "DeleteMessage" => messages::delete_message,
+    "DeleteMessageBatch" => messages::delete_message_batch,
+    "DeleteQueue" => queues::delete_queue,
+    "GetQueueAttributes" => queues::get_queue_attributes,
+    "GetQueueUrl" => queues::get_queue_url,
+    "ListDeadLetterSourceQueues" => queues::list_dead_letter_source_queues,
+    "ListMessageMoveTasks" => moves::list_message_move_tasks,
+    "ListQueueTags" => queues::list_queue_tags,
+    "ListQueues" => queues::list_queues,
+    "PurgeQueue" => queues::purge_queue,
+    "RemovePermission" => queues::remove_permission,
+    "SendMessage" => messages::send_message,
+    "SendMessageBatch" => messages::send_message_batch,
+    "SetQueueAttributes" => queues::set_queue_attributes,
+    "StartMessageMoveTask" => moves::start_message_move_task,
+    "TagQueue" => queues::tag_queue,
+    "UntagQueue" => queues::untag_queue,
+}
+
+/// Operations after which long polls of the queue should look again.
+const WAKES_RECEIVERS: &[&str] = &[
+    "SendMessage",
+    "SendMessageBatch",
+    "ChangeMessageVisibility",
+    "ChangeMessageVisibilityBatch",
+    "SetQueueAttributes",
+    "DeleteQueue",
+];
+
+/// Operations after which the upkeep task should look again.
+const WAKES_MAINTENANCE: &[&str] = &["SendMessage", "SendMessageBatch", "StartMessageMoveTask", "SetQueueAttributes"];
+
+impl Sqs {
+    /// SQS over a started store.
+    pub fn new(db: Db) -> Self {
+        Self { db, waiters: Arc::default(), wake: Arc::new(Notify::new()) }
+    }
+
+    /// Runs an operation on the store thread, in its own savepoint.
+    pub async fn run<I, O>(
+        &self,
+        caller: Caller,
+        input: I,
+        op: fn(&mut Engine, &Caller, I) -> Result<O, SqsError>,
+    ) -> Result<O, ApiError>
+    where
+        I: Send + 'static,
+        O: Send + 'static,
+    {
+        let out = self.db.call(move |eng| Ok(run_op(eng, &caller, input, op))).await?;
+        Ok(out?)
+    }
+
+    /// SendMessage for other services (Pipes): sends and wakes the queue's long polls.
+    #[allow(dead_code)] // the entry point of the Pipes delivery worker
+    pub async fn send_message(&self, caller: Caller, input: SendMessageInput) -> Result<SendMessageOutput, ApiError> {
+        let key = queue_key(&caller, &input.queue_url);
+        let out = self.run(caller, input, messages::send_message).await?;
+        self.notify(&key);
+        Ok(out)
+    }
+
+    /// SendMessageBatch for other services (Pipes): sends and wakes the queue's long polls.
+    #[allow(dead_code)] // the entry point of the Pipes delivery worker
+    pub async fn send_message_batch(
+        &self,
+        caller: Caller,
+        input: SendMessageBatchInput,
+    ) -> Result<SendMessageBatchOutput, ApiError> {
+        let key = queue_key(&caller, &input.queue_url);
+        let out = self.run(caller, input, messages::send_message_batch).await?;
+        self.notify(&key);
+        Ok(out)
+    }
+
+    fn notifier(&self, key: &QueueKey) -> Arc<Notify> {
+        let mut w = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        w.entry(key.clone()).or_default().clone()
+    }
+
+    /// Wakes the long polls of a queue `(account, region, name)`.
+    pub fn notify(&self, key: &QueueKey) {
+        let n = self.waiters.lock().unwrap_or_else(|e| e.into_inner()).get(key).cloned();
+        if let Some(n) = n {
+            n.notify_waiters();
+        }
+    }
+
+    fn notify_all(&self) {
+        let all: Vec<Arc<Notify>> = self.waiters.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+        for n in all {
+            n.notify_waiters();
+        }
+    }
+
+    /// Wakes the upkeep task (after the clock moved, or new messages).
+    pub fn wake_maintenance(&self) {
+        self.wake.notify_one();
+        self.notify_all();
+    }
+
+    /// Trims retention and runs move tasks forever, sleeping until the next deadline.
+    pub async fn maintain_forever(self) {
+        loop {
+            let next = self.db.call(|eng| Ok(maintenance::run(eng))).await;
+            let now = self.db.clock().now_ms();
+            let wait = match next {
+                Ok(Ok(Some(at))) => (at - now).clamp(10, 60_000),
+                Ok(Ok(None)) => 60_000,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "sqs maintenance failed");
+                    5_000
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "sqs maintenance failed");
+                    5_000
+                }
+            };
+            self.notify_all();
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
+                _ = self.wake.notified() => {}
+            }
+        }
+    }
+
+    /// ReceiveMessage with long polling: waits (up to WaitTimeSeconds) until a message is
+    /// available, woken by sends to the queue or by the next visibility/delay deadline.
+    async fn receive(&self, caller: Caller, doc: Value) -> Result<Value, ApiError> {
+        let input: ReceiveMessageInput = json::into_input(doc)?;
+        let key = queue_key(&caller, &input.queue_url);
+        let notify = self.notifier(&key);
+        let start = Instant::now();
+        loop {
+            let notified = notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let r = self.run(caller.clone(), input.clone(), messages::receive_message).await?;
+            let deadline = start + Duration::from_secs(r.wait_seconds.max(0) as u64);
+            let now = Instant::now();
+            if !r.output.messages.is_empty() || now >= deadline {
+                return serde_json::to_value(&r.output).map_err(|e| ApiError::internal(e.to_string()));
+            }
+            let mut wait = deadline - now;
+            if let Some(at) = r.next_visible_ms {
+                let ms = (at - self.db.clock().now_ms()).max(1) as u64;
+                wait = wait.min(Duration::from_millis(ms));
+            }
+            tokio::select! {
+                _ = &mut notified => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// Runs one operation on a decoded (and validated) document.
+    async fn dispatch(&self, caller: Caller, operation: &str, doc: Value) -> Result<Value, ApiError> {
+        let model = model::sqs();
+        if operation == "ReceiveMessage" {
+            return self.receive(caller, doc).await;
+        }
+        let Some((_, handler)) = OPERATIONS.iter().find(|(n, _)| *n == operation) else {
+            return Err(if model.has_operation(operation) {
+                wire::error(
+                    "UnsupportedOperation",
+                    format!("The operation {operation} is not supported by kinesin yet."),
+                )
+            } else {
+                ApiError::new("UnknownOperationException", "")
+            });
+        };
+        let key = doc.get("QueueUrl").and_then(Value::as_str).map(|u| queue_key(&caller, u));
+        let out = handler(self.clone(), caller, doc).await;
+        if out.is_ok() {
+            if let Some(key) = key.filter(|_| WAKES_RECEIVERS.contains(&operation)) {
+                self.notify(&key);
+            }
+            if WAKES_MAINTENANCE.contains(&operation) {
+                self.wake.notify_one();
+            }
+        }
+        out
+    }
+
+    fn validate(operation: &str, doc: &Value) -> Result<(), ApiError> {
+        let model = model::sqs();
+        if !model.has_operation(operation) {
+            return Ok(());
+        }
+        match model.validate_input(operation, doc) {
+            Ok(()) => Ok(()),
+            Err(e) if e.code == "ValidationException" && !e.message.contains("Value null at") => Ok(()),
+            Err(e) => Err(wire::from_validation(e)),
+        }
+    }
+
+    /// Serves an AWS JSON 1.0 request.
+    pub async fn handle_json(
+        &self,
+        ctx: Ctx,
+        headers: &HeaderMap,
+        operation: &str,
+        body: &[u8],
+    ) -> Response<Full<Bytes>> {
+        let caller = Caller::new(ctx, host_of(headers));
+        let result = async {
+            let doc = json::decode(body)?;
+            Self::validate(operation, &doc)?;
+            self.dispatch(caller, operation, doc).await
+        }
+        .await;
+        match result {
+            Ok(v) => {
+                let body = if v.is_null() { b"{}".to_vec() } else { serde_json::to_vec(&v).unwrap_or_default() };
+                respond(200, json::JSON_10, body)
+            }
+            Err(e) => {
+                tracing::debug!(operation, code = %e.code, message = %e.message, "sqs request failed");
+                let mut r = respond(e.status, json::JSON_10, wire::json_error_body(&e));
+                if let Ok(v) = HeaderValue::from_str(&wire::query_error_header(&e)) {
+                    r.headers_mut().insert("x-amzn-query-error", v);
+                }
+                if let Ok(v) = HeaderValue::from_str(wire::error_names(&e.code).json) {
+                    r.headers_mut().insert("x-amzn-ErrorType", v);
+                }
+                r
+            }
+        }
+    }
+
+    /// Serves a query-protocol request (a form with `Action=`); `path` is the request path
+    /// (a queue URL path supplies `QueueUrl`).
+    pub async fn handle_query(&self, ctx: Ctx, headers: &HeaderMap, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
+        let request_id = request_id();
+        let host = host_of(headers);
+        let caller = Caller::new(ctx, host.clone());
+        let result = async {
+            let form = query::parse_form(body)?;
+            let Some(action) = form.get("Action").cloned() else {
+                return Err(wire::error("MissingAction", "The request must contain the parameter Action."));
+            };
+            let model = model::sqs();
+            if !model.has_operation(&action) {
+                return Err(wire::error(
+                    "InvalidAction",
+                    format!("The action {action} is not valid for this endpoint."),
+                ));
+            }
+            let mut doc = query::decode_input(model, &action, &form);
+            let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+            if let ([account, name], Value::Object(map)) = (segments.as_slice(), &mut doc) {
+                if model.input_shape(&action).and_then(|s| s.member("QueueUrl")).is_some()
+                    && !map.contains_key("QueueUrl")
+                {
+                    map.insert("QueueUrl".into(), format!("http://{host}/{account}/{name}").into());
+                }
+            }
+            Self::validate(&action, &doc)?;
+            let out = self.dispatch(caller, &action, doc).await?;
+            Ok(xml::encode_output(model, &action, &out, &request_id))
+        }
+        .await;
+        match result {
+            Ok(body) => respond(200, "text/xml", body),
+            Err(e) => {
+                tracing::debug!(code = %e.code, message = %e.message, "sqs query request failed");
+                respond(e.status, "text/xml", xml::encode_error(&e, &request_id))
+            }
+        }
+    }
+}
+
+/// Whether a request without `X-Amz-Target` is an SQS query request.
+pub fn is_query(headers: &HeaderMap, body: &[u8]) -> bool {
+    let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    wire::is_form(ct) || (ct.is_empty() && body.starts_with(b"Action="))
+}
+
+fn queue_key(caller: &Caller, url: &str) -> QueueKey {
+    let (account, name) = kinesin_state::sqs::parse_url(caller, url).unwrap_or_default();
+    (account, caller.ctx.region.clone(), name)
+}
+
+fn host_of(headers: &HeaderMap) -> String {
+    headers
+        .get(hyper::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or("localhost:4566")
+        .to_string()
+}
+
+fn request_id() -> String {
+    let h = format!("{:032x}", fastrand::u128(..));
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        r.headers_mut().insert(CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&request_id()) {
+        r.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    r
+}

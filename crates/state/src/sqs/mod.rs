@@ -1,0 +1,288 @@
+//! Amazon SQS: queues and messages, run on the store thread.
+//!
+//! Every operation is a plain function `(&mut Engine, &Caller, Input) -> Result<Output,
+//! SqsError>`, so tests call them with a manual clock and other modules (Pipes) call
+//! [`messages::send_message`] directly on the store thread. Time comes from `eng.now()`:
+//! visibility timeouts, delays and the FIFO group lock are evaluated lazily when messages are
+//! received; retention is also trimmed by [`maintenance::run`].
+
+pub mod attributes;
+pub mod maintenance;
+pub mod md5;
+pub mod messages;
+pub mod moves;
+pub mod queues;
+
+#[cfg(test)]
+mod tests;
+
+use crate::db::Engine;
+use crate::error::StateError;
+use crate::Ctx;
+use kinesin_protocol::sqs::error as api_error;
+use kinesin_protocol::ApiError;
+use rusqlite::{params, OptionalExtension};
+use std::collections::BTreeMap;
+
+/// Who calls, and the `Host` their queue URLs are built with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Account and region.
+    pub ctx: Ctx,
+    /// `host[:port]` of queue URLs (`http://<host>/<account>/<name>`).
+    pub host: String,
+}
+
+impl Caller {
+    /// A caller in `ctx` whose URLs use `host`.
+    pub fn new(ctx: Ctx, host: impl Into<String>) -> Self {
+        Self { ctx, host: host.into() }
+    }
+}
+
+/// An SQS error: AWS's code (see `kinesin_protocol::sqs::error_names`) and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqsError(pub ApiError);
+
+impl SqsError {
+    /// An error with an SQS code and message.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        SqsError(api_error(code, message))
+    }
+
+    /// The code.
+    pub fn code(&self) -> &str {
+        &self.0.code
+    }
+}
+
+impl std::fmt::Display for SqsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SqsError {}
+
+impl From<rusqlite::Error> for SqsError {
+    fn from(e: rusqlite::Error) -> Self {
+        SqsError(ApiError::internal(format!("storage error: {e}")))
+    }
+}
+
+impl From<StateError> for SqsError {
+    fn from(e: StateError) -> Self {
+        SqsError(e.into())
+    }
+}
+
+impl From<SqsError> for ApiError {
+    fn from(e: SqsError) -> Self {
+        e.0
+    }
+}
+
+/// `InvalidParameterValue`.
+pub fn invalid(message: impl Into<String>) -> SqsError {
+    SqsError::new("InvalidParameterValue", message)
+}
+
+/// `Value X for parameter P is invalid. Reason: R`.
+pub fn invalid_param(value: impl std::fmt::Display, param: &str, reason: &str) -> SqsError {
+    invalid(format!("Value {value} for parameter {param} is invalid. Reason: {reason}"))
+}
+
+/// `MissingParameter`.
+pub fn missing(param: &str) -> SqsError {
+    SqsError::new("MissingParameter", format!("The request must contain the parameter {param}."))
+}
+
+/// `QueueDoesNotExist`.
+pub fn no_queue() -> SqsError {
+    SqsError::new("QueueDoesNotExist", "The specified queue does not exist.")
+}
+
+/// Runs an operation inside its own savepoint, so a failed operation leaves nothing behind.
+pub fn run_op<I, O>(
+    eng: &mut Engine,
+    caller: &Caller,
+    input: I,
+    op: fn(&mut Engine, &Caller, I) -> Result<O, SqsError>,
+) -> Result<O, SqsError> {
+    eng.conn.execute_batch("SAVEPOINT sqs_op")?;
+    let out = op(eng, caller, input);
+    if out.is_err() {
+        eng.conn.execute_batch("ROLLBACK TO sqs_op")?;
+    }
+    eng.conn.execute_batch("RELEASE sqs_op")?;
+    out
+}
+
+/// A queue as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queue {
+    /// Row id.
+    pub id: i64,
+    /// Owner account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Name.
+    pub name: String,
+    /// FIFO queue.
+    pub fifo: bool,
+    /// Attributes set explicitly.
+    pub attrs: BTreeMap<String, String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Creation time (ms).
+    pub created_ms: i64,
+    /// Last attribute change (ms).
+    pub modified_ms: i64,
+    /// Last purge (ms).
+    pub purged_ms: Option<i64>,
+}
+
+impl Queue {
+    /// `arn:aws:sqs:<region>:<account>:<name>`.
+    pub fn arn(&self) -> String {
+        arn(&self.region, &self.account, &self.name)
+    }
+
+    /// `http://<host>/<account>/<name>`.
+    pub fn url(&self, host: &str) -> String {
+        format!("http://{host}/{}/{}", self.account, self.name)
+    }
+
+    /// An integer attribute, or its default.
+    pub fn int(&self, name: &str) -> i64 {
+        self.attrs.get(name).and_then(|v| v.parse().ok()).unwrap_or_else(|| attributes::default_int(name))
+    }
+
+    /// A boolean attribute (false unless set to `true`).
+    pub fn flag(&self, name: &str) -> bool {
+        self.attrs.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    /// Visibility timeout in ms.
+    pub fn visibility_ms(&self) -> i64 {
+        self.int("VisibilityTimeout") * 1000
+    }
+
+    /// Retention in ms.
+    pub fn retention_ms(&self) -> i64 {
+        self.int("MessageRetentionPeriod") * 1000
+    }
+
+    /// Whether deduplication ids are scoped to the message group.
+    pub fn dedup_per_group(&self) -> bool {
+        self.attrs.get("DeduplicationScope").is_some_and(|v| v == "messageGroup")
+    }
+
+    /// `(dead-letter queue ARN, maxReceiveCount)` of the redrive policy, if any.
+    pub fn redrive(&self) -> Option<(String, i64)> {
+        let v: serde_json::Value = serde_json::from_str(self.attrs.get("RedrivePolicy")?).ok()?;
+        let arn = v.get("deadLetterTargetArn")?.as_str()?.to_string();
+        let max = match v.get("maxReceiveCount")? {
+            serde_json::Value::Number(n) => n.as_i64()?,
+            serde_json::Value::String(s) => s.parse().ok()?,
+            _ => return None,
+        };
+        Some((arn, max))
+    }
+}
+
+/// An SQS queue ARN.
+pub fn arn(region: &str, account: &str, name: &str) -> String {
+    format!("arn:aws:sqs:{region}:{account}:{name}")
+}
+
+/// `(region, account, name)` of an SQS queue ARN.
+pub fn parse_arn(arn: &str) -> Option<(String, String, String)> {
+    let mut p = arn.splitn(6, ':');
+    let (a, _partition, service, region, account, name) =
+        (p.next()?, p.next()?, p.next()?, p.next()?, p.next()?, p.next()?);
+    (a == "arn" && service == "sqs" && !name.is_empty() && !name.contains(':'))
+        .then(|| (region.to_string(), account.to_string(), name.to_string()))
+}
+
+/// `(account, name)` named by a queue URL (`http://host/<account>/<name>`, or a bare name).
+pub fn parse_url(caller: &Caller, url: &str) -> Option<(String, String)> {
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.split_once('/').map(|(_, p)| p).unwrap_or(""),
+        None => url,
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [.., account, name] => Some((account.to_string(), name.to_string())),
+        [name] => Some((caller.ctx.account.clone(), name.to_string())),
+        _ => None,
+    }
+}
+
+const QUEUE_COLUMNS: &str = "id, account, region, name, fifo, attributes, tags, created_ms, modified_ms, purged_ms";
+
+fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Queue> {
+    let attrs: String = r.get(5)?;
+    let tags: String = r.get(6)?;
+    Ok(Queue {
+        id: r.get(0)?,
+        account: r.get(1)?,
+        region: r.get(2)?,
+        name: r.get(3)?,
+        fifo: r.get::<_, i64>(4)? != 0,
+        attrs: serde_json::from_str(&attrs).unwrap_or_default(),
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        created_ms: r.get(7)?,
+        modified_ms: r.get(8)?,
+        purged_ms: r.get(9)?,
+    })
+}
+
+/// A queue by account, region and name.
+pub fn find(eng: &Engine, account: &str, region: &str, name: &str) -> Result<Option<Queue>, SqsError> {
+    Ok(eng
+        .conn
+        .prepare_cached(&format!("SELECT {QUEUE_COLUMNS} FROM sqs_queues WHERE account=?1 AND region=?2 AND name=?3"))?
+        .query_row(params![account, region, name], queue_row)
+        .optional()?)
+}
+
+/// A queue by row id.
+pub fn find_by_id(eng: &Engine, id: i64) -> Result<Option<Queue>, SqsError> {
+    Ok(eng
+        .conn
+        .prepare_cached(&format!("SELECT {QUEUE_COLUMNS} FROM sqs_queues WHERE id=?1"))?
+        .query_row([id], queue_row)
+        .optional()?)
+}
+
+/// A queue by ARN.
+pub fn find_by_arn(eng: &Engine, arn: &str) -> Result<Option<Queue>, SqsError> {
+    match parse_arn(arn) {
+        Some((region, account, name)) => find(eng, &account, &region, &name),
+        None => Ok(None),
+    }
+}
+
+/// The queue a URL names, in the caller's region.
+pub fn by_url(eng: &Engine, caller: &Caller, url: &str) -> Result<Queue, SqsError> {
+    if url.is_empty() {
+        return Err(missing("QueueUrl"));
+    }
+    let (account, name) = parse_url(caller, url).ok_or_else(no_queue)?;
+    find(eng, &account, &caller.ctx.region, &name)?.ok_or_else(no_queue)
+}
+
+/// All queues of an account and region, by name.
+pub fn list_all(eng: &Engine, account: &str, region: &str) -> Result<Vec<Queue>, SqsError> {
+    let rows = eng
+        .conn
+        .prepare_cached(&format!(
+            "SELECT {QUEUE_COLUMNS} FROM sqs_queues WHERE account=?1 AND region=?2 ORDER BY name"
+        ))?
+        .query_map(params![account, region], queue_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
