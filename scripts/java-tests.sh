@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The AWS SDK for Java v2 suite (tests/java, CBOR on as by default): builds kinesin, starts it
-# on a free port, runs `mvn -q -B test` with KINESIN_ENDPOINT set, and stops kinesin on exit.
+# on a free port (plus a TLS port with ALPN h2/http1.1 when the binary has --tls-port), starts
+# moto's server on a free port for the KCL's DynamoDB lease table, runs `mvn -q -B test` with
+# KINESIN_ENDPOINT, KINESIN_TLS_ENDPOINT and KINESIN_DDB_ENDPOINT set, and stops both on exit.
 # Extra arguments go to Maven, e.g. `scripts/java-tests.sh -Dtest=SyncClientTest`.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
-for tool in cargo java mvn; do
+for tool in cargo java mvn python3; do
     command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is not on PATH" >&2; exit 1; }
 done
 
@@ -20,23 +22,43 @@ bin="$target_dir/debug/kinesin"
 
 work="$(mktemp -d)"
 pid=""
-cleanup() {
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+moto_pid=""
+stop() {
+    if [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; then
+        kill "$1" 2>/dev/null || true
+        wait "$1" 2>/dev/null || true
     fi
+}
+cleanup() {
+    stop "$pid"
+    stop "$moto_pid"
     rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
-"$bin" --port 0 >"$work/stdout" 2>"$work/stderr" </dev/null &
+# A TLS port (SubscribeToShard over HTTP/2, the KCL's enhanced fan-out) when this build has it;
+# 0 picks a second free port, printed on the second listening line.
+tls_args=()
+if "$bin" --help 2>/dev/null | grep -q -- '--tls-port'; then
+    tls_args=(--tls-port 0)
+else
+    echo "warning: $bin has no --tls-port: the tests that need KINESIN_TLS_ENDPOINT are skipped" >&2
+fi
+
+"$bin" --port 0 "${tls_args[@]}" >"$work/stdout" 2>"$work/stderr" </dev/null &
 pid=$!
 
 endpoint=""
+tls_endpoint=""
 for _ in $(seq 1 300); do
-    line="$(head -n 1 "$work/stdout" 2>/dev/null || true)"
-    if [[ "$line" =~ listening\ on\ (http://[^[:space:]]+) ]]; then
+    out="$(cat "$work/stdout" 2>/dev/null || true)"
+    if [[ -z "$endpoint" && "$out" =~ listening\ on\ (http://[^[:space:]]+) ]]; then
         endpoint="${BASH_REMATCH[1]}"
+    fi
+    if [[ -z "$tls_endpoint" && "$out" =~ listening\ on\ (https://[^[:space:]]+) ]]; then
+        tls_endpoint="${BASH_REMATCH[1]}"
+    fi
+    if [[ -n "$endpoint" && (${#tls_args[@]} -eq 0 || -n "$tls_endpoint") ]]; then
         break
     fi
     if ! kill -0 "$pid" 2>/dev/null; then
@@ -46,16 +68,43 @@ for _ in $(seq 1 300); do
     fi
     sleep 0.1
 done
-if [[ -z "$endpoint" ]]; then
-    echo "error: kinesin printed no listening line within 30 s" >&2
-    cat "$work/stderr" >&2
+if [[ -z "$endpoint" || (${#tls_args[@]} -gt 0 && -z "$tls_endpoint") ]]; then
+    echo "error: kinesin printed no listening line (http and, with --tls-port, https) within 30 s" >&2
+    cat "$work/stdout" "$work/stderr" >&2
     exit 1
 fi
 
-echo "==> mvn -q -B test in tests/java (KINESIN_ENDPOINT=$endpoint)"
+# moto's server for DynamoDB (the KCL's lease table); without it the KCL tests are skipped.
+ddb_endpoint=""
+if command -v moto_server >/dev/null 2>&1; then
+    moto_server -H 127.0.0.1 -p 0 >"$work/moto.log" 2>&1 </dev/null &
+    moto_pid=$!
+    for _ in $(seq 1 300); do
+        if [[ "$(cat "$work/moto.log" 2>/dev/null || true)" =~ Running\ on\ (http://[^[:space:]]+) ]]; then
+            ddb_endpoint="${BASH_REMATCH[1]}"
+            break
+        fi
+        if ! kill -0 "$moto_pid" 2>/dev/null; then
+            echo "error: moto_server exited at start-up:" >&2
+            cat "$work/moto.log" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    if [[ -z "$ddb_endpoint" ]]; then
+        echo "error: moto_server printed no 'Running on' line within 30 s" >&2
+        cat "$work/moto.log" >&2
+        exit 1
+    fi
+else
+    echo "warning: moto_server is not on PATH (pip install 'moto[server]'): the KCL tests are skipped" >&2
+fi
+
+echo "==> mvn -q -B test in tests/java (KINESIN_ENDPOINT=$endpoint KINESIN_TLS_ENDPOINT=$tls_endpoint KINESIN_DDB_ENDPOINT=$ddb_endpoint)"
 rm -rf "$repo/tests/java/target/surefire-reports"
 status=0
-(cd "$repo/tests/java" && KINESIN_ENDPOINT="$endpoint" mvn -q -B test "$@") || status=$?
+(cd "$repo/tests/java" && KINESIN_ENDPOINT="$endpoint" KINESIN_TLS_ENDPOINT="$tls_endpoint" \
+    KINESIN_DDB_ENDPOINT="$ddb_endpoint" mvn -q -B test "$@") || status=$?
 # One closing line from the Surefire reports ('N passed, N failed'), since -q prints none.
 python3 - "$repo/tests/java/target/surefire-reports" <<'PY' || true
 import glob, sys, xml.etree.ElementTree as ET

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: build, Rust tests, then the end-to-end client suite (boto3, AWS CLI,
 # crash/restart, bad input, TLS, SubscribeToShard) against the freshly built debug binary, then the
-# Go SDK v2 and JS SDK v3 suites. Works from any directory.
+# Go SDK v2, JS SDK v3, Java SDK v2 and KCL suites. Works from any directory.
 # Extra arguments go to pytest, e.g. `scripts/test.sh -x -k crash`.
 set -euo pipefail
 
@@ -27,3 +27,6 @@ python3 -m pytest "$repo/tests/e2e" -q -p no:cacheprovider "$@"
 
 echo "==> Go SDK v2 and JS SDK v3 suites (scripts/client-tests.sh)"
 "$repo/scripts/client-tests.sh" </dev/null
+
+echo "==> Java SDK v2 (CBOR, HTTP/2 over TLS) and KCL suites (scripts/java-tests.sh)"
+"$repo/scripts/java-tests.sh" </dev/null

@@ -120,6 +120,7 @@ def test_parent_end_reports_child_shards(kinesis):
     wait_active(kinesis, name)
     _, events = collect(resp["EventStream"], 10**9)
     last = events[-1]
+    assert "ContinuationSequenceNumber" not in last, "the shard's last event has no continuation"
     assert sorted(c["ShardId"] for c in last["ChildShards"]) == ["shardId-000000000001", "shardId-000000000002"]
     assert list(resp["EventStream"]) == [], "the stream ends after the children are reported"
 

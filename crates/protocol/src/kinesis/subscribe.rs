@@ -35,8 +35,10 @@ pub struct SubscribeToShardInput {
 pub struct SubscribeToShardEvent {
     /// Records of this event.
     pub records: Vec<Record>,
-    /// Where a new subscription would continue.
-    pub continuation_sequence_number: String,
+    /// Where a new subscription would continue; absent at the end of a closed shard (the
+    /// KCL, Flink and Beam read a missing value as "shard ended").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub continuation_sequence_number: Option<String>,
     /// How far behind the tip the subscription is.
     pub millis_behind_latest: i64,
     /// Children, at the end of a closed shard.

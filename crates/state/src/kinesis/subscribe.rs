@@ -69,7 +69,7 @@ pub fn next_event(eng: &mut Engine, sub: &Subscription) -> Result<(SubscribeToSh
     let ended = read.child_shards.is_some();
     let event = SubscribeToShardEvent {
         records: read.records,
-        continuation_sequence_number: continuation,
+        continuation_sequence_number: (!ended).then_some(continuation),
         millis_behind_latest: read.millis_behind_latest,
         child_shards: read.child_shards,
     };

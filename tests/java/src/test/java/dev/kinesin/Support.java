@@ -11,13 +11,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Assumptions;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.SdkSystemSetting;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.ProtocolNegotiation;
+import software.amazon.awssdk.http.SdkHttpConfigurationOption;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.utils.AttributeMap;
 
 /** What both suites share: the endpoint, credentials, a wire recorder and assertions. */
 final class Support {
@@ -33,6 +40,40 @@ final class Support {
             throw new IllegalStateException("KINESIN_ENDPOINT is not set: run scripts/java-tests.sh");
         }
         return URI.create(e);
+    }
+
+    /**
+     * kinesin's TLS endpoint (self-signed certificate, ALPN h2 and http/1.1), from
+     * $KINESIN_TLS_ENDPOINT; tests that need it are skipped when it is not set.
+     */
+    static URI tlsEndpoint() {
+        return optionalEndpoint("KINESIN_TLS_ENDPOINT", "kinesin has no TLS port");
+    }
+
+    /** moto's server, for the KCL's DynamoDB lease table, from $KINESIN_DDB_ENDPOINT. */
+    static URI ddbEndpoint() {
+        return optionalEndpoint("KINESIN_DDB_ENDPOINT", "no DynamoDB (moto_server) endpoint");
+    }
+
+    private static URI optionalEndpoint(String variable, String why) {
+        String e = System.getenv(variable);
+        Assumptions.assumeTrue(e != null && !e.isBlank(), why + ": " + variable + " is not set (scripts/java-tests.sh sets it)");
+        return URI.create(e);
+    }
+
+    /**
+     * A Netty client speaking HTTP/2 to kinesin's TLS port, trusting its self-signed certificate.
+     * The SDK's default negotiation (ASSUME_PROTOCOL) sends no ALPN and starts with the HTTP/2
+     * preface; ALPN offers h2 and needs the server to pick it.
+     */
+    static SdkAsyncHttpClient http2Client(ProtocolNegotiation negotiation) {
+        return NettyNioAsyncHttpClient.builder()
+                .protocol(Protocol.HTTP2)
+                .protocolNegotiation(negotiation)
+                .maxConcurrency(50)
+                .buildWithDefaults(AttributeMap.builder()
+                        .put(SdkHttpConfigurationOption.TRUST_ALL_CERTIFICATES, true)
+                        .build());
     }
 
     static StaticCredentialsProvider credentials() {
