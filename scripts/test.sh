@@ -11,6 +11,10 @@ cd "$repo"
 echo "==> cargo build --workspace"
 cargo build --workspace
 
+echo "==> cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 echo "==> cargo test --workspace"
 cargo test --workspace
 

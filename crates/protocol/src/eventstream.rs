@@ -94,7 +94,7 @@ pub fn decode(buf: &[u8]) -> Result<(Message, usize), FrameError> {
     if crc32fast::hash(&buf[..8]) != prelude_crc {
         return Err(FrameError::Invalid("prelude checksum mismatch"));
     }
-    if total < 16 || total > MAX_FRAME || headers_len > total - 16 {
+    if !(16..=MAX_FRAME).contains(&total) || headers_len > total - 16 {
         return Err(FrameError::Invalid("bad frame lengths"));
     }
     if buf.len() < total {

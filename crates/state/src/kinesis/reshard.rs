@@ -92,7 +92,7 @@ impl Resharder<'_> {
             end_hash: range.1,
             parent: Some(parent),
             adj_parent: adj,
-            start_seq: start_seq as u64,
+            start_seq,
             end_seq: None,
             created_ms: self.now,
             closed_ms: None,
