@@ -25,24 +25,6 @@ fn find_open(m: &StreamMeta, ctx: &Ctx, id: &str) -> Result<ShardMeta, StateErro
     Ok(s)
 }
 
-fn check_limit(eng: &Engine, m: &StreamMeta, ctx: &Ctx, extra: u32) -> Result<(), StateError> {
-    let open: i64 = eng
-        .conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM shards JOIN streams ON streams.id = shards.stream
-             WHERE streams.account = ?1 AND streams.region = ?2 AND shards.end_seq IS NULL",
-        )?
-        .query_row(params![m.account, m.region], |r| r.get(0))?;
-    let limit = eng.settings.shard_limit;
-    if open as u32 + extra > limit {
-        return Err(StateError::LimitExceeded(format!(
-            "This request would exceed the shard limit for the account {} in {}. Current shard count for the account: {open}. Limit: {limit}. Number of additional shards that would have resulted from this request: {extra}. Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.",
-            ctx.account, ctx.region
-        )));
-    }
-    Ok(())
-}
-
 /// Works on one stream's shards inside a job: closes parents, opens children.
 struct Resharder<'a> {
     eng: &'a mut Engine,
@@ -147,7 +129,7 @@ pub fn split(eng: &mut Engine, ctx: &Ctx, input: SplitShardInput) -> Result<(), 
             s.end_hash
         ))
     })?;
-    check_limit(eng, &m, &ctx, 1)?;
+    super::streams::check_shard_limit(eng, &ctx, 1)?;
     let mut r = resharder(eng, &m);
     r.split(&s, at)?;
     r.finish()
@@ -193,7 +175,7 @@ pub fn update_shard_count(
         )));
     }
     if target > current {
-        check_limit(eng, &m, &ctx, target - current)?;
+        super::streams::check_shard_limit(eng, &ctx, target - current)?;
     }
     if target != current {
         let ranges = super::hashing::even_ranges(target);

@@ -43,14 +43,7 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
     if mode == "ON_DEMAND" {
         super::settings::check_on_demand_limit(eng, ctx)?;
     }
-    let open = open_shard_count(eng, ctx)?;
-    let limit = eng.settings.shard_limit;
-    if open + count > limit {
-        return Err(StateError::LimitExceeded(format!(
-            "This request would exceed the shard limit for the account {} in {}. Current shard count for the account: {open}. Limit: {limit}. Number of additional shards that would have resulted from this request: {count}. Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.",
-            ctx.account, ctx.region
-        )));
-    }
+    check_shard_limit(eng, ctx, count)?;
     if eng.settings.aws_limits {
         let creating: i64 = eng
             .conn
@@ -102,6 +95,20 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
         eng.conn
             .prepare_cached("INSERT OR REPLACE INTO stream_tags(stream, key, value) VALUES (?1, ?2, ?3)")?
             .execute(params![id, k, v])?;
+    }
+    Ok(())
+}
+
+/// Fails with AWS's LimitExceededException when `extra` more open shards would exceed the
+/// account's shard limit in the namespace (CreateStream, SplitShard, UpdateShardCount).
+pub fn check_shard_limit(eng: &Engine, ctx: &Ctx, extra: u32) -> Result<(), StateError> {
+    let open = open_shard_count(eng, ctx)?;
+    let limit = eng.settings.shard_limit;
+    if open + extra > limit {
+        return Err(StateError::LimitExceeded(format!(
+            "This request would exceed the shard limit for the account {} in {}. Current shard count for the account: {open}. Limit: {limit}. Number of additional shards that would have resulted from this request: {extra}. Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.",
+            ctx.account, ctx.region
+        )));
     }
     Ok(())
 }
