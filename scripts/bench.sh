@@ -64,3 +64,27 @@ with open(md, "a") as fh:
     fh.write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
+
+# CBOR PutRecords beside JSON (same harness) and SubscribeToShard delivery, in memory.
+"$bin" --port "$port" --log-level warn >/dev/null 2>&1 &
+kpid=$!
+for _ in $(seq 100); do curl -s "$ep/_kinesin/health" >/dev/null 2>&1 && break; sleep 0.05; done
+efo=$($py "$root/scripts/bench-efo.py" --endpoint "$ep" --records 50000)
+kill "$kpid"; wait "$kpid" 2>/dev/null || true
+$py - "$efo" "$root/BENCHMARKS.md" <<'PY'
+import json, sys
+r, md = json.loads(sys.argv[1]), sys.argv[2]
+lines = [
+    "",
+    "scripts/bench-efo.py (in memory; 50k x 100 B, 4 shards, 4 connections of Python http.client threads):",
+    "",
+    "| measure | value |",
+    "|---|---|",
+    f"| PutRecords over JSON, same harness (records/s) | {r['json_put_records_per_s']:,.0f} |",
+    f"| PutRecords over CBOR (records/s) | {r['cbor_put_records_per_s']:,.0f} |",
+    f"| SubscribeToShard delivery, 1 shard, burst of 50k (records/s) | {r['efo_records_per_s']:,.0f} |",
+    f"| put -> SubscribeToShard event p50 / p99 (ms) | {r['efo_latency_p50_ms']} / {r['efo_latency_p99_ms']} |",
+]
+open(md, "a").write("\n".join(lines) + "\n")
+print("\n".join(lines))
+PY
