@@ -160,12 +160,16 @@ impl Engine {
 
 fn migrate(conn: &Connection) -> Result<(), StateError> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-        let tx = conn.unchecked_transaction()?;
-        tx.execute_batch(sql)?;
-        tx.execute_batch(&format!("PRAGMA user_version={}", i + 1))?;
-        tx.commit()?;
+    if version >= MIGRATIONS.len() {
+        return Ok(());
     }
+    // All pending migrations in one transaction: one sync at start, and all or nothing.
+    let tx = conn.unchecked_transaction()?;
+    for sql in &MIGRATIONS[version..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.execute_batch(&format!("PRAGMA user_version={}", MIGRATIONS.len()))?;
+    tx.commit()?;
     Ok(())
 }
 
