@@ -60,7 +60,7 @@ pub struct Config {
     pub on_demand_stream_limit: u32,
     /// Enforce AWS's limits: per shard 1 MiB/s and 1,000 records/s of writes
     /// (ProvisionedThroughputExceededException), 5 GetRecords/s and 2 MiB/s of reads,
-    /// at most 5 streams CREATING at once.
+    /// at most 5 streams CREATING at once, 10 UpdateShardCount per stream in a rolling 24 hours.
     #[arg(long, env = "KINESIN_AWS_LIMITS", default_value_t = false)]
     pub aws_limits: bool,
     /// Probability (0.0-1.0) of failing a PutRecord, or each PutRecords entry, with

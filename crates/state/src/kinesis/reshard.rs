@@ -177,6 +177,15 @@ pub fn update_shard_count(
     if target > current {
         super::streams::check_shard_limit(eng, &ctx, target - current)?;
     }
+    let now = eng.now();
+    if target != current && eng.settings.aws_limits && !eng.throttle.scale(m.id, now) {
+        // kinesin's wording: AWS answers LimitExceededException; its exact text was not found.
+        return Err(StateError::LimitExceeded(format!(
+            "UpdateShardCount failed for stream {name} under account {}: a stream can be scaled at most {} times in a rolling 24-hour period.",
+            ctx.account,
+            super::throttle::SCALINGS_PER_DAY
+        )));
+    }
     if target != current {
         let ranges = super::hashing::even_ranges(target);
         let mut r = resharder(eng, &m);

@@ -4,7 +4,10 @@
 //! per shard. Each is a token bucket that holds one second of budget and refills
 //! continuously from the injected clock.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+
+/// UpdateShardCount calls allowed per stream in a rolling 24 hours.
+pub const SCALINGS_PER_DAY: usize = 10;
 
 /// Writes per shard per second.
 pub const WRITE_RECORDS: f64 = 1000.0;
@@ -36,6 +39,7 @@ pub struct Budgets {
     write_bytes: HashMap<i64, Bucket>,
     read_calls: HashMap<i64, Bucket>,
     read_bytes: HashMap<i64, Bucket>,
+    scalings: HashMap<i64, VecDeque<i64>>,
 }
 
 fn bucket(map: &mut HashMap<i64, Bucket>, shard: i64, now: i64, rate: f64) -> &mut Bucket {
@@ -71,6 +75,20 @@ impl Budgets {
         }
     }
 
+    /// Records an UpdateShardCount of stream row `stream`; false when it already scaled
+    /// [`SCALINGS_PER_DAY`] times in the last 24 hours.
+    pub fn scale(&mut self, stream: i64, now: i64) -> bool {
+        let times = self.scalings.entry(stream).or_default();
+        while times.front().is_some_and(|t| now - t >= 86_400_000) {
+            times.pop_front();
+        }
+        if times.len() >= SCALINGS_PER_DAY {
+            return false;
+        }
+        times.push_back(now);
+        true
+    }
+
     /// Charges the bytes a GetRecords returned (the budget may go below zero).
     pub fn read_bytes(&mut self, shard: i64, bytes: usize, now: i64) {
         bucket(&mut self.read_bytes, shard, now, READ_BYTES).level -= bytes as f64;
@@ -97,6 +115,17 @@ mod tests {
         assert!(b.write(2, 10, t), "other shards have their own budget");
         assert!(b.write(1, 10, t + 1), "one millisecond refills one record");
         assert!(!b.write(3, 2 * 1024 * 1024, t), "more than 1 MiB at once never fits");
+    }
+
+    #[test]
+    fn ten_scalings_per_rolling_day() {
+        let mut b = Budgets::default();
+        for i in 0..10 {
+            assert!(b.scale(1, i * 1000));
+        }
+        assert!(!b.scale(1, 20_000));
+        assert!(b.scale(2, 20_000));
+        assert!(b.scale(1, 86_400_000), "the first one left the window");
     }
 
     #[test]
