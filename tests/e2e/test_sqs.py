@@ -1,5 +1,5 @@
-"""Amazon SQS against the kinesin binary: boto3 (AWS JSON 1.0, MD5s verified by botocore)
-and the query protocol by raw form POSTs."""
+"""Amazon SQS against the kinesin binary: boto3 (AWS JSON 1.0) and the query protocol by raw
+form POSTs. (botocore does not check MD5s; test_sqs_clients.py and the Java suite do.)"""
 
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ def test_long_poll_wakes_on_arrival(sqs):
     assert 0.9 < time.monotonic() - t0 < 3
 
 
-def test_message_attributes_md5_verified_by_botocore(sqs):
+def test_message_attributes_md5_is_stable_between_send_and_receive(sqs):
     url = sqs.create_queue(QueueName=unique_name("md5"))["QueueUrl"]
     attrs = {
         "color": {"DataType": "String", "StringValue": "blé\r\n"},
