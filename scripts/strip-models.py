@@ -10,7 +10,7 @@ import os
 
 import botocore
 
-SERVICES = {"kinesis": "2013-12-02", "sqs": "2012-11-05", "firehose": "2015-08-04"}
+SERVICES = {"kinesis": "2013-12-02", "sqs": "2012-11-05", "firehose": "2015-08-04", "pipes": "2015-10-07"}
 DROP = {"documentation", "documentationUrl", "examples", "deprecatedMessage", "contextParam"}
 
 def strip(node):

@@ -185,6 +185,12 @@ pub fn firehose() -> &'static Model {
     })
 }
 
+/// The embedded Amazon EventBridge Pipes model (restJson1).
+pub fn pipes() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| Model::from_json(include_str!("../models/pipes.json")).expect("embedded pipes model is valid"))
+}
+
 // ---------------------------------------------------------------------------------------
 // Loading
 

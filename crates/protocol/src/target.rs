@@ -7,6 +7,8 @@ pub enum Service {
     Kinesis,
     /// Amazon SQS (`AmazonSQS`, JSON 1.0; also the query protocol).
     Sqs,
+    /// Amazon Data Firehose (`Firehose_20150804`).
+    Firehose,
 }
 
 impl Service {
@@ -15,6 +17,7 @@ impl Service {
         match self {
             Service::Kinesis => "Kinesis_20131202",
             Service::Sqs => "AmazonSQS",
+            Service::Firehose => "Firehose_20150804",
         }
     }
 
@@ -23,11 +26,12 @@ impl Service {
         match self {
             Service::Kinesis => "kinesis",
             Service::Sqs => "sqs",
+            Service::Firehose => "firehose",
         }
     }
 
     /// Every service.
-    pub const ALL: [Service; 2] = [Service::Kinesis, Service::Sqs];
+    pub const ALL: [Service; 3] = [Service::Kinesis, Service::Sqs, Service::Firehose];
 }
 
 /// A parsed `X-Amz-Target` header: `Prefix.Operation`.

@@ -23,6 +23,12 @@ pub struct App {
     pub kinesis: Kinesis,
     /// SQS.
     pub sqs: crate::sqs::Sqs,
+    /// EventBridge Pipes.
+    pub pipes: crate::pipes::Pipes,
+    /// Firehose.
+    pub firehose: kinesin_state::firehose::Firehose,
+    /// The S3 surface.
+    pub s3: crate::s3::S3,
     /// The clock (advanced by the time-travel endpoint when enabled).
     pub clock: Arc<SystemClock>,
     /// Default account id.
@@ -90,14 +96,14 @@ impl App {
         match (req.method(), path.as_str()) {
             (&Method::GET, "/_kinesin/health" | "/healthcheck" | "/health" | "/_localstack/health") => self.health(),
             (&Method::POST, "/_kinesin/clock") => self.advance_clock(req.uri().query().unwrap_or("")),
+            (_, p) if crate::pipes::handles(p) => {
+                self.pipes.serve(request_ctx(req.headers(), &self.account, &self.region), req, self.max_body).await
+            }
             (&Method::POST, _) => self.aws(req).await,
-            (&Method::GET, "/") => {
+            (&Method::GET, "/") if !crate::s3::claims(req.headers(), "/") => {
                 xml_error(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
             }
-            _ => json_error(
-                &ApiError::new("UnknownOperationException", format!("No route for {} {path}", req.method()))
-                    .with_status(404),
-            ),
+            _ => self.s3.serve(request_ctx(req.headers(), &self.account, &self.region), req, self.max_body).await,
         }
     }
 
@@ -126,6 +132,8 @@ impl App {
                 self.clock.advance(ms);
                 self.kinesis.wake_maintenance();
                 self.sqs.wake_maintenance();
+                self.pipes.wake();
+                self.firehose.wake();
                 let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
                 respond(200, "application/json", format!("{{\"now_ms\":{now}}}"))
             }
@@ -135,6 +143,7 @@ impl App {
 
     async fn aws(&self, req: Request<Incoming>) -> Resp {
         let path = req.uri().path().to_string();
+        let uri = req.uri().clone();
         let headers = req.headers().clone();
         let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let wire = Wire::of_content_type(headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or(""));
@@ -151,6 +160,10 @@ impl App {
             if crate::sqs::is_query(&headers, &body) {
                 let ctx = request_ctx(&headers, &self.account, &self.region);
                 return self.sqs.handle_query(ctx, &headers, &path, &body).await.map(BodyExt::boxed);
+            }
+            if crate::s3::claims(&headers, &path) {
+                let ctx = request_ctx(&headers, &self.account, &self.region);
+                return self.s3.handle(ctx, &Method::POST, &uri, &headers, body).await;
             }
             let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
             if ct.contains("json") {
@@ -190,6 +203,7 @@ impl App {
             Some(Service::Sqs) => {
                 return self.sqs.handle_json(ctx, &headers, t.operation, &body).await.map(BodyExt::boxed)
             }
+            Some(Service::Firehose) => crate::firehose::handle(&self.firehose, ctx, t.operation, &body, wire).await,
             None => Err(ApiError::new("UnknownOperationException", "")),
         };
         match result {

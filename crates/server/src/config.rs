@@ -87,4 +87,8 @@ pub struct Config {
     /// (for tests of retention and expiry).
     #[arg(long, env = "KINESIN_TIME_TRAVEL", default_value_t = false)]
     pub time_travel: bool,
+    /// Firehose: deliver buffers after at most N seconds, whatever the streams' BufferingHints
+    /// say (for fast tests; AWS's default interval is 300 s).
+    #[arg(long, env = "KINESIN_FIREHOSE_INTERVAL_OVERRIDE_SECS", value_name = "N")]
+    pub firehose_interval_override_secs: Option<u32>,
 }

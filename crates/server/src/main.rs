@@ -4,7 +4,10 @@ mod app;
 mod compat;
 mod config;
 mod context;
+mod firehose;
 mod kinesis;
+mod pipes;
+mod s3;
 mod sqs;
 mod subscribe;
 mod tls;
@@ -61,17 +64,25 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         on_demand_stream_limit: cfg.on_demand_stream_limit,
         aws_limits: cfg.aws_limits,
         error_probability: cfg.error_probability.clamp(0.0, 1.0),
+        firehose_interval_override_secs: cfg.firehose_interval_override_secs,
     };
     // Parse the embedded models and compile their patterns while the store opens.
     std::thread::spawn(|| {
         kinesin_protocol::model::kinesis();
         kinesin_protocol::model::sqs();
+        kinesin_protocol::model::firehose();
+        kinesin_protocol::model::pipes();
     });
     let db = Db::start(&storage, clock.clone(), settings)?;
     let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
     tokio::spawn(kinesis.clone().maintain_forever());
-    let sqs = sqs::Sqs::new(db);
+    let firehose = kinesin_state::firehose::Firehose::new(db.clone());
+    tokio::spawn(firehose::deliver_forever(firehose.clone()));
+    let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
+    let sqs = sqs::Sqs::new(db.clone());
     tokio::spawn(sqs.clone().maintain_forever());
+    let pipes = pipes::Pipes::new(db.clone(), kinesis.clone(), sqs.clone());
+    tokio::spawn(pipes.clone().run_forever());
     if let Some(spec) = &cfg.initialize_streams {
         initialize_streams(&kinesis, &cfg, spec).await?;
     }
@@ -88,6 +99,9 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let app = Arc::new(App {
         kinesis,
         sqs,
+        pipes,
+        firehose,
+        s3,
         clock,
         account: cfg.account_id.clone(),
         region: cfg.region.clone(),

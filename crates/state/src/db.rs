@@ -15,6 +15,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_kinesis.sql"),
     include_str!("migrations/002_kinesis_more.sql"),
     include_str!("migrations/003_sqs.sql"),
+    include_str!("migrations/004_firehose.sql"),
+    include_str!("migrations/005_pipes.sql"),
 ];
 
 /// Most jobs committed in one transaction.
@@ -58,6 +60,9 @@ pub struct Settings {
     /// Probability of failing a PutRecord, or each PutRecords entry, with
     /// ProvisionedThroughputExceededException (fault injection).
     pub error_probability: f64,
+    /// Firehose: the longest buffering interval used, whatever a stream asks for (seconds;
+    /// shortens deliveries for fast tests).
+    pub firehose_interval_override_secs: Option<u32>,
 }
 
 impl Default for Settings {
@@ -70,6 +75,7 @@ impl Default for Settings {
             on_demand_stream_limit: 50,
             aws_limits: false,
             error_probability: 0.0,
+            firehose_interval_override_secs: None,
         }
     }
 }

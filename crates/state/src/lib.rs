@@ -4,7 +4,10 @@
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod firehose;
 pub mod kinesis;
+pub mod pipes;
+pub mod s3;
 pub mod sqs;
 
 pub use clock::{Clock, ManualClock, SystemClock};

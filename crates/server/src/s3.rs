@@ -1,0 +1,596 @@
+//! A minimal S3 REST surface on the same port, enough for `aws s3 ls/cp` and the SDKs to
+//! read Firehose deliveries: buckets (list, create, head, delete, location) and objects
+//! (ListObjects/V2, Get with Range, Head, Put, Delete, DeleteObjects). Path-style
+//! `/<bucket>/<key>` and virtual-host `<bucket>.localhost[:port]` addressing. Objects live in
+//! the SQLite store; keys are plain strings and never become file-system paths.
+
+use crate::app::Resp;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri};
+use kinesin_protocol::sigv4;
+use kinesin_state::firehose::keys::civil;
+use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
+use kinesin_state::{Ctx, Db, Engine};
+use std::fmt::Write as _;
+
+const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+/// The S3 surface.
+#[derive(Clone)]
+pub struct S3 {
+    db: Db,
+    wake_firehose: Option<kinesin_state::firehose::Firehose>,
+}
+
+/// Whether a request without `X-Amz-Target` that is not an SQS query is meant for S3:
+/// a path other than `/`, a virtual-host bucket, or a SigV4 scope for `s3`.
+pub fn claims(headers: &HeaderMap, path: &str) -> bool {
+    path != "/" || virtual_bucket(headers).is_some() || signed_for_s3(headers)
+}
+
+fn signed_for_s3(headers: &HeaderMap) -> bool {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .map(sigv4::parse_authorization)
+        .is_some_and(|c| c.service == Some("s3"))
+}
+
+/// `<bucket>.localhost[:port]` (also `<bucket>.s3.localhost`).
+fn virtual_bucket(headers: &HeaderMap) -> Option<String> {
+    let host = headers.get(HOST)?.to_str().ok()?;
+    let host = host.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
+    let bucket = host.strip_suffix(".localhost")?;
+    let bucket = bucket.strip_suffix(".s3").unwrap_or(bucket);
+    (!bucket.is_empty() && bucket != "s3").then(|| bucket.to_string())
+}
+
+fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b'+' if plus_is_space => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+    uri.query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (percent_decode(k, true), percent_decode(v, true))
+        })
+        .collect()
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn xml_unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
+fn iso8601(ms: i64) -> String {
+    let t = civil(ms);
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.year, t.month, t.day, t.hour, t.minute, t.second, t.milli)
+}
+
+fn http_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let t = civil(ms);
+    let wd = DAYS[ms.div_euclid(86_400_000).rem_euclid(7) as usize];
+    format!(
+        "{wd}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        t.day,
+        MONTHS[t.month as usize - 1],
+        t.year,
+        t.hour,
+        t.minute,
+        t.second
+    )
+}
+
+fn request_id() -> String {
+    format!("{:016X}", fastrand::u64(..))
+}
+
+fn response(status: u16, body: impl Into<Bytes>) -> Resp {
+    let mut r = Response::new(Full::new(body.into()).boxed());
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let Ok(v) = HeaderValue::from_str(&request_id()) {
+        r.headers_mut().insert("x-amz-request-id", v);
+    }
+    r
+}
+
+fn header(r: &mut Resp, name: &'static str, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        r.headers_mut().insert(name, v);
+    }
+}
+
+fn xml(status: u16, body: String) -> Resp {
+    let mut r = response(status, format!("{XML_DECL}{body}"));
+    header(&mut r, "content-type", "application/xml");
+    r
+}
+
+/// An S3 error in S3's XML shape (no body for HEAD).
+fn error(e: &S3Error, head: bool) -> Resp {
+    if head {
+        return response(e.status, Bytes::new());
+    }
+    let mut body = format!("<Error><Code>{}</Code><Message>{}</Message>", e.code, xml_escape(&e.message));
+    if let Some((name, value)) = &e.resource {
+        let _ = write!(body, "<{name}>{}</{name}>", xml_escape(value));
+    }
+    let _ = write!(body, "<RequestId>{}</RequestId></Error>", request_id());
+    xml(e.status, body)
+}
+
+fn not_implemented(what: &str) -> S3Error {
+    S3Error::other("NotImplemented", format!("{what} is not implemented by kinesin."), 501)
+}
+
+/// Decodes an `aws-chunked` body (`<hex size>[;chunk-signature=..]\r\n<data>\r\n ... 0\r\n<trailers>`).
+fn decode_aws_chunked(body: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut rest = body;
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
+        let line = std::str::from_utf8(&rest[..line_end]).ok()?;
+        let size = usize::from_str_radix(line.split(';').next()?.trim(), 16).ok()?;
+        rest = &rest[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        if rest.len() < size {
+            return None;
+        }
+        out.extend_from_slice(&rest[..size]);
+        rest = &rest[size..];
+        rest = rest.strip_prefix(b"\r\n").unwrap_or(rest);
+    }
+}
+
+fn is_aws_chunked(headers: &HeaderMap) -> bool {
+    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    h("x-amz-content-sha256").starts_with("STREAMING-") || h("content-encoding").contains("aws-chunked")
+}
+
+impl S3 {
+    /// The S3 surface over the store; deliveries waiting for a bucket are retried sooner when
+    /// `firehose` is given and a bucket is created.
+    pub fn new(db: Db, firehose: Option<kinesin_state::firehose::Firehose>) -> Self {
+        Self { db, wake_firehose: firehose }
+    }
+
+    async fn run<I, O>(
+        &self,
+        ctx: &Ctx,
+        input: I,
+        op: fn(&mut Engine, &Ctx, I) -> Result<O, S3Error>,
+    ) -> Result<O, S3Error>
+    where
+        I: Send + 'static,
+        O: Send + 'static,
+    {
+        let ctx = ctx.clone();
+        match self.db.call(move |eng| Ok(op(eng, &ctx, input))).await {
+            Ok(r) => r,
+            Err(e) => Err(S3Error::other("InternalError", e.to_string(), 500)),
+        }
+    }
+
+    /// Serves a request whose body is not read yet.
+    pub async fn serve(&self, ctx: Ctx, req: Request<Incoming>, max_body: usize) -> Resp {
+        let (parts, body) = req.into_parts();
+        let body = match Limited::new(body, max_body).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => {
+                let e = S3Error::other(
+                    "EntityTooLarge",
+                    "Your proposed upload exceeds the maximum allowed object size.",
+                    400,
+                );
+                return error(&e, parts.method == Method::HEAD);
+            }
+        };
+        self.handle(ctx, &parts.method, &parts.uri, &parts.headers, body).await
+    }
+
+    /// Serves a request whose body is read.
+    pub async fn handle(&self, ctx: Ctx, method: &Method, uri: &Uri, headers: &HeaderMap, body: Bytes) -> Resp {
+        let head = method == Method::HEAD;
+        match self.dispatch(ctx, method, uri, headers, body).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::debug!(code = e.code, message = %e.message, %method, %uri, "s3 request failed");
+                error(&e, head)
+            }
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        ctx: Ctx,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<Resp, S3Error> {
+        let path = uri.path();
+        let (bucket, key) = match virtual_bucket(headers) {
+            Some(b) => (Some(b), percent_decode(path.strip_prefix('/').unwrap_or(path), false)),
+            None => {
+                let rest = path.strip_prefix('/').unwrap_or(path);
+                match rest.split_once('/') {
+                    Some((b, k)) => (Some(percent_decode(b, false)), percent_decode(k, false)),
+                    None if rest.is_empty() => (None, String::new()),
+                    None => (Some(percent_decode(rest, false)), String::new()),
+                }
+            }
+        };
+        let q = query_pairs(uri);
+        let has = |k: &str| q.iter().any(|(n, _)| n == k);
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let Some(bucket) = bucket else {
+            return match *method {
+                Method::GET => self.list_buckets(&ctx).await,
+                _ => Err(S3Error::other(
+                    "MethodNotAllowed",
+                    "The specified method is not allowed against this resource.",
+                    405,
+                )),
+            };
+        };
+        if key.is_empty() {
+            return match *method {
+                Method::PUT if q.is_empty() => {
+                    self.run(&ctx, bucket.clone(), |eng, ctx, b| s3::create_bucket(eng, ctx, &b)).await?;
+                    if let Some(f) = &self.wake_firehose {
+                        f.wake();
+                    }
+                    let mut r = response(200, Bytes::new());
+                    header(&mut r, "location", &format!("/{bucket}"));
+                    Ok(r)
+                }
+                Method::HEAD => {
+                    let b = self.run(&ctx, bucket, s3::head_bucket).await?;
+                    let mut r = response(200, Bytes::new());
+                    header(&mut r, "x-amz-bucket-region", &b.region);
+                    Ok(r)
+                }
+                Method::DELETE if q.is_empty() => {
+                    self.run(&ctx, bucket, s3::delete_bucket).await?;
+                    Ok(response(204, Bytes::new()))
+                }
+                Method::GET if has("location") => {
+                    let b = self.run(&ctx, bucket, s3::head_bucket).await?;
+                    let region = if b.region == "us-east-1" { String::new() } else { b.region };
+                    Ok(xml(200, format!("<LocationConstraint xmlns=\"{XMLNS}\">{region}</LocationConstraint>")))
+                }
+                Method::GET if q.iter().all(|(k, _)| LIST_PARAMS.contains(&k.as_str())) => {
+                    self.list_objects(&ctx, bucket, get("list-type").as_deref() == Some("2"), &get).await
+                }
+                Method::POST if has("delete") => self.delete_objects(&ctx, bucket, &body).await,
+                _ => Err(not_implemented(&format!("{method} on a bucket with ?{}", uri.query().unwrap_or("")))),
+            };
+        }
+        let subresource = q.iter().any(|(k, _)| !OBJECT_PARAMS.contains(&k.as_str()));
+        if subresource {
+            return Err(not_implemented(&format!("{method} on an object with ?{}", uri.query().unwrap_or(""))));
+        }
+        match *method {
+            Method::GET | Method::HEAD => self.get_object(&ctx, bucket, key, headers, *method == Method::HEAD).await,
+            Method::PUT => {
+                if headers.contains_key("x-amz-copy-source") {
+                    return Err(not_implemented("CopyObject"));
+                }
+                let data = if is_aws_chunked(headers) {
+                    decode_aws_chunked(&body).ok_or_else(|| {
+                        S3Error::other("IncompleteBody", "The request body terminated unexpectedly", 400)
+                    })?
+                } else {
+                    body.to_vec()
+                };
+                let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                let put = s3::PutObject { bucket, key, data, content_type };
+                let etag = self.run(&ctx, put, s3::put).await?;
+                let mut r = response(200, Bytes::new());
+                header(&mut r, "etag", &format!("\"{etag}\""));
+                Ok(r)
+            }
+            Method::DELETE => {
+                self.run(&ctx, (bucket, key), s3::delete_object).await?;
+                Ok(response(204, Bytes::new()))
+            }
+            _ => Err(not_implemented(&format!("{method} on an object"))),
+        }
+    }
+
+    async fn list_buckets(&self, ctx: &Ctx) -> Result<Resp, S3Error> {
+        let buckets = self.run(ctx, (), s3::list_buckets).await?;
+        let mut body = format!(
+            "<ListAllMyBucketsResult xmlns=\"{XMLNS}\"><Owner><ID>{0}</ID><DisplayName>{0}</DisplayName></Owner><Buckets>",
+            ctx.account
+        );
+        for b in buckets {
+            let _ = write!(
+                body,
+                "<Bucket><Name>{}</Name><CreationDate>{}</CreationDate><BucketRegion>{}</BucketRegion></Bucket>",
+                xml_escape(&b.name),
+                iso8601(b.created_ms),
+                b.region
+            );
+        }
+        body.push_str("</Buckets></ListAllMyBucketsResult>");
+        Ok(xml(200, body))
+    }
+
+    async fn list_objects(
+        &self,
+        ctx: &Ctx,
+        bucket: String,
+        v2: bool,
+        get: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> Result<Resp, S3Error> {
+        let prefix = get("prefix").unwrap_or_default();
+        let delimiter = get("delimiter").filter(|d| !d.is_empty());
+        let max_keys = get("max-keys").and_then(|m| m.parse::<usize>().ok()).unwrap_or(1000).min(1000);
+        let token = get("continuation-token");
+        let token_key = match &token {
+            Some(t) => Some(key_of_token(t).ok_or_else(|| {
+                S3Error::other("InvalidArgument", "The continuation token provided is incorrect", 400)
+            })?),
+            None => None,
+        };
+        let start_after = if v2 { get("start-after").unwrap_or_default() } else { get("marker").unwrap_or_default() };
+        let after = token_key.clone().unwrap_or_else(|| start_after.clone());
+        let query =
+            ListQuery { bucket: bucket.clone(), prefix: prefix.clone(), delimiter: delimiter.clone(), after, max_keys };
+        let listing = self.run(ctx, query, s3::list_objects).await?;
+        let mut body = format!(
+            "<ListBucketResult xmlns=\"{XMLNS}\"><Name>{}</Name><Prefix>{}</Prefix>",
+            xml_escape(&bucket),
+            xml_escape(&prefix)
+        );
+        if v2 {
+            let _ = write!(body, "<KeyCount>{}</KeyCount>", listing.contents.len() + listing.common_prefixes.len());
+            if let Some(t) = &token {
+                let _ = write!(body, "<ContinuationToken>{}</ContinuationToken>", xml_escape(t));
+            }
+            if !start_after.is_empty() {
+                let _ = write!(body, "<StartAfter>{}</StartAfter>", xml_escape(&start_after));
+            }
+        } else {
+            let _ = write!(body, "<Marker>{}</Marker>", xml_escape(&start_after));
+        }
+        let _ = write!(body, "<MaxKeys>{max_keys}</MaxKeys>");
+        if let Some(d) = &delimiter {
+            let _ = write!(body, "<Delimiter>{}</Delimiter>", xml_escape(d));
+        }
+        let _ = write!(body, "<IsTruncated>{}</IsTruncated>", listing.truncated);
+        if listing.truncated {
+            if let Some(last) = &listing.last {
+                if v2 {
+                    let t = token_of(last);
+                    let _ = write!(body, "<NextContinuationToken>{t}</NextContinuationToken>");
+                } else {
+                    let _ = write!(body, "<NextMarker>{}</NextMarker>", xml_escape(last));
+                }
+            }
+        }
+        for m in &listing.contents {
+            write_contents(&mut body, m, ctx);
+        }
+        for p in &listing.common_prefixes {
+            let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", xml_escape(p));
+        }
+        body.push_str("</ListBucketResult>");
+        Ok(xml(200, body))
+    }
+
+    async fn get_object(
+        &self,
+        ctx: &Ctx,
+        bucket: String,
+        key: String,
+        headers: &HeaderMap,
+        head: bool,
+    ) -> Result<Resp, S3Error> {
+        let range_header = headers.get("range").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let invalid = || S3Error::other("InvalidRange", "The requested range is not satisfiable", 416);
+        let range = match range_header.as_deref().and_then(|r| r.strip_prefix("bytes=")) {
+            None => None,
+            Some(spec) => {
+                let (s, e) = spec.split_once('-').ok_or_else(invalid)?;
+                if s.is_empty() {
+                    // A suffix: the last N bytes.
+                    let n: u64 = e.parse().map_err(|_| invalid())?;
+                    let meta = self.run(ctx, (bucket.clone(), key.clone()), s3::head_object).await?;
+                    let size = meta.size as u64;
+                    if n == 0 {
+                        return Err(invalid());
+                    }
+                    Some((size.saturating_sub(n), None))
+                } else {
+                    let start: u64 = s.parse().map_err(|_| invalid())?;
+                    let end: Option<u64> = if e.is_empty() { None } else { Some(e.parse().map_err(|_| invalid())?) };
+                    if end.is_some_and(|e| e < start) {
+                        None
+                    } else {
+                        Some((start, end))
+                    }
+                }
+            }
+        };
+        if head {
+            let meta = self.run(ctx, (bucket, key), s3::head_object).await?;
+            let mut r = response(200, Bytes::new());
+            object_headers(&mut r, &meta);
+            header(&mut r, "content-length", &meta.size.to_string());
+            return Ok(r);
+        }
+        let (meta, data, span) = self.run(ctx, (bucket, key, range), s3::get_object).await?;
+        let status = if span.is_some() { 206 } else { 200 };
+        let mut r = response(status, data);
+        object_headers(&mut r, &meta);
+        if let Some((s, e)) = span {
+            header(&mut r, "content-range", &format!("bytes {s}-{}/{}", e - 1, meta.size));
+        }
+        Ok(r)
+    }
+
+    async fn delete_objects(&self, ctx: &Ctx, bucket: String, body: &[u8]) -> Result<Resp, S3Error> {
+        let text = std::str::from_utf8(body).map_err(|_| malformed())?;
+        if !text.contains("<Delete") {
+            return Err(malformed());
+        }
+        let quiet = text.contains("<Quiet>true</Quiet>");
+        let mut keys = Vec::new();
+        let mut rest = text;
+        while let Some(i) = rest.find("<Key>") {
+            let after = &rest[i + 5..];
+            let end = after.find("</Key>").ok_or_else(malformed)?;
+            keys.push(xml_unescape(&after[..end]));
+            rest = &after[end + 6..];
+        }
+        if keys.len() > 1000 {
+            return Err(malformed());
+        }
+        let deleted = self.run(ctx, (bucket, keys), s3::delete_objects).await?;
+        let mut out = format!("<DeleteResult xmlns=\"{XMLNS}\">");
+        if !quiet {
+            for k in deleted {
+                let _ = write!(out, "<Deleted><Key>{}</Key></Deleted>", xml_escape(&k));
+            }
+        }
+        out.push_str("</DeleteResult>");
+        Ok(xml(200, out))
+    }
+}
+
+/// Query parameters of ListObjects(V2); anything else on a bucket GET is a subresource.
+const LIST_PARAMS: &[&str] = &[
+    "list-type",
+    "prefix",
+    "delimiter",
+    "max-keys",
+    "continuation-token",
+    "start-after",
+    "marker",
+    "encoding-type",
+    "fetch-owner",
+    "x-id",
+];
+
+/// Query parameters allowed on object requests (the rest are subresources).
+const OBJECT_PARAMS: &[&str] = &["x-id", "partNumber", "versionId", "response-content-type"];
+
+fn malformed() -> S3Error {
+    S3Error::other(
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+        400,
+    )
+}
+
+/// Continuation tokens: the hex of the last key or common prefix returned.
+fn token_of(last: &str) -> String {
+    last.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn key_of_token(t: &str) -> Option<String> {
+    if t.len() & 1 == 1 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> =
+        (0..t.len()).step_by(2).map(|i| t.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+    String::from_utf8(bytes?).ok()
+}
+
+fn write_contents(body: &mut String, m: &ObjectMeta, ctx: &Ctx) {
+    let _ = write!(
+        body,
+        "<Contents><Key>{}</Key><LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag><Size>{}</Size><Owner><ID>{}</ID><DisplayName>{}</DisplayName></Owner><StorageClass>STANDARD</StorageClass></Contents>",
+        xml_escape(&m.key),
+        iso8601(m.modified_ms),
+        m.etag,
+        m.size,
+        ctx.account,
+        ctx.account
+    );
+}
+
+fn object_headers(r: &mut Resp, m: &ObjectMeta) {
+    header(r, "etag", &format!("\"{}\"", m.etag));
+    header(r, "last-modified", &http_date(m.modified_ms));
+    header(r, "accept-ranges", "bytes");
+    header(r, "content-type", m.content_type.as_deref().unwrap_or("binary/octet-stream"));
+    let _ = CONTENT_LENGTH;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding_helpers() {
+        assert_eq!(percent_decode("a%2Fb%20c+d", false), "a/b c+d");
+        assert_eq!(percent_decode("a+b%", true), "a b%");
+        assert_eq!(percent_decode("%zz%4", false), "%zz%4");
+        assert_eq!(
+            decode_aws_chunked(b"5;chunk-signature=x\r\nhello\r\n0\r\nx-amz-checksum-crc32:abc\r\n\r\n").unwrap(),
+            b"hello"
+        );
+        assert!(decode_aws_chunked(b"9\r\nabc").is_none());
+        assert_eq!(xml_unescape(&xml_escape("a<&>\"'")), "a<&>\"'");
+        assert_eq!(key_of_token(&token_of("a/ü")).as_deref(), Some("a/ü"));
+        assert!(key_of_token("zz").is_none());
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(iso8601(1_772_694_489_123), "2026-03-05T07:08:09.123Z");
+        let mut h = HeaderMap::new();
+        h.insert(HOST, HeaderValue::from_static("my-bucket.localhost:4566"));
+        assert_eq!(virtual_bucket(&h).as_deref(), Some("my-bucket"));
+        h.insert(HOST, HeaderValue::from_static("127.0.0.1:4566"));
+        assert_eq!(virtual_bucket(&h), None);
+        h.insert(HOST, HeaderValue::from_static("b2.s3.localhost"));
+        assert_eq!(virtual_bucket(&h).as_deref(), Some("b2"));
+    }
+}

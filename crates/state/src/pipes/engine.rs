@@ -1,0 +1,528 @@
+//! The pipe engine: moves records from a pipe's source to its target.
+//!
+//! [`pump_all`] runs as one store-thread job: for every RUNNING pipe and every shard it may
+//! read, it reads a batch, delivers it record by record in order and moves the shard's
+//! checkpoint, all in the job's transaction, so a crash or restart never loses or repeats a
+//! delivery. Sources and targets are enums ([`Source`], [`Target`]); a new one is a variant,
+//! its `parse`/`check`, and (for a source) a pump, (for a target) a `deliver`.
+//!
+//! Kinesis sources: every shard is read in sequence order; a child shard (after a split or
+//! merge) starts only once all of its parents are read to their end. ParallelizationFactor
+//! is accepted (1-10) but each shard is always delivered by one sequential reader, which
+//! keeps AWS's guarantee (order per partition key) and more (order per shard).
+//! A failed delivery is retried with exponential backoff (1 s doubling to 60 s) up to
+//! MaximumRetryAttempts (-1: until the record expires), then the record is skipped. Because
+//! the SQS target sends record by record, a failure is already isolated to one record, as
+//! OnPartialBatchItemFailure=AUTOMATIC_BISECT would isolate it.
+
+use super::jsonpath;
+use super::{set_reason, PipeRow};
+use crate::db::Engine;
+use crate::error::StateError;
+use crate::kinesis::cache::{ShardMeta, StreamMeta};
+use crate::kinesis::records::{self, Start};
+use crate::kinesis::{self, seqnum};
+use crate::sqs::{self, messages, Caller, Queue};
+use crate::Ctx;
+use kinesin_protocol::kinesis::Record;
+use rusqlite::params;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Most records one [`pump_all`] job handles, so other requests are not held up.
+pub const JOB_BUDGET: usize = 2_000;
+/// Default BatchSize of a Kinesis source.
+pub const DEFAULT_BATCH: u32 = 100;
+/// Longest retry backoff (ms).
+pub const MAX_BACKOFF_MS: i64 = 60_000;
+
+/// A queue to wake after deliveries: `(account, region, name)`.
+pub type QueueKey = (String, String, String);
+
+/// What one [`pump_all`] did and when it wants to run again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PumpReport {
+    /// Records delivered.
+    pub delivered: u64,
+    /// Records dropped (too old, or out of retries).
+    pub dropped: u64,
+    /// Queues that received messages.
+    pub queues: Vec<QueueKey>,
+    /// The earliest time something is due (a retry, a batching window, a state change).
+    pub next_wake: Option<i64>,
+    /// The budget ran out: run again right away.
+    pub more: bool,
+}
+
+impl PumpReport {
+    fn wake_at(&mut self, t: i64) {
+        self.next_wake = Some(self.next_wake.map_or(t, |w| w.min(t)));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sources
+
+/// Where a pipe reads.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A Kinesis data stream.
+    Kinesis(KinesisSource),
+}
+
+/// A Kinesis stream source and its parameters.
+#[derive(Debug, Clone)]
+pub struct KinesisSource {
+    /// The stream's namespace.
+    pub ctx: Ctx,
+    /// The stream's name.
+    pub stream: String,
+    /// TRIM_HORIZON, LATEST or AT_TIMESTAMP.
+    pub starting_position: String,
+    /// For AT_TIMESTAMP (epoch seconds).
+    pub starting_timestamp: Option<f64>,
+    /// Records per batch.
+    pub batch_size: u32,
+    /// MaximumBatchingWindowInSeconds, in ms.
+    pub window_ms: i64,
+    /// MaximumRetryAttempts (-1: unlimited).
+    pub max_retries: i64,
+    /// MaximumRecordAgeInSeconds in ms (`None`: unlimited).
+    pub max_age_ms: Option<i64>,
+}
+
+fn int_at(v: Option<&Value>, key: &str) -> Option<i64> {
+    v.and_then(|v| v.get(key)).and_then(Value::as_i64)
+}
+
+impl Source {
+    /// The source named by `arn` with the pipe's parameters.
+    pub fn parse(arn: &str, spec: &Map<String, Value>) -> Result<Source, String> {
+        if let Some((ctx, stream)) = kinesis::parse_arn(arn) {
+            let p = spec.get("SourceParameters").and_then(|s| s.get("KinesisStreamParameters"));
+            let starting_position = p
+                .and_then(|p| p.get("StartingPosition"))
+                .and_then(Value::as_str)
+                .ok_or("SourceParameters.KinesisStreamParameters.StartingPosition is required for a Kinesis stream source.")?
+                .to_string();
+            let starting_timestamp = p.and_then(|p| p.get("StartingPositionTimestamp")).and_then(Value::as_f64);
+            if starting_position == "AT_TIMESTAMP" && starting_timestamp.is_none() {
+                return Err("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP.".into());
+            }
+            let max_age = int_at(p, "MaximumRecordAgeInSeconds").unwrap_or(-1);
+            return Ok(Source::Kinesis(KinesisSource {
+                ctx,
+                stream,
+                starting_position,
+                starting_timestamp,
+                batch_size: int_at(p, "BatchSize").unwrap_or(DEFAULT_BATCH as i64).clamp(1, 10_000) as u32,
+                window_ms: int_at(p, "MaximumBatchingWindowInSeconds").unwrap_or(0).clamp(0, 300) * 1000,
+                max_retries: int_at(p, "MaximumRetryAttempts").unwrap_or(-1),
+                max_age_ms: (max_age >= 0).then_some(max_age * 1000),
+            }));
+        }
+        Err(format!("Source {arn} is not supported by kinesin: pipes read Kinesis data streams."))
+    }
+
+    /// Checks that the source exists.
+    pub fn check(&self, eng: &mut Engine) -> Result<(), String> {
+        match self {
+            Source::Kinesis(k) => kinesis::existing(eng, &k.ctx, &k.stream).map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Targets
+
+/// Where a pipe delivers.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// An SQS queue (standard or FIFO).
+    Sqs(SqsTarget),
+}
+
+/// An SQS queue target.
+#[derive(Debug, Clone)]
+pub struct SqsTarget {
+    /// The queue's ARN.
+    pub arn: String,
+    /// MessageGroupId: a literal or a JSONPath.
+    pub group_id: Option<String>,
+    /// MessageDeduplicationId: a literal or a JSONPath.
+    pub dedup_id: Option<String>,
+}
+
+/// A target looked up for one job.
+pub enum Opened {
+    /// The queue, or why it cannot take messages.
+    Sqs(Result<Queue, String>),
+}
+
+impl Target {
+    /// The target named by `arn` with the pipe's parameters.
+    pub fn parse(arn: &str, spec: &Map<String, Value>) -> Result<Target, String> {
+        if sqs::parse_arn(arn).is_some() {
+            let p = spec.get("TargetParameters").and_then(|s| s.get("SqsQueueParameters"));
+            let get = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_string);
+            return Ok(Target::Sqs(SqsTarget {
+                arn: arn.to_string(),
+                group_id: get("MessageGroupId"),
+                dedup_id: get("MessageDeduplicationId"),
+            }));
+        }
+        Err(format!("Target {arn} is not supported by kinesin: pipes deliver to SQS queues."))
+    }
+
+    /// Checks that the target exists and takes this pipe's messages.
+    pub fn check(&self, eng: &mut Engine) -> Result<(), String> {
+        match self {
+            Target::Sqs(t) => {
+                let q = sqs::find_by_arn(eng, &t.arn)
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("Target {} does not exist.", t.arn))?;
+                if q.fifo && t.group_id.as_deref().is_none_or(str::is_empty) {
+                    return Err(
+                        "TargetParameters.SqsQueueParameters.MessageGroupId is required for a FIFO queue target."
+                            .into(),
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Looks the target up for one job.
+    pub fn open(&self, eng: &mut Engine) -> Opened {
+        match self {
+            Target::Sqs(t) => Opened::Sqs(match sqs::find_by_arn(eng, &t.arn) {
+                Ok(Some(q)) => Ok(q),
+                Ok(None) => Err(format!("Target {} does not exist.", t.arn)),
+                Err(e) => Err(e.to_string()),
+            }),
+        }
+    }
+
+    /// Delivers one event: `lookup` is what JSONPaths see, `body` what is sent.
+    pub fn deliver(
+        &self,
+        eng: &mut Engine,
+        opened: &Opened,
+        lookup: &Value,
+        body: String,
+        report: &mut PumpReport,
+    ) -> Result<(), String> {
+        match (self, opened) {
+            (Target::Sqs(t), Opened::Sqs(q)) => {
+                let q = q.as_ref().map_err(Clone::clone)?;
+                let resolve = |p: &Option<String>| p.as_deref().and_then(|p| jsonpath::resolve(p, lookup));
+                let m = messages::Outgoing {
+                    body,
+                    group_id: if q.fifo { resolve(&t.group_id) } else { None },
+                    dedup_id: if q.fifo { resolve(&t.dedup_id) } else { None },
+                    ..Default::default()
+                };
+                let caller = Caller::new(Ctx::new(&q.account, &q.region), "localhost");
+                savepoint(eng, |eng| messages::send_to(eng, &caller, q, m).map(|_| ()).map_err(|e| e.to_string()))?;
+                let key = (q.account.clone(), q.region.clone(), q.name.clone());
+                if !report.queues.contains(&key) {
+                    report.queues.push(key);
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Runs `f` in a savepoint undone if it fails.
+fn savepoint(eng: &mut Engine, f: impl FnOnce(&mut Engine) -> Result<(), String>) -> Result<(), String> {
+    eng.conn.execute_batch("SAVEPOINT pipe_send").map_err(|e| e.to_string())?;
+    let out = f(eng);
+    if out.is_err() {
+        eng.conn.execute_batch("ROLLBACK TO pipe_send").map_err(|e| e.to_string())?;
+    }
+    eng.conn.execute_batch("RELEASE pipe_send").map_err(|e| e.to_string())?;
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Checkpoints
+
+/// Where a pipe stands in one shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The next counter to deliver.
+    pub next: u64,
+    /// The shard is closed and delivered to its end.
+    pub done: bool,
+    /// Failed deliveries of the record at `next`.
+    pub attempts: i64,
+    /// No delivery before this time (ms).
+    pub retry_at: i64,
+}
+
+/// The checkpoints of a pipe, by shard row id.
+pub fn checkpoints(eng: &Engine, pipe: i64) -> Result<HashMap<i64, Checkpoint>, StateError> {
+    let mut st =
+        eng.conn.prepare_cached("SELECT shard, next_seq, done, attempts, retry_at FROM pipe_shards WHERE pipe=?1")?;
+    let rows = st.query_map([pipe], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            Checkpoint {
+                next: r.get::<_, i64>(1)? as u64,
+                done: r.get::<_, i64>(2)? != 0,
+                attempts: r.get(3)?,
+                retry_at: r.get(4)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn save_checkpoint(eng: &Engine, pipe: i64, shard: i64, cp: &Checkpoint) -> Result<(), StateError> {
+    eng.conn
+        .prepare_cached(
+            "INSERT OR REPLACE INTO pipe_shards(pipe, shard, next_seq, done, attempts, retry_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![pipe, shard, cp.next as i64, cp.done as i64, cp.attempts, cp.retry_at])?;
+    Ok(())
+}
+
+/// Sets a new pipe's starting positions (every shard of its stream, per StartingPosition);
+/// shards created later start at their beginning. Does nothing if positions exist or the
+/// stream is not readable yet.
+pub fn initialize(eng: &mut Engine, pipe: &PipeRow) -> Result<(), StateError> {
+    let Ok(Source::Kinesis(k)) = Source::parse(&pipe.source, &pipe.spec) else { return Ok(()) };
+    let Ok(m) = kinesis::usable(eng, &k.ctx, &k.stream) else { return Ok(()) };
+    if !checkpoints(eng, pipe.id)?.is_empty() {
+        return Ok(());
+    }
+    let now = eng.now();
+    let start = Start {
+        kind: &k.starting_position,
+        sequence_number: None,
+        timestamp: k.starting_timestamp.map(|t| t.min(now as f64 / 1000.0)),
+    };
+    for shard in m.shards.iter().filter(|s| !m.shard_expired(s, now)) {
+        let next = records::start_position(eng, &k.ctx, &m, shard, &start)?;
+        save_checkpoint(eng, pipe.id, shard.id, &Checkpoint { next, done: false, attempts: 0, retry_at: 0 })?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Pumping
+
+/// Moves records for every RUNNING pipe, up to `budget` records in all; purges pipes whose
+/// deletion finished.
+pub fn pump_all(eng: &mut Engine, budget: usize) -> Result<PumpReport, StateError> {
+    let now = eng.now();
+    let mut report = PumpReport::default();
+    let mut left = budget;
+    for pipe in super::all_rows(eng)? {
+        match pipe.state_at(now) {
+            None => super::purge(eng, pipe.id)?,
+            Some("RUNNING") => {
+                if left == 0 {
+                    report.more = true;
+                    break;
+                }
+                pump(eng, &pipe, &mut left, &mut report)?;
+            }
+            Some(_) if pipe.state_until > now => report.wake_at(pipe.state_until),
+            Some(_) => {}
+        }
+    }
+    Ok(report)
+}
+
+/// Moves records of one pipe.
+pub fn pump(eng: &mut Engine, pipe: &PipeRow, budget: &mut usize, report: &mut PumpReport) -> Result<(), StateError> {
+    let (source, target) = match (Source::parse(&pipe.source, &pipe.spec), Target::parse(&pipe.target, &pipe.spec)) {
+        (Ok(s), Ok(t)) => (s, t),
+        (Err(e), _) | (_, Err(e)) => {
+            if pipe.state_reason.as_deref() != Some(e.as_str()) {
+                set_reason(eng, pipe.id, Some(&e))?;
+            }
+            return Ok(());
+        }
+    };
+    match source {
+        Source::Kinesis(k) => pump_kinesis(eng, pipe, &k, &target, budget, report),
+    }
+}
+
+/// Whether every parent of `shard` has been delivered to its end (or is gone).
+fn parents_done(m: &StreamMeta, shard: &ShardMeta, cps: &HashMap<i64, Checkpoint>, now: i64) -> bool {
+    shard.parent.into_iter().chain(shard.adj_parent).all(|idx| match m.shard(idx) {
+        None => true,
+        Some(p) if m.shard_expired(p, now) => true,
+        Some(p) => cps.get(&p.id).is_some_and(|c| c.done),
+    })
+}
+
+fn pump_kinesis(
+    eng: &mut Engine,
+    pipe: &PipeRow,
+    k: &KinesisSource,
+    target: &Target,
+    budget: &mut usize,
+    report: &mut PumpReport,
+) -> Result<(), StateError> {
+    let m: Arc<StreamMeta> = match kinesis::usable(eng, &k.ctx, &k.stream) {
+        Ok(m) => m,
+        Err(e) => {
+            let reason = e.to_string();
+            if pipe.state_reason.as_deref() != Some(reason.as_str()) {
+                set_reason(eng, pipe.id, Some(&reason))?;
+            }
+            return Ok(());
+        }
+    };
+    let mut cps = checkpoints(eng, pipe.id)?;
+    if cps.is_empty() {
+        initialize(eng, pipe)?;
+        cps = checkpoints(eng, pipe.id)?;
+    }
+    let now = eng.now();
+    let opened = target.open(eng);
+    let template = pipe.spec_at(&["TargetParameters", "InputTemplate"]).and_then(Value::as_str).map(str::to_string);
+    let ctx = EventCtx {
+        role: pipe.spec.get("RoleArn").and_then(Value::as_str).unwrap_or_default().to_string(),
+        region: m.region.clone(),
+        stream_arn: m.arn(),
+    };
+    let mut failure: Option<String> = None;
+    let mut healthy = false;
+    // Shards in index order: a child's index is above its parents', so parents finished in
+    // this pass unblock their children in the same pass.
+    for shard in m.shards.iter() {
+        if m.shard_expired(shard, now) || !parents_done(&m, shard, &cps, now) {
+            continue;
+        }
+        let mut cp =
+            *cps.entry(shard.id).or_insert(Checkpoint { next: shard.start_seq, done: false, attempts: 0, retry_at: 0 });
+        if cp.done {
+            continue;
+        }
+        if cp.retry_at > now {
+            report.wake_at(cp.retry_at);
+            continue;
+        }
+        let before = cp;
+        let shard_id = seqnum::shard_id(shard.idx);
+        'batches: while *budget > 0 {
+            let limit = k.batch_size.min(*budget as u32).max(1);
+            let read = records::read(eng, &m, shard, cp.next, limit)?;
+            if read.records.is_empty() {
+                if read.child_shards.is_some() {
+                    cp.next = read.next;
+                    cp.done = true;
+                }
+                break;
+            }
+            let full = read.records.len() as u32 >= k.batch_size;
+            if k.window_ms > 0 && !full && read.child_shards.is_none() {
+                let first = (read.records[0].approximate_arrival_timestamp * 1000.0).round() as i64;
+                if now < first + k.window_ms {
+                    report.wake_at(first + k.window_ms);
+                    break;
+                }
+            }
+            let n = read.records.len();
+            for rec in &read.records {
+                let counter = seqnum::parse(&rec.sequence_number).map_or(cp.next, |p| p.counter);
+                let arrival = (rec.approximate_arrival_timestamp * 1000.0).round() as i64;
+                *budget = budget.saturating_sub(1);
+                if k.max_age_ms.is_some_and(|age| arrival < now - age) {
+                    report.dropped += 1;
+                    cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
+                    continue;
+                }
+                let (event, lookup) = kinesis_event(&ctx, &shard_id, rec);
+                let body = match &template {
+                    Some(t) => jsonpath::fill_template(t, &lookup, &event),
+                    None => event,
+                };
+                match target.deliver(eng, &opened, &lookup, body, report) {
+                    Ok(()) => {
+                        report.delivered += 1;
+                        healthy = true;
+                        cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
+                    }
+                    Err(e) => {
+                        cp.attempts += 1;
+                        if k.max_retries >= 0 && cp.attempts > k.max_retries {
+                            tracing::warn!(pipe = %pipe.name, shard = %shard_id, error = %e, "record dropped after its retries");
+                            report.dropped += 1;
+                            cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
+                            continue;
+                        }
+                        let backoff = (1000i64 << (cp.attempts - 1).clamp(0, 6)).min(MAX_BACKOFF_MS);
+                        cp.retry_at = now + backoff;
+                        report.wake_at(cp.retry_at);
+                        failure = Some(format!("Delivery to {} failed: {e}", pipe.target));
+                        break 'batches;
+                    }
+                }
+            }
+            if n == read.records.len() && read.child_shards.is_some() {
+                cp.next = cp.next.max(read.next);
+                cp.done = true;
+                break;
+            }
+            if (n as u32) < limit {
+                break;
+            }
+        }
+        if *budget == 0 {
+            report.more = true;
+        }
+        if cp != before {
+            save_checkpoint(eng, pipe.id, shard.id, &cp)?;
+            cps.insert(shard.id, cp);
+        }
+        if *budget == 0 {
+            break;
+        }
+    }
+    match (&failure, &pipe.state_reason) {
+        (Some(f), r) if r.as_deref() != Some(f.as_str()) => set_reason(eng, pipe.id, Some(f))?,
+        (None, Some(_)) if healthy => set_reason(eng, pipe.id, None)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// What every event of a pipe shares.
+struct EventCtx {
+    role: String,
+    region: String,
+    stream_arn: String,
+}
+
+/// AWS's event for a Kinesis record, as JSON text, and the document JSONPaths see (the same
+/// with `data` decoded and parsed when it is JSON).
+fn kinesis_event(ctx: &EventCtx, shard_id: &str, rec: &Record) -> (String, Value) {
+    let mut v = json!({
+        "kinesisSchemaVersion": "1.0",
+        "partitionKey": rec.partition_key,
+        "sequenceNumber": rec.sequence_number,
+        "data": aws_smithy_types::base64::encode(&rec.data),
+        "approximateArrivalTimestamp": rec.approximate_arrival_timestamp,
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": format!("{shard_id}:{}", rec.sequence_number),
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": ctx.role,
+        "awsRegion": ctx.region,
+        "eventSourceARN": ctx.stream_arn,
+    });
+    let text = v.to_string();
+    if let Ok(parsed) = serde_json::from_slice::<Value>(&rec.data) {
+        v["data"] = parsed;
+    }
+    (text, v)
+}

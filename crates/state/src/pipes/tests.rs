@@ -1,0 +1,445 @@
+//! Pipes tests on a store with a manual clock: the control plane and the engine.
+
+use super::engine::{checkpoints, pump_all, JOB_BUDGET};
+use super::*;
+use crate::clock::ManualClock;
+use crate::db::{Settings, Storage};
+use crate::kinesis::{records, reshard, streams};
+use crate::sqs::{messages, queues, Caller};
+use kinesin_protocol::kinesis::*;
+use kinesin_protocol::sqs::types::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const T0: i64 = 1_767_225_600_000;
+const ACCOUNT: &str = "000000000000";
+const REGION: &str = "us-east-1";
+
+fn engine() -> (Engine, ManualClock) {
+    let clock = ManualClock::new(T0);
+    (Engine::memory(Arc::new(clock.clone())), clock)
+}
+
+fn ctx() -> Ctx {
+    Ctx::new(ACCOUNT, REGION)
+}
+
+fn opts() -> Opts {
+    Opts { ctx: ctx(), transition_ms: 0 }
+}
+
+fn caller() -> Caller {
+    Caller::new(ctx(), "localhost:4566")
+}
+
+fn stream(eng: &mut Engine, name: &str, shards: u32) -> String {
+    let input = CreateStreamInput {
+        stream_name: name.into(),
+        shard_count: Some(shards),
+        stream_mode_details: None,
+        tags: None,
+        max_record_size_in_kib: None,
+        warm_throughput_mibps: None,
+    };
+    streams::create(eng, &ctx(), input).unwrap();
+    format!("arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{name}")
+}
+
+fn put(eng: &mut Engine, name: &str, key: &str, data: &str) -> PutRecordOutput {
+    let input = PutRecordInput {
+        stream_name: Some(name.into()),
+        stream_arn: None,
+        data: data.as_bytes().to_vec(),
+        partition_key: key.into(),
+        explicit_hash_key: None,
+        sequence_number_for_ordering: None,
+    };
+    records::put_record(eng, &ctx(), input).unwrap()
+}
+
+/// A queue; returns `(url, arn)`.
+fn queue(eng: &mut Engine, name: &str, fifo: bool) -> (String, String) {
+    let mut attributes = std::collections::BTreeMap::new();
+    if fifo {
+        attributes.insert("FifoQueue".to_string(), "true".to_string());
+        attributes.insert("ContentBasedDeduplication".to_string(), "true".to_string());
+    }
+    let input = CreateQueueInput { queue_name: name.into(), attributes, ..Default::default() };
+    let url = queues::create_queue(eng, &caller(), input).unwrap().queue_url;
+    (url, format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"))
+}
+
+fn pipe(eng: &mut Engine, name: &str, source: &str, target: &str, extra: Value) -> Result<Value, ApiError> {
+    let mut doc = json!({
+        "Name": name,
+        "Source": source,
+        "Target": target,
+        "RoleArn": "arn:aws:iam::000000000000:role/pipe",
+        "SourceParameters": {"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON", "BatchSize": 10}},
+    });
+    super::merge(&mut doc, &extra);
+    run_op(eng, &opts(), doc, create_pipe)
+}
+
+/// Receives and deletes everything in the queue, in delivery order.
+fn drain(eng: &mut Engine, url: &str) -> Vec<Message> {
+    let mut out = Vec::new();
+    loop {
+        let input = ReceiveMessageInput {
+            queue_url: url.into(),
+            max_number_of_messages: Some(10),
+            attribute_names: vec!["All".into()],
+            ..Default::default()
+        };
+        let got = messages::receive_message(eng, &caller(), input).unwrap().output.messages;
+        if got.is_empty() {
+            return out;
+        }
+        for m in &got {
+            let input = DeleteMessageInput { queue_url: url.into(), receipt_handle: m.receipt_handle.clone() };
+            messages::delete_message(eng, &caller(), input).unwrap();
+        }
+        out.extend(got);
+    }
+}
+
+fn event(m: &Message) -> Value {
+    serde_json::from_str(&m.body).unwrap()
+}
+
+fn data(m: &Message) -> Value {
+    let e = event(m);
+    let bytes = aws_smithy_types::base64::decode(e["data"].as_str().unwrap()).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn pump(eng: &mut Engine) -> engine::PumpReport {
+    pump_all(eng, JOB_BUDGET).unwrap()
+}
+
+#[test]
+fn control_plane_states_and_errors() {
+    let (mut eng, clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (_, q) = queue(&mut eng, "q", false);
+    let slow = Opts { ctx: ctx(), transition_ms: 1_000 };
+    let doc = json!({"Name": "p", "Source": src, "Target": q, "RoleArn": "arn:aws:iam::000000000000:role/r",
+        "SourceParameters": {"KinesisStreamParameters": {"StartingPosition": "LATEST"}}, "Tags": {"a": "1"}});
+    let out = run_op(&mut eng, &slow, doc.clone(), create_pipe).unwrap();
+    assert_eq!(out["CurrentState"], "CREATING");
+    assert_eq!(out["Arn"], "arn:aws:pipes:us-east-1:000000000000:pipe/p");
+    let e = run_op(&mut eng, &slow, doc.clone(), create_pipe).unwrap_err();
+    assert_eq!((e.code.as_str(), e.status), ("ConflictException", 409));
+    let e = run_op(&mut eng, &slow, json!({"Name": "p"}), stop_pipe).unwrap_err();
+    assert_eq!(e.code, "ConflictException", "no stop while CREATING");
+    clock.advance(1_000);
+    let d = run_op(&mut eng, &slow, json!({"Name": "p"}), describe_pipe).unwrap();
+    assert_eq!((d["CurrentState"].as_str(), d["DesiredState"].as_str()), (Some("RUNNING"), Some("RUNNING")));
+    assert_eq!(d["SourceParameters"]["KinesisStreamParameters"]["StartingPosition"], "LATEST");
+    assert_eq!(d["Tags"]["a"], "1");
+    let s = run_op(&mut eng, &slow, json!({"Name": "p"}), stop_pipe).unwrap();
+    assert_eq!(s["CurrentState"], "STOPPING");
+    clock.advance(1_000);
+    let l = run_op(&mut eng, &slow, json!({"CurrentState": "STOPPED"}), list_pipes).unwrap();
+    assert_eq!(l["Pipes"].as_array().unwrap().len(), 1);
+    let l = run_op(&mut eng, &slow, json!({"NamePrefix": "x"}), list_pipes).unwrap();
+    assert!(l["Pipes"].as_array().unwrap().is_empty());
+    let u = run_op(
+        &mut eng,
+        &slow,
+        json!({"Name": "p", "RoleArn": "arn:aws:iam::000000000000:role/r", "Description": "d",
+               "SourceParameters": {"KinesisStreamParameters": {"BatchSize": 5}}}),
+        update_pipe,
+    )
+    .unwrap();
+    assert_eq!(u["CurrentState"], "UPDATING");
+    clock.advance(1_000);
+    let d = run_op(&mut eng, &slow, json!({"Name": "p"}), describe_pipe).unwrap();
+    assert_eq!(d["Description"], "d");
+    assert_eq!(d["SourceParameters"]["KinesisStreamParameters"]["BatchSize"], 5);
+    assert_eq!(d["SourceParameters"]["KinesisStreamParameters"]["StartingPosition"], "LATEST");
+    let arn = d["Arn"].as_str().unwrap().to_string();
+    run_op(&mut eng, &slow, json!({"resourceArn": arn, "tags": {"b": "2"}}), tag_resource).unwrap();
+    run_op(&mut eng, &slow, json!({"resourceArn": arn, "tagKeys": ["a"]}), untag_resource).unwrap();
+    let t = run_op(&mut eng, &slow, json!({"resourceArn": arn}), list_tags_for_resource).unwrap();
+    assert_eq!(t, json!({"tags": {"b": "2"}}));
+    let del = run_op(&mut eng, &slow, json!({"Name": "p"}), delete_pipe).unwrap();
+    assert_eq!((del["DesiredState"].as_str(), del["CurrentState"].as_str()), (Some("DELETED"), Some("DELETING")));
+    clock.advance(1_000);
+    let e = run_op(&mut eng, &slow, json!({"Name": "p"}), describe_pipe).unwrap_err();
+    assert_eq!((e.code.as_str(), e.status), ("NotFoundException", 404));
+    // Unsupported or missing endpoints are validation errors.
+    let e = pipe(&mut eng, "bad", &src, "arn:aws:lambda:us-east-1:000000000000:function:f", json!({})).unwrap_err();
+    assert_eq!(e.code, "ValidationException");
+    let missing = "arn:aws:kinesis:us-east-1:000000000000:stream/nope";
+    assert_eq!(pipe(&mut eng, "bad", missing, &q, json!({})).unwrap_err().code, "ValidationException");
+    let (_, fifo) = queue(&mut eng, "f.fifo", true);
+    assert_eq!(pipe(&mut eng, "bad", &src, &fifo, json!({})).unwrap_err().code, "ValidationException");
+    assert!(find_row(&eng, &ctx(), "bad").unwrap().is_none(), "failed creations leave nothing");
+}
+
+#[test]
+fn every_truck_in_order_through_a_fifo_queue() {
+    let (mut eng, clock) = engine();
+    let src = stream(&mut eng, "trucks", 4);
+    let (url, q) = queue(&mut eng, "positions.fifo", true);
+    pipe(
+        &mut eng,
+        "p",
+        &src,
+        &q,
+        json!({"TargetParameters": {"SqsQueueParameters": {"MessageGroupId": "$.partitionKey"}}}),
+    )
+    .unwrap();
+    for seq in 0..5 {
+        for t in 0..20 {
+            let body = json!({"truck_id": format!("truck-{t:03}"), "seq": seq}).to_string();
+            put(&mut eng, "trucks", &format!("truck-{t:03}"), &body);
+        }
+        clock.advance(10);
+    }
+    let r = pump(&mut eng);
+    assert_eq!(r.delivered, 100);
+    assert_eq!(r.queues, vec![(ACCOUNT.to_string(), REGION.to_string(), "positions.fifo".to_string())]);
+    let got = drain(&mut eng, &url);
+    assert_eq!(got.len(), 100);
+    let mut per_truck: HashMap<String, Vec<i64>> = HashMap::new();
+    for m in &got {
+        let d = data(m);
+        let truck = d["truck_id"].as_str().unwrap().to_string();
+        assert_eq!(m.attributes["MessageGroupId"], truck);
+        per_truck.entry(truck).or_default().push(d["seq"].as_i64().unwrap());
+    }
+    assert_eq!(per_truck.len(), 20);
+    for (t, seqs) in per_truck {
+        assert_eq!(seqs, vec![0, 1, 2, 3, 4], "{t}");
+    }
+    let e = event(&got[0]);
+    for k in [
+        "kinesisSchemaVersion",
+        "partitionKey",
+        "sequenceNumber",
+        "data",
+        "approximateArrivalTimestamp",
+        "eventSource",
+        "eventVersion",
+        "eventID",
+        "eventName",
+        "invokeIdentityArn",
+        "awsRegion",
+        "eventSourceARN",
+    ] {
+        assert!(e.get(k).is_some(), "event lacks {k}: {e}");
+    }
+    assert_eq!(e["eventSource"], "aws:kinesis");
+    assert_eq!(e["eventName"], "aws:kinesis:record");
+    assert_eq!(e["eventSourceARN"], src.as_str());
+    assert!(e["eventID"].as_str().unwrap().starts_with("shardId-00000000000"));
+    assert!(e["approximateArrivalTimestamp"].is_f64());
+    // Nothing more to do, nothing delivered twice.
+    assert_eq!(pump(&mut eng).delivered, 0);
+    assert!(drain(&mut eng, &url).is_empty());
+}
+
+#[test]
+fn parents_are_delivered_before_children() {
+    let (mut eng, _clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = queue(&mut eng, "all.fifo", true);
+    // One group for all: the queue's order is the delivery order.
+    pipe(&mut eng, "p", &src, &q, json!({"TargetParameters": {"SqsQueueParameters": {"MessageGroupId": "one"}}}))
+        .unwrap();
+    for i in 0..25 {
+        put(&mut eng, "s", &format!("k{i}"), &json!({"gen": 0, "i": i}).to_string());
+    }
+    let split = SplitShardInput {
+        stream: StreamRef { stream_name: Some("s".into()), stream_arn: None },
+        shard_to_split: "shardId-000000000000".into(),
+        new_starting_hash_key: (1u128 << 127).to_string(),
+    };
+    reshard::split(&mut eng, &ctx(), split).unwrap();
+    for i in 0..25 {
+        put(&mut eng, "s", &format!("k{i}"), &json!({"gen": 1, "i": i}).to_string());
+    }
+    let merge = MergeShardsInput {
+        stream: StreamRef { stream_name: Some("s".into()), stream_arn: None },
+        shard_to_merge: "shardId-000000000001".into(),
+        adjacent_shard_to_merge: "shardId-000000000002".into(),
+    };
+    reshard::merge(&mut eng, &ctx(), merge).unwrap();
+    for i in 0..25 {
+        put(&mut eng, "s", &format!("k{i}"), &json!({"gen": 2, "i": i}).to_string());
+    }
+    // Small jobs, so the pipe stops in the middle of shards many times.
+    let mut rounds = 0;
+    loop {
+        let r = pump_all(&mut eng, 7).unwrap();
+        rounds += 1;
+        if r.delivered == 0 && !r.more {
+            break;
+        }
+        assert!(rounds < 100);
+    }
+    let got = drain(&mut eng, &url);
+    assert_eq!(got.len(), 75);
+    let gens: Vec<i64> = got.iter().map(|m| data(m)["gen"].as_i64().unwrap()).collect();
+    assert!(gens.windows(2).all(|w| w[0] <= w[1]), "generations out of order: {gens:?}");
+    // Per key, order holds across the reshards.
+    let mut last: HashMap<String, i64> = HashMap::new();
+    for m in &got {
+        let d = data(m);
+        let key = format!("k{}", d["i"]);
+        let g = d["gen"].as_i64().unwrap();
+        assert!(last.insert(key, g).is_none_or(|prev| prev < g));
+    }
+    let cps = checkpoints(&eng, find_row(&eng, &ctx(), "p").unwrap().unwrap().id).unwrap();
+    assert_eq!(cps.values().filter(|c| c.done).count(), 3, "three closed shards read to their end");
+}
+
+#[test]
+fn checkpoints_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!("kinesin-pipes-{}", uuid::Uuid::new_v4()));
+    let clock = ManualClock::new(T0);
+    let open = || Engine::open(&Storage::Durable(dir.clone()), Arc::new(clock.clone()), Settings::default()).unwrap();
+    let url = {
+        let mut eng = open();
+        let src = stream(&mut eng, "s", 2);
+        let (url, q) = queue(&mut eng, "q.fifo", true);
+        pipe(
+            &mut eng,
+            "p",
+            &src,
+            &q,
+            json!({"TargetParameters": {"SqsQueueParameters": {"MessageGroupId": "$.partitionKey"}}}),
+        )
+        .unwrap();
+        for i in 0..30 {
+            put(&mut eng, "s", &format!("k{}", i % 3), &json!({"i": i}).to_string());
+        }
+        let r = pump_all(&mut eng, 12).unwrap();
+        assert_eq!(r.delivered, 12);
+        assert!(r.more);
+        url
+    };
+    let mut eng = open();
+    for i in 30..40 {
+        put(&mut eng, "s", &format!("k{}", i % 3), &json!({"i": i}).to_string());
+    }
+    while pump(&mut eng).delivered > 0 {}
+    let got = drain(&mut eng, &url);
+    let mut seen: Vec<i64> = got.iter().map(|m| data(m)["i"].as_i64().unwrap()).collect();
+    seen.sort();
+    assert_eq!(seen, (0..40).collect::<Vec<_>>(), "each record exactly once");
+    drop(eng);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn json_path_parameters_and_templates() {
+    let (mut eng, _clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = queue(&mut eng, "q.fifo", true);
+    pipe(
+        &mut eng,
+        "p",
+        &src,
+        &q,
+        json!({"TargetParameters": {
+            "SqsQueueParameters": {"MessageGroupId": "$.data.truck_id", "MessageDeduplicationId": "$.sequenceNumber"},
+            "InputTemplate": "{\"truck\": \"<$.data.truck_id>\", \"lat\": <$.data.lat>, \"key\": \"<$.partitionKey>\"}"}}),
+    )
+    .unwrap();
+    let seq = put(&mut eng, "s", "pk", r#"{"truck_id": "truck-042", "lat": 52.5}"#).sequence_number;
+    pump(&mut eng);
+    let got = drain(&mut eng, &url);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].attributes["MessageGroupId"], "truck-042");
+    assert_eq!(got[0].attributes["MessageDeduplicationId"], seq);
+    assert_eq!(event(&got[0]), json!({"truck": "truck-042", "lat": 52.5, "key": "pk"}));
+}
+
+#[test]
+fn latest_skips_old_records_and_stopped_pipes_wait() {
+    let (mut eng, _clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = queue(&mut eng, "q", false);
+    put(&mut eng, "s", "k", "old");
+    pipe(
+        &mut eng,
+        "p",
+        &src,
+        &q,
+        json!({"SourceParameters": {"KinesisStreamParameters": {"StartingPosition": "LATEST"}}}),
+    )
+    .unwrap();
+    run_op(&mut eng, &opts(), json!({"Name": "p"}), stop_pipe).unwrap();
+    put(&mut eng, "s", "k", "new");
+    assert_eq!(pump(&mut eng).delivered, 0, "stopped");
+    run_op(&mut eng, &opts(), json!({"Name": "p"}), start_pipe).unwrap();
+    assert_eq!(pump(&mut eng).delivered, 1);
+    let got = drain(&mut eng, &url);
+    let bytes = aws_smithy_types::base64::decode(event(&got[0])["data"].as_str().unwrap()).unwrap();
+    assert_eq!(bytes, b"new");
+}
+
+#[test]
+fn failed_deliveries_retry_then_resume_in_order() {
+    let (mut eng, clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = queue(&mut eng, "q.fifo", true);
+    pipe(&mut eng, "p", &src, &q, json!({"TargetParameters": {"SqsQueueParameters": {"MessageGroupId": "$.data.g"}}}))
+        .unwrap();
+    put(&mut eng, "s", "k", r#"{"g": "a", "i": 0}"#);
+    put(&mut eng, "s", "k", r#"{"i": 1}"#); // no group: SQS refuses it
+    put(&mut eng, "s", "k", r#"{"g": "a", "i": 2}"#);
+    let r = pump(&mut eng);
+    assert_eq!(r.delivered, 1);
+    assert_eq!(r.next_wake, Some(T0 + 1_000));
+    let d = run_op(&mut eng, &opts(), json!({"Name": "p"}), describe_pipe).unwrap();
+    assert!(d["StateReason"].as_str().unwrap().contains("MessageGroupId"), "{d}");
+    assert_eq!(pump(&mut eng).delivered, 0, "backing off");
+    clock.advance(1_000);
+    assert_eq!(pump(&mut eng).delivered, 0);
+    // With a retry limit the record is dropped and delivery moves on.
+    run_op(
+        &mut eng,
+        &opts(),
+        json!({"Name": "p", "RoleArn": "arn:aws:iam::000000000000:role/r",
+               "SourceParameters": {"KinesisStreamParameters": {"MaximumRetryAttempts": 1}}}),
+        update_pipe,
+    )
+    .unwrap();
+    clock.advance(60_000);
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.dropped), (1, 1));
+    let got: Vec<i64> = drain(&mut eng, &url).iter().map(|m| data(m)["i"].as_i64().unwrap()).collect();
+    assert_eq!(got, vec![0, 2]);
+    let d = run_op(&mut eng, &opts(), json!({"Name": "p"}), describe_pipe).unwrap();
+    assert!(d.get("StateReason").is_none(), "healthy again: {d}");
+}
+
+#[test]
+fn batching_window_holds_small_batches() {
+    let (mut eng, clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = queue(&mut eng, "q", false);
+    pipe(
+        &mut eng,
+        "p",
+        &src,
+        &q,
+        json!({"SourceParameters": {"KinesisStreamParameters": {"BatchSize": 3, "MaximumBatchingWindowInSeconds": 2}}}),
+    )
+    .unwrap();
+    put(&mut eng, "s", "k", "1");
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.next_wake), (0, Some(T0 + 2_000)));
+    put(&mut eng, "s", "k", "2");
+    put(&mut eng, "s", "k", "3");
+    assert_eq!(pump(&mut eng).delivered, 3, "a full batch goes at once");
+    put(&mut eng, "s", "k", "4");
+    assert_eq!(pump(&mut eng).delivered, 0);
+    clock.advance(2_000);
+    assert_eq!(pump(&mut eng).delivered, 1);
+    assert_eq!(drain(&mut eng, &url).len(), 4);
+}

@@ -1,0 +1,403 @@
+//! A minimal S3: buckets and objects kept in SQLite (never as files), enough to read
+//! Firehose deliveries with the AWS CLI and SDKs. Bucket names are global, as on AWS.
+
+use crate::db::Engine;
+use crate::Ctx;
+use md5::{Digest, Md5};
+use rusqlite::{params, OptionalExtension};
+
+/// An S3 error: code, message, HTTP status and the resource it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Error {
+    /// S3 error code, e.g. `NoSuchKey`.
+    pub code: &'static str,
+    /// S3's message.
+    pub message: String,
+    /// HTTP status.
+    pub status: u16,
+    /// `("BucketName" | "Key", value)`, rendered as an extra element.
+    pub resource: Option<(&'static str, String)>,
+}
+
+impl S3Error {
+    /// `NoSuchBucket` (404).
+    pub fn no_such_bucket(bucket: &str) -> Self {
+        Self {
+            code: "NoSuchBucket",
+            message: "The specified bucket does not exist".into(),
+            status: 404,
+            resource: Some(("BucketName", bucket.into())),
+        }
+    }
+    /// `NoSuchKey` (404).
+    pub fn no_such_key(key: &str) -> Self {
+        Self {
+            code: "NoSuchKey",
+            message: "The specified key does not exist.".into(),
+            status: 404,
+            resource: Some(("Key", key.into())),
+        }
+    }
+    /// Any other error.
+    pub fn other(code: &'static str, message: impl Into<String>, status: u16) -> Self {
+        Self { code, message: message.into(), status, resource: None }
+    }
+}
+
+impl From<rusqlite::Error> for S3Error {
+    fn from(e: rusqlite::Error) -> Self {
+        S3Error::other("InternalError", e.to_string(), 500)
+    }
+}
+
+/// A bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    /// Name.
+    pub name: String,
+    /// Region it was created in.
+    pub region: String,
+    /// Creation time (ms).
+    pub created_ms: i64,
+}
+
+/// An object's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// Key.
+    pub key: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Hex MD5 of the data (unquoted).
+    pub etag: String,
+    /// `Content-Type` given at upload.
+    pub content_type: Option<String>,
+    /// Last write (ms).
+    pub modified_ms: i64,
+}
+
+/// Whether `name` is a valid bucket name: 3-63 of `a-z 0-9 . -`, starting and ending with a
+/// letter or digit.
+pub fn valid_bucket_name(name: &str) -> bool {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-';
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    (3..=63).contains(&name.len())
+        && name.chars().all(ok_char)
+        && edge(name.chars().next())
+        && edge(name.chars().last())
+        && !name.contains("..")
+}
+
+/// The bucket, if it exists.
+pub fn find_bucket(eng: &Engine, name: &str) -> Result<Option<Bucket>, S3Error> {
+    Ok(eng
+        .conn
+        .prepare_cached("SELECT name, region, created_ms FROM s3_buckets WHERE name=?1")?
+        .query_row([name], |r| Ok(Bucket { name: r.get(0)?, region: r.get(1)?, created_ms: r.get(2)? }))
+        .optional()?)
+}
+
+fn bucket(eng: &Engine, name: &str) -> Result<Bucket, S3Error> {
+    find_bucket(eng, name)?.ok_or_else(|| S3Error::no_such_bucket(name))
+}
+
+/// CreateBucket. Re-creating one's own bucket succeeds in us-east-1 and is
+/// `BucketAlreadyOwnedByYou` elsewhere, as on AWS.
+pub fn create_bucket(eng: &mut Engine, ctx: &Ctx, name: &str) -> Result<(), S3Error> {
+    if !valid_bucket_name(name) {
+        let mut e = S3Error::other("InvalidBucketName", "The specified bucket is not valid.", 400);
+        e.resource = Some(("BucketName", name.into()));
+        return Err(e);
+    }
+    if find_bucket(eng, name)?.is_some() {
+        if ctx.region == "us-east-1" {
+            return Ok(());
+        }
+        let mut e = S3Error::other(
+            "BucketAlreadyOwnedByYou",
+            "Your previous request to create the named bucket succeeded and you already own it.",
+            409,
+        );
+        e.resource = Some(("BucketName", name.into()));
+        return Err(e);
+    }
+    eng.conn
+        .prepare_cached("INSERT INTO s3_buckets(name, account, region, created_ms) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![name, ctx.account, ctx.region, eng.now()])?;
+    // Firehose deliveries waiting for a bucket are retried at once.
+    eng.conn.prepare_cached("UPDATE fh_streams SET retry_at=NULL WHERE retry_at IS NOT NULL")?.execute([])?;
+    Ok(())
+}
+
+/// HeadBucket / GetBucketLocation: the bucket or NoSuchBucket.
+pub fn head_bucket(eng: &mut Engine, _ctx: &Ctx, name: String) -> Result<Bucket, S3Error> {
+    bucket(eng, &name)
+}
+
+/// DeleteBucket: only an empty bucket.
+pub fn delete_bucket(eng: &mut Engine, _ctx: &Ctx, name: String) -> Result<(), S3Error> {
+    bucket(eng, &name)?;
+    let any: Option<i64> = eng
+        .conn
+        .prepare_cached("SELECT 1 FROM s3_objects WHERE bucket=?1 LIMIT 1")?
+        .query_row([&name], |r| r.get(0))
+        .optional()?;
+    if any.is_some() {
+        let mut e = S3Error::other("BucketNotEmpty", "The bucket you tried to delete is not empty", 409);
+        e.resource = Some(("BucketName", name));
+        return Err(e);
+    }
+    eng.conn.prepare_cached("DELETE FROM s3_buckets WHERE name=?1")?.execute([&name])?;
+    Ok(())
+}
+
+/// ListBuckets: every bucket, by name.
+pub fn list_buckets(eng: &mut Engine, _ctx: &Ctx, _: ()) -> Result<Vec<Bucket>, S3Error> {
+    let mut stmt = eng.conn.prepare_cached("SELECT name, region, created_ms FROM s3_buckets ORDER BY name")?;
+    let rows = stmt.query_map([], |r| Ok(Bucket { name: r.get(0)?, region: r.get(1)?, created_ms: r.get(2)? }))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Hex MD5 of `data`: the ETag of a single-part object.
+pub fn etag_of(data: &[u8]) -> String {
+    Md5::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// PutObject: stores (or replaces) an object; returns its ETag (unquoted).
+pub fn put_object(
+    eng: &Engine,
+    bucket_name: &str,
+    key: &str,
+    data: &[u8],
+    content_type: Option<&str>,
+) -> Result<String, S3Error> {
+    bucket(eng, bucket_name)?;
+    let etag = etag_of(data);
+    eng.conn
+        .prepare_cached(
+            "INSERT INTO s3_objects(bucket, key, data, etag, content_type, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(bucket, key) DO UPDATE SET data=excluded.data, etag=excluded.etag,
+                 content_type=excluded.content_type, modified_ms=excluded.modified_ms",
+        )?
+        .execute(params![bucket_name, key, data, etag, content_type, eng.now()])?;
+    Ok(etag)
+}
+
+/// The input of PutObject as a store job.
+#[derive(Debug, Clone)]
+pub struct PutObject {
+    /// Bucket.
+    pub bucket: String,
+    /// Key.
+    pub key: String,
+    /// Body.
+    pub data: Vec<u8>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+}
+
+/// PutObject as a store job.
+pub fn put(eng: &mut Engine, _ctx: &Ctx, p: PutObject) -> Result<String, S3Error> {
+    put_object(eng, &p.bucket, &p.key, &p.data, p.content_type.as_deref())
+}
+
+const META: &str = "key, length(data), etag, content_type, modified_ms";
+
+fn meta_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectMeta> {
+    Ok(ObjectMeta { key: r.get(0)?, size: r.get(1)?, etag: r.get(2)?, content_type: r.get(3)?, modified_ms: r.get(4)? })
+}
+
+/// HeadObject.
+pub fn head_object(eng: &mut Engine, _ctx: &Ctx, (bucket_name, key): (String, String)) -> Result<ObjectMeta, S3Error> {
+    bucket(eng, &bucket_name)?;
+    let sql = format!("SELECT {META} FROM s3_objects WHERE bucket=?1 AND key=?2");
+    eng.conn
+        .prepare_cached(&sql)?
+        .query_row(params![bucket_name, key], meta_row)
+        .optional()?
+        .ok_or_else(|| S3Error::no_such_key(&key))
+}
+
+/// A byte range as asked: first byte and, optionally, last byte (inclusive).
+pub type RangeAsked = Option<(u64, Option<u64>)>;
+/// An object's metadata, the bytes served and the span served (start, exclusive end).
+pub type GetOutput = (ObjectMeta, Vec<u8>, Option<(u64, u64)>);
+
+/// GetObject: metadata and the bytes of the range asked (clamped to the object) or all.
+pub fn get_object(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    (bucket_name, key, range): (String, String, RangeAsked),
+) -> Result<GetOutput, S3Error> {
+    let meta = head_object(eng, ctx, (bucket_name.clone(), key.clone()))?;
+    let size = meta.size as u64;
+    let span = match range {
+        None => None,
+        Some((start, end)) => {
+            if start >= size {
+                return Err(S3Error::other("InvalidRange", "The requested range is not satisfiable", 416));
+            }
+            let end = end.map_or(size, |e| (e + 1).min(size));
+            Some((start, end))
+        }
+    };
+    let (off, len) = match span {
+        Some((s, e)) => (s as i64 + 1, (e - s) as i64),
+        None => (1, meta.size),
+    };
+    let data: Vec<u8> = eng
+        .conn
+        .prepare_cached("SELECT substr(data, ?3, ?4) FROM s3_objects WHERE bucket=?1 AND key=?2")?
+        .query_row(params![bucket_name, key, off, len], |r| r.get(0))?;
+    Ok((meta, data, span))
+}
+
+/// DeleteObject: succeeds whether or not the key exists.
+pub fn delete_object(eng: &mut Engine, _ctx: &Ctx, (bucket_name, key): (String, String)) -> Result<(), S3Error> {
+    bucket(eng, &bucket_name)?;
+    eng.conn.prepare_cached("DELETE FROM s3_objects WHERE bucket=?1 AND key=?2")?.execute(params![bucket_name, key])?;
+    Ok(())
+}
+
+/// DeleteObjects: deletes each key; returns the keys deleted.
+pub fn delete_objects(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    (bucket_name, keys): (String, Vec<String>),
+) -> Result<Vec<String>, S3Error> {
+    for k in &keys {
+        delete_object(eng, ctx, (bucket_name.clone(), k.clone()))?;
+    }
+    Ok(keys)
+}
+
+/// A ListObjects(V2) request.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Bucket.
+    pub bucket: String,
+    /// Only keys starting with this.
+    pub prefix: String,
+    /// Groups keys into common prefixes up to the first delimiter after the prefix.
+    pub delimiter: Option<String>,
+    /// Only keys (and common prefixes) after this one.
+    pub after: String,
+    /// Most keys plus common prefixes returned.
+    pub max_keys: usize,
+}
+
+/// A page of a listing.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Objects.
+    pub contents: Vec<ObjectMeta>,
+    /// Common prefixes.
+    pub common_prefixes: Vec<String>,
+    /// Whether more entries follow.
+    pub truncated: bool,
+    /// The last key or common prefix returned (to continue after).
+    pub last: Option<String>,
+}
+
+/// ListObjects / ListObjectsV2.
+pub fn list_objects(eng: &mut Engine, _ctx: &Ctx, q: ListQuery) -> Result<Listing, S3Error> {
+    bucket(eng, &q.bucket)?;
+    let sql = format!("SELECT {META} FROM s3_objects WHERE bucket=?1 AND key > ?2 AND key >= ?3 ORDER BY key");
+    let mut stmt = eng.conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params![q.bucket, q.after, q.prefix])?;
+    let mut out = Listing::default();
+    let mut count = 0usize;
+    while let Some(row) = rows.next()? {
+        let m = meta_row(row)?;
+        if !m.key.starts_with(&q.prefix) {
+            break;
+        }
+        let group =
+            q.delimiter.as_deref().filter(|d| !d.is_empty()).and_then(|d| {
+                m.key[q.prefix.len()..].find(d).map(|i| m.key[..q.prefix.len() + i + d.len()].to_string())
+            });
+        if let Some(cp) = &group {
+            if *cp <= q.after || out.common_prefixes.last() == Some(cp) {
+                continue;
+            }
+        }
+        if count == q.max_keys {
+            out.truncated = true;
+            break;
+        }
+        count += 1;
+        match group {
+            Some(cp) => {
+                out.last = Some(cp.clone());
+                out.common_prefixes.push(cp);
+            }
+            None => {
+                out.last = Some(m.key.clone());
+                out.contents.push(m);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use std::sync::Arc;
+
+    #[test]
+    fn buckets_objects_and_listing() {
+        let mut eng = Engine::memory(Arc::new(ManualClock::new(1_000)));
+        let ctx = Ctx::new("000000000000", "us-east-1");
+        assert!(!valid_bucket_name("Ab"));
+        assert!(create_bucket(&mut eng, &ctx, "UPPER").is_err());
+        create_bucket(&mut eng, &ctx, "b1").unwrap_err();
+        create_bucket(&mut eng, &ctx, "bkt").unwrap();
+        create_bucket(&mut eng, &ctx, "bkt").unwrap();
+        assert_eq!(put_object(&eng, "nope", "k", b"x", None).unwrap_err().code, "NoSuchBucket");
+        for k in ["a/1", "a/2", "a/b/3", "c", "d/4"] {
+            put_object(&eng, "bkt", k, k.as_bytes(), None).unwrap();
+        }
+        let q = |prefix: &str, delim: Option<&str>, after: &str, max: usize| ListQuery {
+            bucket: "bkt".into(),
+            prefix: prefix.into(),
+            delimiter: delim.map(Into::into),
+            after: after.into(),
+            max_keys: max,
+        };
+        let l = list_objects(&mut eng, &ctx, q("", Some("/"), "", 1000)).unwrap();
+        assert_eq!(l.common_prefixes, vec!["a/", "d/"]);
+        assert_eq!(l.contents.iter().map(|m| m.key.as_str()).collect::<Vec<_>>(), vec!["c"]);
+        let l = list_objects(&mut eng, &ctx, q("a/", Some("/"), "", 1000)).unwrap();
+        assert_eq!(l.common_prefixes, vec!["a/b/"]);
+        assert_eq!(l.contents.len(), 2);
+        // Paging with a delimiter: the common prefix is not repeated.
+        let p1 = list_objects(&mut eng, &ctx, q("", Some("/"), "", 1)).unwrap();
+        assert!(p1.truncated);
+        assert_eq!(p1.common_prefixes, vec!["a/"]);
+        let p2 = list_objects(&mut eng, &ctx, q("", Some("/"), &p1.last.unwrap(), 1)).unwrap();
+        assert_eq!(p2.contents[0].key, "c");
+        let all = list_objects(&mut eng, &ctx, q("", None, "", 2)).unwrap();
+        assert_eq!(all.contents.len(), 2);
+        assert!(all.truncated);
+        let (m, data, span) = get_object(&mut eng, &ctx, ("bkt".into(), "a/b/3".into(), Some((2, Some(3))))).unwrap();
+        assert_eq!((m.size, data.as_slice(), span), (5, &b"b/"[..], Some((2, 4))));
+        let (_, tail, _) = get_object(&mut eng, &ctx, ("bkt".into(), "a/b/3".into(), Some((3, None)))).unwrap();
+        assert_eq!(tail, b"/3");
+        assert_eq!(
+            get_object(&mut eng, &ctx, ("bkt".into(), "a/b/3".into(), Some((9, None)))).unwrap_err().code,
+            "InvalidRange"
+        );
+        assert_eq!(delete_bucket(&mut eng, &ctx, "bkt".into()).unwrap_err().code, "BucketNotEmpty");
+        delete_objects(
+            &mut eng,
+            &ctx,
+            ("bkt".into(), vec!["a/1".into(), "a/2".into(), "a/b/3".into(), "c".into(), "d/4".into()]),
+        )
+        .unwrap();
+        assert_eq!(head_object(&mut eng, &ctx, ("bkt".into(), "c".into())).unwrap_err().code, "NoSuchKey");
+        delete_bucket(&mut eng, &ctx, "bkt".into()).unwrap();
+        assert_eq!(list_buckets(&mut eng, &ctx, ()).unwrap().len(), 0);
+    }
+}
