@@ -108,8 +108,13 @@ impl App {
     }
 
     fn health(&self) -> Resp {
-        let services: serde_json::Map<String, serde_json::Value> =
-            Service::ALL.iter().map(|s| (s.name().to_string(), "running".into())).collect();
+        let routed_by_path = ["pipes", "s3"];
+        let services: serde_json::Map<String, serde_json::Value> = Service::ALL
+            .iter()
+            .map(|s| s.name())
+            .chain(routed_by_path)
+            .map(|name| (name.to_string(), "running".into()))
+            .collect();
         let body = serde_json::json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),

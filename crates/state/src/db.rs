@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_sqs.sql"),
     include_str!("migrations/004_firehose.sql"),
     include_str!("migrations/005_pipes.sql"),
+    include_str!("migrations/006_record_encryption.sql"),
 ];
 
 /// Most jobs committed in one transaction.

@@ -72,6 +72,8 @@ pub struct StreamMeta {
     pub warm_mibps: Option<u32>,
     /// Index of the next new shard.
     pub next_index: i64,
+    /// Where the encryption changed: (first counter, NONE or KMS), in order.
+    pub encryption_changes: Vec<(u64, String)>,
     /// Shards by index.
     pub shards: Vec<ShardMeta>,
 }
@@ -141,6 +143,11 @@ impl StreamMeta {
         s.closed_ms.is_some_and(|c| c + self.retention_ms() < now)
     }
 
+    /// The encryption a record with counter `seq` was written with.
+    pub fn encryption_of(&self, seq: u64) -> &str {
+        self.encryption_changes.iter().rev().find(|(from, _)| *from <= seq).map_or("NONE", |(_, t)| t.as_str())
+    }
+
     /// Retention in milliseconds.
     pub fn retention_ms(&self) -> i64 {
         i64::from(self.retention_h) * 3_600_000
@@ -180,7 +187,7 @@ impl StreamCache {
 }
 
 const STREAM_COLS: &str = "id, account, region, name, status, status_until, mode, retention_h, created_ms, \
-     encryption, key_id, metrics, max_record_kib, warm_mibps, next_index";
+     encryption, key_id, metrics, max_record_kib, warm_mibps, next_index, encryption_changes";
 
 fn read_stream(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamMeta> {
     let metrics: String = r.get(11)?;
@@ -200,6 +207,7 @@ fn read_stream(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamMeta> {
         max_record_kib: r.get(12)?,
         warm_mibps: r.get(13)?,
         next_index: r.get(14)?,
+        encryption_changes: serde_json::from_str(&r.get::<_, String>(15)?).unwrap_or_default(),
         shards: Vec::new(),
     })
 }

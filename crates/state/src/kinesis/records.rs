@@ -490,7 +490,7 @@ pub fn read(eng: &Engine, m: &StreamMeta, shard: &ShardMeta, from: u64, limit: u
             approximate_arrival_timestamp: epoch_secs(ts),
             data,
             partition_key: pkey,
-            encryption_type: (m.encryption != "NONE").then(|| m.encryption.clone()),
+            encryption_type: Some(m.encryption_of(seq)).filter(|t| *t != "NONE").map(str::to_string),
         });
     }
     let caught_up = !capped && records.len() < limit as usize;

@@ -60,6 +60,7 @@ pub fn start_encryption(eng: &mut Engine, ctx: &Ctx, input: StreamEncryptionInpu
     eng.conn
         .prepare_cached("UPDATE streams SET encryption='KMS', key_id=?2 WHERE id=?1")?
         .execute(params![m.id, input.key_id])?;
+    record_encryption_change(eng, &m, "KMS")?;
     mark_updating(eng, m.id)
 }
 
@@ -74,7 +75,19 @@ pub fn stop_encryption(eng: &mut Engine, ctx: &Ctx, input: StreamEncryptionInput
     }
     let m = active(eng, &ctx, &name)?;
     eng.conn.prepare_cached("UPDATE streams SET encryption='NONE', key_id=NULL WHERE id=?1")?.execute([m.id])?;
+    record_encryption_change(eng, &m, "NONE")?;
     mark_updating(eng, m.id)
+}
+
+/// Remembers from which counter on records are written with `kind`, so records written
+/// before keep reporting the encryption they were written with.
+fn record_encryption_change(eng: &mut Engine, m: &super::cache::StreamMeta, kind: &str) -> Result<(), StateError> {
+    let mut changes = m.encryption_changes.clone();
+    changes.push((eng.next_seq, kind.to_string()));
+    let json = serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into());
+    eng.conn.prepare_cached("UPDATE streams SET encryption_changes=?2 WHERE id=?1")?.execute(params![m.id, json])?;
+    eng.streams.forget(m.id);
+    Ok(())
 }
 
 /// EnableEnhancedMonitoring.

@@ -310,3 +310,25 @@ fn counters_never_go_back_across_restarts_even_after_trimming_everything() {
     drop(eng);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn records_keep_the_encryption_they_were_written_with() {
+    let (mut eng, clock) = engine();
+    create(&mut eng, "s", 1);
+    let enc = |kind: &str| StreamEncryptionInput {
+        stream: by_name("s"),
+        encryption_type: kind.into(),
+        key_id: "alias/aws/kinesis".into(),
+    };
+    put(&mut eng, "s", "k", b"before");
+    settings::start_encryption(&mut eng, &ctx(), enc("KMS")).unwrap();
+    clock.advance(1);
+    assert_eq!(put(&mut eng, "s", "k", b"during").encryption_type, "KMS");
+    settings::stop_encryption(&mut eng, &ctx(), enc("KMS")).unwrap();
+    clock.advance(1);
+    put(&mut eng, "s", "k", b"after");
+    let it = iterator(&mut eng, "s", "shardId-000000000000", "TRIM_HORIZON", None).unwrap();
+    let kinds: Vec<Option<String>> =
+        get(&mut eng, &it).unwrap().records.into_iter().map(|r| r.encryption_type).collect();
+    assert_eq!(kinds, vec![None, Some("KMS".to_string()), None]);
+}
