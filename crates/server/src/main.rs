@@ -69,9 +69,6 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     // Parse the embedded models and compile their patterns while the store opens.
     std::thread::spawn(|| {
         kinesin_protocol::model::kinesis();
-        kinesin_protocol::model::sqs();
-        kinesin_protocol::model::firehose();
-        kinesin_protocol::model::pipes();
     });
     let db = Db::start(&storage, clock.clone(), settings)?;
     let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
