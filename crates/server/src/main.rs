@@ -66,6 +66,10 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         error_probability: cfg.error_probability.clamp(0.0, 1.0),
         firehose_interval_override_secs: cfg.firehose_interval_override_secs,
     };
+    // Bind first: clients that connect while the store opens wait in the backlog and are
+    // answered as soon as it is ready, instead of being refused and retrying.
+    let listener = tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port)).await?;
+    let addr = listener.local_addr()?;
     // Parse the embedded models and compile their patterns while the store opens.
     std::thread::spawn(|| {
         kinesin_protocol::model::kinesis();
@@ -83,8 +87,6 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(spec) = &cfg.initialize_streams {
         initialize_streams(&kinesis, &cfg, spec).await?;
     }
-    let listener = tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port)).await?;
-    let addr = listener.local_addr()?;
     let tls = match cfg.tls_port {
         Some(port) => {
             let config = tls::server_config(cfg.tls_cert.as_deref(), cfg.tls_key.as_deref())?;
