@@ -56,13 +56,14 @@ fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
     if let Ok(v) = HeaderValue::from_str(content_type) {
         r.headers_mut().insert(CONTENT_TYPE, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&uuid_like()) {
+    if let Ok(v) = HeaderValue::from_str(&request_id()) {
         r.headers_mut().insert("x-amzn-RequestId", v);
     }
     r
 }
 
-fn uuid_like() -> String {
+/// A request id in AWS's UUID form, for `x-amzn-RequestId` and XML `RequestId`s.
+pub(crate) fn request_id() -> String {
     let a = fastrand::u128(..);
     let h = format!("{a:032x}");
     format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])

@@ -2,6 +2,7 @@
 //! (form POSTs to `/` or to a queue URL, answered in XML): the operation table, long polling
 //! that wakes when messages arrive, and the background upkeep (retention, move tasks).
 
+use crate::app::request_id;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
@@ -352,11 +353,6 @@ fn host_of(headers: &HeaderMap) -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or("localhost:4566")
         .to_string()
-}
-
-fn request_id() -> String {
-    let h = format!("{:032x}", fastrand::u128(..));
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
 }
 
 fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
