@@ -5,55 +5,21 @@
 # stops kinesin on exit. Both suites always run; the exit status is nonzero if either fails.
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/kinesin.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/kinesin.sh"
 cd "$repo"
-
-for tool in cargo go node npm; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is not on PATH" >&2; exit 1; }
-done
-
-echo "==> cargo build --bin kinesin"
-cargo build --bin kinesin
-
-target_dir="${CARGO_TARGET_DIR:-$repo/target}"
-case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
-bin="$target_dir/debug/kinesin"
+require_tools cargo go node npm
+kinesin_build
 
 work="$(mktemp -d)"
 pid=""
 cleanup() {
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    fi
+    stop_pid "$pid"
     rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
 
-"$bin" --port 0 \
-    --create-stream-delay-ms 200 --update-stream-delay-ms 200 --delete-stream-delay-ms 200 \
-    >"$work/stdout" 2>"$work/stderr" </dev/null &
-pid=$!
-
-endpoint=""
-for _ in $(seq 1 300); do
-    line="$(head -n 1 "$work/stdout" 2>/dev/null || true)"
-    if [[ "$line" =~ listening\ on\ (http://[^[:space:]]+) ]]; then
-        endpoint="${BASH_REMATCH[1]}"
-        break
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-        echo "error: kinesin exited at start-up:" >&2
-        cat "$work/stderr" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-if [[ -z "$endpoint" ]]; then
-    echo "error: kinesin printed no listening line within 30 s" >&2
-    cat "$work/stderr" >&2
-    exit 1
-fi
+kinesin_start "$work" --create-stream-delay-ms 200 --update-stream-delay-ms 200 --delete-stream-delay-ms 200
 export KINESIN_ENDPOINT="$endpoint"
 
 status=0

@@ -6,32 +6,18 @@
 # Extra arguments go to Maven, e.g. `scripts/java-tests.sh -Dtest=SyncClientTest`.
 set -euo pipefail
 
-repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/kinesin.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/kinesin.sh"
 cd "$repo"
-
-for tool in cargo java mvn python3; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is not on PATH" >&2; exit 1; }
-done
-
-echo "==> cargo build --bin kinesin"
-cargo build --bin kinesin
-
-target_dir="${CARGO_TARGET_DIR:-$repo/target}"
-case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
-bin="$target_dir/debug/kinesin"
+require_tools cargo java mvn python3
+kinesin_build
 
 work="$(mktemp -d)"
 pid=""
 moto_pid=""
-stop() {
-    if [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; then
-        kill "$1" 2>/dev/null || true
-        wait "$1" 2>/dev/null || true
-    fi
-}
 cleanup() {
-    stop "$pid"
-    stop "$moto_pid"
+    stop_pid "$pid"
+    stop_pid "$moto_pid"
     rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
@@ -44,35 +30,7 @@ if "$bin" --help 2>/dev/null | grep -q -- '--tls-port'; then
 else
     echo "warning: $bin has no --tls-port: the tests that need KINESIN_TLS_ENDPOINT are skipped" >&2
 fi
-
-"$bin" --port 0 "${tls_args[@]}" >"$work/stdout" 2>"$work/stderr" </dev/null &
-pid=$!
-
-endpoint=""
-tls_endpoint=""
-for _ in $(seq 1 300); do
-    out="$(cat "$work/stdout" 2>/dev/null || true)"
-    if [[ -z "$endpoint" && "$out" =~ listening\ on\ (http://[^[:space:]]+) ]]; then
-        endpoint="${BASH_REMATCH[1]}"
-    fi
-    if [[ -z "$tls_endpoint" && "$out" =~ listening\ on\ (https://[^[:space:]]+) ]]; then
-        tls_endpoint="${BASH_REMATCH[1]}"
-    fi
-    if [[ -n "$endpoint" && (${#tls_args[@]} -eq 0 || -n "$tls_endpoint") ]]; then
-        break
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-        echo "error: kinesin exited at start-up:" >&2
-        cat "$work/stderr" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-if [[ -z "$endpoint" || (${#tls_args[@]} -gt 0 && -z "$tls_endpoint") ]]; then
-    echo "error: kinesin printed no listening line (http and, with --tls-port, https) within 30 s" >&2
-    cat "$work/stdout" "$work/stderr" >&2
-    exit 1
-fi
+kinesin_start "$work" "${tls_args[@]}"
 
 # moto's server for DynamoDB (the KCL's lease table); without it the KCL tests are skipped.
 ddb_endpoint=""
