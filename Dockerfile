@@ -5,10 +5,10 @@
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p kinesin-server && strip target/release/kinesin
+RUN cp "$(scripts/build-release.sh --locked)" /kinesin
 
 FROM debian:bookworm-slim
-COPY --from=build /src/target/release/kinesin /usr/local/bin/kinesin
+COPY --from=build /kinesin /usr/local/bin/kinesin
 ENV KINESIN_HOST=0.0.0.0 KINESIN_PORT=4566
 EXPOSE 4566
 HEALTHCHECK --interval=5s --timeout=2s --start-period=1s --retries=3 \

@@ -10,8 +10,7 @@ repeats=1
 kbench=${KBENCH:-$root/../shared/bench/kbench.py}
 py=python3
 [ -x .venv-bench/bin/python ] && py=.venv-bench/bin/python
-cargo build --release -p kinesin-server >/dev/null
-bin=${CARGO_TARGET_DIR:-$root/target}/release/kinesin
+bin=$(scripts/build-release.sh 2>/dev/null)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -16,8 +16,7 @@ if [ ! -x .venv-bench/bin/python ]; then
     && .venv-bench/bin/pip install --quiet uvloop orjson >/dev/null 2>&1 || true
 fi
 [ -x .venv-bench/bin/python ] && py=.venv-bench/bin/python
-cargo build --release -p kinesin-server >/dev/null
-bin=${CARGO_TARGET_DIR:-$root/target}/release/kinesin
+bin=$(scripts/build-release.sh 2>/dev/null)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
