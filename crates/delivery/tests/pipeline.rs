@@ -122,3 +122,113 @@ fn custom_prefix_and_size_split() {
     sizes.sort_unstable();
     assert_eq!(sizes, vec![900_000, 1_050_000, 1_050_000]);
 }
+
+const TRANSFORM: &str = r#"
+import base64, json, sys
+event = json.load(sys.stdin)
+assert event["deliveryStreamArn"].startswith("arn:aws:firehose:us-east-1:000000000000:deliverystream/")
+assert event["region"] == "us-east-1" and event["invocationId"]
+out = []
+for r in event["records"]:
+    d = base64.b64decode(r["data"])
+    assert isinstance(r["approximateArrivalTimestamp"], int)
+    if d.startswith(b"drop"):
+        out.append({"recordId": r["recordId"], "result": "Dropped"})
+    elif d.startswith(b"fail"):
+        out.append({"recordId": r["recordId"], "result": "ProcessingFailed", "data": r["data"]})
+    else:
+        out.append({"recordId": r["recordId"], "result": "Ok", "data": base64.b64encode(d.upper()).decode()})
+json.dump({"records": out}, sys.stdout)
+"#;
+
+fn script(name: &str, body: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("kinesin-delivery-{}-{}", std::process::id(), name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("transform.py");
+    std::fs::write(&path, body).unwrap();
+    format!("python3 {}", path.display())
+}
+
+const FN: &str = "arn:aws:lambda:us-east-1:000000000000:function:upper";
+
+fn with_lambda(extra: Value, params: Value) -> Value {
+    let mut d = json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::bkt",
+        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0},
+        "ProcessingConfiguration": {"Enabled": true, "Processors": [{"Type": "Lambda", "Parameters": params}]}});
+    for (k, v) in extra.as_object().unwrap() {
+        d[k] = v.clone();
+    }
+    d
+}
+
+fn error_lines(data: &[u8]) -> Vec<Value> {
+    data.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect()
+}
+
+#[test]
+fn transform_command_upper_cases_drops_and_fails_records() {
+    let (mut eng, clock) = engine();
+    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    create(&mut eng, "fh3", with_lambda(json!({}), json!([{"ParameterName": "LambdaArn", "ParameterValue": FN}])));
+    put(&mut eng, "fh3", &[b"one\n", b"drop me\n", b"fail me\n", b"two\n"]);
+    let env = env(&clock, vec![(FN.into(), LambdaTarget::Command(script("ok", TRANSFORM)))]);
+    assert_eq!(deliver(&mut eng, &env), 1);
+    let objs = objects(&mut eng, "bkt");
+    assert_eq!(objs.len(), 2, "{:?}", objs.iter().map(|o| &o.0).collect::<Vec<_>>());
+    let (ok, err): (Vec<_>, Vec<_>) = objs.into_iter().partition(|(k, _)| !k.starts_with("processing-failed/"));
+    assert!(ok[0].0.starts_with("2026/03/05/07/fh3-1-"), "{}", ok[0].0);
+    assert_eq!(ok[0].1, b"ONE\nTWO\n");
+    assert!(err[0].0.starts_with("processing-failed/2026/03/05/07/fh3-1-2026-03-05-07-08-09-"), "{}", err[0].0);
+    let lines = error_lines(&err[0].1);
+    assert_eq!(lines.len(), 1);
+    let e = &lines[0];
+    assert_eq!(e["errorCode"], "Lambda.ProcessingFailedStatus");
+    assert_eq!(e["attemptsMade"], 1);
+    assert_eq!(e["arrivalTimestamp"], T0);
+    assert_eq!(e["rawData"], base64::encode(b"fail me\n"));
+    assert_eq!(e["lambdaArn"], FN);
+    assert!(e["attemptEndingTimestamp"].as_i64().unwrap() >= T0);
+}
+
+#[test]
+fn a_failing_function_is_retried_then_its_records_go_to_the_error_prefix() {
+    let (mut eng, clock) = engine();
+    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    let params = json!([{"ParameterName": "LambdaArn", "ParameterValue": FN},
+        {"ParameterName": "NumberOfRetries", "ParameterValue": "2"}]);
+    let extra = json!({"Prefix": "ok/!{timestamp:yyyy}/", "ErrorOutputPrefix": "err/!{firehose:error-output-type}/!{timestamp:yyyy}/",
+        "CompressionFormat": "GZIP"});
+    create(&mut eng, "fh4", with_lambda(extra, params));
+    put(&mut eng, "fh4", &[b"a", b"b"]);
+    let counter = std::env::temp_dir().join(format!("kinesin-delivery-{}-calls", std::process::id()));
+    let _ = std::fs::remove_file(&counter);
+    let failing = format!("cat >/dev/null; echo x >> {}; echo boom >&2; exit 3", counter.display());
+    let env = env(&clock, vec![("upper".into(), LambdaTarget::Command(failing))]);
+    assert_eq!(deliver(&mut eng, &env), 1);
+    assert_eq!(std::fs::read_to_string(&counter).unwrap().lines().count(), 3);
+    let objs = objects(&mut eng, "bkt");
+    assert_eq!(objs.len(), 1);
+    let (key, data) = &objs[0];
+    assert!(key.starts_with("err/processing-failed/2026/fh4-1-") && key.ends_with(".gz"), "{key}");
+    let lines = error_lines(&gunzip(data));
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["errorCode"], "Lambda.FunctionError");
+    assert_eq!(lines[0]["attemptsMade"], 3);
+    assert!(lines[0]["errorMessage"].as_str().unwrap().contains("boom"));
+    assert_eq!(lines[1]["rawData"], base64::encode(b"b"));
+}
+
+#[test]
+fn an_unbound_function_fails_its_records() {
+    let (mut eng, clock) = engine();
+    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    let params = json!([{"ParameterName": "LambdaArn", "ParameterValue": FN},
+        {"ParameterName": "NumberOfRetries", "ParameterValue": "0"}]);
+    create(&mut eng, "fh5", with_lambda(json!({}), params));
+    put(&mut eng, "fh5", &[b"z"]);
+    assert_eq!(deliver(&mut eng, &env(&clock, vec![])), 1);
+    let objs = objects(&mut eng, "bkt");
+    let lines = error_lines(&objs[0].1);
+    assert_eq!(lines[0]["errorCode"], "Lambda.ResourceNotFound");
+    assert_eq!(lines[0]["attemptsMade"], 1);
+}
