@@ -226,3 +226,40 @@ def test_http_function_and_s3_backup_of_source_records(start_kinesin):
         assert all(isinstance(r["approximateArrivalTimestamp"], int) for r in event["records"])
     finally:
         receiver.shutdown()
+
+
+def test_crash_while_a_batch_is_in_flight_redelivers_it_once(start_kinesin, tmp_path):
+    """kill -9 while the transform runs: after a restart the batch is delivered again at
+    once (the dead process's lease is dropped), and exactly once."""
+    started = tmp_path / "started"
+    hang = tmp_path / "hang.py"
+    hang.write_text(f"import pathlib, sys, time\nsys.stdin.read()\npathlib.Path({str(started)!r}).touch()\ntime.sleep(20)\n")
+    ok = tmp_path / "transform.py"
+    ok.write_text(TRANSFORM)
+    data_dir = tmp_path / "data"
+    args = ("--data-dir", data_dir, "--firehose-interval-override-secs", "1")
+    server = start_kinesin(*args, "--lambda", f"{FN}={sys.executable} {hang}")
+    fh, s3 = clients(server.endpoint)
+    bucket, name = unique_name("bkt"), unique_name("fh")
+    s3.create_bucket(Bucket=bucket)
+    fh.create_delivery_stream(
+        DeliveryStreamName=name,
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": ROLE,
+            "BucketARN": f"arn:aws:s3:::{bucket}",
+            "ProcessingConfiguration": lambda_processing(),
+        },
+    )
+    recs = [f"keep-{i}\n".encode() for i in range(50)]
+    put_all(fh, name, recs)
+    deadline = time.monotonic() + 30
+    while not started.exists():
+        assert time.monotonic() < deadline, "the transform was not invoked"
+        time.sleep(0.1)
+    server.kill()
+    server = start_kinesin(*args, "--lambda", f"{FN}={sys.executable} {ok}")
+    fh, s3 = clients(server.endpoint)
+    (key,) = wait_for_keys(s3, bucket, 1)
+    assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == b"".join(r.upper() for r in recs)
+    time.sleep(1.5)  # one more interval: nothing else is delivered
+    assert list_keys(s3, bucket) == [key]

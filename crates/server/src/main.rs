@@ -84,6 +84,9 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         .filter(|b| !b.trim().is_empty())
         .map(|b| kinesin_delivery::parse_binding(b))
         .collect::<Result<Vec<_>, _>>()?;
+    for (arn, target) in &lambdas {
+        tracing::info!(%arn, ?target, "firehose transform function bound");
+    }
     let delivery_env = Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas));
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
