@@ -66,7 +66,9 @@ async fn run_command(cmd: &str, event: Vec<u8>) -> Result<Vec<u8>, InvokeError> 
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| function_error(format_args!("cannot run {cmd:?}: {e}")))?;
-    let mut stdin = child.stdin.take().expect("piped stdin");
+    let Some(mut stdin) = child.stdin.take() else {
+        return Err(function_error(format_args!("{cmd:?}: no stdin")));
+    };
     // Write the event while the output is read, so a large event cannot deadlock.
     let writer = tokio::spawn(async move {
         let _ = stdin.write_all(&event).await;

@@ -295,6 +295,50 @@ mod tests {
     }
 
     #[test]
+    fn event_carries_kinesis_metadata_for_a_stream_source() {
+        use kinesin_state::firehose::batch::{KinesisMeta, Receipt};
+        let rec =
+            |id: i64, kinesis: Option<KinesisMeta>| BatchRecord { id, arrival_ms: 5, data: b"hi".to_vec(), kinesis };
+        let meta = KinesisMeta {
+            shard_id: "shardId-000000000000".into(),
+            partition_key: "pk".into(),
+            sequence_number: "4959".into(),
+            subsequence_number: Some(1),
+            approximate_arrival_ms: 4,
+        };
+        let b = Batch {
+            receipt: Receipt { stream_id: 1, lease: 1, last_id: 2, bytes: 4 },
+            name: "s".into(),
+            arn: "arn:aws:firehose:us-east-1:000000000000:deliverystream/s".into(),
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            version: 1,
+            kind: "KinesisStreamAsSource".into(),
+            dest_kind: "ExtendedS3".into(),
+            dest: json!({}),
+            source: None,
+            source_stream_arn: Some("arn:aws:kinesis:us-east-1:000000000000:stream/k".into()),
+            attempt: 1,
+            first_attempt_ms: 0,
+            taken_ms: 0,
+            records: vec![rec(1, Some(meta)), rec(2, None)],
+        };
+        let refs: Vec<&BatchRecord> = b.records.iter().collect();
+        let ev = event(&b, &refs, "inv");
+        assert_eq!(ev["invocationId"], "inv");
+        assert_eq!(ev["sourceKinesisStreamArn"], "arn:aws:kinesis:us-east-1:000000000000:stream/k");
+        assert_eq!(ev["records"][0]["recordId"], record_id(&b.records[0]));
+        assert_eq!(ev["records"][0]["data"], "aGk=");
+        assert_eq!(ev["records"][0]["approximateArrivalTimestamp"], 5);
+        assert_eq!(
+            ev["records"][0]["kinesisRecordMetadata"],
+            json!({"shardId": "shardId-000000000000", "partitionKey": "pk", "approximateArrivalTimestamp": 4,
+                   "sequenceNumber": "4959", "subsequenceNumber": 1})
+        );
+        assert!(ev["records"][1].get("kinesisRecordMetadata").is_none());
+    }
+
+    #[test]
     fn processor_parameters_and_defaults() {
         let d = json!({"ProcessingConfiguration": {"Enabled": true, "Processors": [{"Type": "Lambda", "Parameters": [
             {"ParameterName": "LambdaArn", "ParameterValue": "arn:aws:lambda:us-east-1:000000000000:function:f"},
