@@ -94,34 +94,39 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
     } else {
         destinations::deliver(&batch.dest_kind, env, &batch.dest, &ctx, &data).await
     };
-    match result {
-        Ok(()) => {
-            let mode = batch.dest.get("S3BackupMode").and_then(Value::as_str).unwrap_or("");
-            if mode.starts_with("All") {
-                objects.push(source_backup(batch, &target)?);
-            }
+    let all_data = batch.dest.get("S3BackupMode").and_then(Value::as_str).unwrap_or("").starts_with("All");
+    if let Err(e) = result {
+        let elapsed = env.now_ms() - batch.first_attempt_ms;
+        if !e.permanent && elapsed < destinations::retry_duration_ms(&batch.dest) {
+            return Ok(Outcome::Retry { message: e.message, delay_ms: destinations::backoff_ms(batch.attempt) });
         }
-        Err(e) => {
-            let elapsed = env.now_ms() - batch.first_attempt_ms;
-            if !e.permanent && elapsed < destinations::retry_duration_ms(&batch.dest) {
-                return Ok(Outcome::Retry { message: e.message, delay_ms: destinations::backoff_ms(batch.attempt) });
-            }
-            let (error_type, code) = destinations::failure(&batch.dest_kind);
-            let now = env.now_ms();
-            let errors: Vec<ErrorRecord> = records
-                .iter()
-                .map(|r| ErrorRecord {
-                    attempts_made: batch.attempt,
-                    arrival_ms: r.arrival_ms,
-                    code: code.to_string(),
-                    message: e.message.clone(),
-                    ending_ms: now,
-                    raw: r.data.clone(),
-                    lambda_arn: None,
-                })
-                .collect();
+        let (error_type, default_code) = destinations::failure(&batch.dest_kind);
+        let now = env.now_ms();
+        let error = |r: &Rec, code: &str, message: &str| ErrorRecord {
+            attempts_made: batch.attempt,
+            arrival_ms: r.arrival_ms,
+            code: code.to_string(),
+            message: message.to_string(),
+            ending_ms: now,
+            raw: r.data.clone(),
+            lambda_arn: None,
+        };
+        let code = if e.code.is_empty() { default_code } else { e.code.as_str() };
+        let errors: Vec<ErrorRecord> = if e.failed.is_empty() {
+            records.iter().map(|r| error(r, code, &e.message)).collect()
+        } else {
+            e.failed.iter().filter_map(|f| Some(error(records.get(f.index)?, &f.code, &f.message))).collect()
+        };
+        if !errors.is_empty() {
             objects.push(objects::error_object(batch, &target, &errors, error_type)?);
         }
+    }
+    if all_data {
+        objects.push(source_backup(batch, &target)?);
+    }
+    if destinations::writes_intermediate_object(&batch.dest_kind) && !data.is_empty() {
+        let first = records.iter().map(|r| r.arrival_ms).min().unwrap_or(batch.taken_ms);
+        objects.push(objects::object(batch, &target, &target.prefix, None, first, &data.concat())?);
     }
     Ok(Outcome::Delivered { objects })
 }
@@ -145,4 +150,76 @@ fn request_id(batch: &Batch) -> String {
 /// records form one partition.
 fn partitions(_dest: &Value, records: Vec<Rec>) -> Result<Vec<Partition>, String> {
     Ok(vec![Partition { keys: BTreeMap::new(), records }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kinesin_state::firehose::batch::{BatchRecord, Receipt};
+    use kinesin_state::ManualClock;
+    use serde_json::json;
+    use std::sync::Arc;
+
+    fn batch(dest_kind: &str, dest: Value) -> Batch {
+        let rec = |id: i64, data: &[u8]| BatchRecord { id, arrival_ms: 1_000 * id, data: data.to_vec(), kinesis: None };
+        Batch {
+            receipt: Receipt { stream_id: 1, lease: 1, last_id: 2, bytes: 4 },
+            name: "s".into(),
+            arn: "arn:aws:firehose:us-east-1:000000000000:deliverystream/s".into(),
+            account: "000000000000".into(),
+            region: "us-east-1".into(),
+            version: 1,
+            kind: "DirectPut".into(),
+            dest_kind: dest_kind.into(),
+            dest,
+            source: None,
+            source_stream_arn: None,
+            attempt: 2,
+            first_attempt_ms: 0,
+            taken_ms: 5_000,
+            records: vec![rec(1, b"ab"), rec(2, b"cd")],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_network_delivery_goes_to_the_s3_backup_bucket() {
+        let env = Env::new(Arc::new(ManualClock::new(10_000)), []);
+        let dest = json!({"S3BackupMode": "AllData", "S3DestinationDescription": {
+            "BucketARN": "arn:aws:s3:::bak", "Prefix": "all/", "ErrorOutputPrefix": "",
+            "CompressionFormat": "UNCOMPRESSED"}});
+        // A kind no destination module serves fails permanently: no retry.
+        let Outcome::Delivered { objects } = process(&batch("Snowflake", dest), &env).await else {
+            panic!("expected delivered");
+        };
+        assert_eq!(objects.len(), 2);
+        assert!(objects.iter().all(|o| o.bucket == "bak"));
+        let err = objects
+            .iter()
+            .find(|o| o.key.starts_with("delivery-failed/1970/01/01/00/s-1-1970-01-01-00-00-01-"))
+            .unwrap();
+        let lines: Vec<Value> = err
+            .body
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!((lines[0]["attemptsMade"].as_u64(), lines[0]["arrivalTimestamp"].as_i64()), (Some(2), Some(1_000)));
+        assert_eq!(lines[1]["rawData"], "Y2Q=");
+        assert!(lines[0].get("lambdaArn").is_none());
+        let all = objects.iter().find(|o| o.key.starts_with("all/")).unwrap();
+        assert_eq!(all.body, b"abcd");
+    }
+
+    #[tokio::test]
+    async fn an_s3_destination_without_transform_writes_one_object() {
+        let env = Env::new(Arc::new(ManualClock::new(10_000)), []);
+        let dest = json!({"BucketARN": "arn:aws:s3:::b", "Prefix": "p/", "CompressionFormat": "UNCOMPRESSED"});
+        let Outcome::Delivered { objects } = process(&batch("ExtendedS3", dest), &env).await else {
+            panic!("expected delivered");
+        };
+        assert_eq!(objects.len(), 1);
+        assert!(objects[0].key.starts_with("p/1970/01/01/00/s-1-1970-01-01-00-00-01-"), "{}", objects[0].key);
+        assert_eq!(objects[0].body, b"abcd");
+    }
 }

@@ -6,7 +6,8 @@
 //! Delivery to a network destination is at-least-once, as on AWS: a failed delivery is
 //! retried (the same records, the same request id) with backoff until the destination's
 //! `RetryOptions.DurationInSeconds` has passed, then the records go to the S3 backup
-//! bucket under the destination's error output type.
+//! bucket under the destination's error output type. One call of [`deliver`] is ONE
+//! attempt; the caller owns the retry schedule ([`backoff_ms`], [`retry_duration_ms`]).
 
 use crate::env::Env;
 use serde_json::Value;
@@ -35,30 +36,67 @@ pub struct DeliveryCtx {
     pub first_attempt_ms: i64,
 }
 
-/// A failed delivery.
+/// One record a destination rejected while it took the others (an OpenSearch bulk item).
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordError {
+    /// Index of the record in the slice given to [`deliver`].
+    pub index: usize,
+    /// AWS-style error code, e.g. `OS.MapperParsingException`.
+    pub code: String,
+    /// The destination's message.
+    pub message: String,
+}
+
+/// A failed delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DestError {
     /// Why.
     pub message: String,
     /// Retrying cannot help (e.g. HTTP 413): the records go to the backup at once.
     pub permanent: bool,
+    /// AWS's error code for the error records, e.g. `HttpEndpoint.DestinationException`
+    /// (empty: use [`failure`]'s).
+    pub code: String,
+    /// When only some records failed: those (the others were delivered; a retry sends
+    /// all again, which FIREHOSE_DEFAULT document ids make idempotent). Empty: all failed.
+    pub failed: Vec<RecordError>,
 }
 
-/// Delivers transformed records to the destination of `kind` described by `desc`.
+impl DestError {
+    /// A failure worth retrying.
+    pub fn retryable(code: &str, message: impl Into<String>) -> Self {
+        Self { message: message.into(), permanent: false, code: code.into(), failed: Vec::new() }
+    }
+
+    /// A failure retrying cannot fix.
+    pub fn permanent(code: &str, message: impl Into<String>) -> Self {
+        Self { permanent: true, ..Self::retryable(code, message) }
+    }
+}
+
+/// Delivers transformed records to the destination of `kind` described by `desc` (one
+/// attempt).
 pub async fn deliver(
     kind: &str,
-    _env: &Env,
-    _desc: &Value,
-    _ctx: &DeliveryCtx,
-    _records: &[Vec<u8>],
+    env: &Env,
+    desc: &Value,
+    ctx: &DeliveryCtx,
+    records: &[Vec<u8>],
 ) -> Result<(), DestError> {
+    let _ = (env, desc, ctx, records);
     #[allow(clippy::match_single_binding)]
     match kind {
-        // "HttpEndpoint" => http_endpoint::deliver(env, desc, ctx, records).await,
         other => {
-            Err(DestError { message: format!("destination {other} is not supported by kinesin yet"), permanent: true })
+            Err(DestError::permanent("DeliveryFailed", format!("destination {other} is not supported by kinesin yet")))
         }
     }
+}
+
+/// Whether a destination of `kind` first stores each batch as an S3 object of its
+/// `S3DestinationDescription` (Redshift's intermediate object, which COPY loads): the
+/// caller adds that object to the outcome whether or not the load succeeds.
+pub fn writes_intermediate_object(kind: &str) -> bool {
+    kind == "Redshift"
 }
 
 /// `!{firehose:error-output-type}` and the error code of records that could not be
