@@ -91,4 +91,10 @@ pub struct Config {
     /// say (for fast tests; AWS's default interval is 300 s).
     #[arg(long, env = "KINESIN_FIREHOSE_INTERVAL_OVERRIDE_SECS", value_name = "N")]
     pub firehose_interval_override_secs: Option<u32>,
+    /// Firehose: binds a Lambda function of a transform (ProcessingConfiguration) to a local
+    /// target: `ARN=COMMAND` runs `sh -c COMMAND` with the event JSON on stdin and reads the
+    /// response JSON from stdout; `ARN=http://...` POSTs the event to the URL. ARN may be a
+    /// function name. Repeatable; in the environment, one binding per line.
+    #[arg(long = "lambda", env = "KINESIN_LAMBDA", value_name = "ARN=TARGET", value_delimiter = '\n')]
+    pub lambda: Vec<String>,
 }

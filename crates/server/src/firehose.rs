@@ -1,15 +1,19 @@
 //! Amazon Data Firehose over AWS JSON 1.1 and CBOR (`X-Amz-Target: Firehose_20150804.<Op>`):
-//! the operation table, and the delivery task that flushes buffers into S3 objects.
+//! the operation table, and the delivery task: take due batches, process them outside the
+//! store, complete them.
 
 use crate::kinesis::Wire;
+use kinesin_delivery::{Batch, Env, Outcome};
 use kinesin_protocol::{cbor, json, model, ApiError};
-use kinesin_state::firehose::{delivery, records, streams, FhError, Firehose};
+use kinesin_state::firehose::delivery::RETRY_MS;
+use kinesin_state::firehose::{batch, records, streams, FhError, Firehose};
 use kinesin_state::{Ctx, Engine};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 type Reply = Pin<Box<dyn Future<Output = Result<Vec<u8>, ApiError>> + Send>>;
@@ -82,22 +86,23 @@ pub async fn handle(f: &Firehose, ctx: Ctx, operation: &str, body: &[u8], wire: 
     out
 }
 
-/// Delivers buffers forever: sleeps until the next buffer deadline (or a status change),
-/// or until woken by a put, a creation or a clock change.
-pub async fn deliver_forever(f: Firehose) {
+/// Delivers buffers forever: takes the batches that are due, processes each in its own
+/// task (streams are delivered concurrently, one batch in flight per stream) and completes
+/// it; sleeps until the next deadline or until woken by a put, a creation, a completed
+/// batch or a clock change.
+pub async fn deliver_forever(f: Firehose, env: Arc<Env>) {
+    if let Err(e) = f.db().call(batch::reset_leases).await {
+        tracing::warn!(error = %e, "firehose: cannot reset delivery leases");
+    }
     loop {
-        let pass = f.db().call(delivery::run).await;
+        let taken = f.db().call(batch::take).await;
         let now = f.db().clock().now_ms();
-        let wait = match pass {
-            Ok(pass) => {
-                for d in &pass.delivered {
-                    tracing::debug!(stream = %d.stream, bucket = %d.bucket, key = %d.key, records = d.records,
-                        bytes = d.bytes, "firehose delivered");
+        let wait = match taken {
+            Ok(taken) => {
+                for b in taken.batches {
+                    tokio::spawn(deliver_one(f.clone(), env.clone(), b));
                 }
-                for e in &pass.failed {
-                    tracing::warn!(stream = %e.stream, error = %e.message, "firehose delivery failed");
-                }
-                pass.next_ms.map_or(60_000, |at| (at - now).clamp(0, 60_000))
+                taken.next_ms.map_or(60_000, |at| (at - now).clamp(0, 60_000))
             }
             Err(e) => {
                 tracing::warn!(error = %e, "firehose delivery pass failed");
@@ -115,11 +120,35 @@ pub async fn deliver_forever(f: Firehose) {
     }
 }
 
+/// Processes one batch outside the store and completes it.
+async fn deliver_one(f: Firehose, env: Arc<Env>, b: Batch) {
+    let receipt = b.receipt;
+    let stream = b.name.clone();
+    let records = b.records.len();
+    let outcome = match tokio::spawn(async move { kinesin_delivery::process(&b, &env).await }).await {
+        Ok(o) => o,
+        Err(e) => Outcome::Retry { message: format!("delivery task failed: {e}"), delay_ms: RETRY_MS },
+    };
+    match f.db().call(move |eng| batch::complete(eng, &receipt, outcome)).await {
+        Ok(done) => {
+            for w in &done.written {
+                tracing::debug!(stream = %stream, bucket = %w.bucket, key = %w.key, bytes = w.bytes, "firehose wrote object");
+            }
+            if let Some(message) = &done.retry {
+                tracing::warn!(stream = %stream, error = %message, "firehose delivery failed; will retry");
+            } else if done.consumed {
+                tracing::debug!(stream = %stream, records, "firehose delivered batch");
+            }
+        }
+        Err(e) => tracing::warn!(stream = %stream, error = %e, "firehose: cannot complete a batch"),
+    }
+    f.wake();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use kinesin_state::{Db, Settings, Storage, SystemClock};
-    use std::sync::Arc;
 
     #[tokio::test]
     async fn json_and_cbor_requests() {

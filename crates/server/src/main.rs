@@ -78,7 +78,17 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
     tokio::spawn(kinesis.clone().maintain_forever());
     let firehose = kinesin_state::firehose::Firehose::new(db.clone());
-    tokio::spawn(firehose::deliver_forever(firehose.clone()));
+    let lambdas = cfg
+        .lambda
+        .iter()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| kinesin_delivery::parse_binding(b))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (arn, target) in &lambdas {
+        tracing::info!(%arn, ?target, "firehose transform function bound");
+    }
+    let delivery_env = Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas));
+    tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs = sqs::Sqs::new(db.clone());
     tokio::spawn(sqs.clone().maintain_forever());

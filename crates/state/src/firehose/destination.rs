@@ -150,8 +150,10 @@ fn check(desc: &Map<String, Value>) -> Result<(), FhError> {
         )));
     }
     let enabled = |k: &str| desc.get(k).and_then(|v| v.get("Enabled")).and_then(Value::as_bool).unwrap_or(false);
+    if enabled("ProcessingConfiguration") {
+        check_processors(desc.get("ProcessingConfiguration").unwrap_or(&Value::Null))?;
+    }
     for (member, what) in [
-        ("ProcessingConfiguration", "Data transformation (ProcessingConfiguration)"),
         ("DataFormatConversionConfiguration", "Record format conversion (DataFormatConversionConfiguration)"),
         ("DynamicPartitioningConfiguration", "Dynamic partitioning (DynamicPartitioningConfiguration)"),
     ] {
@@ -163,6 +165,40 @@ fn check(desc: &Map<String, Value>) -> Result<(), FhError> {
     keys::validate(text("Prefix"), text("ErrorOutputPrefix")).map_err(FhError::invalid)?;
     if bucket_of(text("BucketARN")).is_none() {
         return Err(FhError::invalid(format!("BucketARN {} is not a valid S3 bucket ARN.", text("BucketARN"))));
+    }
+    Ok(())
+}
+
+/// Processors kinesin runs: Lambda (bound to a local command or URL with `--lambda`).
+fn check_processors(pc: &Value) -> Result<(), FhError> {
+    for p in pc.get("Processors").and_then(Value::as_array).into_iter().flatten() {
+        let kind = p.get("Type").and_then(Value::as_str).unwrap_or("");
+        if kind != "Lambda" {
+            return Err(FhError::invalid(format!("Processor type {kind} is not supported by kinesin yet.")));
+        }
+        let mut has_arn = false;
+        for kv in p.get("Parameters").and_then(Value::as_array).into_iter().flatten() {
+            let name = kv.get("ParameterName").and_then(Value::as_str).unwrap_or("");
+            let value = kv.get("ParameterValue").and_then(Value::as_str).unwrap_or("");
+            // AWS's ranges (kinesin's wording: AWS's exact texts were not found).
+            let ok = match name {
+                "LambdaArn" => {
+                    has_arn = !value.is_empty();
+                    true
+                }
+                "NumberOfRetries" => value.parse::<u32>().is_ok_and(|n| n <= 300),
+                "BufferSizeInMBs" => value.parse::<f64>().is_ok_and(|n| (0.2..=3.0).contains(&n)),
+                "BufferIntervalInSeconds" => value.parse::<u32>().is_ok_and(|n| (60..=900).contains(&n)),
+                _ => true,
+            };
+            if !ok {
+                return Err(FhError::invalid(format!("Processor parameter {name} has an invalid value: {value}.")));
+            }
+        }
+        if !has_arn {
+            // kinesin's wording: AWS answers InvalidArgumentException; its exact text was not found.
+            return Err(FhError::invalid("A Lambda processor requires the LambdaArn parameter."));
+        }
     }
     Ok(())
 }
@@ -196,5 +232,29 @@ mod tests {
         assert!(merge_update(&d, &json!({"CompressionFormat": "ZIP"})).is_err());
         let e = merge_update(&d, &json!({"FileExtension": ".json.gz"})).unwrap();
         assert_eq!(target(&e).extension, ".json.gz");
+    }
+
+    #[test]
+    fn lambda_processors_are_accepted() {
+        let lambda = |params: Value| {
+            json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::b", "ProcessingConfiguration": {"Enabled": true,
+                "Processors": [{"Type": "Lambda", "Parameters": params}]}})
+        };
+        let arn = json!([{"ParameterName": "LambdaArn", "ParameterValue": "arn:aws:lambda:us-east-1:000000000000:function:f"}]);
+        assert!(from_config(&lambda(arn)).is_ok());
+        assert!(from_config(&lambda(json!([{"ParameterName": "NumberOfRetries", "ParameterValue": "1"}]))).is_err());
+        let with = |name: &str, value: &str| {
+            lambda(json!([{"ParameterName": "LambdaArn", "ParameterValue": "f"},
+                {"ParameterName": name, "ParameterValue": value}]))
+        };
+        assert!(from_config(&with("NumberOfRetries", "300")).is_ok());
+        assert!(from_config(&with("NumberOfRetries", "301")).is_err());
+        assert!(from_config(&with("BufferSizeInMBs", "0.2")).is_ok());
+        assert!(from_config(&with("BufferSizeInMBs", "4")).is_err());
+        assert!(from_config(&with("BufferIntervalInSeconds", "59")).is_err());
+        assert!(from_config(&with("BufferIntervalInSeconds", "x")).is_err());
+        let other = json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::b", "ProcessingConfiguration": {"Enabled": true,
+            "Processors": [{"Type": "Decompression", "Parameters": []}]}});
+        assert!(from_config(&other).is_err());
     }
 }

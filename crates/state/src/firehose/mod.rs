@@ -5,6 +5,7 @@
 //! [`FhError`] (Firehose has error codes the shared `StateError` does not know, such as
 //! `ConcurrentModificationException`); [`Firehose`] is the async facade the server uses.
 
+pub mod batch;
 pub mod delivery;
 pub mod destination;
 pub mod keys;

@@ -6,7 +6,6 @@ use super::FhError;
 use crate::db::Engine;
 use crate::Ctx;
 use kinesin_protocol::firehose::*;
-use rusqlite::params;
 
 /// Largest PutRecordBatch request: 4 MiB of record data.
 pub const MAX_BATCH_BYTES: usize = 4 * 1024 * 1024;
@@ -39,14 +38,7 @@ fn record_id() -> String {
 }
 
 fn buffer(eng: &Engine, stream: &StreamRow, now: i64, data: &[u8]) -> Result<(), FhError> {
-    eng.conn
-        .prepare_cached("INSERT INTO fh_buffer(stream, arrival_ms, data) VALUES (?1, ?2, ?3)")?
-        .execute(params![stream.id, now, data])?;
-    eng.conn
-        .prepare_cached(
-            "UPDATE fh_streams SET buf_bytes = buf_bytes + ?2, buf_first_ms = COALESCE(buf_first_ms, ?3) WHERE id=?1",
-        )?
-        .execute(params![stream.id, data.len() as i64, now])?;
+    super::batch::enqueue(eng, stream.id, now, data, None)?;
     Ok(())
 }
 

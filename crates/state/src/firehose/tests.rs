@@ -1,13 +1,12 @@
 //! Firehose state tests on an in-memory store with a manual clock.
 
+use super::batch::{self, Outcome, S3Object};
 use super::delivery;
 use super::*;
 use crate::clock::ManualClock;
 use crate::s3;
-use flate2::read::GzDecoder;
 use kinesin_protocol::firehose::*;
 use serde_json::json;
-use std::io::Read;
 
 fn engine() -> (Engine, ManualClock) {
     // 2026-03-05T07:08:09.000Z
@@ -49,14 +48,22 @@ fn objects(eng: &mut Engine, bucket: &str) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn gunzip(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    GzDecoder::new(data).read_to_end(&mut out).unwrap();
-    out
+/// Delivers a batch the plainest way: its records concatenated into one object of `bkt`.
+fn concat(b: &batch::Batch, bucket: &str) -> Outcome {
+    let body: Vec<u8> = b.records.iter().flat_map(|r| r.data.clone()).collect();
+    let key = format!("{}/{}-{}", b.name, b.records[0].id, b.receipt.last_id);
+    Outcome::Delivered { objects: vec![S3Object { bucket: bucket.into(), key, body, content_type: None }] }
+}
+
+/// One delivery pass: take, then complete every batch with [`concat`].
+fn pass(eng: &mut Engine, bucket: &str) -> (Vec<batch::Completed>, Option<i64>) {
+    let taken = batch::take(eng).unwrap();
+    let done = taken.batches.iter().map(|b| batch::complete(eng, &b.receipt, concat(b, bucket)).unwrap()).collect();
+    (done, taken.next_ms)
 }
 
 #[test]
-fn interval_flush_writes_one_gzip_object_with_the_aws_key_format() {
+fn interval_take_and_complete_deliver_once() {
     let (mut eng, clock) = engine();
     s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
     let arn = create(
@@ -72,26 +79,38 @@ fn interval_flush_writes_one_gzip_object_with_the_aws_key_format() {
     assert_eq!(out.failed_put_count, 0);
     assert_eq!(out.request_responses.len(), 100);
     clock.advance(59_000);
-    let pass = delivery::run(&mut eng).unwrap();
-    assert!(pass.delivered.is_empty());
-    assert_eq!(pass.next_ms, Some(1_772_694_489_000 + 60_000));
+    let taken = batch::take(&mut eng).unwrap();
+    assert!(taken.batches.is_empty());
+    assert_eq!(taken.next_ms, Some(1_772_694_489_000 + 60_000));
     clock.advance(1_000);
-    let pass = delivery::run(&mut eng).unwrap();
-    assert_eq!(pass.delivered.len(), 1);
-    assert_eq!(pass.next_ms, None);
+    let taken = batch::take(&mut eng).unwrap();
+    assert_eq!(taken.batches.len(), 1);
+    let b = &taken.batches[0];
+    assert_eq!(
+        (b.name.as_str(), b.arn.as_str(), b.version, b.attempt),
+        ("fh1", arn.delivery_stream_arn.as_str(), 1, 1)
+    );
+    assert_eq!((b.account.as_str(), b.region.as_str(), b.kind.as_str()), ("000000000000", "us-east-1", "DirectPut"));
+    assert_eq!(b.dest["CompressionFormat"], "GZIP");
+    assert_eq!(b.records.len(), 100);
+    assert!(b.records.iter().all(|r| r.arrival_ms == 1_772_694_489_000 && r.kinesis.is_none()));
+    // In flight: not taken again.
+    assert!(batch::take(&mut eng).unwrap().batches.is_empty());
+    let done = batch::complete(&mut eng, &b.receipt, concat(b, "bkt")).unwrap();
+    assert!(done.consumed && done.retry.is_none() && !done.stale);
+    assert_eq!(done.written.len(), 1);
     let objs = objects(&mut eng, "bkt");
     assert_eq!(objs.len(), 1);
-    let (key, data) = &objs[0];
-    assert!(key.starts_with("2026/03/05/07/fh1-1-2026-03-05-07-08-09-"), "{key}");
-    assert!(key.ends_with(".gz"));
-    assert_eq!(key.len(), "2026/03/05/07/fh1-1-2026-03-05-07-08-09-".len() + 36 + 3);
-    assert_eq!(gunzip(data), recs.concat());
-    // Buffer is empty: nothing more to do.
-    assert!(delivery::run(&mut eng).unwrap().delivered.is_empty());
+    assert_eq!(objs[0].1, recs.concat());
+    // Completing twice changes nothing; the buffer is empty.
+    assert!(batch::complete(&mut eng, &b.receipt, concat(b, "bkt")).unwrap().stale);
+    let taken = batch::take(&mut eng).unwrap();
+    assert!(taken.batches.is_empty());
+    assert_eq!(taken.next_ms, None);
 }
 
 #[test]
-fn size_flush_splits_at_size_in_mbs_and_override_shortens_the_interval() {
+fn size_limit_splits_batches_one_in_flight_per_stream() {
     let (mut eng, clock) = engine();
     eng.settings.firehose_interval_override_secs = Some(1);
     s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
@@ -107,24 +126,30 @@ fn size_flush_splits_at_size_in_mbs_and_override_shortens_the_interval() {
     for chunk in recs.chunks(300) {
         put_batch(&mut eng, "fh2", chunk);
     }
-    // 3,000,000 bytes: two full 1 MiB objects now, the rest when the (overridden) 1 s passes.
-    let pass = delivery::run(&mut eng).unwrap();
-    assert_eq!(pass.delivered.len(), 2);
-    assert_eq!(pass.next_ms, Some(eng.now() + 1_000));
+    // 3,000,000 bytes: two full 1 MiB batches now (one at a time), the rest when the
+    // (overridden) 1 s passes.
+    let (done, _) = pass(&mut eng, "bkt");
+    assert_eq!(done.len(), 1);
+    let (done, next) = pass(&mut eng, "bkt");
+    assert_eq!(done.len(), 1);
+    assert_eq!(next, Some(eng.now() + batch::LEASE_MS));
+    let (done, next) = pass(&mut eng, "bkt");
+    assert!(done.is_empty());
+    assert_eq!(next, Some(eng.now() + 1_000));
     clock.advance(1_000);
-    assert_eq!(delivery::run(&mut eng).unwrap().delivered.len(), 1);
+    assert_eq!(pass(&mut eng, "bkt").0.len(), 1);
     let objs = objects(&mut eng, "bkt");
-    assert_eq!(objs.len(), 3);
-    assert!(objs.iter().all(|(k, _)| k.starts_with("p/2026/fh2-1-2026-03-05-07-08-09-")));
-    let mut delivered: Vec<(String, Vec<u8>)> = objs;
-    delivered.sort_by_key(|(_, d)| std::cmp::Reverse(d.len()));
-    // Concatenation in arrival order: the two full objects first (by size), then the rest.
-    let sizes: Vec<usize> = delivered.iter().map(|(_, d)| d.len()).collect();
-    assert_eq!(sizes, vec![1_050_000, 1_050_000, 900_000]);
+    let mut sizes: Vec<usize> = objs.iter().map(|(_, d)| d.len()).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, vec![900_000, 1_050_000, 1_050_000]);
+    let mut keys: Vec<&String> = objs.iter().map(|(k, _)| k).collect();
+    keys.sort_by_key(|k| k.split(['/', '-']).nth(1).unwrap().parse::<i64>().unwrap());
+    let joined: Vec<u8> = keys.iter().flat_map(|k| objs.iter().find(|(x, _)| x == *k).unwrap().1.clone()).collect();
+    assert_eq!(joined, recs.concat());
 }
 
 #[test]
-fn missing_bucket_is_retried_and_records_survive() {
+fn missing_bucket_retries_the_same_records_until_it_exists() {
     let (mut eng, clock) = engine();
     create(
         &mut eng,
@@ -134,17 +159,114 @@ fn missing_bucket_is_retried_and_records_survive() {
     )
     .unwrap();
     put_batch(&mut eng, "fh3", &[b"a".to_vec(), b"b".to_vec()]);
-    let pass = delivery::run(&mut eng).unwrap();
-    assert_eq!(pass.failed.len(), 1);
-    assert_eq!(pass.next_ms, Some(eng.now() + delivery::RETRY_MS));
+    let (done, _) = pass(&mut eng, "later");
+    assert_eq!(done[0].retry.as_deref(), Some("bucket later does not exist; delivery will be retried"));
+    assert!(!done[0].consumed);
+    put_batch(&mut eng, "fh3", &[b"c".to_vec()]);
+    let taken = batch::take(&mut eng).unwrap();
+    assert!(taken.batches.is_empty());
+    assert_eq!(taken.next_ms, Some(eng.now() + delivery::RETRY_MS));
     clock.advance(delivery::RETRY_MS);
-    assert_eq!(delivery::run(&mut eng).unwrap().failed.len(), 1);
+    let taken = batch::take(&mut eng).unwrap();
+    // The retry carries exactly the records of the first attempt.
+    let b = &taken.batches[0];
+    assert_eq!((b.attempt, b.records.len()), (2, 2));
+    assert_eq!(b.first_attempt_ms, eng.now() - delivery::RETRY_MS);
+    assert!(batch::complete(&mut eng, &b.receipt, concat(b, "later")).unwrap().retry.is_some());
     // Creating the bucket makes the next pass retry at once.
     s3::create_bucket(&mut eng, &ctx(), "later").unwrap();
-    assert_eq!(delivery::run(&mut eng).unwrap().delivered.len(), 1);
-    let objs = objects(&mut eng, "later");
-    assert_eq!(objs[0].1, b"ab");
-    assert!(!objs[0].0.ends_with(".gz"));
+    let (done, _) = pass(&mut eng, "later");
+    assert!(done[0].consumed);
+    let (done, _) = pass(&mut eng, "later");
+    assert!(done[0].consumed);
+    let mut bodies: Vec<Vec<u8>> = objects(&mut eng, "later").into_iter().map(|(_, d)| d).collect();
+    bodies.sort();
+    assert_eq!(bodies, vec![b"ab".to_vec(), b"c".to_vec()]);
+}
+
+#[test]
+fn outcome_retry_waits_and_counts_attempts() {
+    let (mut eng, clock) = engine();
+    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    create(
+        &mut eng,
+        "fh6",
+        json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::bkt",
+        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}}),
+    )
+    .unwrap();
+    put_batch(&mut eng, "fh6", &[b"x".to_vec()]);
+    for attempt in 1..=3 {
+        let taken = batch::take(&mut eng).unwrap();
+        assert_eq!(taken.batches[0].attempt, attempt);
+        let retry = Outcome::Retry { message: "endpoint down".into(), delay_ms: 2_000 };
+        let done = batch::complete(&mut eng, &taken.batches[0].receipt, retry).unwrap();
+        assert_eq!(done.retry.as_deref(), Some("endpoint down"));
+        let taken = batch::take(&mut eng).unwrap();
+        assert!(taken.batches.is_empty());
+        assert_eq!(taken.next_ms, Some(eng.now() + 2_000));
+        clock.advance(2_000);
+    }
+    let (done, _) = pass(&mut eng, "bkt");
+    assert!(done[0].consumed);
+    let taken = batch::take(&mut eng).unwrap();
+    assert!(taken.batches.is_empty());
+    // A delivered batch resets the attempt count.
+    put_batch(&mut eng, "fh6", &[b"y".to_vec()]);
+    assert_eq!(batch::take(&mut eng).unwrap().batches[0].attempt, 1);
+}
+
+#[test]
+fn an_expired_lease_is_taken_again_and_the_old_batch_is_stale() {
+    let (mut eng, clock) = engine();
+    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    create(
+        &mut eng,
+        "fh7",
+        json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::bkt",
+        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}}),
+    )
+    .unwrap();
+    put_batch(&mut eng, "fh7", &[b"once".to_vec()]);
+    let first = batch::take(&mut eng).unwrap().batches.remove(0);
+    clock.advance(batch::LEASE_MS - 1);
+    assert!(batch::take(&mut eng).unwrap().batches.is_empty());
+    clock.advance(1);
+    let second = batch::take(&mut eng).unwrap().batches.remove(0);
+    assert_ne!(first.receipt.lease, second.receipt.lease);
+    assert_eq!(second.attempt, 1);
+    assert!(batch::complete(&mut eng, &first.receipt, concat(&first, "bkt")).unwrap().stale);
+    assert!(objects(&mut eng, "bkt").is_empty());
+    // A restart drops leases at once.
+    batch::reset_leases(&mut eng).unwrap();
+    let third = batch::take(&mut eng).unwrap().batches.remove(0);
+    assert!(batch::complete(&mut eng, &second.receipt, concat(&second, "bkt")).unwrap().stale);
+    assert!(batch::complete(&mut eng, &third.receipt, concat(&third, "bkt")).unwrap().consumed);
+    assert_eq!(objects(&mut eng, "bkt").iter().map(|(_, d)| d.clone()).collect::<Vec<_>>(), vec![b"once".to_vec()]);
+}
+
+#[test]
+fn kinesis_metadata_of_buffered_records_reaches_the_batch() {
+    let (mut eng, _clock) = engine();
+    create(
+        &mut eng,
+        "fh8",
+        json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::bkt",
+        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}}),
+    )
+    .unwrap();
+    let id: i64 = eng.conn.query_row("SELECT id FROM fh_streams WHERE name='fh8'", [], |r| r.get(0)).unwrap();
+    let meta = batch::KinesisMeta {
+        shard_id: "shardId-000000000001".into(),
+        partition_key: "pk".into(),
+        sequence_number: "49590338271490256608559692538361571095921575989136588898".into(),
+        subsequence_number: Some(2),
+        approximate_arrival_ms: 1_772_694_488_000,
+    };
+    batch::enqueue(&eng, id, eng.now(), b"k", Some(&meta)).unwrap();
+    let b = batch::take(&mut eng).unwrap().batches.remove(0);
+    assert_eq!(b.records[0].kinesis.as_ref(), Some(&meta));
+    assert_eq!(b.receipt.bytes, 1);
 }
 
 #[test]
@@ -196,7 +318,7 @@ fn creating_turns_active_with_the_clock_and_puts_wait_for_it() {
         run_op(eng, &ctx(), input, records::put_record)
     };
     assert_eq!(put(&mut eng).unwrap_err().code, "ResourceNotFoundException");
-    assert_eq!(delivery::run(&mut eng).unwrap().next_ms, Some(eng.now() + 500));
+    assert_eq!(batch::take(&mut eng).unwrap().next_ms, Some(eng.now() + 500));
     clock.advance(500);
     assert!(!put(&mut eng).unwrap().record_id.is_empty());
     let missing = PutRecordInput { delivery_stream_name: "nope".into(), record: Record { data: vec![1] } };

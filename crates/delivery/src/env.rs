@@ -1,0 +1,108 @@
+//! What delivery needs from the process: Lambda bindings, an HTTP client and the clock.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use kinesin_state::Clock;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The HTTP client shared by Lambda URLs and network destinations (plain HTTP/1.1).
+pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// What a Lambda ARN is bound to locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LambdaTarget {
+    /// A shell command (`sh -c`): the event JSON on stdin, the response JSON on stdout.
+    Command(String),
+    /// An `http://` URL: the event is POSTed, the response body is the function's answer.
+    Url(String),
+}
+
+/// Parses one `--lambda ARN=TARGET` binding: a TARGET starting with `http://` or
+/// `https://` is a URL, anything else a shell command. ARN may also be a bare function name.
+pub fn parse_binding(spec: &str) -> Result<(String, LambdaTarget), String> {
+    let (arn, target) =
+        spec.split_once('=').ok_or_else(|| format!("--lambda {spec:?}: expected ARN=TARGET (a command or a URL)"))?;
+    let (arn, target) = (arn.trim(), target.trim());
+    if arn.is_empty() || target.is_empty() {
+        return Err(format!("--lambda {spec:?}: ARN and TARGET must not be empty"));
+    }
+    let target = if target.starts_with("http://") || target.starts_with("https://") {
+        LambdaTarget::Url(target.to_string())
+    } else {
+        LambdaTarget::Command(target.to_string())
+    };
+    Ok((arn.to_string(), target))
+}
+
+/// The unqualified ARN and the function name of a Lambda ARN
+/// (`arn:aws:lambda:region:account:function:name[:qualifier]`).
+fn function_parts(arn: &str) -> (String, String) {
+    let parts: Vec<&str> = arn.split(':').collect();
+    if parts.len() >= 7 && parts[0] == "arn" && parts[5] == "function" {
+        (parts[..7].join(":"), parts[6].to_string())
+    } else {
+        (arn.to_string(), arn.to_string())
+    }
+}
+
+/// The delivery environment.
+#[derive(Clone)]
+pub struct Env {
+    /// Lambda bindings by ARN (or function name).
+    pub lambdas: HashMap<String, LambdaTarget>,
+    /// HTTP client.
+    pub http: HttpClient,
+    /// The store's clock (timestamps in events, error records and keys).
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Env {
+    /// An environment with these Lambda bindings.
+    pub fn new(clock: Arc<dyn Clock>, lambdas: impl IntoIterator<Item = (String, LambdaTarget)>) -> Self {
+        let http = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+        Self { lambdas: lambdas.into_iter().collect(), http, clock }
+    }
+
+    /// Now (ms), per the store's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    /// The local target of a Lambda ARN: bound by the exact ARN, else by the ARN without
+    /// its version or alias, else by the function name.
+    pub fn lambda(&self, arn: &str) -> Option<&LambdaTarget> {
+        if let Some(t) = self.lambdas.get(arn) {
+            return Some(t);
+        }
+        let (unqualified, name) = function_parts(arn);
+        self.lambdas
+            .get(&unqualified)
+            .or_else(|| self.lambdas.get(&name))
+            .or_else(|| self.lambdas.iter().find(|(k, _)| function_parts(k).0 == unqualified).map(|(_, t)| t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kinesin_state::ManualClock;
+
+    #[test]
+    fn bindings_parse_and_match() {
+        let (arn, t) = parse_binding("arn:aws:lambda:us-east-1:000000000000:function:up=python3 up.py --x=1").unwrap();
+        assert_eq!(arn, "arn:aws:lambda:us-east-1:000000000000:function:up");
+        assert_eq!(t, LambdaTarget::Command("python3 up.py --x=1".into()));
+        let (_, u) = parse_binding("f2=http://127.0.0.1:9000/invoke").unwrap();
+        assert_eq!(u, LambdaTarget::Url("http://127.0.0.1:9000/invoke".into()));
+        assert!(parse_binding("no-target").is_err());
+        assert!(parse_binding("=cmd").is_err());
+        let env = Env::new(Arc::new(ManualClock::new(0)), [(arn, t.clone()), ("f2".to_string(), u.clone())]);
+        assert_eq!(env.lambda("arn:aws:lambda:us-east-1:000000000000:function:up:$LATEST"), Some(&t));
+        assert_eq!(env.lambda("arn:aws:lambda:us-east-1:000000000000:function:f2"), Some(&u));
+        assert_eq!(env.lambda("arn:aws:lambda:us-east-1:000000000000:function:other"), None);
+    }
+}

@@ -1,0 +1,50 @@
+//! S3 objects a batch produces: deliveries, error output and backups, with AWS's keys
+//! `<evaluated prefix><stream>-<version>-<yyyy-MM-dd-HH-mm-ss>-<uuid><ext>`, the timestamp
+//! being the arrival of the oldest record in the object.
+
+use crate::compress;
+use crate::errors::ErrorRecord;
+use kinesin_state::firehose::batch::{Batch, S3Object};
+use kinesin_state::firehose::destination::S3Target;
+use kinesin_state::firehose::keys;
+
+/// An object of `body` (compressed per the target) under `prefix`.
+pub fn object(
+    batch: &Batch,
+    target: &S3Target,
+    prefix: &str,
+    error_type: Option<&str>,
+    first_ms: i64,
+    body: &[u8],
+) -> Result<S3Object, String> {
+    let t = keys::civil(first_ms);
+    let evaluated =
+        keys::evaluate_prefix(prefix, &t, error_type).map_err(|e| format!("cannot evaluate prefix: {e}"))?;
+    let uuid = uuid::Uuid::new_v4().to_string();
+    let key = keys::object_key(&evaluated, &batch.name, batch.version, &t, &uuid, &target.extension);
+    let body = compress::compress(&target.compression, body).map_err(|e| e.to_string())?;
+    Ok(S3Object { bucket: target.bucket.clone(), key, body, content_type: None })
+}
+
+/// The prefix of error output: the ErrorOutputPrefix, or `<error-output-type>/` when none
+/// is configured (AWS documents failed records "in the processing-failed folder"; the
+/// default `yyyy/MM/dd/HH/` follows as for any prefix without a timestamp).
+pub fn error_prefix(target: &S3Target, error_type: &str) -> String {
+    if target.error_prefix.is_empty() {
+        format!("{error_type}/")
+    } else {
+        target.error_prefix.clone()
+    }
+}
+
+/// One object of error records (one JSON per line) under the error prefix.
+pub fn error_object(
+    batch: &Batch,
+    target: &S3Target,
+    errors: &[ErrorRecord],
+    error_type: &str,
+) -> Result<S3Object, String> {
+    let first = errors.iter().map(|e| e.arrival_ms).min().unwrap_or(batch.taken_ms);
+    let body: Vec<u8> = errors.iter().flat_map(ErrorRecord::line).collect();
+    object(batch, target, &error_prefix(target, error_type), Some(error_type), first, &body)
+}

@@ -1,0 +1,424 @@
+//! Delivery batches: the store side of Firehose delivery.
+//!
+//! [`take`] (on the store thread) picks the buffers that are due (size or interval reached,
+//! retry time passed), leases each stream's buffer to one batch in flight and hands out
+//! plain-data [`Batch`]es. The delivery crate turns a batch into an [`Outcome`] outside the
+//! store (transforms, partitioning, compression, network destinations). [`complete`] commits
+//! the outcome in one transaction: its S3 objects are written and the batch's records leave
+//! the buffer together, so an acknowledged record is delivered to S3 exactly once, across
+//! restarts. A lease expires after [`LEASE_MS`] (a batch whose processing never completed is
+//! taken again); leases of a previous process are dropped at start by [`reset_leases`].
+
+use super::delivery::{interval_ms, RETRY_MS};
+use super::destination;
+use super::streams::{from_row, purge, StreamRow};
+use crate::db::Engine;
+use crate::error::StateError;
+use crate::s3;
+use rusqlite::{params, OptionalExtension};
+use serde_json::Value;
+
+/// How long a batch may be in flight before it is taken again.
+pub const LEASE_MS: i64 = 600_000;
+/// Most batches handed out by one [`take`] (the store thread serves requests in between).
+const MAX_BATCHES_PER_TAKE: usize = 8;
+/// One MiB.
+const MIB: i64 = 1024 * 1024;
+
+/// Where a record read from a Kinesis stream came from (KinesisStreamAsSource).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KinesisMeta {
+    /// Shard id, e.g. `shardId-000000000000`.
+    pub shard_id: String,
+    /// Partition key.
+    pub partition_key: String,
+    /// Sequence number.
+    pub sequence_number: String,
+    /// Sub-sequence number of a record de-aggregated from a KPL record.
+    pub subsequence_number: Option<i64>,
+    /// The stream's approximate arrival timestamp (ms).
+    pub approximate_arrival_ms: i64,
+}
+
+/// One buffered record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchRecord {
+    /// Buffer row id (unique, increasing per stream).
+    pub id: i64,
+    /// When Firehose accepted it (ms).
+    pub arrival_ms: i64,
+    /// The record's bytes.
+    pub data: Vec<u8>,
+    /// Source metadata when the stream reads a Kinesis stream.
+    pub kinesis: Option<KinesisMeta>,
+}
+
+/// What [`complete`] needs to settle a batch (small and `Copy`: the batch itself may be
+/// moved into processing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// Stream row id.
+    pub stream_id: i64,
+    /// The lease this batch holds.
+    pub lease: i64,
+    /// Last buffer row in the batch (rows up to it are consumed on success).
+    pub last_id: i64,
+    /// Bytes of record data in the batch.
+    pub bytes: i64,
+}
+
+/// A leased batch of a stream's buffered records, with everything needed to deliver it.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// Settles the batch.
+    pub receipt: Receipt,
+    /// Stream name.
+    pub name: String,
+    /// Stream ARN.
+    pub arn: String,
+    /// Account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// VersionId (part of S3 object keys).
+    pub version: i64,
+    /// `DirectPut`, `KinesisStreamAsSource`.
+    pub kind: String,
+    /// The destination's kind as stored (`ExtendedS3`, ...).
+    pub dest_kind: String,
+    /// The stored destination description (e.g. an `ExtendedS3DestinationDescription`).
+    pub dest: Value,
+    /// The stored source description.
+    pub source: Option<Value>,
+    /// The Kinesis stream read, for a KinesisStreamAsSource stream.
+    pub source_stream_arn: Option<String>,
+    /// 1 for a first attempt, +1 per [`Outcome::Retry`].
+    pub attempt: u32,
+    /// When this batch was first attempted (ms), to bound retries by a duration.
+    pub first_attempt_ms: i64,
+    /// When it was taken (ms).
+    pub taken_ms: i64,
+    /// The records, in arrival order.
+    pub records: Vec<BatchRecord>,
+}
+
+/// An S3 object to write when a batch completes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Object {
+    /// Bucket name.
+    pub bucket: String,
+    /// Key.
+    pub key: String,
+    /// Body.
+    pub body: Vec<u8>,
+    /// `Content-Type`, if any.
+    pub content_type: Option<String>,
+}
+
+/// What processing a batch came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done: the objects are written and the batch's records leave the buffer, in one
+    /// transaction (no objects: the records were delivered elsewhere or dropped).
+    Delivered {
+        /// Objects to write (deliveries, error records, backups).
+        objects: Vec<S3Object>,
+    },
+    /// Nothing is written; the same records are taken again after `delay_ms`.
+    Retry {
+        /// Why (logged).
+        message: String,
+        /// Wait before the next attempt.
+        delay_ms: i64,
+    },
+}
+
+/// What [`take`] handed out.
+#[derive(Debug, Clone, Default)]
+pub struct Taken {
+    /// Leased batches.
+    pub batches: Vec<Batch>,
+    /// The next deadline (ms) of a buffer, retry, lease or status transition, if any.
+    pub next_ms: Option<i64>,
+}
+
+/// An object written by [`complete`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Bucket.
+    pub bucket: String,
+    /// Key.
+    pub key: String,
+    /// Size.
+    pub bytes: usize,
+}
+
+/// What [`complete`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Completed {
+    /// Objects written.
+    pub written: Vec<Written>,
+    /// Records consumed from the buffer.
+    pub consumed: bool,
+    /// Set when the batch will be retried: why.
+    pub retry: Option<String>,
+    /// The lease was lost (expired and retaken, or the stream is gone): nothing was done.
+    pub stale: bool,
+}
+
+/// Buffers a record (DirectPut puts, and a Kinesis source with its metadata).
+pub fn enqueue(
+    eng: &Engine,
+    stream_id: i64,
+    arrival_ms: i64,
+    data: &[u8],
+    kinesis: Option<&KinesisMeta>,
+) -> Result<(), rusqlite::Error> {
+    eng.conn
+        .prepare_cached(
+            "INSERT INTO fh_buffer(stream, arrival_ms, data, shard_id, partition_key, sequence_number,
+                                   subsequence_number, approx_arrival_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            stream_id,
+            arrival_ms,
+            data,
+            kinesis.map(|k| &k.shard_id),
+            kinesis.map(|k| &k.partition_key),
+            kinesis.map(|k| &k.sequence_number),
+            kinesis.and_then(|k| k.subsequence_number),
+            kinesis.map(|k| k.approximate_arrival_ms),
+        ])?;
+    eng.conn
+        .prepare_cached(
+            "UPDATE fh_streams SET buf_bytes = buf_bytes + ?2, buf_first_ms = COALESCE(buf_first_ms, ?3) WHERE id=?1",
+        )?
+        .execute(params![stream_id, data.len() as i64, arrival_ms])?;
+    Ok(())
+}
+
+/// Drops every lease (at start: batches of a previous process are delivered again).
+pub fn reset_leases(eng: &mut Engine) -> Result<(), StateError> {
+    eng.conn.execute("UPDATE fh_streams SET lease_until=NULL WHERE lease_until IS NOT NULL", [])?;
+    Ok(())
+}
+
+struct Pending {
+    row: StreamRow,
+    account: String,
+    region: String,
+    dest_kind: String,
+    buf_bytes: i64,
+    buf_first_ms: Option<i64>,
+    retry_at: Option<i64>,
+    lease_until: Option<i64>,
+    attempts: i64,
+    first_attempt_ms: Option<i64>,
+    retry_last_id: Option<i64>,
+}
+
+fn pending(eng: &Engine) -> Result<Vec<Pending>, StateError> {
+    let mut stmt = eng.conn.prepare_cached(
+        "SELECT id, name, type, status, status_until, created_ms, updated_ms, version, dest, source, encryption,
+                account, region, dest_kind, buf_bytes, buf_first_ms, retry_at, lease_until, attempts,
+                first_attempt_ms, retry_last_id
+         FROM fh_streams
+         WHERE buf_first_ms IS NOT NULL OR lease_until IS NOT NULL OR status IN ('CREATING', 'DELETING')
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Pending {
+            row: from_row(r)?,
+            account: r.get(11)?,
+            region: r.get(12)?,
+            dest_kind: r.get(13)?,
+            buf_bytes: r.get(14)?,
+            buf_first_ms: r.get(15)?,
+            retry_at: r.get(16)?,
+            lease_until: r.get(17)?,
+            attempts: r.get(18)?,
+            first_attempt_ms: r.get(19)?,
+            retry_last_id: r.get(20)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The buffer size limit (bytes) and interval (ms) of a destination description.
+pub fn hints(dest: &Value, override_secs: Option<u32>) -> (i64, i64) {
+    let target = destination::target(dest);
+    (target.size_mb as i64 * MIB, interval_ms(&target, override_secs))
+}
+
+/// Reads the records of a batch: up to `last_id` when retrying a batch as it was, else the
+/// oldest records up to `size_limit` bytes (at least one).
+fn read_records(
+    eng: &Engine,
+    stream: i64,
+    size_limit: i64,
+    last_id: Option<i64>,
+) -> Result<Vec<BatchRecord>, StateError> {
+    let mut stmt = eng.conn.prepare_cached(
+        "SELECT id, arrival_ms, data, shard_id, partition_key, sequence_number, subsequence_number, approx_arrival_ms
+         FROM fh_buffer WHERE stream=?1 AND id <= ?2 ORDER BY id",
+    )?;
+    let mut rows = stmt.query(params![stream, last_id.unwrap_or(i64::MAX)])?;
+    let mut out = Vec::new();
+    let mut bytes = 0i64;
+    while let Some(r) = rows.next()? {
+        let shard: Option<String> = r.get(3)?;
+        let kinesis = match shard {
+            Some(shard_id) => Some(KinesisMeta {
+                shard_id,
+                partition_key: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                sequence_number: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                subsequence_number: r.get(6)?,
+                approximate_arrival_ms: r.get::<_, Option<i64>>(7)?.unwrap_or(r.get(1)?),
+            }),
+            None => None,
+        };
+        let rec = BatchRecord { id: r.get(0)?, arrival_ms: r.get(1)?, data: r.get(2)?, kinesis };
+        bytes += rec.data.len() as i64;
+        out.push(rec);
+        if last_id.is_none() && bytes >= size_limit {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// Leases every buffer that is due, at the engine's `now`, and drops streams whose
+/// deletion is over.
+pub fn take(eng: &mut Engine) -> Result<Taken, StateError> {
+    let now = eng.now();
+    let override_secs = eng.settings.firehose_interval_override_secs;
+    let mut taken = Taken::default();
+    let next = |taken: &mut Taken, at: i64| taken.next_ms = Some(taken.next_ms.map_or(at, |n: i64| n.min(at)));
+    for p in pending(eng)? {
+        match p.row.status_at(now) {
+            None => {
+                purge(eng, p.row.id).map_err(|e| StateError::Storage(e.message))?;
+                continue;
+            }
+            Some("CREATING" | "DELETING") => next(&mut taken, p.row.status_until),
+            _ => {}
+        }
+        if let Some(until) = p.lease_until.filter(|u| *u > now) {
+            next(&mut taken, until);
+            continue;
+        }
+        let Some(first) = p.buf_first_ms else { continue };
+        let (size_limit, interval) = hints(&p.row.dest, override_secs);
+        let deadline = p.retry_at.unwrap_or(first + interval);
+        let due = now >= deadline || (p.retry_at.is_none() && p.buf_bytes >= size_limit);
+        if !due {
+            next(&mut taken, deadline);
+            continue;
+        }
+        if taken.batches.len() == MAX_BATCHES_PER_TAKE {
+            next(&mut taken, now);
+            continue;
+        }
+        let records = read_records(eng, p.row.id, size_limit, p.retry_last_id)?;
+        let Some(last) = records.last() else {
+            eng.conn
+                .prepare_cached(
+                    "UPDATE fh_streams SET buf_bytes=0, buf_first_ms=NULL, retry_at=NULL, retry_last_id=NULL WHERE id=?1",
+                )?
+                .execute([p.row.id])?;
+            continue;
+        };
+        let last_id = last.id;
+        let bytes: i64 = records.iter().map(|r| r.data.len() as i64).sum();
+        let lease: i64 = eng
+            .conn
+            .prepare_cached(
+                "UPDATE fh_streams SET lease_id = lease_id + 1, lease_until = ?2,
+                     first_attempt_ms = COALESCE(first_attempt_ms, ?3) WHERE id=?1 RETURNING lease_id",
+            )?
+            .query_row(params![p.row.id, now + LEASE_MS, now], |r| r.get(0))?;
+        let source_stream_arn = p
+            .row
+            .source
+            .as_ref()
+            .and_then(|s| s.get("KinesisStreamSourceDescription"))
+            .and_then(|k| k.get("KinesisStreamARN"))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let arn = format!("arn:aws:firehose:{}:{}:deliverystream/{}", p.region, p.account, p.row.name);
+        taken.batches.push(Batch {
+            receipt: Receipt { stream_id: p.row.id, lease, last_id, bytes },
+            arn,
+            name: p.row.name,
+            account: p.account,
+            region: p.region,
+            version: p.row.version,
+            kind: p.row.kind,
+            dest_kind: p.dest_kind,
+            dest: p.row.dest,
+            source: p.row.source,
+            source_stream_arn,
+            attempt: u32::try_from(p.attempts).unwrap_or(u32::MAX - 1).saturating_add(1),
+            first_attempt_ms: p.first_attempt_ms.unwrap_or(now),
+            taken_ms: now,
+            records,
+        });
+        next(&mut taken, now + LEASE_MS);
+    }
+    Ok(taken)
+}
+
+/// Settles a batch: writes its objects and consumes its records in one transaction, or
+/// schedules a retry of the same records (also when an object cannot be written, e.g. the
+/// bucket does not exist). A batch whose lease was lost changes nothing.
+pub fn complete(eng: &mut Engine, receipt: &Receipt, outcome: Outcome) -> Result<Completed, StateError> {
+    let now = eng.now();
+    let lease: Option<(i64, Option<i64>)> = eng
+        .conn
+        .prepare_cached("SELECT lease_id, lease_until FROM fh_streams WHERE id=?1")?
+        .query_row([receipt.stream_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if !matches!(lease, Some((id, Some(_))) if id == receipt.lease) {
+        return Ok(Completed { stale: true, ..Default::default() });
+    }
+    let objects = match outcome {
+        Outcome::Retry { message, delay_ms } => return retry(eng, receipt, now + delay_ms.max(0), message),
+        Outcome::Delivered { objects } => objects,
+    };
+    eng.conn.execute_batch("SAVEPOINT fh_complete")?;
+    let mut written = Vec::with_capacity(objects.len());
+    for o in &objects {
+        if let Err(e) = s3::put_object(eng, &o.bucket, &o.key, &o.body, o.content_type.as_deref()) {
+            eng.conn.execute_batch("ROLLBACK TO fh_complete; RELEASE fh_complete")?;
+            let message = if e.code == "NoSuchBucket" {
+                format!("bucket {} does not exist; delivery will be retried", o.bucket)
+            } else {
+                e.message
+            };
+            return retry(eng, receipt, now + RETRY_MS, message);
+        }
+        written.push(Written { bucket: o.bucket.clone(), key: o.key.clone(), bytes: o.body.len() });
+    }
+    eng.conn.execute_batch("RELEASE fh_complete")?;
+    eng.conn
+        .prepare_cached("DELETE FROM fh_buffer WHERE stream=?1 AND id<=?2")?
+        .execute(params![receipt.stream_id, receipt.last_id])?;
+    eng.conn
+        .prepare_cached(
+            "UPDATE fh_streams SET buf_bytes = MAX(0, buf_bytes - ?2), retry_at = NULL, lease_until = NULL,
+                 attempts = 0, first_attempt_ms = NULL, retry_last_id = NULL,
+                 buf_first_ms = (SELECT MIN(arrival_ms) FROM fh_buffer WHERE stream=?1) WHERE id=?1",
+        )?
+        .execute(params![receipt.stream_id, receipt.bytes])?;
+    Ok(Completed { written, consumed: true, ..Default::default() })
+}
+
+fn retry(eng: &Engine, receipt: &Receipt, at: i64, message: String) -> Result<Completed, StateError> {
+    eng.conn
+        .prepare_cached(
+            "UPDATE fh_streams SET retry_at=?2, lease_until=NULL, attempts=attempts+1, retry_last_id=?3 WHERE id=?1",
+        )?
+        .execute(params![receipt.stream_id, at, receipt.last_id])?;
+    Ok(Completed { retry: Some(message), ..Default::default() })
+}
