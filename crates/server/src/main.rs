@@ -5,6 +5,7 @@ mod compat;
 mod config;
 mod context;
 mod firehose;
+mod firehose_source;
 mod kinesis;
 mod pipes;
 mod s3;
@@ -79,6 +80,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(kinesis.clone().maintain_forever());
     let firehose = kinesin_state::firehose::Firehose::new(db.clone());
     tokio::spawn(firehose::deliver_forever(firehose.clone()));
+    tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs = sqs::Sqs::new(db.clone());
     tokio::spawn(sqs.clone().maintain_forever());
