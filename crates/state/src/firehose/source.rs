@@ -224,7 +224,6 @@ fn pump_stream(
 ) -> Result<(), StateError> {
     let now = eng.now();
     let mut cps = checkpoints(eng, row.id)?;
-    let mut bytes = 0i64;
     // Shards in index order: a child's index is above its parents', so parents finished in
     // this pass unblock their children in the same pass.
     for shard in &m.shards {
@@ -243,7 +242,7 @@ fn pump_stream(
             *left -= read.records.len();
             report.read += read.records.len() as u64;
             for rec in &read.records {
-                bytes += buffer_record(eng, row.id, now, &shard_id, rec, report)?;
+                buffer_record(eng, row.id, now, &shard_id, rec, report)?;
             }
             cp.next = read.next;
             if read.child_shards.is_some() {
@@ -263,17 +262,10 @@ fn pump_stream(
             break;
         }
     }
-    if bytes > 0 {
-        eng.conn
-            .prepare_cached(
-                "UPDATE fh_streams SET buf_bytes = buf_bytes + ?2, buf_first_ms = COALESCE(buf_first_ms, ?3) WHERE id=?1",
-            )?
-            .execute(params![row.id, bytes, now])?;
-    }
     Ok(())
 }
 
-/// Buffers the user records of one Kinesis record; answers their bytes.
+/// Buffers the user records of one Kinesis record.
 fn buffer_record(
     eng: &Engine,
     stream: i64,
@@ -281,46 +273,79 @@ fn buffer_record(
     shard_id: &str,
     rec: &kinesin_protocol::kinesis::Record,
     report: &mut PumpReport,
-) -> Result<i64, StateError> {
-    let arrival = (rec.approximate_arrival_timestamp * 1000.0).round() as i64;
-    let mut insert = eng.conn.prepare_cached(
-        "INSERT INTO fh_buffer(stream, arrival_ms, data, k_shard, k_pkey, k_seq, k_subseq, k_arrival_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    let mut bytes = 0i64;
+) -> Result<(), StateError> {
+    let mut meta = KinesisMeta {
+        shard_id: shard_id.to_string(),
+        partition_key: rec.partition_key.clone(),
+        sequence_number: rec.sequence_number.clone(),
+        subsequence_number: None,
+        approximate_arrival_ms: (rec.approximate_arrival_timestamp * 1000.0).round() as i64,
+    };
     match kpl::deaggregate(&rec.data) {
         Some(users) => {
-            for (sub, u) in users.iter().enumerate() {
-                insert.execute(params![
-                    stream,
-                    now,
-                    u.data,
-                    shard_id,
-                    u.partition_key,
-                    rec.sequence_number,
-                    sub as i64,
-                    arrival
-                ])?;
-                bytes += u.data.len() as i64;
+            for (sub, u) in users.into_iter().enumerate() {
+                meta.partition_key = u.partition_key;
+                meta.subsequence_number = Some(sub as i64);
+                enqueue(eng, stream, now, &u.data, Some(&meta))?;
                 report.buffered += 1;
             }
         }
         None => {
-            insert.execute(params![
-                stream,
-                now,
-                rec.data,
-                shard_id,
-                rec.partition_key,
-                rec.sequence_number,
-                None::<i64>,
-                arrival
-            ])?;
-            bytes += rec.data.len() as i64;
+            enqueue(eng, stream, now, &rec.data, Some(&meta))?;
             report.buffered += 1;
         }
     }
-    Ok(bytes)
+    Ok(())
+}
+
+// MERGE NOTE: the two items below have the shape of helper core's `batch::KinesisMeta` and
+// `batch::enqueue` (branch `core`); once both branches are merged, use those instead.
+
+/// Where a record read from a Kinesis stream came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KinesisMeta {
+    /// Shard id, e.g. `shardId-000000000000`.
+    pub shard_id: String,
+    /// Partition key (of the KPL user record).
+    pub partition_key: String,
+    /// Sequence number.
+    pub sequence_number: String,
+    /// Sub-sequence number of a record de-aggregated from a KPL record.
+    pub subsequence_number: Option<i64>,
+    /// The stream's approximate arrival timestamp (ms).
+    pub approximate_arrival_ms: i64,
+}
+
+/// Buffers a record with its Kinesis metadata.
+fn enqueue(
+    eng: &Engine,
+    stream_id: i64,
+    arrival_ms: i64,
+    data: &[u8],
+    kinesis: Option<&KinesisMeta>,
+) -> Result<(), rusqlite::Error> {
+    eng.conn
+        .prepare_cached(
+            "INSERT INTO fh_buffer(stream, arrival_ms, data, shard_id, partition_key, sequence_number,
+                                   subsequence_number, approx_arrival_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            stream_id,
+            arrival_ms,
+            data,
+            kinesis.map(|k| &k.shard_id),
+            kinesis.map(|k| &k.partition_key),
+            kinesis.map(|k| &k.sequence_number),
+            kinesis.and_then(|k| k.subsequence_number),
+            kinesis.map(|k| k.approximate_arrival_ms),
+        ])?;
+    eng.conn
+        .prepare_cached(
+            "UPDATE fh_streams SET buf_bytes = buf_bytes + ?2, buf_first_ms = COALESCE(buf_first_ms, ?3) WHERE id=?1",
+        )?
+        .execute(params![stream_id, data.len() as i64, arrival_ms])?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,11 +1,5 @@
 -- Firehose delivery streams that read a Kinesis data stream (KinesisStreamAsSource).
-
--- Kinesis metadata of buffered records that came from a source stream (NULL for DirectPut).
-ALTER TABLE fh_buffer ADD COLUMN k_shard      TEXT;     -- shardId-000000000001
-ALTER TABLE fh_buffer ADD COLUMN k_pkey       TEXT;     -- partition key (of the KPL user record)
-ALTER TABLE fh_buffer ADD COLUMN k_seq        TEXT;     -- sequence number
-ALTER TABLE fh_buffer ADD COLUMN k_subseq     INTEGER;  -- KPL subsequence number; NULL: not aggregated
-ALTER TABLE fh_buffer ADD COLUMN k_arrival_ms INTEGER;  -- Kinesis ApproximateArrivalTimestamp (ms)
+-- (The Kinesis metadata of buffered records is in fh_buffer since 007.)
 
 -- Where a delivery stream stands in one shard of its source: the next counter to read.
 -- Shards without a row start at their beginning (children created after the delivery stream).
