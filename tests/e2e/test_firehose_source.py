@@ -1,11 +1,13 @@
 """Firehose reading a Kinesis data stream (KinesisStreamAsSource), through boto3: records put
 after creation arrive in kinesin's S3 once each, across a split and a merge, in order per
-partition key; KPL-aggregated records are de-aggregated; PutRecord is refused."""
+partition key, and across a SIGKILL; KPL-aggregated records are de-aggregated; PutRecord is
+refused."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 
 import boto3
@@ -65,11 +67,16 @@ def objects(s3, bucket: str) -> list[bytes]:
     return [s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys]
 
 
+def delivered(s3, bucket: str) -> list[list[dict]]:
+    """The JSON-line records of every object."""
+    return [[json.loads(line) for line in body.decode().splitlines()] for body in objects(s3, bucket)]
+
+
 def wait_for_lines(s3, bucket: str, count: int, timeout: float = 30) -> list[list[dict]]:
     """Polls until the objects hold `count` JSON lines; returns each object's records."""
     deadline = time.monotonic() + timeout
     while True:
-        per_object = [[json.loads(line) for line in body.decode().splitlines()] for body in objects(s3, bucket)]
+        per_object = delivered(s3, bucket)
         got = sum(len(o) for o in per_object)
         if got >= count:
             return per_object
@@ -217,3 +224,66 @@ def test_put_record_and_creation_errors(start_kinesin):
     assert e.value.response["Error"]["Code"] == "InvalidArgumentException"
     assert fh.list_delivery_streams(DeliveryStreamType="KinesisStreamAsSource")["DeliveryStreamNames"] == [name]
     assert fh.list_delivery_streams(DeliveryStreamType="DirectPut")["DeliveryStreamNames"] == []
+
+
+def test_sigkill_neither_loses_nor_repeats_source_records(start_kinesin, tmp_path):
+    data_dir = tmp_path / "data"
+    args = ("--data-dir", str(data_dir), "--firehose-interval-override-secs", "1")
+    server = start_kinesin(*args)
+    fh, s3, kinesis = clients(server.endpoint)
+    stream, name, bucket = unique_name("src"), unique_name("fh"), unique_name("bkt")
+    s3.create_bucket(Bucket=bucket)
+    kinesis.create_stream(StreamName=stream, ShardCount=2)
+    wait_active(kinesis, stream)
+    create_source_firehose(fh, name, f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}", bucket)
+
+    acked: list[tuple[str, int]] = []
+    sent: list[tuple[str, int]] = []
+    failed: list[int] = []
+    stop = threading.Event()
+
+    def writer(endpoint: str) -> None:
+        client = make_kinesis_client(endpoint, retries=1, read_timeout=5, connect_timeout=2)
+        n = 0
+        while not stop.is_set():
+            batch = [(f"key-{(n + i) % 7}", n + i) for i in range(20)]
+            n += 20
+            sent.extend(batch)
+            try:
+                out = client.put_records(
+                    StreamName=stream, Records=[{"Data": record(k, i), "PartitionKey": k} for k, i in batch]
+                )
+            except Exception:  # the server died mid-request: these may or may not be stored
+                return
+            if out["FailedRecordCount"]:
+                failed.append(out["FailedRecordCount"])
+                return
+            acked.extend(batch)
+
+    t = threading.Thread(target=writer, args=(server.endpoint,), daemon=True)
+    t.start()
+    deadline = time.monotonic() + 30
+    while len(acked) < 400 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(acked) >= 400, "the writer got too few records acknowledged"
+    server.kill()  # SIGKILL while records are being put, moved and delivered
+    stop.set()
+    t.join(timeout=30)
+    assert not t.is_alive()
+    assert not failed, f"the live server failed records: {failed}"
+
+    server = start_kinesin(*args)
+    fh, s3, kinesis = clients(server.endpoint)
+    kinesis.put_record(StreamName=stream, Data=record("after", 0), PartitionKey="after")
+    acked.append(("after", 0))
+    sent.append(("after", 0))
+    wanted = set(acked)
+    deadline = time.monotonic() + 60
+    while True:
+        got = [(r["k"], r["i"]) for o in delivered(s3, bucket) for r in o]
+        if wanted <= set(got):
+            break
+        assert time.monotonic() < deadline, f"{len(wanted - set(got))} acknowledged records never delivered"
+        time.sleep(0.2)
+    assert len(got) == len(set(got)), "a record was delivered twice"
+    assert set(got) <= set(sent)
