@@ -9,6 +9,7 @@ import hashlib
 import json
 import threading
 import time
+import urllib.request
 
 import boto3
 import pytest
@@ -118,27 +119,39 @@ def create_source_firehose(fh, name: str, stream_arn: str, bucket: str):
 # ---------------------------------------------------------------- tests
 
 
+def advance_clock(endpoint: str, ms: int) -> None:
+    req = urllib.request.Request(f"{endpoint}/_kinesin/clock?advance_ms={ms}", data=b"", method="POST")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 200
+
+
 def test_source_stream_delivers_once_in_order_across_resharding(start_kinesin):
-    server = start_kinesin("--firehose-interval-override-secs", "1")
+    # Streams stay CREATING until the clock is moved: the split and the merge below happen
+    # while the delivery stream is CREATING, so its parents are still unread when their
+    # children receive records, and one pump then reads everything.
+    delay = 3_600_000
+    server = start_kinesin(
+        "--time-travel", "--create-stream-delay-ms", str(delay), "--firehose-interval-override-secs", "1"
+    )
     fh, s3, kinesis = clients(server.endpoint)
     stream, name, bucket = unique_name("src"), unique_name("fh"), unique_name("bkt")
     s3.create_bucket(Bucket=bucket)
     kinesis.create_stream(StreamName=stream, ShardCount=2)
+    advance_clock(server.endpoint, delay)
     wait_active(kinesis, stream)
     stream_arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}"
 
     # Put before the delivery stream exists: never delivered (it reads from LATEST).
     kinesis.put_record(StreamName=stream, Data=record("early", 0), PartitionKey="early")
 
-    before = time.time()
     out = create_source_firehose(fh, name, stream_arn, bucket)
     assert out["DeliveryStreamARN"] == f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{name}"
     desc = fh.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]
     assert desc["DeliveryStreamType"] == "KinesisStreamAsSource"
-    assert desc["DeliveryStreamStatus"] == "ACTIVE"
+    assert desc["DeliveryStreamStatus"] == "CREATING"
     src = desc["Source"]["KinesisStreamSourceDescription"]
     assert (src["KinesisStreamARN"], src["RoleARN"]) == (stream_arn, ROLE)
-    assert abs(src["DeliveryStartTimestamp"].timestamp() - before) < 60
+    assert src["DeliveryStartTimestamp"] == desc["CreateTimestamp"]
 
     keys = [f"key-{i}" for i in range(12)]
     counters = {k: 0 for k in keys}
@@ -164,6 +177,10 @@ def test_source_stream_delivers_once_in_order_across_resharding(start_kinesin):
     # One KPL-aggregated record holding three user records.
     agg = kpl_aggregate(["agg-a", "agg-b"], [(0, record("agg-a", 0)), (1, record("agg-b", 0)), (0, record("agg-a", 1))])
     kinesis.put_record(StreamName=stream, Data=agg, PartitionKey="outer")
+    time.sleep(1.5)
+    assert objects(s3, bucket) == [], "a CREATING delivery stream delivered"
+    advance_clock(server.endpoint, delay)
+    assert fh.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]["DeliveryStreamStatus"] == "ACTIVE"
 
     total = sum(counters.values()) + 3
     per_object = wait_for_lines(s3, bucket, total)
