@@ -142,7 +142,7 @@ async fn deliver_one(f: Firehose, env: Arc<Env>, b: Batch) {
         }
         Err(e) => tracing::warn!(stream = %stream, error = %e, "firehose: cannot complete a batch"),
     }
-    f.wake();
+    f.wake_delivery();
 }
 
 #[cfg(test)]

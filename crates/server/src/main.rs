@@ -5,6 +5,7 @@ mod compat;
 mod config;
 mod context;
 mod firehose;
+mod firehose_source;
 mod kinesis;
 mod pipes;
 mod s3;
@@ -89,6 +90,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let delivery_env = Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas));
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
+    tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs = sqs::Sqs::new(db.clone());
     tokio::spawn(sqs.clone().maintain_forever());

@@ -9,7 +9,9 @@ pub mod batch;
 pub mod delivery;
 pub mod destination;
 pub mod keys;
+pub mod kpl;
 pub mod records;
+pub mod source;
 pub mod streams;
 
 use crate::db::{Db, Engine};
@@ -113,12 +115,13 @@ pub fn run_op<I, O>(
 pub struct Firehose {
     db: Db,
     wake: Arc<tokio::sync::Notify>,
+    source_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Firehose {
     /// Firehose over a started store.
     pub fn new(db: Db) -> Self {
-        Self { db, wake: Arc::new(tokio::sync::Notify::new()) }
+        Self { db, wake: Arc::new(tokio::sync::Notify::new()), source_wake: Arc::new(tokio::sync::Notify::new()) }
     }
 
     /// The store.
@@ -140,9 +143,21 @@ impl Firehose {
         self.db.call(move |eng| Ok(run_op(eng, &ctx, input, op))).await?
     }
 
-    /// Wakes the delivery task (after puts, creations, updates, clock changes).
+    /// Wakes the delivery task and the source pump (after puts, creations, updates, clock
+    /// changes).
     pub fn wake(&self) {
         self.wake.notify_one();
+        self.source_wake.notify_one();
+    }
+
+    /// Wakes the delivery task only (after the source pump buffered records).
+    pub fn wake_delivery(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Waits until [`Firehose::wake`] is called (the source pump's wake-up).
+    pub async fn source_woken(&self) {
+        self.source_wake.notified().await
     }
 
     /// Waits until [`Firehose::wake`] is called.

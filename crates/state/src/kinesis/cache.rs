@@ -152,6 +152,17 @@ impl StreamMeta {
     pub fn retention_ms(&self) -> i64 {
         i64::from(self.retention_h) * 3_600_000
     }
+
+    /// Whether a reader may start on `shard`: every parent (after a split or merge) is read
+    /// to its end (`done(parent row id)`) or gone. Reading children only after their parents
+    /// keeps the order of records per partition key across resharding.
+    pub fn parents_done(&self, shard: &ShardMeta, now: i64, done: impl Fn(i64) -> bool) -> bool {
+        shard.parent.into_iter().chain(shard.adj_parent).all(|idx| match self.shard(idx) {
+            None => true,
+            Some(p) if self.shard_expired(p, now) => true,
+            Some(p) => done(p.id),
+        })
+    }
 }
 
 /// The ARN of a stream.

@@ -356,11 +356,7 @@ pub fn pump(eng: &mut Engine, pipe: &PipeRow, budget: &mut usize, report: &mut P
 
 /// Whether every parent of `shard` has been delivered to its end (or is gone).
 fn parents_done(m: &StreamMeta, shard: &ShardMeta, cps: &HashMap<i64, Checkpoint>, now: i64) -> bool {
-    shard.parent.into_iter().chain(shard.adj_parent).all(|idx| match m.shard(idx) {
-        None => true,
-        Some(p) if m.shard_expired(p, now) => true,
-        Some(p) => cps.get(&p.id).is_some_and(|c| c.done),
-    })
+    m.parents_done(shard, now, |id| cps.get(&id).is_some_and(|c| c.done))
 }
 
 fn pump_kinesis(
