@@ -57,11 +57,11 @@ pub fn message(info: &BatchInfo<'_>, condition: Condition, now: i64) -> Value {
         Condition::RetryAttemptsExhausted => "RetryAttemptsExhausted",
         Condition::RecordAgeExceeded => "RecordAgeExceeded",
     };
-    let mut response = json!({"statusCode": 200, "executedVersion": "$LATEST"});
-    if let Some(e) = info.error {
-        response =
-            json!({"statusCode": 400, "executedVersion": "$LATEST", "functionError": "Unhandled", "errorMessage": e});
-    }
+    // The error itself is logged, not sent: AWS's responseContext has no place for it.
+    let response = match info.error {
+        Some(_) => json!({"statusCode": 400, "executedVersion": "$LATEST", "functionError": "Unhandled"}),
+        None => json!({"statusCode": 200, "executedVersion": "$LATEST"}),
+    };
     json!({
         "requestContext": {
             "requestId": uuid::Uuid::new_v4().to_string(),

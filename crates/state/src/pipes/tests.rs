@@ -624,3 +624,27 @@ fn old_records_are_skipped_or_dead_lettered_and_without_limits_retried_forever()
     let got = drain(&mut eng, &url);
     assert!(data(&got[0]).get("big").is_some() && data(&got[1])["i"] == 1);
 }
+
+#[test]
+fn a_deleted_target_sends_batches_to_the_dead_letter_queue() {
+    let (mut eng, _clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = queue(&mut eng, "q", false);
+    let (dlq_url, dlq) = queue(&mut eng, "dlq", false);
+    let params = json!({"SourceParameters": {"KinesisStreamParameters": {
+        "MaximumRetryAttempts": 0, "DeadLetterConfig": {"Arn": dlq}}}});
+    pipe(&mut eng, "p", &src, &q, params).unwrap();
+    queues::delete_queue(&mut eng, &caller(), QueueUrlInput { queue_url: url }).unwrap();
+    for i in 0..3 {
+        put(&mut eng, "s", "k", &format!(r#"{{"i": {i}}}"#));
+    }
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.dropped), (0, 3));
+    let dead = drain(&mut eng, &dlq_url);
+    assert_eq!(dead.len(), 1, "one batch");
+    let m = event(&dead[0]);
+    assert_eq!(m["KinesisBatchInfo"]["batchSize"], 3);
+    assert_eq!(m["responseContext"]["functionError"], "Unhandled");
+    let d = run_op(&mut eng, &opts(), json!({"Name": "p"}), describe_pipe).unwrap();
+    assert!(d.get("StateReason").is_none(), "the pipe moved on: {d}");
+}
