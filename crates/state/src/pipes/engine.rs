@@ -499,10 +499,8 @@ fn pump_kinesis(
                     cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
                     continue;
                 }
-                let dead: (Condition, &[Record], Option<String>) = if k
-                    .max_age_ms
-                    .is_some_and(|age| arrival < now - age)
-                {
+                let too_old = k.max_age_ms.is_some_and(|age| arrival < now - age);
+                let (condition, batch, error): (Condition, &[Record], Option<String>) = if too_old {
                     (Condition::RecordAgeExceeded, std::slice::from_ref(rec), None)
                 } else {
                     let body = match &template {
@@ -532,7 +530,6 @@ fn pump_kinesis(
                         }
                     }
                 };
-                let (condition, batch, error) = dead;
                 if let Some(arn) = &k.dead_letter {
                     let info = BatchInfo {
                         pipe_arn: &pipe.arn(),
