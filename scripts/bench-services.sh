@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SQS FIFO and Firehose, kinesin side by side with moto's server in the same run, with the
-# shared harness (../shared/bench/kbench.py suite --only sqs-fifo firehose). Appends a dated
-# table to BENCHMARKS.md.   scripts/bench-services.sh [--repeats N]   (default 1)
+# shared harness (../shared/bench/kbench.py suite --only sqs-fifo firehose), then the truck
+# pipeline latency (scripts/bench-trucks.py; kinesin only, moto has no Pipes engine).
+# Appends dated tables to BENCHMARKS.md.   scripts/bench-services.sh [--repeats N]   (default 1)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -63,3 +64,4 @@ lines.append(f"\nkinesin's verification per run (verified, violations/missing): 
 open(md, "a").write("\n".join(lines) + "\n")
 print("\n".join(lines))
 PY
+$py "$root/scripts/bench-trucks.py" --bin "$bin" --md "$root/BENCHMARKS.md" || echo "bench-trucks failed" >&2

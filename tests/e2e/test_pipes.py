@@ -259,3 +259,176 @@ def test_a_restart_resumes_without_loss_or_duplicates(start_kinesin, tmp_path):
     rest += receive_all(q, url, 1, timeout=1)
     values = sorted(int(base64.b64decode(json.loads(m["Body"])["data"])) for m in first + rest)
     assert values == list(range(80))
+
+
+def small_queue(sqs) -> tuple[str, str]:
+    """A queue that refuses messages over 1 KiB, so a big record cannot be delivered."""
+    name = unique_name("small")
+    url = sqs.create_queue(QueueName=name, Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
+    return url, f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"
+
+
+BIG = json.dumps({"big": "x" * 2000}).encode()
+
+
+def kinesis_params(**kw):
+    return {"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON", **kw}}
+
+
+def test_filter_criteria(pipes, kinesis, sqs):
+    stream, src = make_stream(kinesis)
+    url, tgt = make_queue(sqs)
+    name = unique_name("pipe")
+    filters = {"Filters": [
+        {"Pattern": json.dumps({"data": {"speed": [{"numeric": [">", 50]}], "state": [{"anything-but": ["parked"]}]}})},
+        {"Pattern": json.dumps({"partitionKey": [{"prefix": "vip-"}]})},
+        {"Pattern": json.dumps({"data": {"city": [{"equals-ignore-case": "SEATTLE"}], "road": [{"wildcard": "I-*N"}]}})},
+    ]}
+    create(pipes, name, src, tgt, SourceParameters={**kinesis_params(), "FilterCriteria": filters})
+    assert pipes.describe_pipe(Name=name)["SourceParameters"]["FilterCriteria"] == filters
+    records = [
+        ("t1", {"i": 0, "speed": 80, "state": "moving"}),     # first filter
+        ("t1", {"i": 1, "speed": 20, "state": "moving"}),     # too slow
+        ("t1", {"i": 2, "speed": 90, "state": "parked"}),     # parked
+        ("t1", {"i": 3, "city": "seattle", "road": "I-5 N"}),  # third filter
+        ("t1", {"i": 4, "city": "seattle", "road": "I-5 S"}),  # wrong road
+        ("vip-9", {"i": 5}),                                  # second filter
+        ("t1", {"i": 6, "speed": 99, "state": "moving"}),     # the last one: everything before is decided
+    ]
+    for key, data in records:
+        kinesis.put_record(StreamName=stream, Data=json.dumps(data).encode(), PartitionKey=key)
+    got = receive_all(sqs, url, 4)
+    assert [json.loads(base64.b64decode(json.loads(m["Body"])["data"]))["i"] for m in got] == [0, 3, 5, 6]
+    assert receive_all(sqs, url, 1, timeout=1) == []
+    pipes.delete_pipe(Name=name)
+
+
+def test_invalid_patterns_and_enrichment_are_refused(pipes, kinesis, sqs):
+    _, src = make_stream(kinesis)
+    _, tgt = make_queue(sqs)
+    for pattern in ['{"data": "x"}', "{not json", '{"data": {"n": [{"numeric": ["<", 5, ">", 1]}]}}',
+                    '{"data": {"n": [{"unknown-op": 1}]}}']:
+        with pytest.raises(ClientError) as e:
+            create(pipes, unique_name("pipe"), src, tgt,
+                   SourceParameters={**kinesis_params(), "FilterCriteria": {"Filters": [{"Pattern": pattern}]}})
+        code, status, resp = error_of(e)
+        assert (code, status) == ("ValidationException", 400)
+        assert resp["Error"]["Message"].startswith("Event pattern is not valid. Reason: "), pattern
+    # More than 5 filters: the model's limit.
+    with pytest.raises(ClientError) as e:
+        create(pipes, unique_name("pipe"), src, tgt, SourceParameters={
+            **kinesis_params(), "FilterCriteria": {"Filters": [{"Pattern": '{"a": [1]}'}] * 6}})
+    assert error_of(e)[0] == "ValidationException"
+    with pytest.raises(ClientError) as e:
+        create(pipes, unique_name("pipe"), src, tgt, Enrichment=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:enrich")
+    code, _, resp = error_of(e)
+    assert code == "ValidationException" and "Enrichment" in resp["Error"]["Message"]
+    # An update cannot add one either.
+    name = unique_name("pipe")
+    create(pipes, name, src, tgt)
+    with pytest.raises(ClientError) as e:
+        pipes.update_pipe(Name=name, RoleArn=ROLE, Enrichment=f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:enrich")
+    assert error_of(e)[0] == "ValidationException"
+    assert "Enrichment" not in pipes.describe_pipe(Name=name)
+    with pytest.raises(ClientError) as e:
+        pipes.update_pipe(Name=name, RoleArn=ROLE, SourceParameters={
+            "KinesisStreamParameters": {"MaximumRecordAgeInSeconds": 10}})
+    assert "between 60 and 604800" in error_of(e)[2]["Error"]["Message"]
+    pipes.delete_pipe(Name=name)
+
+
+def dlq_messages(sqs, url, n):
+    return [json.loads(m["Body"]) for m in receive_all(sqs, url, n)]
+
+
+def test_dead_letter_queue_gets_the_failed_batch(pipes, kinesis, sqs):
+    stream, src = make_stream(kinesis)
+    url, tgt = small_queue(sqs)
+    dlq_url, dlq = make_queue(sqs)
+    name = unique_name("pipe")
+    create(pipes, name, src, tgt, SourceParameters=kinesis_params(
+        BatchSize=10, MaximumRetryAttempts=0, DeadLetterConfig={"Arn": dlq}))
+    # One PutRecords call: one batch in which the big record fails, and the rest with it.
+    put = kinesis.put_records(StreamName=stream, Records=[
+        {"Data": BIG, "PartitionKey": "k"}, {"Data": b'{"i": 1}', "PartitionKey": "k"}])["Records"]
+    [m] = dlq_messages(sqs, dlq_url, 1)
+    assert set(m) == {"requestContext", "responseContext", "version", "timestamp", "KinesisBatchInfo"}
+    assert m["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert m["requestContext"]["functionArn"] == f"arn:aws:pipes:{REGION}:{ACCOUNT}:pipe/{name}"
+    info = m["KinesisBatchInfo"]
+    assert info["shardId"] == put[0]["ShardId"] and info["streamArn"] == src and info["batchSize"] == 2
+    assert (info["startSequenceNumber"], info["endSequenceNumber"]) == (put[0]["SequenceNumber"], put[1]["SequenceNumber"])
+    assert info["approximateArrivalOfFirstRecord"].endswith("Z") and info["approximateArrivalOfLastRecord"].endswith("Z")
+    # The pipe moved on.
+    kinesis.put_record(StreamName=stream, Data=b'{"i": 2}', PartitionKey="k")
+    got = receive_all(sqs, url, 1)
+    assert [json.loads(base64.b64decode(json.loads(g["Body"])["data"])) for g in got] == [{"i": 2}]
+    # With bisection only the failing record is dead-lettered.
+    pipes.update_pipe(Name=name, RoleArn=ROLE, SourceParameters={
+        "KinesisStreamParameters": {"OnPartialBatchItemFailure": "AUTOMATIC_BISECT"}})
+    wait_state(pipes, name, "RUNNING")
+    put = kinesis.put_records(StreamName=stream, Records=[
+        {"Data": BIG, "PartitionKey": "k"}, {"Data": b'{"i": 3}', "PartitionKey": "k"}])["Records"]
+    got = receive_all(sqs, url, 1)
+    assert [json.loads(base64.b64decode(json.loads(g["Body"])["data"])) for g in got] == [{"i": 3}]
+    [m] = dlq_messages(sqs, dlq_url, 1)
+    assert m["KinesisBatchInfo"]["batchSize"] == 1
+    assert m["KinesisBatchInfo"]["startSequenceNumber"] == put[0]["SequenceNumber"]
+    pipes.delete_pipe(Name=name)
+
+
+def wait_reason(pipes, name, text, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        reason = pipes.describe_pipe(Name=name).get("StateReason", "")
+        if text in reason:
+            return reason
+        time.sleep(0.05)
+    raise AssertionError(f"pipe {name} never reported {text!r}")
+
+
+def test_record_age_dead_letter_skip_and_retry_forever(start_kinesin):
+    server = start_kinesin("--time-travel")
+    k, q, p = (client(server.endpoint, s) for s in ("kinesis", "sqs", "pipes"))
+    stream, src = make_stream(k)
+    url, tgt = small_queue(q)
+    dlq_url, dlq = make_queue(q)
+    create(p, "dead", src, tgt, SourceParameters=kinesis_params(MaximumRecordAgeInSeconds=60, DeadLetterConfig={"Arn": dlq}))
+    create(p, "skip", src, tgt, SourceParameters=kinesis_params(MaximumRecordAgeInSeconds=60))
+    create(p, "forever", src, tgt)
+    k.put_record(StreamName=stream, Data=BIG, PartitionKey="k")
+    for name in ("dead", "skip", "forever"):
+        wait_reason(p, name, "shorter than 1024 bytes")
+    # An hour later the aged pipes have given the record up; the patient one still retries.
+    for _ in range(6):
+        server_clock(server, 600_000)
+    [m] = dlq_messages(q, dlq_url, 1)
+    assert m["requestContext"]["condition"] == "RecordAgeExceeded" and m["KinesisBatchInfo"]["batchSize"] == 1
+    k.put_record(StreamName=stream, Data=b'{"i": 1}', PartitionKey="k")
+    got = receive_all(q, url, 2)
+    assert [json.loads(base64.b64decode(json.loads(g["Body"])["data"])) for g in got] == [{"i": 1}] * 2
+    assert "shorter than 1024 bytes" in p.describe_pipe(Name="forever")["StateReason"]
+    # Once the target takes big messages, the patient pipe delivers both records in order.
+    q.set_queue_attributes(QueueUrl=url, Attributes={"MaximumMessageSize": "262144"})
+    server_clock(server, 60_000)
+    got = receive_all(q, url, 2)
+    assert [sorted(json.loads(base64.b64decode(json.loads(g["Body"])["data"]))) for g in got] == [["big"], ["i"]]
+    assert receive_all(q, dlq_url, 1, timeout=1) == []
+
+
+def server_clock(server, ms):
+    import urllib.request
+    req = urllib.request.Request(f"{server.endpoint}/_kinesin/clock?advance_ms={ms}", method="POST")
+    with urllib.request.urlopen(req) as r:
+        assert r.status == 200
+
+
+def test_transition_flag(start_kinesin):
+    server = start_kinesin("--time-travel", "--pipes-transition-ms", "60000")
+    k, q, p = (client(server.endpoint, s) for s in ("kinesis", "sqs", "pipes"))
+    _, src = make_stream(k)
+    _, tgt = make_queue(q)
+    assert create(p, "slow", src, tgt)["CurrentState"] == "CREATING"
+    assert p.describe_pipe(Name="slow")["CurrentState"] == "CREATING"
+    server_clock(server, 60_000)
+    assert p.describe_pipe(Name="slow")["CurrentState"] == "RUNNING"

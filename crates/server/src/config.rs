@@ -52,6 +52,10 @@ pub struct Config {
     /// How long an updated stream stays UPDATING, in milliseconds.
     #[arg(long, env = "KINESIN_UPDATE_STREAM_DELAY_MS", default_value_t = 0)]
     pub update_stream_delay_ms: u64,
+    /// Pipes: how long CREATING, STARTING, STOPPING, UPDATING and DELETING last, in
+    /// milliseconds (0: a pipe is RUNNING or STOPPED as soon as the call returns).
+    #[arg(long, env = "KINESIN_PIPES_TRANSITION_MS", default_value_t = 0)]
+    pub pipes_transition_ms: u64,
     /// Open shards allowed per account and region.
     #[arg(long, env = "KINESIN_SHARD_LIMIT", default_value_t = 500)]
     pub shard_limit: u32,

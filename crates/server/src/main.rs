@@ -94,7 +94,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs = sqs::Sqs::new(db.clone());
     tokio::spawn(sqs.clone().maintain_forever());
-    let pipes = pipes::Pipes::new(db.clone(), kinesis.clone(), sqs.clone());
+    let pipes = pipes::Pipes::new(db.clone(), kinesis.clone(), sqs.clone(), cfg.pipes_transition_ms);
     tokio::spawn(pipes.clone().run_forever());
     if let Some(spec) = &cfg.initialize_streams {
         initialize_streams(&kinesis, &cfg, spec).await?;

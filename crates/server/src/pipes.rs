@@ -27,7 +27,7 @@ pub struct Pipes {
     kinesis: Kinesis,
     sqs: crate::sqs::Sqs,
     wake: Arc<Notify>,
-    /// How long transitional states last (ms); `KINESIN_PIPES_TRANSITION_MS`, default 0.
+    /// How long transitional states last (ms): `--pipes-transition-ms`.
     transition_ms: i64,
 }
 
@@ -186,9 +186,8 @@ fn error(e: &ApiError, resource: Option<&str>) -> Resp {
 
 impl Pipes {
     /// Pipes over a started store.
-    pub fn new(db: Db, kinesis: Kinesis, sqs: crate::sqs::Sqs) -> Self {
-        let transition_ms =
-            std::env::var("KINESIN_PIPES_TRANSITION_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(0i64).max(0);
+    pub fn new(db: Db, kinesis: Kinesis, sqs: crate::sqs::Sqs, transition_ms: u64) -> Self {
+        let transition_ms = i64::try_from(transition_ms).unwrap_or(i64::MAX);
         Self { db, kinesis, sqs, wake: Arc::new(Notify::new()), transition_ms }
     }
 

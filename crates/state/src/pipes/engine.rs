@@ -10,13 +10,18 @@
 //! merge) starts only once all of its parents are read to their end. ParallelizationFactor
 //! is accepted (1-10) but each shard is always delivered by one sequential reader, which
 //! keeps AWS's guarantee (order per partition key) and more (order per shard).
+//! FilterCriteria (see [`super::pattern`]) is applied to each record's event with `data`
+//! parsed when it is JSON: a record no filter matches is skipped and checkpointed.
 //! A failed delivery is retried with exponential backoff (1 s doubling to 60 s) up to
-//! MaximumRetryAttempts (-1: until the record expires), then the record is skipped. Because
-//! the SQS target sends record by record, a failure is already isolated to one record, as
-//! OnPartialBatchItemFailure=AUTOMATIC_BISECT would isolate it.
+//! MaximumRetryAttempts (-1: until the record expires). Then, with a DeadLetterConfig, the
+//! rest of the batch (only the failing record with OnPartialBatchItemFailure=AUTOMATIC_BISECT,
+//! since the SQS target sends record by record) is described on the dead-letter queue (see
+//! [`super::dlq`]) and skipped; without one the record is skipped. Records older than
+//! MaximumRecordAgeInSeconds are skipped too, and described on the dead-letter queue if any.
 
-use super::jsonpath;
-use super::{set_reason, PipeRow};
+use super::dlq::{self, BatchInfo, Condition};
+use super::pattern::{self, Pattern};
+use super::{jsonpath, set_reason, PipeRow};
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::kinesis::cache::{ShardMeta, StreamMeta};
@@ -47,6 +52,8 @@ pub struct PumpReport {
     pub delivered: u64,
     /// Records dropped (too old, or out of retries).
     pub dropped: u64,
+    /// Records no filter matched.
+    pub filtered: u64,
     /// Queues that received messages.
     pub queues: Vec<QueueKey>,
     /// The earliest time something is due (a retry, a batching window, a state change).
@@ -90,6 +97,27 @@ pub struct KinesisSource {
     pub max_retries: i64,
     /// MaximumRecordAgeInSeconds in ms (`None`: unlimited).
     pub max_age_ms: Option<i64>,
+    /// FilterCriteria: a record is delivered when one of them matches (none: every record).
+    pub filters: Vec<Pattern>,
+    /// DeadLetterConfig.Arn (an SQS queue).
+    pub dead_letter: Option<String>,
+    /// OnPartialBatchItemFailure=AUTOMATIC_BISECT.
+    pub bisect: bool,
+}
+
+/// The patterns of `SourceParameters.FilterCriteria`, or the reason one is invalid.
+pub fn filters(spec: &Map<String, Value>) -> Result<Vec<Pattern>, String> {
+    let list = spec.get("SourceParameters").and_then(|s| s.get("FilterCriteria")).and_then(|f| f.get("Filters"));
+    let list = list.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    list.iter()
+        .filter_map(|f| f.get("Pattern").and_then(Value::as_str))
+        .map(|p| {
+            // EventBridge's wording for a bad pattern (PutRule's InvalidEventPatternException);
+            // the exact text Pipes answers was not found, so this names the filter too.
+            pattern::parse(p)
+                .map_err(|r| format!("Event pattern is not valid. Reason: {r} (FilterCriteria pattern {p})"))
+        })
+        .collect()
 }
 
 fn int_at(v: Option<&Value>, key: &str) -> Option<i64> {
@@ -111,6 +139,21 @@ impl Source {
                 return Err("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP.".into());
             }
             let max_age = int_at(p, "MaximumRecordAgeInSeconds").unwrap_or(-1);
+            if max_age != -1 && !(60..=604_800).contains(&max_age) {
+                // AWS's wording (seen in UpdatePipe's ValidationErrorFields).
+                return Err(
+                    "MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)".into(),
+                );
+            }
+            let dead_letter = p
+                .and_then(|p| p.get("DeadLetterConfig"))
+                .and_then(|d| d.get("Arn"))
+                .and_then(Value::as_str)
+                .filter(|a| !a.is_empty())
+                .map(str::to_string);
+            if let Some(arn) = &dead_letter {
+                dlq::check_arn(arn)?;
+            }
             return Ok(Source::Kinesis(KinesisSource {
                 ctx,
                 stream,
@@ -120,6 +163,10 @@ impl Source {
                 window_ms: int_at(p, "MaximumBatchingWindowInSeconds").unwrap_or(0).clamp(0, 300) * 1000,
                 max_retries: int_at(p, "MaximumRetryAttempts").unwrap_or(-1),
                 max_age_ms: (max_age >= 0).then_some(max_age * 1000),
+                filters: filters(spec)?,
+                dead_letter,
+                bisect: p.and_then(|p| p.get("OnPartialBatchItemFailure")).and_then(Value::as_str)
+                    == Some("AUTOMATIC_BISECT"),
             }));
         }
         Err(format!("Source {arn} is not supported by kinesin: pipes read Kinesis data streams."))
@@ -233,6 +280,13 @@ impl Target {
             }
         }
     }
+}
+
+/// Runs `f` in a savepoint undone if it fails, keeping its value.
+fn savepoint_value<T>(eng: &mut Engine, f: impl FnOnce(&mut Engine) -> Result<T, String>) -> Result<T, String> {
+    let mut out = None;
+    savepoint(eng, |eng| f(eng).map(|v| out = Some(v)))?;
+    out.ok_or_else(|| "no value".to_string())
 }
 
 /// Runs `f` in a savepoint undone if it fails.
@@ -428,41 +482,81 @@ fn pump_kinesis(
                 }
             }
             let n = read.records.len();
-            for rec in &read.records {
-                let counter = seqnum::parse(&rec.sequence_number).map_or(cp.next, |p| p.counter);
+            let mut i = 0;
+            while i < n {
+                let rec = &read.records[i];
+                let counter = counter_of(rec, cp.next);
                 let arrival = (rec.approximate_arrival_timestamp * 1000.0).round() as i64;
                 *budget = budget.saturating_sub(1);
-                if k.max_age_ms.is_some_and(|age| arrival < now - age) {
-                    report.dropped += 1;
+                i += 1;
+                let (event, lookup) = kinesis_event(&ctx, &shard_id, rec);
+                if !k.filters.is_empty() && !k.filters.iter().any(|f| f.matches(&lookup)) {
+                    report.filtered += 1;
                     cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
                     continue;
                 }
-                let (event, lookup) = kinesis_event(&ctx, &shard_id, rec);
-                let body = match &template {
-                    Some(t) => jsonpath::fill_template(t, &lookup, &event),
-                    None => event,
-                };
-                match target.deliver(eng, &opened, &lookup, body, report) {
-                    Ok(()) => {
-                        report.delivered += 1;
-                        healthy = true;
-                        cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
-                    }
-                    Err(e) => {
-                        cp.attempts += 1;
-                        if k.max_retries >= 0 && cp.attempts > k.max_retries {
-                            tracing::warn!(pipe = %pipe.name, shard = %shard_id, error = %e, "record dropped after its retries");
-                            report.dropped += 1;
+                let too_old = k.max_age_ms.is_some_and(|age| arrival < now - age);
+                let (condition, batch, error): (Condition, &[Record], Option<String>) = if too_old {
+                    (Condition::RecordAgeExceeded, std::slice::from_ref(rec), None)
+                } else {
+                    let body = match &template {
+                        Some(t) => jsonpath::fill_template(t, &lookup, &event),
+                        None => event,
+                    };
+                    match target.deliver(eng, &opened, &lookup, body, report) {
+                        Ok(()) => {
+                            report.delivered += 1;
+                            healthy = true;
                             cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
                             continue;
                         }
-                        let backoff = (1000i64 << (cp.attempts - 1).clamp(0, 6)).min(MAX_BACKOFF_MS);
-                        cp.retry_at = now + backoff;
-                        report.wake_at(cp.retry_at);
-                        failure = Some(format!("Delivery to {} failed: {e}", pipe.target));
-                        break 'batches;
+                        Err(e) => {
+                            cp.attempts += 1;
+                            if k.max_retries < 0 || cp.attempts <= k.max_retries {
+                                let backoff = (1000i64 << (cp.attempts - 1).clamp(0, 6)).min(MAX_BACKOFF_MS);
+                                cp.retry_at = now + backoff;
+                                report.wake_at(cp.retry_at);
+                                failure = Some(format!("Delivery to {} failed: {e}", pipe.target));
+                                break 'batches;
+                            }
+                            tracing::warn!(pipe = %pipe.name, shard = %shard_id, error = %e, "delivery failed after its retries");
+                            // Without bisection the rest of the batch fails with the record.
+                            let batch = if k.bisect { std::slice::from_ref(rec) } else { &read.records[i - 1..] };
+                            (Condition::RetryAttemptsExhausted, batch, Some(e))
+                        }
+                    }
+                };
+                if let Some(arn) = &k.dead_letter {
+                    let info = BatchInfo {
+                        pipe_arn: &pipe.arn(),
+                        stream_arn: &ctx.stream_arn,
+                        shard_id: &shard_id,
+                        records: batch,
+                        attempts: cp.attempts,
+                        error: error.as_deref(),
+                    };
+                    let sent = savepoint_value(eng, |eng| dlq::send(eng, arn, &dlq::message(&info, condition, now)));
+                    match sent {
+                        Ok(key) => {
+                            if !report.queues.contains(&key) {
+                                report.queues.push(key);
+                            }
+                        }
+                        Err(e) => {
+                            // The batch stays where it is until its description can be sent.
+                            cp.retry_at = now + MAX_BACKOFF_MS.min(1000i64 << cp.attempts.clamp(0, 6));
+                            report.wake_at(cp.retry_at);
+                            failure = Some(format!("Delivery to the dead-letter queue {arn} failed: {e}"));
+                            break 'batches;
+                        }
                     }
                 }
+                report.dropped += batch.len() as u64;
+                let last = &batch[batch.len() - 1];
+                cp = Checkpoint { next: counter_of(last, cp.next) + 1, attempts: 0, retry_at: 0, ..cp };
+                let skipped = batch.len() - 1;
+                *budget = budget.saturating_sub(skipped);
+                i += skipped;
             }
             if n == read.records.len() && read.child_shards.is_some() {
                 cp.next = cp.next.max(read.next);
@@ -490,6 +584,11 @@ fn pump_kinesis(
         _ => {}
     }
     Ok(())
+}
+
+/// The counter of a record's sequence number (`fallback` if it cannot be read).
+fn counter_of(rec: &Record, fallback: u64) -> u64 {
+    seqnum::parse(&rec.sequence_number).map_or(fallback, |p| p.counter)
 }
 
 /// What every event of a pipe shares.

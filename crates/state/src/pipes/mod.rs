@@ -8,8 +8,10 @@
 //! its desired state (RUNNING or STOPPED) or, after DELETING, gone. Only a RUNNING pipe moves
 //! records.
 
+pub mod dlq;
 pub mod engine;
 pub mod jsonpath;
+pub mod pattern;
 
 #[cfg(test)]
 mod tests;
@@ -291,6 +293,13 @@ fn summary(p: &PipeRow, desired: &str, current: &str) -> Value {
 
 /// Checks that kinesin can run a pipe from `source` to `target` with these parameters.
 fn check_definition(eng: &mut Engine, source: &str, target: &str, spec: &Map<String, Value>) -> Result<(), ApiError> {
+    if let Some(arn) = spec.get("Enrichment").and_then(Value::as_str).filter(|a| !a.is_empty()) {
+        // Not AWS behaviour: AWS would invoke the Lambda function, Step Functions state
+        // machine, API destination or API Gateway endpoint; kinesin runs no user code.
+        return Err(invalid(format!(
+            "Enrichment {arn} is not supported by kinesin: pipes deliver source events to the target without enrichment."
+        )));
+    }
     let src = engine::Source::parse(source, spec).map_err(invalid)?;
     src.check(eng).map_err(invalid)?;
     let tgt = engine::Target::parse(target, spec).map_err(invalid)?;

@@ -405,7 +405,8 @@ fn failed_deliveries_retry_then_resume_in_order() {
         &mut eng,
         &opts(),
         json!({"Name": "p", "RoleArn": "arn:aws:iam::000000000000:role/r",
-               "SourceParameters": {"KinesisStreamParameters": {"MaximumRetryAttempts": 1}}}),
+               "SourceParameters": {"KinesisStreamParameters": {"MaximumRetryAttempts": 1,
+                   "OnPartialBatchItemFailure": "AUTOMATIC_BISECT"}}}),
         update_pipe,
     )
     .unwrap();
@@ -442,4 +443,208 @@ fn batching_window_holds_small_batches() {
     clock.advance(2_000);
     assert_eq!(pump(&mut eng).delivered, 1);
     assert_eq!(drain(&mut eng, &url).len(), 4);
+}
+
+/// A queue whose messages may be at most 1 KiB (the smallest SQS allows).
+fn small_queue(eng: &mut Engine, name: &str) -> (String, String) {
+    let mut attributes = std::collections::BTreeMap::new();
+    attributes.insert("MaximumMessageSize".to_string(), "1024".to_string());
+    let input = CreateQueueInput { queue_name: name.into(), attributes, ..Default::default() };
+    let url = queues::create_queue(eng, &caller(), input).unwrap().queue_url;
+    (url, format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{name}"))
+}
+
+fn allow_large(eng: &mut Engine, url: &str) {
+    let mut attributes = std::collections::BTreeMap::new();
+    attributes.insert("MaximumMessageSize".to_string(), "262144".to_string());
+    queues::set_queue_attributes(eng, &caller(), SetQueueAttributesInput { queue_url: url.into(), attributes })
+        .unwrap();
+}
+
+fn big() -> String {
+    format!(r#"{{"big": "{}"}}"#, "x".repeat(2_000))
+}
+
+#[test]
+fn filter_criteria_deliver_matching_records_and_skip_the_rest() {
+    let (mut eng, _clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = queue(&mut eng, "q", false);
+    let filters = json!({"SourceParameters": {"FilterCriteria": {"Filters": [
+        {"Pattern": r#"{"data": {"speed": [{"numeric": [">", 50]}], "state": [{"anything-but": "parked"}]}}"#},
+        {"Pattern": r#"{"partitionKey": [{"prefix": "vip-"}]}"#},
+    ]}}});
+    pipe(&mut eng, "p", &src, &q, filters).unwrap();
+    put(&mut eng, "s", "t1", r#"{"i": 0, "speed": 80, "state": "moving"}"#);
+    put(&mut eng, "s", "t1", r#"{"i": 1, "speed": 20, "state": "moving"}"#);
+    put(&mut eng, "s", "t1", r#"{"i": 2, "speed": 90, "state": "parked"}"#);
+    put(&mut eng, "s", "vip-1", "not json"); // metadata filters still apply
+    put(&mut eng, "s", "t1", "not json either");
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.filtered), (2, 3));
+    let got = drain(&mut eng, &url);
+    assert_eq!(data(&got[0])["i"], 0);
+    assert_eq!(event(&got[1])["partitionKey"], "vip-1");
+    // Skipped records are checkpointed: nothing comes back on the next pass.
+    assert_eq!(pump(&mut eng), engine::PumpReport::default());
+    // Update replaces the filters; an empty list lets everything through.
+    run_op(
+        &mut eng,
+        &opts(),
+        json!({"Name": "p", "RoleArn": "arn:aws:iam::000000000000:role/r",
+               "SourceParameters": {"FilterCriteria": {"Filters": []}}}),
+        update_pipe,
+    )
+    .unwrap();
+    put(&mut eng, "s", "t1", r#"{"i": 3, "speed": 1}"#);
+    assert_eq!(pump(&mut eng).delivered, 1);
+}
+
+#[test]
+fn invalid_definitions_are_refused() {
+    let (mut eng, _clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (_, q) = queue(&mut eng, "q", false);
+    let bad = |p: &str| json!({"SourceParameters": {"FilterCriteria": {"Filters": [{"Pattern": p}]}}});
+    for p in [r#"{"data": "x"}"#, "{nope", r#"{"data": {"n": [{"numeric": [">", "a"]}]}}"#] {
+        let e = pipe(&mut eng, "p", &src, &q, bad(p)).unwrap_err();
+        assert_eq!(e.code, "ValidationException");
+        assert!(e.message.starts_with("Event pattern is not valid. Reason: "), "{}", e.message);
+    }
+    let e = pipe(&mut eng, "p", &src, &q, json!({"Enrichment": "arn:aws:lambda:us-east-1:000000000000:function:f"}))
+        .unwrap_err();
+    assert_eq!(e.code, "ValidationException");
+    assert!(e.message.contains("Enrichment") && e.message.contains("not supported by kinesin"), "{}", e.message);
+    let age = json!({"SourceParameters": {"KinesisStreamParameters": {"MaximumRecordAgeInSeconds": 30}}});
+    let e = pipe(&mut eng, "p", &src, &q, age).unwrap_err();
+    assert!(e.message.contains("between 60 and 604800"), "{}", e.message);
+    let dl = json!({"SourceParameters": {"KinesisStreamParameters": {"DeadLetterConfig": {"Arn": "arn:aws:sns:us-east-1:000000000000:t"}}}});
+    assert!(pipe(&mut eng, "p", &src, &q, dl).unwrap_err().message.contains("SQS queue"));
+    // Nothing was created.
+    assert_eq!(run_op(&mut eng, &opts(), json!({}), list_pipes).unwrap()["Pipes"], json!([]));
+}
+
+#[test]
+fn exhausted_retries_send_the_batch_to_the_dead_letter_queue() {
+    let (mut eng, clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = small_queue(&mut eng, "q");
+    let (dlq_url, dlq) = queue(&mut eng, "dlq", false);
+    let params = json!({"SourceParameters": {"KinesisStreamParameters": {
+        "MaximumRetryAttempts": 1, "DeadLetterConfig": {"Arn": dlq}}}});
+    pipe(&mut eng, "p", &src, &q, params).unwrap();
+    put(&mut eng, "s", "k", r#"{"i": 0}"#);
+    let s1 = put(&mut eng, "s", "k", &big()).sequence_number;
+    let s2 = put(&mut eng, "s", "k", r#"{"i": 2}"#).sequence_number;
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.dropped), (1, 0));
+    assert!(drain(&mut eng, &dlq_url).is_empty(), "still retrying");
+    clock.advance(1_000);
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.dropped), (0, 2), "the rest of the batch fails with the record");
+    let dead = drain(&mut eng, &dlq_url);
+    assert_eq!(dead.len(), 1);
+    let m = event(&dead[0]);
+    assert_eq!(m["requestContext"]["condition"], "RetryAttemptsExhausted");
+    assert_eq!(m["requestContext"]["functionArn"], format!("arn:aws:pipes:{REGION}:{ACCOUNT}:pipe/p"));
+    assert_eq!(m["requestContext"]["approximateInvokeCount"], 2);
+    assert_eq!(m["version"], "1.0");
+    let info = &m["KinesisBatchInfo"];
+    assert_eq!(info["shardId"], "shardId-000000000000");
+    assert_eq!((info["startSequenceNumber"].as_str(), info["endSequenceNumber"].as_str()), (Some(&*s1), Some(&*s2)));
+    assert_eq!(info["batchSize"], 2);
+    assert_eq!(info["streamArn"], src);
+    assert_eq!(info["approximateArrivalOfFirstRecord"], "2026-01-01T00:00:00Z");
+    assert!(m["timestamp"].as_str().unwrap().starts_with("2026-01-01T00:00:01"));
+    // The pipe moved on.
+    put(&mut eng, "s", "k", r#"{"i": 3}"#);
+    assert_eq!(pump(&mut eng).delivered, 1);
+    let got: Vec<i64> = drain(&mut eng, &url).iter().map(|m| data(m)["i"].as_i64().unwrap()).collect();
+    assert_eq!(got, vec![0, 3]);
+}
+
+#[test]
+fn bisection_sends_only_the_failing_record_to_the_dead_letter_queue() {
+    let (mut eng, _clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = small_queue(&mut eng, "q");
+    let (dlq_url, dlq) = queue(&mut eng, "dlq.fifo", true);
+    let params = json!({"SourceParameters": {"KinesisStreamParameters": {
+        "MaximumRetryAttempts": 0, "OnPartialBatchItemFailure": "AUTOMATIC_BISECT", "DeadLetterConfig": {"Arn": dlq}}}});
+    pipe(&mut eng, "p", &src, &q, params).unwrap();
+    put(&mut eng, "s", "k", &big());
+    put(&mut eng, "s", "k", r#"{"i": 1}"#);
+    put(&mut eng, "s", "k", &big());
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.dropped), (1, 2));
+    let dead = drain(&mut eng, &dlq_url);
+    assert_eq!(dead.len(), 2);
+    assert!(dead.iter().all(|m| event(m)["KinesisBatchInfo"]["batchSize"] == 1));
+    assert_eq!(dead[0].attributes.get("MessageGroupId").map(String::as_str), Some("shardId-000000000000"));
+    assert_eq!(drain(&mut eng, &url).len(), 1);
+}
+
+#[test]
+fn old_records_are_skipped_or_dead_lettered_and_without_limits_retried_forever() {
+    let (mut eng, clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = small_queue(&mut eng, "q");
+    let (dlq_url, dlq) = queue(&mut eng, "dlq", false);
+    let aged = |dead_letter: Option<&str>| {
+        let mut p = json!({"SourceParameters": {"KinesisStreamParameters": {"MaximumRecordAgeInSeconds": 60}}});
+        if let Some(d) = dead_letter {
+            p["SourceParameters"]["KinesisStreamParameters"]["DeadLetterConfig"] = json!({"Arn": d});
+        }
+        p
+    };
+    pipe(&mut eng, "skip", &src, &q, aged(None)).unwrap();
+    pipe(&mut eng, "dead", &src, &q, aged(Some(&dlq))).unwrap();
+    pipe(&mut eng, "forever", &src, &q, json!({})).unwrap();
+    put(&mut eng, "s", "k", &big());
+    assert_eq!(pump(&mut eng).delivered, 0, "every pipe is stuck on the big record");
+    // Far past every backoff and the record age: the aged pipes move on, the other retries.
+    for _ in 0..10 {
+        clock.advance(600_000);
+        pump(&mut eng);
+    }
+    put(&mut eng, "s", "k", r#"{"i": 1}"#);
+    pump(&mut eng);
+    let got = drain(&mut eng, &url);
+    assert_eq!(got.len(), 2, "one small record from each aged pipe");
+    assert!(got.iter().all(|m| data(m)["i"] == 1));
+    let dead = drain(&mut eng, &dlq_url);
+    assert_eq!(dead.len(), 1, "only the pipe with a dead-letter queue describes the skipped record");
+    assert_eq!(event(&dead[0])["requestContext"]["condition"], "RecordAgeExceeded");
+    let d = run_op(&mut eng, &opts(), json!({"Name": "forever"}), describe_pipe).unwrap();
+    assert!(d["StateReason"].as_str().unwrap().contains("shorter than 1024 bytes"), "{d}");
+    // Once the target takes the record, the patient pipe delivers both, in order.
+    allow_large(&mut eng, &url);
+    clock.advance(600_000);
+    assert_eq!(pump(&mut eng).delivered, 2);
+    let got = drain(&mut eng, &url);
+    assert!(data(&got[0]).get("big").is_some() && data(&got[1])["i"] == 1);
+}
+
+#[test]
+fn a_deleted_target_sends_batches_to_the_dead_letter_queue() {
+    let (mut eng, _clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = queue(&mut eng, "q", false);
+    let (dlq_url, dlq) = queue(&mut eng, "dlq", false);
+    let params = json!({"SourceParameters": {"KinesisStreamParameters": {
+        "MaximumRetryAttempts": 0, "DeadLetterConfig": {"Arn": dlq}}}});
+    pipe(&mut eng, "p", &src, &q, params).unwrap();
+    queues::delete_queue(&mut eng, &caller(), QueueUrlInput { queue_url: url }).unwrap();
+    for i in 0..3 {
+        put(&mut eng, "s", "k", &format!(r#"{{"i": {i}}}"#));
+    }
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.dropped), (0, 3));
+    let dead = drain(&mut eng, &dlq_url);
+    assert_eq!(dead.len(), 1, "one batch");
+    let m = event(&dead[0]);
+    assert_eq!(m["KinesisBatchInfo"]["batchSize"], 3);
+    assert_eq!(m["responseContext"]["functionError"], "Unhandled");
+    let d = run_op(&mut eng, &opts(), json!({"Name": "p"}), describe_pipe).unwrap();
+    assert!(d.get("StateReason").is_none(), "the pipe moved on: {d}");
 }

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Truck pipeline latency: Kinesis PutRecord(s) -> EventBridge Pipe -> SQS FIFO ReceiveMessage.
+
+Two measures, both from the start of the put call to the moment a consumer's ReceiveMessage
+returns the message (long polling, so a consumer is always waiting):
+  probe  one record at a time, the next put after the previous record arrived (idle latency);
+  fleet  100 trucks report every --interval seconds (one PutRecords of 100 per round), four
+         consumers receive and delete in parallel; every message's latency, and a check that
+         every truck's positions arrived once and in order.
+kinesin only: moto's server has the Pipes API but no engine that moves records, so there is
+nothing to compare with.
+
+Usage: scripts/bench-trucks.py --bin target/release/kinesin [--md BENCHMARKS.md]
+       scripts/bench-trucks.py --endpoint http://127.0.0.1:4566
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import boto3
+from botocore.config import Config
+
+REGION, ACCOUNT = "us-east-1", "000000000000"
+
+
+def client(endpoint: str, service: str):
+    return boto3.session.Session().client(
+        service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="AKIDBENCHTRUCKS",
+        aws_secret_access_key="bench", config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
+
+
+def start(binary: str) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([binary, "--port", "0", "--log-level", "warn"], stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline() if proc.stdout else ""
+    if "listening on http://" not in line:
+        proc.kill()
+        raise RuntimeError(f"kinesin did not start: {line!r}")
+    return proc, "http://" + line.split("listening on http://", 1)[1].split()[0]
+
+
+def setup(endpoint: str, shards: int) -> tuple[str, str]:
+    """A stream, a FIFO queue and a pipe (group = partition key); returns (stream, queue url)."""
+    k, q, p = client(endpoint, "kinesis"), client(endpoint, "sqs"), client(endpoint, "pipes")
+    name = f"bench-{uuid.uuid4().hex[:6]}"
+    k.create_stream(StreamName=name, ShardCount=shards)
+    k.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 150})
+    url = q.create_queue(QueueName=f"{name}.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    p.create_pipe(
+        Name=name, RoleArn=f"arn:aws:iam::{ACCOUNT}:role/bench",
+        Source=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{name}",
+        SourceParameters={"KinesisStreamParameters": {"StartingPosition": "LATEST", "BatchSize": 10}},
+        Target=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{name}.fifo",
+        TargetParameters={"SqsQueueParameters": {"MessageGroupId": "$.partitionKey"}})
+    for _ in range(300):
+        if p.describe_pipe(Name=name)["CurrentState"] == "RUNNING":
+            return name, url
+        time.sleep(0.05)
+    raise RuntimeError("the pipe did not start")
+
+
+class Consumers:
+    """Threads that long-poll the queue, note each message's arrival time and delete it."""
+
+    def __init__(self, endpoint: str, url: str, n: int):
+        self.url, self.lock, self.stop = url, threading.Lock(), threading.Event()
+        self.arrived: dict[str, float] = {}
+        self.log: dict[str, list[int]] = {}
+        self.cond = threading.Condition(self.lock)
+        self.threads = [threading.Thread(target=self.run, args=(client(endpoint, "sqs"),), daemon=True) for _ in range(n)]
+        for t in self.threads:
+            t.start()
+
+    def run(self, sqs):
+        while not self.stop.is_set():
+            msgs = sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            now = time.perf_counter()
+            with self.cond:
+                for m in msgs:
+                    d = json.loads(base64.b64decode(json.loads(m["Body"])["data"]))
+                    self.arrived[d["id"]] = now
+                    self.log.setdefault(d["truck"], []).append(d["seq"])
+                self.cond.notify_all()
+            if msgs:
+                sqs.delete_message_batch(QueueUrl=self.url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+
+    def wait_for(self, ids, timeout: float) -> bool:
+        deadline = time.perf_counter() + timeout
+        with self.cond:
+            while not all(i in self.arrived for i in ids):
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    return False
+                self.cond.wait(left)
+        return True
+
+    def close(self):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=5)
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s)) - 1))]
+
+
+def probe(endpoint: str, n: int) -> list[float]:
+    stream, url = setup(endpoint, 4)
+    k, c = client(endpoint, "kinesis"), Consumers(endpoint, url, 1)
+    lat = []
+    try:
+        for i in range(n):
+            rid = f"p{i}"
+            t0 = time.perf_counter()
+            k.put_record(StreamName=stream, PartitionKey=f"truck-{i % 100:03d}",
+                         Data=json.dumps({"id": rid, "truck": f"truck-{i % 100:03d}", "seq": i}).encode())
+            if not c.wait_for([rid], 10):
+                raise RuntimeError(f"probe {i} never arrived")
+            lat.append((c.arrived[rid] - t0) * 1000)
+    finally:
+        c.close()
+    return lat
+
+
+def fleet(endpoint: str, trucks: int, rounds: int, interval: float, consumers: int) -> tuple[list[float], bool]:
+    stream, url = setup(endpoint, 4)
+    k, c = client(endpoint, "kinesis"), Consumers(endpoint, url, consumers)
+    sent: dict[str, float] = {}
+    try:
+        for r in range(rounds):
+            due = time.perf_counter() + interval
+            recs = [{"PartitionKey": f"truck-{t:03d}",
+                     "Data": json.dumps({"id": f"{t}-{r}", "truck": f"truck-{t:03d}", "seq": r}).encode()}
+                    for t in range(trucks)]
+            t0 = time.perf_counter()
+            out = k.put_records(StreamName=stream, Records=recs)
+            if out["FailedRecordCount"]:
+                raise RuntimeError("PutRecords failed")
+            for t in range(trucks):
+                sent[f"{t}-{r}"] = t0
+            time.sleep(max(0.0, due - time.perf_counter()))
+        complete = c.wait_for(list(sent), 60)
+    finally:
+        c.close()
+    lat = [(c.arrived[i] - t0) * 1000 for i, t0 in sent.items() if i in c.arrived]
+    ordered = complete and all(c.log.get(f"truck-{t:03d}") == list(range(rounds)) for t in range(trucks))
+    return lat, ordered
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bin", help="kinesin binary to start on a free port")
+    ap.add_argument("--endpoint", help="a running kinesin instead")
+    ap.add_argument("--probes", type=int, default=300)
+    ap.add_argument("--trucks", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--interval", type=float, default=1.0, help="seconds between a truck's positions")
+    ap.add_argument("--consumers", type=int, default=4)
+    ap.add_argument("--md", help="append a dated table to this file (BENCHMARKS.md)")
+    a = ap.parse_args()
+    if not a.bin and not a.endpoint:
+        ap.error("--bin or --endpoint")
+    proc = None
+    endpoint = a.endpoint
+    if a.bin:
+        proc, endpoint = start(a.bin)
+    try:
+        p = probe(endpoint, a.probes)
+        f, ordered = fleet(endpoint, a.trucks, a.rounds, a.interval, a.consumers)
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait(timeout=10)
+    expected = a.trucks * a.rounds
+    rows = [
+        (f"one record at a time ({len(p)} probes)", p),
+        (f"{a.trucks} trucks every {a.interval:g} s, {a.consumers} consumers ({len(f)}/{expected} messages)", f),
+    ]
+    lines = [f"\n## {datetime.date.today().isoformat()}: truck pipeline latency, Kinesis put -> SQS FIFO receive "
+             "(scripts/bench-trucks.py; kinesin only: moto has no Pipes engine)\n",
+             "| load | p50 (ms) | p95 (ms) | p99 (ms) | mean (ms) |", "|---|---|---|---|---|"]
+    for label, v in rows:
+        lines.append(f"| {label} | {pct(v, 50):.1f} | {pct(v, 95):.1f} | {pct(v, 99):.1f} | {statistics.mean(v):.1f} |")
+    lines.append(f"\nEvery truck's positions arrived once and in send order: {ordered}.")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if a.md:
+        with open(a.md, "a") as fh:
+            fh.write(text)
+    return 0 if ordered and len(f) == expected else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
