@@ -177,11 +177,16 @@ pub fn sqs() -> &'static Model {
     MODEL.get_or_init(|| Model::from_json(include_str!("../models/sqs.json")).expect("embedded sqs model is valid"))
 }
 
-/// The embedded Amazon Data Firehose model (AWS JSON 1.1).
+/// The embedded Amazon Data Firehose model (AWS JSON 1.1). One deliberate difference:
+/// endpoint URLs (HTTP endpoint, OpenSearch/Elasticsearch cluster) may also be `http:`, so
+/// that local receivers need no TLS; AWS takes `https:` only.
 pub fn firehose() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| {
-        Model::from_json(include_str!("../models/firehose.json")).expect("embedded firehose model is valid")
+        let json = include_str!("../models/firehose.json")
+            .replace(r#""pattern":"https://.*""#, r#""pattern":"https?://.*""#)
+            .replace(r#""pattern":"https:.*""#, r#""pattern":"https?:.*""#);
+        Model::from_json(&json).expect("embedded firehose model is valid")
     })
 }
 

@@ -7,6 +7,11 @@
 
 pub mod batch;
 pub mod delivery;
+pub mod dest_http;
+pub mod dest_kind;
+pub mod dest_opensearch;
+pub mod dest_redshift;
+pub mod dest_splunk;
 pub mod destination;
 pub mod keys;
 pub mod kpl;

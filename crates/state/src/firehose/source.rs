@@ -209,7 +209,8 @@ pub fn pump(eng: &mut Engine, budget: usize) -> Result<PumpReport, StateError> {
 
 fn source_streams(eng: &Engine) -> Result<Vec<StreamRow>, StateError> {
     let mut st = eng.conn.prepare_cached(
-        "SELECT id, name, type, status, status_until, created_ms, updated_ms, version, dest, source, encryption
+        "SELECT id, name, type, status, status_until, created_ms, updated_ms, version, dest, source, encryption,
+                dest_kind
          FROM fh_streams WHERE type='KinesisStreamAsSource' ORDER BY id",
     )?;
     let rows = st.query_map([], from_row)?;

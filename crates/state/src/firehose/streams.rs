@@ -1,7 +1,8 @@
 //! Delivery stream lifecycle: create, describe, list, delete, update the destination,
 //! tags and server-side encryption.
 
-use super::{arn, destination, not_found, source, FhError, DESTINATION_ID};
+use super::dest_kind::{self, DestKind};
+use super::{arn, not_found, source, FhError, DESTINATION_ID};
 use crate::db::Engine;
 use crate::Ctx;
 use kinesin_protocol::firehose::*;
@@ -36,6 +37,8 @@ pub struct StreamRow {
     pub source: Option<Value>,
     /// The encryption configuration.
     pub encryption: Option<Value>,
+    /// The destination's kind (`fh_streams.dest_kind`).
+    pub dest_kind: DestKind,
 }
 
 impl StreamRow {
@@ -55,9 +58,11 @@ impl StreamRow {
     }
 }
 
-const COLUMNS: &str = "id, name, type, status, status_until, created_ms, updated_ms, version, dest, source, encryption";
+/// The columns [`from_row`] reads, in its order.
+pub const COLUMNS: &str =
+    "id, name, type, status, status_until, created_ms, updated_ms, version, dest, source, encryption, dest_kind";
 
-/// Reads one stored row.
+/// Reads one stored row: the [`COLUMNS`] in order (`dest_kind` may be anywhere).
 pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamRow> {
     let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
     Ok(StreamRow {
@@ -72,6 +77,8 @@ pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamRow> {
         dest: json(r.get(8)?).unwrap_or(Value::Null),
         source: json(r.get(9)?),
         encryption: json(r.get(10)?),
+        // By name: queries that read more columns after these place it where they like.
+        dest_kind: DestKind::parse(&r.get::<_, String>("dest_kind")?),
     })
 }
 
@@ -104,18 +111,6 @@ pub fn active(eng: &Engine, ctx: &Ctx, name: &str) -> Result<StreamRow, FhError>
     }
 }
 
-/// Destination members of CreateDeliveryStream that kinesin does not serve yet.
-const OTHER_DESTINATIONS: &[&str] = &[
-    "RedshiftDestinationConfiguration",
-    "ElasticsearchDestinationConfiguration",
-    "AmazonopensearchserviceDestinationConfiguration",
-    "SplunkDestinationConfiguration",
-    "HttpEndpointDestinationConfiguration",
-    "AmazonOpenSearchServerlessDestinationConfiguration",
-    "SnowflakeDestinationConfiguration",
-    "IcebergDestinationConfiguration",
-];
-
 /// CreateDeliveryStream.
 pub fn create(
     eng: &mut Engine,
@@ -129,21 +124,23 @@ pub fn create(
         return Err(FhError::invalid(format!("DeliveryStreamType {kind} is not supported by kinesin yet.")));
     }
     let kinesis_source = source::configure(eng, &kind, &input)?;
-    let others: Vec<&str> = OTHER_DESTINATIONS.iter().copied().filter(|k| input.other.contains_key(*k)).collect();
-    let mut configs: Vec<&Value> = Vec::new();
-    configs.extend(input.s3_destination_configuration.as_ref());
-    configs.extend(input.extended_s3_destination_configuration.as_ref());
-    if configs.len() + others.len() != 1 {
+    let unsupported: Vec<&str> =
+        dest_kind::UNSUPPORTED_CONFIGS.iter().copied().filter(|k| input.other.contains_key(*k)).collect();
+    let mut configs: Vec<(DestKind, &Value)> = Vec::new();
+    configs.extend(input.s3_destination_configuration.as_ref().map(|c| (DestKind::ExtendedS3, c)));
+    configs.extend(input.extended_s3_destination_configuration.as_ref().map(|c| (DestKind::ExtendedS3, c)));
+    for k in &dest_kind::ALL[1..] {
+        configs.extend(input.other.get(k.config_member()).map(|c| (*k, c)));
+    }
+    if configs.len() + unsupported.len() != 1 {
         // moto's wording; AWS's exact text was not found.
         return Err(FhError::invalid("Exactly one destination configuration is supported for a Firehose"));
     }
-    if let Some(other) = others.first() {
-        return Err(FhError::invalid(format!(
-            "{} is not supported by kinesin yet (supported: S3DestinationConfiguration, ExtendedS3DestinationConfiguration).",
-            other
-        )));
+    if let Some(other) = unsupported.first() {
+        return Err(FhError::invalid(format!("{other} is not supported by kinesin yet.")));
     }
-    let dest = destination::from_config(configs[0])?;
+    let (dest_kind, config) = configs[0];
+    let dest = dest_kind::from_config(dest_kind, config)?;
     if let Some(existing) = find(eng, ctx, &name)? {
         if existing.status_at(now).is_some() {
             // AWS: "Firehose <name> under accountId <account> already exists" (as moto records it).
@@ -169,7 +166,7 @@ pub fn create(
         .prepare_cached(
             "INSERT INTO fh_streams(account, region, name, type, status, status_until, created_ms, version,
                                     dest_kind, dest, source, encryption)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, 'ExtendedS3', ?8, ?9, ?10)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9, ?10, ?11)",
         )?
         .execute(params![
             ctx.account,
@@ -179,6 +176,7 @@ pub fn create(
             status,
             now + delay,
             now,
+            dest_kind.as_str(),
             dest.to_string(),
             source,
             encryption.map(|e| e.to_string())
@@ -252,11 +250,7 @@ pub fn describe(eng: &mut Engine, ctx: &Ctx, input: DescribeDeliveryStreamInput)
     let mut destinations = Vec::new();
     let after_ours = input.exclusive_start_destination_id.as_deref().is_some_and(|id| id >= DESTINATION_ID);
     if !after_ours {
-        destinations.push(json!({
-            "DestinationId": DESTINATION_ID,
-            "S3DestinationDescription": destination::s3_description(&s.dest),
-            "ExtendedS3DestinationDescription": s.dest,
-        }));
+        destinations.push(dest_kind::describe(s.dest_kind, DESTINATION_ID, &s.dest));
     }
     let mut d = json!({
         "DeliveryStreamName": s.name,
@@ -306,19 +300,8 @@ pub fn list(
     Ok(ListDeliveryStreamsOutput { delivery_stream_names: names, has_more_delivery_streams: more })
 }
 
-/// Destination updates kinesin does not serve yet.
-const OTHER_UPDATES: &[&str] = &[
-    "RedshiftDestinationUpdate",
-    "ElasticsearchDestinationUpdate",
-    "AmazonopensearchserviceDestinationUpdate",
-    "SplunkDestinationUpdate",
-    "HttpEndpointDestinationUpdate",
-    "AmazonOpenSearchServerlessDestinationUpdate",
-    "SnowflakeDestinationUpdate",
-    "IcebergDestinationUpdate",
-];
-
-/// UpdateDestination: merges an S3 or extended S3 update into the destination; VersionId + 1.
+/// UpdateDestination: an update of the destination's kind merges into it, an update of
+/// another kind replaces it (and must then be complete); VersionId + 1.
 pub fn update_destination(eng: &mut Engine, ctx: &Ctx, input: UpdateDestinationInput) -> Result<Empty, FhError> {
     let name = &input.delivery_stream_name;
     let s = existing(eng, ctx, name)?;
@@ -340,19 +323,25 @@ pub fn update_destination(eng: &mut Engine, ctx: &Ctx, input: UpdateDestinationI
             input.destination_id
         )));
     }
-    if let Some(other) = OTHER_UPDATES.iter().find(|k| input.other.contains_key(**k)) {
+    if let Some(other) = dest_kind::UNSUPPORTED_UPDATES.iter().find(|k| input.other.contains_key(**k)) {
         return Err(FhError::invalid(format!("{other} is not supported by kinesin yet.")));
     }
-    let mut dest = s.dest.clone();
-    if let Some(u) = &input.s3_destination_update {
-        dest = destination::merge_update(&dest, u)?;
+    let mut updates: Vec<(DestKind, &Value)> = Vec::new();
+    updates.extend(input.s3_destination_update.as_ref().map(|u| (DestKind::ExtendedS3, u)));
+    updates.extend(input.extended_s3_destination_update.as_ref().map(|u| (DestKind::ExtendedS3, u)));
+    for k in &dest_kind::ALL[1..] {
+        updates.extend(input.other.get(k.update_member()).map(|u| (*k, u)));
     }
-    if let Some(u) = &input.extended_s3_destination_update {
-        dest = destination::merge_update(&dest, u)?;
-    }
+    let (kind, dest) = match updates.as_slice() {
+        [] => (s.dest_kind, s.dest.clone()),
+        [(kind, u)] if *kind == s.dest_kind => (*kind, dest_kind::merge_update(*kind, &s.dest, u)?),
+        [(kind, u)] => (*kind, dest_kind::from_config(*kind, &dest_kind::update_as_config(u))?),
+        // kinesin's wording; AWS's exact text was not found.
+        _ => return Err(FhError::invalid("Only one destination update may be specified.")),
+    };
     eng.conn
-        .prepare_cached("UPDATE fh_streams SET dest=?2, version=version+1, updated_ms=?3 WHERE id=?1")?
-        .execute(params![s.id, dest.to_string(), eng.now()])?;
+        .prepare_cached("UPDATE fh_streams SET dest=?2, dest_kind=?4, version=version+1, updated_ms=?3 WHERE id=?1")?
+        .execute(params![s.id, dest.to_string(), eng.now(), kind.as_str()])?;
     Ok(Empty {})
 }
 

@@ -331,7 +331,7 @@ fn unsupported_destinations_and_tags() {
     let (mut eng, _clock) = engine();
     let input: CreateDeliveryStreamInput = serde_json::from_value(json!({
         "DeliveryStreamName": "x",
-        "HttpEndpointDestinationConfiguration": {"EndpointConfiguration": {"Url": "https://h"}},
+        "SnowflakeDestinationConfiguration": {"AccountUrl": "https://h"},
     }))
     .unwrap();
     assert_eq!(run_op(&mut eng, &ctx(), input, streams::create).unwrap_err().code, "InvalidArgumentException");
@@ -357,4 +357,112 @@ fn unsupported_destinations_and_tags() {
     run_op(&mut eng, &ctx(), del, streams::delete).unwrap();
     let names = run_op(&mut eng, &ctx(), ListDeliveryStreamsInput::default(), streams::list).unwrap();
     assert!(names.delivery_stream_names.is_empty());
+}
+
+fn create_kind(eng: &mut Engine, name: &str, member: &str, config: serde_json::Value) -> Result<(), FhError> {
+    let input: CreateDeliveryStreamInput =
+        serde_json::from_value(json!({"DeliveryStreamName": name, member: config})).unwrap();
+    run_op(eng, &ctx(), input, streams::create).map(|_| ())
+}
+
+fn describe_dest(eng: &mut Engine, name: &str) -> serde_json::Value {
+    let input = DescribeDeliveryStreamInput { delivery_stream_name: name.into(), ..Default::default() };
+    let d = run_op(eng, &ctx(), input, streams::describe).unwrap();
+    d["DeliveryStreamDescription"]["Destinations"][0].clone()
+}
+
+fn update(eng: &mut Engine, name: &str, version: &str, member: &str, u: serde_json::Value) -> Result<Empty, FhError> {
+    let input: UpdateDestinationInput = serde_json::from_value(json!({
+        "DeliveryStreamName": name, "CurrentDeliveryStreamVersionId": version,
+        "DestinationId": DESTINATION_ID, member: u}))
+    .unwrap();
+    run_op(eng, &ctx(), input, streams::update_destination)
+}
+
+#[test]
+fn http_endpoint_streams_are_described_updated_and_not_flushed_to_s3_here() {
+    let (mut eng, clock) = engine();
+    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    let s3cfg = json!({"RoleARN": "arn:aws:iam::000000000000:role/r", "BucketARN": "arn:aws:s3:::bkt"});
+    create_kind(
+        &mut eng,
+        "h",
+        "HttpEndpointDestinationConfiguration",
+        json!({"EndpointConfiguration": {"Url": "http://127.0.0.1:9/x", "AccessKey": "secret"},
+               "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}, "S3Configuration": s3cfg}),
+    )
+    .unwrap();
+    let d = describe_dest(&mut eng, "h");
+    let h = &d["HttpEndpointDestinationDescription"];
+    assert_eq!(h["EndpointConfiguration"], json!({"Url": "http://127.0.0.1:9/x"}));
+    assert_eq!(h["S3BackupMode"], "FailedDataOnly");
+    assert_eq!(h["S3DestinationDescription"]["BucketARN"], "arn:aws:s3:::bkt");
+    assert!(d.get("ExtendedS3DestinationDescription").is_none());
+    put_batch(&mut eng, "h", &[b"a".to_vec()]);
+    clock.advance(1_000);
+    let pass = delivery::run(&mut eng).unwrap();
+    assert!(pass.delivered.is_empty() && pass.failed.is_empty());
+    assert!(objects(&mut eng, "bkt").is_empty());
+    // Same kind: merged, the access key kept.
+    update(&mut eng, "h", "1", "HttpEndpointDestinationUpdate", json!({"RetryOptions": {"DurationInSeconds": 10}}))
+        .unwrap();
+    let row = streams::find(&eng, &ctx(), "h").unwrap().unwrap();
+    assert_eq!(row.dest["EndpointConfiguration"]["AccessKey"], "secret");
+    assert_eq!(row.dest["RetryOptions"]["DurationInSeconds"], 10);
+    // Another kind without its S3 configuration: rejected, nothing changes.
+    let splunk = json!({"HECEndpoint": "http://127.0.0.1:9", "HECEndpointType": "Raw", "HECToken": "t"});
+    assert_eq!(
+        update(&mut eng, "h", "2", "SplunkDestinationUpdate", splunk.clone()).unwrap_err().code,
+        "InvalidArgumentException"
+    );
+    let mut full = splunk;
+    full["S3Update"] = json!({"RoleARN": "arn:aws:iam::000000000000:role/r", "BucketARN": "arn:aws:s3:::bkt"});
+    update(&mut eng, "h", "2", "SplunkDestinationUpdate", full).unwrap();
+    let d = describe_dest(&mut eng, "h");
+    assert_eq!(d["SplunkDestinationDescription"]["HECToken"], "t");
+    assert_eq!(d["SplunkDestinationDescription"]["BufferingHints"], json!({"SizeInMBs": 5, "IntervalInSeconds": 60}));
+    assert!(d.get("HttpEndpointDestinationDescription").is_none());
+    // And back to S3.
+    update(&mut eng, "h", "3", "ExtendedS3DestinationUpdate", json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::bkt"}))
+        .unwrap();
+    let d = describe_dest(&mut eng, "h");
+    assert_eq!(d["ExtendedS3DestinationDescription"]["BucketARN"], "arn:aws:s3:::bkt");
+}
+
+#[test]
+fn opensearch_and_redshift_checks() {
+    let (mut eng, _clock) = engine();
+    let s3cfg = json!({"RoleARN": "arn:aws:iam::000000000000:role/r", "BucketARN": "arn:aws:s3:::bkt"});
+    let os = |extra: serde_json::Value| {
+        let mut c =
+            json!({"RoleARN": "arn:aws:iam::000000000000:role/r", "IndexName": "logs", "S3Configuration": s3cfg});
+        for (k, v) in extra.as_object().unwrap() {
+            c[k] = v.clone();
+        }
+        c
+    };
+    let member = "AmazonopensearchserviceDestinationConfiguration";
+    assert!(create_kind(&mut eng, "o1", member, os(json!({}))).is_err());
+    assert!(create_kind(
+        &mut eng,
+        "o1",
+        member,
+        os(json!({"ClusterEndpoint": "http://127.0.0.1:9200", "DomainARN": "arn:aws:es:us-east-1:000000000000:domain/abc"}))
+    )
+    .is_err());
+    create_kind(&mut eng, "o1", member, os(json!({"ClusterEndpoint": "http://127.0.0.1:9200"}))).unwrap();
+    let d = describe_dest(&mut eng, "o1");
+    let o = &d["AmazonopensearchserviceDestinationDescription"];
+    assert_eq!(o["IndexRotationPeriod"], "OneDay");
+    assert_eq!(o["S3BackupMode"], "FailedDocumentsOnly");
+    assert_eq!(o["RetryOptions"], json!({"DurationInSeconds": 300}));
+    let rs = json!({"RoleARN": "arn:aws:iam::000000000000:role/r", "ClusterJDBCURL": "jdbc:redshift://127.0.0.1:5439/dev",
+                    "CopyCommand": {"DataTableName": "t"}, "Username": "u", "S3Configuration": s3cfg});
+    assert!(create_kind(&mut eng, "r1", "RedshiftDestinationConfiguration", rs.clone()).is_err());
+    let mut rs = rs;
+    rs["Password"] = json!("password1");
+    create_kind(&mut eng, "r1", "RedshiftDestinationConfiguration", rs).unwrap();
+    let d = describe_dest(&mut eng, "r1");
+    assert!(d["RedshiftDestinationDescription"].get("Password").is_none());
+    assert_eq!(d["RedshiftDestinationDescription"]["Username"], "u");
 }
