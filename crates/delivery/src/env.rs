@@ -1,4 +1,5 @@
-//! What delivery needs from the process: Lambda bindings, an HTTP client and the clock.
+//! What delivery needs from the process: Lambda bindings, OpenSearch domain bindings, an
+//! HTTP client and the clock.
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -38,6 +39,17 @@ pub fn parse_binding(spec: &str) -> Result<(String, LambdaTarget), String> {
     Ok((arn.to_string(), target))
 }
 
+/// Parses one `--opensearch-endpoint ARN=URL` binding of an OpenSearch (or Elasticsearch)
+/// `DomainARN` to a local cluster URL.
+pub fn parse_domain_binding(spec: &str) -> Result<(String, String), String> {
+    match spec.split_once('=') {
+        Some((arn, url)) if !arn.trim().is_empty() && (url.starts_with("http://") || url.starts_with("https://")) => {
+            Ok((arn.trim().to_string(), url.trim().trim_end_matches('/').to_string()))
+        }
+        _ => Err(format!("--opensearch-endpoint {spec:?}: expected DOMAIN_ARN=http://host:port")),
+    }
+}
+
 /// The unqualified ARN and the function name of a Lambda ARN
 /// (`arn:aws:lambda:region:account:function:name[:qualifier]`).
 fn function_parts(arn: &str) -> (String, String) {
@@ -58,13 +70,22 @@ pub struct Env {
     pub http: HttpClient,
     /// The store's clock (timestamps in events, error records and keys).
     pub clock: Arc<dyn Clock>,
+    /// OpenSearch/Elasticsearch `DomainARN` -> cluster URL (`--opensearch-endpoint`): no
+    /// domain resolves locally.
+    pub domains: HashMap<String, String>,
 }
 
 impl Env {
     /// An environment with these Lambda bindings.
     pub fn new(clock: Arc<dyn Clock>, lambdas: impl IntoIterator<Item = (String, LambdaTarget)>) -> Self {
         let http = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
-        Self { lambdas: lambdas.into_iter().collect(), http, clock }
+        Self { lambdas: lambdas.into_iter().collect(), http, clock, domains: HashMap::new() }
+    }
+
+    /// The same environment with these OpenSearch domain bindings (`DomainARN` -> URL).
+    pub fn with_domains(mut self, domains: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.domains.extend(domains);
+        self
     }
 
     /// Now (ms), per the store's clock.
@@ -104,5 +125,17 @@ mod tests {
         assert_eq!(env.lambda("arn:aws:lambda:us-east-1:000000000000:function:up:$LATEST"), Some(&t));
         assert_eq!(env.lambda("arn:aws:lambda:us-east-1:000000000000:function:f2"), Some(&u));
         assert_eq!(env.lambda("arn:aws:lambda:us-east-1:000000000000:function:other"), None);
+    }
+
+    #[test]
+    fn domain_bindings_parse() {
+        let (arn, url) =
+            parse_domain_binding("arn:aws:es:us-east-1:000000000000:domain/logs=http://127.0.0.1:9200/").unwrap();
+        assert_eq!(
+            (arn.as_str(), url.as_str()),
+            ("arn:aws:es:us-east-1:000000000000:domain/logs", "http://127.0.0.1:9200")
+        );
+        assert!(parse_domain_binding("arn-only").is_err());
+        assert!(parse_domain_binding("arn=ftp://x").is_err());
     }
 }

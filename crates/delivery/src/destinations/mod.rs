@@ -9,6 +9,13 @@
 //! bucket under the destination's error output type. One call of [`deliver`] is ONE
 //! attempt; the caller owns the retry schedule ([`backoff_ms`], [`retry_duration_ms`]).
 
+pub mod client;
+pub mod copy;
+pub mod http_endpoint;
+pub mod opensearch;
+pub mod redshift;
+pub mod splunk;
+
 use crate::env::Env;
 use serde_json::Value;
 
@@ -83,9 +90,11 @@ pub async fn deliver(
     ctx: &DeliveryCtx,
     records: &[Vec<u8>],
 ) -> Result<(), DestError> {
-    let _ = (env, desc, ctx, records);
-    #[allow(clippy::match_single_binding)]
     match kind {
+        "HttpEndpoint" => http_endpoint::deliver(env, desc, ctx, records).await,
+        "Splunk" => splunk::deliver(env, desc, ctx, records).await,
+        "Elasticsearch" | "AmazonOpenSearchService" => opensearch::deliver(env, desc, ctx, records).await,
+        "Redshift" => redshift::deliver(env, desc, ctx, records).await,
         other => {
             Err(DestError::permanent("DeliveryFailed", format!("destination {other} is not supported by kinesin yet")))
         }
@@ -126,4 +135,9 @@ pub fn backoff_ms(attempt: u32) -> i64 {
     let base = (1000i64 << attempt.saturating_sub(1).min(7)).min(MAX_BACKOFF_MS);
     let jitter = base * 15 / 100;
     base - jitter + fastrand::i64(0..=2 * jitter)
+}
+
+/// A string member of a description (`""` when absent).
+pub(crate) fn text<'a>(desc: &'a Value, pointer: &str) -> &'a str {
+    desc.pointer(pointer).and_then(Value::as_str).unwrap_or("")
 }
