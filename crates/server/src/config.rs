@@ -101,4 +101,14 @@ pub struct Config {
     /// function name. Repeatable; in the environment, one binding per line.
     #[arg(long = "lambda", env = "KINESIN_LAMBDA", value_name = "ARN=TARGET", value_delimiter = '\n')]
     pub lambda: Vec<String>,
+    /// Firehose: binds an OpenSearch/Elasticsearch `DomainARN` to a local cluster URL,
+    /// `ARN=http://host:port` (no domain resolves locally). Repeatable; in the environment,
+    /// one binding per line.
+    #[arg(
+        long = "opensearch-endpoint",
+        env = "KINESIN_OPENSEARCH_ENDPOINT",
+        value_name = "ARN=URL",
+        value_delimiter = '\n'
+    )]
+    pub opensearch_endpoint: Vec<String>,
 }

@@ -78,6 +78,15 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::start(&storage, clock.clone(), settings)?;
     let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
     tokio::spawn(kinesis.clone().maintain_forever());
+    let domains = cfg
+        .opensearch_endpoint
+        .iter()
+        .filter(|b| !b.trim().is_empty())
+        .map(|b| kinesin_delivery::env::parse_domain_binding(b))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (arn, url) in &domains {
+        tracing::info!(%arn, %url, "firehose opensearch domain bound");
+    }
     let firehose = kinesin_state::firehose::Firehose::new(db.clone());
     let lambdas = cfg
         .lambda
@@ -88,7 +97,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     for (arn, target) in &lambdas {
         tracing::info!(%arn, ?target, "firehose transform function bound");
     }
-    let delivery_env = Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas));
+    let delivery_env = Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains));
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
     tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
