@@ -48,3 +48,19 @@ pub fn error_object(
     let body: Vec<u8> = errors.iter().flat_map(ErrorRecord::line).collect();
     object(batch, target, &error_prefix(target, error_type), Some(error_type), first, &body)
 }
+
+/// The manifest AWS leaves in the `errors/` folder for a Redshift batch that COPY could not
+/// load within the retry duration, for a manual backfill: `{"entries":[{"url":
+/// "s3://bucket/key","mandatory":true}]}` (Redshift's manifest format) under
+/// `errors/manifests/<yyyy/MM/dd/HH>/` of the intermediate object's bucket. (The folder is
+/// AWS's; the rest of the key is kinesin's: AWS's exact key was not found.)
+pub fn redshift_error_manifest(batch: &Batch, intermediate: &S3Object, now_ms: i64) -> Result<S3Object, String> {
+    let t = keys::civil(now_ms);
+    let prefix =
+        keys::evaluate_prefix("errors/manifests/", &t, None).map_err(|e| format!("cannot evaluate prefix: {e}"))?;
+    let key = keys::object_key(&prefix, &batch.name, batch.version, &t, &uuid::Uuid::new_v4().to_string(), "");
+    let url = format!("s3://{}/{}", intermediate.bucket, intermediate.key);
+    let body = serde_json::to_vec(&serde_json::json!({"entries": [{"url": url, "mandatory": true}]}))
+        .map_err(|e| e.to_string())?;
+    Ok(S3Object { bucket: intermediate.bucket.clone(), key, body, content_type: None })
+}

@@ -94,40 +94,56 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
     } else {
         destinations::deliver(&batch.dest_kind, env, &batch.dest, &ctx, &data).await
     };
-    let all_data = batch.dest.get("S3BackupMode").and_then(Value::as_str).unwrap_or("").starts_with("All");
+    let backup_mode = batch.dest.get("S3BackupMode").and_then(Value::as_str).unwrap_or("");
+    let all_data = backup_mode.starts_with("All");
+    // Redshift's intermediate object: written whether or not COPY loads it.
+    let intermediate = if destinations::writes_intermediate_object(&batch.dest_kind) && !data.is_empty() {
+        let first = records.iter().map(|r| r.arrival_ms).min().unwrap_or(batch.taken_ms);
+        Some(objects::object(batch, &target, &target.prefix, None, first, &data.concat())?)
+    } else {
+        None
+    };
     if let Err(e) = result {
         let elapsed = env.now_ms() - batch.first_attempt_ms;
         if !e.permanent && elapsed < destinations::retry_duration_ms(&batch.dest) {
             return Ok(Outcome::Retry { message: e.message, delay_ms: destinations::backoff_ms(batch.attempt) });
         }
-        let (error_type, default_code) = destinations::failure(&batch.dest_kind);
-        let now = env.now_ms();
-        let error = |r: &Rec, code: &str, message: &str| ErrorRecord {
-            attempts_made: batch.attempt,
-            arrival_ms: r.arrival_ms,
-            code: code.to_string(),
-            message: message.to_string(),
-            ending_ms: now,
-            raw: r.data.clone(),
-            lambda_arn: None,
-        };
-        let code = if e.code.is_empty() { default_code } else { e.code.as_str() };
-        let errors: Vec<ErrorRecord> = if e.failed.is_empty() {
-            records.iter().map(|r| error(r, code, &e.message)).collect()
+        if let Some(object) = &intermediate {
+            // AWS skips the batch and leaves a manifest of its object in the errors/ folder.
+            objects.push(objects::redshift_error_manifest(batch, object, env.now_ms())?);
         } else {
-            e.failed.iter().filter_map(|f| Some(error(records.get(f.index)?, &f.code, &f.message))).collect()
-        };
-        if !errors.is_empty() {
-            objects.push(objects::error_object(batch, &target, &errors, error_type)?);
+            let (error_type, default_code) = destinations::failure(&batch.dest_kind);
+            let now = env.now_ms();
+            let error = |r: &Rec, code: &str, message: &str| ErrorRecord {
+                attempts_made: batch.attempt,
+                arrival_ms: r.arrival_ms,
+                code: code.to_string(),
+                message: message.to_string(),
+                ending_ms: now,
+                raw: r.data.clone(),
+                lambda_arn: None,
+            };
+            let code = if e.code.is_empty() { default_code } else { e.code.as_str() };
+            let errors: Vec<ErrorRecord> = if e.failed.is_empty() {
+                records.iter().map(|r| error(r, code, &e.message)).collect()
+            } else {
+                e.failed.iter().filter_map(|f| Some(error(records.get(f.index)?, &f.code, &f.message))).collect()
+            };
+            if !errors.is_empty() {
+                objects.push(objects::error_object(batch, &target, &errors, error_type)?);
+            }
         }
     }
     if all_data {
         objects.push(source_backup(batch, &target)?);
     }
-    if destinations::writes_intermediate_object(&batch.dest_kind) && !data.is_empty() {
-        let first = records.iter().map(|r| r.arrival_ms).min().unwrap_or(batch.taken_ms);
-        objects.push(objects::object(batch, &target, &target.prefix, None, first, &data.concat())?);
+    // Redshift's S3BackupMode Enabled: the source records to S3BackupDescription.
+    if backup_mode == "Enabled" {
+        if let Some(backup) = batch.dest.get("S3BackupDescription") {
+            objects.push(source_backup(batch, &destination::target(backup))?);
+        }
     }
+    objects.extend(intermediate);
     Ok(Outcome::Delivered { objects })
 }
 
@@ -209,6 +225,28 @@ mod tests {
         assert!(lines[0].get("lambdaArn").is_none());
         let all = objects.iter().find(|o| o.key.starts_with("all/")).unwrap();
         assert_eq!(all.body, b"abcd");
+    }
+
+    #[tokio::test]
+    async fn a_redshift_batch_keeps_its_object_and_leaves_a_manifest_when_copy_fails() {
+        let env = Env::new(Arc::new(ManualClock::new(10_000)), []);
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dest = json!({"ClusterJDBCURL": format!("jdbc:redshift://127.0.0.1:{port}/dev"), "Username": "u",
+            "Password": "password1", "CopyCommand": {"DataTableName": "t"}, "RetryOptions": {"DurationInSeconds": 0},
+            "S3BackupMode": "Enabled",
+            "S3DestinationDescription": {"BucketARN": "arn:aws:s3:::stage", "Prefix": "in/", "CompressionFormat": "UNCOMPRESSED"},
+            "S3BackupDescription": {"BucketARN": "arn:aws:s3:::src", "Prefix": "raw/", "CompressionFormat": "UNCOMPRESSED"}});
+        let Outcome::Delivered { objects } = process(&batch("Redshift", dest), &env).await else {
+            panic!("expected delivered: no PostgreSQL listens there and no retry is allowed");
+        };
+        assert_eq!(objects.len(), 3, "{objects:?}");
+        let staged = objects.iter().find(|o| o.key.starts_with("in/1970/01/01/00/s-1-")).unwrap();
+        assert_eq!((staged.bucket.as_str(), staged.body.as_slice()), ("stage", b"abcd".as_slice()));
+        let manifest = objects.iter().find(|o| o.key.starts_with("errors/manifests/1970/01/01/00/s-1-")).unwrap();
+        let m: Value = serde_json::from_slice(&manifest.body).unwrap();
+        assert_eq!(m, json!({"entries": [{"url": format!("s3://stage/{}", staged.key), "mandatory": true}]}));
+        let raw = objects.iter().find(|o| o.bucket == "src").unwrap();
+        assert!(raw.key.starts_with("raw/") && raw.body == b"abcd");
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@
 //! taken again); leases of a previous process are dropped at start by [`reset_leases`].
 
 use super::delivery::{interval_ms, RETRY_MS};
+use super::dest_kind::{self, DestKind};
 use super::destination;
 use super::streams::{from_row, purge, StreamRow};
 use crate::db::Engine;
@@ -246,8 +247,10 @@ fn pending(eng: &Engine) -> Result<Vec<Pending>, StateError> {
 }
 
 /// The buffer size limit (bytes) and interval (ms) of a destination description.
-pub fn hints(dest: &Value, override_secs: Option<u32>) -> (i64, i64) {
-    let target = destination::target(dest);
+/// Redshift buffers by its S3 configuration's hints; the other kinds by their own.
+pub fn hints(kind: DestKind, dest: &Value, override_secs: Option<u32>) -> (i64, i64) {
+    let mut target = destination::target(dest);
+    (target.size_mb, target.interval_s) = dest_kind::buffering(kind, dest);
     (target.size_mb as i64 * MIB, interval_ms(&target, override_secs))
 }
 
@@ -309,7 +312,7 @@ pub fn take(eng: &mut Engine) -> Result<Taken, StateError> {
             continue;
         }
         let Some(first) = p.buf_first_ms else { continue };
-        let (size_limit, interval) = hints(&p.row.dest, override_secs);
+        let (size_limit, interval) = hints(p.row.dest_kind, &p.row.dest, override_secs);
         let deadline = p.retry_at.unwrap_or(first + interval);
         let due = now >= deadline || (p.retry_at.is_none() && p.buf_bytes >= size_limit);
         if !due {

@@ -380,7 +380,7 @@ fn update(eng: &mut Engine, name: &str, version: &str, member: &str, u: serde_js
 }
 
 #[test]
-fn http_endpoint_streams_are_described_updated_and_not_flushed_to_s3_here() {
+fn http_endpoint_streams_are_described_taken_with_their_secrets_and_updated() {
     let (mut eng, clock) = engine();
     s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
     let s3cfg = json!({"RoleARN": "arn:aws:iam::000000000000:role/r", "BucketARN": "arn:aws:s3:::bkt"});
@@ -398,11 +398,13 @@ fn http_endpoint_streams_are_described_updated_and_not_flushed_to_s3_here() {
     assert_eq!(h["S3BackupMode"], "FailedDataOnly");
     assert_eq!(h["S3DestinationDescription"]["BucketARN"], "arn:aws:s3:::bkt");
     assert!(d.get("ExtendedS3DestinationDescription").is_none());
+    // IntervalInSeconds 0: due at once, handed out with its kind and its secrets.
     put_batch(&mut eng, "h", &[b"a".to_vec()]);
+    let taken = batch::take(&mut eng).unwrap();
+    assert_eq!(taken.batches.len(), 1);
+    assert_eq!(taken.batches[0].dest_kind, "HttpEndpoint");
+    assert_eq!(taken.batches[0].dest["EndpointConfiguration"]["AccessKey"], "secret");
     clock.advance(1_000);
-    let pass = delivery::run(&mut eng).unwrap();
-    assert!(pass.delivered.is_empty() && pass.failed.is_empty());
-    assert!(objects(&mut eng, "bkt").is_empty());
     // Same kind: merged, the access key kept.
     update(&mut eng, "h", "1", "HttpEndpointDestinationUpdate", json!({"RetryOptions": {"DurationInSeconds": 10}}))
         .unwrap();
@@ -465,4 +467,23 @@ fn opensearch_and_redshift_checks() {
     let d = describe_dest(&mut eng, "r1");
     assert!(d["RedshiftDestinationDescription"].get("Password").is_none());
     assert_eq!(d["RedshiftDestinationDescription"]["Username"], "u");
+}
+
+#[test]
+fn redshift_buffers_by_its_s3_configuration_hints() {
+    let (mut eng, clock) = engine();
+    let rs = json!({"RoleARN": "arn:aws:iam::000000000000:role/r", "ClusterJDBCURL": "jdbc:redshift://127.0.0.1:5439/dev",
+                    "CopyCommand": {"DataTableName": "t"}, "Username": "u", "Password": "password1",
+                    "S3Configuration": {"RoleARN": "arn:aws:iam::000000000000:role/r", "BucketARN": "arn:aws:s3:::bkt",
+                                        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60}}});
+    create_kind(&mut eng, "r2", "RedshiftDestinationConfiguration", rs).unwrap();
+    put_batch(&mut eng, "r2", &[b"1|a\n".to_vec()]);
+    clock.advance(59_000);
+    let taken = batch::take(&mut eng).unwrap();
+    assert!(taken.batches.is_empty());
+    assert_eq!(taken.next_ms, Some(1_772_694_489_000 + 60_000));
+    clock.advance(1_000);
+    let taken = batch::take(&mut eng).unwrap();
+    assert_eq!(taken.batches.len(), 1);
+    assert_eq!(taken.batches[0].dest_kind, "Redshift");
 }
