@@ -300,10 +300,8 @@ fn finish(kind: DestKind, mut doc: Map<String, Value>) -> Result<Value, FhError>
     doc.entry("CloudWatchLoggingOptions").or_insert_with(|| json!({"Enabled": false}));
     let enabled = |k: &str| doc.get(k).and_then(|v| v.get("Enabled")).and_then(Value::as_bool).unwrap_or(false);
     if enabled("ProcessingConfiguration") {
-        // Lifted when the delivery pipeline runs transforms for every kind.
-        return Err(FhError::invalid(
-            "Data transformation (ProcessingConfiguration) is not supported by kinesin yet for this destination.",
-        ));
+        // The pipeline transforms records for every kind, as for S3.
+        destination::check_processors(doc.get("ProcessingConfiguration").unwrap_or(&Value::Null))?;
     }
     match kind {
         DestKind::HttpEndpoint => dest_http::finish(&mut doc)?,

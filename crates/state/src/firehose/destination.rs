@@ -170,7 +170,7 @@ fn check(desc: &Map<String, Value>) -> Result<(), FhError> {
 }
 
 /// Processors kinesin runs: Lambda (bound to a local command or URL with `--lambda`).
-fn check_processors(pc: &Value) -> Result<(), FhError> {
+pub fn check_processors(pc: &Value) -> Result<(), FhError> {
     for p in pc.get("Processors").and_then(Value::as_array).into_iter().flatten() {
         let kind = p.get("Type").and_then(Value::as_str).unwrap_or("");
         if kind != "Lambda" {
