@@ -1,9 +1,24 @@
 """Firehose's non-S3 destinations through boto3: HTTP endpoint, Splunk, OpenSearch,
 Elasticsearch and Redshift configurations are accepted, described with AWS's defaults and
 without the secrets AWS does not echo, merged by an update of the same kind and replaced by
-an update of another kind; buffering ranges are each destination's own."""
+an update of another kind; buffering ranges are each destination's own. Then delivery, end
+to end, to local receivers started by the tests (HTTP endpoint, Splunk collector, OpenSearch
+_bulk) and to a throwaway PostgreSQL standing in for Redshift: AWS's requests, retries with
+one request id, failed data in the backup bucket, COPY of the intermediate object's rows."""
 
 from __future__ import annotations
+
+import base64
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import boto3
 import pytest
@@ -247,3 +262,275 @@ def test_missing_password_and_unsupported_destinations(endpoint):
         )
     )
     assert code == "InvalidArgumentException"
+
+
+# ------------------------------------------------------------------ delivery, end to end
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class Receiver:
+    """A local HTTP server that records requests; `answer(path, headers, body, n)` -> (status, body)."""
+
+    def __init__(self, answer):
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                req = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                with outer.lock:
+                    outer.requests.append(req)
+                    n = len(outer.requests) - 1
+                status, out = answer(req, n)
+                out = out.encode() if isinstance(out, str) else out
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, count: int, timeout: float = 30) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                if len(self.requests) >= count:
+                    return list(self.requests)
+            assert time.monotonic() < deadline, f"only {len(self.requests)} of {count} requests within {timeout}s"
+            time.sleep(0.1)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def s3_client(endpoint: str):
+    session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    return session.client("s3", endpoint_url=endpoint, config=Config(s3={"addressing_style": "path"}))
+
+
+def wait_objects(s3, bucket: str, count: int, timeout: float = 30) -> dict[str, bytes]:
+    deadline = time.monotonic() + timeout
+    while True:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        if len(keys) >= count:
+            return {k: s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys}
+        assert time.monotonic() < deadline, f"only {keys} in {bucket} within {timeout}s"
+        time.sleep(0.2)
+
+
+def put(fh, name: str, records: list[bytes]) -> None:
+    out = fh.put_record_batch(DeliveryStreamName=name, Records=[{"Data": r} for r in records])
+    assert out["FailedPutCount"] == 0
+
+
+def echo_request_id(req: dict) -> str:
+    return json.dumps({"requestId": req["headers"]["x-amz-firehose-request-id"], "timestamp": int(time.time() * 1000)})
+
+
+def test_http_endpoint_delivery_retries_with_the_same_request_id(start_kinesin):
+    # The first attempt fails with a 500, the retry succeeds.
+    rx = Receiver(lambda req, n: (500, '{"errorMessage":"busy"}') if n == 0 else (200, echo_request_id(req)))
+    try:
+        server = start_kinesin("--firehose-interval-override-secs", "1")
+        fh, s3 = firehose(server.endpoint), s3_client(server.endpoint)
+        bucket, name = unique_name("bk"), unique_name("http")
+        s3.create_bucket(Bucket=bucket)
+        fh.create_delivery_stream(
+            DeliveryStreamName=name,
+            HttpEndpointDestinationConfiguration={
+                "EndpointConfiguration": {"Url": f"{rx.url}/firehose", "AccessKey": "secret-key"},
+                "RequestConfiguration": {
+                    "ContentEncoding": "GZIP",
+                    "CommonAttributes": [{"AttributeName": "team", "AttributeValue": "data"}],
+                },
+                "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+                "S3Configuration": s3_config(bucket),
+            },
+        )
+        records = [f"rec-{i}\n".encode() for i in range(50)]
+        put(fh, name, records)
+        first, second = rx.wait(2)
+        arn = fh.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]["DeliveryStreamARN"]
+        for req in (first, second):
+            h = req["headers"]
+            assert req["path"] == "/firehose"
+            assert h["content-type"] == "application/json"
+            assert h["content-encoding"] == "gzip"
+            assert h["x-amz-firehose-protocol-version"] == "1.0"
+            assert h["x-amz-firehose-source-arn"] == arn
+            assert h["x-amz-firehose-access-key"] == "secret-key"
+            assert json.loads(h["x-amz-firehose-common-attributes"]) == {"commonAttributes": {"team": "data"}}
+        assert first["headers"]["x-amz-firehose-request-id"] == second["headers"]["x-amz-firehose-request-id"]
+        body = json.loads(gzip.decompress(second["body"]))
+        assert body["requestId"] == second["headers"]["x-amz-firehose-request-id"]
+        assert abs(body["timestamp"] - time.time() * 1000) < 600_000  # milliseconds, not seconds
+        assert [base64.b64decode(r["data"]) for r in body["records"]] == records
+        time.sleep(1.5)
+        assert len(rx.requests) == 2, "delivered once, not again"
+        # FailedDataOnly: nothing in the backup bucket after a success.
+        assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    finally:
+        rx.close()
+
+
+def test_http_endpoint_failures_go_to_the_backup_bucket(start_kinesin):
+    rx = Receiver(lambda req, n: (503, "down"))
+    try:
+        server = start_kinesin("--firehose-interval-override-secs", "1")
+        fh, s3 = firehose(server.endpoint), s3_client(server.endpoint)
+        bucket, name = unique_name("bk"), unique_name("http")
+        s3.create_bucket(Bucket=bucket)
+        fh.create_delivery_stream(
+            DeliveryStreamName=name,
+            HttpEndpointDestinationConfiguration={
+                "EndpointConfiguration": {"Url": rx.url},
+                "RetryOptions": {"DurationInSeconds": 1},
+                "S3BackupMode": "AllData",
+                "S3Configuration": s3_config(bucket, Prefix="all/"),
+            },
+        )
+        records = [b"alpha", b"beta"]
+        put(fh, name, records)
+        objs = wait_objects(s3, bucket, 2)
+        assert len(rx.requests) >= 2, "retried within RetryOptions before giving up"
+        (failed_key,) = [k for k in objs if k.startswith("http-endpoint-failed/")]
+        (all_key,) = [k for k in objs if k.startswith("all/")]
+        assert re.match(rf"^http-endpoint-failed/\d{{4}}/\d{{2}}/\d{{2}}/\d{{2}}/{name}-1-", failed_key), failed_key
+        lines = [json.loads(line) for line in objs[failed_key].splitlines()]
+        assert [base64.b64decode(line["rawData"]) for line in lines] == records
+        assert all(line["errorCode"] == "HttpEndpoint.DestinationException" for line in lines)
+        assert "503" in lines[0]["errorMessage"]
+        assert lines[0]["attemptsMade"] >= 2
+        assert objs[all_key] == b"alphabeta"
+    finally:
+        rx.close()
+
+
+def test_splunk_and_opensearch_delivery(start_kinesin):
+    def splunk(req, n):
+        assert req["headers"]["authorization"] == "Splunk hec-token"
+        return 200, '{"text":"Success","code":0}'
+
+    def bulk(req, n):
+        lines = [json.loads(line) for line in req["body"].splitlines() if line]
+        items = [
+            {"index": {"status": 400, "error": {"type": "mapper_parsing_exception", "reason": "bad"}}}
+            if b"bad" in json.dumps(doc).encode()
+            else {"index": {"status": 201}}
+            for doc in lines[1::2]
+        ]
+        return 200, json.dumps({"took": 1, "errors": any(i["index"]["status"] == 400 for i in items), "items": items})
+
+    hec, cluster = Receiver(splunk), Receiver(bulk)
+    domain = "arn:aws:es:us-east-1:000000000000:domain/logs"
+    try:
+        server = start_kinesin("--firehose-interval-override-secs", "1", "--opensearch-endpoint", f"{domain}={cluster.url}")
+        fh, s3 = firehose(server.endpoint), s3_client(server.endpoint)
+        bucket = unique_name("bk")
+        s3.create_bucket(Bucket=bucket)
+        sp, os_ = unique_name("splunk"), unique_name("os")
+        fh.create_delivery_stream(
+            DeliveryStreamName=sp,
+            SplunkDestinationConfiguration={
+                "HECEndpoint": hec.url,
+                "HECEndpointType": "Raw",
+                "HECToken": "hec-token",
+                "S3Configuration": s3_config(bucket),
+            },
+        )
+        fh.create_delivery_stream(
+            DeliveryStreamName=os_,
+            AmazonopensearchserviceDestinationConfiguration={
+                "RoleARN": ROLE,
+                "DomainARN": domain,
+                "IndexName": "app",
+                "IndexRotationPeriod": "NoRotation",
+                "RetryOptions": {"DurationInSeconds": 0},
+                "S3Configuration": s3_config(bucket),
+            },
+        )
+        put(fh, sp, [b"event one\n", b"event two\n"])
+        (req,) = hec.wait(1)
+        assert req["path"] == "/services/collector/raw"
+        assert req["body"] == b"event one\nevent two\n"
+        put(fh, os_, [b'{"v":"good"}', b'{"v":"bad"}'])
+        (req,) = cluster.wait(1)
+        lines = [json.loads(line) for line in req["body"].splitlines()]
+        assert req["path"] == "/_bulk"
+        assert lines[0]["index"]["_index"] == "app" and lines[0]["index"]["_id"]
+        assert lines[1::2] == [{"v": "good"}, {"v": "bad"}]
+        # Only the rejected document goes to the backup.
+        objs = wait_objects(s3, bucket, 1)
+        (key,) = objs
+        assert key.startswith("AmazonOpenSearchService-failed/"), key
+        (line,) = [json.loads(x) for x in objs[key].splitlines()]
+        assert base64.b64decode(line["rawData"]) == b'{"v":"bad"}'
+        assert line["errorCode"] == "400" and "mapper_parsing_exception" in line["errorMessage"]
+    finally:
+        hec.close()
+        cluster.close()
+
+
+@pytest.fixture
+def postgres():
+    """A throwaway PostgreSQL (scripts/pg-test-server.sh): (url, host:port)."""
+    script = REPO / "scripts" / "pg-test-server.sh"
+    p = subprocess.run([str(script), "start"], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    if p.returncode != 0:
+        if "no PostgreSQL binaries" in p.stderr and not os.environ.get("CI"):
+            pytest.skip(p.stderr.strip())
+        raise RuntimeError(f"pg-test-server.sh failed: {p.stderr}")
+    url, data_dir = p.stdout.split()
+    try:
+        yield url, url.rsplit("@", 1)[1].split("/")[0]
+    finally:
+        subprocess.run([str(script), "stop", data_dir], capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+def psql(url: str, sql: str) -> str:
+    exe = shutil.which("psql") or "/usr/bin/psql"
+    p = subprocess.run([exe, url, "-At", "-c", sql], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_redshift_copies_into_postgresql_and_keeps_the_intermediate_object(start_kinesin, postgres):
+    url, hostport = postgres
+    psql(url, "CREATE TABLE trips (truck text, km int, note text)")
+    server = start_kinesin("--firehose-interval-override-secs", "1")
+    fh, s3 = firehose(server.endpoint), s3_client(server.endpoint)
+    bucket, name = unique_name("stage"), unique_name("rs")
+    s3.create_bucket(Bucket=bucket)
+    fh.create_delivery_stream(
+        DeliveryStreamName=name,
+        RedshiftDestinationConfiguration={
+            "RoleARN": ROLE,
+            "ClusterJDBCURL": f"jdbc:redshift://{hostport}/postgres",
+            "Username": "kinesin",
+            "Password": "kinesin",
+            "CopyCommand": {"DataTableName": "trips", "DataTableColumns": "truck,km", "CopyOptions": "json 'auto'"},
+            "S3Configuration": s3_config(bucket, Prefix="stage/", BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 60}),
+        },
+    )
+    records = [json.dumps({"truck": f"t{i}", "km": i * 10}).encode() + b"\n" for i in range(5)]
+    put(fh, name, records)
+    objs = wait_objects(s3, bucket, 1)
+    (key,) = objs
+    assert key.startswith("stage/") and objs[key] == b"".join(records)
+    deadline = time.monotonic() + 30
+    while psql(url, "SELECT count(*) FROM trips").strip() != "5":
+        assert time.monotonic() < deadline, "COPY did not load the rows"
+        time.sleep(0.2)
+    assert psql(url, "SELECT truck, km, coalesce(note, 'NULL') FROM trips ORDER BY km").splitlines() == [
+        f"t{i}|{i * 10}|NULL" for i in range(5)
+    ]
