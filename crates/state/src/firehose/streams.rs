@@ -139,8 +139,8 @@ pub fn create(
     if let Some(other) = unsupported.first() {
         return Err(FhError::invalid(format!("{other} is not supported by kinesin yet.")));
     }
-    let (dest_kind, config) = configs[0];
-    let dest = dest_kind::from_config(dest_kind, config)?;
+    let (kind_of_dest, config) = configs[0];
+    let dest = dest_kind::from_config(kind_of_dest, config)?;
     if let Some(existing) = find(eng, ctx, &name)? {
         if existing.status_at(now).is_some() {
             // AWS: "Firehose <name> under accountId <account> already exists" (as moto records it).
@@ -176,7 +176,7 @@ pub fn create(
             status,
             now + delay,
             now,
-            dest_kind.as_str(),
+            kind_of_dest.as_str(),
             dest.to_string(),
             source,
             encryption.map(|e| e.to_string())
