@@ -111,6 +111,25 @@ async fn http_endpoint_failures_are_retryable_or_permanent_as_on_aws() {
 }
 
 #[tokio::test]
+async fn http_endpoint_requests_carry_at_most_10000_records() {
+    let rx = Receiver::start(|s, _| (200, ok_for(s))).await;
+    let desc = json!({"EndpointConfiguration": {"Url": rx.url}});
+    let id = "6f1c2d3e-4a5b-4c6d-8e7f-901234567890";
+    let recs: Vec<Vec<u8>> = (0..10_001).map(|i| format!("{i}").into_bytes()).collect();
+    destinations::deliver("HttpEndpoint", &env(), &desc, &ctx(id), &recs).await.unwrap();
+    let seen = rx.seen();
+    assert_eq!(seen.len(), 2);
+    let count =
+        |s: &receivers::Seen| serde_json::from_slice::<Value>(&s.body).unwrap()["records"].as_array().unwrap().len();
+    assert_eq!((count(&seen[0]), count(&seen[1])), (10_000, 1));
+    assert_eq!(seen[0].header("x-amz-firehose-request-id"), Some(id));
+    let second = seen[1].header("x-amz-firehose-request-id").unwrap();
+    assert!(second != id && uuid::Uuid::parse_str(second).is_ok());
+    // The same on a retry of the batch.
+    assert_eq!(second, destinations::http_endpoint::chunk_request_id(id, 1));
+}
+
+#[tokio::test]
 async fn http_endpoint_that_is_down_or_https_fails_cleanly() {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -38,8 +38,30 @@ pub fn request(desc: &Value, ctx: &DeliveryCtx, records: &[Vec<u8>]) -> (Vec<(&'
     (headers, serde_json::to_vec(&body).unwrap_or_default())
 }
 
-/// One attempt: POST the batch, check the answer.
+/// Most records in one request (AWS's limit for the `records` array).
+pub const MAX_RECORDS_PER_REQUEST: usize = 10_000;
+
+/// The request id of the `i`th request of a batch: the batch's own for the first, one
+/// derived from it (and as stable across retries) for the next ones.
+pub fn chunk_request_id(batch_id: &str, i: usize) -> String {
+    match (i, uuid::Uuid::parse_str(batch_id)) {
+        (0, _) => batch_id.to_string(),
+        (_, Ok(u)) => uuid::Uuid::from_u128(u.as_u128() ^ i as u128).to_string(),
+        (_, Err(_)) => format!("{batch_id}-{i}"),
+    }
+}
+
+/// One attempt: POST the batch (in requests of at most [`MAX_RECORDS_PER_REQUEST`]
+/// records), check each answer.
 pub async fn deliver(env: &Env, desc: &Value, ctx: &DeliveryCtx, records: &[Vec<u8>]) -> Result<(), DestError> {
+    for (i, chunk) in records.chunks(MAX_RECORDS_PER_REQUEST).enumerate() {
+        let ctx = DeliveryCtx { request_id: chunk_request_id(&ctx.request_id, i), ..ctx.clone() };
+        post(env, desc, &ctx, chunk).await?;
+    }
+    Ok(())
+}
+
+async fn post(env: &Env, desc: &Value, ctx: &DeliveryCtx, records: &[Vec<u8>]) -> Result<(), DestError> {
     let url = text(desc, "/EndpointConfiguration/Url");
     let (mut headers, mut body) = request(desc, ctx, records);
     if text(desc, "/RequestConfiguration/ContentEncoding") == "GZIP" {
