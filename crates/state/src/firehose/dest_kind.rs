@@ -92,19 +92,6 @@ impl DestKind {
             DestKind::Redshift => "RedshiftDestinationDescription",
         }
     }
-
-    /// The `!{firehose:error-output-type}` (and folder) of records this destination could
-    /// not take, for the kinds that back failed data up to S3.
-    pub fn error_output_type(self) -> Option<&'static str> {
-        match self {
-            DestKind::HttpEndpoint => Some("http-endpoint-failed"),
-            DestKind::Splunk => Some("splunk-failed"),
-            // AWS's documentation names "elasticsearch-failed/" for the legacy destination.
-            DestKind::Elasticsearch => Some("elasticsearch-failed"),
-            DestKind::AmazonOpenSearchService => Some("AmazonOpenSearchService-failed"),
-            DestKind::ExtendedS3 | DestKind::Redshift => None,
-        }
-    }
 }
 
 /// Destination members of CreateDeliveryStream that kinesin does not serve.
