@@ -262,6 +262,7 @@ async fn opensearch_without_ids_and_with_a_failing_cluster() {
     assert!(!e.permanent, "throttled documents are retried");
     let e = destinations::deliver("Elasticsearch", &env(), &desc, &ctx("x"), &records(1)).await.unwrap_err();
     assert!(!e.permanent && e.failed.is_empty());
+    assert_eq!(e.code, "ES.ServiceException");
     // A DomainARN that is not bound cannot be delivered to.
     let desc = json!({"DomainARN": "arn:aws:es:us-east-1:000000000000:domain/nope", "IndexName": "i"});
     let e = destinations::deliver("Elasticsearch", &env(), &desc, &ctx("x"), &records(1)).await.unwrap_err();

@@ -93,7 +93,8 @@ pub async fn deliver(
     match kind {
         "HttpEndpoint" => http_endpoint::deliver(env, desc, ctx, records).await,
         "Splunk" => splunk::deliver(env, desc, ctx, records).await,
-        "Elasticsearch" | "AmazonOpenSearchService" => opensearch::deliver(env, desc, ctx, records).await,
+        "Elasticsearch" => opensearch::deliver_as("ES", env, desc, ctx, records).await,
+        "AmazonOpenSearchService" => opensearch::deliver(env, desc, ctx, records).await,
         "Redshift" => redshift::deliver(env, desc, ctx, records).await,
         other => {
             Err(DestError::permanent("DeliveryFailed", format!("destination {other} is not supported by kinesin yet")))

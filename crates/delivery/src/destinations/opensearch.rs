@@ -40,6 +40,10 @@ pub fn iso_week(ms: i64) -> (i64, u32) {
 
 /// The cluster URL of a description.
 pub fn endpoint(env: &Env, desc: &Value) -> Result<String, DestError> {
+    endpoint_as("OS", env, desc)
+}
+
+fn endpoint_as(prefix: &str, env: &Env, desc: &Value) -> Result<String, DestError> {
     let cluster = text(desc, "/ClusterEndpoint");
     if !cluster.is_empty() {
         return Ok(cluster.trim_end_matches('/').to_string());
@@ -47,7 +51,7 @@ pub fn endpoint(env: &Env, desc: &Value) -> Result<String, DestError> {
     let arn = text(desc, "/DomainARN");
     env.domains.get(arn).cloned().ok_or_else(|| {
         DestError::permanent(
-            "OS.DomainNotFound",
+            &format!("{prefix}.DomainNotFound"),
             format!("Domain {arn} does not resolve locally: start kinesin with --opensearch-endpoint {arn}=http://host:port, or use ClusterEndpoint."),
         )
     })
@@ -91,37 +95,51 @@ fn one_line(record: &[u8]) -> Vec<u8> {
     }
 }
 
-/// One attempt: the bulk request, then the per-document results.
+/// One attempt to an OpenSearch Service destination: the bulk request, then the
+/// per-document results.
 pub async fn deliver(env: &Env, desc: &Value, ctx: &DeliveryCtx, records: &[Vec<u8>]) -> Result<(), DestError> {
-    let url = format!("{}/_bulk", endpoint(env, desc)?);
+    deliver_as("OS", env, desc, ctx, records).await
+}
+
+/// The same for a destination whose error codes start with `prefix` (`ES` for the legacy
+/// Elasticsearch destination, `OS` for OpenSearch Service).
+pub async fn deliver_as(
+    prefix: &str,
+    env: &Env,
+    desc: &Value,
+    ctx: &DeliveryCtx,
+    records: &[Vec<u8>],
+) -> Result<(), DestError> {
+    let code = |c: &str| format!("{prefix}.{c}");
+    let url = format!("{}/_bulk", endpoint_as(prefix, env, desc)?);
     let headers = [("Content-Type", "application/x-ndjson".to_string())];
     let answer = client::send(env, "POST", &url, &headers, bulk_body(desc, ctx, records), client::TIMEOUT)
         .await
         .map_err(|f| match f {
-            Failure::BadUrl(m) => DestError::permanent("OS.InvalidEndpoint", m),
-            Failure::Timeout => DestError::retryable("OS.RequestTimeout", "The cluster did not answer in time."),
+            Failure::BadUrl(m) => DestError::permanent(&code("InvalidEndpoint"), m),
+            Failure::Timeout => DestError::retryable(&code("RequestTimeout"), "The cluster did not answer in time."),
             Failure::Connection(m) => {
-                DestError::retryable("OS.ConnectionFailed", format!("Could not connect to the cluster: {m}"))
+                DestError::retryable(&code("ConnectionFailed"), format!("Could not connect to the cluster: {m}"))
             }
         })?;
     if answer.status != 200 {
         return Err(DestError::retryable(
-            "OS.ServiceException",
+            &code("ServiceException"),
             format!("The cluster answered {}: {}", answer.status, answer.text()),
         ));
     }
     let doc: Value = serde_json::from_slice(&answer.body)
-        .map_err(|e| DestError::retryable("OS.InvalidResponse", format!("The bulk response is not JSON: {e}")))?;
+        .map_err(|e| DestError::retryable(&code("InvalidResponse"), format!("The bulk response is not JSON: {e}")))?;
     if doc.get("errors").and_then(Value::as_bool) != Some(true) {
         return Ok(());
     }
-    item_errors(&doc)
+    item_errors(&doc, &code("DocumentFailures"))
 }
 
 /// Failed bulk items, as AWS writes them to the backup: `errorCode` the item's HTTP status,
 /// `errorMessage` its error object. Throttling (429) and server errors are retried; when
 /// only client errors (a mapping conflict, ...) remain, retrying cannot help.
-fn item_errors(doc: &Value) -> Result<(), DestError> {
+fn item_errors(doc: &Value, code: &str) -> Result<(), DestError> {
     let items = doc.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut failed = Vec::new();
     let mut retry = false;
@@ -139,11 +157,7 @@ fn item_errors(doc: &Value) -> Result<(), DestError> {
         return Ok(());
     }
     let message = format!("{} of {} documents failed; first: {}", failed.len(), items.len(), failed[0].message);
-    let mut e = if retry {
-        DestError::retryable("OS.DocumentFailures", message)
-    } else {
-        DestError::permanent("OS.DocumentFailures", message)
-    };
+    let mut e = if retry { DestError::retryable(code, message) } else { DestError::permanent(code, message) };
     e.failed = failed;
     Err(e)
 }
@@ -173,12 +187,12 @@ mod tests {
             {"index": {"status": 201}},
             {"index": {"status": 400, "error": {"type": "mapper_parsing_exception", "reason": "bad"}}},
         ]});
-        let e = item_errors(&doc).unwrap_err();
+        let e = item_errors(&doc, "OS.DocumentFailures").unwrap_err();
         assert!(e.permanent);
         assert_eq!(e.failed.len(), 1);
         assert_eq!((e.failed[0].index, e.failed[0].code.as_str()), (1, "400"));
         assert!(e.failed[0].message.contains("mapper_parsing_exception"));
         let doc = json!({"errors": true, "items": [{"index": {"status": 429, "error": {"type": "x"}}}]});
-        assert!(!item_errors(&doc).unwrap_err().permanent);
+        assert!(!item_errors(&doc, "ES.DocumentFailures").unwrap_err().permanent);
     }
 }
