@@ -201,6 +201,10 @@ impl Sqs {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let r = self.run(caller.clone(), input.clone(), messages::receive_message).await?;
+            // Messages past maxReceiveCount just arrived in their dead-letter queues.
+            for dlq in &r.redriven_to {
+                self.notify(dlq);
+            }
             let deadline = start + Duration::from_secs(r.wait_seconds.max(0) as u64);
             let now = Instant::now();
             if !r.output.messages.is_empty() || now >= deadline {

@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_firehose.sql"),
     include_str!("migrations/005_pipes.sql"),
     include_str!("migrations/006_record_encryption.sql"),
+    include_str!("migrations/009_sqs_receive_indexes.sql"),
 ];
 
 /// Most jobs committed in one transaction.

@@ -8,7 +8,7 @@ use crate::db::Engine;
 use kinesin_protocol::sqs::error_names;
 use kinesin_protocol::sqs::types::*;
 use rusqlite::{params, OptionalExtension};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// How long a deduplication id or a receive attempt id is remembered.
 pub const DEDUP_WINDOW_MS: i64 = 5 * 60 * 1000;
@@ -431,11 +431,13 @@ pub struct Received {
     pub next_visible_ms: Option<i64>,
     /// The queue (account, region, name), for waking.
     pub queue_key: (String, String, String),
+    /// Dead-letter queues (account, region, name) that messages were moved to, whose long
+    /// polls should look again.
+    pub redriven_to: Vec<(String, String, String)>,
 }
 
 struct Candidate {
     row: i64,
-    group: Option<String>,
     visible_ms: i64,
     receive_count: i64,
     expires_ms: i64,
@@ -496,7 +498,8 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
         }
     }
 
-    let picks = pick(eng, &q, max as usize, now)?;
+    let mut redriven = Vec::new();
+    let picks = pick(eng, &q, max as usize, now, &mut redriven)?;
     let mut messages = Vec::with_capacity(picks.len());
     let mut issued = Vec::with_capacity(picks.len());
     for row in picks {
@@ -523,7 +526,13 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
         .conn
         .prepare_cached("SELECT MIN(visible_ms) FROM sqs_messages WHERE queue=?1 AND visible_ms>?2")?
         .query_row(params![q.id, now], |r| r.get(0))?;
-    Ok(received(&q, messages, wait, next))
+    let mut r = received(&q, messages, wait, next);
+    r.redriven_to = redriven.iter().map(key_of).collect();
+    Ok(r)
+}
+
+fn key_of(q: &Queue) -> (String, String, String) {
+    (q.account.clone(), q.region.clone(), q.name.clone())
 }
 
 fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> Received {
@@ -531,94 +540,134 @@ fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> 
         output: ReceiveMessageOutput { messages },
         wait_seconds: wait,
         next_visible_ms: next,
-        queue_key: (q.account.clone(), q.region.clone(), q.name.clone()),
+        queue_key: key_of(q),
+        redriven_to: Vec::new(),
     }
 }
 
+/// Rows read per step when looking for messages to deliver.
+const PAGE: i64 = 128;
+
 /// Chooses the messages to deliver, moving those past maxReceiveCount to the dead-letter
-/// queue and dropping expired ones on the way.
-fn pick(eng: &mut Engine, q: &Queue, max: usize, now: i64) -> Result<Vec<i64>, SqsError> {
+/// queue (recorded in `redriven`) and dropping expired ones on the way. Reads through the
+/// indexes only what it needs: FIFO groups in the order of their oldest message, then each
+/// group's messages in order; standard queues by the time their messages became visible.
+fn pick(eng: &mut Engine, q: &Queue, max: usize, now: i64, redriven: &mut Vec<Queue>) -> Result<Vec<i64>, SqsError> {
     let redrive = match q.redrive() {
         Some((arn, max_receives)) => find_by_arn(eng, &arn)?.map(|dlq| (dlq, max_receives)),
         None => None,
     };
-    let rows: Vec<Candidate> = {
-        let sql = if q.fifo {
-            "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages WHERE queue=?1 ORDER BY id"
-        } else {
-            "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
-             WHERE queue=?1 AND visible_ms<=?2 ORDER BY id"
-        };
-        let mut stmt = eng.conn.prepare_cached(sql)?;
-        let mut rows = if q.fifo { stmt.query(params![q.id])? } else { stmt.query(params![q.id, now])? };
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(Candidate {
-                row: r.get(0)?,
-                group: r.get(1)?,
-                visible_ms: r.get(2)?,
-                receive_count: r.get(3)?,
-                expires_ms: r.get(4)?,
-            });
-            // Standard queues need only a few more than asked (some may go to the DLQ).
-            if !q.fifo && out.len() >= max * 4 + 16 {
-                break;
-            }
-        }
-        out
-    };
-    // The FIFO group lock: a group with a message in flight delivers nothing.
-    let mut blocked: HashSet<Option<String>> = HashSet::new();
-    if q.fifo {
-        for c in &rows {
-            if c.visible_ms > now && c.receive_count > 0 && c.expires_ms > now {
-                blocked.insert(c.group.clone());
-            }
-        }
-    }
-    let mut by_group: Vec<(Option<String>, Vec<i64>)> = Vec::new();
-    let mut index: HashMap<Option<String>, usize> = HashMap::new();
-    let mut chosen = 0usize;
-    for c in rows {
+    let mut chosen = Vec::with_capacity(max);
+    // Takes one candidate: false when it was dropped (expired) or moved to the DLQ.
+    let mut take = |eng: &mut Engine, c: &Candidate| -> Result<bool, SqsError> {
         if c.expires_ms <= now {
             eng.conn.prepare_cached("DELETE FROM sqs_messages WHERE id=?1")?.execute([c.row])?;
-            continue;
-        }
-        if q.fifo && blocked.contains(&c.group) {
-            continue;
-        }
-        if c.visible_ms > now {
-            // Still delayed: later messages of its group wait behind it.
-            blocked.insert(c.group.clone());
-            continue;
+            return Ok(false);
         }
         if let Some((dlq, max_receives)) = &redrive {
             if c.receive_count >= *max_receives {
                 move_message(eng, c.row, q, dlq, true)?;
+                if !redriven.iter().any(|r| r.id == dlq.id) {
+                    redriven.push(dlq.clone());
+                }
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    if !q.fifo {
+        let mut after = (i64::MIN, i64::MIN);
+        'pages: loop {
+            let page = candidates(
+                eng,
+                "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
+                 WHERE queue=?1 AND visible_ms<=?2 AND (visible_ms, id) > (?3, ?4)
+                 ORDER BY visible_ms, id LIMIT ?5",
+                params![q.id, now, after.0, after.1, PAGE],
+            )?;
+            let full = page.len() as i64 == PAGE;
+            for c in &page {
+                after = (c.visible_ms, c.row);
+                if take(eng, c)? {
+                    chosen.push(c.row);
+                    if chosen.len() >= max {
+                        break 'pages;
+                    }
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        return Ok(chosen);
+    }
+    // The FIFO group lock: a group with a message in flight delivers nothing.
+    let blocked: HashSet<Option<String>> = eng
+        .conn
+        .prepare_cached(
+            "SELECT DISTINCT group_id FROM sqs_messages
+             WHERE queue=?1 AND visible_ms>?2 AND receive_count>0 AND expires_ms>?2",
+        )?
+        .query_map(params![q.id, now], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut seen: HashSet<Option<String>> = HashSet::new();
+    let mut after = i64::MIN;
+    'heads: loop {
+        // The next groups, in the order of their oldest message.
+        let rows: Vec<(i64, Option<String>)> = eng
+            .conn
+            .prepare_cached("SELECT id, group_id FROM sqs_messages WHERE queue=?1 AND id>?2 ORDER BY id LIMIT ?3")?
+            .query_map(params![q.id, after, PAGE], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let full = rows.len() as i64 == PAGE;
+        for (row, group) in rows {
+            after = row;
+            if blocked.contains(&group) || !seen.insert(group.clone()) {
                 continue;
             }
+            // As many messages of this group as possible, in order, up to a delayed one.
+            let mut from = i64::MIN;
+            'group: loop {
+                let page = candidates(
+                    eng,
+                    "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
+                     WHERE queue=?1 AND group_id IS ?2 AND id>?3 ORDER BY id LIMIT ?4",
+                    params![q.id, group, from, PAGE],
+                )?;
+                let full = page.len() as i64 == PAGE;
+                for c in &page {
+                    from = c.row;
+                    if c.visible_ms > now && c.expires_ms > now {
+                        break 'group; // delayed: later messages of its group wait behind it
+                    }
+                    if take(eng, c)? {
+                        chosen.push(c.row);
+                        if chosen.len() >= max {
+                            break 'heads;
+                        }
+                    }
+                }
+                if !full {
+                    break;
+                }
+            }
         }
-        if q.fifo {
-            let key = c.group.clone();
-            let i = *index.entry(key.clone()).or_insert_with(|| {
-                by_group.push((key, Vec::new()));
-                by_group.len() - 1
-            });
-            by_group[i].1.push(c.row);
-            chosen += 1;
-            // Enough from the first group alone: nothing later can be delivered before it.
-            if by_group[0].1.len() >= max {
-                break;
-            }
-        } else {
-            by_group.push((None, vec![c.row]));
-            chosen += 1;
-            if chosen >= max {
-                break;
-            }
+        if !full {
+            break;
         }
     }
-    Ok(by_group.into_iter().flat_map(|(_, rows)| rows).take(max).collect())
+    Ok(chosen)
+}
+
+fn candidates(eng: &Engine, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Candidate>, SqsError> {
+    let rows = eng
+        .conn
+        .prepare_cached(sql)?
+        .query_map(params, |r| {
+            Ok(Candidate { row: r.get(0)?, visible_ms: r.get(2)?, receive_count: r.get(3)?, expires_ms: r.get(4)? })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 /// Moves a message to another queue (dead-letter redrive or a move task). With `to_dlq`,
