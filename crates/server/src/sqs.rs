@@ -324,6 +324,13 @@ impl Sqs {
                     map.insert("QueueUrl".into(), format!("http://{host}/{account}/{name}").into());
                 }
             }
+            if let Value::Object(map) = &mut doc {
+                // A form cannot carry an empty list: a batch without entries is an empty batch
+                // (EmptyBatchRequest, whose message names the query-era entry element).
+                if action.ends_with("Batch") && !map.contains_key("Entries") {
+                    map.insert("Entries".into(), Value::Array(Vec::new()));
+                }
+            }
             Self::validate(&action, &doc)?;
             let out = self.dispatch(caller, &action, doc).await?;
             Ok(xml::encode_output(model, &action, &out, &request_id))
@@ -331,8 +338,12 @@ impl Sqs {
         .await;
         match result {
             Ok(body) => respond(200, "text/xml", body),
-            Err(e) => {
+            Err(mut e) => {
                 tracing::debug!(code = %e.code, message = %e.message, "sqs query request failed");
+                if e.code == "QueueDoesNotExist" {
+                    // What AWS answers on the query protocol (as recorded by LocalStack's AWS-validated tests).
+                    e.message = "The specified queue does not exist for this wsdl version.".into();
+                }
                 respond(e.status, "text/xml", xml::encode_error(&e, &request_id))
             }
         }

@@ -97,12 +97,21 @@ fn check_attributes(attrs: &MessageAttributes) -> Result<(), SqsError> {
                 v.data_type
             ))
         };
+        // A value in the other field than the type uses. The wording several SQS-compatible
+        // servers agree on; AWS's own answer was not found.
+        let wrong_field = |field: &str| {
+            invalid(format!("The message attribute '{name}' with type '{base}' must use field '{field}'."))
+        };
         if base == "Binary" {
             match &v.binary_value {
                 Some(b) if aws_smithy_types::base64::decode(b).is_ok_and(|d| !d.is_empty()) => {}
+                None if v.string_value.as_ref().is_some_and(|s| !s.is_empty()) => return Err(wrong_field("Binary")),
                 _ => return Err(empty_value()),
             }
         } else {
+            if v.string_value.is_none() && v.binary_value.as_ref().is_some_and(|b| !b.is_empty()) {
+                return Err(wrong_field("String"));
+            }
             match &v.string_value {
                 Some(s) if !s.is_empty() => {
                     if !s.chars().all(valid_char) {
