@@ -82,10 +82,13 @@ ops! {
     "UntagQueue" => queues::untag_queue,
 }
 
-/// Operations after which long polls of the queue should look again.
+/// Operations after which long polls of the queue should look again (a delete may unlock a
+/// FIFO message group).
 const WAKES_RECEIVERS: &[&str] = &[
     "SendMessage",
     "SendMessageBatch",
+    "DeleteMessage",
+    "DeleteMessageBatch",
     "ChangeMessageVisibility",
     "ChangeMessageVisibilityBatch",
     "SetQueueAttributes",

@@ -621,14 +621,17 @@ fn pick(eng: &mut Engine, q: &Queue, max: usize, now: i64, redriven: &mut Vec<Qu
         .collect::<Result<_, _>>()?;
     let mut seen: HashSet<Option<String>> = HashSet::new();
     let mut after = i64::MIN;
+    // Usually the first free group fills the answer: start with a small page.
+    let mut limit = 16 + blocked.len() as i64;
     'heads: loop {
         // The next groups, in the order of their oldest message.
         let rows: Vec<(i64, Option<String>)> = eng
             .conn
             .prepare_cached("SELECT id, group_id FROM sqs_messages WHERE queue=?1 AND id>?2 ORDER BY id LIMIT ?3")?
-            .query_map(params![q.id, after, PAGE], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map(params![q.id, after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        let full = rows.len() as i64 == PAGE;
+        let full = rows.len() as i64 == limit;
+        limit = (limit * 4).min(4096);
         for (row, group) in rows {
             after = row;
             if blocked.contains(&group) || !seen.insert(group.clone()) {
