@@ -318,6 +318,9 @@ impl Sqs {
                     format!("The action {action} is not valid for this endpoint."),
                 ));
             }
+            // `Version` is not checked: SQS still serves its older API versions (2008-01-01 to
+            // 2012-11-05) and AWS's answer to an unknown or missing one was not found; kinesin
+            // answers every version with the 2012-11-05 shapes.
             let mut doc = query::decode_input(model, &action, &form);
             let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
             if let ([account, name], Value::Object(map)) = (segments.as_slice(), &mut doc) {
