@@ -499,7 +499,7 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
             let picks: Vec<(i64, i64)> = serde_json::from_str(&previous).unwrap_or_default();
             let mut messages = Vec::new();
             for (row, nonce) in picks {
-                if let Some(m) = render(eng, &q, row, Some(nonce), &names, &input.message_attribute_names)? {
+                if let Some(m) = render(eng, &q, row, Fetch::Issued(nonce), &names, &input.message_attribute_names)? {
                     messages.push(m);
                 }
             }
@@ -513,13 +513,8 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
     let mut issued = Vec::with_capacity(picks.len());
     for row in picks {
         let nonce = fastrand::i64(1..i64::MAX);
-        eng.conn
-            .prepare_cached(
-                "UPDATE sqs_messages SET receive_count=receive_count+1, first_receive_ms=COALESCE(first_receive_ms, ?2),
-                     visible_ms=?3, receipt=?4 WHERE id=?1",
-            )?
-            .execute(params![row, now, now + visibility_ms, nonce])?;
-        if let Some(m) = render(eng, &q, row, None, &names, &input.message_attribute_names)? {
+        let fetch = Fetch::Receive { now, visible_ms: now + visibility_ms, nonce };
+        if let Some(m) = render(eng, &q, row, fetch, &names, &input.message_attribute_names)? {
             messages.push(m);
             issued.push((row, nonce));
         }
@@ -531,10 +526,14 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
             )?
             .execute(params![q.id, a, serde_json::to_string(&issued).unwrap_or_default(), now + DEDUP_WINDOW_MS])?;
     }
-    let next: Option<i64> = eng
-        .conn
-        .prepare_cached("SELECT MIN(visible_ms) FROM sqs_messages WHERE queue=?1 AND visible_ms>?2")?
-        .query_row(params![q.id, now], |r| r.get(0))?;
+    // Only an empty answer waits (long polling) for the next message to become visible.
+    let next: Option<i64> = if messages.is_empty() {
+        eng.conn
+            .prepare_cached("SELECT MIN(visible_ms) FROM sqs_messages WHERE queue=?1 AND visible_ms>?2")?
+            .query_row(params![q.id, now], |r| r.get(0))?
+    } else {
+        None
+    };
     let mut r = received(&q, messages, wait, next);
     r.redriven_to = redriven.iter().map(key_of).collect();
     Ok(r)
@@ -722,11 +721,24 @@ fn wants_attribute(names: &[String], name: &str) -> bool {
 }
 
 /// A message as ReceiveMessage answers it; with `nonce`, only if its receipt is still that.
+/// How [`render`] reads the message row.
+#[derive(Clone, Copy)]
+enum Fetch {
+    /// Receives it now: counts the receive, hides it until `visible_ms`, issues `nonce`.
+    Receive { now: i64, visible_ms: i64, nonce: i64 },
+    /// As it is, only if its receipt is still `nonce` (a repeated receive attempt).
+    Issued(i64),
+}
+
+const RENDER_COLUMNS: &str = "message_id, body, attributes, md5_body, trace_header, group_id, dedup_id, seq, sender,
+    sent_ms, receive_count, first_receive_ms, receipt, dlq_source";
+
+/// A message as ReceiveMessage answers it, read (or received) in one statement.
 fn render(
     eng: &Engine,
     q: &Queue,
     row: i64,
-    nonce: Option<i64>,
+    fetch: Fetch,
     names: &[String],
     attribute_names: &[String],
 ) -> Result<Option<Message>, SqsError> {
@@ -746,31 +758,39 @@ fn render(
         i64,
         Option<String>,
     );
-    let r: Option<Row> = eng
-        .conn
-        .prepare_cached(
-            "SELECT message_id, body, attributes, md5_body, trace_header, group_id, dedup_id, seq, sender, sent_ms,
-                    receive_count, first_receive_ms, receipt, dlq_source FROM sqs_messages WHERE id=?1",
-        )?
-        .query_row([row], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-                r.get(10)?,
-                r.get(11)?,
-                r.get(12)?,
-                r.get(13)?,
-            ))
-        })
-        .optional()?;
+    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Row> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+            r.get(8)?,
+            r.get(9)?,
+            r.get(10)?,
+            r.get(11)?,
+            r.get(12)?,
+            r.get(13)?,
+        ))
+    };
+    let r: Option<Row> = match fetch {
+        Fetch::Receive { now, visible_ms, nonce } => eng
+            .conn
+            .prepare_cached(&format!(
+                "UPDATE sqs_messages SET receive_count=receive_count+1, first_receive_ms=COALESCE(first_receive_ms, ?2),
+                     visible_ms=?3, receipt=?4 WHERE id=?1 RETURNING {RENDER_COLUMNS}"
+            ))?
+            .query_row(params![row, now, visible_ms, nonce], read)
+            .optional()?,
+        Fetch::Issued(_) => eng
+            .conn
+            .prepare_cached(&format!("SELECT {RENDER_COLUMNS} FROM sqs_messages WHERE id=?1"))?
+            .query_row([row], read)
+            .optional()?,
+    };
     let Some((
         message_id,
         body,
@@ -790,7 +810,7 @@ fn render(
     else {
         return Ok(None);
     };
-    if nonce.is_some_and(|n| n != receipt) {
+    if matches!(fetch, Fetch::Issued(n) if n != receipt) {
         return Ok(None);
     }
     let mut system = BTreeMap::new();
