@@ -585,15 +585,18 @@ fn pick(eng: &mut Engine, q: &Queue, max: usize, now: i64, redriven: &mut Vec<Qu
     };
     if !q.fifo {
         let mut after = (i64::MIN, i64::MIN);
+        // A few more than asked (some may be expired or go to the DLQ), then whole pages.
+        let mut limit = max as i64 * 2 + 8;
         'pages: loop {
             let page = candidates(
                 eng,
                 "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
                  WHERE queue=?1 AND visible_ms<=?2 AND (visible_ms, id) > (?3, ?4)
                  ORDER BY visible_ms, id LIMIT ?5",
-                params![q.id, now, after.0, after.1, PAGE],
+                params![q.id, now, after.0, after.1, limit],
             )?;
-            let full = page.len() as i64 == PAGE;
+            let full = page.len() as i64 == limit;
+            limit = PAGE;
             for c in &page {
                 after = (c.visible_ms, c.row);
                 if take(eng, c)? {

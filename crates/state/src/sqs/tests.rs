@@ -472,3 +472,33 @@ fn fifo_receive_over_many_groups_and_pages() {
     expected.sort();
     assert_eq!(got, expected);
 }
+
+#[test]
+fn standard_receive_pages_past_messages_it_redrives() {
+    let (mut eng, clock) = engine();
+    let dlq = create(&mut eng, "std-dead", &[]);
+    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:std-dead","maxReceiveCount":1}"#;
+    let url = create(&mut eng, "std-live", &[("VisibilityTimeout", "5"), ("RedrivePolicy", policy)]);
+    for i in 0..40 {
+        send(&mut eng, &url, &format!("poison-{i}"), None).unwrap();
+    }
+    let mut first = 0;
+    while first < 40 {
+        let got = receive(&mut eng, &url, 10);
+        assert!(!got.is_empty());
+        first += got.len();
+    }
+    clock.advance(5_000);
+    send(&mut eng, &url, "good", None).unwrap();
+    // The 40 received ones are visible again first, past maxReceiveCount: all go to the DLQ.
+    assert_eq!(bodies(&receive(&mut eng, &url, 1)), ["good"]);
+    let mut dead = 0;
+    loop {
+        let got = receive(&mut eng, &dlq, 10);
+        if got.is_empty() {
+            break;
+        }
+        dead += got.len();
+    }
+    assert_eq!(dead, 40);
+}
