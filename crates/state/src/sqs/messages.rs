@@ -641,14 +641,16 @@ fn pick(eng: &mut Engine, q: &Queue, max: usize, now: i64, redriven: &mut Vec<Qu
             }
             // As many messages of this group as possible, in order, up to a delayed one.
             let mut from = i64::MIN;
+            let mut want = (max - chosen.len()) as i64 + 4;
             'group: loop {
                 let page = candidates(
                     eng,
                     "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
                      WHERE queue=?1 AND group_id IS ?2 AND id>?3 ORDER BY id LIMIT ?4",
-                    params![q.id, group, from, PAGE],
+                    params![q.id, group, from, want],
                 )?;
-                let full = page.len() as i64 == PAGE;
+                let full = page.len() as i64 == want;
+                want = PAGE;
                 for c in &page {
                     from = c.row;
                     if c.visible_ms > now && c.expires_ms > now {
