@@ -1,6 +1,6 @@
 """Amazon SQS: bad input gets AWS's errors (current boto3 over JSON 1.0, raw forms for malformed
-query requests), QueueDeletedRecently with kinesin's clock moved forward, and a long poll on a
-dead-letter queue woken by a redrive. The query-protocol run of the same cases with an old
+query requests), QueueDeletedRecently with kinesin's clock moved forward, and long polls woken
+by messages that move between queues (a redrive to the DLQ, a move task back). The query-protocol run of the same cases with an old
 botocore is in test_sqs_clients.py."""
 
 from __future__ import annotations
@@ -196,3 +196,36 @@ def test_long_poll_on_a_dead_letter_queue_wakes_on_redrive(server):
     msgs = got["r"].get("Messages", [])
     assert [m["Body"] for m in msgs] == ["poison"]
     assert msgs[0]["Attributes"]["DeadLetterQueueSourceArn"].endswith(":" + src.rsplit("/", 1)[1])
+
+
+def test_long_poll_wakes_when_a_move_task_brings_messages_back(server):
+    sqs = client(server.endpoint, validate=True)
+    dlq = sqs.create_queue(QueueName=unique_name("mdlq"))["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    src = sqs.create_queue(QueueName=unique_name("msrc"), Attributes={
+        "RedrivePolicy": f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":1}}'})["QueueUrl"]
+    sqs.send_message(QueueUrl=src, MessageBody="again", MessageAttributes={"n": {"DataType": "Number", "StringValue": "1"}})
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=src, VisibilityTimeout=0)["Messages"]] == ["again"]
+    assert sqs.receive_message(QueueUrl=src).get("Messages") is None  # moved to the DLQ
+    time.sleep(0.5)
+
+    got: dict = {}
+
+    def poll():
+        # Abandoned by the client after 10 s of a 20 s wait: only a wake-up answers in time.
+        c = client(server.endpoint, validate=True, read_timeout=10)
+        try:
+            got["r"] = c.receive_message(QueueUrl=src, WaitTimeSeconds=20, MessageAttributeNames=["All"])
+        except Exception as e:  # noqa: BLE001 - reported below
+            got["error"] = repr(e)
+
+    t = threading.Thread(target=poll)
+    t.start()
+    time.sleep(1)  # the long poll is waiting on the empty source queue (ordering, not an assertion)
+    sqs.start_message_move_task(SourceArn=dlq_arn)
+    t.join(25)
+    assert not t.is_alive()
+    assert "error" not in got, got.get("error")
+    msgs = got["r"].get("Messages", [])
+    assert [m["Body"] for m in msgs] == ["again"]
+    assert msgs[0]["MessageAttributes"]["n"]["StringValue"] == "1"
