@@ -82,18 +82,22 @@ ops! {
     "UntagQueue" => queues::untag_queue,
 }
 
-/// Operations after which long polls of the queue should look again (a delete may unlock a
-/// FIFO message group).
+/// Operations after which long polls of the queue should look again.
 const WAKES_RECEIVERS: &[&str] = &[
     "SendMessage",
     "SendMessageBatch",
-    "DeleteMessage",
-    "DeleteMessageBatch",
     "ChangeMessageVisibility",
     "ChangeMessageVisibilityBatch",
     "SetQueueAttributes",
     "DeleteQueue",
 ];
+
+/// Whether long polls of queue `name` should look again after `operation`: a delete matters
+/// only on a FIFO queue, where it may unlock a message group.
+fn wakes_receivers(operation: &str, name: &str) -> bool {
+    WAKES_RECEIVERS.contains(&operation)
+        || (name.ends_with(".fifo") && matches!(operation, "DeleteMessage" | "DeleteMessageBatch"))
+}
 
 /// Operations after which the upkeep task should look again. Not sends: a new message expires
 /// no sooner than 60 s from now and the upkeep looks at least once a minute (receives skip
@@ -246,7 +250,7 @@ impl Sqs {
         let key = doc.get("QueueUrl").and_then(Value::as_str).map(|u| queue_key(&caller, u));
         let out = handler(self.clone(), caller, doc).await;
         if out.is_ok() {
-            if let Some(key) = key.filter(|_| WAKES_RECEIVERS.contains(&operation)) {
+            if let Some(key) = key.filter(|k| wakes_receivers(operation, &k.2)) {
                 self.notify(&key);
             }
             if WAKES_MAINTENANCE.contains(&operation) {
