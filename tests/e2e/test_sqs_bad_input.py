@@ -79,14 +79,33 @@ def test_a_bad_batch_entry_fails_alone(server):
         {"Id": "ok", "MessageBody": "fine"},
         {"Id": "big", "MessageBody": "x" * 1025},
         {"Id": "attr", "MessageBody": "x", "MessageAttributes": {"AWS.x": {"DataType": "String", "StringValue": "v"}}},
+        {"Id": "empty", "MessageBody": ""},
     ])
     assert [e["Id"] for e in r["Successful"]] == ["ok"]
     failed = {e["Id"]: e for e in r["Failed"]}
     assert failed["big"]["Code"] == "InvalidParameterValue" and failed["big"]["SenderFault"] is True
     assert failed["big"]["Message"] == "One or more parameters are invalid. Reason: Message must be shorter than 1024 bytes."
     assert failed["attr"]["Code"] == "InvalidParameterValue"
+    assert failed["empty"]["Code"] == "EmptyValue" and failed["empty"]["SenderFault"] is True
     got = sqs.receive_message(QueueUrl=urls["small"], MaxNumberOfMessages=10)["Messages"]
     assert [m["Body"] for m in got] == ["fine"]
+
+
+def test_invalid_receipt_handle_is_404(server):
+    sqs = client(server.endpoint)
+    url = make_queues(sqs, unique_name("rh"))["small"]
+    handle = "not-a-receipt-handle"
+    with pytest.raises(ClientError) as e:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+    err = e.value.response["Error"]
+    assert (err["Code"], err["Message"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "ReceiptHandleIsInvalid", f'The input receipt handle "{handle}" is not a valid receipt handle.', 404)
+    status, doc = form(server, urllib.parse.urlencode(
+        {"Action": "DeleteMessage", "Version": "2012-11-05", "ReceiptHandle": handle}), urllib.parse.urlparse(url).path)
+    assert status == 404 and xml_error(doc)[1] == "ReceiptHandleIsInvalid"
+    # In a batch, only that entry fails.
+    r = sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": "a", "ReceiptHandle": handle}])
+    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in r["Failed"]] == [("a", "ReceiptHandleIsInvalid", True)]
 
 
 def test_empty_batch_over_json(server):

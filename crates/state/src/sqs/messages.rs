@@ -368,6 +368,12 @@ pub fn send_message_batch(
     let mut out = SendMessageBatchOutput::default();
     for e in input.entries {
         let id = e.id.clone();
+        if e.message_body.is_empty() {
+            // AWS fails just this entry, with code EmptyValue (its message was not found).
+            let err = SqsError::new("EmptyValue", "The request must contain the parameter MessageBody.");
+            out.failed.push(failure(&id, err));
+            continue;
+        }
         let m = Outgoing {
             body: e.message_body,
             delay_seconds: e.delay_seconds,
