@@ -135,6 +135,24 @@ def test_long_poll_wakes_on_arrival(sqs):
     assert 0.9 < time.monotonic() - t0 < 3
 
 
+def test_long_poll_wakes_when_a_delete_unlocks_its_fifo_group(endpoint):
+    import boto3
+    from botocore.config import Config
+
+    session = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    # The 20 s long poll is abandoned by the client after 10 s: only the delete's wake-up
+    # answers it in time (the end of the wait would find the message too).
+    sqs = session.client("sqs", endpoint_url=endpoint, config=Config(retries={"total_max_attempts": 1}, read_timeout=10))
+    url = fifo_queue(sqs)
+    for body in ("first", "second"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+    first = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    assert first["Body"] == "first"
+    threading.Timer(1.0, lambda: sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])).start()
+    resp = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=20)
+    assert [m["Body"] for m in resp["Messages"]] == ["second"]
+
+
 def test_message_attributes_md5_is_stable_between_send_and_receive(sqs):
     url = sqs.create_queue(QueueName=unique_name("md5"))["QueueUrl"]
     attrs = {

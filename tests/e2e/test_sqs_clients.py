@@ -387,3 +387,65 @@ def test_aws_cli_sqs_fifo_round_trip(aws_cli, endpoint):
     assert "AWS.SimpleQueueService.NonExistentQueue" in p.stderr or "QueueDoesNotExist" in p.stderr, p.stderr
 
     assert _sqs_cli(aws_cli, ep, "delete-queue", "--queue-url", url).stdout.strip() == ""
+
+
+# Runs inside the old virtualenv: argv = endpoint, keys, region, queue prefix, directory of
+# sqs_bad_input_cases.py. Prints one JSON document.
+OLD_BAD_INPUT_SCRIPT = textwrap.dedent(
+    r'''
+    import json, sys
+    import boto3
+    from botocore.config import Config
+    sys.path.insert(0, sys.argv[6])
+    from sqs_bad_input_cases import make_queues, run_cases
+
+    session = boto3.session.Session(aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3], region_name=sys.argv[4])
+    sqs = session.client("sqs", endpoint_url=sys.argv[1],
+                         config=Config(retries={"total_max_attempts": 1}, read_timeout=30, parameter_validation=False))
+    urls = make_queues(sqs, sys.argv[5])
+    out = {"protocol": sqs.meta.service_model.protocol, "results": run_cases(sqs, urls)}
+    # The query protocol cannot send an empty list: a batch without entries.
+    try:
+        sqs.send_message_batch(QueueUrl=urls["small"], Entries=[])
+    except Exception as e:
+        out["empty_batch"] = [e.response["Error"]["Code"], e.response["Error"].get("Message")]
+    try:
+        sqs.get_queue_url(QueueName=sys.argv[5] + "-none")
+    except Exception as e:
+        out["missing_queue"] = [e.response["Error"]["Code"], e.response["Error"].get("Message")]
+    name = sys.argv[5] + "-deleted"
+    sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=name)["QueueUrl"])
+    try:
+        sqs.create_queue(QueueName=name)
+    except Exception as e:
+        out["deleted_recently"] = [e.response["Error"]["Code"], e.response["Error"].get("Message"),
+                                   isinstance(e, sqs.exceptions.QueueDeletedRecently)]
+    print(json.dumps(out))
+    '''
+)
+
+
+def test_old_botocore_query_protocol_bad_input(old_botocore_python, endpoint, tmp_path):
+    from sqs_bad_input_cases import CASES, mismatches
+
+    script = tmp_path / "old_bad_input.py"
+    script.write_text(OLD_BAD_INPUT_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost", "AWS_EC2_METADATA_DISABLED": "true"})
+    p = subprocess.run(
+        [str(old_botocore_python), str(script), endpoint, ACCESS_KEY, SECRET_KEY, REGION, unique_name("oldbad"),
+         str(Path(__file__).parent)],
+        capture_output=True, text=True, timeout=300, env=env, stdin=subprocess.DEVNULL,
+    )
+    assert p.returncode == 0, f"old-client script failed ({p.returncode}):\n{p.stdout}\n{p.stderr}"
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["protocol"] == "query"
+    assert len(out["results"]) == len(CASES)
+    assert mismatches(out["results"]) == []
+    assert out["empty_batch"] == ["AWS.SimpleQueueService.EmptyBatchRequest",
+                                  "There should be at least one SendMessageBatchRequestEntry in the request."]
+    assert out["missing_queue"] == ["AWS.SimpleQueueService.NonExistentQueue",
+                                    "The specified queue does not exist for this wsdl version."]
+    assert out["deleted_recently"] == [
+        "AWS.SimpleQueueService.QueueDeletedRecently",
+        "You must wait 60 seconds after deleting a queue before you can create another with the same name.", True]

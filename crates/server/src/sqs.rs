@@ -92,8 +92,17 @@ const WAKES_RECEIVERS: &[&str] = &[
     "DeleteQueue",
 ];
 
-/// Operations after which the upkeep task should look again.
-const WAKES_MAINTENANCE: &[&str] = &["SendMessage", "SendMessageBatch", "StartMessageMoveTask", "SetQueueAttributes"];
+/// Whether long polls of queue `name` should look again after `operation`: a delete matters
+/// only on a FIFO queue, where it may unlock a message group.
+fn wakes_receivers(operation: &str, name: &str) -> bool {
+    WAKES_RECEIVERS.contains(&operation)
+        || (name.ends_with(".fifo") && matches!(operation, "DeleteMessage" | "DeleteMessageBatch"))
+}
+
+/// Operations after which the upkeep task should look again. Not sends: a new message expires
+/// no sooner than 60 s from now and the upkeep looks at least once a minute (receives skip
+/// expired messages meanwhile), so waking it on every send only costs store-thread time.
+const WAKES_MAINTENANCE: &[&str] = &["StartMessageMoveTask", "SetQueueAttributes"];
 
 impl Sqs {
     /// SQS over a started store.
@@ -201,6 +210,10 @@ impl Sqs {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let r = self.run(caller.clone(), input.clone(), messages::receive_message).await?;
+            // Messages past maxReceiveCount just arrived in their dead-letter queues.
+            for dlq in &r.redriven_to {
+                self.notify(dlq);
+            }
             let deadline = start + Duration::from_secs(r.wait_seconds.max(0) as u64);
             let now = Instant::now();
             if !r.output.messages.is_empty() || now >= deadline {
@@ -237,7 +250,7 @@ impl Sqs {
         let key = doc.get("QueueUrl").and_then(Value::as_str).map(|u| queue_key(&caller, u));
         let out = handler(self.clone(), caller, doc).await;
         if out.is_ok() {
-            if let Some(key) = key.filter(|_| WAKES_RECEIVERS.contains(&operation)) {
+            if let Some(key) = key.filter(|k| wakes_receivers(operation, &k.2)) {
                 self.notify(&key);
             }
             if WAKES_MAINTENANCE.contains(&operation) {
@@ -311,6 +324,9 @@ impl Sqs {
                     format!("The action {action} is not valid for this endpoint."),
                 ));
             }
+            // `Version` is not checked: SQS still serves its older API versions (2008-01-01 to
+            // 2012-11-05) and AWS's answer to an unknown or missing one was not found; kinesin
+            // answers every version with the 2012-11-05 shapes.
             let mut doc = query::decode_input(model, &action, &form);
             let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
             if let ([account, name], Value::Object(map)) = (segments.as_slice(), &mut doc) {
@@ -320,6 +336,13 @@ impl Sqs {
                     map.insert("QueueUrl".into(), format!("http://{host}/{account}/{name}").into());
                 }
             }
+            if let Value::Object(map) = &mut doc {
+                // A form cannot carry an empty list: a batch without entries is an empty batch
+                // (EmptyBatchRequest, whose message names the query-era entry element).
+                if action.ends_with("Batch") && !map.contains_key("Entries") {
+                    map.insert("Entries".into(), Value::Array(Vec::new()));
+                }
+            }
             Self::validate(&action, &doc)?;
             let out = self.dispatch(caller, &action, doc).await?;
             Ok(xml::encode_output(model, &action, &out, &request_id))
@@ -327,8 +350,12 @@ impl Sqs {
         .await;
         match result {
             Ok(body) => respond(200, "text/xml", body),
-            Err(e) => {
+            Err(mut e) => {
                 tracing::debug!(code = %e.code, message = %e.message, "sqs query request failed");
+                if e.code == "QueueDoesNotExist" {
+                    // What AWS answers on the query protocol (as recorded by LocalStack's AWS-validated tests).
+                    e.message = "The specified queue does not exist for this wsdl version.".into();
+                }
                 respond(e.status, "text/xml", xml::encode_error(&e, &request_id))
             }
         }

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_record_encryption.sql"),
     include_str!("migrations/007_firehose_batches.sql"),
     include_str!("migrations/008_firehose_source.sql"),
+    include_str!("migrations/009_sqs_receive_indexes.sql"),
 ];
 
 /// Most jobs committed in one transaction.

@@ -52,6 +52,10 @@ const ERRORS: &[(&str, &str, &str, u16)] = &[
         400,
     ),
     ("UnsupportedOperation", "UnsupportedOperation", "AWS.SimpleQueueService.UnsupportedOperation", 400),
+    // 404 as AWS answers it (seen by the Ballerina SQS connector's tests against AWS).
+    ("ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", 404),
+    // The code of a SendMessageBatch entry with an empty body (same source).
+    ("EmptyValue", "EmptyValue", "EmptyValue", 400),
     ("ResourceNotFoundException", "ResourceNotFoundException", "ResourceNotFoundException", 404),
     ("OverLimit", "OverLimit", "OverLimit", 403),
     ("InvalidAction", "InvalidAction", "InvalidAction", 400),
@@ -140,6 +144,7 @@ mod tests {
         assert_eq!(body["__type"], "com.amazonaws.sqs#QueueDoesNotExist");
         assert_eq!(error_names("InvalidParameterValue").json, "InvalidParameterValueException");
         assert_eq!(error_names("ReceiptHandleIsInvalid").query, "ReceiptHandleIsInvalid");
+        assert_eq!(error_names("ReceiptHandleIsInvalid").status, 404);
         assert_eq!(error("PurgeQueueInProgress", "x").status, 403);
         let v = ApiError::validation(&[
             "Value null at 'queueUrl' failed to satisfy constraint: Member must not be null".into(),

@@ -8,7 +8,7 @@ use crate::db::Engine;
 use kinesin_protocol::sqs::error_names;
 use kinesin_protocol::sqs::types::*;
 use rusqlite::{params, OptionalExtension};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// How long a deduplication id or a receive attempt id is remembered.
 pub const DEDUP_WINDOW_MS: i64 = 5 * 60 * 1000;
@@ -97,12 +97,21 @@ fn check_attributes(attrs: &MessageAttributes) -> Result<(), SqsError> {
                 v.data_type
             ))
         };
+        // A value in the other field than the type uses. The wording several SQS-compatible
+        // servers agree on; AWS's own answer was not found.
+        let wrong_field = |field: &str| {
+            invalid(format!("The message attribute '{name}' with type '{base}' must use field '{field}'."))
+        };
         if base == "Binary" {
             match &v.binary_value {
                 Some(b) if aws_smithy_types::base64::decode(b).is_ok_and(|d| !d.is_empty()) => {}
+                None if v.string_value.as_ref().is_some_and(|s| !s.is_empty()) => return Err(wrong_field("Binary")),
                 _ => return Err(empty_value()),
             }
         } else {
+            if v.string_value.is_none() && v.binary_value.as_ref().is_some_and(|b| !b.is_empty()) {
+                return Err(wrong_field("String"));
+            }
             match &v.string_value {
                 Some(s) if !s.is_empty() => {
                     if !s.chars().all(valid_char) {
@@ -359,6 +368,12 @@ pub fn send_message_batch(
     let mut out = SendMessageBatchOutput::default();
     for e in input.entries {
         let id = e.id.clone();
+        if e.message_body.is_empty() {
+            // AWS fails just this entry, with code EmptyValue (its message was not found).
+            let err = SqsError::new("EmptyValue", "The request must contain the parameter MessageBody.");
+            out.failed.push(failure(&id, err));
+            continue;
+        }
         let m = Outgoing {
             body: e.message_body,
             delay_seconds: e.delay_seconds,
@@ -431,11 +446,13 @@ pub struct Received {
     pub next_visible_ms: Option<i64>,
     /// The queue (account, region, name), for waking.
     pub queue_key: (String, String, String),
+    /// Dead-letter queues (account, region, name) that messages were moved to, whose long
+    /// polls should look again.
+    pub redriven_to: Vec<(String, String, String)>,
 }
 
 struct Candidate {
     row: i64,
-    group: Option<String>,
     visible_ms: i64,
     receive_count: i64,
     expires_ms: i64,
@@ -488,7 +505,7 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
             let picks: Vec<(i64, i64)> = serde_json::from_str(&previous).unwrap_or_default();
             let mut messages = Vec::new();
             for (row, nonce) in picks {
-                if let Some(m) = render(eng, &q, row, Some(nonce), &names, &input.message_attribute_names)? {
+                if let Some(m) = render(eng, &q, row, Fetch::Issued(nonce), &names, &input.message_attribute_names)? {
                     messages.push(m);
                 }
             }
@@ -496,18 +513,14 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
         }
     }
 
-    let picks = pick(eng, &q, max as usize, now)?;
+    let mut redriven = Vec::new();
+    let picks = pick(eng, &q, max as usize, now, &mut redriven)?;
     let mut messages = Vec::with_capacity(picks.len());
     let mut issued = Vec::with_capacity(picks.len());
     for row in picks {
         let nonce = fastrand::i64(1..i64::MAX);
-        eng.conn
-            .prepare_cached(
-                "UPDATE sqs_messages SET receive_count=receive_count+1, first_receive_ms=COALESCE(first_receive_ms, ?2),
-                     visible_ms=?3, receipt=?4 WHERE id=?1",
-            )?
-            .execute(params![row, now, now + visibility_ms, nonce])?;
-        if let Some(m) = render(eng, &q, row, None, &names, &input.message_attribute_names)? {
+        let fetch = Fetch::Receive { now, visible_ms: now + visibility_ms, nonce };
+        if let Some(m) = render(eng, &q, row, fetch, &names, &input.message_attribute_names)? {
             messages.push(m);
             issued.push((row, nonce));
         }
@@ -519,11 +532,21 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
             )?
             .execute(params![q.id, a, serde_json::to_string(&issued).unwrap_or_default(), now + DEDUP_WINDOW_MS])?;
     }
-    let next: Option<i64> = eng
-        .conn
-        .prepare_cached("SELECT MIN(visible_ms) FROM sqs_messages WHERE queue=?1 AND visible_ms>?2")?
-        .query_row(params![q.id, now], |r| r.get(0))?;
-    Ok(received(&q, messages, wait, next))
+    // Only an empty answer waits (long polling) for the next message to become visible.
+    let next: Option<i64> = if messages.is_empty() {
+        eng.conn
+            .prepare_cached("SELECT MIN(visible_ms) FROM sqs_messages WHERE queue=?1 AND visible_ms>?2")?
+            .query_row(params![q.id, now], |r| r.get(0))?
+    } else {
+        None
+    };
+    let mut r = received(&q, messages, wait, next);
+    r.redriven_to = redriven.iter().map(key_of).collect();
+    Ok(r)
+}
+
+fn key_of(q: &Queue) -> (String, String, String) {
+    (q.account.clone(), q.region.clone(), q.name.clone())
 }
 
 fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> Received {
@@ -531,94 +554,142 @@ fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> 
         output: ReceiveMessageOutput { messages },
         wait_seconds: wait,
         next_visible_ms: next,
-        queue_key: (q.account.clone(), q.region.clone(), q.name.clone()),
+        queue_key: key_of(q),
+        redriven_to: Vec::new(),
     }
 }
 
+/// Rows read per step when looking for messages to deliver.
+const PAGE: i64 = 128;
+
 /// Chooses the messages to deliver, moving those past maxReceiveCount to the dead-letter
-/// queue and dropping expired ones on the way.
-fn pick(eng: &mut Engine, q: &Queue, max: usize, now: i64) -> Result<Vec<i64>, SqsError> {
+/// queue (recorded in `redriven`) and dropping expired ones on the way. Reads through the
+/// indexes only what it needs: FIFO groups in the order of their oldest message, then each
+/// group's messages in order; standard queues by the time their messages became visible.
+fn pick(eng: &mut Engine, q: &Queue, max: usize, now: i64, redriven: &mut Vec<Queue>) -> Result<Vec<i64>, SqsError> {
     let redrive = match q.redrive() {
         Some((arn, max_receives)) => find_by_arn(eng, &arn)?.map(|dlq| (dlq, max_receives)),
         None => None,
     };
-    let rows: Vec<Candidate> = {
-        let sql = if q.fifo {
-            "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages WHERE queue=?1 ORDER BY id"
-        } else {
-            "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
-             WHERE queue=?1 AND visible_ms<=?2 ORDER BY id"
-        };
-        let mut stmt = eng.conn.prepare_cached(sql)?;
-        let mut rows = if q.fifo { stmt.query(params![q.id])? } else { stmt.query(params![q.id, now])? };
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(Candidate {
-                row: r.get(0)?,
-                group: r.get(1)?,
-                visible_ms: r.get(2)?,
-                receive_count: r.get(3)?,
-                expires_ms: r.get(4)?,
-            });
-            // Standard queues need only a few more than asked (some may go to the DLQ).
-            if !q.fifo && out.len() >= max * 4 + 16 {
-                break;
-            }
-        }
-        out
-    };
-    // The FIFO group lock: a group with a message in flight delivers nothing.
-    let mut blocked: HashSet<Option<String>> = HashSet::new();
-    if q.fifo {
-        for c in &rows {
-            if c.visible_ms > now && c.receive_count > 0 && c.expires_ms > now {
-                blocked.insert(c.group.clone());
-            }
-        }
-    }
-    let mut by_group: Vec<(Option<String>, Vec<i64>)> = Vec::new();
-    let mut index: HashMap<Option<String>, usize> = HashMap::new();
-    let mut chosen = 0usize;
-    for c in rows {
+    let mut chosen = Vec::with_capacity(max);
+    // Takes one candidate: false when it was dropped (expired) or moved to the DLQ.
+    let mut take = |eng: &mut Engine, c: &Candidate| -> Result<bool, SqsError> {
         if c.expires_ms <= now {
             eng.conn.prepare_cached("DELETE FROM sqs_messages WHERE id=?1")?.execute([c.row])?;
-            continue;
-        }
-        if q.fifo && blocked.contains(&c.group) {
-            continue;
-        }
-        if c.visible_ms > now {
-            // Still delayed: later messages of its group wait behind it.
-            blocked.insert(c.group.clone());
-            continue;
+            return Ok(false);
         }
         if let Some((dlq, max_receives)) = &redrive {
             if c.receive_count >= *max_receives {
                 move_message(eng, c.row, q, dlq, true)?;
+                if !redriven.iter().any(|r| r.id == dlq.id) {
+                    redriven.push(dlq.clone());
+                }
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    if !q.fifo {
+        let mut after = (i64::MIN, i64::MIN);
+        // A few more than asked (some may be expired or go to the DLQ), then whole pages.
+        let mut limit = max as i64 * 2 + 8;
+        'pages: loop {
+            let page = candidates(
+                eng,
+                "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
+                 WHERE queue=?1 AND visible_ms<=?2 AND (visible_ms, id) > (?3, ?4)
+                 ORDER BY visible_ms, id LIMIT ?5",
+                params![q.id, now, after.0, after.1, limit],
+            )?;
+            let full = page.len() as i64 == limit;
+            limit = PAGE;
+            for c in &page {
+                after = (c.visible_ms, c.row);
+                if take(eng, c)? {
+                    chosen.push(c.row);
+                    if chosen.len() >= max {
+                        break 'pages;
+                    }
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        return Ok(chosen);
+    }
+    // The FIFO group lock: a group with a message in flight delivers nothing.
+    let blocked: HashSet<Option<String>> = eng
+        .conn
+        .prepare_cached(
+            "SELECT DISTINCT group_id FROM sqs_messages
+             WHERE queue=?1 AND visible_ms>?2 AND receive_count>0 AND expires_ms>?2",
+        )?
+        .query_map(params![q.id, now], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut seen: HashSet<Option<String>> = HashSet::new();
+    let mut after = i64::MIN;
+    // Usually the first free group fills the answer: start with a small page.
+    let mut limit = 16 + blocked.len() as i64;
+    'heads: loop {
+        // The next groups, in the order of their oldest message.
+        let rows: Vec<(i64, Option<String>)> = eng
+            .conn
+            .prepare_cached("SELECT id, group_id FROM sqs_messages WHERE queue=?1 AND id>?2 ORDER BY id LIMIT ?3")?
+            .query_map(params![q.id, after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let full = rows.len() as i64 == limit;
+        limit = (limit * 4).min(4096);
+        for (row, group) in rows {
+            after = row;
+            if blocked.contains(&group) || !seen.insert(group.clone()) {
                 continue;
             }
+            // As many messages of this group as possible, in order, up to a delayed one.
+            let mut from = i64::MIN;
+            let mut want = (max - chosen.len()) as i64 + 4;
+            'group: loop {
+                let page = candidates(
+                    eng,
+                    "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
+                     WHERE queue=?1 AND group_id IS ?2 AND id>?3 ORDER BY id LIMIT ?4",
+                    params![q.id, group, from, want],
+                )?;
+                let full = page.len() as i64 == want;
+                want = PAGE;
+                for c in &page {
+                    from = c.row;
+                    if c.visible_ms > now && c.expires_ms > now {
+                        break 'group; // delayed: later messages of its group wait behind it
+                    }
+                    if take(eng, c)? {
+                        chosen.push(c.row);
+                        if chosen.len() >= max {
+                            break 'heads;
+                        }
+                    }
+                }
+                if !full {
+                    break;
+                }
+            }
         }
-        if q.fifo {
-            let key = c.group.clone();
-            let i = *index.entry(key.clone()).or_insert_with(|| {
-                by_group.push((key, Vec::new()));
-                by_group.len() - 1
-            });
-            by_group[i].1.push(c.row);
-            chosen += 1;
-            // Enough from the first group alone: nothing later can be delivered before it.
-            if by_group[0].1.len() >= max {
-                break;
-            }
-        } else {
-            by_group.push((None, vec![c.row]));
-            chosen += 1;
-            if chosen >= max {
-                break;
-            }
+        if !full {
+            break;
         }
     }
-    Ok(by_group.into_iter().flat_map(|(_, rows)| rows).take(max).collect())
+    Ok(chosen)
+}
+
+fn candidates(eng: &Engine, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Candidate>, SqsError> {
+    let rows = eng
+        .conn
+        .prepare_cached(sql)?
+        .query_map(params, |r| {
+            Ok(Candidate { row: r.get(0)?, visible_ms: r.get(2)?, receive_count: r.get(3)?, expires_ms: r.get(4)? })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
 }
 
 /// Moves a message to another queue (dead-letter redrive or a move task). With `to_dlq`,
@@ -661,11 +732,24 @@ fn wants_attribute(names: &[String], name: &str) -> bool {
 }
 
 /// A message as ReceiveMessage answers it; with `nonce`, only if its receipt is still that.
+/// How [`render`] reads the message row.
+#[derive(Clone, Copy)]
+enum Fetch {
+    /// Receives it now: counts the receive, hides it until `visible_ms`, issues `nonce`.
+    Receive { now: i64, visible_ms: i64, nonce: i64 },
+    /// As it is, only if its receipt is still `nonce` (a repeated receive attempt).
+    Issued(i64),
+}
+
+const RENDER_COLUMNS: &str = "message_id, body, attributes, md5_body, trace_header, group_id, dedup_id, seq, sender,
+    sent_ms, receive_count, first_receive_ms, receipt, dlq_source";
+
+/// A message as ReceiveMessage answers it, read (or received) in one statement.
 fn render(
     eng: &Engine,
     q: &Queue,
     row: i64,
-    nonce: Option<i64>,
+    fetch: Fetch,
     names: &[String],
     attribute_names: &[String],
 ) -> Result<Option<Message>, SqsError> {
@@ -685,31 +769,39 @@ fn render(
         i64,
         Option<String>,
     );
-    let r: Option<Row> = eng
-        .conn
-        .prepare_cached(
-            "SELECT message_id, body, attributes, md5_body, trace_header, group_id, dedup_id, seq, sender, sent_ms,
-                    receive_count, first_receive_ms, receipt, dlq_source FROM sqs_messages WHERE id=?1",
-        )?
-        .query_row([row], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-                r.get(10)?,
-                r.get(11)?,
-                r.get(12)?,
-                r.get(13)?,
-            ))
-        })
-        .optional()?;
+    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Row> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+            r.get(8)?,
+            r.get(9)?,
+            r.get(10)?,
+            r.get(11)?,
+            r.get(12)?,
+            r.get(13)?,
+        ))
+    };
+    let r: Option<Row> = match fetch {
+        Fetch::Receive { now, visible_ms, nonce } => eng
+            .conn
+            .prepare_cached(&format!(
+                "UPDATE sqs_messages SET receive_count=receive_count+1, first_receive_ms=COALESCE(first_receive_ms, ?2),
+                     visible_ms=?3, receipt=?4 WHERE id=?1 RETURNING {RENDER_COLUMNS}"
+            ))?
+            .query_row(params![row, now, visible_ms, nonce], read)
+            .optional()?,
+        Fetch::Issued(_) => eng
+            .conn
+            .prepare_cached(&format!("SELECT {RENDER_COLUMNS} FROM sqs_messages WHERE id=?1"))?
+            .query_row([row], read)
+            .optional()?,
+    };
     let Some((
         message_id,
         body,
@@ -729,7 +821,7 @@ fn render(
     else {
         return Ok(None);
     };
-    if nonce.is_some_and(|n| n != receipt) {
+    if matches!(fetch, Fetch::Issued(n) if n != receipt) {
         return Ok(None);
     }
     let mut system = BTreeMap::new();

@@ -109,12 +109,12 @@ pub fn run_op<I, O>(
     input: I,
     op: fn(&mut Engine, &Caller, I) -> Result<O, SqsError>,
 ) -> Result<O, SqsError> {
-    eng.conn.execute_batch("SAVEPOINT sqs_op")?;
+    eng.conn.prepare_cached("SAVEPOINT sqs_op")?.execute([])?;
     let out = op(eng, caller, input);
     if out.is_err() {
-        eng.conn.execute_batch("ROLLBACK TO sqs_op")?;
+        eng.conn.prepare_cached("ROLLBACK TO sqs_op")?.execute([])?;
     }
-    eng.conn.execute_batch("RELEASE sqs_op")?;
+    eng.conn.prepare_cached("RELEASE sqs_op")?.execute([])?;
     out
 }
 

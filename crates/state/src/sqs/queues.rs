@@ -56,6 +56,7 @@ pub fn create_queue(eng: &mut Engine, caller: &Caller, input: CreateQueueInput) 
         return Ok(QueueUrlOutput { queue_url: existing.url(&caller.host) });
     }
     check_tags(&input.tags)?;
+    check_not_deleted_recently(eng, caller, &name, now)?;
     eng.conn
         .prepare_cached(
             "INSERT INTO sqs_queues(account, region, name, fifo, attributes, tags, created_ms, modified_ms)
@@ -73,10 +74,39 @@ pub fn create_queue(eng: &mut Engine, caller: &Caller, input: CreateQueueInput) 
     Ok(QueueUrlOutput { queue_url: format!("http://{}/{}/{}", caller.host, ctx.account, name) })
 }
 
-/// DeleteQueue.
+/// How long after DeleteQueue the name cannot be used again.
+pub const DELETED_RECENTLY_MS: i64 = 60_000;
+
+/// `QueueDeletedRecently` when a queue of this name was deleted less than 60 s ago.
+fn check_not_deleted_recently(eng: &Engine, caller: &Caller, name: &str, now: i64) -> Result<(), SqsError> {
+    let ctx = &caller.ctx;
+    eng.conn
+        .prepare_cached("DELETE FROM sqs_deleted_queues WHERE deleted_ms<=?1")?
+        .execute([now - DELETED_RECENTLY_MS])?;
+    let recent = eng
+        .conn
+        .prepare_cached("SELECT 1 FROM sqs_deleted_queues WHERE account=?1 AND region=?2 AND name=?3")?
+        .exists(params![ctx.account, ctx.region, name])?;
+    if recent {
+        // The wording AWS answers (quoted by terraform-provider-aws, which retries on it);
+        // the API reference words it "... another queue with the same name."
+        return Err(SqsError::new(
+            "QueueDeletedRecently",
+            "You must wait 60 seconds after deleting a queue before you can create another with the same name.",
+        ));
+    }
+    Ok(())
+}
+
+/// DeleteQueue. The name stays reserved for 60 seconds (`QueueDeletedRecently`).
 pub fn delete_queue(eng: &mut Engine, caller: &Caller, input: QueueUrlInput) -> Result<Empty, SqsError> {
     let q = by_url(eng, caller, &input.queue_url)?;
     eng.conn.prepare_cached("DELETE FROM sqs_queues WHERE id=?1")?.execute([q.id])?;
+    eng.conn
+        .prepare_cached(
+            "INSERT OR REPLACE INTO sqs_deleted_queues(account, region, name, deleted_ms) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![q.account, q.region, q.name, eng.now()])?;
     Ok(Empty {})
 }
 

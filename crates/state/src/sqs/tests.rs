@@ -381,3 +381,124 @@ fn receive_attempt_id_repeats_the_same_answer() {
     assert_eq!(a.len(), 1);
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_deleted_name_is_reserved_for_60_seconds() {
+    let (mut eng, clock) = engine();
+    let url = create(&mut eng, "gone", &[]);
+    delete_queue(&mut eng, &caller(), QueueUrlInput { queue_url: url.clone() }).unwrap();
+    let again = |eng: &mut Engine| {
+        create_queue(eng, &caller(), CreateQueueInput { queue_name: "gone".into(), ..Default::default() })
+    };
+    let e = again(&mut eng).unwrap_err();
+    assert_eq!(e.code(), "QueueDeletedRecently");
+    assert_eq!(
+        e.0.message,
+        "You must wait 60 seconds after deleting a queue before you can create another with the same name."
+    );
+    // Other names, and the same name in another region, are free.
+    create(&mut eng, "gone-2", &[]);
+    let elsewhere = Caller::new(Ctx::new("000000000000", "eu-west-1"), "localhost:4566");
+    create_queue(&mut eng, &elsewhere, CreateQueueInput { queue_name: "gone".into(), ..Default::default() }).unwrap();
+    clock.advance(59_999);
+    assert_eq!(again(&mut eng).unwrap_err().code(), "QueueDeletedRecently");
+    clock.advance(1);
+    assert_eq!(again(&mut eng).unwrap().queue_url, url);
+}
+
+#[test]
+fn receive_reports_the_dead_letter_queues_it_moved_messages_to() {
+    let (mut eng, clock) = engine();
+    create(&mut eng, "dead", &[]);
+    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dead","maxReceiveCount":1}"#;
+    let url = create(&mut eng, "live", &[("VisibilityTimeout", "5"), ("RedrivePolicy", policy)]);
+    send(&mut eng, &url, "poison", None).unwrap();
+    let input = ReceiveMessageInput { queue_url: url.clone(), ..Default::default() };
+    let first = receive_message(&mut eng, &caller(), input.clone()).unwrap();
+    assert_eq!((first.output.messages.len(), first.redriven_to.len()), (1, 0));
+    clock.advance(5_000);
+    let second = receive_message(&mut eng, &caller(), input).unwrap();
+    assert!(second.output.messages.is_empty());
+    assert_eq!(second.redriven_to, vec![("000000000000".into(), "us-east-1".into(), "dead".into())]);
+}
+
+#[test]
+fn fifo_receive_over_many_groups_and_pages() {
+    let (mut eng, _clock) = engine();
+    let url = fifo(&mut eng, "big.fifo", &[]);
+    // 300 groups x 3 messages, interleaved: more than one page of heads and of group rows.
+    for round in 0..3 {
+        for g in 0..300 {
+            send(&mut eng, &url, &format!("{g}-{round}"), Some(&format!("g{g}"))).unwrap();
+        }
+    }
+    // Lock the first 200 groups (one message each in flight).
+    let mut held = Vec::new();
+    for _ in 0..200 {
+        let got = receive(&mut eng, &url, 1);
+        assert_eq!(got.len(), 1);
+        held.push(got[0].clone());
+    }
+    assert_eq!(bodies(&held[..3]), ["0-0", "1-0", "2-0"]);
+    // The next receive skips every locked group and fills from the oldest free one.
+    assert_eq!(
+        bodies(&receive(&mut eng, &url, 10)),
+        ["200-0", "200-1", "200-2", "201-0", "201-1", "201-2", "202-0", "202-1", "202-2", "203-0"]
+    );
+    // Group 0 unlocks, but its oldest message now comes after the heads of groups 204..299.
+    delete(&mut eng, &url, &held[0]);
+    let next = receive(&mut eng, &url, 10);
+    assert_eq!(bodies(&next[..4]), ["204-0", "204-1", "204-2", "205-0"]);
+    // Deleting as it goes, a consumer then gets every other message once, each group in order.
+    let mut all: Vec<Message> = next.clone();
+    let mut batch = next;
+    while !batch.is_empty() {
+        for m in &batch {
+            delete(&mut eng, &url, m);
+        }
+        batch = receive(&mut eng, &url, 10);
+        all.extend(batch.iter().cloned());
+    }
+    let mut expected: Vec<String> = (204..300).flat_map(|g| (0..3).map(move |r| format!("{g}-{r}"))).collect();
+    expected.extend(["0-1".to_string(), "0-2".to_string()]);
+    let mut got: Vec<String> = all.iter().map(|m| m.body.clone()).collect();
+    for g in ["0", "204", "250", "299"] {
+        let order: Vec<&String> = got.iter().filter(|b| b.split('-').next() == Some(g)).collect();
+        let mut sorted = order.clone();
+        sorted.sort();
+        assert_eq!(order, sorted, "group {g} in order");
+    }
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn standard_receive_pages_past_messages_it_redrives() {
+    let (mut eng, clock) = engine();
+    let dlq = create(&mut eng, "std-dead", &[]);
+    let policy = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:std-dead","maxReceiveCount":1}"#;
+    let url = create(&mut eng, "std-live", &[("VisibilityTimeout", "5"), ("RedrivePolicy", policy)]);
+    for i in 0..40 {
+        send(&mut eng, &url, &format!("poison-{i}"), None).unwrap();
+    }
+    let mut first = 0;
+    while first < 40 {
+        let got = receive(&mut eng, &url, 10);
+        assert!(!got.is_empty());
+        first += got.len();
+    }
+    clock.advance(5_000);
+    send(&mut eng, &url, "good", None).unwrap();
+    // The 40 received ones are visible again first, past maxReceiveCount: all go to the DLQ.
+    assert_eq!(bodies(&receive(&mut eng, &url, 1)), ["good"]);
+    let mut dead = 0;
+    loop {
+        let got = receive(&mut eng, &dlq, 10);
+        if got.is_empty() {
+            break;
+        }
+        dead += got.len();
+    }
+    assert_eq!(dead, 40);
+}
