@@ -13,6 +13,7 @@ pub mod env;
 pub mod errors;
 pub mod lambda;
 pub mod objects;
+pub mod partition;
 pub mod pipeline;
 pub mod record;
 pub mod transform;
