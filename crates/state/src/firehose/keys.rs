@@ -1,6 +1,13 @@
 //! S3 object keys of deliveries: UTC civil time, Java `DateTimeFormatter` patterns, the
 //! `!{namespace:value}` prefix expressions and the fixed suffix
-//! `<stream>-<version>-<yyyy>-<MM>-<dd>-<HH>-<mm>-<ss>-<uuid><ext>`.
+//! `<stream>-<version>-<yyyy>-<MM>-<dd>-<HH>-<mm>-<ss>-<uuid><ext>`, in UTC or in the
+//! destination's `CustomTimeZone`; dynamic partitioning's `!{partitionKeyFromQuery:k}` and
+//! `!{partitionKeyFromLambda:k}`.
+
+use std::collections::BTreeMap;
+
+/// Partition keys of a record: name -> value.
+pub type PartitionKeys = BTreeMap<String, String>;
 
 /// A UTC instant split into calendar fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +28,27 @@ pub struct Civil {
     pub milli: u32,
     /// Day of year 1-366.
     pub day_of_year: u32,
+}
+
+/// Whether `tz` is a usable `CustomTimeZone`: empty (UTC) or an IANA time zone name matching
+/// the model's pattern `[a-zA-Z/_]+` (AWS accepts a listed subset of IANA names).
+pub fn valid_time_zone(tz: &str) -> bool {
+    tz.is_empty()
+        || (tz.len() <= 50
+            && tz.bytes().all(|b| b.is_ascii_alphabetic() || b == b'/' || b == b'_')
+            && jiff::tz::TimeZone::get(tz).is_ok())
+}
+
+/// Epoch milliseconds as calendar fields in the time zone `tz` (an IANA name; "" or an
+/// unknown name is UTC): what prefixes and key suffixes use with a `CustomTimeZone`.
+pub fn civil_in(ms: i64, tz: &str) -> Civil {
+    if tz.is_empty() || tz == "UTC" {
+        return civil(ms);
+    }
+    let Ok(zone) = jiff::tz::TimeZone::get(tz) else { return civil(ms) };
+    let Ok(ts) = jiff::Timestamp::from_millisecond(ms) else { return civil(ms) };
+    let offset_s = i64::from(zone.to_offset(ts).seconds());
+    civil(ms + offset_s * 1000)
 }
 
 /// Epoch milliseconds as UTC calendar fields (proleptic Gregorian).
@@ -143,6 +171,8 @@ enum Part<'a> {
     Timestamp(&'a str),
     RandomString,
     ErrorOutputType,
+    QueryKey(&'a str),
+    LambdaKey(&'a str),
     Other(&'a str),
 }
 
@@ -160,6 +190,8 @@ fn parse(prefix: &str) -> Result<Vec<Part<'_>>, String> {
             Some(("timestamp", pattern)) => Part::Timestamp(pattern),
             Some(("firehose", "random-string")) => Part::RandomString,
             Some(("firehose", "error-output-type")) => Part::ErrorOutputType,
+            Some(("partitionKeyFromQuery", k)) if !k.is_empty() => Part::QueryKey(k),
+            Some(("partitionKeyFromLambda", k)) if !k.is_empty() => Part::LambdaKey(k),
             _ => Part::Other(expr),
         });
         rest = &after[end + 1..];
@@ -174,6 +206,13 @@ fn parse(prefix: &str) -> Result<Vec<Part<'_>>, String> {
 /// (kinesin's wording: AWS answers InvalidArgumentException for these; its exact texts were
 /// not found.)
 pub fn validate(prefix: &str, error_prefix: &str) -> Result<(), String> {
+    validate_with(prefix, error_prefix, false)
+}
+
+/// [`validate`] for a destination with dynamic partitioning `enabled` or not: partition key
+/// expressions are allowed (in Prefix only) with it, and it requires an ErrorOutputPrefix and
+/// at least one partition key expression in Prefix.
+pub fn validate_with(prefix: &str, error_prefix: &str, dynamic: bool) -> Result<(), String> {
     let p = parse(prefix)?;
     let e = parse(error_prefix)?;
     let check = |parts: &[Part<'_>], what: &str, error_side: bool| -> Result<(), String> {
@@ -187,9 +226,19 @@ pub fn validate(prefix: &str, error_prefix: &str) -> Result<(), String> {
                         "The expression !{{firehose:error-output-type}} is only allowed in ErrorOutputPrefix, not in {what}."
                     ))
                 }
+                Part::QueryKey(k) | Part::LambdaKey(k) if error_side => {
+                    return Err(format!(
+                        "The partition key expression with key {k} is not allowed in ErrorOutputPrefix."
+                    ))
+                }
+                Part::QueryKey(_) | Part::LambdaKey(_) if !dynamic => {
+                    return Err(format!(
+                        "{what} contains partitionKeyFromQuery or partitionKeyFromLambda expressions, which are only allowed when dynamic partitioning is enabled."
+                    ))
+                }
                 Part::Other(expr) => {
                     return Err(format!(
-                        "The expression !{{{expr}}} in {what} is not supported (kinesin supports the timestamp and firehose namespaces; dynamic partitioning is not implemented yet)."
+                        "The expression !{{{expr}}} in {what} is not supported (namespaces: timestamp, firehose, partitionKeyFromQuery, partitionKeyFromLambda)."
                     ))
                 }
                 _ => {}
@@ -199,6 +248,14 @@ pub fn validate(prefix: &str, error_prefix: &str) -> Result<(), String> {
     };
     check(&p, "Prefix", false)?;
     check(&e, "ErrorOutputPrefix", true)?;
+    if dynamic {
+        if error_prefix.is_empty() {
+            return Err("ErrorOutputPrefix is required when dynamic partitioning is enabled.".into());
+        }
+        if !p.iter().any(|x| matches!(x, Part::QueryKey(_) | Part::LambdaKey(_))) {
+            return Err("When dynamic partitioning is enabled, Prefix must contain at least one partitionKeyFromQuery or partitionKeyFromLambda expression.".into());
+        }
+    }
     let has_expr = |parts: &[Part<'_>]| parts.iter().any(|p| !matches!(p, Part::Text(_)));
     if has_expr(&p) && !e.iter().any(|x| matches!(x, Part::ErrorOutputType)) {
         return Err("ErrorOutputPrefix must contain the expression !{firehose:error-output-type} when Prefix contains expressions.".into());
@@ -209,6 +266,12 @@ pub fn validate(prefix: &str, error_prefix: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Which partition key namespaces a prefix uses: (`partitionKeyFromQuery`, `partitionKeyFromLambda`).
+pub fn partition_key_use(prefix: &str) -> (bool, bool) {
+    let parts = parse(prefix).unwrap_or_default();
+    (parts.iter().any(|p| matches!(p, Part::QueryKey(_))), parts.iter().any(|p| matches!(p, Part::LambdaKey(_))))
+}
+
 /// An 11-character random string as `!{firehose:random-string}` gives.
 pub fn random_string() -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -217,7 +280,23 @@ pub fn random_string() -> String {
 
 /// The evaluated prefix of a delivered object. A prefix without a timestamp expression
 /// gets the default `yyyy/MM/dd/HH/` appended; every timestamp uses the same instant.
+/// Partition key expressions are an error here: see [`evaluate_prefix_keys`].
 pub fn evaluate_prefix(prefix: &str, t: &Civil, error_type: Option<&str>) -> Result<String, String> {
+    let none = PartitionKeys::new();
+    evaluate_prefix_keys(prefix, t, error_type, &none, &none)
+}
+
+/// [`evaluate_prefix`] with the partition keys of a dynamically partitioned object:
+/// `!{partitionKeyFromQuery:k}` from `query` (MetadataExtraction), `!{partitionKeyFromLambda:k}`
+/// from `lambda` (the transform's `metadata.partitionKeys`). A key missing from its map is an
+/// error (the records then go to the error output).
+pub fn evaluate_prefix_keys(
+    prefix: &str,
+    t: &Civil,
+    error_type: Option<&str>,
+    query: &PartitionKeys,
+    lambda: &PartitionKeys,
+) -> Result<String, String> {
     let parts = parse(prefix)?;
     let mut out = String::new();
     let mut has_timestamp = false;
@@ -230,6 +309,16 @@ pub fn evaluate_prefix(prefix: &str, t: &Civil, error_type: Option<&str>) -> Res
             }
             Part::RandomString => out.push_str(&random_string()),
             Part::ErrorOutputType => out.push_str(error_type.unwrap_or("")),
+            Part::QueryKey(k) => out.push_str(
+                query
+                    .get(*k)
+                    .ok_or_else(|| format!("partitionKeyFromQuery:{k} not found in the record's partition keys"))?,
+            ),
+            Part::LambdaKey(k) => out.push_str(
+                lambda
+                    .get(*k)
+                    .ok_or_else(|| format!("partitionKeyFromLambda:{k} not found in the record's partition keys"))?,
+            ),
             Part::Other(expr) => return Err(format!("unsupported expression !{{{expr}}}")),
         }
     }
@@ -310,6 +399,7 @@ mod tests {
         assert!(validate("!{timestamp:yyyy}/", "e/!{firehose:error-output-type}/").is_ok());
         assert!(validate("!{firehose:error-output-type}/", "e/!{firehose:error-output-type}").is_err());
         assert!(validate("!{partitionKeyFromQuery:k}/", "e/!{firehose:error-output-type}").is_err());
+        assert!(validate("!{nope:k}/", "e/!{firehose:error-output-type}").is_err());
         assert!(validate("!{timestamp:yyyy Q}/", "e/!{firehose:error-output-type}").is_err());
     }
 
@@ -320,5 +410,50 @@ mod tests {
         assert_eq!(k, "2026/03/05/07/s1-3-2026-03-05-07-08-09-0d9f6c4e-2b1a-4c3d-9e8f-7a6b5c4d3e2f.gz");
         assert_eq!(default_extension("GZIP"), ".gz");
         assert_eq!(default_extension("UNCOMPRESSED"), "");
+    }
+
+    #[test]
+    fn partition_key_prefixes() {
+        let e = "err/!{firehose:error-output-type}/";
+        let p = "cust=!{partitionKeyFromQuery:customer_id}/dev=!{partitionKeyFromLambda:device}/";
+        assert!(validate_with(p, e, true).is_ok());
+        assert!(validate_with(p, e, false).unwrap_err().contains("only allowed when dynamic partitioning is enabled"));
+        assert!(validate_with(p, "", true).unwrap_err().contains("ErrorOutputPrefix is required"));
+        assert!(validate_with("plain/", e, true).unwrap_err().contains("at least one"));
+        assert!(
+            validate_with(p, "err/!{partitionKeyFromQuery:customer_id}/!{firehose:error-output-type}", true).is_err()
+        );
+        assert!(validate_with("!{partitionKeyFromQuery:}/", e, true).is_err());
+        assert_eq!(partition_key_use(p), (true, true));
+        assert_eq!(partition_key_use("a/!{partitionKeyFromQuery:x}"), (true, false));
+        let c = civil(T);
+        let q: PartitionKeys = [("customer_id".to_string(), "c1".to_string())].into();
+        let l: PartitionKeys = [("device".to_string(), "d9".to_string())].into();
+        assert_eq!(evaluate_prefix_keys(p, &c, None, &q, &l).unwrap(), "cust=c1/dev=d9/2026/03/05/07/");
+        assert!(evaluate_prefix_keys(p, &c, None, &q, &PartitionKeys::new()).is_err());
+        assert!(evaluate_prefix(p, &c, None).is_err());
+        let with_ts = "!{partitionKeyFromQuery:customer_id}/!{timestamp:yyyy-MM-dd}/";
+        assert_eq!(evaluate_prefix_keys(with_ts, &c, None, &q, &l).unwrap(), "c1/2026-03-05/");
+    }
+
+    #[test]
+    fn custom_time_zones() {
+        assert!(valid_time_zone(""));
+        assert!(valid_time_zone("Asia/Tokyo"));
+        assert!(valid_time_zone("America/Los_Angeles"));
+        assert!(!valid_time_zone("Mars/Olympus"));
+        assert!(!valid_time_zone("UTC+9"));
+        // 2026-03-05T07:08:09Z is 16:08:09 in Tokyo (UTC+9, no DST).
+        let tokyo = civil_in(T, "Asia/Tokyo");
+        assert_eq!((tokyo.day, tokyo.hour, tokyo.minute, tokyo.milli), (5, 16, 8, 123));
+        // Los Angeles: PST (UTC-8) in early March, so the previous day.
+        let la = civil_in(T, "America/Los_Angeles");
+        assert_eq!((la.day, la.hour), (4, 23));
+        // After the DST switch (2026-03-08), PDT is UTC-7.
+        let summer = civil_in(T + 30 * 86_400_000, "America/Los_Angeles");
+        assert_eq!((summer.day, summer.hour), (4, 0));
+        assert_eq!(civil_in(T, ""), civil(T));
+        assert_eq!(civil_in(T, "Nowhere/Else"), civil(T));
+        assert_eq!(java_format("yyyy/MM/dd/HH/", &tokyo).unwrap(), "2026/03/05/16/");
     }
 }
