@@ -1,6 +1,7 @@
 //! A minimal S3 REST surface on the same port, enough for `aws s3 ls/cp` and the SDKs to
 //! read Firehose deliveries: buckets (list, create, head, delete, location) and objects
-//! (ListObjects/V2, Get with Range, Head, Put, Delete, DeleteObjects). Path-style
+//! (ListObjects/V2, Get with Range, Head, Put, Delete, DeleteObjects, CopyObject), multipart
+//! uploads (`multipart.rs`). Path-style
 //! `/<bucket>/<key>` and virtual-host `<bucket>.localhost[:port]` addressing. Objects live in
 //! the SQLite store; keys are plain strings and never become file-system paths.
 
@@ -15,6 +16,8 @@ use kinesin_state::firehose::keys::civil;
 use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
 use kinesin_state::{Ctx, Db, Engine};
 use std::fmt::Write as _;
+
+mod multipart;
 
 const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -188,6 +191,16 @@ fn decode_aws_chunked(body: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// The body of a PUT, `aws-chunked` decoded when it is.
+fn request_data(headers: &HeaderMap, body: &Bytes) -> Result<Vec<u8>, S3Error> {
+    if is_aws_chunked(headers) {
+        decode_aws_chunked(body)
+            .ok_or_else(|| S3Error::other("IncompleteBody", "The request body terminated unexpectedly", 400))
+    } else {
+        Ok(body.to_vec())
+    }
+}
+
 fn is_aws_chunked(headers: &HeaderMap) -> bool {
     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     h("x-amz-content-sha256").starts_with("STREAMING-") || h("content-encoding").contains("aws-chunked")
@@ -305,12 +318,26 @@ impl S3 {
                     let region = if b.region == "us-east-1" { String::new() } else { b.region };
                     Ok(xml(200, format!("<LocationConstraint xmlns=\"{XMLNS}\">{region}</LocationConstraint>")))
                 }
+                Method::GET if has("uploads") => self.list_uploads(&ctx, bucket, &get).await,
                 Method::GET if q.iter().all(|(k, _)| LIST_PARAMS.contains(&k.as_str())) => {
                     self.list_objects(&ctx, bucket, get("list-type").as_deref() == Some("2"), &get).await
                 }
                 Method::POST if has("delete") => self.delete_objects(&ctx, bucket, &body).await,
                 _ => Err(not_implemented(&format!("{method} on a bucket with ?{}", uri.query().unwrap_or("")))),
             };
+        }
+        let upload_id = get("uploadId");
+        match (method, upload_id) {
+            (&Method::POST, None) if has("uploads") => return self.create_upload(&ctx, bucket, key, headers).await,
+            (&Method::PUT, Some(id)) => {
+                let number = get("partNumber").unwrap_or_default();
+                let data = request_data(headers, &body)?;
+                return self.upload_part(&ctx, (bucket, key), (&number, id), headers, data).await;
+            }
+            (&Method::POST, Some(id)) => return self.complete_upload(&ctx, (bucket, key), id, headers, &body).await,
+            (&Method::DELETE, Some(id)) => return self.abort_upload(&ctx, (bucket, key), id).await,
+            (&Method::GET, Some(id)) => return self.list_parts(&ctx, (bucket, key), id, &get).await,
+            _ => {}
         }
         let subresource = q.iter().any(|(k, _)| !OBJECT_PARAMS.contains(&k.as_str()));
         if subresource {
@@ -319,16 +346,10 @@ impl S3 {
         match *method {
             Method::GET | Method::HEAD => self.get_object(&ctx, bucket, key, headers, *method == Method::HEAD).await,
             Method::PUT => {
-                if headers.contains_key("x-amz-copy-source") {
-                    return Err(not_implemented("CopyObject"));
+                if let Some(src) = multipart::copy_source(headers) {
+                    return self.copy_object(&ctx, (bucket, key), src?, headers).await;
                 }
-                let data = if is_aws_chunked(headers) {
-                    decode_aws_chunked(&body).ok_or_else(|| {
-                        S3Error::other("IncompleteBody", "The request body terminated unexpectedly", 400)
-                    })?
-                } else {
-                    body.to_vec()
-                };
+                let data = request_data(headers, &body)?;
                 let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
                 let put = s3::PutObject { bucket, key, data, content_type };
                 let etag = self.run(&ctx, put, s3::put).await?;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/007_firehose_batches.sql"),
     include_str!("migrations/008_firehose_source.sql"),
     include_str!("migrations/009_sqs_receive_indexes.sql"),
+    include_str!("migrations/011_s3_multipart.sql"),
 ];
 
 /// Most jobs committed in one transaction.

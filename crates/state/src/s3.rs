@@ -6,6 +6,8 @@ use crate::Ctx;
 use md5::{Digest, Md5};
 use rusqlite::{params, OptionalExtension};
 
+pub mod multipart;
+
 /// An S3 error: code, message, HTTP status and the resource it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Error {
@@ -97,7 +99,7 @@ pub fn find_bucket(eng: &Engine, name: &str) -> Result<Option<Bucket>, S3Error> 
         .optional()?)
 }
 
-fn bucket(eng: &Engine, name: &str) -> Result<Bucket, S3Error> {
+pub(crate) fn bucket(eng: &Engine, name: &str) -> Result<Bucket, S3Error> {
     find_bucket(eng, name)?.ok_or_else(|| S3Error::no_such_bucket(name))
 }
 
@@ -171,8 +173,19 @@ pub fn put_object(
     data: &[u8],
     content_type: Option<&str>,
 ) -> Result<String, S3Error> {
+    store_object(eng, bucket_name, key, data, &etag_of(data), content_type)
+}
+
+/// Stores (or replaces) an object with a given ETag (unquoted); returns the ETag.
+pub(crate) fn store_object(
+    eng: &Engine,
+    bucket_name: &str,
+    key: &str,
+    data: &[u8],
+    etag: &str,
+    content_type: Option<&str>,
+) -> Result<String, S3Error> {
     bucket(eng, bucket_name)?;
-    let etag = etag_of(data);
     eng.conn
         .prepare_cached(
             "INSERT INTO s3_objects(bucket, key, data, etag, content_type, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -180,7 +193,7 @@ pub fn put_object(
                  content_type=excluded.content_type, modified_ms=excluded.modified_ms",
         )?
         .execute(params![bucket_name, key, data, etag, content_type, eng.now()])?;
-    Ok(etag)
+    Ok(etag.to_string())
 }
 
 /// The input of PutObject as a store job.

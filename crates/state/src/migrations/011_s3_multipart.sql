@@ -1,0 +1,18 @@
+-- S3 multipart uploads: uploads in progress and their parts.
+CREATE TABLE s3_uploads (
+    id           TEXT PRIMARY KEY,          -- UploadId
+    bucket       TEXT NOT NULL REFERENCES s3_buckets(name) ON DELETE CASCADE,
+    key          TEXT NOT NULL,
+    content_type TEXT,
+    initiated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX s3_uploads_by_key ON s3_uploads(bucket, key, id);
+
+CREATE TABLE s3_parts (
+    upload      TEXT NOT NULL REFERENCES s3_uploads(id) ON DELETE CASCADE,
+    part        INTEGER NOT NULL,           -- PartNumber 1-10000
+    data        BLOB NOT NULL,
+    etag        TEXT NOT NULL,              -- hex MD5, unquoted
+    modified_ms INTEGER NOT NULL,
+    PRIMARY KEY (upload, part)
+) WITHOUT ROWID;
