@@ -17,9 +17,23 @@ pub fn object(
     first_ms: i64,
     body: &[u8],
 ) -> Result<S3Object, String> {
-    let t = keys::civil(first_ms);
-    let evaluated =
-        keys::evaluate_prefix(prefix, &t, error_type).map_err(|e| format!("cannot evaluate prefix: {e}"))?;
+    let none = keys::PartitionKeys::new();
+    object_with_keys(batch, target, (prefix, error_type), (&none, &none), first_ms, body)
+}
+
+/// [`object`] of a dynamic partition: its `partitionKeyFromQuery` and
+/// `partitionKeyFromLambda` keys fill the prefix. Times are in the target's CustomTimeZone.
+pub fn object_with_keys(
+    batch: &Batch,
+    target: &S3Target,
+    (prefix, error_type): (&str, Option<&str>),
+    (query_keys, lambda_keys): (&keys::PartitionKeys, &keys::PartitionKeys),
+    first_ms: i64,
+    body: &[u8],
+) -> Result<S3Object, String> {
+    let t = keys::civil_in(first_ms, &target.time_zone);
+    let evaluated = keys::evaluate_prefix_keys(prefix, &t, error_type, query_keys, lambda_keys)
+        .map_err(|e| format!("cannot evaluate prefix: {e}"))?;
     let uuid = uuid::Uuid::new_v4().to_string();
     let key = keys::object_key(&evaluated, &batch.name, batch.version, &t, &uuid, &target.extension);
     let body = compress::compress(&target.compression, body).map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@ use crate::destinations::{self, DeliveryCtx};
 use crate::env::Env;
 use crate::errors::{ErrorRecord, PROCESSING_FAILED};
 use crate::objects;
+use crate::partition::{self, PartitionError};
 use crate::record::Rec;
 use crate::transform;
 use kinesin_state::firehose::batch::{Batch, Outcome, S3Object};
@@ -67,10 +68,38 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
         objects.push(objects::error_object(batch, &target, &failed, PROCESSING_FAILED)?);
     }
     if is_s3(&batch.dest_kind) {
-        for part in partitions(&batch.dest, records)? {
+        let split = partitions(&batch.dest, &target, records);
+        let mut failed = split.failed;
+        for part in split.partitions {
             let Some(first) = part.records.iter().map(|r| r.arrival_ms).min() else { continue };
             let body: Vec<u8> = part.records.iter().flat_map(|r| r.data.iter().copied()).collect();
-            objects.push(objects::object(batch, &target, &target.prefix, None, first, &body)?);
+            let lambda_keys = part.records[0].lambda_keys.clone();
+            let keys = (&part.keys, &lambda_keys);
+            match objects::object_with_keys(batch, &target, (&target.prefix, None), keys, first, &body) {
+                Ok(o) => objects.push(o),
+                // A partition key the prefix names but the record lacks.
+                Err(e) if target.dynamic_partitioning => {
+                    let error = PartitionError { code: partition::METADATA_EXTRACTION_FAILED, message: e };
+                    failed.extend(part.records.into_iter().map(|r| (r, error.clone())));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if !failed.is_empty() {
+            let now = env.now_ms();
+            let errors: Vec<ErrorRecord> = failed
+                .into_iter()
+                .map(|(r, e)| ErrorRecord {
+                    attempts_made: batch.attempt,
+                    arrival_ms: r.arrival_ms,
+                    code: e.code.to_string(),
+                    message: e.message,
+                    ending_ms: now,
+                    raw: r.data,
+                    lambda_arn: None,
+                })
+                .collect();
+            objects.push(objects::error_object(batch, &target, &errors, partition::ERROR_OUTPUT_TYPE)?);
         }
         if batch.dest.get("S3BackupMode").and_then(Value::as_str) == Some("Enabled") {
             if let Some(backup) = batch.dest.get("S3BackupDescription") {
@@ -161,11 +190,80 @@ fn request_id(batch: &Batch) -> String {
     uuid::Uuid::from_u64_pair(batch.receipt.stream_id as u64, first as u64).to_string()
 }
 
-/// Groups records into partitions. Dynamic partitioning (DynamicPartitioningConfiguration
-/// with MetadataExtraction or a transform's `partitionKeys`) plugs in here; without it all
-/// records form one partition.
-fn partitions(_dest: &Value, records: Vec<Rec>) -> Result<Vec<Partition>, String> {
-    Ok(vec![Partition { keys: BTreeMap::new(), records }])
+/// Records split into partitions, and records that failed partitioning.
+#[derive(Debug, Default)]
+struct Split {
+    partitions: Vec<Partition>,
+    failed: Vec<(Rec, PartitionError)>,
+}
+
+/// The partitioning processors over the transformed records: RecordDeAggregation, then
+/// (with dynamic partitioning) MetadataExtraction keys and the transform's `partitionKeys`
+/// grouped under the active partitions limit, then AppendDelimiterToRecord. Without dynamic
+/// partitioning all records form one partition.
+fn partitions(dest: &Value, target: &S3Target, records: Vec<Rec>) -> Split {
+    let procs = match partition::processors(dest) {
+        Ok(p) => p,
+        Err(message) => {
+            let error = PartitionError { code: partition::METADATA_EXTRACTION_FAILED, message };
+            return Split { partitions: Vec::new(), failed: records.into_iter().map(|r| (r, error.clone())).collect() };
+        }
+    };
+    let records: Vec<Rec> = match &procs.deaggregation {
+        Some(how) => records
+            .into_iter()
+            .flat_map(|r| partition::deaggregate(how, &r.data).into_iter().map(move |data| Rec { data, ..r.clone() }))
+            .collect(),
+        None => records,
+    };
+    let finish =
+        |r: Rec| if procs.append_delimiter { Rec { data: partition::append_delimiter(&r.data), ..r } } else { r };
+    if !target.dynamic_partitioning {
+        let records = records.into_iter().map(finish).collect();
+        return Split { partitions: vec![Partition { keys: BTreeMap::new(), records }], failed: Vec::new() };
+    }
+    let mut split = Split::default();
+    let query_keys: Vec<Result<partition::Keys, PartitionError>> = match &procs.query {
+        Some(q) => match partition::extract_all(q, &records.iter().map(|r| &r.data).collect::<Vec<_>>()) {
+            Ok(keys) => keys,
+            Err(message) => {
+                let error = PartitionError { code: partition::METADATA_EXTRACTION_FAILED, message };
+                records.iter().map(|_| Err(error.clone())).collect()
+            }
+        },
+        None => records.iter().map(|_| Ok(partition::Keys::new())).collect(),
+    };
+    // A partition is the pair (query keys, lambda keys).
+    let mut kept = Vec::new();
+    let mut identities = Vec::new();
+    for (r, keys) in records.into_iter().zip(query_keys) {
+        match keys {
+            Ok(keys) => {
+                let mut id: partition::Keys = keys.iter().map(|(k, v)| (format!("q:{k}"), v.clone())).collect();
+                id.extend(r.lambda_keys.iter().map(|(k, v)| (format!("l:{k}"), v.clone())));
+                identities.push(id);
+                kept.push(Some((r, keys)));
+            }
+            Err(e) => split.failed.push((r, e)),
+        }
+    }
+    let groups = partition::group(&identities, partition::MAX_ACTIVE_PARTITIONS);
+    for i in groups.over_limit {
+        if let Some((r, _)) = kept[i].take() {
+            split.failed.push((r, partition::over_limit_error()));
+        }
+    }
+    for (_, indexes) in groups.partitions {
+        let mut part = Partition::default();
+        for i in indexes {
+            if let Some((r, keys)) = kept[i].take() {
+                part.keys = keys;
+                part.records.push(finish(r));
+            }
+        }
+        split.partitions.push(part);
+    }
+    split
 }
 
 #[cfg(test)]
@@ -259,5 +357,92 @@ mod tests {
         assert_eq!(objects.len(), 1);
         assert!(objects[0].key.starts_with("p/1970/01/01/00/s-1-1970-01-01-00-00-01-"), "{}", objects[0].key);
         assert_eq!(objects[0].body, b"abcd");
+    }
+
+    fn records(batch: &mut Batch, data: &[&[u8]]) {
+        batch.records = data
+            .iter()
+            .enumerate()
+            .map(|(i, d)| BatchRecord {
+                id: i as i64 + 1,
+                arrival_ms: 1_000 * (i as i64 + 1),
+                data: d.to_vec(),
+                kinesis: None,
+            })
+            .collect();
+    }
+
+    fn dynamic_dest(extra: &[Value]) -> Value {
+        let mut processors = vec![
+            json!({"Type": "MetadataExtraction", "Parameters": [
+                {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{c:.c}"},
+                {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"}]}),
+            json!({"Type": "AppendDelimiterToRecord"}),
+        ];
+        processors.extend(extra.iter().cloned());
+        json!({"BucketARN": "arn:aws:s3:::b", "Prefix": "c=!{partitionKeyFromQuery:c}/",
+            "ErrorOutputPrefix": "err/!{firehose:error-output-type}/", "CompressionFormat": "UNCOMPRESSED",
+            "CustomTimeZone": "Asia/Tokyo", "DynamicPartitioningConfiguration": {"Enabled": true},
+            "ProcessingConfiguration": {"Enabled": true, "Processors": processors}})
+    }
+
+    #[tokio::test]
+    async fn dynamic_partitioning_splits_objects_by_query_keys() {
+        let env = Env::new(Arc::new(ManualClock::new(10_000)), []);
+        let deagg = json!({"Type": "RecordDeAggregation", "Parameters": [
+            {"ParameterName": "SubRecordType", "ParameterValue": "JSON"}]});
+        let mut b = batch("ExtendedS3", dynamic_dest(&[deagg]));
+        records(&mut b, &[br#"{"c":"a","v":1}{"c":"b","v":2}"#, br#"{"c":"a","v":3}"#, b"not json", br#"{"v":4}"#]);
+        let Outcome::Delivered { objects } = process(&b, &env).await else { panic!("expected delivered") };
+        assert_eq!(objects.len(), 3, "{:?}", objects.iter().map(|o| &o.key).collect::<Vec<_>>());
+        // Keys use the CustomTimeZone: 1970-01-01T00:00:01Z is 09:00:01 in Tokyo.
+        let a = objects.iter().find(|o| o.key.starts_with("c=a/1970/01/01/09/s-1-1970-01-01-09-00-01-")).unwrap();
+        assert_eq!(a.body, b"{\"c\":\"a\",\"v\":1}\n{\"c\":\"a\",\"v\":3}\n");
+        let bb = objects.iter().find(|o| o.key.starts_with("c=b/1970/01/01/09/")).unwrap();
+        assert_eq!(bb.body, b"{\"c\":\"b\",\"v\":2}\n");
+        let err = objects.iter().find(|o| o.key.starts_with("err/metadata-extraction-failed/1970/01/01/09/")).unwrap();
+        let lines: Vec<Value> = err
+            .body
+            .split(|c| *c == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| l["errorCode"] == "DynamicPartitioning.MetadataExtractionFailed"));
+        assert_eq!(lines[0]["errorMessage"], "Non JSON record provided");
+        assert_eq!(lines[0]["rawData"], "bm90IGpzb24=");
+    }
+
+    #[tokio::test]
+    async fn without_dynamic_partitioning_processors_still_apply_and_compress() {
+        let env = Env::new(Arc::new(ManualClock::new(10_000)), []);
+        let dest = json!({"BucketARN": "arn:aws:s3:::b", "Prefix": "p/", "CompressionFormat": "Snappy",
+            "ProcessingConfiguration": {"Enabled": true, "Processors": [
+                {"Type": "RecordDeAggregation", "Parameters": [
+                    {"ParameterName": "SubRecordType", "ParameterValue": "DELIMITED"},
+                    {"ParameterName": "Delimiter", "ParameterValue": "fA=="}]},
+                {"Type": "AppendDelimiterToRecord"}]}});
+        let mut b = batch("ExtendedS3", dest);
+        records(&mut b, &[b"x|y", b"z"]);
+        let Outcome::Delivered { objects } = process(&b, &env).await else { panic!("expected delivered") };
+        assert_eq!(objects.len(), 1);
+        assert!(objects[0].key.starts_with("p/1970/01/01/00/") && objects[0].key.ends_with(".snappy"));
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut snap::read::FrameDecoder::new(&objects[0].body[..]), &mut out).unwrap();
+        assert_eq!(out, b"x\ny\nz\n");
+    }
+
+    #[tokio::test]
+    async fn partitions_over_the_limit_go_to_error_output() {
+        let env = Env::new(Arc::new(ManualClock::new(10_000)), []);
+        let mut b = batch("ExtendedS3", dynamic_dest(&[]));
+        let data: Vec<Vec<u8>> = (0..502).map(|i| format!("{{\"c\":\"k{i}\"}}").into_bytes()).collect();
+        records(&mut b, &data.iter().map(Vec::as_slice).collect::<Vec<_>>());
+        let Outcome::Delivered { objects } = process(&b, &env).await else { panic!("expected delivered") };
+        assert_eq!(objects.len(), 501);
+        let err = objects.iter().find(|o| o.key.starts_with("err/")).unwrap();
+        let text = String::from_utf8(err.body.clone()).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        assert!(text.contains("DynamicPartitioning.ActivePartitionsLimitExceeded"));
     }
 }

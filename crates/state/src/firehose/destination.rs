@@ -307,7 +307,8 @@ fn check_processing(desc: &Map<String, Value>, dynamic: bool) -> Result<Vec<&'st
                 match parameter(p, "SubRecordType") {
                     Some("JSON") | None => {}
                     Some("DELIMITED") => {
-                        if parameter(p, "Delimiter").is_none_or(str::is_empty) {
+                        let delimiter = parameter(p, "Delimiter").unwrap_or("");
+                        if aws_smithy_types::base64::decode(delimiter).map_or(true, |d| d.is_empty()) {
                             return Err(FhError::invalid(
                                 "RecordDeAggregation with SubRecordType DELIMITED needs a Delimiter parameter (base64).",
                             ));
@@ -422,6 +423,8 @@ mod tests {
             .unwrap()
             .push(json!({"ParameterName": "Delimiter", "ParameterValue": "fA=="}));
         assert!(from_config(&delimited).is_ok());
+        delimited["ProcessingConfiguration"]["Processors"][2]["Parameters"][1]["ParameterValue"] = json!("*not b64*");
+        assert!(from_config(&delimited).is_err());
         // AppendDelimiterToRecord alone works without dynamic partitioning.
         let append = json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::b", "ProcessingConfiguration": {"Enabled": true,
             "Processors": [{"Type": "AppendDelimiterToRecord"}]}});
