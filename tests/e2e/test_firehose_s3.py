@@ -5,9 +5,12 @@ AppendDelimiterToRecord) with its error output, CustomTimeZone keys, and the API
 
 from __future__ import annotations
 
+import base64
+import gzip
 import io
 import json
 import re
+import sys
 import time
 import zipfile
 from datetime import datetime, timezone
@@ -272,3 +275,59 @@ def test_api_rules(server):
     ext = fh.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]["Destinations"][0][
         "ExtendedS3DestinationDescription"]
     assert (ext["CompressionFormat"], ext["CustomTimeZone"]) == ("HADOOP_SNAPPY", "Europe/Paris")
+
+
+KEYS_FN = "arn:aws:lambda:us-east-1:000000000000:function:keys"
+
+# A transform that sees one (de-aggregated) JSON record at a time and returns its device as a
+# partition key; it fails a record whose JSON has no device.
+KEYS_TRANSFORM = r"""
+import base64, json, sys
+out = []
+for r in json.load(sys.stdin)["records"]:
+    doc = json.loads(base64.b64decode(r["data"]))
+    if "device" not in doc:
+        out.append({"recordId": r["recordId"], "result": "ProcessingFailed", "data": r["data"]})
+        continue
+    doc["seen"] = True
+    out.append({"recordId": r["recordId"], "result": "Ok",
+                "data": base64.b64encode(json.dumps(doc, separators=(",", ":")).encode()).decode(),
+                "metadata": {"partitionKeys": {"device": doc["device"]}}})
+json.dump({"records": out}, sys.stdout)
+"""
+
+
+def test_partition_keys_from_lambda_after_deaggregation(start_kinesin, tmp_path):
+    script = tmp_path / "keys.py"
+    script.write_text(KEYS_TRANSFORM)
+    server = start_kinesin("--firehose-interval-override-secs", "1", "--lambda", f"{KEYS_FN}={sys.executable} {script}")
+    fh, s3 = clients(server.endpoint)
+    bucket, name = unique_name("bkt"), unique_name("fh")
+    s3.create_bucket(Bucket=bucket)
+    create(
+        fh, name, bucket,
+        Prefix="device=!{partitionKeyFromLambda:device}/",
+        ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+        BufferingHints={"SizeInMBs": 64, "IntervalInSeconds": 60},
+        CompressionFormat="GZIP",
+        DynamicPartitioningConfiguration={"Enabled": True},
+        ProcessingConfiguration={"Enabled": True, "Processors": [
+            {"Type": "RecordDeAggregation", "Parameters": [
+                {"ParameterName": "SubRecordType", "ParameterValue": "DELIMITED"},
+                {"ParameterName": "Delimiter", "ParameterValue": "IyMjIw=="}]},  # "####"
+            {"Type": "Lambda", "Parameters": [{"ParameterName": "LambdaArn", "ParameterValue": KEYS_FN}]},
+            {"Type": "AppendDelimiterToRecord"},
+        ]},
+    )
+    # De-aggregation runs before the transform: the transform sees each sub-record alone.
+    put(fh, name, [b'{"device":"ios","n":1}####{"device":"android","n":2}', b'{"device":"ios","n":3}####{"n":4}'])
+    objs = wait_objects(s3, bucket, lambda o: len(o) >= 3)
+    by_prefix = {k.split("/")[0]: gzip.decompress(v) for k, v in objs.items()}
+    # processing-failed records go to the error prefix; the partitions to their own prefixes.
+    assert any(k.startswith("errors/processing-failed/") for k in objs), sorted(objs)
+    assert all(k.endswith(".gz") for k in objs), sorted(objs)
+    assert by_prefix["device=ios"] == b'{"device":"ios","n":1,"seen":true}\n{"device":"ios","n":3,"seen":true}\n'
+    assert by_prefix["device=android"] == b'{"device":"android","n":2,"seen":true}\n'
+    failed = json.loads(by_prefix["errors"])
+    assert failed["errorCode"] == "Lambda.ProcessingFailedStatus"
+    assert json.loads(base64.b64decode(failed["rawData"])) == {"n": 4}

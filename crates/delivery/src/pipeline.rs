@@ -9,7 +9,7 @@ use crate::objects;
 use crate::partition::{self, PartitionError};
 use crate::record::Rec;
 use crate::transform;
-use kinesin_state::firehose::batch::{Batch, Outcome, S3Object};
+use kinesin_state::firehose::batch::{Batch, BatchRecord, Outcome, S3Object};
 use kinesin_state::firehose::delivery::RETRY_MS;
 use kinesin_state::firehose::destination::{self, S3Target};
 use serde_json::Value;
@@ -49,13 +49,15 @@ fn s3_target(batch: &Batch) -> S3Target {
 
 async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
     let target = s3_target(batch);
+    let split_batch = deaggregated(batch);
+    let source = split_batch.as_ref().unwrap_or(batch);
     let (records, failed) = match transform::lambda_processor(&batch.dest) {
         Some(p) => {
-            let t = transform::run(env, batch, &p).await;
+            let t = transform::run(env, source, &p).await;
             (t.records, t.failed)
         }
         None => (
-            batch
+            source
                 .records
                 .iter()
                 .map(|r| Rec { data: r.data.clone(), arrival_ms: r.arrival_ms, lambda_keys: BTreeMap::new() })
@@ -190,6 +192,27 @@ fn request_id(batch: &Batch) -> String {
     uuid::Uuid::from_u64_pair(batch.receipt.stream_id as u64, first as u64).to_string()
 }
 
+/// RecordDeAggregation, which AWS applies first ("Deaggregation -> Data Transformation via
+/// Lambda -> Partitioning Keys"): a copy of the batch with each record replaced by its
+/// sub-records, numbered `id * 1000 + n` so the transform's recordIds stay unique.
+fn deaggregated(batch: &Batch) -> Option<Batch> {
+    let how = partition::processors(&batch.dest).ok()?.deaggregation?;
+    let mut out = batch.clone();
+    out.records = batch
+        .records
+        .iter()
+        .flat_map(|r| {
+            let parts = partition::deaggregate(&how, &r.data);
+            parts.into_iter().enumerate().map(move |(n, data)| BatchRecord {
+                id: r.id * 1000 + n as i64,
+                data,
+                ..r.clone()
+            })
+        })
+        .collect();
+    Some(out)
+}
+
 /// Records split into partitions, and records that failed partitioning.
 #[derive(Debug, Default)]
 struct Split {
@@ -197,8 +220,8 @@ struct Split {
     failed: Vec<(Rec, PartitionError)>,
 }
 
-/// The partitioning processors over the transformed records: RecordDeAggregation, then
-/// (with dynamic partitioning) MetadataExtraction keys and the transform's `partitionKeys`
+/// The partitioning processors over the transformed records: (with dynamic partitioning)
+/// MetadataExtraction keys and the transform's `partitionKeys`
 /// grouped under the active partitions limit, then AppendDelimiterToRecord. Without dynamic
 /// partitioning all records form one partition.
 fn partitions(dest: &Value, target: &S3Target, records: Vec<Rec>) -> Split {
@@ -208,13 +231,6 @@ fn partitions(dest: &Value, target: &S3Target, records: Vec<Rec>) -> Split {
             let error = PartitionError { code: partition::METADATA_EXTRACTION_FAILED, message };
             return Split { partitions: Vec::new(), failed: records.into_iter().map(|r| (r, error.clone())).collect() };
         }
-    };
-    let records: Vec<Rec> = match &procs.deaggregation {
-        Some(how) => records
-            .into_iter()
-            .flat_map(|r| partition::deaggregate(how, &r.data).into_iter().map(move |data| Rec { data, ..r.clone() }))
-            .collect(),
-        None => records,
     };
     let finish =
         |r: Rec| if procs.append_delimiter { Rec { data: partition::append_delimiter(&r.data), ..r } } else { r };
