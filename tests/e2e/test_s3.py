@@ -228,3 +228,21 @@ def test_copy_object(s3, bucket):
     assert s3.head_object(Bucket=bucket, Key="mp.bin")["ETag"].endswith('-2"')
     s3.copy_object(Bucket=bucket, Key="mp-copy.bin", CopySource={"Bucket": bucket, "Key": "mp.bin"})
     assert s3.head_object(Bucket=bucket, Key="mp-copy.bin")["ETag"] == f'"{hashlib.md5(data).hexdigest()}"'
+
+
+def test_content_md5_is_checked(endpoint, s3, bucket):
+    import base64
+
+    body = b"integrity"
+    good = base64.b64encode(hashlib.md5(body).digest()).decode()
+    s3.put_object(Bucket=bucket, Key="md5", Body=body, ContentMD5=good)
+    bad = base64.b64encode(hashlib.md5(b"other").digest()).decode()
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="md5", Body=body, ContentMD5=bad)
+    assert error_code(e) == "BadDigest"
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="md5-mp")["UploadId"]
+    with pytest.raises(ClientError) as e:
+        s3.upload_part(Bucket=bucket, Key="md5-mp", UploadId=uid, PartNumber=1, Body=body, ContentMD5=bad)
+    assert error_code(e) == "BadDigest"
+    s3.upload_part(Bucket=bucket, Key="md5-mp", UploadId=uid, PartNumber=1, Body=body, ContentMD5=good)
+    assert s3.get_object(Bucket=bucket, Key="md5")["Body"].read() == body

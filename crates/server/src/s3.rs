@@ -191,14 +191,18 @@ fn decode_aws_chunked(body: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-/// The body of a PUT, `aws-chunked` decoded when it is.
+/// The body of a PUT, `aws-chunked` decoded when it is, checked against `Content-MD5`.
 fn request_data(headers: &HeaderMap, body: &Bytes) -> Result<Vec<u8>, S3Error> {
-    if is_aws_chunked(headers) {
+    let data = if is_aws_chunked(headers) {
         decode_aws_chunked(body)
-            .ok_or_else(|| S3Error::other("IncompleteBody", "The request body terminated unexpectedly", 400))
+            .ok_or_else(|| S3Error::other("IncompleteBody", "The request body terminated unexpectedly", 400))?
     } else {
-        Ok(body.to_vec())
+        body.to_vec()
+    };
+    if let Some(given) = headers.get("content-md5") {
+        s3::check_content_md5(given.to_str().unwrap_or(""), &data)?;
     }
+    Ok(data)
 }
 
 fn is_aws_chunked(headers: &HeaderMap) -> bool {

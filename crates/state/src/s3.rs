@@ -165,6 +165,18 @@ pub fn etag_of(data: &[u8]) -> String {
     Md5::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Checks a `Content-MD5` header (base64 of the MD5) against the data received.
+pub fn check_content_md5(given: &str, data: &[u8]) -> Result<(), S3Error> {
+    let digest = aws_smithy_types::base64::decode(given.trim())
+        .ok()
+        .filter(|d| d.len() == 16)
+        .ok_or_else(|| S3Error::other("InvalidDigest", "The Content-MD5 you specified was invalid.", 400))?;
+    if digest[..] != Md5::digest(data)[..] {
+        return Err(S3Error::other("BadDigest", "The Content-MD5 you specified did not match what we received.", 400));
+    }
+    Ok(())
+}
+
 /// PutObject: stores (or replaces) an object; returns its ETag (unquoted).
 pub fn put_object(
     eng: &Engine,
@@ -364,6 +376,9 @@ mod tests {
         let mut eng = Engine::memory(Arc::new(ManualClock::new(1_000)));
         let ctx = Ctx::new("000000000000", "us-east-1");
         assert!(!valid_bucket_name("Ab"));
+        assert!(check_content_md5("XUFAKrxLKna5cZ2REBfFkg==", b"hello").is_ok());
+        assert_eq!(check_content_md5("XUFAKrxLKna5cZ2REBfFkg==", b"hellO").unwrap_err().code, "BadDigest");
+        assert_eq!(check_content_md5("nope", b"hello").unwrap_err().code, "InvalidDigest");
         assert!(create_bucket(&mut eng, &ctx, "UPPER").is_err());
         create_bucket(&mut eng, &ctx, "b1").unwrap_err();
         create_bucket(&mut eng, &ctx, "bkt").unwrap();
