@@ -146,8 +146,9 @@ def create(fh, name: str, bucket: str, **dest) -> None:
 
 
 def put(fh, name: str, records: list[bytes]) -> None:
-    out = fh.put_record_batch(DeliveryStreamName=name, Records=[{"Data": r} for r in records])
-    assert out["FailedPutCount"] == 0
+    for i in range(0, len(records), 500):
+        out = fh.put_record_batch(DeliveryStreamName=name, Records=[{"Data": r} for r in records[i : i + 500]])
+        assert out["FailedPutCount"] == 0
 
 
 @pytest.fixture
@@ -167,7 +168,9 @@ def test_compression_formats(server, fmt, ext, decode):
     bucket, name = unique_name("bkt"), unique_name("fh")
     s3.create_bucket(Bucket=bucket)
     create(fh, name, bucket, CompressionFormat=fmt, Prefix="c/")
-    records = [json.dumps({"i": i, "pad": "x" * (i % 50)}).encode() + b"\n" for i in range(400)]
+    # ~420 KB: several 64 KiB Snappy frames and two 256 KiB HADOOP_SNAPPY blocks.
+    records = [json.dumps({"i": i, "pad": "x" * (i % 250)}).encode() + b"\n" for i in range(3000)]
+    assert sum(map(len, records)) > 256 * 1024
     put(fh, name, records)
     objs = wait_objects(s3, bucket, lambda o: len(o) >= 1)
     assert len(objs) == 1, sorted(objs)
