@@ -250,7 +250,7 @@ pub fn extract_all<R: AsRef<[u8]>>(query: &str, records: &[R]) -> Result<Vec<Res
         for (k, v) in obj {
             let text = match v {
                 Value::String(s) => s,
-                Value::Number(n) => n.to_string(),
+                Value::Number(n) => number_text(&n),
                 Value::Bool(b) => b.to_string(),
                 Value::Null => return Err(PartitionError::extraction(format!("partition key {k} is null or missing"))),
                 _ => {
@@ -264,6 +264,14 @@ pub fn extract_all<R: AsRef<[u8]>>(query: &str, records: &[R]) -> Result<Vec<Res
         Ok(keys)
     };
     Ok(records.iter().map(|r| run(r.as_ref())).collect())
+}
+
+/// A number as jq 1.6 prints it: integral values without a fraction (`1.0` -> `1`).
+fn number_text(n: &serde_json::Number) -> String {
+    match n.as_f64() {
+        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e17 => format!("{}", f as i64),
+        _ => n.to_string(),
+    }
 }
 
 /// Records grouped by partition: the partitions in order of first appearance, each with the
@@ -394,6 +402,8 @@ mod tests {
         assert!(out[3].is_err());
         assert!(out[4].is_err());
         assert_eq!(out[5].as_ref().unwrap_err().message, "Non JSON record provided");
+        let floats = extract_all("{a:.a, b:.b}", &[br#"{"a":1.0,"b":2.5}"#]).unwrap();
+        assert_eq!(floats[0], Ok(keys(&[("a", "1"), ("b", "2.5")])));
         let multi = extract_all("{c:.customer_id, n:.n, ok:.ok}", &recs[..1]).unwrap();
         assert_eq!(multi[0], Ok(keys(&[("c", "c1"), ("n", "5"), ("ok", "true")])));
         // Nested paths and std functions.
