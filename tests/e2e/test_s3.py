@@ -150,6 +150,15 @@ def test_multipart_api_and_errors(s3, bucket):
     assert done["Key"] == key and done["Bucket"] == bucket
     got = s3.get_object(Bucket=bucket, Key=key)
     assert got["Body"].read() == p1 + p2 + p3
+    # One part at a time, with the part count (as multipart downloads read them).
+    second = s3.get_object(Bucket=bucket, Key=key, PartNumber=2)
+    assert (second["PartsCount"], second["ContentRange"]) == (3, f"bytes {len(p1)}-{len(p1) + len(p2) - 1}/{len(p1 + p2 + p3)}")
+    assert second["Body"].read() == p2
+    head3 = s3.head_object(Bucket=bucket, Key=key, PartNumber=3)
+    assert (head3["PartsCount"], head3["ContentLength"]) == (3, len(p3))
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key=key, PartNumber=4)
+    assert error_code(e) == "InvalidPartNumber"
     assert got["ContentType"] == "application/x-test"
     assert got["ETag"] == done["ETag"]
     # The upload is finished: every operation on it is NoSuchUpload (404).

@@ -348,7 +348,10 @@ impl S3 {
             return Err(not_implemented(&format!("{method} on an object with ?{}", uri.query().unwrap_or(""))));
         }
         match *method {
-            Method::GET | Method::HEAD => self.get_object(&ctx, bucket, key, headers, *method == Method::HEAD).await,
+            Method::GET | Method::HEAD => {
+                let part = get("partNumber");
+                self.get_object(&ctx, (bucket, key), part, headers, *method == Method::HEAD).await
+            }
             Method::PUT => {
                 if let Some(src) = multipart::copy_source(headers) {
                     return self.copy_object(&ctx, (bucket, key), src?, headers).await;
@@ -454,11 +457,14 @@ impl S3 {
     async fn get_object(
         &self,
         ctx: &Ctx,
-        bucket: String,
-        key: String,
+        (bucket, key): (String, String),
+        part: Option<String>,
         headers: &HeaderMap,
         head: bool,
     ) -> Result<Resp, S3Error> {
+        if let Some(part) = part {
+            return self.get_object_part(ctx, (bucket, key), &part, head).await;
+        }
         let range_header = headers.get("range").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let invalid = || S3Error::other("InvalidRange", "The requested range is not satisfiable", 416);
         let range = match range_header.as_deref().and_then(|r| r.strip_prefix("bytes=")) {
@@ -498,6 +504,41 @@ impl S3 {
         object_headers(&mut r, &meta);
         if let Some((s, e)) = span {
             header(&mut r, "content-range", &format!("bytes {s}-{}/{}", e - 1, meta.size));
+        }
+        Ok(r)
+    }
+
+    /// GetObject / HeadObject with `partNumber`: the bytes of one part of a multipart object
+    /// (a single-part object has one part), with `x-amz-mp-parts-count`.
+    async fn get_object_part(
+        &self,
+        ctx: &Ctx,
+        (bucket, key): (String, String),
+        part: &str,
+        head: bool,
+    ) -> Result<Resp, S3Error> {
+        let n: u64 = part.parse().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(|| S3Error {
+            code: "InvalidArgument",
+            message: "Part number must be an integer between 1 and 10000, inclusive".into(),
+            status: 400,
+            resource: Some(("ArgumentName", "partNumber".into())),
+        })?;
+        let meta = self.run(ctx, (bucket.clone(), key.clone()), s3::head_object).await?;
+        let (first, last) = meta.part_span(n)?;
+        let data = if head {
+            Bytes::new()
+        } else {
+            let (_, data, _) = self.run(ctx, (bucket, key, Some((first, Some(last)))), s3::get_object).await?;
+            Bytes::from(data)
+        };
+        let mut r = response(206, data);
+        object_headers(&mut r, &meta);
+        header(&mut r, "content-range", &format!("bytes {first}-{last}/{}", meta.size));
+        if head {
+            header(&mut r, "content-length", &(last - first + 1).to_string());
+        }
+        if !meta.part_sizes.is_empty() {
+            header(&mut r, "x-amz-mp-parts-count", &meta.part_sizes.len().to_string());
         }
         Ok(r)
     }

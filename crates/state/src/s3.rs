@@ -76,6 +76,25 @@ pub struct ObjectMeta {
     pub content_type: Option<String>,
     /// Last write (ms).
     pub modified_ms: i64,
+    /// Sizes of the parts of an object made by a multipart upload (empty otherwise).
+    pub part_sizes: Vec<i64>,
+}
+
+impl ObjectMeta {
+    /// The byte span `(first, last inclusive)` of part `n` (1-based); a single-part object
+    /// has one part. `InvalidPartNumber` beyond the last part.
+    pub fn part_span(&self, n: u64) -> Result<(u64, u64), S3Error> {
+        let whole = [self.size];
+        let sizes: &[i64] = if self.part_sizes.is_empty() { &whole } else { &self.part_sizes };
+        let invalid = || S3Error::other("InvalidPartNumber", "The requested partnumber is not satisfiable", 416);
+        let idx = usize::try_from(n).ok().filter(|&i| (1..=sizes.len()).contains(&i)).ok_or_else(invalid)?;
+        let start: i64 = sizes[..idx - 1].iter().sum();
+        let size = sizes[idx - 1];
+        if size == 0 {
+            return Err(invalid());
+        }
+        Ok((start as u64, (start + size - 1) as u64))
+    }
 }
 
 /// Whether `name` is a valid bucket name: 3-63 of `a-z 0-9 . -`, starting and ending with a
@@ -185,7 +204,7 @@ pub fn put_object(
     data: &[u8],
     content_type: Option<&str>,
 ) -> Result<String, S3Error> {
-    store_object(eng, bucket_name, key, data, &etag_of(data), content_type)
+    store_object(eng, bucket_name, key, data, &etag_of(data), content_type, None)
 }
 
 /// Stores (or replaces) an object with a given ETag (unquoted); returns the ETag.
@@ -196,15 +215,18 @@ pub(crate) fn store_object(
     data: &[u8],
     etag: &str,
     content_type: Option<&str>,
+    part_sizes: Option<&str>,
 ) -> Result<String, S3Error> {
     bucket(eng, bucket_name)?;
     eng.conn
         .prepare_cached(
-            "INSERT INTO s3_objects(bucket, key, data, etag, content_type, modified_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            "INSERT INTO s3_objects(bucket, key, data, etag, content_type, modified_ms, part_sizes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(bucket, key) DO UPDATE SET data=excluded.data, etag=excluded.etag,
-                 content_type=excluded.content_type, modified_ms=excluded.modified_ms",
+                 content_type=excluded.content_type, modified_ms=excluded.modified_ms,
+                 part_sizes=excluded.part_sizes",
         )?
-        .execute(params![bucket_name, key, data, etag, content_type, eng.now()])?;
+        .execute(params![bucket_name, key, data, etag, content_type, eng.now(), part_sizes])?;
     Ok(etag.to_string())
 }
 
@@ -226,10 +248,18 @@ pub fn put(eng: &mut Engine, _ctx: &Ctx, p: PutObject) -> Result<String, S3Error
     put_object(eng, &p.bucket, &p.key, &p.data, p.content_type.as_deref())
 }
 
-const META: &str = "key, length(data), etag, content_type, modified_ms";
+const META: &str = "key, length(data), etag, content_type, modified_ms, part_sizes";
 
 fn meta_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectMeta> {
-    Ok(ObjectMeta { key: r.get(0)?, size: r.get(1)?, etag: r.get(2)?, content_type: r.get(3)?, modified_ms: r.get(4)? })
+    let sizes: Option<String> = r.get(5)?;
+    Ok(ObjectMeta {
+        key: r.get(0)?,
+        size: r.get(1)?,
+        etag: r.get(2)?,
+        content_type: r.get(3)?,
+        modified_ms: r.get(4)?,
+        part_sizes: sizes.map(|s| s.split(',').filter_map(|n| n.parse().ok()).collect()).unwrap_or_default(),
+    })
 }
 
 /// HeadObject.

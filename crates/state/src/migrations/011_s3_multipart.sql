@@ -16,3 +16,7 @@ CREATE TABLE s3_parts (
     modified_ms INTEGER NOT NULL,
     PRIMARY KEY (upload, part)
 ) WITHOUT ROWID;
+
+-- Part sizes of an object made by CompleteMultipartUpload ("5242880,1024"), NULL otherwise:
+-- GetObject/HeadObject with partNumber.
+ALTER TABLE s3_objects ADD COLUMN part_sizes TEXT;

@@ -205,6 +205,7 @@ pub fn complete(eng: &mut Engine, _ctx: &Ctx, c: Complete) -> Result<String, S3E
     }
     let mut data = Vec::new();
     let mut etags = Vec::with_capacity(c.parts.len());
+    let mut sizes = Vec::with_capacity(c.parts.len());
     {
         let mut stmt = eng.conn.prepare_cached("SELECT data, etag FROM s3_parts WHERE upload=?1 AND part=?2")?;
         let last = c.parts.len() - 1;
@@ -224,12 +225,13 @@ pub fn complete(eng: &mut Engine, _ctx: &Ctx, c: Complete) -> Result<String, S3E
                 e.resource = Some(("PartNumber", number.to_string()));
                 return Err(e);
             }
+            sizes.push(bytes.len().to_string());
             data.extend_from_slice(&bytes);
             etags.push(stored);
         }
     }
     let etag = multipart_etag(&etags);
-    store_object(eng, &c.bucket, &c.key, &data, &etag, content_type.as_deref())?;
+    store_object(eng, &c.bucket, &c.key, &data, &etag, content_type.as_deref(), Some(&sizes.join(",")))?;
     eng.conn.prepare_cached("DELETE FROM s3_uploads WHERE id=?1")?.execute([&c.upload_id])?;
     Ok(etag)
 }
@@ -353,7 +355,7 @@ pub fn copy(eng: &mut Engine, _ctx: &Ctx, c: Copy) -> Result<(String, i64), S3Er
             .prepare_cached("SELECT content_type FROM s3_objects WHERE bucket=?1 AND key=?2")?
             .query_row(params![c.src_bucket, c.src_key], |r| r.get(0))?,
     };
-    let etag = store_object(eng, &c.bucket, &c.key, &data, &etag_of(&data), content_type.as_deref())?;
+    let etag = store_object(eng, &c.bucket, &c.key, &data, &etag_of(&data), content_type.as_deref(), None)?;
     Ok((etag, eng.now()))
 }
 
@@ -425,6 +427,9 @@ mod tests {
             (meta.size, meta.etag.as_str(), meta.content_type.as_deref()),
             ((a.len() + 4) as i64, etag.as_str(), Some("text/plain"))
         );
+        assert_eq!(meta.part_sizes, vec![a.len() as i64, 4]);
+        assert_eq!(meta.part_span(2).unwrap(), (a.len() as u64, a.len() as u64 + 3));
+        assert_eq!(meta.part_span(3).unwrap_err().code, "InvalidPartNumber");
         let (_, tail, _) =
             get_object(&mut eng, &ctx, ("bkt".into(), "big".into(), Some((a.len() as u64, None)))).unwrap();
         assert_eq!(tail, b"tail");
@@ -483,6 +488,9 @@ mod tests {
         assert_eq!(etag, etag_of(b"0123456789"));
         let m = head_object(&mut eng, &ctx, ("bkt".into(), "dst".into())).unwrap();
         assert_eq!(m.content_type.as_deref(), Some("text/csv"));
+        assert!(m.part_sizes.is_empty());
+        assert_eq!(m.part_span(1).unwrap(), (0, 9));
+        assert_eq!(m.part_span(2).unwrap_err().code, "InvalidPartNumber");
         copy(&mut eng, &ctx, c("dst", Some(Some("application/json".into())))).unwrap();
         let m = head_object(&mut eng, &ctx, ("bkt".into(), "dst".into())).unwrap();
         assert_eq!(m.content_type.as_deref(), Some("application/json"));
