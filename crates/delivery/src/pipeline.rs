@@ -18,7 +18,8 @@ use std::collections::BTreeMap;
 /// Records delivered as one object, with the partition keys its prefix may use.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Partition {
-    /// Partition keys (`partitionKeyFromQuery` / `partitionKeyFromLambda`).
+    /// `partitionKeyFromQuery` keys (the `partitionKeyFromLambda` keys are the records' own,
+    /// the same for every record of a partition).
     pub keys: BTreeMap<String, String>,
     /// The records, in order.
     pub records: Vec<Rec>,
