@@ -5,6 +5,7 @@
 //!
 //! The jq engine is jaq (a maintained Rust implementation of jq); AWS runs `JQ-1.6`.
 
+use kinesin_state::firehose::destination::parameter;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -61,15 +62,6 @@ pub struct Processors {
     pub query: Option<String>,
     /// Whether AppendDelimiterToRecord is configured.
     pub append_delimiter: bool,
-}
-
-/// The value of a processor parameter.
-fn parameter<'a>(processor: &'a Value, name: &str) -> Option<&'a str> {
-    processor
-        .get("Parameters")?
-        .as_array()?
-        .iter()
-        .find_map(|p| (p.get("ParameterName")?.as_str()? == name).then(|| p.get("ParameterValue")?.as_str()).flatten())
 }
 
 /// Reads the processors of a destination description (its `ProcessingConfiguration`);

@@ -4,31 +4,9 @@ mod common;
 
 use aws_sdk_firehose::primitives::Blob;
 use aws_sdk_firehose::types::{BufferingHints, CompressionFormat, ExtendedS3DestinationConfiguration, Record};
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use common::{api_err, Server, TEST_ACCESS_KEY};
+use common::{api_err, firehose, s3, Server};
 use std::io::Read;
 use std::time::{Duration, Instant};
-
-fn firehose(server: &Server) -> aws_sdk_firehose::Client {
-    let conf = aws_sdk_firehose::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests"))
-        .build();
-    aws_sdk_firehose::Client::from_conf(conf)
-}
-
-fn s3(server: &Server) -> aws_sdk_s3::Client {
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests"))
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
-}
 
 async fn keys(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {
     let mut out = Vec::new();

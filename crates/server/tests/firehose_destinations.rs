@@ -9,9 +9,8 @@ use aws_sdk_firehose::types::{
     HttpEndpointConfiguration, HttpEndpointDestinationConfiguration, HttpEndpointS3BackupMode, Record,
     S3DestinationConfiguration,
 };
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use bytes::Bytes;
-use common::{Server, TEST_ACCESS_KEY};
+use common::Server;
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -54,14 +53,7 @@ async fn receiver() -> (String, Seen) {
 async fn http_endpoint_destination() {
     let (url, seen) = receiver().await;
     let server = Server::with_args(&["--firehose-interval-override-secs", "1"]);
-    let creds = Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests");
-    let conf = aws_sdk_firehose::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(creds)
-        .build();
-    let fh = aws_sdk_firehose::Client::from_conf(conf);
+    let fh = common::firehose(&server);
     let dest = HttpEndpointDestinationConfiguration::builder()
         .endpoint_configuration(
             HttpEndpointConfiguration::builder().url(&url).name("local").access_key("k-1").build().expect("endpoint"),

@@ -8,34 +8,12 @@ use aws_sdk_firehose::primitives::Blob;
 use aws_sdk_firehose::types::{
     BufferingHints, DeliveryStreamType, ExtendedS3DestinationConfiguration, KinesisStreamSourceConfiguration, Record,
 };
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use common::{api_err, client, create_stream, Server, TEST_ACCESS_KEY};
+use common::{api_err, client, create_stream, firehose, s3, Server};
 use md5::{Digest, Md5};
 use std::time::{Duration, Instant};
 
 const ROLE: &str = "arn:aws:iam::000000000000:role/firehose";
 const STREAM_ARN: &str = "arn:aws:kinesis:us-east-1:000000000000:stream/rust-src";
-
-fn firehose(server: &Server) -> aws_sdk_firehose::Client {
-    let conf = aws_sdk_firehose::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests"))
-        .build();
-    aws_sdk_firehose::Client::from_conf(conf)
-}
-
-fn s3(server: &Server) -> aws_sdk_s3::Client {
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests"))
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
-}
 
 /// The concatenated bodies of every object in `bucket`.
 async fn delivered(s3: &aws_sdk_s3::Client, bucket: &str) -> Vec<u8> {

@@ -9,8 +9,7 @@ use aws_sdk_firehose::types::{
     BufferingHints, ExtendedS3DestinationConfiguration, ProcessingConfiguration, Processor, ProcessorParameter,
     ProcessorParameterName, ProcessorType, Record,
 };
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use common::{Server, TEST_ACCESS_KEY};
+use common::Server;
 use std::time::{Duration, Instant};
 
 const FN: &str = "arn:aws:lambda:us-east-1:000000000000:function:shout";
@@ -27,21 +26,7 @@ json.dump({"records": out}, sys.stdout)
 "#;
 
 fn clients(server: &Server) -> (aws_sdk_firehose::Client, aws_sdk_s3::Client) {
-    let creds = Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests");
-    let fh = aws_sdk_firehose::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(creds.clone())
-        .build();
-    let s3 = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(creds)
-        .force_path_style(true)
-        .build();
-    (aws_sdk_firehose::Client::from_conf(fh), aws_sdk_s3::Client::from_conf(s3))
+    (common::firehose(server), common::s3(server))
 }
 
 fn param(name: ProcessorParameterName, value: &str) -> ProcessorParameter {

@@ -3,22 +3,10 @@
 
 mod common;
 
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
-use common::{Server, TEST_ACCESS_KEY};
+use common::{s3, Server};
 use md5::{Digest, Md5};
-
-fn s3(server: &Server) -> aws_sdk_s3::Client {
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(server.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests"))
-        .force_path_style(true)
-        .build();
-    aws_sdk_s3::Client::from_conf(conf)
-}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

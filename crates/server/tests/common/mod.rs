@@ -153,6 +153,29 @@ pub fn client_for(server: &Server, region: &str, access_key: &str) -> Client {
     Client::from_conf(conf)
 }
 
+/// A Firehose client for us-east-1 with the default account.
+pub fn firehose(server: &Server) -> aws_sdk_firehose::Client {
+    let conf = aws_sdk_firehose::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(server.endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests"))
+        .build();
+    aws_sdk_firehose::Client::from_conf(conf)
+}
+
+/// An S3 client (path-style addressing) for us-east-1 with the default account.
+pub fn s3(server: &Server) -> aws_sdk_s3::Client {
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(server.endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests"))
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
 /// The code and message of a failed call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiErr {

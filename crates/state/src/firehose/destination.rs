@@ -258,8 +258,8 @@ fn check_lambda(p: &Value) -> Result<(), FhError> {
     Ok(())
 }
 
-/// The value of a processor parameter.
-fn parameter<'a>(processor: &'a Value, name: &str) -> Option<&'a str> {
+/// The value of a processor parameter (`Parameters[].ParameterValue` by `ParameterName`).
+pub fn parameter<'a>(processor: &'a Value, name: &str) -> Option<&'a str> {
     processor
         .get("Parameters")?
         .as_array()?
