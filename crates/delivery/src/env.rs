@@ -1,8 +1,10 @@
 //! What delivery needs from the process: Lambda bindings, OpenSearch domain bindings, an
-//! HTTP client and the clock.
+//! HTTP(S) client and the clock.
 
+use crate::tls::{client_config, TlsTrust};
 use bytes::Bytes;
 use http_body_util::Full;
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -10,15 +12,23 @@ use kinesin_state::Clock;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The HTTP client shared by Lambda URLs and network destinations (plain HTTP/1.1).
-pub type HttpClient = Client<HttpConnector, Full<Bytes>>;
+/// The HTTP client shared by Lambda URLs and network destinations (HTTP/1.1, plain or
+/// over TLS).
+pub type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// A client trusting per `trust`.
+fn http_client(trust: &TlsTrust) -> Result<HttpClient, String> {
+    let https =
+        HttpsConnectorBuilder::new().with_tls_config(client_config(trust)?).https_or_http().enable_http1().build();
+    Ok(Client::builder(TokioExecutor::new()).build(https))
+}
 
 /// What a Lambda ARN is bound to locally.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LambdaTarget {
     /// A shell command (`sh -c`): the event JSON on stdin, the response JSON on stdout.
     Command(String),
-    /// An `http://` URL: the event is POSTed, the response body is the function's answer.
+    /// An `http://` or `https://` URL: the event is POSTed, the response body is the function's answer.
     Url(String),
 }
 
@@ -76,10 +86,19 @@ pub struct Env {
 }
 
 impl Env {
-    /// An environment with these Lambda bindings.
+    /// An environment with these Lambda bindings; https servers are trusted per the
+    /// system's root certificates (see [`Env::with_tls`]).
     pub fn new(clock: Arc<dyn Clock>, lambdas: impl IntoIterator<Item = (String, LambdaTarget)>) -> Self {
-        let http = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+        // Only CA files can fail, and the default trust reads none.
+        let http = http_client(&TlsTrust::default()).expect("the system roots need no files");
         Self { lambdas: lambdas.into_iter().collect(), http, clock, domains: HashMap::new() }
+    }
+
+    /// The same environment with an HTTP client trusting per `trust` (extra CA files,
+    /// or any certificate); an unreadable or empty CA file is an error.
+    pub fn with_tls(mut self, trust: &TlsTrust) -> Result<Self, String> {
+        self.http = http_client(trust)?;
+        Ok(self)
     }
 
     /// The same environment with these OpenSearch domain bindings (`DomainARN` -> URL).

@@ -85,14 +85,15 @@ async fn run_command(cmd: &str, event: Vec<u8>) -> Result<Vec<u8>, InvokeError> 
 }
 
 async fn post(env: &Env, url: &str, event: Vec<u8>) -> Result<Vec<u8>, InvokeError> {
-    if url.starts_with("https://") {
-        return Err(function_error(format_args!("{url}: https Lambda URLs are not supported yet; use http://")));
-    }
     let req = hyper::Request::post(url)
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(event)))
         .map_err(|e| function_error(format_args!("{url}: {e}")))?;
-    let resp = env.http.request(req).await.map_err(|e| function_error(format_args!("{url}: {e}")))?;
+    let resp = env
+        .http
+        .request(req)
+        .await
+        .map_err(|e| function_error(format_args!("{url}: {}", crate::destinations::client::causes(&e))))?;
     let status = resp.status();
     let body = resp.into_body().collect().await.map_err(|e| function_error(format_args!("{url}: {e}")))?.to_bytes();
     if !status.is_success() {

@@ -16,8 +16,10 @@ pub mod objects;
 pub mod partition;
 pub mod pipeline;
 pub mod record;
+pub mod tls;
 pub mod transform;
 
 pub use env::{parse_binding, Env, LambdaTarget};
 pub use kinesin_state::firehose::batch::{Batch, Outcome, S3Object};
 pub use pipeline::process;
+pub use tls::TlsTrust;

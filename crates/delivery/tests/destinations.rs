@@ -7,12 +7,15 @@ mod receivers;
 use aws_smithy_types::base64;
 use flate2::read::GzDecoder;
 use kinesin_delivery::destinations::{self, DeliveryCtx};
-use kinesin_delivery::Env;
+use kinesin_delivery::{Env, TlsTrust};
 use kinesin_state::ManualClock;
+use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use receivers::{Postgres, Receiver};
 use serde_json::{json, Value};
 use std::io::Read;
+use std::path::PathBuf;
 use std::sync::Arc;
+use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 const ARN: &str = "arn:aws:firehose:us-east-1:000000000000:deliverystream/s1";
 // 2026-03-05T07:08:09.123Z
@@ -130,7 +133,7 @@ async fn http_endpoint_requests_carry_at_most_10000_records() {
 }
 
 #[tokio::test]
-async fn http_endpoint_that_is_down_or_https_fails_cleanly() {
+async fn http_endpoint_that_is_down_or_malformed_fails_cleanly() {
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -138,9 +141,125 @@ async fn http_endpoint_that_is_down_or_https_fails_cleanly() {
     let desc = json!({"EndpointConfiguration": {"Url": format!("http://127.0.0.1:{port}/")}});
     let e = destinations::deliver("HttpEndpoint", &env(), &desc, &ctx("r"), &records(1)).await.unwrap_err();
     assert_eq!((e.code.as_str(), e.permanent), ("HttpEndpoint.ConnectionFailed", false));
-    let desc = json!({"EndpointConfiguration": {"Url": "https://example.com/"}});
+    let desc = json!({"EndpointConfiguration": {"Url": "http://bad host/"}});
     let e = destinations::deliver("HttpEndpoint", &env(), &desc, &ctx("r"), &records(1)).await.unwrap_err();
-    assert!(e.permanent);
+    assert_eq!((e.code.as_str(), e.permanent), ("HttpEndpoint.InvalidUrl", true));
+}
+
+// ------------------------------------------------------------------------------ https
+
+/// A certificate and its key, made by rcgen.
+struct Made {
+    cert: rcgen::Certificate,
+    key: rcgen::KeyPair,
+}
+
+impl Made {
+    fn key_der(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key.serialize_der()))
+    }
+
+    /// The certificate as a PEM file, for `TlsTrust::ca_files`.
+    fn pem_file(&self, name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("kinesin-delivery-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, self.cert.pem()).unwrap();
+        path
+    }
+}
+
+/// A certificate for `names`: self-signed when `issuer` is `None`; a CA when `ca`.
+fn make_cert(names: &[&str], ca: bool, issuer: Option<&Made>) -> Made {
+    let mut params = CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+    if ca {
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    }
+    let key = KeyPair::generate().unwrap();
+    let cert = match issuer {
+        Some(i) => params.signed_by(&key, &i.cert, &i.key).unwrap(),
+        None => params.self_signed(&key).unwrap(),
+    };
+    Made { cert, key }
+}
+
+async fn tls_receiver(chain: &[&Made]) -> Receiver {
+    let certs = chain.iter().map(|m| m.cert.der().clone()).collect();
+    Receiver::start_tls(certs, chain[0].key_der(), |s, _| (200, ok_for(s))).await
+}
+
+async fn deliver_to(rx: &Receiver, env: &Env) -> Result<(), destinations::DestError> {
+    let desc = json!({"EndpointConfiguration": {"Url": format!("{}/ingest", rx.url), "AccessKey": "k"}});
+    destinations::deliver("HttpEndpoint", env, &desc, &ctx("tls-1"), &records(2)).await
+}
+
+fn trusting(files: Vec<PathBuf>) -> Env {
+    env().with_tls(&TlsTrust { ca_files: files, insecure: false }).unwrap()
+}
+
+#[tokio::test]
+async fn https_endpoint_with_a_self_signed_certificate_given_as_ca() {
+    let server = make_cert(&["127.0.0.1", "localhost"], false, None);
+    let rx = tls_receiver(&[&server]).await;
+    assert!(rx.url.starts_with("https://127.0.0.1:"));
+    deliver_to(&rx, &trusting(vec![server.pem_file("self-signed.pem")])).await.unwrap();
+    let seen = rx.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].path, "/ingest");
+    assert_eq!(seen[0].header("x-amz-firehose-request-id"), Some("tls-1"));
+    assert_eq!(seen[0].header("x-amz-firehose-access-key"), Some("k"));
+    let body: Value = serde_json::from_slice(&seen[0].body).unwrap();
+    assert_eq!(body["records"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn https_endpoint_that_is_not_trusted_is_retried_and_gets_nothing() {
+    let server = make_cert(&["127.0.0.1"], false, None);
+    let rx = tls_receiver(&[&server]).await;
+    // The system's roots only.
+    let e = deliver_to(&rx, &env()).await.unwrap_err();
+    assert_eq!((e.code.as_str(), e.permanent), ("HttpEndpoint.ConnectionFailed", false));
+    assert!(e.message.contains("certificate"), "{}", e.message);
+    // Another certificate given does not make this one trusted.
+    let other = make_cert(&["127.0.0.1"], false, None);
+    let e = deliver_to(&rx, &trusting(vec![other.pem_file("other.pem")])).await.unwrap_err();
+    assert_eq!((e.code.as_str(), e.permanent), ("HttpEndpoint.ConnectionFailed", false));
+    assert!(rx.seen().is_empty());
+}
+
+#[tokio::test]
+async fn https_endpoint_with_a_certificate_from_a_private_ca() {
+    let ca = make_cert(&["kinesin test CA"], true, None);
+    let server = make_cert(&["localhost"], false, Some(&ca));
+    let rx = tls_receiver(&[&server, &ca]).await;
+    let env = trusting(vec![ca.pem_file("ca.pem")]);
+    // Reached as 127.0.0.1, the certificate (for localhost only) is refused.
+    let e = deliver_to(&rx, &env).await.unwrap_err();
+    assert_eq!((e.code.as_str(), e.permanent), ("HttpEndpoint.ConnectionFailed", false));
+    assert!(e.message.contains("certificate"), "{}", e.message);
+    assert!(rx.seen().is_empty());
+    let localhost = rx.with_url(rx.url.replace("127.0.0.1", "localhost"));
+    deliver_to(&localhost, &env).await.unwrap();
+    assert_eq!(localhost.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn https_endpoint_with_an_openssl_style_self_signed_ca_certificate() {
+    // `openssl req -x509` marks its certificate as a CA, which webpki refuses as a
+    // server's certificate; the exact certificate given is trusted all the same.
+    let server = make_cert(&["127.0.0.1"], true, None);
+    let rx = tls_receiver(&[&server]).await;
+    deliver_to(&rx, &trusting(vec![server.pem_file("openssl-style.pem")])).await.unwrap();
+    assert_eq!(rx.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn https_endpoint_with_any_certificate_when_insecure() {
+    let server = make_cert(&["somewhere.example"], false, None);
+    let rx = tls_receiver(&[&server]).await;
+    let env = env().with_tls(&TlsTrust { ca_files: Vec::new(), insecure: true }).unwrap();
+    deliver_to(&rx, &env).await.unwrap();
+    assert_eq!(rx.seen().len(), 1);
 }
 
 // ----------------------------------------------------------------------------- Splunk

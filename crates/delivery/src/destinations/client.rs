@@ -30,7 +30,7 @@ impl Answer {
 /// Why a request got no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    /// The URL cannot be used (https needs TLS, which kinesin's client does not speak).
+    /// The URL cannot be used (it does not parse).
     BadUrl(String),
     /// No connection, or the connection broke.
     Connection(String),
@@ -47,6 +47,21 @@ impl std::fmt::Display for Failure {
     }
 }
 
+/// An error with its causes (`client error (Connect): invalid peer certificate: ...`):
+/// the client's own message alone does not say what went wrong.
+pub fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let part = s.to_string();
+        if !text.contains(&part) {
+            text = format!("{text}: {part}");
+        }
+        source = s.source();
+    }
+    text
+}
+
 /// Sends `method url` with `headers` and `body`; waits at most `timeout` for the answer.
 pub async fn send(
     env: &Env,
@@ -56,18 +71,13 @@ pub async fn send(
     body: Vec<u8>,
     timeout: Duration,
 ) -> Result<Answer, Failure> {
-    if url.starts_with("https://") {
-        return Err(Failure::BadUrl(format!(
-            "{url}: kinesin delivers over plain http only (use an http:// URL for a local receiver)"
-        )));
-    }
     let mut req = Request::builder().method(method).uri(url);
     for (k, v) in headers {
         req = req.header(*k, v.as_str());
     }
     let req = req.body(Full::new(Bytes::from(body))).map_err(|e| Failure::BadUrl(format!("{url}: {e}")))?;
     let exchange = async {
-        let resp = env.http.request(req).await.map_err(|e| Failure::Connection(format!("{url}: {e}")))?;
+        let resp = env.http.request(req).await.map_err(|e| Failure::Connection(format!("{url}: {}", causes(&e))))?;
         let status = resp.status().as_u16();
         let mut body = Vec::new();
         let mut incoming = resp.into_body();

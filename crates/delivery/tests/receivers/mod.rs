@@ -1,5 +1,6 @@
-//! Local receivers for the destination tests: an HTTP server on 127.0.0.1 that records
-//! every request and answers what the test says; a throwaway PostgreSQL.
+//! Local receivers for the destination tests: an HTTP (or https, with a given certificate)
+//! server on 127.0.0.1 that records every request and answers what the test says; a
+//! throwaway PostgreSQL.
 
 #![allow(dead_code)]
 
@@ -11,7 +12,11 @@ use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::{crypto, ServerConfig};
+use tokio_rustls::TlsAcceptor;
 
 /// A request as received.
 #[derive(Debug, Clone)]
@@ -37,7 +42,7 @@ type Respond = dyn Fn(&Seen, usize) -> (u16, String) + Send + Sync;
 
 /// A running receiver.
 pub struct Receiver {
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` for [`Receiver::start_tls`]).
     pub url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
@@ -46,56 +51,99 @@ impl Receiver {
     /// Starts a receiver; `respond(request, n)` gives the status and body of the `n`th
     /// request (0 first).
     pub async fn start(respond: impl Fn(&Seen, usize) -> (u16, String) + Send + Sync + 'static) -> Receiver {
+        Self::start_with(None, respond).await
+    }
+
+    /// Starts an https receiver (`https://127.0.0.1:PORT`) presenting `chain` (the
+    /// server's certificate first) with `key`.
+    pub async fn start_tls(
+        chain: Vec<CertificateDer<'static>>,
+        key: PrivateKeyDer<'static>,
+        respond: impl Fn(&Seen, usize) -> (u16, String) + Send + Sync + 'static,
+    ) -> Receiver {
+        let cfg = ServerConfig::builder_with_provider(Arc::new(crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .unwrap();
+        Self::start_with(Some(TlsAcceptor::from(Arc::new(cfg))), respond).await
+    }
+
+    async fn start_with(
+        tls: Option<TlsAcceptor>,
+        respond: impl Fn(&Seen, usize) -> (u16, String) + Send + Sync + 'static,
+    ) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let respond: Arc<Respond> = Arc::new(respond);
         let log = seen.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
-                let (log, respond) = (log.clone(), respond.clone());
+                let (log, respond, tls) = (log.clone(), respond.clone(), tls.clone());
                 tokio::spawn(async move {
-                    let service = service_fn(move |req: Request<hyper::body::Incoming>| {
-                        let (log, respond) = (log.clone(), respond.clone());
-                        async move {
-                            let method = req.method().to_string();
-                            let path = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
-                            let headers = req
-                                .headers()
-                                .iter()
-                                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-                                .collect();
-                            let body =
-                                req.into_body().collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
-                            let s = Seen { method, path, headers, body };
-                            let n = {
-                                let mut l = log.lock().unwrap();
-                                l.push(s.clone());
-                                l.len() - 1
-                            };
-                            let (status, body) = respond(&s, n);
-                            let resp = Response::builder()
-                                .status(status)
-                                .header("content-type", "application/json")
-                                .body(Full::new(Bytes::from(body)))
-                                .unwrap();
-                            Ok::<_, Infallible>(resp)
+                    match tls {
+                        // A handshake the client refuses ends the connection unserved.
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(stream).await {
+                                serve(stream, log, respond).await
+                            }
                         }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                        None => serve(stream, log, respond).await,
+                    }
                 });
             }
         });
         Receiver { url, seen }
     }
 
+    /// The same receiver reached through another URL (`localhost` for `127.0.0.1`).
+    pub fn with_url(&self, url: String) -> Receiver {
+        Receiver { url, seen: self.seen.clone() }
+    }
+
     /// Requests received so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
+}
+
+/// Serves one connection, logging each request and answering per `respond`.
+async fn serve(
+    stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    log: Arc<Mutex<Vec<Seen>>>,
+    respond: Arc<Respond>,
+) {
+    let service = service_fn(move |req: Request<hyper::body::Incoming>| {
+        let (log, respond) = (log.clone(), respond.clone());
+        async move {
+            let method = req.method().to_string();
+            let path = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+            let headers = req
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+                .collect();
+            let body = req.into_body().collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+            let s = Seen { method, path, headers, body };
+            let n = {
+                let mut l = log.lock().unwrap();
+                l.push(s.clone());
+                l.len() - 1
+            };
+            let (status, body) = respond(&s, n);
+            let resp = Response::builder()
+                .status(status)
+                .header("content-type", "application/json")
+                .body(Full::new(Bytes::from(body)))
+                .unwrap();
+            Ok::<_, Infallible>(resp)
+        }
+    });
+    let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
 }
 
 /// A PostgreSQL cluster from `scripts/pg-test-server.sh`, stopped on drop.
