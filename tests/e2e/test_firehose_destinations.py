@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import threading
 import time
@@ -270,9 +271,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class Receiver:
-    """A local HTTP server that records requests; `answer(path, headers, body, n)` -> (status, body)."""
+    """A local HTTP server that records requests; `answer(path, headers, body, n)` -> (status, body).
+    With `tls=(cert_file, key_file)`, an https server presenting that certificate."""
 
-    def __init__(self, answer):
+    def __init__(self, answer, tls: tuple[Path, Path] | None = None):
         self.requests: list[dict] = []
         self.lock = threading.Lock()
         outer = self
@@ -296,7 +298,13 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def wait(self, count: int, timeout: float = 30) -> list[dict]:
@@ -379,6 +387,52 @@ def test_http_endpoint_delivery_retries_with_the_same_request_id(start_kinesin):
         assert len(rx.requests) == 2, "delivered once, not again"
         # FailedDataOnly: nothing in the backup bucket after a success.
         assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    finally:
+        rx.close()
+
+
+def self_signed_cert(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 as users make them (`openssl req -x509`, which
+    marks it as a CA)."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    args = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
+    args += ["-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(args, check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_https_endpoint_with_a_self_signed_certificate_given_by_flag(start_kinesin, tmp_path):
+    cert, key = self_signed_cert(tmp_path)
+    rx = Receiver(lambda req, n: (200, echo_request_id(req)), tls=(cert, key))
+    try:
+        assert rx.url.startswith("https://")
+        server = start_kinesin("--firehose-interval-override-secs", "1", "--delivery-ca-cert", str(cert))
+        fh, s3 = firehose(server.endpoint), s3_client(server.endpoint)
+        bucket, name = unique_name("bk"), unique_name("https")
+        s3.create_bucket(Bucket=bucket)
+        fh.create_delivery_stream(
+            DeliveryStreamName=name,
+            HttpEndpointDestinationConfiguration={
+                "EndpointConfiguration": {"Url": f"{rx.url}/ingest", "AccessKey": "tls-key"},
+                "S3Configuration": s3_config(bucket),
+            },
+        )
+        records = [b"over", b"tls"]
+        put(fh, name, records)
+        (req,) = rx.wait(1)
+        arn = fh.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"]["DeliveryStreamARN"]
+        h = req["headers"]
+        assert req["path"] == "/ingest"
+        assert h["x-amz-firehose-protocol-version"] == "1.0"
+        assert h["x-amz-firehose-source-arn"] == arn
+        assert h["x-amz-firehose-access-key"] == "tls-key"
+        body = json.loads(req["body"])
+        assert body["requestId"] == h["x-amz-firehose-request-id"]
+        assert [base64.b64decode(r["data"]) for r in body["records"]] == records
+        time.sleep(1.5)
+        assert len(rx.requests) == 1, "delivered once"
+        assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0, "nothing failed to the backup"
     finally:
         rx.close()
 

@@ -111,4 +111,13 @@ pub struct Config {
         value_delimiter = '\n'
     )]
     pub opensearch_endpoint: Vec<String>,
+    /// Firehose: a PEM file of CA (or self-signed) certificates trusted, besides the
+    /// system's roots, by https deliveries (HTTP endpoint, Splunk, OpenSearch, Lambda URLs).
+    /// A self-signed certificate given here is trusted as is when a server presents it.
+    /// Repeatable; in the environment, one file per line.
+    #[arg(long = "delivery-ca-cert", env = "KINESIN_DELIVERY_CA_CERT", value_name = "PEM", value_delimiter = '\n')]
+    pub delivery_ca_cert: Vec<PathBuf>,
+    /// Firehose: https deliveries accept any server certificate. For local testing only.
+    #[arg(long, env = "KINESIN_DELIVERY_INSECURE_TLS", default_value_t = false)]
+    pub delivery_insecure_tls: bool,
 }

@@ -97,7 +97,15 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     for (arn, target) in &lambdas {
         tracing::info!(%arn, ?target, "firehose transform function bound");
     }
-    let delivery_env = Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains));
+    let trust = kinesin_delivery::TlsTrust {
+        ca_files: cfg.delivery_ca_cert.iter().filter(|p| !p.as_os_str().is_empty()).cloned().collect(),
+        insecure: cfg.delivery_insecure_tls,
+    };
+    if trust.insecure {
+        tracing::warn!("firehose deliveries accept any https certificate (--delivery-insecure-tls)");
+    }
+    let delivery_env =
+        Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains).with_tls(&trust)?);
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
     tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
