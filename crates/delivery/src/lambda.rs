@@ -1,6 +1,6 @@
 //! Invoking a Lambda function locally: its ARN is bound (`--lambda ARN=TARGET`) to a shell
 //! command (event JSON on stdin, response JSON on stdout; a non-zero exit is a function
-//! error) or to an HTTP URL (event POSTed; a non-2xx answer is a function error).
+//! error) or to an http(s) URL (event POSTed; a non-2xx answer is a function error).
 
 use crate::env::{Env, LambdaTarget};
 use bytes::Bytes;

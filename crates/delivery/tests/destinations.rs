@@ -254,6 +254,28 @@ async fn https_endpoint_with_an_openssl_style_self_signed_ca_certificate() {
 }
 
 #[tokio::test]
+async fn https_lambda_url_with_a_trusted_certificate() {
+    let server = make_cert(&["127.0.0.1"], false, None);
+    let rx = Receiver::start_tls(vec![server.cert.der().clone()], server.key_der(), |_, _| {
+        (200, r#"{"records":[]}"#.to_string())
+    })
+    .await;
+    let arn = "arn:aws:lambda:us-east-1:000000000000:function:tx";
+    let target = kinesin_delivery::LambdaTarget::Url(format!("{}/invoke", rx.url));
+    let untrusted = Env::new(Arc::new(ManualClock::new(NOW)), [(arn.to_string(), target.clone())]);
+    let e = kinesin_delivery::lambda::invoke(&untrusted, arn, b"{}".to_vec()).await.unwrap_err();
+    assert!(e.message.contains("certificate"), "{}", e.message);
+    assert!(rx.seen().is_empty());
+    let trust = TlsTrust { ca_files: vec![server.pem_file("lambda.pem")], insecure: false };
+    let env = Env::new(Arc::new(ManualClock::new(NOW)), [(arn.to_string(), target)]).with_tls(&trust).unwrap();
+    let answer = kinesin_delivery::lambda::invoke(&env, arn, br#"{"invocationId":"i"}"#.to_vec()).await.unwrap();
+    assert_eq!(answer, br#"{"records":[]}"#);
+    let seen = rx.seen();
+    assert_eq!((seen.len(), seen[0].path.as_str()), (1, "/invoke"));
+    assert_eq!(seen[0].body, br#"{"invocationId":"i"}"#);
+}
+
+#[tokio::test]
 async fn https_endpoint_with_any_certificate_when_insecure() {
     let server = make_cert(&["somewhere.example"], false, None);
     let rx = tls_receiver(&[&server]).await;

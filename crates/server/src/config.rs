@@ -97,7 +97,7 @@ pub struct Config {
     pub firehose_interval_override_secs: Option<u32>,
     /// Firehose: binds a Lambda function of a transform (ProcessingConfiguration) to a local
     /// target: `ARN=COMMAND` runs `sh -c COMMAND` with the event JSON on stdin and reads the
-    /// response JSON from stdout; `ARN=http://...` POSTs the event to the URL. ARN may be a
+    /// response JSON from stdout; `ARN=http(s)://...` POSTs the event to the URL. ARN may be a
     /// function name. Repeatable; in the environment, one binding per line.
     #[arg(long = "lambda", env = "KINESIN_LAMBDA", value_name = "ARN=TARGET", value_delimiter = '\n')]
     pub lambda: Vec<String>,
