@@ -10,7 +10,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use kinesin_state::Clock;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The HTTP client shared by Lambda URLs and network destinations (HTTP/1.1, plain or
 /// over TLS).
@@ -76,8 +76,11 @@ fn function_parts(arn: &str) -> (String, String) {
 pub struct Env {
     /// Lambda bindings by ARN (or function name).
     pub lambdas: HashMap<String, LambdaTarget>,
-    /// HTTP client.
-    pub http: HttpClient,
+    /// How https servers are trusted.
+    pub trust: TlsTrust,
+    /// The HTTP client, built on first use (reading the system's root certificates costs
+    /// start-up time and memory that most runs never need).
+    http: Arc<OnceLock<Result<HttpClient, String>>>,
     /// The store's clock (timestamps in events, error records and keys).
     pub clock: Arc<dyn Clock>,
     /// OpenSearch/Elasticsearch `DomainARN` -> cluster URL (`--opensearch-endpoint`): no
@@ -89,16 +92,27 @@ impl Env {
     /// An environment with these Lambda bindings; https servers are trusted per the
     /// system's root certificates (see [`Env::with_tls`]).
     pub fn new(clock: Arc<dyn Clock>, lambdas: impl IntoIterator<Item = (String, LambdaTarget)>) -> Self {
-        // Only CA files can fail, and the default trust reads none.
-        let http = http_client(&TlsTrust::default()).expect("the system roots need no files");
-        Self { lambdas: lambdas.into_iter().collect(), http, clock, domains: HashMap::new() }
+        Self {
+            lambdas: lambdas.into_iter().collect(),
+            trust: TlsTrust::default(),
+            http: Arc::default(),
+            clock,
+            domains: HashMap::new(),
+        }
     }
 
     /// The same environment with an HTTP client trusting per `trust` (extra CA files,
     /// or any certificate); an unreadable or empty CA file is an error.
     pub fn with_tls(mut self, trust: &TlsTrust) -> Result<Self, String> {
-        self.http = http_client(trust)?;
+        trust.check_files()?;
+        self.trust = trust.clone();
+        self.http = Arc::default();
         Ok(self)
+    }
+
+    /// The HTTP client (built on first use).
+    pub fn http(&self) -> Result<&HttpClient, String> {
+        self.http.get_or_init(|| http_client(&self.trust)).as_ref().map_err(Clone::clone)
     }
 
     /// The same environment with these OpenSearch domain bindings (`DomainARN` -> URL).

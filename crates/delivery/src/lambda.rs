@@ -90,7 +90,8 @@ async fn post(env: &Env, url: &str, event: Vec<u8>) -> Result<Vec<u8>, InvokeErr
         .body(Full::new(Bytes::from(event)))
         .map_err(|e| function_error(format_args!("{url}: {e}")))?;
     let resp = env
-        .http
+        .http()
+        .map_err(|e| function_error(format_args!("{url}: {e}")))?
         .request(req)
         .await
         .map_err(|e| function_error(format_args!("{url}: {}", crate::destinations::client::causes(&e))))?;

@@ -35,6 +35,13 @@ fn native_roots() -> &'static [CertificateDer<'static>] {
     })
 }
 
+impl TlsTrust {
+    /// Reads the CA files once, so that a missing or empty one is reported at start-up.
+    pub fn check_files(&self) -> Result<(), String> {
+        self.ca_files.iter().try_for_each(|p| read_pem(p).map(drop))
+    }
+}
+
 /// Reads every certificate of a PEM file.
 fn read_pem(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("--delivery-ca-cert {}: {e}", path.display()))?;

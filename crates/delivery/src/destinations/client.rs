@@ -77,7 +77,12 @@ pub async fn send(
     }
     let req = req.body(Full::new(Bytes::from(body))).map_err(|e| Failure::BadUrl(format!("{url}: {e}")))?;
     let exchange = async {
-        let resp = env.http.request(req).await.map_err(|e| Failure::Connection(format!("{url}: {}", causes(&e))))?;
+        let resp = env
+            .http()
+            .map_err(Failure::Connection)?
+            .request(req)
+            .await
+            .map_err(|e| Failure::Connection(format!("{url}: {}", causes(&e))))?;
         let status = resp.status().as_u16();
         let mut body = Vec::new();
         let mut incoming = resp.into_body();
