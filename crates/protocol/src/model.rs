@@ -110,9 +110,17 @@ struct Enumeration {
 struct Pattern {
     /// Message text: `Member must satisfy regular expression pattern: <model text>`.
     message: Box<str>,
+    /// Compiled on first use (most patterns are never needed, and start-up stays short);
     /// `None` when the Java pattern has no Rust equivalent (lookaround, `\Q..\E`, ...):
     /// such a constraint is not checked.
-    regex: Option<Regex>,
+    regex: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// The whole-value matcher, compiled the first time it is asked for.
+    fn regex(&self) -> Option<&Regex> {
+        self.regex.get_or_init(|| pattern::compile(pattern_text(self))).as_ref()
+    }
 }
 
 impl Model {
@@ -141,7 +149,7 @@ impl Model {
     /// cannot express it (lookaround and the like).
     pub fn unchecked_patterns(&self) -> impl Iterator<Item = (&str, &str)> {
         self.shapes.iter().filter_map(|s| match &s.pattern {
-            Some(p) if p.regex.is_none() => Some((&*s.name, pattern_text(p))),
+            Some(p) if p.regex().is_none() => Some((&*s.name, pattern_text(p))),
             _ => None,
         })
     }
@@ -345,7 +353,7 @@ fn shape(name: &str, kind: Kind, s: &RawShape) -> Shape {
         .pattern
         .as_ref()
         .filter(|_| is_string)
-        .map(|p| Pattern { message: format!("{}{p}", validate::PATTERN_PREFIX).into(), regex: pattern::compile(p) });
+        .map(|p| Pattern { message: format!("{}{p}", validate::PATTERN_PREFIX).into(), regex: OnceLock::new() });
     let enumeration = s.enumeration.as_ref().filter(|_| is_string).map(|values| {
         let message = format!("Member must satisfy enum value set: [{}]", values.join(", "));
         Enumeration { message: message.into(), values: values.iter().map(|v| v.as_str().into()).collect() }

@@ -475,7 +475,7 @@ fn sample(m: &Model, id: ShapeId) -> Value {
             let fits = |c: &&String| {
                 let n = c.chars().count() as u64;
                 (s.len_min.unwrap_or(0)..=s.len_max.unwrap_or(u64::MAX)).contains(&n)
-                    && s.pattern.as_ref().and_then(|p| p.regex.as_ref()).filter(|re| !re.is_match(c)).is_none()
+                    && s.pattern.as_ref().and_then(|p| p.regex()).filter(|re| !re.is_match(c)).is_none()
             };
             json!(candidates.iter().find(fits).cloned().unwrap_or_else(|| "a".repeat(len)))
         }

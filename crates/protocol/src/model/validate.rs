@@ -248,7 +248,7 @@ impl<'m> Validator<'m> {
         let shape = self.shape(id);
         let mut ok = true;
         if let Some(p) = &shape.pattern {
-            if p.regex.as_ref().is_some_and(|re| !re.is_match(s)) {
+            if p.regex().is_some_and(|re| !re.is_match(s)) {
                 ok = false;
                 self.report(id, report, &p.message);
             }

@@ -1,5 +1,5 @@
--- Amazon SQS: queues, messages, the FIFO deduplication window, receive attempts and
--- message move tasks.
+-- Amazon SQS: queues, messages, the FIFO deduplication window, receive attempts, message move
+-- tasks and the names of recently deleted queues (QueueDeletedRecently).
 CREATE TABLE sqs_queues (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     account     TEXT NOT NULL,
@@ -38,6 +38,9 @@ CREATE TABLE sqs_messages (
 );
 CREATE INDEX sqs_messages_by_queue ON sqs_messages(queue, id);
 CREATE INDEX sqs_messages_by_expiry ON sqs_messages(expires_ms);
+-- ReceiveMessage: in-flight and delayed messages by queue, the messages of one FIFO group in order.
+CREATE INDEX sqs_messages_by_visibility ON sqs_messages(queue, visible_ms);
+CREATE INDEX sqs_messages_by_group ON sqs_messages(queue, group_id, id);
 
 CREATE TABLE sqs_dedup (
     queue       INTEGER NOT NULL REFERENCES sqs_queues(id) ON DELETE CASCADE,
@@ -49,6 +52,7 @@ CREATE TABLE sqs_dedup (
     expires_ms  INTEGER NOT NULL,
     PRIMARY KEY (queue, scope, dedup_id)
 ) WITHOUT ROWID;
+CREATE INDEX sqs_dedup_by_expiry ON sqs_dedup(expires_ms);
 
 CREATE TABLE sqs_receive_attempts (
     queue       INTEGER NOT NULL REFERENCES sqs_queues(id) ON DELETE CASCADE,
@@ -57,6 +61,7 @@ CREATE TABLE sqs_receive_attempts (
     expires_ms  INTEGER NOT NULL,
     PRIMARY KEY (queue, attempt_id)
 ) WITHOUT ROWID;
+CREATE INDEX sqs_receive_attempts_by_expiry ON sqs_receive_attempts(expires_ms);
 
 CREATE TABLE sqs_move_tasks (
     handle      TEXT PRIMARY KEY,
@@ -71,3 +76,11 @@ CREATE TABLE sqs_move_tasks (
     started_ms  INTEGER NOT NULL,
     failure     TEXT
 );
+
+CREATE TABLE sqs_deleted_queues (
+    account     TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    deleted_ms  INTEGER NOT NULL,
+    PRIMARY KEY (account, region, name)
+) WITHOUT ROWID;

@@ -1,4 +1,5 @@
--- Kinesis Data Streams: streams, shards, records, tags.
+-- Kinesis Data Streams: streams, shards, records, tags, enhanced fan-out consumers, their
+-- tags, resource policies and account settings; the store's own settings (meta).
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -19,7 +20,10 @@ CREATE TABLE streams (
     metrics        TEXT NOT NULL DEFAULT '[]',  -- JSON array of shard-level metrics
     max_record_kib INTEGER NOT NULL DEFAULT 1024,
     warm_mibps     INTEGER,
-    next_index     INTEGER NOT NULL             -- index of the next new shard
+    next_index     INTEGER NOT NULL,            -- index of the next new shard
+    -- Records keep the encryption they were written with: the points where the stream's
+    -- encryption changed, as a JSON array of [first counter, "KMS" | "NONE"].
+    encryption_changes TEXT NOT NULL DEFAULT '[]'
 );
 CREATE UNIQUE INDEX streams_by_name ON streams(account, region, name);
 
@@ -52,4 +56,38 @@ CREATE TABLE stream_tags (
     key    TEXT NOT NULL,
     value  TEXT NOT NULL,
     PRIMARY KEY (stream, key)
+) WITHOUT ROWID;
+
+-- Enhanced fan-out consumers.
+CREATE TABLE consumers (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream        INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,          -- the ARN carries created_ms / 1000
+    status        TEXT NOT NULL,             -- CREATING (ACTIVE from status_until on) or DELETING
+    status_until  INTEGER NOT NULL,          -- when CREATING ends / when a DELETING consumer is gone
+    policy        TEXT                       -- resource policy (JSON text), if any
+);
+CREATE INDEX consumers_by_stream ON consumers(stream, name);
+
+CREATE TABLE consumer_tags (
+    consumer INTEGER NOT NULL REFERENCES consumers(id) ON DELETE CASCADE,
+    key      TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    PRIMARY KEY (consumer, key)
+) WITHOUT ROWID;
+
+CREATE TABLE stream_policies (
+    stream INTEGER PRIMARY KEY REFERENCES streams(id) ON DELETE CASCADE,
+    policy TEXT NOT NULL
+);
+
+-- Minimum throughput billing commitment per account and region; no row means never enabled.
+CREATE TABLE account_settings (
+    account          TEXT NOT NULL,
+    region           TEXT NOT NULL,
+    started_ms       INTEGER NOT NULL,       -- when the current (or last) commitment started
+    earliest_end_ms  INTEGER NOT NULL,       -- started_ms + 24 h
+    ended_ms         INTEGER,                -- NULL while enabled; the (scheduled) end otherwise
+    PRIMARY KEY (account, region)
 ) WITHOUT ROWID;
