@@ -40,12 +40,13 @@ fn hash_of(r: &NewRecord<'_>) -> Result<u128, StateError> {
     }
 }
 
-fn check_size(m: &StreamMeta, r: &NewRecord<'_>, path: &str) -> Result<(), StateError> {
+fn check_size(m: &StreamMeta, r: &NewRecord<'_>, path: impl FnOnce() -> String) -> Result<(), StateError> {
     let max = m.max_record_kib as usize * 1024;
     if r.data.len() > max {
         return Err(StateError::Validation(format!(
             "1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim={n} cap={n}]' at '{path}' failed to satisfy constraint: Member must have length less than or equal to {max}",
-            n = r.data.len()
+            n = r.data.len(),
+            path = path()
         )));
     }
     if r.data.len() + r.partition_key.len() > max {
@@ -93,7 +94,7 @@ pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<
         partition_key: &input.partition_key,
         explicit_hash_key: input.explicit_hash_key.as_deref(),
     };
-    check_size(&m, &rec, "data")?;
+    check_size(&m, &rec, || "data".into())?;
     if let Some(min) = &input.sequence_number_for_ordering {
         let parts = seqnum::parse(min).ok_or_else(|| {
             StateError::InvalidArgument(format!(
@@ -160,17 +161,20 @@ impl From<PutRecordsInput> for PreparedPutRecords {
     }
 }
 
+/// Rows one multi-row `INSERT` of PutRecords writes (5 parameters each): one statement per
+/// chunk instead of one per record keeps SQLite's per-statement work off the store thread.
+pub(crate) const INSERT_CHUNK: usize = 100;
+
 /// PutRecords: every entry is written, in request order, in the store's transaction.
-pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PreparedPutRecords) -> Result<PutRecordsOutput, StateError> {
+pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PreparedPutRecords) -> Result<PutRecordsWritten, StateError> {
     let (ctx, name) = resolve(ctx, &input.stream)?;
     let m = usable(eng, &ctx, &name)?;
     let open: Vec<&ShardMeta> = m.open_shards().collect();
-    let ids: Vec<String> = open.iter().map(|s| seqnum::shard_id(s.idx)).collect();
     let mut total = 0usize;
     let mut routed: Vec<usize> = Vec::with_capacity(input.records.len());
     for (i, e) in input.records.iter().enumerate() {
         let rec = NewRecord { data: &e.data, partition_key: &e.partition_key, explicit_hash_key: None };
-        check_size(&m, &rec, &format!("records.{}.member.data", i + 1))?;
+        check_size(&m, &rec, || format!("records.{}.member.data", i + 1))?;
         total += e.data.len() + e.partition_key.len();
         let hash = *e.hash.as_ref().map_err(|k| {
             StateError::InvalidArgument(format!(
@@ -190,34 +194,97 @@ pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PreparedPutRecords) -> Re
     eng.last_ts = ts;
     let first = eng.next_seq;
     eng.next_seq += routed.len() as u64;
-    let mut out = Vec::with_capacity(routed.len());
-    let mut failed = 0;
-    {
-        let mut insert =
-            eng.conn.prepare_cached("INSERT INTO records(shard, seq, ts, pkey, data) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        let limited = eng.settings.aws_limits || eng.settings.error_probability > 0.0;
-        for (i, (e, &si)) in input.records.iter().zip(&routed).enumerate() {
-            let seq = first + i as u64;
-            let shard = open[si];
-            let bytes = e.data.len() + e.partition_key.len();
-            if limited && !admit_parts(&eng.settings, &mut eng.throttle, ts, shard.id, bytes) {
-                failed += 1;
-                out.push(PutRecordsResultEntry {
-                    error_code: Some("ProvisionedThroughputExceededException".into()),
-                    error_message: Some(throttle::rate_exceeded(&ids[si], &m.name, &m.account)),
-                    ..Default::default()
-                });
-                continue;
+    let mut entries = Vec::with_capacity(routed.len());
+    let mut rows: Vec<(i64, i64, &PreparedRecord)> = Vec::with_capacity(routed.len());
+    let limited = eng.settings.aws_limits || eng.settings.error_probability > 0.0;
+    for (i, (e, &si)) in input.records.iter().zip(&routed).enumerate() {
+        let seq = first + i as u64;
+        let shard = open[si];
+        if limited && !admit_parts(&eng.settings, &mut eng.throttle, ts, shard.id, e.data.len() + e.partition_key.len())
+        {
+            let message = throttle::rate_exceeded(&seqnum::shard_id(shard.idx), &m.name, &m.account);
+            entries.push(Written::Throttled(message));
+            continue;
+        }
+        rows.push((shard.id, seq as i64, e));
+        entries.push(Written::Stored { shard_idx: shard.idx, seq });
+    }
+    let mut chunks = rows.chunks_exact(INSERT_CHUNK);
+    if chunks.len() > 0 {
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            format!(
+                "INSERT INTO records(shard, seq, ts, pkey, data) VALUES {}",
+                vec!["(?, ?, ?, ?, ?)"; INSERT_CHUNK].join(", ")
+            )
+        });
+        let mut insert = eng.conn.prepare_cached(sql)?;
+        for chunk in chunks.by_ref() {
+            for (j, (shard, seq, e)) in chunk.iter().enumerate() {
+                let at = j * 5;
+                insert.raw_bind_parameter(at + 1, shard)?;
+                insert.raw_bind_parameter(at + 2, seq)?;
+                insert.raw_bind_parameter(at + 3, ts)?;
+                insert.raw_bind_parameter(at + 4, &e.partition_key)?;
+                insert.raw_bind_parameter(at + 5, &e.data)?;
             }
-            insert.execute(params![shard.id, seq as i64, ts, e.partition_key, e.data])?;
-            out.push(PutRecordsResultEntry {
-                sequence_number: Some(seqnum::format(m.created_ms, shard.idx, seq)),
-                shard_id: Some(ids[si].clone()),
-                ..Default::default()
-            });
+            insert.raw_execute()?;
         }
     }
-    Ok(PutRecordsOutput { failed_record_count: failed, records: out, encryption_type: m.encryption.clone() })
+    let mut insert =
+        eng.conn.prepare_cached("INSERT INTO records(shard, seq, ts, pkey, data) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+    for (shard, seq, e) in chunks.remainder() {
+        insert.execute(params![shard, seq, ts, e.partition_key, e.data])?;
+    }
+    Ok(PutRecordsWritten { created_ms: m.created_ms, entries, encryption_type: m.encryption.clone() })
+}
+
+/// What PutRecords wrote, as numbers: the sequence numbers and shard ids of the response are
+/// formatted when it is serialized, on the request's thread rather than the store thread.
+#[derive(Debug, Clone)]
+pub struct PutRecordsWritten {
+    created_ms: i64,
+    entries: Vec<Written>,
+    encryption_type: String,
+}
+
+#[derive(Debug, Clone)]
+enum Written {
+    Stored { shard_idx: i64, seq: u64 },
+    Throttled(String),
+}
+
+impl PutRecordsWritten {
+    /// The PutRecords response.
+    pub fn to_output(&self) -> PutRecordsOutput {
+        let mut failed = 0;
+        let records = self
+            .entries
+            .iter()
+            .map(|e| match e {
+                Written::Stored { shard_idx, seq } => PutRecordsResultEntry {
+                    sequence_number: Some(seqnum::format(self.created_ms, *shard_idx, *seq)),
+                    shard_id: Some(seqnum::shard_id(*shard_idx)),
+                    ..Default::default()
+                },
+                Written::Throttled(message) => {
+                    failed += 1;
+                    PutRecordsResultEntry {
+                        error_code: Some("ProvisionedThroughputExceededException".into()),
+                        error_message: Some(message.clone()),
+                        ..Default::default()
+                    }
+                }
+            })
+            .collect();
+        PutRecordsOutput { failed_record_count: failed, records, encryption_type: self.encryption_type.clone() }
+    }
+}
+
+impl serde::Serialize for PutRecordsWritten {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_output().serialize(s)
+    }
 }
 
 /// Where an iterator points: a shard and the next counter value to read.

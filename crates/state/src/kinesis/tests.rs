@@ -332,3 +332,41 @@ fn records_keep_the_encryption_they_were_written_with() {
         get(&mut eng, &it).unwrap().records.into_iter().map(|r| r.encryption_type).collect();
     assert_eq!(kinds, vec![None, Some("KMS".to_string()), None]);
 }
+
+#[test]
+fn put_records_writes_every_entry_in_order_across_insert_chunks() {
+    let (mut eng, _clock) = engine();
+    create(&mut eng, "s", 4);
+    // Not a multiple of the chunk size: full multi-row INSERTs and single-row ones.
+    let n = 2 * records::INSERT_CHUNK + 37;
+    let input = PutRecordsInput {
+        stream_name: Some("s".into()),
+        stream_arn: None,
+        records: (0..n)
+            .map(|i| PutRecordsEntry {
+                data: (i as u32).to_be_bytes().to_vec(),
+                partition_key: format!("key-{}", i % 13),
+                explicit_hash_key: None,
+            })
+            .collect(),
+    };
+    let out = records::put_records(&mut eng, &ctx(), input.into()).unwrap().to_output();
+    assert_eq!((out.failed_record_count, out.records.len()), (0, n));
+    let mut read = Vec::new();
+    for shard in 0..4 {
+        let id = format!("shardId-{shard:012}");
+        let it = iterator(&mut eng, "s", &id, "TRIM_HORIZON", None).unwrap();
+        let got = get(&mut eng, &it).unwrap().records;
+        let seqs: Vec<&String> = got.iter().map(|r| &r.sequence_number).collect();
+        assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{id} in order");
+        for r in got {
+            let i = u32::from_be_bytes(r.data[..4].try_into().unwrap()) as usize;
+            assert_eq!(r.partition_key, format!("key-{}", i % 13));
+            assert_eq!(out.records[i].shard_id.as_deref(), Some(id.as_str()), "entry {i} routed as answered");
+            assert_eq!(out.records[i].sequence_number.as_ref(), Some(&r.sequence_number), "entry {i}");
+            read.push(i);
+        }
+    }
+    read.sort_unstable();
+    assert_eq!(read, (0..n).collect::<Vec<_>>(), "every entry stored once");
+}
