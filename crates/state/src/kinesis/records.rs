@@ -281,9 +281,49 @@ impl PutRecordsWritten {
     }
 }
 
+/// Serialized as [`PutRecordsOutput`] is, with sequence numbers and shard ids formatted on the
+/// stack as they are written.
 impl serde::Serialize for PutRecordsWritten {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_output().serialize(s)
+        use serde::ser::SerializeStruct;
+        let failed = self.entries.iter().filter(|e| matches!(e, Written::Throttled(_))).count() as u32;
+        let mut out = s.serialize_struct("PutRecordsOutput", 3)?;
+        out.serialize_field("FailedRecordCount", &failed)?;
+        out.serialize_field("Records", &WrittenEntries(self))?;
+        out.serialize_field("EncryptionType", &self.encryption_type)?;
+        out.end()
+    }
+}
+
+struct WrittenEntries<'a>(&'a PutRecordsWritten);
+
+impl serde::Serialize for WrittenEntries<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeSeq, SerializeStruct};
+        struct Entry<'a>(&'a PutRecordsWritten, &'a Written);
+        impl serde::Serialize for Entry<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut out = s.serialize_struct("PutRecordsResultEntry", 2)?;
+                match self.1 {
+                    Written::Stored { shard_idx, seq } => {
+                        let digits = seqnum::digits(self.0.created_ms, *shard_idx, *seq);
+                        let shard = seqnum::shard_id(*shard_idx);
+                        out.serialize_field("SequenceNumber", std::str::from_utf8(&digits).unwrap_or_default())?;
+                        out.serialize_field("ShardId", &shard)?;
+                    }
+                    Written::Throttled(message) => {
+                        out.serialize_field("ErrorCode", "ProvisionedThroughputExceededException")?;
+                        out.serialize_field("ErrorMessage", message)?;
+                    }
+                }
+                out.end()
+            }
+        }
+        let mut seq = s.serialize_seq(Some(self.0.entries.len()))?;
+        for e in &self.0.entries {
+            seq.serialize_element(&Entry(self.0, e))?;
+        }
+        seq.end()
     }
 }
 

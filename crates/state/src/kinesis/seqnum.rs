@@ -17,13 +17,18 @@ pub struct SeqParts {
 
 /// Formats a sequence number.
 pub fn format(seed: i64, shard_idx: i64, counter: u64) -> String {
+    String::from_utf8(digits(seed, shard_idx, counter).to_vec()).unwrap_or_default()
+}
+
+/// A sequence number's 56 ASCII digits, without allocating.
+pub fn digits(seed: i64, shard_idx: i64, counter: u64) -> [u8; 56] {
     let mut buf = [b'0'; 56];
     buf[0] = b'4';
     buf[1] = b'9';
     write_digits(&mut buf[2..20], seed.max(0) as u64);
     write_digits(&mut buf[20..36], shard_idx.max(0) as u64);
     write_digits(&mut buf[36..56], counter);
-    String::from_utf8(buf.to_vec()).unwrap_or_default()
+    buf
 }
 
 /// Writes `v` right-aligned, zero-padded, into `out` (hot path: no formatter machinery).

@@ -370,3 +370,21 @@ fn put_records_writes_every_entry_in_order_across_insert_chunks() {
     read.sort_unstable();
     assert_eq!(read, (0..n).collect::<Vec<_>>(), "every entry stored once");
 }
+
+#[test]
+fn put_records_serializes_as_its_output_shape() {
+    let (mut eng, _clock) = engine();
+    create(&mut eng, "s", 2);
+    let input = PutRecordsInput {
+        stream_name: Some("s".into()),
+        stream_arn: None,
+        records: (0..5)
+            .map(|i| PutRecordsEntry { data: vec![i], partition_key: format!("k{i}"), explicit_hash_key: None })
+            .collect(),
+    };
+    let written = records::put_records(&mut eng, &ctx(), input.into()).unwrap();
+    let direct = serde_json::to_value(&written).unwrap();
+    assert_eq!(direct, serde_json::to_value(written.to_output()).unwrap());
+    assert_eq!(direct["Records"].as_array().unwrap().len(), 5);
+    assert_eq!(direct["FailedRecordCount"], 0);
+}
