@@ -175,6 +175,35 @@ pub fn enqueue(
     data: &[u8],
     kinesis: Option<&KinesisMeta>,
 ) -> Result<(), rusqlite::Error> {
+    insert(eng, stream_id, arrival_ms, data, kinesis)?;
+    buffered(eng, stream_id, data.len(), arrival_ms)
+}
+
+/// Buffers records that arrived together: a row each, and the stream's buffered size updated
+/// once (its row holds the whole destination description; rewriting it per record was most
+/// of the cost of a PutRecordBatch).
+pub fn enqueue_all<'a>(
+    eng: &Engine,
+    stream_id: i64,
+    arrival_ms: i64,
+    records: impl IntoIterator<Item = (&'a [u8], Option<&'a KinesisMeta>)>,
+) -> Result<(), rusqlite::Error> {
+    let mut bytes = 0;
+    for (data, kinesis) in records {
+        insert(eng, stream_id, arrival_ms, data, kinesis)?;
+        bytes += data.len();
+    }
+    buffered(eng, stream_id, bytes, arrival_ms)
+}
+
+/// Adds one buffer row (the stream's buffered size is [`buffered`]'s job).
+pub(super) fn insert(
+    eng: &Engine,
+    stream_id: i64,
+    arrival_ms: i64,
+    data: &[u8],
+    kinesis: Option<&KinesisMeta>,
+) -> Result<(), rusqlite::Error> {
     eng.conn
         .prepare_cached(
             "INSERT INTO fh_buffer(stream, arrival_ms, data, shard_id, partition_key, sequence_number,
@@ -191,11 +220,16 @@ pub fn enqueue(
             kinesis.and_then(|k| k.subsequence_number),
             kinesis.map(|k| k.approximate_arrival_ms),
         ])?;
+    Ok(())
+}
+
+/// Counts `bytes` more in the stream's buffer, which is not empty from `arrival_ms` on.
+pub(super) fn buffered(eng: &Engine, stream_id: i64, bytes: usize, arrival_ms: i64) -> Result<(), rusqlite::Error> {
     eng.conn
         .prepare_cached(
             "UPDATE fh_streams SET buf_bytes = buf_bytes + ?2, buf_first_ms = COALESCE(buf_first_ms, ?3) WHERE id=?1",
         )?
-        .execute(params![stream_id, data.len() as i64, arrival_ms])?;
+        .execute(params![stream_id, bytes as i64, arrival_ms])?;
     Ok(())
 }
 

@@ -66,11 +66,12 @@ pub fn put_record_batch(
         )));
     }
     let now = eng.now();
-    let mut responses = Vec::with_capacity(input.records.len());
-    for r in &input.records {
-        buffer(eng, &s, now, &r.data)?;
-        responses.push(PutRecordBatchResponseEntry { record_id: Some(record_id()), ..Default::default() });
-    }
+    super::batch::enqueue_all(eng, s.id, now, input.records.iter().map(|r| (&r.data[..], None)))?;
+    let responses: Vec<_> = input
+        .records
+        .iter()
+        .map(|_| PutRecordBatchResponseEntry { record_id: Some(record_id()), ..Default::default() })
+        .collect();
     let failed = responses.iter().filter(|r| r.error_code.is_some()).count() as u32;
     Ok(PutRecordBatchOutput { failed_put_count: failed, encrypted: s.encrypted(), request_responses: responses })
 }

@@ -12,7 +12,7 @@
 //! kinesin moves records as soon as they are put (the server runs a pump after every Kinesis
 //! write), then the usual buffering hints decide when they are delivered.
 
-use super::batch::{enqueue, KinesisMeta};
+use super::batch::{buffered, insert, KinesisMeta};
 use super::streams::{from_row, StreamRow};
 use super::{kpl, FhError};
 use crate::db::Engine;
@@ -238,13 +238,14 @@ fn pump_stream(
         }
         let before = cp;
         let shard_id = seqnum::shard_id(shard.idx);
+        let mut bytes = 0;
         while *left > 0 {
             let limit = READ_LIMIT.min(*left as u32);
             let read = records::read(eng, m, shard, cp.next, limit)?;
             *left -= read.records.len();
             report.read += read.records.len() as u64;
             for rec in &read.records {
-                buffer_record(eng, row.id, now, &shard_id, rec, report)?;
+                bytes += buffer_record(eng, row.id, now, &shard_id, rec, report)?;
             }
             cp.next = read.next;
             if read.child_shards.is_some() {
@@ -254,6 +255,9 @@ fn pump_stream(
             if read.records.is_empty() {
                 break;
             }
+        }
+        if bytes > 0 {
+            buffered(eng, row.id, bytes, now)?;
         }
         if cp != before {
             save(eng, row.id, shard.id, &cp)?;
@@ -267,7 +271,8 @@ fn pump_stream(
     Ok(())
 }
 
-/// Buffers the user records of one Kinesis record.
+/// Adds the user records of one Kinesis record to the buffer; returns their bytes (the
+/// caller counts them in the stream's buffered size once per shard read).
 fn buffer_record(
     eng: &Engine,
     stream: i64,
@@ -275,7 +280,8 @@ fn buffer_record(
     shard_id: &str,
     rec: &kinesin_protocol::kinesis::Record,
     report: &mut PumpReport,
-) -> Result<(), StateError> {
+) -> Result<usize, StateError> {
+    let mut bytes = 0;
     let mut meta = KinesisMeta {
         shard_id: shard_id.to_string(),
         partition_key: rec.partition_key.clone(),
@@ -288,16 +294,18 @@ fn buffer_record(
             for (sub, u) in users.into_iter().enumerate() {
                 meta.partition_key = u.partition_key;
                 meta.subsequence_number = Some(sub as i64);
-                enqueue(eng, stream, now, &u.data, Some(&meta))?;
+                insert(eng, stream, now, &u.data, Some(&meta))?;
+                bytes += u.data.len();
                 report.buffered += 1;
             }
         }
         None => {
-            enqueue(eng, stream, now, &rec.data, Some(&meta))?;
+            insert(eng, stream, now, &rec.data, Some(&meta))?;
+            bytes += rec.data.len();
             report.buffered += 1;
         }
     }
-    Ok(())
+    Ok(bytes)
 }
 
 #[cfg(test)]
