@@ -136,12 +136,17 @@ class Consumer(threading.Thread):
 
 
 def run(endpoint: str | None, trucks: int = 100, positions: int = 20, consumers: int = 4, shards: int = 4,
-        region: str = "us-east-1", account: str = "000000000000", timeout: float = 120, out=print) -> dict:
-    """Runs the whole scenario; returns a summary with `ok`."""
+        region: str = "us-east-1", account: str = "000000000000", timeout: float = 120, out=print,
+        infra: tuple[str, str, str] | None = None) -> dict:
+    """Runs the whole scenario; returns a summary with `ok`. `infra` is (stream name, queue
+    URL, pipe name) made elsewhere (terraform): used as they are and left in place."""
     kinesis, _, pipes = clients(endpoint, region)
     name = f"trucks-{uuid.uuid4().hex[:6]}"
     sqs_clients = [clients(endpoint, region)[1] for _ in range(consumers + 1)]
-    stream, queue_url, pipe = setup(kinesis, sqs_clients[0], pipes, name, shards, account, region)
+    if infra:
+        stream, queue_url, pipe = infra
+    else:
+        stream, queue_url, pipe = setup(kinesis, sqs_clients[0], pipes, name, shards, account, region)
     expected = trucks * positions
     seen = {"log": defaultdict(list), "total": 0, "bad_groups": 0}
     lock, done = threading.Lock(), threading.Event()
@@ -184,6 +189,8 @@ def run(endpoint: str | None, trucks: int = 100, positions: int = 20, consumers:
     else:
         out(f"FAILED: out of order {out_of_order[:10]}, incomplete {incomplete[:10]}, "
             f"wrong groups {seen['bad_groups']}, errors {summary['errors']}")
+    if infra:
+        return summary
     try:
         pipes.delete_pipe(Name=pipe)
         sqs_clients[0].delete_queue(QueueUrl=queue_url)
