@@ -255,3 +255,32 @@ def test_content_md5_is_checked(endpoint, s3, bucket):
     assert error_code(e) == "BadDigest"
     s3.upload_part(Bucket=bucket, Key="md5-mp", UploadId=uid, PartNumber=1, Body=body, ContentMD5=good)
     assert s3.get_object(Bucket=bucket, Key="md5")["Body"].read() == body
+
+
+def test_list_object_versions_of_an_unversioned_bucket_and_emptying_it(s3, bucket):
+    keys = [f"a/{i:02d}" for i in range(5)] + ["b/x", "top"]
+    for k in keys:
+        s3.put_object(Bucket=bucket, Key=k, Body=k.encode())
+    out = s3.list_object_versions(Bucket=bucket)
+    assert [v["Key"] for v in out["Versions"]] == sorted(keys)
+    assert all(v["VersionId"] == "null" and v["IsLatest"] and v["StorageClass"] == "STANDARD" for v in out["Versions"])
+    assert {v["Key"]: v["Size"] for v in out["Versions"]} == {k: len(k) for k in keys}
+    assert not out["IsTruncated"]
+    # Prefix and delimiter, and paging by key marker.
+    out = s3.list_object_versions(Bucket=bucket, Delimiter="/")
+    assert [p["Prefix"] for p in out["CommonPrefixes"]] == ["a/", "b/"]
+    assert [v["Key"] for v in out["Versions"]] == ["top"]
+    seen, marker = [], ""
+    while True:
+        page = s3.list_object_versions(Bucket=bucket, Prefix="a/", MaxKeys=2, KeyMarker=marker)
+        seen += [v["Key"] for v in page.get("Versions", [])]
+        if not page["IsTruncated"]:
+            break
+        assert page["NextVersionIdMarker"] == "null"
+        marker = page["NextKeyMarker"]
+    assert seen == keys[:5]
+    # What "empty the bucket" helpers do next: delete every listed version.
+    versions = s3.list_object_versions(Bucket=bucket)["Versions"]
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions]})
+    assert "Versions" not in s3.list_object_versions(Bucket=bucket)
+    s3.delete_bucket(Bucket=bucket)

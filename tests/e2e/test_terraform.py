@@ -1,12 +1,15 @@
-"""terraform (hashicorp/aws provider) against kinesin: fixtures/terraform/trucks builds the
-truck case (stream, FIFO queue, pipe), the truck scenario runs on what it built, and
-`terraform destroy` removes it all. The provider's own waiters and read-backs are the test:
-any attribute kinesin answers differently from AWS shows up as a diff or a timeout."""
+"""terraform (hashicorp/aws provider) against kinesin, on the configurations in
+fixtures/terraform: the truck case (stream, FIFO queue, pipe) and Firehose to S3. Each is
+applied, planned again (no changes allowed), used, and destroyed. The provider's own waiters
+and read-backs are the test: any attribute kinesin answers differently from AWS shows up as a
+diff, an error or a timeout."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import time
 import shutil
 import subprocess
 import uuid
@@ -18,7 +21,7 @@ import pytest
 from conftest import REPO
 from test_trucks import load_demo
 
-FIXTURE = Path(REPO) / "fixtures" / "terraform" / "trucks" / "main.tf"
+FIXTURES = Path(REPO) / "fixtures" / "terraform"
 # A local copy of the provider (filesystem mirror), used when present: no registry access.
 MIRROR = Path(os.environ.get("KINESIN_TF_PLUGINS", "/opt/tf-plugins"))
 
@@ -38,22 +41,40 @@ def client(service: str, endpoint: str):
                         aws_secret_access_key="test")
 
 
-def test_terraform_builds_the_truck_case_and_destroys_it(endpoint, tmp_path):
-    work = tmp_path / "tf"
-    work.mkdir()
-    shutil.copy(FIXTURE, work / "main.tf")
-    rc = ""
-    if MIRROR.is_dir():
-        rc = (f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n'
-              f'  direct {{\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }}\n}}\n')
-    (work / "tfrc").write_text(rc)
-    name = f"tf-{uuid.uuid4().hex[:6]}"
-    variables = ["-var", f"endpoint={endpoint}", "-var", f"name={name}"]
-    terraform(work, "init", "-input=false", "-no-color")
-    terraform(work, "apply", "-auto-approve", "-input=false", "-no-color", *variables)
+class Config:
+    """A copy of one fixture configuration, initialized, with kinesin's endpoint and a unique
+    name prefix as its variables."""
 
+    def __init__(self, fixture: str, endpoint: str, tmp_path: Path):
+        self.dir = tmp_path / fixture
+        self.dir.mkdir()
+        shutil.copy(FIXTURES / fixture / "main.tf", self.dir / "main.tf")
+        rc = ""
+        if MIRROR.is_dir():
+            rc = (f'provider_installation {{\n  filesystem_mirror {{\n    path = "{MIRROR}"\n  }}\n'
+                  f'  direct {{\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }}\n}}\n')
+        (self.dir / "tfrc").write_text(rc)
+        self.name = f"tf-{uuid.uuid4().hex[:6]}"
+        self.vars = ["-var", f"endpoint={endpoint}", "-var", f"name={self.name}"]
+        terraform(self.dir, "init", "-input=false", "-no-color")
+
+    def apply(self) -> dict:
+        terraform(self.dir, "apply", "-auto-approve", "-input=false", "-no-color", *self.vars)
+        return {k: v["value"] for k, v in json.loads(terraform(self.dir, "output", "-json")).items()}
+
+    def assert_no_changes(self):
+        """A second plan finds nothing to change: kinesin reads back what terraform wrote."""
+        plan = terraform(self.dir, "plan", "-input=false", "-no-color", "-detailed-exitcode", *self.vars)
+        assert "No changes." in plan, plan
+
+    def destroy(self):
+        terraform(self.dir, "destroy", "-auto-approve", "-input=false", "-no-color", *self.vars)
+
+
+def test_terraform_builds_the_truck_case_and_destroys_it(endpoint, tmp_path):
+    config = Config("trucks", endpoint, tmp_path)
+    out = config.apply()
     kinesis, sqs, pipes = client("kinesis", endpoint), client("sqs", endpoint), client("pipes", endpoint)
-    out = {k: v["value"] for k, v in json.loads(terraform(work, "output", "-json")).items()}
     summary = kinesis.describe_stream_summary(StreamName=out["stream_name"])["StreamDescriptionSummary"]
     assert (summary["StreamStatus"], summary["OpenShardCount"], summary["RetentionPeriodHours"]) == ("ACTIVE", 4, 48)
     assert kinesis.list_tags_for_stream(StreamName=out["stream_name"])["Tags"] == [{"Key": "app", "Value": "trucks"}]
@@ -62,16 +83,43 @@ def test_terraform_builds_the_truck_case_and_destroys_it(endpoint, tmp_path):
     pipe = pipes.describe_pipe(Name=out["pipe_name"])
     assert (pipe["CurrentState"], pipe["Source"], pipe["Target"]) == ("RUNNING", summary["StreamARN"], attrs["QueueArn"])
 
-    # A second plan finds nothing to change: kinesin reads back what terraform wrote.
-    plan = terraform(work, "plan", "-input=false", "-no-color", "-detailed-exitcode", *variables)
-    assert "No changes." in plan, plan
+    config.assert_no_changes()
 
     lines: list[str] = []
     result = load_demo().run(endpoint, trucks=20, positions=5, consumers=2, timeout=60, out=lines.append,
                              infra=(out["stream_name"], out["queue_url"], out["pipe_name"]))
     assert result["ok"] and result["received"] == 100, "\n".join(lines)
 
-    terraform(work, "destroy", "-auto-approve", "-input=false", "-no-color", *variables)
+    config.destroy()
     assert out["stream_name"] not in kinesis.list_streams()["StreamNames"]
-    assert out["queue_url"] not in sqs.list_queues(QueueNamePrefix=name).get("QueueUrls", [])
+    assert out["queue_url"] not in sqs.list_queues(QueueNamePrefix=config.name).get("QueueUrls", [])
     assert all(p["Name"] != out["pipe_name"] for p in pipes.list_pipes()["Pipes"])
+
+
+def test_terraform_builds_firehose_to_s3_and_destroys_it_with_its_objects(endpoint, tmp_path):
+    config = Config("firehose", endpoint, tmp_path)
+    out = config.apply()
+    firehose, s3 = client("firehose", endpoint), client("s3", endpoint)
+    desc = firehose.describe_delivery_stream(DeliveryStreamName=out["delivery_stream_name"])["DeliveryStreamDescription"]
+    assert desc["DeliveryStreamStatus"] == "ACTIVE"
+    s3_dest = desc["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert (s3_dest["BucketARN"], s3_dest["CompressionFormat"]) == (f"arn:aws:s3:::{out['bucket']}", "GZIP")
+    config.assert_no_changes()
+
+    records = [f"event-{i}\n".encode() for i in range(20)]
+    resp = firehose.put_record_batch(DeliveryStreamName=out["delivery_stream_name"],
+                                     Records=[{"Data": r} for r in records])
+    assert resp["FailedPutCount"] == 0
+    deadline, objects = time.monotonic() + 30, []
+    while time.monotonic() < deadline and not objects:
+        objects = s3.list_objects_v2(Bucket=out["bucket"], Prefix="events/").get("Contents", [])
+        time.sleep(0.1)
+    assert objects, "no object delivered within 30 s"
+    body = b"".join(gzip.decompress(s3.get_object(Bucket=out["bucket"], Key=o["Key"])["Body"].read())
+                    for o in objects)
+    assert sorted(body.splitlines(keepends=True)) == sorted(records)
+
+    # force_destroy lists the bucket's object versions and deletes them before the bucket.
+    config.destroy()
+    assert out["bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert out["delivery_stream_name"] not in firehose.list_delivery_streams()["DeliveryStreamNames"]

@@ -323,6 +323,7 @@ impl S3 {
                     Ok(xml(200, format!("<LocationConstraint xmlns=\"{XMLNS}\">{region}</LocationConstraint>")))
                 }
                 Method::GET if has("uploads") => self.list_uploads(&ctx, bucket, &get).await,
+                Method::GET if has("versions") => self.list_versions(&ctx, bucket, &get).await,
                 Method::GET if q.iter().all(|(k, _)| LIST_PARAMS.contains(&k.as_str())) => {
                     self.list_objects(&ctx, bucket, get("list-type").as_deref() == Some("2"), &get).await
                 }
@@ -398,9 +399,7 @@ impl S3 {
         v2: bool,
         get: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Resp, S3Error> {
-        let prefix = get("prefix").unwrap_or_default();
-        let delimiter = get("delimiter").filter(|d| !d.is_empty());
-        let max_keys = get("max-keys").and_then(|m| m.parse::<usize>().ok()).unwrap_or(1000).min(1000);
+        let (prefix, delimiter, max_keys) = listing_params(get);
         let token = get("continuation-token");
         let token_key = match &token {
             Some(t) => Some(key_of_token(t).ok_or_else(|| {
@@ -445,12 +444,59 @@ impl S3 {
             }
         }
         for m in &listing.contents {
-            write_contents(&mut body, m, ctx);
+            write_object(&mut body, "Contents", "", m, ctx);
         }
         for p in &listing.common_prefixes {
             let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", xml_escape(p));
         }
         body.push_str("</ListBucketResult>");
+        Ok(xml(200, body))
+    }
+
+    /// ListObjectVersions. Buckets are never versioned here, so every object is its only
+    /// version, with the version id `null` S3 gives objects of unversioned buckets (what
+    /// terraform's `force_destroy` and SDK "empty the bucket" helpers list before deleting).
+    async fn list_versions(
+        &self,
+        ctx: &Ctx,
+        bucket: String,
+        get: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> Result<Resp, S3Error> {
+        let (prefix, delimiter, max_keys) = listing_params(get);
+        let key_marker = get("key-marker").unwrap_or_default();
+        let query = ListQuery {
+            bucket: bucket.clone(),
+            prefix: prefix.clone(),
+            delimiter: delimiter.clone(),
+            after: key_marker.clone(),
+            max_keys,
+        };
+        let listing = self.run(ctx, query, s3::list_objects).await?;
+        let mut body = format!(
+            "<ListVersionsResult xmlns=\"{XMLNS}\"><Name>{}</Name><Prefix>{}</Prefix><KeyMarker>{}</KeyMarker><VersionIdMarker>{}</VersionIdMarker><MaxKeys>{max_keys}</MaxKeys>",
+            xml_escape(&bucket),
+            xml_escape(&prefix),
+            xml_escape(&key_marker),
+            xml_escape(&get("version-id-marker").unwrap_or_default()),
+        );
+        if let Some(d) = &delimiter {
+            let _ = write!(body, "<Delimiter>{}</Delimiter>", xml_escape(d));
+        }
+        let _ = write!(body, "<IsTruncated>{}</IsTruncated>", listing.truncated);
+        if let (true, Some(last)) = (listing.truncated, &listing.last) {
+            let _ = write!(
+                body,
+                "<NextKeyMarker>{}</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker>",
+                xml_escape(last)
+            );
+        }
+        for m in &listing.contents {
+            write_object(&mut body, "Version", "<VersionId>null</VersionId><IsLatest>true</IsLatest>", m, ctx);
+        }
+        for p in &listing.common_prefixes {
+            let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", xml_escape(p));
+        }
+        body.push_str("</ListVersionsResult>");
         Ok(xml(200, body))
     }
 
@@ -611,10 +657,19 @@ fn key_of_token(t: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
-fn write_contents(body: &mut String, m: &ObjectMeta, ctx: &Ctx) {
+/// `prefix`, `delimiter` and `max-keys` (at most 1000) of a listing request.
+fn listing_params(get: &(dyn Fn(&str) -> Option<String> + Sync)) -> (String, Option<String>, usize) {
+    let prefix = get("prefix").unwrap_or_default();
+    let delimiter = get("delimiter").filter(|d| !d.is_empty());
+    let max_keys = get("max-keys").and_then(|m| m.parse::<usize>().ok()).unwrap_or(1000).min(1000);
+    (prefix, delimiter, max_keys)
+}
+
+/// An object of a listing: `<{element}>` with the key, `extra` elements, and the metadata.
+fn write_object(body: &mut String, element: &str, extra: &str, m: &ObjectMeta, ctx: &Ctx) {
     let _ = write!(
         body,
-        "<Contents><Key>{}</Key><LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag><Size>{}</Size><Owner><ID>{}</ID><DisplayName>{}</DisplayName></Owner><StorageClass>STANDARD</StorageClass></Contents>",
+        "<{element}><Key>{}</Key>{extra}<LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag><Size>{}</Size><Owner><ID>{}</ID><DisplayName>{}</DisplayName></Owner><StorageClass>STANDARD</StorageClass></{element}>",
         xml_escape(&m.key),
         iso8601(m.modified_ms),
         m.etag,
