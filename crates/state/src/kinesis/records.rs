@@ -254,33 +254,6 @@ enum Written {
     Throttled(String),
 }
 
-impl PutRecordsWritten {
-    /// The PutRecords response.
-    pub fn to_output(&self) -> PutRecordsOutput {
-        let mut failed = 0;
-        let records = self
-            .entries
-            .iter()
-            .map(|e| match e {
-                Written::Stored { shard_idx, seq } => PutRecordsResultEntry {
-                    sequence_number: Some(seqnum::format(self.created_ms, *shard_idx, *seq)),
-                    shard_id: Some(seqnum::shard_id(*shard_idx)),
-                    ..Default::default()
-                },
-                Written::Throttled(message) => {
-                    failed += 1;
-                    PutRecordsResultEntry {
-                        error_code: Some("ProvisionedThroughputExceededException".into()),
-                        error_message: Some(message.clone()),
-                        ..Default::default()
-                    }
-                }
-            })
-            .collect();
-        PutRecordsOutput { failed_record_count: failed, records, encryption_type: self.encryption_type.clone() }
-    }
-}
-
 /// Serialized as [`PutRecordsOutput`] is, with sequence numbers and shard ids formatted on the
 /// stack as they are written.
 impl serde::Serialize for PutRecordsWritten {
