@@ -185,8 +185,8 @@ impl Engine {
 /// [`MIGRATIONS`] it lacks, all in one transaction (one sync at start; all or nothing).
 fn migrate(conn: &Connection) -> Result<(), StateError> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let pending: &[&str] = match version {
-        0 => &[],
+    let steps: Vec<&str> = match version {
+        0 => SCHEMA.iter().chain(MIGRATIONS).copied().collect(),
         v if v == VERSION => return Ok(()),
         v if v > VERSION => {
             return Err(StateError::Storage(format!(
@@ -199,15 +199,10 @@ fn migrate(conn: &Connection) -> Result<(), StateError> {
                  upgrade (it reads version {BASE_VERSION} and later); move the data directory aside"
             )))
         }
-        v => &MIGRATIONS[v - BASE_VERSION..],
+        v => MIGRATIONS[v - BASE_VERSION..].to_vec(),
     };
     let tx = conn.unchecked_transaction()?;
-    if version == 0 {
-        for sql in SCHEMA.iter().chain(MIGRATIONS) {
-            tx.execute_batch(sql)?;
-        }
-    }
-    for sql in pending {
+    for sql in steps {
         tx.execute_batch(sql)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version={VERSION}"))?;
