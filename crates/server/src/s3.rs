@@ -443,12 +443,7 @@ impl S3 {
                 }
             }
         }
-        for m in &listing.contents {
-            write_object(&mut body, "Contents", "", m, ctx);
-        }
-        for p in &listing.common_prefixes {
-            let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", xml_escape(p));
-        }
+        write_entries(&mut body, &listing, "Contents", "", ctx);
         body.push_str("</ListBucketResult>");
         Ok(xml(200, body))
     }
@@ -490,12 +485,7 @@ impl S3 {
                 xml_escape(last)
             );
         }
-        for m in &listing.contents {
-            write_object(&mut body, "Version", "<VersionId>null</VersionId><IsLatest>true</IsLatest>", m, ctx);
-        }
-        for p in &listing.common_prefixes {
-            let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", xml_escape(p));
-        }
+        write_entries(&mut body, &listing, "Version", "<VersionId>null</VersionId><IsLatest>true</IsLatest>", ctx);
         body.push_str("</ListVersionsResult>");
         Ok(xml(200, body))
     }
@@ -663,6 +653,16 @@ fn listing_params(get: &(dyn Fn(&str) -> Option<String> + Sync)) -> (String, Opt
     let delimiter = get("delimiter").filter(|d| !d.is_empty());
     let max_keys = get("max-keys").and_then(|m| m.parse::<usize>().ok()).unwrap_or(1000).min(1000);
     (prefix, delimiter, max_keys)
+}
+
+/// A listing's objects (as `<{element}>`s, see [`write_object`]), then its common prefixes.
+fn write_entries(body: &mut String, listing: &s3::Listing, element: &str, extra: &str, ctx: &Ctx) {
+    for m in &listing.contents {
+        write_object(body, element, extra, m, ctx);
+    }
+    for p in &listing.common_prefixes {
+        let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", xml_escape(p));
+    }
 }
 
 /// An object of a listing: `<{element}>` with the key, `extra` elements, and the metadata.
