@@ -120,7 +120,8 @@ impl App {
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
             "services": services,
-            "store": self.store,
+            // The kind of store only: its path is the operator's business, not every caller's.
+            "store": self.store.split(':').next().unwrap_or_default(),
         });
         respond(200, "application/json", serde_json::to_vec(&body).unwrap_or_default())
     }
@@ -151,17 +152,21 @@ impl App {
         let path = req.uri().path().to_string();
         let uri = req.uri().clone();
         let headers = req.headers().clone();
+        let pending = req.extensions().get::<crate::sigv4check::Pending>().cloned();
         let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let wire = Wire::of_content_type(headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or(""));
         let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
         if declared.is_some_and(|n| n > self.max_body) {
-            return self.too_large(wire);
+            return self.too_large(wire, &headers);
         }
         let body = match Limited::new(req.into_body(), self.max_body).collect().await {
             Ok(b) => b.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => return self.too_large(wire),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => return self.too_large(wire, &headers),
             Err(_) => return wire_error(wire, &ApiError::serialization("The request body could not be read.")),
         };
+        if let Some(refused) = pending.and_then(|p| p.verify(&Method::POST, &uri, &headers, &body)) {
+            return refused;
+        }
         let Some(target) = target else {
             if crate::sqs::is_query(&headers, &body) {
                 let ctx = request_ctx(&headers, &self.account, &self.region);
@@ -221,14 +226,12 @@ impl App {
         }
     }
 
-    fn too_large(&self, wire: Wire) -> Resp {
-        wire_error(
-            wire,
-            &ApiError::serialization(format!(
-                "The request body exceeds the maximum permitted size of {} bytes.",
-                self.max_body
-            ))
-            .with_status(413),
-        )
+    /// A 413: in the query protocol's XML for form posts (SQS), else in the request's wire.
+    fn too_large(&self, wire: Wire, headers: &hyper::HeaderMap) -> Resp {
+        let message = format!("The request body exceeds the maximum permitted size of {} bytes.", self.max_body);
+        if crate::sqs::is_query(headers, b"") {
+            return crate::front::refusal(headers, 413, "RequestEntityTooLarge", &message);
+        }
+        wire_error(wire, &ApiError::serialization(message).with_status(413))
     }
 }

@@ -77,6 +77,36 @@ pub struct Config {
     /// Largest request body accepted, in bytes (larger ones get HTTP 413).
     #[arg(long, env = "KINESIN_MAX_BODY_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Extra origins whose pages may call kinesin from a browser (CORS), e.g.
+    /// `https://app.example.com`; `*` allows every origin. Local pages (`localhost`,
+    /// `127.0.0.1`, `[::1]`) and kinesin's own origin are always allowed. Repeatable; in the
+    /// environment, comma-separated.
+    #[arg(long = "cors-allow-origin", env = "KINESIN_CORS_ALLOW_ORIGIN", value_name = "ORIGIN", value_delimiter = ',')]
+    pub cors_allow_origin: Vec<String>,
+    /// Extra names this server is reached by (and their subdomains): accepted in the Host
+    /// header while bound to loopback, and as page origins. Repeatable; comma-separated in the
+    /// environment.
+    #[arg(long = "hostname", env = "KINESIN_HOSTNAME", value_name = "NAME", value_delimiter = ',')]
+    pub hostname: Vec<String>,
+    /// Seconds a connection may stay idle (and may take to send a request's headers) before
+    /// it is closed.
+    #[arg(long, env = "KINESIN_IDLE_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+    /// Most connections open at once (also kept below the open-file limit); more wait.
+    #[arg(long, env = "KINESIN_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+    /// Request-body bytes held in memory at once, over all requests; requests beyond it wait
+    /// (and get a 503 after the idle timeout).
+    #[arg(long, env = "KINESIN_MAX_INFLIGHT_BODY_BYTES", default_value_t = 48 * 1024 * 1024)]
+    pub max_inflight_body_bytes: usize,
+    /// Verify SigV4 signatures with the keys of `--credentials` (or kinesin's own
+    /// `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`); wrong ones get AWS's errors.
+    #[arg(long, env = "KINESIN_VERIFY_SIGV4", default_value_t = false)]
+    pub verify_sigv4: bool,
+    /// An AWS shared-credentials style file (`aws_access_key_id`/`aws_secret_access_key`
+    /// pairs) with the keys `--verify-sigv4` accepts.
+    #[arg(long, env = "KINESIN_CREDENTIALS", value_name = "FILE")]
+    pub credentials: Option<PathBuf>,
     /// Log filter: error, warn, info, debug, trace (or a tracing filter expression).
     #[arg(long, env = "KINESIN_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

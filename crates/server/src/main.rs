@@ -1,14 +1,19 @@
 //! The `kinesin` binary: AWS streaming services on one localhost port.
 
 mod app;
+mod budget;
 mod compat;
 mod config;
+mod conn;
 mod context;
 mod firehose;
 mod firehose_source;
+mod front;
+mod guard;
 mod kinesis;
 mod pipes;
 mod s3;
+mod sigv4check;
 mod sqs;
 mod subscribe;
 mod tls;
@@ -16,8 +21,8 @@ mod tls;
 use app::App;
 use clap::Parser;
 use config::{Config, LogFormat};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use conn::Limits;
+use front::Front;
 use kinesin_state::{Db, Settings, Storage, SystemClock};
 use std::io::Write;
 use std::sync::Arc;
@@ -69,6 +74,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     };
     // Bind first: clients that connect while the store opens wait in the backlog and are
     // answered as soon as it is ready, instead of being refused and retrying.
+    let fd_limit = conn::raise_fd_limit();
     let listener = tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port)).await?;
     let addr = listener.local_addr()?;
     // Parse the embedded models and compile their patterns while the store opens.
@@ -139,10 +145,12 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         subscriptions: Default::default(),
         latency: std::time::Duration::from_millis(cfg.latency_ms),
     });
+    let front = Arc::new(front_of(&cfg, app)?);
+    let limits = Limits::new(cfg.max_connections, fd_limit, std::time::Duration::from_secs(cfg.idle_timeout_secs));
     println!("kinesin {} listening on http://{addr} (store: {})", env!("CARGO_PKG_VERSION"), storage.describe());
     if let Some((l, acceptor)) = tls {
         println!("kinesin {} listening on https://{} (tls)", env!("CARGO_PKG_VERSION"), l.local_addr()?);
-        tokio::spawn(accept_tls(l, acceptor, app.clone()));
+        tokio::spawn(accept_tls(l, acceptor, front.clone(), limits.clone()));
     }
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, store = %storage.describe(), "kinesin started");
@@ -150,10 +158,13 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                tokio::spawn(serve_connection(stream, app.clone()));
+            (stream, permit) = limits.accept(&listener) => {
+                let front = front.clone();
+                let idle = limits.idle();
+                tokio::spawn(async move {
+                    serve_connection(stream, front, idle).await;
+                    drop(permit);
+                });
             }
             _ = &mut shutdown => {
                 tracing::info!("shutting down");
@@ -163,27 +174,54 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
+/// The request front: origin/host guard, SigV4 verification, body budget.
+fn front_of(cfg: &Config, app: Arc<App>) -> Result<Front, Box<dyn std::error::Error>> {
+    let verifier = if cfg.verify_sigv4 {
+        let env_pair = std::env::var("AWS_ACCESS_KEY_ID").ok().zip(std::env::var("AWS_SECRET_ACCESS_KEY").ok());
+        Some(Arc::new(sigv4check::Verifier::load(cfg.credentials.as_deref(), env_pair)?))
+    } else {
+        None
+    };
+    let idle = std::time::Duration::from_secs(cfg.idle_timeout_secs);
+    Ok(Front {
+        guard: guard::Guard::new(&cfg.cors_allow_origin, &cfg.hostname, guard::is_loopback_bind(&cfg.host)),
+        budget: budget::Budget::new(cfg.max_inflight_body_bytes, cfg.max_body_bytes, idle),
+        verifier,
+        app,
+    })
+}
+
 /// Serves one connection: HTTP/1.1, or HTTP/2 (prior knowledge on the plain port, ALPN on TLS).
-async fn serve_connection<S>(stream: S, app: Arc<App>)
+async fn serve_connection<S>(stream: S, front: Arc<Front>, idle: std::time::Duration)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let svc = hyper::service::service_fn(move |req| app.clone().serve(req));
-    let _ = auto::Builder::new(TokioExecutor::new()).serve_connection_with_upgrades(TokioIo::new(stream), svc).await;
+    conn::serve(stream, idle, move |activity| {
+        hyper::service::service_fn(move |req| front.clone().serve(activity.clone(), req))
+    })
+    .await;
 }
 
-/// Accepts TLS connections for as long as the process runs.
-async fn accept_tls(listener: tokio::net::TcpListener, acceptor: tokio_rustls::TlsAcceptor, app: Arc<App>) {
+/// Accepts TLS connections for as long as the process runs; a handshake must finish within
+/// the idle timeout.
+async fn accept_tls(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    front: Arc<Front>,
+    limits: Limits,
+) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
-        let _ = stream.set_nodelay(true);
+        let (stream, permit) = limits.accept(&listener).await;
         let acceptor = acceptor.clone();
-        let app = app.clone();
+        let front = front.clone();
+        let idle = limits.idle();
         tokio::spawn(async move {
-            match acceptor.accept(stream).await {
-                Ok(tls) => serve_connection(tls, app).await,
-                Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
+            match tokio::time::timeout(idle, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => serve_connection(tls, front, idle).await,
+                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                Err(_) => tracing::debug!("TLS handshake timed out"),
             }
+            drop(permit);
         });
     }
 }

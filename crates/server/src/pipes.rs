@@ -207,12 +207,17 @@ impl Pipes {
                 None,
             );
         };
+        let pending = req.extensions().get::<crate::sigv4check::Pending>().cloned();
+        let (uri, headers) = (req.uri().clone(), req.headers().clone());
         let resource =
             params.get("Name").or_else(|| params.get("resourceArn")).and_then(Value::as_str).map(str::to_owned);
         let body = match Limited::new(req.into_body(), max_body).collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => return error(&ApiError::new("ValidationException", "The request body is too large."), None),
         };
+        if let Some(refused) = pending.and_then(|p| p.verify(&method, &uri, &headers, &body)) {
+            return refused;
+        }
         let mut doc = if body.iter().all(u8::is_ascii_whitespace) {
             Map::new()
         } else {

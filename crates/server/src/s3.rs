@@ -236,6 +236,7 @@ impl S3 {
 
     /// Serves a request whose body is not read yet.
     pub async fn serve(&self, ctx: Ctx, req: Request<Incoming>, max_body: usize) -> Resp {
+        let pending = req.extensions().get::<crate::sigv4check::Pending>().cloned();
         let (parts, body) = req.into_parts();
         let body = match Limited::new(body, max_body).collect().await {
             Ok(b) => b.to_bytes(),
@@ -248,6 +249,9 @@ impl S3 {
                 return error(&e, parts.method == Method::HEAD);
             }
         };
+        if let Some(refused) = pending.and_then(|p| p.verify(&parts.method, &parts.uri, &parts.headers, &body)) {
+            return refused;
+        }
         self.handle(ctx, &parts.method, &parts.uri, &parts.headers, body).await
     }
 

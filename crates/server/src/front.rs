@@ -1,0 +1,117 @@
+//! The door every request passes before it reaches [`App`]: the origin/host guard and CORS,
+//! optional SigV4 verification, the body-memory budget, and the in-flight mark the idle
+//! timeout looks at.
+
+use crate::app::{App, Resp};
+use crate::budget::Budget;
+use crate::conn::Activity;
+use crate::guard::{add_cors, Guard, Verdict};
+use crate::sigv4check::{Pending, Verifier};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{HeaderMap, Request, Response, StatusCode};
+use std::convert::Infallible;
+use std::sync::Arc;
+
+/// The shared front.
+pub struct Front {
+    /// The services.
+    pub app: Arc<App>,
+    /// Origin and Host policy.
+    pub guard: Guard,
+    /// Request-body memory budget.
+    pub budget: Budget,
+    /// SigV4 verification, when enabled.
+    pub verifier: Option<Arc<Verifier>>,
+}
+
+impl Front {
+    /// Serves one request of a connection whose activity is `activity`.
+    pub async fn serve(
+        self: Arc<Self>,
+        activity: Arc<Activity>,
+        mut req: Request<Incoming>,
+    ) -> Result<Resp, Infallible> {
+        let in_flight = activity.begin();
+        let origin = match self.guard.check(req.method(), req.uri(), req.headers()) {
+            Verdict::Serve(origin) => origin,
+            Verdict::Preflight(headers) => {
+                let mut r = Response::new(Full::new(Bytes::new()).boxed());
+                *r.headers_mut() = headers;
+                return Ok(r);
+            }
+            Verdict::Refuse(why) => {
+                tracing::info!(origin = ?req.headers().get("origin"), host = ?req.headers().get("host"), why, "request refused");
+                return Ok(refusal(req.headers(), 403, "AccessDenied", why));
+            }
+        };
+        if let Some(v) = self.verifier.as_ref().filter(|_| !is_admin_path(req.uri().path())) {
+            if Verifier::needs_body(req.uri(), req.headers()) {
+                // Checked by the handler once the body is read (see `Pending`).
+                req.extensions_mut().insert(Pending(v.clone()));
+            } else if let Err(e) = v.check(req.method(), req.uri(), req.headers(), None) {
+                return Ok(with_cors(e.into_response(req.headers()), origin.as_ref()));
+            }
+        }
+        let Some(reservation) = self.budget.reserve(req.method(), req.headers()).await else {
+            let r =
+                refusal(req.headers(), 503, "SlowDown", "Too many request bodies in flight; reduce your request rate.");
+            return Ok(with_cors(r, origin.as_ref()));
+        };
+        let resp = self.app.clone().serve(req).await?;
+        drop(reservation);
+        let resp = with_cors(resp, origin.as_ref());
+        // The request stays in flight (for the idle timeout) until its answer is sent.
+        Ok(resp.map(|b| b.map_frame(move |f| keep(f, &in_flight)).boxed()))
+    }
+}
+
+/// kinesin's own endpoints (health, clock), which carry no signature.
+fn is_admin_path(path: &str) -> bool {
+    path.starts_with("/_kinesin/") || path.starts_with("/_localstack/") || matches!(path, "/health" | "/healthcheck")
+}
+
+fn keep<T, G>(frame: T, _guard: &G) -> T {
+    frame
+}
+
+fn with_cors(mut resp: Resp, origin: Option<&HeaderValue>) -> Resp {
+    if let Some(o) = origin {
+        add_cors(resp.headers_mut(), o);
+    }
+    resp
+}
+
+/// An error answered before routing, in the shape the request's protocol expects: JSON for
+/// `X-Amz-Target` (and JSON bodies), the query protocol's `ErrorResponse` for form posts, S3's
+/// `Error` otherwise.
+pub fn refusal(headers: &HeaderMap, status: u16, code: &str, message: &str) -> Resp {
+    let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let id = crate::app::request_id();
+    let (content_type, body) = if headers.contains_key("x-amz-target") || ct.contains("json") || ct.contains("cbor") {
+        let body = serde_json::json!({"__type": code, "message": message}).to_string();
+        ("application/x-amz-json-1.1", body)
+    } else if ct.starts_with("application/x-www-form-urlencoded") {
+        let body = format!(
+            "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message><Detail/></Error><RequestId>{id}</RequestId></ErrorResponse>"
+        );
+        ("text/xml", body)
+    } else {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{id}</RequestId></Error>"
+        );
+        ("application/xml", body)
+    };
+    let mut r = Response::new(Full::new(Bytes::from(body)).boxed());
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        r.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(code) {
+        r.headers_mut().insert("x-amzn-ErrorType", v);
+    }
+    r
+}
