@@ -4,16 +4,19 @@
 
 use crate::app::{App, Resp};
 use crate::budget::Budget;
-use crate::conn::Activity;
+use crate::conn::{Activity, InFlight};
 use crate::guard::{add_cors, Guard, Verdict};
 use crate::sigv4check::{Pending, Verifier};
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{HeaderMap, Request, Response, StatusCode};
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 /// The shared front.
 pub struct Front {
@@ -64,7 +67,7 @@ impl Front {
         drop(reservation);
         let resp = with_cors(resp, origin.as_ref());
         // The request stays in flight (for the idle timeout) until its answer is sent.
-        Ok(resp.map(|b| b.map_frame(move |f| keep(f, &in_flight)).boxed()))
+        Ok(resp.map(|inner| Tracked { inner, _in_flight: in_flight }.boxed()))
     }
 }
 
@@ -73,8 +76,31 @@ fn is_admin_path(path: &str) -> bool {
     path.starts_with("/_kinesin/") || path.starts_with("/_localstack/") || matches!(path, "/health" | "/healthcheck")
 }
 
-fn keep<T, G>(frame: T, _guard: &G) -> T {
-    frame
+/// A response body that keeps its request marked in flight until it is dropped; sizes and
+/// frames are the inner body's (so `Content-Length` stays).
+struct Tracked {
+    inner: BoxBody<Bytes, Infallible>,
+    _in_flight: InFlight,
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 fn with_cors(mut resp: Resp, origin: Option<&HeaderValue>) -> Resp {

@@ -17,6 +17,7 @@ use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
 use kinesin_state::{Ctx, Db, Engine};
 use std::fmt::Write as _;
 
+mod keys;
 mod multipart;
 
 const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -97,6 +98,11 @@ fn xml_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 has no literal for, as S3 writes them (clients that cannot read
+            // them ask for `encoding-type=url`).
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {
+                let _ = write!(out, "&#x{:X};", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -277,32 +283,32 @@ impl S3 {
     ) -> Result<Resp, S3Error> {
         let path = uri.path();
         let (bucket, key) = match virtual_bucket(headers) {
-            Some(b) => (Some(b), percent_decode(path.strip_prefix('/').unwrap_or(path), false)),
+            Some(b) => (Some(b), keys::decode_path(path.strip_prefix('/').unwrap_or(path))?),
             None => {
                 let rest = path.strip_prefix('/').unwrap_or(path);
                 match rest.split_once('/') {
-                    Some((b, k)) => (Some(percent_decode(b, false)), percent_decode(k, false)),
+                    Some((b, k)) => (Some(keys::decode_path(b)?), keys::decode_path(k)?),
                     None if rest.is_empty() => (None, String::new()),
-                    None => (Some(percent_decode(rest, false)), String::new()),
+                    None => (Some(keys::decode_path(rest)?), String::new()),
                 }
             }
         };
+        if matches!(*method, Method::PUT | Method::POST) {
+            keys::check_key(&key)?;
+        }
         let q = query_pairs(uri);
         let has = |k: &str| q.iter().any(|(n, _)| n == k);
+        let subresource = q.iter().any(|(k, _)| SUBRESOURCES.contains(&k.as_str()));
         let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         let Some(bucket) = bucket else {
             return match *method {
                 Method::GET => self.list_buckets(&ctx).await,
-                _ => Err(S3Error::other(
-                    "MethodNotAllowed",
-                    "The specified method is not allowed against this resource.",
-                    405,
-                )),
+                _ => Err(method_not_allowed()),
             };
         };
         if key.is_empty() {
             return match *method {
-                Method::PUT if q.is_empty() => {
+                Method::PUT if !subresource => {
                     self.run(&ctx, bucket.clone(), |eng, ctx, b| s3::create_bucket(eng, ctx, &b)).await?;
                     if let Some(f) = &self.wake_firehose {
                         f.wake();
@@ -317,7 +323,7 @@ impl S3 {
                     header(&mut r, "x-amz-bucket-region", &b.region);
                     Ok(r)
                 }
-                Method::DELETE if q.is_empty() => {
+                Method::DELETE if !subresource => {
                     self.run(&ctx, bucket, s3::delete_bucket).await?;
                     Ok(response(204, Bytes::new()))
                 }
@@ -328,11 +334,14 @@ impl S3 {
                 }
                 Method::GET if has("uploads") => self.list_uploads(&ctx, bucket, &get).await,
                 Method::GET if has("versions") => self.list_versions(&ctx, bucket, &get).await,
-                Method::GET if q.iter().all(|(k, _)| LIST_PARAMS.contains(&k.as_str())) => {
+                Method::GET if !subresource => {
                     self.list_objects(&ctx, bucket, get("list-type").as_deref() == Some("2"), &get).await
                 }
                 Method::POST if has("delete") => self.delete_objects(&ctx, bucket, &body).await,
-                _ => Err(not_implemented(&format!("{method} on a bucket with ?{}", uri.query().unwrap_or("")))),
+                _ if subresource => {
+                    Err(not_implemented(&format!("{method} on a bucket with ?{}", uri.query().unwrap_or(""))))
+                }
+                _ => Err(method_not_allowed()),
             };
         }
         let upload_id = get("uploadId");
@@ -348,7 +357,6 @@ impl S3 {
             (&Method::GET, Some(id)) => return self.list_parts(&ctx, (bucket, key), id, &get).await,
             _ => {}
         }
-        let subresource = q.iter().any(|(k, _)| !OBJECT_PARAMS.contains(&k.as_str()));
         if subresource {
             return Err(not_implemented(&format!("{method} on an object with ?{}", uri.query().unwrap_or(""))));
         }
@@ -373,7 +381,7 @@ impl S3 {
                 self.run(&ctx, (bucket, key), s3::delete_object).await?;
                 Ok(response(204, Bytes::new()))
             }
-            _ => Err(not_implemented(&format!("{method} on an object"))),
+            _ => Err(method_not_allowed()),
         }
     }
 
@@ -403,7 +411,7 @@ impl S3 {
         v2: bool,
         get: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Resp, S3Error> {
-        let (prefix, delimiter, max_keys) = listing_params(get);
+        let (prefix, delimiter, max_keys, esc) = listing_params(get)?;
         let token = get("continuation-token");
         let token_key = match &token {
             Some(t) => Some(key_of_token(t).ok_or_else(|| {
@@ -419,22 +427,23 @@ impl S3 {
         let mut body = format!(
             "<ListBucketResult xmlns=\"{XMLNS}\"><Name>{}</Name><Prefix>{}</Prefix>",
             xml_escape(&bucket),
-            xml_escape(&prefix)
+            esc.apply(&prefix)
         );
+        body.push_str(encoding_element(esc));
         if v2 {
             let _ = write!(body, "<KeyCount>{}</KeyCount>", listing.contents.len() + listing.common_prefixes.len());
             if let Some(t) = &token {
                 let _ = write!(body, "<ContinuationToken>{}</ContinuationToken>", xml_escape(t));
             }
             if !start_after.is_empty() {
-                let _ = write!(body, "<StartAfter>{}</StartAfter>", xml_escape(&start_after));
+                let _ = write!(body, "<StartAfter>{}</StartAfter>", esc.apply(&start_after));
             }
         } else {
-            let _ = write!(body, "<Marker>{}</Marker>", xml_escape(&start_after));
+            let _ = write!(body, "<Marker>{}</Marker>", esc.apply(&start_after));
         }
         let _ = write!(body, "<MaxKeys>{max_keys}</MaxKeys>");
         if let Some(d) = &delimiter {
-            let _ = write!(body, "<Delimiter>{}</Delimiter>", xml_escape(d));
+            let _ = write!(body, "<Delimiter>{}</Delimiter>", esc.apply(d));
         }
         let _ = write!(body, "<IsTruncated>{}</IsTruncated>", listing.truncated);
         if listing.truncated {
@@ -443,11 +452,11 @@ impl S3 {
                     let t = token_of(last);
                     let _ = write!(body, "<NextContinuationToken>{t}</NextContinuationToken>");
                 } else {
-                    let _ = write!(body, "<NextMarker>{}</NextMarker>", xml_escape(last));
+                    let _ = write!(body, "<NextMarker>{}</NextMarker>", esc.apply(last));
                 }
             }
         }
-        write_entries(&mut body, &listing, "Contents", "", ctx);
+        write_entries(&mut body, &listing, ("Contents", ""), ctx, esc);
         body.push_str("</ListBucketResult>");
         Ok(xml(200, body))
     }
@@ -461,7 +470,7 @@ impl S3 {
         bucket: String,
         get: &(dyn Fn(&str) -> Option<String> + Sync),
     ) -> Result<Resp, S3Error> {
-        let (prefix, delimiter, max_keys) = listing_params(get);
+        let (prefix, delimiter, max_keys, esc) = listing_params(get)?;
         let key_marker = get("key-marker").unwrap_or_default();
         let query = ListQuery {
             bucket: bucket.clone(),
@@ -474,22 +483,29 @@ impl S3 {
         let mut body = format!(
             "<ListVersionsResult xmlns=\"{XMLNS}\"><Name>{}</Name><Prefix>{}</Prefix><KeyMarker>{}</KeyMarker><VersionIdMarker>{}</VersionIdMarker><MaxKeys>{max_keys}</MaxKeys>",
             xml_escape(&bucket),
-            xml_escape(&prefix),
-            xml_escape(&key_marker),
+            esc.apply(&prefix),
+            esc.apply(&key_marker),
             xml_escape(&get("version-id-marker").unwrap_or_default()),
         );
+        body.push_str(encoding_element(esc));
         if let Some(d) = &delimiter {
-            let _ = write!(body, "<Delimiter>{}</Delimiter>", xml_escape(d));
+            let _ = write!(body, "<Delimiter>{}</Delimiter>", esc.apply(d));
         }
         let _ = write!(body, "<IsTruncated>{}</IsTruncated>", listing.truncated);
         if let (true, Some(last)) = (listing.truncated, &listing.last) {
             let _ = write!(
                 body,
                 "<NextKeyMarker>{}</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker>",
-                xml_escape(last)
+                esc.apply(last)
             );
         }
-        write_entries(&mut body, &listing, "Version", "<VersionId>null</VersionId><IsLatest>true</IsLatest>", ctx);
+        write_entries(
+            &mut body,
+            &listing,
+            ("Version", "<VersionId>null</VersionId><IsLatest>true</IsLatest>"),
+            ctx,
+            esc,
+        );
         body.push_str("</ListVersionsResult>");
         Ok(xml(200, body))
     }
@@ -612,22 +628,43 @@ impl S3 {
     }
 }
 
-/// Query parameters of ListObjects(V2); anything else on a bucket GET is a subresource.
-const LIST_PARAMS: &[&str] = &[
-    "list-type",
-    "prefix",
-    "delimiter",
-    "max-keys",
-    "continuation-token",
-    "start-after",
-    "marker",
-    "encoding-type",
-    "fetch-owner",
-    "x-id",
+/// S3's subresources kinesin does not serve (other unknown query parameters are ignored, as
+/// S3 ignores them).
+const SUBRESOURCES: &[&str] = &[
+    "acl",
+    "tagging",
+    "retention",
+    "legal-hold",
+    "torrent",
+    "attributes",
+    "restore",
+    "select",
+    "versioning",
+    "cors",
+    "lifecycle",
+    "policy",
+    "policyStatus",
+    "website",
+    "logging",
+    "notification",
+    "replication",
+    "encryption",
+    "ownershipControls",
+    "publicAccessBlock",
+    "accelerate",
+    "requestPayment",
+    "analytics",
+    "inventory",
+    "metrics",
+    "intelligent-tiering",
+    "object-lock",
+    "renameObject",
+    "session",
 ];
 
-/// Query parameters allowed on object requests (the rest are subresources).
-const OBJECT_PARAMS: &[&str] = &["x-id", "partNumber", "versionId", "response-content-type"];
+fn method_not_allowed() -> S3Error {
+    S3Error::other("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
+}
 
 fn malformed() -> S3Error {
     S3Error::other(
@@ -651,30 +688,59 @@ fn key_of_token(t: &str) -> Option<String> {
     String::from_utf8(bytes?).ok()
 }
 
-/// `prefix`, `delimiter` and `max-keys` (at most 1000) of a listing request.
-fn listing_params(get: &(dyn Fn(&str) -> Option<String> + Sync)) -> (String, Option<String>, usize) {
+/// How a listing writes names: XML-escaped, or URL-encoded first for `encoding-type=url`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Esc {
+    Xml,
+    Url,
+}
+
+impl Esc {
+    fn apply(self, s: &str) -> String {
+        match self {
+            Esc::Xml => xml_escape(s),
+            Esc::Url => xml_escape(&keys::url_encode(s)),
+        }
+    }
+}
+
+/// `prefix`, `delimiter`, `max-keys` (at most 1000 served) and the name encoding of a
+/// listing request.
+fn listing_params(
+    get: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<(String, Option<String>, usize, Esc), S3Error> {
     let prefix = get("prefix").unwrap_or_default();
     let delimiter = get("delimiter").filter(|d| !d.is_empty());
-    let max_keys = get("max-keys").and_then(|m| m.parse::<usize>().ok()).unwrap_or(1000).min(1000);
-    (prefix, delimiter, max_keys)
+    let max_keys = keys::max_keys(get("max-keys"))?;
+    let esc = if keys::url_encoding(get("encoding-type"))? { Esc::Url } else { Esc::Xml };
+    Ok((prefix, delimiter, max_keys, esc))
+}
+
+/// `<EncodingType>url</EncodingType>` when names are URL-encoded.
+fn encoding_element(esc: Esc) -> &'static str {
+    if esc == Esc::Url {
+        "<EncodingType>url</EncodingType>"
+    } else {
+        ""
+    }
 }
 
 /// A listing's objects (as `<{element}>`s, see [`write_object`]), then its common prefixes.
-fn write_entries(body: &mut String, listing: &s3::Listing, element: &str, extra: &str, ctx: &Ctx) {
+fn write_entries(body: &mut String, listing: &s3::Listing, (element, extra): (&str, &str), ctx: &Ctx, esc: Esc) {
     for m in &listing.contents {
-        write_object(body, element, extra, m, ctx);
+        write_object(body, (element, extra), m, ctx, esc);
     }
     for p in &listing.common_prefixes {
-        let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", xml_escape(p));
+        let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", esc.apply(p));
     }
 }
 
 /// An object of a listing: `<{element}>` with the key, `extra` elements, and the metadata.
-fn write_object(body: &mut String, element: &str, extra: &str, m: &ObjectMeta, ctx: &Ctx) {
+fn write_object(body: &mut String, (element, extra): (&str, &str), m: &ObjectMeta, ctx: &Ctx, esc: Esc) {
     let _ = write!(
         body,
         "<{element}><Key>{}</Key>{extra}<LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag><Size>{}</Size><Owner><ID>{}</ID><DisplayName>{}</DisplayName></Owner><StorageClass>STANDARD</StorageClass></{element}>",
-        xml_escape(&m.key),
+        esc.apply(&m.key),
         iso8601(m.modified_ms),
         m.etag,
         m.size,

@@ -126,8 +126,9 @@ impl Engine {
                 c
             }
             Storage::Durable(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| StateError::Storage(format!("{}: {e}", dir.display())))?;
-                let c = Connection::open(dir.join("kinesin.sqlite3"))?;
+                let file =
+                    crate::perms::prepare(dir).map_err(|e| StateError::Storage(format!("{}: {e}", dir.display())))?;
+                let c = Connection::open(file)?;
                 // A bounded WAL (1000 pages, 16 MiB) is checkpointed and rewritten from its
                 // start, so most commits overwrite blocks the file already has and their sync
                 // writes no file-system metadata (here ~0.1 ms instead of ~0.5 ms while a WAL

@@ -6,6 +6,7 @@ pub mod db;
 pub mod error;
 pub mod firehose;
 pub mod kinesis;
+pub mod perms;
 pub mod pipes;
 pub mod s3;
 pub mod sqs;

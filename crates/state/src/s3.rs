@@ -97,8 +97,13 @@ impl ObjectMeta {
     }
 }
 
-/// Whether `name` is a valid bucket name: 3-63 of `a-z 0-9 . -`, starting and ending with a
-/// letter or digit.
+/// Prefixes and suffixes S3 reserves (general purpose bucket naming rules).
+const RESERVED_PREFIXES: &[&str] = &["xn--", "sthree-", "amzn-s3-demo-"];
+const RESERVED_SUFFIXES: &[&str] = &["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+
+/// Whether `name` is a valid bucket name by S3's rules: 3-63 of `a-z 0-9 . -`, starting and
+/// ending with a letter or digit, no `..`, not an IPv4 address, none of the reserved
+/// prefixes and suffixes.
 pub fn valid_bucket_name(name: &str) -> bool {
     let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-';
     let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
@@ -107,6 +112,9 @@ pub fn valid_bucket_name(name: &str) -> bool {
         && edge(name.chars().next())
         && edge(name.chars().last())
         && !name.contains("..")
+        && name.parse::<std::net::Ipv4Addr>().is_err()
+        && !RESERVED_PREFIXES.iter().any(|p| name.starts_with(p))
+        && !RESERVED_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
 /// The bucket, if it exists.
@@ -292,7 +300,8 @@ pub fn get_object(
             if start >= size {
                 return Err(S3Error::other("InvalidRange", "The requested range is not satisfiable", 416));
             }
-            let end = end.map_or(size, |e| (e + 1).min(size));
+            // A last byte at or past the end means the end (RFC 9110); a huge one must not wrap.
+            let end = end.map_or(size, |e| e.saturating_add(1).min(size));
             Some((start, end))
         }
     };
@@ -406,6 +415,10 @@ mod tests {
         let mut eng = Engine::memory(Arc::new(ManualClock::new(1_000)));
         let ctx = Ctx::new("000000000000", "us-east-1");
         assert!(!valid_bucket_name("Ab"));
+        for bad in ["192.168.0.1", "xn--abc", "sthree-x", "my-bucket-s3alias", "b--ol-s3", "a.mrap"] {
+            assert!(!valid_bucket_name(bad), "{bad}");
+        }
+        assert!(valid_bucket_name("192.168.0.1a") && valid_bucket_name("axn--b"));
         assert!(check_content_md5("XUFAKrxLKna5cZ2REBfFkg==", b"hello").is_ok());
         assert_eq!(check_content_md5("XUFAKrxLKna5cZ2REBfFkg==", b"hellO").unwrap_err().code, "BadDigest");
         assert_eq!(check_content_md5("nope", b"hello").unwrap_err().code, "InvalidDigest");

@@ -119,7 +119,7 @@ fn check_attributes(attrs: &MessageAttributes) -> Result<(), SqsError> {
                             "Message (user) attribute '{name}' value contains invalid characters: {BAD_CHARS}"
                         )));
                     }
-                    if base == "Number" && s.trim().parse::<f64>().is_err() {
+                    if base == "Number" && !super::number::is_valid(s) {
                         return Err(invalid(format!(
                             "Can't cast the value of message (user) attribute '{name}' to a number."
                         )));

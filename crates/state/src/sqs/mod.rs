@@ -11,6 +11,7 @@ pub mod maintenance;
 pub mod md5;
 pub mod messages;
 pub mod moves;
+pub mod number;
 pub mod queues;
 
 #[cfg(test)]
