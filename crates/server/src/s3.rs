@@ -98,9 +98,10 @@ fn xml_escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 has no literal for, as S3 writes them (clients that cannot read
-            // them ask for `encoding-type=url`).
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {
+            // Control characters as character references, as S3 writes them (a carriage return
+            // would otherwise be read back as a line feed); clients whose XML 1.0 parser refuses
+            // the references ask for `encoding-type=url`.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n') => {
                 let _ = write!(out, "&#x{:X};", c as u32);
             }
             c => out.push(c),
@@ -538,7 +539,12 @@ impl S3 {
                     Some((size.saturating_sub(n), None))
                 } else {
                     let start: u64 = s.parse().map_err(|_| invalid())?;
-                    let end: Option<u64> = if e.is_empty() { None } else { Some(e.parse().map_err(|_| invalid())?) };
+                    // A last byte past u64 is past the end: the rest of the object.
+                    let end: Option<u64> = match e {
+                        "" => None,
+                        e if e.len() > 20 && e.bytes().all(|b| b.is_ascii_digit()) => None,
+                        e => Some(e.parse().map_err(|_| invalid())?),
+                    };
                     if end.is_some_and(|e| e < start) {
                         None
                     } else {
