@@ -59,8 +59,11 @@ impl Front {
             }
         }
         let Some(reservation) = self.budget.reserve(req.method(), req.headers()).await else {
-            let r =
-                refusal(req.headers(), 503, "SlowDown", "Too many request bodies in flight; reduce your request rate.");
+            // S3's code for "slow down"; the other services' common 503 code.
+            let h = req.headers();
+            let s3_style = !h.contains_key("x-amz-target") && !crate::sqs::is_query(h, b"");
+            let code = if s3_style { "SlowDown" } else { "ServiceUnavailable" };
+            let r = refusal(h, 503, code, "Too many request bodies in flight; reduce your request rate.");
             return Ok(with_cors(r, origin.as_ref()));
         };
         let resp = self.app.clone().serve(req).await?;
