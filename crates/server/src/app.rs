@@ -100,6 +100,11 @@ impl App {
             (_, p) if crate::pipes::handles(p) => {
                 self.pipes.serve(request_ctx(req.headers(), &self.account, &self.region), req, self.max_body).await
             }
+            (&Method::GET, _) if crate::sqs::is_query_string(req.uri().query().unwrap_or("")) => {
+                let ctx = request_ctx(req.headers(), &self.account, &self.region);
+                let query = req.uri().query().unwrap_or("");
+                self.sqs.handle_query(ctx, req.headers(), &path, query, b"").await.map(BodyExt::boxed)
+            }
             (&Method::POST, _) => self.aws(req).await,
             (&Method::GET, "/") if !crate::s3::claims(req.headers(), "/") => {
                 xml_error(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -168,9 +173,10 @@ impl App {
             return refused;
         }
         let Some(target) = target else {
-            if crate::sqs::is_query(&headers, &body) {
+            let query = uri.query().unwrap_or("");
+            if crate::sqs::is_query(&headers, &body) || crate::sqs::is_query_string(query) {
                 let ctx = request_ctx(&headers, &self.account, &self.region);
-                return self.sqs.handle_query(ctx, &headers, &path, &body).await.map(BodyExt::boxed);
+                return self.sqs.handle_query(ctx, &headers, &path, query, &body).await.map(BodyExt::boxed);
             }
             if crate::s3::claims(&headers, &path) {
                 let ctx = request_ctx(&headers, &self.account, &self.region);

@@ -115,7 +115,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
     tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
-    let sqs = sqs::Sqs::new(db.clone());
+    let sqs = sqs::Sqs::new(db.clone()).with_default_region(&cfg.region);
     tokio::spawn(sqs.clone().maintain_forever());
     let pipes = pipes::Pipes::new(db.clone(), kinesis.clone(), sqs.clone(), cfg.pipes_transition_ms);
     tokio::spawn(pipes.clone().run_forever());

@@ -31,6 +31,8 @@ pub struct Sqs {
     db: Db,
     waiters: Arc<Mutex<HashMap<QueueKey, Arc<Notify>>>>,
     wake: Arc<Notify>,
+    /// The region whose queue URLs need not name it.
+    default_region: Arc<str>,
 }
 
 async fn call<I, O>(
@@ -107,7 +109,17 @@ const WAKES_MAINTENANCE: &[&str] = &["StartMessageMoveTask", "SetQueueAttributes
 impl Sqs {
     /// SQS over a started store.
     pub fn new(db: Db) -> Self {
-        Self { db, waiters: Arc::default(), wake: Arc::new(Notify::new()) }
+        Self { db, waiters: Arc::default(), wake: Arc::new(Notify::new()), default_region: "us-east-1".into() }
+    }
+
+    /// The same service, whose queue URLs name every region but `region` (the server's).
+    pub fn with_default_region(mut self, region: &str) -> Self {
+        self.default_region = region.into();
+        self
+    }
+
+    fn caller(&self, ctx: Ctx, headers: &HeaderMap) -> Caller {
+        Caller::new(ctx, host_of(headers)).with_default_region(&*self.default_region)
     }
 
     /// Runs an operation on the store thread, in its own savepoint.
@@ -280,9 +292,10 @@ impl Sqs {
         operation: &str,
         body: &[u8],
     ) -> Response<Full<Bytes>> {
-        let caller = Caller::new(ctx, host_of(headers));
+        let caller = self.caller(ctx, headers);
         let result = async {
-            let doc = json::decode(body)?;
+            let mut doc = json::decode(body)?;
+            inject_trace_header(headers, operation, &mut doc);
             Self::validate(operation, &doc)?;
             self.dispatch(caller, operation, doc).await
         }
@@ -298,7 +311,8 @@ impl Sqs {
                 if let Ok(v) = HeaderValue::from_str(&wire::query_error_header(&e)) {
                     r.headers_mut().insert("x-amzn-query-error", v);
                 }
-                if let Ok(v) = HeaderValue::from_str(wire::error_names(&e.code).json) {
+                let error_type = format!("com.amazonaws.sqs#{}", wire::error_names(&e.code).json);
+                if let Ok(v) = HeaderValue::from_str(&error_type) {
                     r.headers_mut().insert("x-amzn-ErrorType", v);
                 }
                 r
@@ -306,14 +320,23 @@ impl Sqs {
         }
     }
 
-    /// Serves a query-protocol request (a form with `Action=`); `path` is the request path
-    /// (a queue URL path supplies `QueueUrl`).
-    pub async fn handle_query(&self, ctx: Ctx, headers: &HeaderMap, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
+    /// Serves a query-protocol request: a form with `Action=` in the body (POST) or in the query
+    /// string (GET, presigned URLs: `X-Amz-Credential` then names account and region); `path`
+    /// is the request path (a queue URL path supplies `QueueUrl`).
+    pub async fn handle_query(
+        &self,
+        ctx: Ctx,
+        headers: &HeaderMap,
+        path: &str,
+        query_string: &str,
+        body: &[u8],
+    ) -> Response<Full<Bytes>> {
         let request_id = request_id();
         let host = host_of(headers);
-        let caller = Caller::new(ctx, host.clone());
         let result = async {
-            let form = query::parse_form(body)?;
+            let mut form = query::parse_form(query_string.as_bytes())?;
+            form.extend(query::parse_form(body)?);
+            let caller = self.caller(presigned_ctx(&form, ctx), headers);
             let Some(action) = form.get("Action").cloned() else {
                 return Err(wire::error("MissingAction", "The request must contain the parameter Action."));
             };
@@ -328,12 +351,13 @@ impl Sqs {
             // 2012-11-05) and AWS's answer to an unknown or missing one was not found; kinesin
             // answers every version with the 2012-11-05 shapes.
             let mut doc = query::decode_input(model, &action, &form);
-            let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-            if let ([account, name], Value::Object(map)) = (segments.as_slice(), &mut doc) {
+            inject_trace_header(headers, &action, &mut doc);
+            let segments = path.split('/').filter(|s| !s.is_empty()).count();
+            if let (2.., Value::Object(map)) = (segments, &mut doc) {
                 if model.input_shape(&action).and_then(|s| s.member("QueueUrl")).is_some()
                     && !map.contains_key("QueueUrl")
                 {
-                    map.insert("QueueUrl".into(), format!("http://{host}/{account}/{name}").into());
+                    map.insert("QueueUrl".into(), format!("http://{host}{path}").into());
                 }
             }
             if let Value::Object(map) = &mut doc {
@@ -362,6 +386,11 @@ impl Sqs {
     }
 }
 
+/// Whether a GET (or other request without a body) carries an SQS query in its query string.
+pub fn is_query_string(query: &str) -> bool {
+    query.split('&').any(|p| p.starts_with("Action="))
+}
+
 /// Whether a request without `X-Amz-Target` is an SQS query request.
 pub fn is_query(headers: &HeaderMap, body: &[u8]) -> bool {
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -369,8 +398,23 @@ pub fn is_query(headers: &HeaderMap, body: &[u8]) -> bool {
 }
 
 fn queue_key(caller: &Caller, url: &str) -> QueueKey {
-    let (account, name) = kinesin_state::sqs::parse_url(caller, url).unwrap_or_default();
-    (account, caller.ctx.region.clone(), name)
+    let r = kinesin_state::sqs::parse_url(caller, url).unwrap_or_default();
+    (r.account, r.region, r.name)
+}
+
+/// `X-Amzn-Trace-Id` on a send becomes each message's `AWSTraceHeader` system attribute.
+fn inject_trace_header(headers: &HeaderMap, operation: &str, doc: &mut Value) {
+    if let Some(trace) = headers.get("x-amzn-trace-id").and_then(|v| v.to_str().ok()) {
+        wire::add_trace_header(operation, doc, trace);
+    }
+}
+
+/// A presigned query request names its caller in `X-Amz-Credential` (no `Authorization`).
+fn presigned_ctx(form: &query::Form, ctx: Ctx) -> Ctx {
+    let Some(cred) = form.get("X-Amz-Credential") else { return ctx };
+    let c = kinesin_protocol::sigv4::parse_credential_scope(cred);
+    let account = c.access_key.and_then(kinesin_protocol::sigv4::account_from_access_key).unwrap_or(&ctx.account);
+    Ctx::new(account, c.region.unwrap_or(&ctx.region))
 }
 
 fn host_of(headers: &HeaderMap) -> String {

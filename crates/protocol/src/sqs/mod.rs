@@ -112,6 +112,30 @@ pub fn query_error_header(e: &ApiError) -> String {
     format!("{};{fault}", names.query)
 }
 
+/// Adds the `AWSTraceHeader` system attribute (from an `X-Amzn-Trace-Id` header) to the
+/// message of a SendMessage document, or to each SendMessageBatch entry, unless the request
+/// sets it in `MessageSystemAttributes` itself.
+pub fn add_trace_header(operation: &str, doc: &mut serde_json::Value, trace: &str) {
+    let add = |m: &mut serde_json::Value| {
+        let Some(m) = m.as_object_mut() else { return };
+        let attrs = m.entry("MessageSystemAttributes").or_insert_with(|| serde_json::json!({}));
+        if let Some(attrs) = attrs.as_object_mut() {
+            attrs
+                .entry("AWSTraceHeader")
+                .or_insert_with(|| serde_json::json!({"DataType": "String", "StringValue": trace}));
+        }
+    };
+    match operation {
+        "SendMessage" => add(doc),
+        "SendMessageBatch" => {
+            if let Some(entries) = doc.get_mut("Entries").and_then(|e| e.as_array_mut()) {
+                entries.iter_mut().for_each(add);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Turns a model validation error into SQS's wording: a missing required member is
 /// `MissingParameter` ("The request must contain the parameter QueueUrl.").
 pub fn from_validation(e: ApiError) -> ApiError {

@@ -86,8 +86,16 @@ pub fn validate(
         if READ_ONLY.contains(&name) || !ALL.contains(&name) {
             return Err(unknown(name));
         }
-        if FIFO_ONLY.contains(&name) && !fifo && !(name == "FifoQueue" && creating) {
+        // FifoQueue is known only when creating a FIFO queue (AWS answers `Unknown Attribute
+        // FifoQueue.` to `FifoQueue=false` on a standard queue), and never changes afterwards.
+        if FIFO_ONLY.contains(&name) && !fifo {
             return Err(unknown(name));
+        }
+        if name == "FifoQueue" && !creating {
+            return Err(SqsError::new(
+                "InvalidAttributeValue",
+                "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+            ));
         }
         let v = value.trim();
         let normalized = if let Some(&(_, min, max, _)) = INTS.iter().find(|(n, ..)| *n == name) {
@@ -97,12 +105,7 @@ pub fn validate(
             }
         } else {
             match name {
-                "FifoQueue" => {
-                    if !creating || !is_bool(v) {
-                        return Err(bad_value(name));
-                    }
-                    v.to_ascii_lowercase()
-                }
+                "FifoQueue" => v.to_ascii_lowercase(),
                 "ContentBasedDeduplication" | "SqsManagedSseEnabled" => {
                     if !is_bool(v) {
                         return Err(bad_value(name));

@@ -2,8 +2,8 @@
 //! delays, the FIFO group lock, dead-letter redrive, receive attempts), delete and change
 //! visibility, one at a time or in batches.
 
-use super::md5;
-use super::{by_url, find_by_arn, invalid, invalid_param, missing, Caller, Queue, SqsError};
+use super::{by_url, invalid, invalid_param, missing, Caller, Queue, SqsError};
+use super::{md5, pick, receipts};
 use crate::db::Engine;
 use kinesin_protocol::sqs::error_names;
 use kinesin_protocol::sqs::types::*;
@@ -74,7 +74,7 @@ fn check_attributes(attrs: &MessageAttributes) -> Result<(), SqsError> {
             || name.contains("..")
             || lower.starts_with("aws.")
             || lower.starts_with("amazon.")
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            || !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if bad_name {
             return Err(invalid(format!(
                 "Message (user) attribute name '{name}' is invalid: it can contain alphanumeric characters, hyphens, underscores and periods, may not start or end with a period or have consecutive periods, may not start with 'AWS.' or 'Amazon.' and is 1 to 256 characters long."
@@ -91,12 +91,10 @@ fn check_attributes(attrs: &MessageAttributes) -> Result<(), SqsError> {
                 "The type of message (user) attribute '{name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String."
             )));
         }
-        let empty_value = || {
-            invalid(format!(
-                "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{}'.",
-                v.data_type
-            ))
-        };
+        // AWS's wording (LocalStack's AWS-validated tests record it for String; the same
+        // sentence names the base type for Number and Binary).
+        let empty_value =
+            || invalid(format!("Message (user) attribute '{name}' must contain a non-empty value of type '{base}'."));
         // A value in the other field than the type uses. The wording several SQS-compatible
         // servers agree on; AWS's own answer was not found.
         let wrong_field = |field: &str| {
@@ -182,7 +180,8 @@ pub fn send_to(eng: &mut Engine, caller: &Caller, q: &Queue, m: Outgoing) -> Res
     }
     if q.fifo {
         let Some(g) = &m.group_id else { return Err(missing("MessageGroupId")) };
-        if let Some(d) = m.delay_seconds {
+        // Only a non-zero per-message delay is refused: 0 means the queue's own delay.
+        if let Some(d) = m.delay_seconds.filter(|d| *d != 0) {
             return Err(invalid_param(
                 d,
                 "DelaySeconds",
@@ -205,14 +204,7 @@ pub fn send_to(eng: &mut Engine, caller: &Caller, q: &Queue, m: Outgoing) -> Res
                 ))
             }
         };
-        let scope = if q.dedup_per_group() { g.clone() } else { String::new() };
-        let seen: Option<(String, Option<String>)> = eng
-            .conn
-            .prepare_cached(
-                "SELECT message_id, seq FROM sqs_dedup WHERE queue=?1 AND scope=?2 AND dedup_id=?3 AND expires_ms>?4",
-            )?
-            .query_row(params![q.id, scope, d, now], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
+        let seen = find_duplicate(eng, q, g, &d, now)?;
         if let Some((message_id, seq)) = seen {
             return Ok(SendMessageOutput {
                 md5_of_message_body: md5_body,
@@ -222,7 +214,7 @@ pub fn send_to(eng: &mut Engine, caller: &Caller, q: &Queue, m: Outgoing) -> Res
                 sequence_number: seq,
             });
         }
-        dedup = Some((scope, d));
+        dedup = Some((g.clone(), d));
         group = Some(g.clone());
     } else {
         if let Some(d) = &m.dedup_id {
@@ -279,6 +271,29 @@ pub fn send_to(eng: &mut Engine, caller: &Caller, q: &Queue, m: Outgoing) -> Res
         message_id,
         sequence_number: seq,
     })
+}
+
+/// The message an earlier send with deduplication id `d` enqueued within the window:
+/// `(message id, sequence number)`. Entries record their group, so a change of
+/// `DeduplicationScope` takes effect at once: per queue any group matches, per message group
+/// (high-throughput mode) only the same group.
+fn find_duplicate(
+    eng: &Engine,
+    q: &Queue,
+    group: &str,
+    d: &str,
+    now: i64,
+) -> Result<Option<(String, Option<String>)>, SqsError> {
+    let sql = if q.dedup_per_group() {
+        "SELECT message_id, seq FROM sqs_dedup WHERE queue=?1 AND scope=?2 AND dedup_id=?3 AND expires_ms>?4"
+    } else {
+        "SELECT message_id, seq FROM sqs_dedup WHERE queue=?1 AND dedup_id=?3 AND expires_ms>?4 LIMIT 1"
+    };
+    Ok(eng
+        .conn
+        .prepare_cached(sql)?
+        .query_row(params![q.id, group, d, now], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }
 
 /// A FIFO sequence number: 20 digits, increasing, not consecutive.
@@ -365,6 +380,9 @@ pub fn send_message_batch(
             format!("Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. You have sent {total} bytes."),
         ));
     }
+    if q.fifo {
+        check_fifo_batch(&q, &input.entries)?;
+    }
     let mut out = SendMessageBatchOutput::default();
     for e in input.entries {
         let id = e.id.clone();
@@ -398,38 +416,22 @@ pub fn send_message_batch(
     Ok(out)
 }
 
-// ---------------------------------------------------------------------------------------
-// Receipt handles
-
-/// Encodes a receipt handle: queue row, message row and the receive's nonce.
-fn receipt_handle(queue: i64, row: i64, nonce: i64, message_id: &str) -> String {
-    aws_smithy_types::base64::encode(format!("{queue}:{row}:{nonce}:{message_id}:kinesin").as_bytes())
-}
-
-/// `(message row, nonce)` of a receipt handle issued by `q`.
-fn parse_receipt(q: &Queue, handle: &str) -> Result<(i64, i64), SqsError> {
-    let invalid_handle = || {
-        SqsError::new(
-            "ReceiptHandleIsInvalid",
-            format!("The input receipt handle \"{handle}\" is not a valid receipt handle."),
-        )
-    };
-    if handle.is_empty() {
-        return Err(missing("ReceiptHandle"));
-    }
-    let bytes = aws_smithy_types::base64::decode(handle).map_err(|_| invalid_handle())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid_handle())?;
-    let parts: Vec<&str> = text.split(':').collect();
-    match parts.as_slice() {
-        [queue, row, nonce, _, "kinesin"] => {
-            let (queue, row, nonce) = (queue.parse::<i64>(), row.parse::<i64>(), nonce.parse::<i64>());
-            match (queue, row, nonce) {
-                (Ok(qid), Ok(row), Ok(nonce)) if qid == q.id => Ok((row, nonce)),
-                _ => Err(invalid_handle()),
-            }
+/// A FIFO batch entry without a deduplication id (and no content-based deduplication) or
+/// without a message group fails the whole request, not just the entry, with the same code
+/// and message as LocalStack's AWS-validated batch tests (InvalidParameterValue for both).
+fn check_fifo_batch(q: &Queue, entries: &[SendMessageBatchEntry]) -> Result<(), SqsError> {
+    let content_based = q.flag("ContentBasedDeduplication");
+    for e in entries {
+        if !content_based && e.message_deduplication_id.as_deref().is_none_or(str::is_empty) {
+            return Err(invalid(
+                "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+            ));
         }
-        _ => Err(invalid_handle()),
+        if e.message_group_id.as_deref().is_none_or(str::is_empty) {
+            return Err(invalid("The request must contain the parameter MessageGroupId."));
+        }
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -449,13 +451,6 @@ pub struct Received {
     /// Dead-letter queues (account, region, name) that messages were moved to, whose long
     /// polls should look again.
     pub redriven_to: Vec<(String, String, String)>,
-}
-
-struct Candidate {
-    row: i64,
-    visible_ms: i64,
-    receive_count: i64,
-    expires_ms: i64,
 }
 
 /// ReceiveMessage, without waiting (the server waits and calls again).
@@ -514,7 +509,7 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
     }
 
     let mut redriven = Vec::new();
-    let picks = pick(eng, &q, max as usize, now, &mut redriven)?;
+    let picks = pick::pick(eng, &q, max as usize, now, &mut redriven)?;
     let mut messages = Vec::with_capacity(picks.len());
     let mut issued = Vec::with_capacity(picks.len());
     for row in picks {
@@ -559,139 +554,6 @@ fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> 
     }
 }
 
-/// Rows read per step when looking for messages to deliver.
-const PAGE: i64 = 128;
-
-/// Chooses the messages to deliver, moving those past maxReceiveCount to the dead-letter
-/// queue (recorded in `redriven`) and dropping expired ones on the way. Reads through the
-/// indexes only what it needs: FIFO groups in the order of their oldest message, then each
-/// group's messages in order; standard queues by the time their messages became visible.
-fn pick(eng: &mut Engine, q: &Queue, max: usize, now: i64, redriven: &mut Vec<Queue>) -> Result<Vec<i64>, SqsError> {
-    let redrive = match q.redrive() {
-        Some((arn, max_receives)) => find_by_arn(eng, &arn)?.map(|dlq| (dlq, max_receives)),
-        None => None,
-    };
-    let mut chosen = Vec::with_capacity(max);
-    // Takes one candidate: false when it was dropped (expired) or moved to the DLQ.
-    let mut take = |eng: &mut Engine, c: &Candidate| -> Result<bool, SqsError> {
-        if c.expires_ms <= now {
-            eng.conn.prepare_cached("DELETE FROM sqs_messages WHERE id=?1")?.execute([c.row])?;
-            return Ok(false);
-        }
-        if let Some((dlq, max_receives)) = &redrive {
-            if c.receive_count >= *max_receives {
-                move_message(eng, c.row, q, dlq, true)?;
-                if !redriven.iter().any(|r| r.id == dlq.id) {
-                    redriven.push(dlq.clone());
-                }
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    };
-    if !q.fifo {
-        let mut after = (i64::MIN, i64::MIN);
-        // A few more than asked (some may be expired or go to the DLQ), then whole pages.
-        let mut limit = max as i64 * 2 + 8;
-        'pages: loop {
-            let page = candidates(
-                eng,
-                "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
-                 WHERE queue=?1 AND visible_ms<=?2 AND (visible_ms, id) > (?3, ?4)
-                 ORDER BY visible_ms, id LIMIT ?5",
-                params![q.id, now, after.0, after.1, limit],
-            )?;
-            let full = page.len() as i64 == limit;
-            limit = PAGE;
-            for c in &page {
-                after = (c.visible_ms, c.row);
-                if take(eng, c)? {
-                    chosen.push(c.row);
-                    if chosen.len() >= max {
-                        break 'pages;
-                    }
-                }
-            }
-            if !full {
-                break;
-            }
-        }
-        return Ok(chosen);
-    }
-    // The FIFO group lock: a group with a message in flight delivers nothing.
-    let blocked: HashSet<Option<String>> = eng
-        .conn
-        .prepare_cached(
-            "SELECT DISTINCT group_id FROM sqs_messages
-             WHERE queue=?1 AND visible_ms>?2 AND receive_count>0 AND expires_ms>?2",
-        )?
-        .query_map(params![q.id, now], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let mut seen: HashSet<Option<String>> = HashSet::new();
-    let mut after = i64::MIN;
-    // Usually the first free group fills the answer: start with a small page.
-    let mut limit = 16 + blocked.len() as i64;
-    'heads: loop {
-        // The next groups, in the order of their oldest message.
-        let rows: Vec<(i64, Option<String>)> = eng
-            .conn
-            .prepare_cached("SELECT id, group_id FROM sqs_messages WHERE queue=?1 AND id>?2 ORDER BY id LIMIT ?3")?
-            .query_map(params![q.id, after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
-        let full = rows.len() as i64 == limit;
-        limit = (limit * 4).min(4096);
-        for (row, group) in rows {
-            after = row;
-            if blocked.contains(&group) || !seen.insert(group.clone()) {
-                continue;
-            }
-            // As many messages of this group as possible, in order, up to a delayed one.
-            let mut from = i64::MIN;
-            let mut want = (max - chosen.len()) as i64 + 4;
-            'group: loop {
-                let page = candidates(
-                    eng,
-                    "SELECT id, group_id, visible_ms, receive_count, expires_ms FROM sqs_messages
-                     WHERE queue=?1 AND group_id IS ?2 AND id>?3 ORDER BY id LIMIT ?4",
-                    params![q.id, group, from, want],
-                )?;
-                let full = page.len() as i64 == want;
-                want = PAGE;
-                for c in &page {
-                    from = c.row;
-                    if c.visible_ms > now && c.expires_ms > now {
-                        break 'group; // delayed: later messages of its group wait behind it
-                    }
-                    if take(eng, c)? {
-                        chosen.push(c.row);
-                        if chosen.len() >= max {
-                            break 'heads;
-                        }
-                    }
-                }
-                if !full {
-                    break;
-                }
-            }
-        }
-        if !full {
-            break;
-        }
-    }
-    Ok(chosen)
-}
-
-fn candidates(eng: &Engine, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Candidate>, SqsError> {
-    let rows = eng
-        .conn
-        .prepare_cached(sql)?
-        .query_map(params, |r| {
-            Ok(Candidate { row: r.get(0)?, visible_ms: r.get(2)?, receive_count: r.get(3)?, expires_ms: r.get(4)? })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
-}
-
 /// Moves a message to another queue (dead-letter redrive or a move task). With `to_dlq`,
 /// the message keeps its receive count and records its source queue.
 pub fn move_message(eng: &mut Engine, row: i64, from: &Queue, to: &Queue, to_dlq: bool) -> Result<(), SqsError> {
@@ -725,10 +587,10 @@ fn wants(names: &[String], name: &str) -> bool {
     names.iter().any(|n| n == "All" || n == name)
 }
 
+/// Whether `MessageAttributeNames` asks for attribute `name`: `All`, `.*`, the name itself, or
+/// a prefix followed by `.*` (`Hel.*` matches `Hello` and `Hel.lo`).
 fn wants_attribute(names: &[String], name: &str) -> bool {
-    names.iter().any(|n| {
-        n == "All" || n == ".*" || n == name || n.strip_suffix(".*").is_some_and(|p| name.starts_with(&format!("{p}.")))
-    })
+    names.iter().any(|n| n == "All" || n == name || n.strip_suffix(".*").is_some_and(|p| name.starts_with(p)))
 }
 
 /// A message as ReceiveMessage answers it; with `nonce`, only if its receipt is still that.
@@ -847,7 +709,7 @@ fn render(
     let chosen: MessageAttributes = all.into_iter().filter(|(n, _)| wants_attribute(attribute_names, n)).collect();
     Ok(Some(Message {
         message_id: message_id.clone(),
-        receipt_handle: receipt_handle(q.id, row, receipt, &message_id),
+        receipt_handle: receipts::encode(q.id, row, receipt, &message_id),
         md5_of_body: md5_body,
         body,
         attributes: system,
@@ -859,19 +721,10 @@ fn render(
 // ---------------------------------------------------------------------------------------
 // Delete and change visibility
 
-fn delete_one(eng: &Engine, q: &Queue, handle: &str) -> Result<(), SqsError> {
-    let (row, nonce) = parse_receipt(q, handle)?;
-    // An outdated receipt handle succeeds without deleting (AWS: the latest one counts).
-    eng.conn
-        .prepare_cached("DELETE FROM sqs_messages WHERE id=?1 AND queue=?2 AND receipt=?3")?
-        .execute(params![row, q.id, nonce])?;
-    Ok(())
-}
-
 /// DeleteMessage.
 pub fn delete_message(eng: &mut Engine, caller: &Caller, input: DeleteMessageInput) -> Result<Empty, SqsError> {
     let q = by_url(eng, caller, &input.queue_url)?;
-    delete_one(eng, &q, &input.receipt_handle)?;
+    receipts::delete(eng, &q, &input.receipt_handle)?;
     Ok(Empty {})
 }
 
@@ -885,36 +738,13 @@ pub fn delete_message_batch(
     check_batch_ids(input.entries.iter().map(|e| e.id.as_str()), "DeleteMessageBatchRequestEntry")?;
     let mut out = BatchOutput::default();
     for e in input.entries {
-        match delete_one(eng, &q, &e.receipt_handle) {
+        match receipts::delete(eng, &q, &e.receipt_handle) {
             Ok(()) => out.successful.push(BatchResultEntry { id: e.id }),
             Err(err) if err.0.status >= 500 => return Err(err),
             Err(err) => out.failed.push(failure(&e.id, err)),
         }
     }
     Ok(out)
-}
-
-fn change_one(eng: &Engine, q: &Queue, handle: &str, timeout: Option<i64>) -> Result<(), SqsError> {
-    let Some(timeout) = timeout else { return Err(missing("VisibilityTimeout")) };
-    let (row, nonce) = parse_receipt(q, handle)?;
-    if !(0..=43_200).contains(&timeout) {
-        return Err(invalid_param(
-            timeout,
-            "VisibilityTimeout",
-            "VisibilityTimeout must be an integer between 0 and 43200.",
-        ));
-    }
-    let now = eng.now();
-    let changed = eng
-        .conn
-        .prepare_cached(
-            "UPDATE sqs_messages SET visible_ms=?4 WHERE id=?1 AND queue=?2 AND receipt=?3 AND receive_count>0 AND visible_ms>?5",
-        )?
-        .execute(params![row, q.id, nonce, now + timeout * 1000, now])?;
-    if changed == 0 {
-        return Err(SqsError::new("MessageNotInflight", "The message referred to is not in flight."));
-    }
-    Ok(())
 }
 
 /// ChangeMessageVisibility.
@@ -924,7 +754,7 @@ pub fn change_message_visibility(
     input: ChangeMessageVisibilityInput,
 ) -> Result<Empty, SqsError> {
     let q = by_url(eng, caller, &input.queue_url)?;
-    change_one(eng, &q, &input.receipt_handle, input.visibility_timeout)?;
+    receipts::change(eng, &q, &input.receipt_handle, input.visibility_timeout)?;
     Ok(Empty {})
 }
 
@@ -938,7 +768,7 @@ pub fn change_message_visibility_batch(
     check_batch_ids(input.entries.iter().map(|e| e.id.as_str()), "ChangeMessageVisibilityBatchRequestEntry")?;
     let mut out = BatchOutput::default();
     for e in input.entries {
-        match change_one(eng, &q, &e.receipt_handle, e.visibility_timeout) {
+        match receipts::change(eng, &q, &e.receipt_handle, e.visibility_timeout) {
             Ok(()) => out.successful.push(BatchResultEntry { id: e.id }),
             Err(err) if err.0.status >= 500 => return Err(err),
             Err(err) => out.failed.push(failure(&e.id, err)),

@@ -12,10 +12,14 @@ pub mod md5;
 pub mod messages;
 pub mod moves;
 pub mod number;
+mod pick;
 pub mod queues;
+mod receipts;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_fidelity;
 
 use crate::db::Engine;
 use crate::error::StateError;
@@ -32,13 +36,53 @@ pub struct Caller {
     pub ctx: Ctx,
     /// `host[:port]` of queue URLs (`http://<host>/<account>/<name>`).
     pub host: String,
+    /// The region whose queue URLs need not name it (the server's default region).
+    pub default_region: String,
 }
 
 impl Caller {
     /// A caller in `ctx` whose URLs use `host`.
     pub fn new(ctx: Ctx, host: impl Into<String>) -> Self {
-        Self { ctx, host: host.into() }
+        let default_region = ctx.region.clone();
+        Self { ctx, host: host.into(), default_region }
     }
+
+    /// The same caller, with the server's default region.
+    pub fn with_default_region(mut self, region: impl Into<String>) -> Self {
+        self.default_region = region.into();
+        self
+    }
+
+    /// The URL of queue `name` of `account` in `region`. Queue URLs identify their region, as
+    /// AWS's do: a LocalStack-style host `sqs.<region>.<domain>` names it in the host; other
+    /// hosts (`127.0.0.1:4566`) in the path, `/queue/<region>/<account>/<name>` (LocalStack's
+    /// path form), except for the default region, whose URLs stay `http://<host>/<account>/<name>`.
+    pub fn queue_url(&self, account: &str, region: &str, name: &str) -> String {
+        if let Some((_, rest)) = regional_host(&self.host) {
+            return format!("http://sqs.{region}.{rest}/{account}/{name}");
+        }
+        if region == self.default_region {
+            format!("http://{}/{account}/{name}", self.host)
+        } else {
+            format!("http://{}/queue/{region}/{account}/{name}", self.host)
+        }
+    }
+}
+
+/// `(region, rest)` of a host `sqs.<region>.<rest>` (`sqs.eu-west-1.localhost.localstack.cloud:4566`,
+/// `sqs.us-east-1.amazonaws.com`).
+fn regional_host(host: &str) -> Option<(&str, &str)> {
+    let rest = host.strip_prefix("sqs.")?;
+    let (region, rest) = rest.split_once('.')?;
+    is_region(region).then_some((region, rest))
+}
+
+/// Whether a URL label looks like a region (`us-east-1`, `eu-central-2`, `us-gov-west-1`).
+fn is_region(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// An SQS error: AWS's code (see `kinesin_protocol::sqs::error_names`) and message.
@@ -150,9 +194,9 @@ impl Queue {
         arn(&self.region, &self.account, &self.name)
     }
 
-    /// `http://<host>/<account>/<name>`.
-    pub fn url(&self, host: &str) -> String {
-        format!("http://{host}/{}/{}", self.account, self.name)
+    /// The queue's URL as `caller` sees it (see [`Caller::queue_url`]).
+    pub fn url(&self, caller: &Caller) -> String {
+        caller.queue_url(&self.account, &self.region, &self.name)
     }
 
     /// An integer attribute, or its default.
@@ -207,17 +251,38 @@ pub fn parse_arn(arn: &str) -> Option<(String, String, String)> {
         .then(|| (region.to_string(), account.to_string(), name.to_string()))
 }
 
-/// `(account, name)` named by a queue URL (`http://host/<account>/<name>`, or a bare name).
-pub fn parse_url(caller: &Caller, url: &str) -> Option<(String, String)> {
-    let path = match url.split_once("://") {
-        Some((_, rest)) => rest.split_once('/').map(|(_, p)| p).unwrap_or(""),
-        None => url,
+/// A queue named by a URL.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct QueueRef {
+    /// Owner account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Name.
+    pub name: String,
+}
+
+/// The queue a URL names: `http://host/<account>/<name>` (in the caller's region),
+/// `http://host/queue/<region>/<account>/<name>`, `http://sqs.<region>.<domain>/<account>/<name>`,
+/// or a bare name (the caller's account and region).
+pub fn parse_url(caller: &Caller, url: &str) -> Option<QueueRef> {
+    let (host, path) = match url.split_once("://") {
+        Some((_, rest)) => rest.split_once('/').unwrap_or((rest, "")),
+        None => ("", url),
     };
     let path = path.split(['?', '#']).next().unwrap_or("");
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    let host_region = regional_host(host).map(|(r, _)| r);
+    let region = |r: Option<&str>| r.or(host_region).unwrap_or(&caller.ctx.region).to_string();
+    let named = |account: &str, r: Option<&str>, name: &str| QueueRef {
+        account: account.to_string(),
+        region: region(r),
+        name: name.to_string(),
+    };
     match parts.as_slice() {
-        [.., account, name] => Some((account.to_string(), name.to_string())),
-        [name] => Some((caller.ctx.account.clone(), name.to_string())),
+        [.., "queue", r, account, name] if is_region(r) => Some(named(account, Some(r), name)),
+        [.., account, name] => Some(named(account, None, name)),
+        [name] => Some(named(&caller.ctx.account, None, name)),
         _ => None,
     }
 }
@@ -267,13 +332,13 @@ pub fn find_by_arn(eng: &Engine, arn: &str) -> Result<Option<Queue>, SqsError> {
     }
 }
 
-/// The queue a URL names, in the caller's region.
+/// The queue a URL names.
 pub fn by_url(eng: &Engine, caller: &Caller, url: &str) -> Result<Queue, SqsError> {
     if url.is_empty() {
         return Err(missing("QueueUrl"));
     }
-    let (account, name) = parse_url(caller, url).ok_or_else(no_queue)?;
-    find(eng, &account, &caller.ctx.region, &name)?.ok_or_else(no_queue)
+    let r = parse_url(caller, url).ok_or_else(no_queue)?;
+    find(eng, &r.account, &r.region, &r.name)?.ok_or_else(no_queue)
 }
 
 /// All queues of an account and region, by name.

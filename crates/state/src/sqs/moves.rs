@@ -96,8 +96,10 @@ pub fn cancel_message_move_task(
                 .execute([&input.task_handle])?;
             Ok(CancelMessageMoveTaskOutput { approximate_number_of_messages_moved: moved })
         }
-        Some(_) => Err(SqsError::new("UnsupportedOperation", "Only tasks in RUNNING status can be cancelled.")),
-        None => Err(not_found("TaskHandle")),
+        // Every CancelMessageMoveTask error is InvalidParameterValue (400) on AWS. The wording
+        // for an unknown handle is LocalStack's; for a finished task AWS's was not found.
+        Some(_) => Err(invalid("Only tasks in RUNNING status can be cancelled.")),
+        None => Err(invalid("Value for parameter TaskHandle is invalid.")),
     }
 }
 

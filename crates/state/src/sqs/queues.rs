@@ -53,7 +53,7 @@ pub fn create_queue(eng: &mut Engine, caller: &Caller, input: CreateQueueInput) 
                 ));
             }
         }
-        return Ok(QueueUrlOutput { queue_url: existing.url(&caller.host) });
+        return Ok(QueueUrlOutput { queue_url: existing.url(caller) });
     }
     check_tags(&input.tags)?;
     check_not_deleted_recently(eng, caller, &name, now)?;
@@ -71,7 +71,7 @@ pub fn create_queue(eng: &mut Engine, caller: &Caller, input: CreateQueueInput) 
             serde_json::to_string(&input.tags).unwrap_or_default(),
             now
         ])?;
-    Ok(QueueUrlOutput { queue_url: format!("http://{}/{}/{}", caller.host, ctx.account, name) })
+    Ok(QueueUrlOutput { queue_url: caller.queue_url(&ctx.account, &ctx.region, &name) })
 }
 
 /// How long after DeleteQueue the name cannot be used again.
@@ -117,7 +117,7 @@ pub fn get_queue_url(eng: &mut Engine, caller: &Caller, input: GetQueueUrlInput)
     }
     let account = input.queue_owner_aws_account_id.unwrap_or_else(|| caller.ctx.account.clone());
     let q = find(eng, &account, &caller.ctx.region, &input.queue_name)?.ok_or_else(super::no_queue)?;
-    Ok(QueueUrlOutput { queue_url: q.url(&caller.host) })
+    Ok(QueueUrlOutput { queue_url: q.url(caller) })
 }
 
 fn page(
@@ -156,7 +156,7 @@ pub fn list_queues(eng: &mut Engine, caller: &Caller, input: ListQueuesInput) ->
     let (names, next_token) = page(names, input.next_token, input.max_results)?;
     let ctx = &caller.ctx;
     Ok(ListQueuesOutput {
-        queue_urls: names.iter().map(|n| format!("http://{}/{}/{n}", caller.host, ctx.account)).collect(),
+        queue_urls: names.iter().map(|n| caller.queue_url(&ctx.account, &ctx.region, n)).collect(),
         next_token,
     })
 }
@@ -177,7 +177,7 @@ pub fn list_dead_letter_source_queues(
         .collect();
     let (names, next_token) = page(names, input.next_token, input.max_results)?;
     Ok(ListDeadLetterSourceQueuesOutput {
-        queue_urls: names.iter().map(|n| format!("http://{}/{}/{n}", caller.host, dlq.account)).collect(),
+        queue_urls: names.iter().map(|n| caller.queue_url(&dlq.account, &dlq.region, n)).collect(),
         next_token,
     })
 }
@@ -304,14 +304,21 @@ pub fn purge_queue(eng: &mut Engine, caller: &Caller, input: QueueUrlInput) -> R
             format!("Only one PurgeQueue operation on {} is allowed every 60 seconds.", q.name),
         ));
     }
-    eng.conn.prepare_cached("DELETE FROM sqs_messages WHERE queue=?1")?.execute([q.id])?;
+    // The deduplication window goes too: a message sent again after a purge is enqueued.
+    for sql in [
+        "DELETE FROM sqs_messages WHERE queue=?1",
+        "DELETE FROM sqs_dedup WHERE queue=?1",
+        "DELETE FROM sqs_receive_attempts WHERE queue=?1",
+    ] {
+        eng.conn.prepare_cached(sql)?.execute([q.id])?;
+    }
     eng.conn.prepare_cached("UPDATE sqs_queues SET purged_ms=?2 WHERE id=?1")?.execute(params![q.id, now])?;
     Ok(Empty {})
 }
 
 fn policy_of(q: &Queue) -> serde_json::Value {
     q.attrs.get("Policy").and_then(|p| serde_json::from_str(p).ok()).unwrap_or_else(
-        || serde_json::json!({"Version": "2012-10-17", "Id": format!("{}/SQSDefaultPolicy", q.arn()), "Statement": []}),
+        || serde_json::json!({"Version": "2008-10-17", "Id": format!("{}/SQSDefaultPolicy", q.arn()), "Statement": []}),
     )
 }
 
@@ -367,7 +374,7 @@ pub fn remove_permission(eng: &mut Engine, caller: &Caller, input: RemovePermiss
     let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
     let kept: Vec<_> = statements.iter().filter(|s| s["Sid"] != input.label.as_str()).cloned().collect();
     if kept.len() == statements.len() {
-        return Err(invalid_param(&input.label, "Label", "can't find label on existing policy."));
+        return Err(invalid_param(&input.label, "Label", "can't find label."));
     }
     let empty = kept.is_empty();
     policy["Statement"] = serde_json::Value::Array(kept);

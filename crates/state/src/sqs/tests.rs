@@ -97,8 +97,11 @@ fn visibility_expiry_puts_message_back_at_head_of_group() {
     assert_eq!(bodies(&again), ["m1", "m2"]);
     assert_eq!(again[0].attributes["ApproximateReceiveCount"], "2");
     assert_ne!(again[0].receipt_handle, got[0].receipt_handle);
-    // The old receipt handle no longer deletes; the new one does.
-    delete(&mut eng, &url, &got[0]);
+    // On a FIFO queue the old receipt handle has expired: it deletes nothing.
+    let old = DeleteMessageInput { queue_url: url.clone(), receipt_handle: got[0].receipt_handle.clone() };
+    let e = delete_message(&mut eng, &caller(), old).unwrap_err();
+    assert_eq!(e.code(), "InvalidParameterValue");
+    assert!(e.0.message.ends_with("Reason: The receipt handle has expired."), "{}", e.0.message);
     let counts = attributes::counts(&eng, 1, eng.now()).unwrap();
     assert_eq!(counts.1, 2);
     // ChangeMessageVisibility to 0 releases; on a message not in flight it fails.
