@@ -73,8 +73,7 @@ CASES = [
      "The message attribute 'a' must contain non-empty message attribute type."),
     ("empty String value", "send_message", "small",
      {"MessageBody": "x", "MessageAttributes": {"a": _s("")}}, "InvalidParameterValue",
-     "The message attribute 'a' must contain non-empty message attribute value for message attribute type "
-     "'String'."),
+     "Message (user) attribute 'a' must contain a non-empty value of type 'String'."),
     ("String type with a BinaryValue", "send_message", "small",
      {"MessageBody": "x", "MessageAttributes": {"a": {"DataType": "String", "BinaryValue": b"\x01"}}},
      "InvalidParameterValue", "The message attribute 'a' with type 'String' must use field 'String'."),
