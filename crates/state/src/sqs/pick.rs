@@ -12,10 +12,14 @@ use super::messages::move_message;
 use super::{find_by_arn, Queue, SqsError};
 use crate::db::Engine;
 use rusqlite::params;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Rows read per step when looking for messages to deliver.
 const PAGE: i64 = 128;
+
+/// FIFO: free groups compared (by the time they became available) beyond the number of
+/// messages asked for.
+const GROUPS_COMPARED: usize = 64;
 
 type Group = Option<String>;
 
@@ -109,8 +113,11 @@ impl Picker<'_> {
         }
     }
 
-    /// FIFO: visible messages by (visible_ms, id); a group is served when its first message
-    /// comes up, unless one of its messages is in flight.
+    /// FIFO: the groups' first messages in enqueue order (the first row of a group met in id
+    /// order is its head), skipping groups with a message in flight or a delayed head, until
+    /// [`GROUPS_COMPARED`] more groups than asked for are found; those are then served by the
+    /// time they became available. Groups beyond that many are not compared (a bound on the
+    /// rows one receive reads): a queue with more free groups is served approximately in order.
     fn fifo(&mut self, eng: &mut Engine) -> Result<(), SqsError> {
         let q = self.q;
         let blocked: HashSet<Group> = eng
@@ -121,41 +128,46 @@ impl Picker<'_> {
             )?
             .query_map(params![q.id, self.now], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let mut heads: HashMap<Group, i64> = HashMap::new();
-        let mut served: HashSet<Group> = HashSet::new();
-        let mut after = (i64::MIN, i64::MIN);
-        // Usually the first free groups fill the answer: start with a small page.
+        let wanted = self.max + GROUPS_COMPARED;
+        let mut seen: HashSet<Group> = HashSet::new();
+        // (time available, head row, group)
+        let mut free: Vec<(i64, i64, Group)> = Vec::new();
+        let mut after = i64::MIN;
         let mut limit = 16 + blocked.len() as i64;
-        loop {
+        'heads: loop {
             let rows: Vec<(i64, Group, i64)> = eng
                 .conn
                 .prepare_cached(
-                    "SELECT id, group_id, visible_ms FROM sqs_messages
-                     WHERE queue=?1 AND visible_ms<=?2 AND (visible_ms, id) > (?3, ?4)
-                     ORDER BY visible_ms, id LIMIT ?5",
+                    "SELECT id, group_id, visible_ms FROM sqs_messages WHERE queue=?1 AND id>?2 ORDER BY id LIMIT ?3",
                 )?
-                .query_map(params![q.id, self.now, after.0, after.1, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map(params![q.id, after, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?;
             let more = rows.len() as i64 == limit;
             limit = (limit * 4).min(4096);
             for (row, group, visible_ms) in rows {
-                after = (visible_ms, row);
-                if blocked.contains(&group) || served.contains(&group) {
+                after = row;
+                if blocked.contains(&group) || !seen.insert(group.clone()) {
                     continue;
                 }
-                if head_of(eng, q, &group, &mut heads)? != row {
-                    continue; // a later message of its group: the group waits for its head
-                }
-                served.insert(group.clone());
-                self.group(eng, &group)?;
-                if self.full() {
-                    return Ok(());
+                if visible_ms <= self.now {
+                    free.push((visible_ms, row, group));
+                    if free.len() >= wanted {
+                        break 'heads;
+                    }
                 }
             }
             if !more {
-                return Ok(());
+                break;
             }
         }
+        free.sort();
+        for (_, _, group) in free {
+            self.group(eng, &group)?;
+            if self.full() {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// As many messages of one group as possible, in order, up to a delayed one.
@@ -186,20 +198,6 @@ impl Picker<'_> {
             }
         }
     }
-}
-
-/// The first (oldest) message of a group, looked up once per receive.
-fn head_of(eng: &Engine, q: &Queue, group: &Group, heads: &mut HashMap<Group, i64>) -> Result<i64, SqsError> {
-    if let Some(h) = heads.get(group) {
-        return Ok(*h);
-    }
-    let head: Option<i64> = eng
-        .conn
-        .prepare_cached("SELECT MIN(id) FROM sqs_messages WHERE queue=?1 AND group_id IS ?2")?
-        .query_row(params![q.id, group], |r| r.get(0))?;
-    let head = head.unwrap_or(i64::MIN);
-    heads.insert(group.clone(), head);
-    Ok(head)
 }
 
 fn candidates(eng: &Engine, sql: &str, params: impl rusqlite::Params) -> Result<Vec<Candidate>, SqsError> {
