@@ -180,4 +180,19 @@ mod tests {
         );
         assert!(is_form("application/x-www-form-urlencoded; charset=utf-8"));
     }
+
+    #[test]
+    fn trace_header_goes_to_each_message_unless_set() {
+        let own = serde_json::json!({"DataType": "String", "StringValue": "mine"});
+        let mut doc = serde_json::json!({"Entries": [{"Id": "a"}, {"Id": "b", "MessageSystemAttributes": {"AWSTraceHeader": own}}]});
+        add_trace_header("SendMessageBatch", &mut doc, "Root=1");
+        assert_eq!(doc["Entries"][0]["MessageSystemAttributes"]["AWSTraceHeader"]["StringValue"], "Root=1");
+        assert_eq!(doc["Entries"][1]["MessageSystemAttributes"]["AWSTraceHeader"]["StringValue"], "mine");
+        let mut doc = serde_json::json!({"QueueUrl": "u"});
+        add_trace_header("SendMessage", &mut doc, "Root=2");
+        assert_eq!(doc["MessageSystemAttributes"]["AWSTraceHeader"]["DataType"], "String");
+        let mut doc = serde_json::json!({"QueueUrl": "u"});
+        add_trace_header("ReceiveMessage", &mut doc, "Root=3");
+        assert_eq!(doc, serde_json::json!({"QueueUrl": "u"}));
+    }
 }

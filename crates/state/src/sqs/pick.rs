@@ -19,7 +19,9 @@ const PAGE: i64 = 128;
 
 /// FIFO: free groups compared (by the time they became available) beyond the number of
 /// messages asked for.
-const GROUPS_COMPARED: usize = 64;
+const GROUPS_COMPARED: usize = 32;
+/// FIFO: rows read before the free groups found so far are served.
+const ROWS_COMPARED: usize = 256;
 
 type Group = Option<String>;
 
@@ -114,10 +116,10 @@ impl Picker<'_> {
     }
 
     /// FIFO: the groups' first messages in enqueue order (the first row of a group met in id
-    /// order is its head), skipping groups with a message in flight or a delayed head, until
-    /// [`GROUPS_COMPARED`] more groups than asked for are found; those are then served by the
-    /// time they became available. Groups beyond that many are not compared (a bound on the
-    /// rows one receive reads): a queue with more free groups is served approximately in order.
+    /// order is its head), skipping groups with a message in flight or a delayed head. The free
+    /// groups found are served by the time they became available, once [`GROUPS_COMPARED`]
+    /// more than asked for are found or [`ROWS_COMPARED`] rows were read (a bound on the work
+    /// of one receive: groups further apart are served approximately in that order).
     fn fifo(&mut self, eng: &mut Engine) -> Result<(), SqsError> {
         let q = self.q;
         let blocked: HashSet<Group> = eng
@@ -128,13 +130,13 @@ impl Picker<'_> {
             )?
             .query_map(params![q.id, self.now], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
-        let wanted = self.max + GROUPS_COMPARED;
         let mut seen: HashSet<Group> = HashSet::new();
         // (time available, head row, group)
         let mut free: Vec<(i64, i64, Group)> = Vec::new();
-        let mut after = i64::MIN;
-        let mut limit = 16 + blocked.len() as i64;
-        'heads: loop {
+        let (mut after, mut read) = (i64::MIN, 0);
+        // Interleaved groups: one page usually holds enough free heads.
+        let mut limit = (self.max + GROUPS_COMPARED + blocked.len()) as i64 + 16;
+        loop {
             let rows: Vec<(i64, Group, i64)> = eng
                 .conn
                 .prepare_cached(
@@ -143,31 +145,30 @@ impl Picker<'_> {
                 .query_map(params![q.id, after, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<Result<_, _>>()?;
             let more = rows.len() as i64 == limit;
-            limit = (limit * 4).min(4096);
+            read += rows.len();
+            limit = if free.is_empty() { (limit * 4).min(4096) } else { 64 };
             for (row, group, visible_ms) in rows {
                 after = row;
-                if blocked.contains(&group) || !seen.insert(group.clone()) {
-                    continue;
-                }
-                if visible_ms <= self.now {
+                if visible_ms <= self.now && !blocked.contains(&group) && seen.insert(group.clone()) {
                     free.push((visible_ms, row, group));
-                    if free.len() >= wanted {
-                        break 'heads;
+                } else {
+                    seen.insert(group);
+                }
+            }
+            if free.len() >= self.max + GROUPS_COMPARED || (read >= ROWS_COMPARED && !free.is_empty()) || !more {
+                free.sort();
+                for (_, _, group) in free.drain(..) {
+                    self.group(eng, &group)?;
+                    if self.full() {
+                        return Ok(());
                     }
                 }
+                read = 0;
             }
             if !more {
-                break;
+                return Ok(());
             }
         }
-        free.sort();
-        for (_, _, group) in free {
-            self.group(eng, &group)?;
-            if self.full() {
-                break;
-            }
-        }
-        Ok(())
     }
 
     /// As many messages of one group as possible, in order, up to a delayed one.
