@@ -45,6 +45,14 @@ pub struct App {
     pub subscriptions: subscribe::Registry,
     /// Added before every Kinesis answer (fault injection).
     pub latency: std::time::Duration,
+    /// Init hooks (for `/_localstack/init`).
+    pub hooks: Arc<crate::init_hooks::Hooks>,
+    /// When the server started (for `/_localstack/info`).
+    pub started: std::time::Instant,
+    /// This run's session id.
+    pub session: String,
+    /// Whether each request is logged.
+    pub log_requests: bool,
 }
 
 /// The response type.
@@ -89,13 +97,24 @@ fn xml_error(status: u16, code: &str, message: &str) -> Resp {
 impl App {
     /// Serves one request.
     pub async fn serve(self: Arc<Self>, req: Request<Incoming>) -> Result<Resp, std::convert::Infallible> {
-        Ok(self.route(req).await)
+        if !self.log_requests {
+            return Ok(self.route(req).await);
+        }
+        let started = std::time::Instant::now();
+        let described = crate::request_log::describe(&req);
+        let resp = self.route(req).await;
+        crate::request_log::log(described, &resp, started.elapsed());
+        Ok(resp)
     }
 
     async fn route(&self, req: Request<Incoming>) -> Resp {
         let path = req.uri().path().to_string();
+        if let Some(service) = crate::unsupported::foreign_service(&req) {
+            return crate::unsupported::answer(&service, req, self.max_body).await;
+        }
         match (req.method(), path.as_str()) {
-            (&Method::GET, "/_kinesin/health" | "/healthcheck" | "/health" | "/_localstack/health") => self.health(),
+            (&Method::GET, "/_kinesin/health" | "/healthcheck" | "/health") => self.health(),
+            (&Method::GET | &Method::HEAD, p) if crate::localstack::handles(p) => self.localstack(p),
             (&Method::POST, "/_kinesin/clock") => self.advance_clock(req.uri().query().unwrap_or("")),
             (_, p) if crate::pipes::handles(p) => {
                 self.pipes.serve(request_ctx(req.headers(), &self.account, &self.region), req, self.max_body).await
@@ -109,19 +128,23 @@ impl App {
     }
 
     fn health(&self) -> Resp {
-        let routed_by_path = ["pipes", "s3"];
-        let services: serde_json::Map<String, serde_json::Value> = Service::ALL
-            .iter()
-            .map(|s| s.name())
-            .chain(routed_by_path)
-            .map(|name| (name.to_string(), "running".into()))
-            .collect();
-        let body = serde_json::json!({
-            "status": "ok",
-            "version": env!("CARGO_PKG_VERSION"),
-            "services": services,
-            "store": self.store,
-        });
+        let body = crate::localstack::health(&self.hooks, &self.store);
+        respond(200, "application/json", serde_json::to_vec(&body).unwrap_or_default())
+    }
+
+    /// LocalStack's internal endpoints (`/_localstack/...`).
+    fn localstack(&self, path: &str) -> Resp {
+        let body = match path {
+            "/_localstack/health" => crate::localstack::health(&self.hooks, &self.store),
+            "/_localstack/info" => {
+                let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
+                crate::localstack::info(&self.session, self.started.elapsed().as_secs(), now)
+            }
+            _ => match crate::localstack::init(&self.hooks, path) {
+                Some(v) => v,
+                None => return respond(404, "application/json", r#"{"error":"no such stage"}"#),
+            },
+        };
         respond(200, "application/json", serde_json::to_vec(&body).unwrap_or_default())
     }
 
@@ -165,7 +188,11 @@ impl App {
         let Some(target) = target else {
             if crate::sqs::is_query(&headers, &body) {
                 let ctx = request_ctx(&headers, &self.account, &self.region);
-                return self.sqs.handle_query(ctx, &headers, &path, &body).await.map(BodyExt::boxed);
+                let mut r = self.sqs.handle_query(ctx, &headers, &path, &body).await.map(BodyExt::boxed);
+                if let Some(action) = crate::unsupported::form_action(&body) {
+                    r.extensions_mut().insert(crate::request_log::Operation(action));
+                }
+                return r;
             }
             if crate::s3::claims(&headers, &path) {
                 let ctx = request_ctx(&headers, &self.account, &self.region);

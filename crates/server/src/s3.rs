@@ -43,11 +43,12 @@ fn signed_for_s3(headers: &HeaderMap) -> bool {
         .is_some_and(|c| c.service == Some("s3"))
 }
 
-/// `<bucket>.localhost[:port]` (also `<bucket>.s3.localhost`).
+/// `<bucket>.localhost[:port]` (also `<bucket>.s3.localhost` and LocalStack's
+/// `<bucket>.s3.localhost.localstack.cloud`).
 fn virtual_bucket(headers: &HeaderMap) -> Option<String> {
     let host = headers.get(HOST)?.to_str().ok()?;
     let host = host.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
-    let bucket = host.strip_suffix(".localhost")?;
+    let bucket = host.strip_suffix(".localhost").or_else(|| host.strip_suffix(".localhost.localstack.cloud"))?;
     let bucket = bucket.strip_suffix(".s3").unwrap_or(bucket);
     (!bucket.is_empty() && bucket != "s3").then(|| bucket.to_string())
 }
@@ -713,5 +714,9 @@ mod tests {
         assert_eq!(virtual_bucket(&h), None);
         h.insert(HOST, HeaderValue::from_static("b2.s3.localhost"));
         assert_eq!(virtual_bucket(&h).as_deref(), Some("b2"));
+        h.insert(HOST, HeaderValue::from_static("b3.s3.localhost.localstack.cloud:4566"));
+        assert_eq!(virtual_bucket(&h).as_deref(), Some("b3"));
+        h.insert(HOST, HeaderValue::from_static("s3.localhost.localstack.cloud:4566"));
+        assert_eq!(virtual_bucket(&h), None);
     }
 }
