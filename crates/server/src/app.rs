@@ -53,6 +53,8 @@ pub struct App {
     pub session: String,
     /// Whether each request is logged.
     pub log_requests: bool,
+    /// STS.
+    pub sts: crate::sts::Sts,
 }
 
 /// The response type.
@@ -109,8 +111,13 @@ impl App {
 
     async fn route(&self, req: Request<Incoming>) -> Resp {
         let path = req.uri().path().to_string();
-        if let Some(service) = crate::unsupported::foreign_service(&req) {
-            return crate::unsupported::answer(&service, req, self.max_body).await;
+        match crate::unsupported::signing_name(&req) {
+            Some("sts") => return self.sts(req).await,
+            Some(s) if !crate::unsupported::emulated(s) => {
+                let service = s.to_string();
+                return crate::unsupported::answer(&service, req, self.max_body).await;
+            }
+            _ => {}
         }
         match (req.method(), path.as_str()) {
             (&Method::GET, "/_kinesin/health" | "/healthcheck" | "/health") => self.health(),
@@ -130,6 +137,24 @@ impl App {
     fn health(&self) -> Resp {
         let body = crate::localstack::health(&self.hooks, &self.store);
         respond(200, "application/json", serde_json::to_vec(&body).unwrap_or_default())
+    }
+
+    /// STS (signed for `sts`).
+    async fn sts(&self, req: Request<Incoming>) -> Resp {
+        let headers = req.headers().clone();
+        let body = match Limited::new(req.into_body(), self.max_body).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return xml_error(413, "RequestEntityTooLarge", "The request body is too large."),
+        };
+        let ctx = request_ctx(&headers, &self.account, &self.region);
+        let auth = headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let key = kinesin_protocol::sigv4::parse_authorization(auth).access_key;
+        let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
+        let mut r = self.sts.handle(&ctx, key, &body, now);
+        if let Some(action) = crate::unsupported::form_action(&body) {
+            r.extensions_mut().insert(crate::request_log::Operation(action));
+        }
+        r
     }
 
     /// LocalStack's internal endpoints (`/_localstack/...`).

@@ -13,6 +13,7 @@ mod pipes;
 mod request_log;
 mod s3;
 mod sqs;
+mod sts;
 mod subscribe;
 mod tls;
 mod unsupported;
@@ -157,6 +158,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         started: std::time::Instant::now(),
         session: app::request_id(),
         log_requests: cfg.log_requests || cfg.log_level.eq_ignore_ascii_case("debug"),
+        sts: sts::Sts::default(),
     });
     println!("kinesin {} listening on http://{addr} (store: {})", env!("CARGO_PKG_VERSION"), storage.describe());
     if let Some((l, acceptor)) = tls {

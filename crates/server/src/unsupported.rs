@@ -14,16 +14,20 @@ use hyper::{Request, StatusCode};
 use kinesin_protocol::sigv4;
 
 /// The SigV4 signing names kinesin serves.
-const EMULATED: &[&str] = &["kinesis", "firehose", "sqs", "s3", "pipes"];
+const EMULATED: &[&str] = &["kinesis", "firehose", "sqs", "s3", "pipes", "sts"];
 
 /// REST-XML services: their errors are XML documents (the rest of the REST services speak JSON).
 const REST_XML: &[&str] = &["route53", "cloudfront", "s3-object-lambda"];
 
-/// The signing name of a request for a service kinesin does not emulate.
-pub fn foreign_service(req: &Request<Incoming>) -> Option<String> {
+/// The SigV4 signing name of a request, if signed.
+pub fn signing_name(req: &Request<Incoming>) -> Option<&str> {
     let auth = req.headers().get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
-    let service = sigv4::parse_authorization(auth).service?;
-    (!EMULATED.contains(&service)).then(|| service.to_string())
+    sigv4::parse_authorization(auth).service
+}
+
+/// Whether kinesin serves requests signed for `service`.
+pub fn emulated(service: &str) -> bool {
+    EMULATED.contains(&service)
 }
 
 /// The error answer for `service`, in the request's protocol.
