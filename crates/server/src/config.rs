@@ -117,6 +117,10 @@ pub struct Config {
     /// Repeatable; in the environment, one file per line.
     #[arg(long = "delivery-ca-cert", env = "KINESIN_DELIVERY_CA_CERT", value_name = "PEM", value_delimiter = '\n')]
     pub delivery_ca_cert: Vec<PathBuf>,
+    /// Create the resources a YAML or JSON file names at start (streams with consumers,
+    /// queues, buckets, delivery streams, pipes); what exists already is left as it is.
+    #[arg(long = "init", env = "KINESIN_INIT", value_name = "FILE")]
+    pub init_file: Option<PathBuf>,
     /// Run LocalStack-style init hooks from DIR/{boot,start,ready,shutdown}.d (`.sh` and
     /// `.py`); `Ready.` is printed once the ready hooks have run. The image sets
     /// `/etc/localstack/init`.
@@ -150,6 +154,9 @@ impl Config {
         }
         if let Some(spec) = &self.initialize_streams {
             crate::compat::parse_initial_streams(spec).map_err(|e| format!("--initialize-streams: {e}"))?;
+        }
+        if let Some(file) = &self.init_file {
+            crate::init_file::read(file)?;
         }
         if let Some(dir) = &self.data_dir {
             if dir.exists() && !dir.is_dir() {

@@ -6,6 +6,7 @@ mod config;
 mod context;
 mod firehose;
 mod firehose_source;
+mod init_file;
 mod init_hooks;
 mod kinesis;
 mod localstack;
@@ -130,6 +131,18 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(pipes.clone().run_forever());
     if let Some(spec) = &cfg.initialize_streams {
         initialize_streams(&kinesis, &cfg, spec).await?;
+    }
+    if let Some(path) = &cfg.init_file {
+        let services = init_file::Services {
+            kinesis: &kinesis,
+            sqs: &sqs,
+            firehose: &firehose,
+            pipes: &pipes,
+            db: &db,
+            account: &cfg.account_id,
+            region: &cfg.region,
+        };
+        init_file::read(path)?.apply(&services).await.map_err(|e| format!("--init {}: {e}", path.display()))?;
     }
     run_hooks(&hooks, Stage::Start).await;
     let tls = match cfg.tls_port {

@@ -284,6 +284,12 @@ impl Sqs {
         }
     }
 
+    /// Runs one operation from a JSON document (`--init`), validated as a request is.
+    pub async fn call(&self, ctx: Ctx, operation: &str, doc: Value) -> Result<Value, ApiError> {
+        Self::validate(operation, &doc)?;
+        self.dispatch(Caller::new(ctx, self.url_host(&HeaderMap::new())), operation, doc).await
+    }
+
     /// Serves an AWS JSON 1.0 request.
     pub async fn handle_json(
         &self,
