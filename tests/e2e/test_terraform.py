@@ -102,7 +102,10 @@ def test_terraform_builds_firehose_to_s3_and_destroys_it_with_its_objects(endpoi
     firehose, s3 = client("firehose", endpoint), client("s3", endpoint)
     desc = firehose.describe_delivery_stream(DeliveryStreamName=out["delivery_stream_name"])["DeliveryStreamDescription"]
     assert desc["DeliveryStreamStatus"] == "ACTIVE"
+    # The provider asked STS for its account (no skip_requesting_account_id).
+    assert out["account_id"] == "000000000000"
     s3_dest = desc["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert s3_dest["RoleARN"] == f"arn:aws:iam::000000000000:role/{config.name}-firehose"
     assert (s3_dest["BucketARN"], s3_dest["CompressionFormat"]) == (f"arn:aws:s3:::{out['bucket']}", "GZIP")
     config.assert_no_changes()
 
