@@ -113,6 +113,7 @@ impl App {
         let path = req.uri().path().to_string();
         match crate::unsupported::signing_name(&req) {
             Some("sts") => return self.sts(req).await,
+            Some("iam") => return self.iam(req).await,
             Some(s) if !crate::unsupported::emulated(s) => {
                 let service = s.to_string();
                 return crate::unsupported::answer(&service, req, self.max_body).await;
@@ -137,6 +138,20 @@ impl App {
     fn health(&self) -> Resp {
         let body = crate::localstack::health(&self.hooks, &self.store);
         respond(200, "application/json", serde_json::to_vec(&body).unwrap_or_default())
+    }
+
+    /// IAM (signed for `iam`): global, by account.
+    async fn iam(&self, req: Request<Incoming>) -> Resp {
+        let ctx = request_ctx(req.headers(), &self.account, &self.region);
+        let body = match Limited::new(req.into_body(), self.max_body).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return xml_error(413, "RequestEntityTooLarge", "The request body is too large."),
+        };
+        let mut r = crate::iam::handle(self.kinesis.db(), &ctx.account, &body).await;
+        if let Some(action) = crate::unsupported::form_action(&body) {
+            r.extensions_mut().insert(crate::request_log::Operation(action));
+        }
+        r
     }
 
     /// STS (signed for `sts`).

@@ -16,7 +16,7 @@ pub fn handles(path: &str) -> bool {
 /// The services kinesin emulates, by LocalStack's names.
 pub fn services() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = kinesin_protocol::target::Service::ALL.iter().map(|s| s.name()).collect();
-    names.extend(["pipes", "s3", "sts"]);
+    names.extend(["iam", "pipes", "s3", "sts"]);
     names.sort_unstable();
     names
 }

@@ -6,6 +6,7 @@ mod config;
 mod context;
 mod firehose;
 mod firehose_source;
+mod iam;
 mod init_file;
 mod init_hooks;
 mod kinesis;
