@@ -105,7 +105,14 @@ def test_terraform_builds_firehose_to_s3_and_destroys_it_with_its_objects(endpoi
     # The provider asked STS for its account (no skip_requesting_account_id).
     assert out["account_id"] == "000000000000"
     s3_dest = desc["Destinations"][0]["ExtendedS3DestinationDescription"]
-    assert s3_dest["RoleARN"] == f"arn:aws:iam::000000000000:role/{config.name}-firehose"
+    assert s3_dest["RoleARN"] == out["role_arn"] == f"arn:aws:iam::000000000000:role/{config.name}-firehose"
+    iam = client("iam", endpoint)
+    role = f"{config.name}-firehose"
+    trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "firehose.amazonaws.com"}
+    assert iam.list_role_policies(RoleName=role)["PolicyNames"] == ["write-bucket"]
+    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    assert [a["PolicyName"] for a in attached] == [f"{config.name}-logs"]
     assert (s3_dest["BucketARN"], s3_dest["CompressionFormat"]) == (f"arn:aws:s3:::{out['bucket']}", "GZIP")
     config.assert_no_changes()
 
@@ -126,3 +133,5 @@ def test_terraform_builds_firehose_to_s3_and_destroys_it_with_its_objects(endpoi
     config.destroy()
     assert out["bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert out["delivery_stream_name"] not in firehose.list_delivery_streams()["DeliveryStreamNames"]
+    assert all(r["RoleName"] != role for r in iam.list_roles()["Roles"])
+    assert all(p["PolicyName"] != f"{config.name}-logs" for p in iam.list_policies(Scope="Local")["Policies"])

@@ -17,6 +17,7 @@ use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
 use kinesin_state::{Ctx, Db, Engine};
 use std::fmt::Write as _;
 
+mod bucket_config;
 mod multipart;
 
 const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -329,6 +330,10 @@ impl S3 {
                     self.list_objects(&ctx, bucket, get("list-type").as_deref() == Some("2"), &get).await
                 }
                 Method::POST if has("delete") => self.delete_objects(&ctx, bucket, &body).await,
+                _ if bucket_config::which(&q).is_some() => {
+                    let setting = bucket_config::which(&q).unwrap_or_default();
+                    self.bucket_config(&ctx, method, (bucket, setting), headers, &body).await
+                }
                 _ => Err(not_implemented(&format!("{method} on a bucket with ?{}", uri.query().unwrap_or("")))),
             };
         }
