@@ -269,8 +269,9 @@ async fn run_hooks(hooks: &Arc<Hooks>, stage: Stage) {
 /// Runs the ready hooks, then prints `Ready.` (what the testcontainers modules wait for).
 async fn announce_ready(hooks: Arc<Hooks>) {
     run_hooks(&hooks, Stage::Ready).await;
-    println!("Ready.");
-    let _ = std::io::stdout().flush();
+    // A reader that has gone away (closed pipe) is not an error worth stopping for.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Ready.").and_then(|()| out.flush());
 }
 
 /// Serves one connection: HTTP/1.1, or HTTP/2 (prior knowledge on the plain port, ALPN on TLS).
