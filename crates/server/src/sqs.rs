@@ -31,6 +31,7 @@ pub struct Sqs {
     db: Db,
     waiters: Arc<Mutex<HashMap<QueueKey, Arc<Notify>>>>,
     wake: Arc<Notify>,
+    public_host: Option<Arc<str>>,
 }
 
 async fn call<I, O>(
@@ -107,7 +108,18 @@ const WAKES_MAINTENANCE: &[&str] = &["StartMessageMoveTask", "SetQueueAttributes
 impl Sqs {
     /// SQS over a started store.
     pub fn new(db: Db) -> Self {
-        Self { db, waiters: Arc::default(), wake: Arc::new(Notify::new()) }
+        Self { db, waiters: Arc::default(), wake: Arc::new(Notify::new()), public_host: None }
+    }
+
+    /// Puts `host[:port]` in queue URLs instead of the request's `Host` (`LOCALSTACK_HOST`).
+    pub fn with_public_host(mut self, host: Option<&str>) -> Self {
+        self.public_host = host.map(Arc::from);
+        self
+    }
+
+    /// The host queue URLs carry: the configured public host, else the request's `Host`.
+    fn url_host(&self, headers: &HeaderMap) -> String {
+        self.public_host.as_deref().map_or_else(|| host_of(headers), str::to_owned)
     }
 
     /// Runs an operation on the store thread, in its own savepoint.
@@ -272,6 +284,12 @@ impl Sqs {
         }
     }
 
+    /// Runs one operation from a JSON document (`--init`), validated as a request is.
+    pub async fn call(&self, ctx: Ctx, operation: &str, doc: Value) -> Result<Value, ApiError> {
+        Self::validate(operation, &doc)?;
+        self.dispatch(Caller::new(ctx, self.url_host(&HeaderMap::new())), operation, doc).await
+    }
+
     /// Serves an AWS JSON 1.0 request.
     pub async fn handle_json(
         &self,
@@ -280,7 +298,7 @@ impl Sqs {
         operation: &str,
         body: &[u8],
     ) -> Response<Full<Bytes>> {
-        let caller = Caller::new(ctx, host_of(headers));
+        let caller = Caller::new(ctx, self.url_host(headers));
         let result = async {
             let doc = json::decode(body)?;
             Self::validate(operation, &doc)?;
@@ -310,7 +328,7 @@ impl Sqs {
     /// (a queue URL path supplies `QueueUrl`).
     pub async fn handle_query(&self, ctx: Ctx, headers: &HeaderMap, path: &str, body: &[u8]) -> Response<Full<Bytes>> {
         let request_id = request_id();
-        let host = host_of(headers);
+        let host = self.url_host(headers);
         let caller = Caller::new(ctx, host.clone());
         let result = async {
             let form = query::parse_form(body)?;
