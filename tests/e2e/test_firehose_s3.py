@@ -334,3 +334,40 @@ def test_partition_keys_from_lambda_after_deaggregation(start_kinesin, tmp_path)
     failed = json.loads(by_prefix["errors"])
     assert failed["errorCode"] == "Lambda.ProcessingFailedStatus"
     assert json.loads(base64.b64decode(failed["rawData"])) == {"n": 4}
+
+
+def test_missing_bucket_is_reported_as_s3_error_with_backoff(start_kinesin):
+    """Firehose retries a delivery to a missing bucket (every 5 s, as AWS does) and reports
+    it as its error log does (`S3.NoSuchBucket`), but warns on attempts 1, 2, 4, 8... only;
+    once the bucket exists the same records arrive."""
+    import urllib.request
+
+    server = start_kinesin("--firehose-interval-override-secs", "1", "--time-travel")
+    fh, s3 = clients(server.endpoint)
+    name, bucket = unique_name("fhmiss"), unique_name("later")
+    create(fh, name, bucket, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 60})
+    put(fh, name, [b"kept until the bucket exists\n"])
+
+    def warnings() -> list[str]:
+        return [l for l in server.log_tail(200_000).splitlines() if "S3.NoSuchBucket" in l and "WARN" in l]
+
+    def wait(cond, what: str) -> None:
+        deadline = time.monotonic() + 20
+        while not cond():
+            assert time.monotonic() < deadline, f"{what}; log: {server.log_tail()}"
+            time.sleep(0.05)
+
+    wait(lambda: len(warnings()) == 1, "first failure not reported")
+    assert "The specified bucket does not exist" in warnings()[0] and bucket in warnings()[0]
+    for attempt in range(2, 6):
+        req = urllib.request.Request(server.endpoint + "/_kinesin/clock?advance_ms=5000", method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+        wait(lambda: f"attempts={attempt}" in server.log_tail(200_000) or attempt not in (2, 4), "retry not made")
+        time.sleep(0.3)
+    # Five attempts, three warnings (attempts 1, 2 and 4).
+    assert len(warnings()) == 3, warnings()
+    s3.create_bucket(Bucket=bucket)
+    req = urllib.request.Request(server.endpoint + "/_kinesin/clock?advance_ms=5000", method="POST")
+    urllib.request.urlopen(req, timeout=10).read()
+    objs = wait_objects(s3, bucket, lambda o: len(o) == 1)
+    assert list(objs.values()) == [b"kept until the bucket exists\n"]

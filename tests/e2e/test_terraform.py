@@ -102,7 +102,17 @@ def test_terraform_builds_firehose_to_s3_and_destroys_it_with_its_objects(endpoi
     firehose, s3 = client("firehose", endpoint), client("s3", endpoint)
     desc = firehose.describe_delivery_stream(DeliveryStreamName=out["delivery_stream_name"])["DeliveryStreamDescription"]
     assert desc["DeliveryStreamStatus"] == "ACTIVE"
+    # The provider asked STS for its account (no skip_requesting_account_id).
+    assert out["account_id"] == "000000000000"
     s3_dest = desc["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert s3_dest["RoleARN"] == out["role_arn"] == f"arn:aws:iam::000000000000:role/{config.name}-firehose"
+    iam = client("iam", endpoint)
+    role = f"{config.name}-firehose"
+    trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    assert trust["Statement"][0]["Principal"] == {"Service": "firehose.amazonaws.com"}
+    assert iam.list_role_policies(RoleName=role)["PolicyNames"] == ["write-bucket"]
+    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    assert [a["PolicyName"] for a in attached] == [f"{config.name}-logs"]
     assert (s3_dest["BucketARN"], s3_dest["CompressionFormat"]) == (f"arn:aws:s3:::{out['bucket']}", "GZIP")
     config.assert_no_changes()
 
@@ -123,3 +133,42 @@ def test_terraform_builds_firehose_to_s3_and_destroys_it_with_its_objects(endpoi
     config.destroy()
     assert out["bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert out["delivery_stream_name"] not in firehose.list_delivery_streams()["DeliveryStreamNames"]
+    assert all(r["RoleName"] != role for r in iam.list_roles()["Roles"])
+    assert all(p["PolicyName"] != f"{config.name}-logs" for p in iam.list_policies(Scope="Local")["Policies"])
+
+
+def test_terraform_usual_configuration_with_iam_and_bucket_settings(start_kinesin, tmp_path):
+    """fixtures/terraform/dropin: what a LocalStack user's configuration looks like (STS account
+    lookup, IAM roles and policies, bucket settings, default_tags, stream, queue + DLQ,
+    delivery stream, pipe): apply, a second plan with no changes, data through both flows, destroy."""
+    endpoint = start_kinesin("--firehose-interval-override-secs", "1").endpoint
+    config = Config("dropin", endpoint, tmp_path)
+    out = config.apply()
+    assert out["account_id"] == "000000000000"
+    s3, iam = client("s3", endpoint), client("iam", endpoint)
+    assert s3.get_bucket_versioning(Bucket=out["bucket"])["Status"] == "Enabled"
+    tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=out["bucket"])["TagSet"]}
+    assert tags == {"purpose": "archive", "project": config.name}
+    assert s3.get_public_access_block(Bucket=out["bucket"])["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+    role = iam.get_role(RoleName=f"{config.name}-firehose")["Role"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"] == "000000000000"
+    assert [a["PolicyName"] for a in iam.list_attached_role_policies(RoleName=f"{config.name}-pipe")["AttachedPolicies"]] == [f"{config.name}-pipe"]
+    sqs = client("sqs", endpoint)
+    redrive = json.loads(sqs.get_queue_attributes(QueueUrl=out["queue_url"], AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"] == out["dlq_arn"]
+
+    config.assert_no_changes()
+
+    kinesis = client("kinesis", endpoint)
+    kinesis.put_record(StreamName=out["stream_name"], Data=b'{"order": 7}\n', PartitionKey="o7")
+    deadline, msgs, objects = time.monotonic() + 30, [], []
+    while time.monotonic() < deadline and not (msgs and objects):
+        msgs = msgs or sqs.receive_message(QueueUrl=out["queue_url"], WaitTimeSeconds=1).get("Messages", [])
+        objects = objects or s3.list_objects_v2(Bucket=out["bucket"], Prefix="orders/").get("Contents", [])
+    assert msgs and json.loads(msgs[0]["Body"])["partitionKey"] == "o7"
+    assert objects and s3.get_object(Bucket=out["bucket"], Key=objects[0]["Key"])["Body"].read() == b'{"order": 7}\n'
+
+    config.destroy()
+    assert out["bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    assert iam.list_roles()["Roles"] == [] and iam.list_policies(Scope="Local")["Policies"] == []
+    assert out["stream_name"] not in kinesis.list_streams()["StreamNames"]

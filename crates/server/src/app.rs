@@ -45,6 +45,16 @@ pub struct App {
     pub subscriptions: subscribe::Registry,
     /// Added before every Kinesis answer (fault injection).
     pub latency: std::time::Duration,
+    /// Init hooks (for `/_localstack/init`).
+    pub hooks: Arc<crate::init_hooks::Hooks>,
+    /// When the server started (for `/_localstack/info`).
+    pub started: std::time::Instant,
+    /// This run's session id.
+    pub session: String,
+    /// Whether each request is logged.
+    pub log_requests: bool,
+    /// STS.
+    pub sts: crate::sts::Sts,
 }
 
 /// The response type.
@@ -89,13 +99,30 @@ fn xml_error(status: u16, code: &str, message: &str) -> Resp {
 impl App {
     /// Serves one request.
     pub async fn serve(self: Arc<Self>, req: Request<Incoming>) -> Result<Resp, std::convert::Infallible> {
-        Ok(self.route(req).await)
+        if !self.log_requests {
+            return Ok(self.route(req).await);
+        }
+        let started = std::time::Instant::now();
+        let described = crate::request_log::describe(&req);
+        let resp = self.route(req).await;
+        crate::request_log::log(described, &resp, started.elapsed());
+        Ok(resp)
     }
 
     async fn route(&self, req: Request<Incoming>) -> Resp {
         let path = req.uri().path().to_string();
+        match crate::unsupported::signing_name(&req) {
+            Some("sts") => return self.sts(req).await,
+            Some("iam") => return self.iam(req).await,
+            Some(s) if !crate::unsupported::emulated(s) => {
+                let service = s.to_string();
+                return crate::unsupported::answer(&service, req, self.max_body).await;
+            }
+            _ => {}
+        }
         match (req.method(), path.as_str()) {
-            (&Method::GET, "/_kinesin/health" | "/healthcheck" | "/health" | "/_localstack/health") => self.health(),
+            (&Method::GET, "/_kinesin/health" | "/healthcheck" | "/health") => self.health(),
+            (&Method::GET | &Method::HEAD, p) if crate::localstack::handles(p) => self.localstack(p),
             (&Method::POST, "/_kinesin/clock") => self.advance_clock(req.uri().query().unwrap_or("")),
             (_, p) if crate::pipes::handles(p) => {
                 self.pipes.serve(request_ctx(req.headers(), &self.account, &self.region), req, self.max_body).await
@@ -114,20 +141,55 @@ impl App {
     }
 
     fn health(&self) -> Resp {
-        let routed_by_path = ["pipes", "s3"];
-        let services: serde_json::Map<String, serde_json::Value> = Service::ALL
-            .iter()
-            .map(|s| s.name())
-            .chain(routed_by_path)
-            .map(|name| (name.to_string(), "running".into()))
-            .collect();
-        let body = serde_json::json!({
-            "status": "ok",
-            "version": env!("CARGO_PKG_VERSION"),
-            "services": services,
-            // The kind of store only: its path is the operator's business, not every caller's.
-            "store": self.store.split(':').next().unwrap_or_default(),
-        });
+        let body = crate::localstack::health(&self.hooks, &self.store);
+        respond(200, "application/json", serde_json::to_vec(&body).unwrap_or_default())
+    }
+
+    /// IAM (signed for `iam`): global, by account.
+    async fn iam(&self, req: Request<Incoming>) -> Resp {
+        let ctx = request_ctx(req.headers(), &self.account, &self.region);
+        let body = match Limited::new(req.into_body(), self.max_body).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return xml_error(413, "RequestEntityTooLarge", "The request body is too large."),
+        };
+        let mut r = crate::iam::handle(self.kinesis.db(), &ctx.account, &body).await;
+        if let Some(action) = crate::unsupported::form_action(&body) {
+            r.extensions_mut().insert(crate::request_log::Operation(action));
+        }
+        r
+    }
+
+    /// STS (signed for `sts`).
+    async fn sts(&self, req: Request<Incoming>) -> Resp {
+        let headers = req.headers().clone();
+        let body = match Limited::new(req.into_body(), self.max_body).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return xml_error(413, "RequestEntityTooLarge", "The request body is too large."),
+        };
+        let ctx = request_ctx(&headers, &self.account, &self.region);
+        let auth = headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let key = kinesin_protocol::sigv4::parse_authorization(auth).access_key;
+        let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
+        let mut r = self.sts.handle(&ctx, key, &body, now);
+        if let Some(action) = crate::unsupported::form_action(&body) {
+            r.extensions_mut().insert(crate::request_log::Operation(action));
+        }
+        r
+    }
+
+    /// LocalStack's internal endpoints (`/_localstack/...`).
+    fn localstack(&self, path: &str) -> Resp {
+        let body = match path {
+            "/_localstack/health" => crate::localstack::health(&self.hooks, &self.store),
+            "/_localstack/info" => {
+                let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
+                crate::localstack::info(&self.session, self.started.elapsed().as_secs(), now)
+            }
+            _ => match crate::localstack::init(&self.hooks, path) {
+                Some(v) => v,
+                None => return respond(404, "application/json", r#"{"error":"no such stage"}"#),
+            },
+        };
         respond(200, "application/json", serde_json::to_vec(&body).unwrap_or_default())
     }
 
@@ -176,7 +238,11 @@ impl App {
             let query = uri.query().unwrap_or("");
             if crate::sqs::is_query(&headers, &body) || crate::sqs::is_query_string(query) {
                 let ctx = request_ctx(&headers, &self.account, &self.region);
-                return self.sqs.handle_query(ctx, &headers, &path, query, &body).await.map(BodyExt::boxed);
+                let mut r = self.sqs.handle_query(ctx, &headers, &path, query, &body).await.map(BodyExt::boxed);
+                if let Some(action) = crate::unsupported::form_action(&body) {
+                    r.extensions_mut().insert(crate::request_log::Operation(action));
+                }
+                return r;
             }
             if crate::s3::claims(&headers, &path) {
                 let ctx = request_ctx(&headers, &self.account, &self.region);

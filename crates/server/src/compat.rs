@@ -74,19 +74,34 @@ pub struct InitialStream {
     pub region: Option<String>,
 }
 
-/// Parses `INITIALIZE_STREAMS`.
-pub fn initial_streams(spec: &str) -> Vec<InitialStream> {
-    spec.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|entry| {
-            let mut parts = entry.split(':');
-            let name = parts.next().unwrap_or_default().trim().to_string();
-            let shards = parts.next().and_then(|n| n.trim().parse().ok()).unwrap_or(4);
-            let region = parts.next().map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-            InitialStream { name, shards, region }
-        })
-        .collect()
+/// Parses `INITIALIZE_STREAMS`: a malformed entry (empty name, a shard count that is not a
+/// positive number, an empty region, more than three fields) is an error naming it.
+pub fn parse_initial_streams(spec: &str) -> Result<Vec<InitialStream>, String> {
+    spec.split(',').map(str::trim).filter(|s| !s.is_empty()).map(parse_initial_stream).collect()
+}
+
+fn parse_initial_stream(entry: &str) -> Result<InitialStream, String> {
+    let parts: Vec<&str> = entry.split(':').map(str::trim).collect();
+    let bad = |why: &str| format!("{entry:?}: {why} (expected name[:shards[:region]])");
+    if parts.len() > 3 {
+        return Err(bad("too many fields"));
+    }
+    let name = parts[0].to_string();
+    if name.is_empty() {
+        return Err(bad("empty stream name"));
+    }
+    let shards = match parts.get(1) {
+        None | Some(&"") => 4,
+        Some(n) => {
+            n.parse().ok().filter(|&n: &u32| n > 0).ok_or_else(|| bad("shard count is not a positive number"))?
+        }
+    };
+    let region = match parts.get(2) {
+        None => None,
+        Some(&"") => return Err(bad("empty region")),
+        Some(r) => Some(r.to_string()),
+    };
+    Ok(InitialStream { name, shards, region })
 }
 
 #[cfg(test)]
@@ -100,8 +115,11 @@ mod tests {
         assert_eq!(parse_duration("2 seconds"), Some(Duration::from_millis(2000)));
         assert_eq!(parse_duration("250"), Some(Duration::from_millis(250)));
         assert_eq!(parse_duration("soon"), None);
+        assert!(parse_initial_streams("a:x").is_err());
+        assert!(parse_initial_streams(":2").is_err());
+        assert!(parse_initial_streams("a:1:r:x").is_err());
         assert_eq!(
-            initial_streams("a:2:eu-west-1, b ,c:3"),
+            parse_initial_streams("a:2:eu-west-1, b ,c:3").unwrap(),
             vec![
                 InitialStream { name: "a".into(), shards: 2, region: Some("eu-west-1".into()) },
                 InitialStream { name: "b".into(), shards: 4, region: None },

@@ -147,7 +147,96 @@ pub struct Config {
     /// Repeatable; in the environment, one file per line.
     #[arg(long = "delivery-ca-cert", env = "KINESIN_DELIVERY_CA_CERT", value_name = "PEM", value_delimiter = '\n')]
     pub delivery_ca_cert: Vec<PathBuf>,
+    /// Create the resources a YAML or JSON file names at start (streams with consumers,
+    /// queues, buckets, delivery streams, pipes); what exists already is left as it is.
+    #[arg(long = "init", env = "KINESIN_INIT", value_name = "FILE")]
+    pub init_file: Option<PathBuf>,
+    /// Run LocalStack-style init hooks from DIR/{boot,start,ready,shutdown}.d (`.sh` and
+    /// `.py`); `Ready.` is printed once the ready hooks have run. The image sets
+    /// `/etc/localstack/init`.
+    #[arg(long, env = "KINESIN_INIT_DIR", value_name = "DIR")]
+    pub init_dir: Option<PathBuf>,
+    /// Write `host:port` of the plain listener to FILE once serving (the image's
+    /// HEALTHCHECK reads it, so it works whatever port is chosen).
+    #[arg(long, env = "KINESIN_ADDR_FILE", value_name = "FILE")]
+    pub addr_file: Option<PathBuf>,
+    /// `host[:port]` put in SQS queue URLs instead of the request's `Host` (LocalStack's
+    /// `LOCALSTACK_HOST`).
+    #[arg(long, env = "KINESIN_PUBLIC_HOST", value_name = "HOST[:PORT]")]
+    pub public_host: Option<String>,
+    /// Log one line per request (service, operation, status, duration, request id); on
+    /// by default at `--log-level debug`.
+    #[arg(long, env = "KINESIN_LOG_REQUESTS", default_value_t = false)]
+    pub log_requests: bool,
     /// Firehose: https deliveries accept any server certificate. For local testing only.
     #[arg(long, env = "KINESIN_DELIVERY_INSECURE_TLS", default_value_t = false)]
     pub delivery_insecure_tls: bool,
+}
+
+impl Config {
+    /// Checks the values clap cannot: ranges, formats and paths, with messages naming the flag.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.error_probability) {
+            return Err(format!("--error-probability must be between 0.0 and 1.0, got {}", self.error_probability));
+        }
+        if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("--account-id must be 12 digits, got {:?}", self.account_id));
+        }
+        if let Some(spec) = &self.initialize_streams {
+            crate::compat::parse_initial_streams(spec).map_err(|e| format!("--initialize-streams: {e}"))?;
+        }
+        if let Some(file) = &self.init_file {
+            crate::init_file::read(file)?;
+        }
+        if let Some(dir) = &self.data_dir {
+            if dir.exists() && !dir.is_dir() {
+                return Err(format!("--data-dir {} is not a directory", dir.display()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The tracing filter of `--log-level`: a level name (`error` .. `trace`, `off`) or a
+/// filter expression with `=` or `,` (`kinesin=debug,hyper=warn`); anything else is an error.
+pub fn log_filter(level: &str) -> Result<tracing_subscriber::EnvFilter, String> {
+    const LEVELS: [&str; 7] = ["off", "error", "warn", "warning", "info", "debug", "trace"];
+    let lower = level.trim().to_ascii_lowercase();
+    let expression = lower.contains('=') || lower.contains(',');
+    if !expression && !LEVELS.contains(&lower.as_str()) {
+        return Err(format!("--log-level must be one of off, error, warn, info, debug, trace (or a filter such as kinesin=debug), got {level:?}"));
+    }
+    let lower = if lower == "warning" { "warn".to_string() } else { lower };
+    tracing_subscriber::EnvFilter::try_new(&lower).map_err(|e| format!("--log-level {level:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Config {
+        Config::try_parse_from(std::iter::once("kinesin").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn flags_are_validated_with_messages_naming_them() {
+        assert!(parse(&[]).validate().is_ok());
+        let e = parse(&["--error-probability", "1.5"]).validate().unwrap_err();
+        assert!(e.contains("--error-probability"), "{e}");
+        let e = parse(&["--account-id", "12345"]).validate().unwrap_err();
+        assert!(e.contains("12 digits"), "{e}");
+        let e = parse(&["--initialize-streams", "a:x"]).validate().unwrap_err();
+        assert!(e.contains("--initialize-streams"), "{e}");
+        let file = std::env::current_exe().unwrap();
+        let e = parse(&["--data-dir", file.to_str().unwrap()]).validate().unwrap_err();
+        assert!(e.contains("not a directory"), "{e}");
+    }
+
+    #[test]
+    fn log_levels_are_names_or_filter_expressions() {
+        for ok in ["info", "DEBUG", "warning", "kinesin=debug", "info,hyper=warn"] {
+            assert!(log_filter(ok).is_ok(), "{ok}");
+        }
+        assert!(log_filter("verbose").unwrap_err().contains("--log-level"));
+    }
 }

@@ -135,7 +135,9 @@ async fn deliver_one(f: Firehose, env: Arc<Env>, b: Batch) {
                 tracing::debug!(stream = %stream, bucket = %w.bucket, key = %w.key, bytes = w.bytes, "firehose wrote object");
             }
             if let Some(message) = &done.retry {
-                tracing::warn!(stream = %stream, error = %message, "firehose delivery failed; will retry");
+                report_retry(&stream, message, done.attempts);
+            } else if let Some(message) = &done.dropped {
+                tracing::error!(stream = %stream, error = %message, "firehose gave up records undeliverable for 24 hours");
             } else if done.consumed {
                 tracing::debug!(stream = %stream, records, "firehose delivered batch");
             }
@@ -143,6 +145,22 @@ async fn deliver_one(f: Firehose, env: Arc<Env>, b: Batch) {
         Err(e) => tracing::warn!(stream = %stream, error = %e, "firehose: cannot complete a batch"),
     }
     f.wake_delivery();
+}
+
+/// Reports a failed attempt: a warning on attempts 1, 2, 4, 8, ... (the same failure retried
+/// every few seconds is not repeated each time), the others at debug level.
+fn report_retry(stream: &str, message: &str, attempts: u32) {
+    if attempts.is_power_of_two() {
+        let next = attempts.saturating_mul(2);
+        tracing::warn!(
+            stream,
+            error = message,
+            attempts,
+            "firehose delivery failed; retrying (next report at attempt {next})"
+        );
+    } else {
+        tracing::debug!(stream, error = message, attempts, "firehose delivery failed; retrying");
+    }
 }
 
 #[cfg(test)]

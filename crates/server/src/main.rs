@@ -10,19 +10,27 @@ mod firehose;
 mod firehose_source;
 mod front;
 mod guard;
+mod iam;
+mod init_file;
+mod init_hooks;
 mod kinesis;
+mod localstack;
 mod pipes;
+mod request_log;
 mod s3;
 mod sigv4check;
 mod sqs;
+mod sts;
 mod subscribe;
 mod tls;
+mod unsupported;
 
 use app::App;
 use clap::Parser;
 use config::{Config, LogFormat};
 use conn::Limits;
 use front::Front;
+use init_hooks::{Hooks, Stage};
 use kinesin_state::{Db, Settings, Storage, SystemClock};
 use std::io::Write;
 use std::sync::Arc;
@@ -31,21 +39,24 @@ use std::sync::Arc;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn init_logging(cfg: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&cfg.log_level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+fn init_logging(cfg: &Config) -> Result<(), String> {
+    let filter = config::log_filter(&cfg.log_level)?;
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr);
     match cfg.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
+    Ok(())
 }
 
 fn main() -> std::process::ExitCode {
     compat::map_env();
     let cfg = Config::parse();
-    init_logging(&cfg);
+    if let Err(e) = cfg.validate().and_then(|()| init_logging(&cfg)) {
+        eprintln!("kinesin: {e}");
+        return std::process::ExitCode::from(2);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
     match rt.block_on(run(cfg)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -75,8 +86,14 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     // Bind first: clients that connect while the store opens wait in the backlog and are
     // answered as soon as it is ready, instead of being refused and retrying.
     let fd_limit = conn::raise_fd_limit();
-    let listener = tokio::net::TcpListener::bind((cfg.host.as_str(), cfg.port)).await?;
+    let listener = bind(&cfg.host, cfg.port).await?;
     let addr = listener.local_addr()?;
+    let _lock = match &cfg.data_dir {
+        Some(dir) => Some(lock_data_dir(dir)?),
+        None => None,
+    };
+    let hooks = Arc::new(hooks_for(&cfg, addr));
+    run_hooks(&hooks, Stage::Boot).await;
     // Parse the embedded models and compile their patterns while the store opens.
     std::thread::spawn(|| {
         kinesin_protocol::model::kinesis();
@@ -115,17 +132,31 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
     tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
-    let sqs = sqs::Sqs::new(db.clone()).with_default_region(&cfg.region);
+    let sqs =
+        sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host(&cfg, addr).as_deref());
     tokio::spawn(sqs.clone().maintain_forever());
     let pipes = pipes::Pipes::new(db.clone(), kinesis.clone(), sqs.clone(), cfg.pipes_transition_ms);
     tokio::spawn(pipes.clone().run_forever());
     if let Some(spec) = &cfg.initialize_streams {
         initialize_streams(&kinesis, &cfg, spec).await?;
     }
+    if let Some(path) = &cfg.init_file {
+        let services = init_file::Services {
+            kinesis: &kinesis,
+            sqs: &sqs,
+            firehose: &firehose,
+            pipes: &pipes,
+            db: &db,
+            account: &cfg.account_id,
+            region: &cfg.region,
+        };
+        init_file::read(path)?.apply(&services).await.map_err(|e| format!("--init {}: {e}", path.display()))?;
+    }
+    run_hooks(&hooks, Stage::Start).await;
     let tls = match cfg.tls_port {
         Some(port) => {
             let config = tls::server_config(cfg.tls_cert.as_deref(), cfg.tls_key.as_deref())?;
-            let l = tokio::net::TcpListener::bind((cfg.host.as_str(), port)).await?;
+            let l = bind(&cfg.host, port).await?;
             Some((l, tokio_rustls::TlsAcceptor::from(config)))
         }
         None => None,
@@ -144,6 +175,11 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         time_travel: cfg.time_travel,
         subscriptions: Default::default(),
         latency: std::time::Duration::from_millis(cfg.latency_ms),
+        hooks: hooks.clone(),
+        started: std::time::Instant::now(),
+        session: app::request_id(),
+        log_requests: cfg.log_requests || cfg.log_level.eq_ignore_ascii_case("debug"),
+        sts: sts::Sts::default(),
     });
     let front = Arc::new(front_of(&cfg, app)?);
     let limits = Limits::new(cfg.max_connections, fd_limit, std::time::Duration::from_secs(cfg.idle_timeout_secs));
@@ -154,6 +190,10 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let _ = std::io::stdout().flush();
     tracing::info!(%addr, store = %storage.describe(), "kinesin started");
+    if let Some(path) = &cfg.addr_file {
+        std::fs::write(path, format!("{addr}\n")).map_err(|e| format!("--addr-file {}: {e}", path.display()))?;
+    }
+    tokio::spawn(announce_ready(hooks.clone()));
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
@@ -168,6 +208,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
             }
             _ = &mut shutdown => {
                 tracing::info!("shutting down");
+                run_hooks(&hooks, Stage::Shutdown).await;
                 return Ok(());
             }
         }
@@ -189,6 +230,77 @@ fn front_of(cfg: &Config, app: Arc<App>) -> Result<Front, Box<dyn std::error::Er
         verifier,
         app,
     })
+}
+
+/// Binds a listener; a failure names the address (`127.0.0.1:4566: address in use`).
+async fn bind(host: &str, port: u16) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind((host, port)).await.map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::AddrInUse { "address in use".to_string() } else { e.to_string() };
+        let shown = if host.contains(':') { format!("[{host}]:{port}") } else { format!("{host}:{port}") };
+        format!("cannot listen on {shown}: {why}")
+    })
+}
+
+/// Creates the data directory and takes its lock file (`kinesin.lock`), so a second kinesin
+/// on the same directory is refused instead of sharing the store. Held until exit.
+fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
+    let shown = dir.display();
+    std::fs::create_dir_all(dir).map_err(|e| format!("--data-dir {shown}: {e}"))?;
+    let path = dir.join("kinesin.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("--data-dir {shown} is not writable: {e}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            Err(format!("--data-dir {shown} is in use by another kinesin (lock {} is held)", path.display()))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("--data-dir {shown}: cannot lock {}: {e}", path.display())),
+    }
+}
+
+/// `--public-host` with the listening port added when it names none (as LocalStack does
+/// with `LOCALSTACK_HOST`).
+fn public_host(cfg: &Config, addr: std::net::SocketAddr) -> Option<String> {
+    let host = cfg.public_host.as_deref()?.trim();
+    let has_port =
+        host.rsplit_once(':').is_some_and(|(h, p)| !h.ends_with(':') && p.bytes().all(|b| b.is_ascii_digit()));
+    Some(if has_port && !host.ends_with(']') { host.to_string() } else { format!("{host}:{}", addr.port()) })
+}
+
+/// The init hooks of `--init-dir`; scripts get the endpoint, region and (when unset)
+/// LocalStack's `test` credentials, so `aws` and SDK calls in them reach kinesin.
+fn hooks_for(cfg: &Config, addr: std::net::SocketAddr) -> Hooks {
+    let mut hooks = Hooks::new(cfg.init_dir.clone());
+    let ip = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+    let host = if ip.contains(':') { format!("[{ip}]") } else { ip };
+    let mut env = vec![("AWS_ENDPOINT_URL".to_string(), format!("http://{host}:{}", addr.port()))];
+    for (k, v) in
+        [("AWS_DEFAULT_REGION", cfg.region.as_str()), ("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test")]
+    {
+        if std::env::var_os(k).is_none() {
+            env.push((k.to_string(), v.to_string()));
+        }
+    }
+    hooks.set_env(env);
+    hooks
+}
+
+/// Runs one stage of init hooks off the async workers.
+async fn run_hooks(hooks: &Arc<Hooks>, stage: Stage) {
+    let h = hooks.clone();
+    let _ = tokio::task::spawn_blocking(move || h.run_stage(stage)).await;
+}
+
+/// Runs the ready hooks, then prints `Ready.` (what the testcontainers modules wait for).
+async fn announce_ready(hooks: Arc<Hooks>) {
+    run_hooks(&hooks, Stage::Ready).await;
+    // A reader that has gone away (closed pipe) is not an error worth stopping for.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Ready.").and_then(|()| out.flush());
 }
 
 /// Serves one connection: HTTP/1.1, or HTTP/2 (prior knowledge on the plain port, ALPN on TLS).
@@ -248,7 +360,7 @@ async fn initialize_streams(
     spec: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     use kinesin_protocol::kinesis::CreateStreamInput;
-    for s in compat::initial_streams(spec) {
+    for s in compat::parse_initial_streams(spec)? {
         let ctx = kinesin_state::Ctx::new(&cfg.account_id, s.region.as_deref().unwrap_or(&cfg.region));
         let input = CreateStreamInput {
             stream_name: s.name.clone(),

@@ -229,22 +229,25 @@ impl Pipes {
         };
         doc.extend(params);
         add_query(op_name, &query, &mut doc);
-        let doc = Value::Object(doc);
-        if let Err(e) = model::pipes().validate_input(op_name, &doc) {
-            return error(&e, resource.as_deref());
+        match self.run(ctx, op_name, op, Value::Object(doc)).await {
+            Ok(v) => respond(200, serde_json::to_vec(&v).unwrap_or_default()),
+            Err(e) => error(&e, resource.as_deref()),
         }
+    }
+
+    /// Creates a pipe from a CreatePipe input (`--init`), validated as a request is.
+    pub async fn create(&self, ctx: Ctx, doc: Value) -> Result<Value, ApiError> {
+        self.run(ctx, "CreatePipe", state::create_pipe, doc).await
+    }
+
+    async fn run(&self, ctx: Ctx, op_name: &str, op: Op, doc: Value) -> Result<Value, ApiError> {
+        model::pipes().validate_input(op_name, &doc)?;
         let opts = Opts { ctx, transition_ms: self.transition_ms };
-        let out = self.db.call(move |eng| Ok(state::run_op(eng, &opts, doc, op))).await;
-        match out {
-            Ok(Ok(v)) => {
-                if !matches!(op_name, "DescribePipe" | "ListPipes" | "ListTagsForResource") {
-                    self.wake();
-                }
-                respond(200, serde_json::to_vec(&v).unwrap_or_default())
-            }
-            Ok(Err(e)) => error(&e, resource.as_deref()),
-            Err(e) => error(&ApiError::from(e), resource.as_deref()),
+        let v = self.db.call(move |eng| Ok(state::run_op(eng, &opts, doc, op))).await??;
+        if !matches!(op_name, "DescribePipe" | "ListPipes" | "ListTagsForResource") {
+            self.wake();
         }
+        Ok(v)
     }
 
     /// Runs the pipes forever: pumps while there is work, then sleeps until new records,

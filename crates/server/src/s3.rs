@@ -17,6 +17,7 @@ use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
 use kinesin_state::{Ctx, Db, Engine};
 use std::fmt::Write as _;
 
+mod bucket_config;
 mod keys;
 mod multipart;
 
@@ -44,11 +45,12 @@ fn signed_for_s3(headers: &HeaderMap) -> bool {
         .is_some_and(|c| c.service == Some("s3"))
 }
 
-/// `<bucket>.localhost[:port]` (also `<bucket>.s3.localhost`).
+/// `<bucket>.localhost[:port]` (also `<bucket>.s3.localhost` and LocalStack's
+/// `<bucket>.s3.localhost.localstack.cloud`).
 fn virtual_bucket(headers: &HeaderMap) -> Option<String> {
     let host = headers.get(HOST)?.to_str().ok()?;
     let host = host.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
-    let bucket = host.strip_suffix(".localhost")?;
+    let bucket = host.strip_suffix(".localhost").or_else(|| host.strip_suffix(".localhost.localstack.cloud"))?;
     let bucket = bucket.strip_suffix(".s3").unwrap_or(bucket);
     (!bucket.is_empty() && bucket != "s3").then(|| bucket.to_string())
 }
@@ -339,6 +341,10 @@ impl S3 {
                     self.list_objects(&ctx, bucket, get("list-type").as_deref() == Some("2"), &get).await
                 }
                 Method::POST if has("delete") => self.delete_objects(&ctx, bucket, &body).await,
+                _ if bucket_config::which(&q).is_some() => {
+                    let setting = bucket_config::which(&q).unwrap_or_default();
+                    self.bucket_config(&ctx, method, (bucket, setting), headers, &body).await
+                }
                 _ if subresource => {
                     Err(not_implemented(&format!("{method} on a bucket with ?{}", uri.query().unwrap_or(""))))
                 }
@@ -789,5 +795,9 @@ mod tests {
         assert_eq!(virtual_bucket(&h), None);
         h.insert(HOST, HeaderValue::from_static("b2.s3.localhost"));
         assert_eq!(virtual_bucket(&h).as_deref(), Some("b2"));
+        h.insert(HOST, HeaderValue::from_static("b3.s3.localhost.localstack.cloud:4566"));
+        assert_eq!(virtual_bucket(&h).as_deref(), Some("b3"));
+        h.insert(HOST, HeaderValue::from_static("s3.localhost.localstack.cloud:4566"));
+        assert_eq!(virtual_bucket(&h), None);
     }
 }

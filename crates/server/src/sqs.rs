@@ -33,6 +33,8 @@ pub struct Sqs {
     wake: Arc<Notify>,
     /// The region whose queue URLs need not name it.
     default_region: Arc<str>,
+    /// Host in queue URLs instead of the request's `Host` (`LOCALSTACK_HOST`).
+    public_host: Option<Arc<str>>,
 }
 
 async fn call<I, O>(
@@ -109,7 +111,13 @@ const WAKES_MAINTENANCE: &[&str] = &["StartMessageMoveTask", "SetQueueAttributes
 impl Sqs {
     /// SQS over a started store.
     pub fn new(db: Db) -> Self {
-        Self { db, waiters: Arc::default(), wake: Arc::new(Notify::new()), default_region: "us-east-1".into() }
+        Self {
+            db,
+            waiters: Arc::default(),
+            wake: Arc::new(Notify::new()),
+            default_region: "us-east-1".into(),
+            public_host: None,
+        }
     }
 
     /// The same service, whose queue URLs name every region but `region` (the server's).
@@ -118,8 +126,19 @@ impl Sqs {
         self
     }
 
+    /// Puts `host[:port]` in queue URLs instead of the request's `Host` (`LOCALSTACK_HOST`).
+    pub fn with_public_host(mut self, host: Option<&str>) -> Self {
+        self.public_host = host.map(Arc::from);
+        self
+    }
+
+    /// The host queue URLs carry: the configured public host, else the request's `Host`.
+    fn url_host(&self, headers: &HeaderMap) -> String {
+        self.public_host.as_deref().map_or_else(|| host_of(headers), str::to_owned)
+    }
+
     fn caller(&self, ctx: Ctx, headers: &HeaderMap) -> Caller {
-        Caller::new(ctx, host_of(headers)).with_default_region(&*self.default_region)
+        Caller::new(ctx, self.url_host(headers)).with_default_region(&*self.default_region)
     }
 
     /// Runs an operation on the store thread, in its own savepoint.
@@ -284,6 +303,12 @@ impl Sqs {
         }
     }
 
+    /// Runs one operation from a JSON document (`--init`), validated as a request is.
+    pub async fn call(&self, ctx: Ctx, operation: &str, doc: Value) -> Result<Value, ApiError> {
+        Self::validate(operation, &doc)?;
+        self.dispatch(Caller::new(ctx, self.url_host(&HeaderMap::new())), operation, doc).await
+    }
+
     /// Serves an AWS JSON 1.0 request.
     pub async fn handle_json(
         &self,
@@ -332,7 +357,7 @@ impl Sqs {
         body: &[u8],
     ) -> Response<Full<Bytes>> {
         let request_id = request_id();
-        let host = host_of(headers);
+        let host = self.url_host(headers);
         let result = async {
             let mut form = query::parse_form(query_string.as_bytes())?;
             form.extend(query::parse_form(body)?);

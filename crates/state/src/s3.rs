@@ -6,6 +6,7 @@ use crate::Ctx;
 use md5::{Digest, Md5};
 use rusqlite::{params, OptionalExtension};
 
+pub mod config;
 pub mod multipart;
 
 /// An S3 error: code, message, HTTP status and the resource it names.

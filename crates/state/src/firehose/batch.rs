@@ -163,6 +163,10 @@ pub struct Completed {
     pub consumed: bool,
     /// Set when the batch will be retried: why.
     pub retry: Option<String>,
+    /// Attempts made so far when the batch will be retried (1 after the first failure).
+    pub attempts: u32,
+    /// Set when the batch's records were given up (undeliverable for 24 hours): why.
+    pub dropped: Option<String>,
     /// The lease was lost (expired and retaken, or the stream is gone): nothing was done.
     pub stale: bool,
 }
@@ -411,16 +415,17 @@ pub fn take(eng: &mut Engine) -> Result<Taken, StateError> {
 /// bucket does not exist). A batch whose lease was lost changes nothing.
 pub fn complete(eng: &mut Engine, receipt: &Receipt, outcome: Outcome) -> Result<Completed, StateError> {
     let now = eng.now();
-    let lease: Option<(i64, Option<i64>)> = eng
+    let lease: Option<(i64, Option<i64>, i64, Option<i64>)> = eng
         .conn
-        .prepare_cached("SELECT lease_id, lease_until FROM fh_streams WHERE id=?1")?
-        .query_row([receipt.stream_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .prepare_cached("SELECT lease_id, lease_until, attempts, first_attempt_ms FROM fh_streams WHERE id=?1")?
+        .query_row([receipt.stream_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    if !matches!(lease, Some((id, Some(_))) if id == receipt.lease) {
+    let Some((_, _, attempts, first_attempt)) = lease.filter(|(id, until, ..)| *id == receipt.lease && until.is_some())
+    else {
         return Ok(Completed { stale: true, ..Default::default() });
-    }
+    };
     let objects = match outcome {
-        Outcome::Retry { message, delay_ms } => return retry(eng, receipt, now + delay_ms.max(0), message),
+        Outcome::Retry { message, delay_ms } => return retry(eng, receipt, now + delay_ms.max(0), message, attempts),
         Outcome::Delivered { objects } => objects,
     };
     eng.conn.execute_batch("SAVEPOINT fh_complete")?;
@@ -428,16 +433,35 @@ pub fn complete(eng: &mut Engine, receipt: &Receipt, outcome: Outcome) -> Result
     for o in &objects {
         if let Err(e) = s3::put_object(eng, &o.bucket, &o.key, &o.body, o.content_type.as_deref()) {
             eng.conn.execute_batch("ROLLBACK TO fh_complete; RELEASE fh_complete")?;
-            let message = if e.code == "NoSuchBucket" {
-                format!("bucket {} does not exist; delivery will be retried", o.bucket)
-            } else {
-                e.message
-            };
-            return retry(eng, receipt, now + RETRY_MS, message);
+            // Firehose's error log names S3 failures `S3.<code>`; it retries every 5 s and
+            // gives the data up after 24 hours of failures.
+            let message = format!("S3.{}: {} (bucket {})", e.code, s3_error_text(&e), o.bucket);
+            if now - first_attempt.unwrap_or(now) >= S3_RETRY_LIMIT_MS {
+                consume(eng, receipt)?;
+                return Ok(Completed { dropped: Some(message), ..Default::default() });
+            }
+            return retry(eng, receipt, now + RETRY_MS, message, attempts);
         }
         written.push(Written { bucket: o.bucket.clone(), key: o.key.clone(), bytes: o.body.len() });
     }
     eng.conn.execute_batch("RELEASE fh_complete")?;
+    consume(eng, receipt)?;
+    Ok(Completed { written, consumed: true, ..Default::default() })
+}
+
+/// How long S3 deliveries are retried before their data is given up (AWS: 24 hours).
+pub const S3_RETRY_LIMIT_MS: i64 = 24 * 3600 * 1000;
+
+/// AWS's wording of the S3 errors a delivery meets.
+fn s3_error_text(e: &crate::s3::S3Error) -> String {
+    match e.code {
+        "NoSuchBucket" => "The specified bucket does not exist".to_string(),
+        _ => e.message.clone(),
+    }
+}
+
+/// Removes a batch's records from the buffer and clears the retry state.
+fn consume(eng: &Engine, receipt: &Receipt) -> Result<(), StateError> {
     eng.conn
         .prepare_cached("DELETE FROM fh_buffer WHERE stream=?1 AND id<=?2")?
         .execute(params![receipt.stream_id, receipt.last_id])?;
@@ -448,14 +472,15 @@ pub fn complete(eng: &mut Engine, receipt: &Receipt, outcome: Outcome) -> Result
                  buf_first_ms = (SELECT MIN(arrival_ms) FROM fh_buffer WHERE stream=?1) WHERE id=?1",
         )?
         .execute(params![receipt.stream_id, receipt.bytes])?;
-    Ok(Completed { written, consumed: true, ..Default::default() })
+    Ok(())
 }
 
-fn retry(eng: &Engine, receipt: &Receipt, at: i64, message: String) -> Result<Completed, StateError> {
+fn retry(eng: &Engine, receipt: &Receipt, at: i64, message: String, attempts: i64) -> Result<Completed, StateError> {
     eng.conn
         .prepare_cached(
             "UPDATE fh_streams SET retry_at=?2, lease_until=NULL, attempts=attempts+1, retry_last_id=?3 WHERE id=?1",
         )?
         .execute(params![receipt.stream_id, at, receipt.last_id])?;
-    Ok(Completed { retry: Some(message), ..Default::default() })
+    let attempts = u32::try_from(attempts + 1).unwrap_or(u32::MAX);
+    Ok(Completed { retry: Some(message), attempts, ..Default::default() })
 }

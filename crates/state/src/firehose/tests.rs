@@ -160,7 +160,8 @@ fn missing_bucket_retries_the_same_records_until_it_exists() {
     .unwrap();
     put_batch(&mut eng, "fh3", &[b"a".to_vec(), b"b".to_vec()]);
     let (done, _) = pass(&mut eng, "later");
-    assert_eq!(done[0].retry.as_deref(), Some("bucket later does not exist; delivery will be retried"));
+    assert_eq!(done[0].retry.as_deref(), Some("S3.NoSuchBucket: The specified bucket does not exist (bucket later)"));
+    assert_eq!(done[0].attempts, 1);
     assert!(!done[0].consumed);
     put_batch(&mut eng, "fh3", &[b"c".to_vec()]);
     let taken = batch::take(&mut eng).unwrap();
@@ -172,7 +173,7 @@ fn missing_bucket_retries_the_same_records_until_it_exists() {
     let b = &taken.batches[0];
     assert_eq!((b.attempt, b.records.len()), (2, 2));
     assert_eq!(b.first_attempt_ms, eng.now() - delivery::RETRY_MS);
-    assert!(batch::complete(&mut eng, &b.receipt, concat(b, "later")).unwrap().retry.is_some());
+    assert_eq!(batch::complete(&mut eng, &b.receipt, concat(b, "later")).unwrap().attempts, 2);
     // Creating the bucket makes the next pass retry at once.
     s3::create_bucket(&mut eng, &ctx(), "later").unwrap();
     let (done, _) = pass(&mut eng, "later");
@@ -182,6 +183,30 @@ fn missing_bucket_retries_the_same_records_until_it_exists() {
     let mut bodies: Vec<Vec<u8>> = objects(&mut eng, "later").into_iter().map(|(_, d)| d).collect();
     bodies.sort();
     assert_eq!(bodies, vec![b"ab".to_vec(), b"c".to_vec()]);
+}
+
+#[test]
+fn missing_bucket_data_is_given_up_after_24_hours() {
+    let (mut eng, clock) = engine();
+    create(
+        &mut eng,
+        "fh24",
+        json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::never",
+        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}}),
+    )
+    .unwrap();
+    put_batch(&mut eng, "fh24", &[b"old".to_vec()]);
+    assert!(pass(&mut eng, "never").0[0].retry.is_some());
+    clock.advance(batch::S3_RETRY_LIMIT_MS - delivery::RETRY_MS);
+    let (done, _) = pass(&mut eng, "never");
+    assert!(done[0].retry.is_some() && done[0].dropped.is_none());
+    clock.advance(delivery::RETRY_MS);
+    let (done, _) = pass(&mut eng, "never");
+    assert_eq!(done[0].dropped.as_deref(), Some("S3.NoSuchBucket: The specified bucket does not exist (bucket never)"));
+    // The buffer is empty: nothing is due any more, and new records start a fresh attempt count.
+    assert!(batch::take(&mut eng).unwrap().batches.is_empty());
+    put_batch(&mut eng, "fh24", &[b"new".to_vec()]);
+    assert_eq!(pass(&mut eng, "never").0[0].attempts, 1);
 }
 
 #[test]
