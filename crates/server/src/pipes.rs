@@ -229,8 +229,8 @@ impl Pipes {
         };
         doc.extend(params);
         add_query(op_name, &query, &mut doc);
-        let doc = Value::Object(doc);
-        if let Err(e) = model::pipes().validate_input(op_name, &doc) {
+        let mut doc = Value::Object(doc);
+        if let Err(e) = model::pipes().validate_input(op_name, &mut doc) {
             return error(&e, resource.as_deref());
         }
         let opts = Opts { ctx, transition_ms: self.transition_ms };

@@ -260,7 +260,7 @@ impl Sqs {
         out
     }
 
-    fn validate(operation: &str, doc: &Value) -> Result<(), ApiError> {
+    fn validate(operation: &str, doc: &mut Value) -> Result<(), ApiError> {
         let model = model::sqs();
         if !model.has_operation(operation) {
             return Ok(());
@@ -282,8 +282,8 @@ impl Sqs {
     ) -> Response<Full<Bytes>> {
         let caller = Caller::new(ctx, host_of(headers));
         let result = async {
-            let doc = json::decode(body)?;
-            Self::validate(operation, &doc)?;
+            let mut doc = json::decode(body)?;
+            Self::validate(operation, &mut doc)?;
             self.dispatch(caller, operation, doc).await
         }
         .await;
@@ -343,7 +343,7 @@ impl Sqs {
                     map.insert("Entries".into(), Value::Array(Vec::new()));
                 }
             }
-            Self::validate(&action, &doc)?;
+            Self::validate(&action, &mut doc)?;
             let out = self.dispatch(caller, &action, doc).await?;
             Ok(xml::encode_output(model, &action, &out, &request_id))
         }
