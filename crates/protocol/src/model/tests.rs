@@ -229,6 +229,15 @@ fn integers_are_truncated_as_aws_truncates_them() {
 }
 
 #[test]
+fn a_list_length_error_comes_before_its_members_errors() {
+    let records: Vec<Value> = (0..501).map(|_| json!({"Data": "", "PartitionKey": ""})).collect();
+    let msg = validation("PutRecords", json!({"StreamName": "s", "Records": records}));
+    let list = msg.find("at 'records' failed to satisfy constraint: Member must have length less than or equal to 500");
+    let member = msg.find("at 'records.1.member.partitionKey'");
+    assert!(list.is_some() && member.is_some() && list < member, "{msg}");
+}
+
+#[test]
 fn wrong_types_are_serialization_errors() {
     let cases = [
         (

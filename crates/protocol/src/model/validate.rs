@@ -198,15 +198,17 @@ impl<'m> Validator<'m> {
         path: &Path<'_>,
         report: bool,
     ) -> Result<bool, ApiError> {
-        let items = match v {
-            Value::Array(items) => items,
+        let len = match &*v {
+            Value::Array(items) => items.len(),
             Value::Object(_) => return Err(ApiError::serialization(START_MAP)),
             _ => return Err(ApiError::serialization("Expected list or null")),
         };
-        let len = items.len();
+        // The list's own length is reported before its elements' errors.
+        let ok = self.length(id, len, report.then_some((&*v, path)));
         let mark = self.errors.len();
         let mut items_ok = true;
-        for (i, item) in items.iter_mut().enumerate() {
+        let items = v.as_array_mut().map(|a| a.iter_mut()).into_iter().flatten();
+        for (i, item) in items.enumerate() {
             let at = Path { parent: Some(path), seg: Seg::Index(i) };
             if item.is_null() {
                 self.fail(elem, None, &at, NOT_NULL);
@@ -214,7 +216,6 @@ impl<'m> Validator<'m> {
                 items_ok &= self.value(elem, item, &at, false)?;
             }
         }
-        let ok = self.length(id, len, report.then_some((&*v, path)));
         if !items_ok {
             self.aggregate(mark, id, v, path, "Member must satisfy constraint: ", elem);
         }
@@ -229,16 +230,18 @@ impl<'m> Validator<'m> {
         path: &Path<'_>,
         report: bool,
     ) -> Result<bool, ApiError> {
-        let entries = match v {
-            Value::Object(entries) => entries,
+        let len = match &*v {
+            Value::Object(entries) => entries.len(),
             Value::Array(_) => return Err(ApiError::serialization(START_LIST)),
             _ => return Err(ApiError::serialization("Expected map or null")),
         };
-        let len = entries.len();
+        // The map's own length is reported before its entries' errors.
+        let ok = self.length(id, len, report.then_some((&*v, path)));
         let mark = self.errors.len();
         let check_keys = matches!(self.shape(key).kind, Kind::String) && self.shape(key).constraint_list.is_some();
         let (mut keys_ok, mut values_ok) = (true, true);
-        for (k, item) in entries.iter_mut() {
+        let entries = v.as_object_mut().map(|m| m.iter_mut()).into_iter().flatten();
+        for (k, item) in entries {
             if check_keys {
                 keys_ok &= self.string(key, k, None);
             }
@@ -249,7 +252,6 @@ impl<'m> Validator<'m> {
                 values_ok &= self.value(value, item, &at, false)?;
             }
         }
-        let ok = self.length(id, len, report.then_some((&*v, path)));
         if !values_ok {
             self.aggregate(mark, id, v, path, "Map value must satisfy constraint: ", value);
         }
