@@ -23,9 +23,11 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
     }
 }
 
-/// Turns a validated document into an operation's typed input.
+/// Turns a validated document into an operation's typed input. Validation already reported
+/// every type error in AWS's words; should a typed input still refuse the document, the
+/// answer is AWS's bare `SerializationException`, never the decoder's own text.
 pub fn into_input<T: serde::de::DeserializeOwned>(doc: Value) -> Result<T, ApiError> {
-    serde_json::from_value(doc).map_err(|e| ApiError::serialization(e.to_string()))
+    serde_json::from_value(doc).map_err(|_| ApiError::serialization(""))
 }
 
 /// Encodes a typed output.

@@ -158,8 +158,10 @@ impl Model {
     ///
     /// A type mismatch anywhere is a `SerializationException`; otherwise every broken
     /// constraint is listed in one `ValidationException`. JSON `null` is an absent member,
-    /// unknown members are ignored, and a `null` body counts as `{}`.
-    pub fn validate_input(&self, op: &str, input: &Value) -> Result<(), ApiError> {
+    /// unknown members are ignored, and a `null` body counts as `{}`. Numbers of integer
+    /// shapes are rewritten as AWS reads them: fraction dropped, low-order 32 (Integer) or 64
+    /// (Long) bits kept.
+    pub fn validate_input(&self, op: &str, input: &mut Value) -> Result<(), ApiError> {
         let Some(operation) = self.operations.get(op) else {
             return Err(ApiError::new("UnknownOperationException", format!("Unknown operation {op}")));
         };

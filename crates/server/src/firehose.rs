@@ -74,11 +74,11 @@ pub async fn handle(f: &Firehose, ctx: Ctx, operation: &str, body: &[u8], wire: 
     let Some((_, handler)) = OPERATIONS.iter().find(|(n, _)| *n == operation) else {
         return Err(ApiError::new("UnknownOperationException", ""));
     };
-    let doc = match wire {
+    let mut doc = match wire {
         Wire::Json => json::decode(body)?,
         Wire::Cbor => cbor::decode_input(model, operation, body)?,
     };
-    model.validate_input(operation, &doc)?;
+    model.validate_input(operation, &mut doc)?;
     let out = handler(f.clone(), ctx, doc, wire).await;
     if out.is_ok() && WAKES_DELIVERY.contains(&operation) {
         f.wake();

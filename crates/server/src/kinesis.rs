@@ -16,19 +16,22 @@ type Handler = fn(Kinesis, Ctx, Value, Wire) -> Reply;
 /// The wire format of a request, and so of its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wire {
-    /// AWS JSON 1.1 (`application/x-amz-json-1.1`, and anything that is not CBOR).
+    /// AWS JSON 1.1 (`application/x-amz-json-1.1`, or any other JSON content type).
     Json,
-    /// AWS CBOR 1.1 (`application/x-amz-cbor-1.1`), the Java SDK's default.
+    /// AWS CBOR 1.1 (`application/x-amz-cbor-1.1`), the Java SDK's default; also what a
+    /// request with any other (or no) content type is read and answered as, as AWS does.
     Cbor,
 }
 
 impl Wire {
-    /// The wire format a request's `Content-Type` names.
+    /// The wire format a request's `Content-Type` names: JSON for the JSON types, CBOR for
+    /// everything else (AWS answers a body of an unrecognised type with a CBOR error).
     pub fn of_content_type(content_type: &str) -> Wire {
-        if cbor::is_cbor(content_type) {
-            Wire::Cbor
-        } else {
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if !cbor::is_cbor(essence) && essence.to_ascii_lowercase().contains("json") {
             Wire::Json
+        } else {
+            Wire::Cbor
         }
     }
 
@@ -161,10 +164,10 @@ const NOTIFIES_SUBSCRIBERS: &[&str] =
 /// Decodes a Kinesis request body in its wire format and validates it against the model.
 pub fn decode(operation: &str, body: &[u8], wire: Wire) -> Result<Value, ApiError> {
     let model = model::kinesis();
-    let doc = match wire {
+    let mut doc = match wire {
         Wire::Json => json::decode(body)?,
         Wire::Cbor => cbor::decode_input(model, operation, body)?,
     };
-    model.validate_input(operation, &doc)?;
+    model.validate_input(operation, &mut doc)?;
     Ok(doc)
 }

@@ -240,8 +240,8 @@ impl Pipes {
         self.run(ctx, "CreatePipe", state::create_pipe, doc).await
     }
 
-    async fn run(&self, ctx: Ctx, op_name: &str, op: Op, doc: Value) -> Result<Value, ApiError> {
-        model::pipes().validate_input(op_name, &doc)?;
+    async fn run(&self, ctx: Ctx, op_name: &str, op: Op, mut doc: Value) -> Result<Value, ApiError> {
+        model::pipes().validate_input(op_name, &mut doc)?;
         let opts = Opts { ctx, transition_ms: self.transition_ms };
         let v = self.db.call(move |eng| Ok(state::run_op(eng, &opts, doc, op))).await??;
         if !matches!(op_name, "DescribePipe" | "ListPipes" | "ListTagsForResource") {

@@ -291,7 +291,7 @@ impl Sqs {
         out
     }
 
-    fn validate(operation: &str, doc: &Value) -> Result<(), ApiError> {
+    fn validate(operation: &str, doc: &mut Value) -> Result<(), ApiError> {
         let model = model::sqs();
         if !model.has_operation(operation) {
             return Ok(());
@@ -304,8 +304,8 @@ impl Sqs {
     }
 
     /// Runs one operation from a JSON document (`--init`), validated as a request is.
-    pub async fn call(&self, ctx: Ctx, operation: &str, doc: Value) -> Result<Value, ApiError> {
-        Self::validate(operation, &doc)?;
+    pub async fn call(&self, ctx: Ctx, operation: &str, mut doc: Value) -> Result<Value, ApiError> {
+        Self::validate(operation, &mut doc)?;
         self.dispatch(Caller::new(ctx, self.url_host(&HeaderMap::new())), operation, doc).await
     }
 
@@ -321,7 +321,7 @@ impl Sqs {
         let result = async {
             let mut doc = json::decode(body)?;
             inject_trace_header(headers, operation, &mut doc);
-            Self::validate(operation, &doc)?;
+            Self::validate(operation, &mut doc)?;
             self.dispatch(caller, operation, doc).await
         }
         .await;
@@ -392,7 +392,7 @@ impl Sqs {
                     map.insert("Entries".into(), Value::Array(Vec::new()));
                 }
             }
-            Self::validate(&action, &doc)?;
+            Self::validate(&action, &mut doc)?;
             let out = self.dispatch(caller, &action, doc).await?;
             Ok(xml::encode_output(model, &action, &out, &request_id))
         }

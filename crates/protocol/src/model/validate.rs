@@ -41,11 +41,12 @@ pub(super) fn val_min_message(n: &str) -> String {
 }
 
 /// Validates a request document against an operation's input structure (`None`: no input).
-pub(super) fn validate(model: &Model, input: Option<ShapeId>, doc: &Value) -> Result<(), ApiError> {
-    let empty = Map::new();
+/// Numbers of integer shapes are left as AWS reads them (see [`truncate`]).
+pub(super) fn validate(model: &Model, input: Option<ShapeId>, doc: &mut Value) -> Result<(), ApiError> {
+    let mut empty = Map::new();
     let obj = match doc {
         Value::Object(obj) => obj,
-        Value::Null => &empty,
+        Value::Null => &mut empty,
         other => return Err(structure_mismatch(other)),
     };
     let Some(input) = input else { return Ok(()) };
@@ -115,12 +116,12 @@ impl<'m> Validator<'m> {
     fn structure(
         &mut self,
         members: &'m [super::Member],
-        obj: &Map<String, Value>,
+        obj: &mut Map<String, Value>,
         parent: Option<&Path<'_>>,
     ) -> Result<(), ApiError> {
         for m in members {
             let path = Path { parent, seg: Seg::Member(&m.path) };
-            match obj.get(&*m.wire) {
+            match obj.get_mut(&*m.wire) {
                 None | Some(Value::Null) => {
                     if m.required {
                         self.fail(m.shape, None, &path, NOT_NULL);
@@ -137,85 +138,32 @@ impl<'m> Validator<'m> {
     /// Checks `v` (not null) against shape `id`. Type errors end the validation. With
     /// `report`, the shape's own broken constraints are recorded at `path`; either way the
     /// result says whether they all hold. Errors nested deeper are always recorded.
-    fn value(&mut self, id: ShapeId, v: &Value, path: &Path<'_>, report: bool) -> Result<bool, ApiError> {
+    fn value(&mut self, id: ShapeId, v: &mut Value, path: &Path<'_>, report: bool) -> Result<bool, ApiError> {
         let shape = self.shape(id);
-        let report = if report { Some((v, path)) } else { None };
         match &shape.kind {
             Kind::Structure(members) => {
                 let Value::Object(obj) = v else { return Err(structure_mismatch(v)) };
                 self.structure(members, obj, Some(path))?;
                 Ok(true)
             }
-            Kind::List(elem) => {
-                let items = match v {
-                    Value::Array(items) => items,
-                    Value::Object(_) => return Err(ApiError::serialization(START_MAP)),
-                    _ => return Err(ApiError::serialization("Expected list or null")),
-                };
-                let ok = self.length(id, items.len(), report);
-                let mark = self.errors.len();
-                let mut items_ok = true;
-                for (i, item) in items.iter().enumerate() {
-                    let at = Path { parent: Some(path), seg: Seg::Index(i) };
-                    if item.is_null() {
-                        self.fail(*elem, None, &at, NOT_NULL);
-                    } else {
-                        items_ok &= self.value(*elem, item, &at, false)?;
-                    }
-                }
-                if !items_ok {
-                    self.aggregate(mark, id, v, path, "Member must satisfy constraint: ", *elem);
-                }
-                Ok(ok)
-            }
-            Kind::Map { key, value } => {
-                let entries = match v {
-                    Value::Object(entries) => entries,
-                    Value::Array(_) => return Err(ApiError::serialization(START_LIST)),
-                    _ => return Err(ApiError::serialization("Expected map or null")),
-                };
-                let ok = self.length(id, entries.len(), report);
-                let mark = self.errors.len();
-                let check_keys =
-                    matches!(self.shape(*key).kind, Kind::String) && self.shape(*key).constraint_list.is_some();
-                let (mut keys_ok, mut values_ok) = (true, true);
-                for (k, item) in entries {
-                    if check_keys {
-                        keys_ok &= self.string(*key, k, None);
-                    }
-                    let at = Path { parent: Some(path), seg: Seg::Key(k) };
-                    if item.is_null() {
-                        self.fail(*value, None, &at, NOT_NULL);
-                    } else {
-                        values_ok &= self.value(*value, item, &at, false)?;
-                    }
-                }
-                if !values_ok {
-                    self.aggregate(mark, id, v, path, "Map value must satisfy constraint: ", *value);
-                }
-                if !keys_ok {
-                    self.aggregate(mark, id, v, path, "Map keys must satisfy constraint: ", *key);
-                }
-                Ok(ok)
-            }
-            Kind::String => match v {
-                Value::String(s) => Ok(self.string(id, s, report)),
+            Kind::List(elem) => self.list(id, *elem, v, path, report),
+            Kind::Map { key, value } => self.map(id, (*key, *value), v, path, report),
+            Kind::String => match &*v {
+                Value::String(s) => Ok(self.string(id, s, report.then_some((&*v, path)))),
                 _ => Err(scalar_mismatch(v, "an String")),
             },
             Kind::Integer | Kind::Long => {
-                let (min, max, target) = if matches!(shape.kind, Kind::Integer) {
-                    (i64::from(i32::MIN), i64::from(i32::MAX), "an Integer")
-                } else {
-                    (i64::MIN, i64::MAX, "an Long")
-                };
-                let Value::Number(n) = v else { return Err(scalar_mismatch(v, target)) };
-                match integral(n).filter(|i| (min..=max).contains(i)) {
-                    Some(i) => Ok(self.range(id, i as f64, Some(i), report)),
-                    None => Err(ApiError::serialization(format!("Value {n} can not be converted to {target}"))),
-                }
+                let (bits, target) =
+                    if matches!(shape.kind, Kind::Integer) { (32, "an Integer") } else { (64, "an Long") };
+                let Value::Number(n) = &*v else { return Err(scalar_mismatch(v, target)) };
+                let i = truncate(n, bits);
+                *v = Value::from(i);
+                Ok(self.range(id, i as f64, Some(i), report.then_some((&*v, path))))
             }
-            Kind::Float => match v {
-                Value::Number(n) => Ok(self.range(id, n.as_f64().unwrap_or(f64::NAN), None, report)),
+            Kind::Float => match &*v {
+                Value::Number(n) => {
+                    Ok(self.range(id, n.as_f64().unwrap_or(f64::NAN), None, report.then_some((&*v, path))))
+                }
                 Value::String(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => Ok(true),
                 _ => Err(scalar_mismatch(v, "an Double")),
             },
@@ -226,21 +174,91 @@ impl<'m> Validator<'m> {
                 }
                 _ => Err(scalar_mismatch(v, "an Boolean")),
             },
+            // AWS JSON timestamps are epoch seconds; AWS takes numbers only.
             Kind::Timestamp => match v {
                 Value::Number(_) => Ok(true),
-                Value::String(s) if s.trim().parse::<f64>().is_ok_and(f64::is_finite) => Ok(true),
-                Value::String(s) => Err(ApiError::serialization(format!("'{s}' can not be converted to a Timestamp"))),
-                _ => Err(scalar_mismatch(v, "a Timestamp")),
+                _ => Err(scalar_mismatch(v, "milliseconds since epoch")),
             },
             Kind::Blob => {
-                let Value::String(s) = v else { return Err(scalar_mismatch(v, "a Blob")) };
+                let Value::String(s) = &*v else { return Err(scalar_mismatch(v, "a Blob")) };
                 match base64_len(s) {
-                    Ok(len) => Ok(self.length(id, len, report)),
+                    Ok(len) => Ok(self.length(id, len, report.then_some((&*v, path)))),
                     Err(e) => Err(ApiError::serialization(format!("'{s}' can not be converted to a Blob: {e}"))),
                 }
             }
             Kind::Any => Ok(true),
         }
+    }
+
+    fn list(
+        &mut self,
+        id: ShapeId,
+        elem: ShapeId,
+        v: &mut Value,
+        path: &Path<'_>,
+        report: bool,
+    ) -> Result<bool, ApiError> {
+        let len = match &*v {
+            Value::Array(items) => items.len(),
+            Value::Object(_) => return Err(ApiError::serialization(START_MAP)),
+            _ => return Err(ApiError::serialization("Expected list or null")),
+        };
+        // The list's own length is reported before its elements' errors.
+        let ok = self.length(id, len, report.then_some((&*v, path)));
+        let mark = self.errors.len();
+        let mut items_ok = true;
+        let items = v.as_array_mut().map(|a| a.iter_mut()).into_iter().flatten();
+        for (i, item) in items.enumerate() {
+            let at = Path { parent: Some(path), seg: Seg::Index(i) };
+            if item.is_null() {
+                self.fail(elem, None, &at, NOT_NULL);
+            } else {
+                items_ok &= self.value(elem, item, &at, false)?;
+            }
+        }
+        if !items_ok {
+            self.aggregate(mark, id, v, path, "Member must satisfy constraint: ", elem);
+        }
+        Ok(ok)
+    }
+
+    fn map(
+        &mut self,
+        id: ShapeId,
+        (key, value): (ShapeId, ShapeId),
+        v: &mut Value,
+        path: &Path<'_>,
+        report: bool,
+    ) -> Result<bool, ApiError> {
+        let len = match &*v {
+            Value::Object(entries) => entries.len(),
+            Value::Array(_) => return Err(ApiError::serialization(START_LIST)),
+            _ => return Err(ApiError::serialization("Expected map or null")),
+        };
+        // The map's own length is reported before its entries' errors.
+        let ok = self.length(id, len, report.then_some((&*v, path)));
+        let mark = self.errors.len();
+        let check_keys = matches!(self.shape(key).kind, Kind::String) && self.shape(key).constraint_list.is_some();
+        let (mut keys_ok, mut values_ok) = (true, true);
+        let entries = v.as_object_mut().map(|m| m.iter_mut()).into_iter().flatten();
+        for (k, item) in entries {
+            if check_keys {
+                keys_ok &= self.string(key, k, None);
+            }
+            let at = Path { parent: Some(path), seg: Seg::Key(k) };
+            if item.is_null() {
+                self.fail(value, None, &at, NOT_NULL);
+            } else {
+                values_ok &= self.value(value, item, &at, false)?;
+            }
+        }
+        if !values_ok {
+            self.aggregate(mark, id, v, path, "Map value must satisfy constraint: ", value);
+        }
+        if !keys_ok {
+            self.aggregate(mark, id, v, path, "Map keys must satisfy constraint: ", key);
+        }
+        Ok(ok)
     }
 
     /// Pattern, length and enum of a string shape.
@@ -392,6 +410,34 @@ fn scalar_mismatch(v: &Value, target: &str) -> ApiError {
         Value::String(_) => format!("class java.lang.String can not be converted to {target}"),
         Value::Null => format!("null can not be converted to {target}"),
     })
+}
+
+/// The number as AWS (Coral's `TruncatingBigNumber`) reads it into an integer shape of `bits`
+/// bits: the fraction dropped, then the low-order bits kept, as Java's `BigDecimal.intValue()`
+/// and `longValue()` do (so 4294967297 is 1 as an Integer, 2147483648 is -2147483648).
+/// Integers beyond 64 bits arrive as doubles; their low bits are taken from the double.
+fn truncate(n: &Number, bits: u32) -> i64 {
+    let wrapped: u64 = if let Some(i) = n.as_i64() {
+        i as u64
+    } else if let Some(u) = n.as_u64() {
+        u
+    } else {
+        let f = n.as_f64().unwrap_or(0.0).trunc();
+        if !f.is_finite() {
+            return 0;
+        }
+        // Exact: every double this large is an integer, and `%` on doubles is exact.
+        let low = (f.abs() % 18_446_744_073_709_551_616.0) as u64;
+        if f < 0.0 {
+            low.wrapping_neg()
+        } else {
+            low
+        }
+    };
+    match bits {
+        32 => i64::from(wrapped as u32 as i32),
+        _ => wrapped as i64,
+    }
 }
 
 /// The number as an integer, if it is one (`3` and `3.0` are, `3.5` is not).

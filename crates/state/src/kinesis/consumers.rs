@@ -252,7 +252,8 @@ pub fn register(
         )));
     }
     let tags = input.tags.unwrap_or_default();
-    policies::check_tag_chars(tags.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]))?;
+    let texts = tags.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]);
+    super::tags::check_tag_chars(texts, super::tags::TagAction::Add, &m.name, &sctx.account)?;
     eng.conn.prepare_cached("DELETE FROM consumers WHERE stream=?1 AND name=?2")?.execute(params![m.id, name])?;
     let created_ms = now.div_euclid(1000) * 1000;
     let until = now + eng.settings.create_delay_ms.max(0);

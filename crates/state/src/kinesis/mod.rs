@@ -209,4 +209,6 @@ mod arn_tests {
 }
 
 #[cfg(test)]
+mod fidelity_tests;
+#[cfg(test)]
 mod tests;

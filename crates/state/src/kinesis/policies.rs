@@ -41,18 +41,6 @@ pub fn target(eng: &mut Engine, ctx: &Ctx, arn: &str) -> Result<Target, StateErr
     Ok(Target::Stream(existing(eng, &sctx, &name)?))
 }
 
-/// Checks tag keys and values with AWS's rule and message for stream tags.
-pub fn check_tag_chars<'a>(texts: impl IntoIterator<Item = &'a str>) -> Result<(), StateError> {
-    let ok = |c: char| c.is_alphanumeric() || c.is_whitespace() || "_./=+-%@:".contains(c);
-    if texts.into_iter().all(|t| t.chars().all(ok)) {
-        Ok(())
-    } else {
-        Err(StateError::InvalidArgument(
-            "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @ :.".into(),
-        ))
-    }
-}
-
 /// PutResourcePolicy: replaces the policy of a stream or an ACTIVE consumer. The document must
 /// be a JSON object (it is not otherwise checked).
 pub fn put_policy(eng: &mut Engine, ctx: &Ctx, input: PutResourcePolicyInput) -> Result<(), StateError> {
@@ -118,7 +106,8 @@ pub fn tag_resource(eng: &mut Engine, ctx: &Ctx, input: TagResourceInput) -> Res
     match target(eng, ctx, &input.resource_arn)? {
         Target::Stream(m) => tags::add(eng, ctx, AddTagsToStreamInput { stream: stream_ref(&m), tags: input.tags }),
         Target::Consumer(m, c) => {
-            check_tag_chars(input.tags.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]))?;
+            let texts = input.tags.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]);
+            tags::check_tag_chars(texts, tags::TagAction::Add, &m.name, &m.account)?;
             consumers::add_tags(eng, &m, &c, &input.tags)
         }
     }
@@ -130,8 +119,9 @@ pub fn untag_resource(eng: &mut Engine, ctx: &Ctx, input: UntagResourceInput) ->
         Target::Stream(m) => {
             tags::remove(eng, ctx, RemoveTagsFromStreamInput { stream: stream_ref(&m), tag_keys: input.tag_keys })
         }
-        Target::Consumer(_, c) => {
-            check_tag_chars(input.tag_keys.iter().map(String::as_str))?;
+        Target::Consumer(m, c) => {
+            let keys = input.tag_keys.iter().map(String::as_str);
+            tags::check_tag_chars(keys, tags::TagAction::Remove, &m.name, &m.account)?;
             for k in &input.tag_keys {
                 eng.conn
                     .prepare_cached("DELETE FROM consumer_tags WHERE consumer=?1 AND key=?2")?

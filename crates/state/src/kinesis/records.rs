@@ -96,13 +96,7 @@ pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<
     };
     check_size(&m, &rec, || "data".into())?;
     if let Some(min) = &input.sequence_number_for_ordering {
-        let parts = seqnum::parse(min).ok_or_else(|| {
-            StateError::InvalidArgument(format!(
-                "ExclusiveMinimumSequenceNumber {min} used in PutRecord on stream {name} under account {} is invalid.",
-                ctx.account
-            ))
-        })?;
-        eng.next_seq = eng.next_seq.max(parts.counter.saturating_add(1));
+        ordering_floor(eng, &ctx, &name, min)?;
     }
     let hash = hash_of(&rec)?;
     let shard =
@@ -119,6 +113,24 @@ pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<
         sequence_number: seq,
         encryption_type: m.encryption.clone(),
     })
+}
+
+/// Applies PutRecord's `SequenceNumberForOrdering`: one of ours makes the new number greater
+/// than it; any other number AWS can decode (such as `0`, or one written by AWS) orders
+/// nothing here, as every number kinesin hands out is already greater. AWS refuses numbers
+/// it cannot decode and ones written in the future.
+fn ordering_floor(eng: &mut Engine, ctx: &Ctx, name: &str, min: &str) -> Result<(), StateError> {
+    if let Some(parts) = seqnum::parse(min) {
+        eng.next_seq = eng.next_seq.max(parts.counter.saturating_add(1));
+        return Ok(());
+    }
+    match seqnum::decode_aws(min) {
+        Some(aws) if aws.written_ms.is_none_or(|t| t <= eng.now()) => Ok(()),
+        _ => Err(StateError::InvalidArgument(format!(
+            "ExclusiveMinimumSequenceNumber {min} used in PutRecord on stream {name} under account {} is invalid.",
+            ctx.account
+        ))),
+    }
 }
 
 /// A PutRecords entry with its hash key computed off the store thread.
@@ -319,6 +331,8 @@ pub fn iterator(eng: &Engine, p: Position) -> String {
 
 fn open_iterator(eng: &Engine, it: &str) -> Result<Position, StateError> {
     let bad = || StateError::InvalidArgument("Invalid ShardIterator.".into());
+    // AWS also takes the iterator wrapped in double quotes (as shells and JSON tools leave it).
+    let it = it.strip_prefix('"').and_then(|i| i.strip_suffix('"')).unwrap_or(it);
     let p = token::open(&eng.secret, token::SHARD_ITERATOR, it).ok_or_else(bad)?;
     let mut r = token::Reader(&p);
     let pos = Position {
@@ -374,6 +388,18 @@ pub struct Start<'a> {
     pub timestamp: Option<f64>,
 }
 
+/// AWS checks the shard a sequence number encodes before anything else about it.
+fn check_encoded_shard(encoded: i64, idx: i64) -> Result<(), StateError> {
+    if encoded == idx {
+        return Ok(());
+    }
+    Err(StateError::InvalidArgument(format!(
+        "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {}",
+        seqnum::shard_id(encoded),
+        seqnum::shard_id(idx)
+    )))
+}
+
 /// The first counter a read of `shard` from `start` returns, with AWS's argument checks
 /// (shared by GetShardIterator and SubscribeToShard).
 pub fn start_position(
@@ -413,20 +439,28 @@ pub fn start_position(
                     ctx.account
                 ))
             };
-            let parts = seqnum::parse(seq).ok_or_else(|| invalid(""))?;
-            if parts.seed != m.created_ms {
-                return Err(invalid(" because it did not come from this stream"));
-            }
-            if parts.shard_idx != idx {
-                return Err(StateError::InvalidArgument(format!(
-                    "Invalid StartingSequenceNumber. It encodes {}, while it was used in a call to a shard with {shard_name}",
-                    seqnum::shard_id(parts.shard_idx)
-                )));
-            }
+            let counter = match seqnum::parse(seq) {
+                Some(parts) => {
+                    check_encoded_shard(parts.shard_idx, idx)?;
+                    if parts.seed != m.created_ms {
+                        return Err(invalid(" because it did not come from this stream"));
+                    }
+                    parts.counter
+                }
+                None => {
+                    // Not one of ours: AWS's own decoding says which error it is.
+                    let aws = seqnum::decode_aws(seq).ok_or_else(|| invalid(""))?;
+                    check_encoded_shard(aws.shard_idx, idx)?;
+                    return Err(StateError::InvalidArgument(format!(
+                        "StartingSequenceNumber {} used in GetShardIterator on shard {shard_name} in stream {name} under account {} is invalid because it did not come from this stream.",
+                        aws.echo, ctx.account
+                    )));
+                }
+            };
             if kind == "AT_SEQUENCE_NUMBER" {
-                parts.counter
+                counter
             } else {
-                parts.counter + 1
+                counter + 1
             }
         }
         "AT_TIMESTAMP" => {
@@ -538,6 +572,8 @@ pub struct Read {
     pub millis_behind_latest: i64,
     /// Set when a closed shard has been read to its end.
     pub child_shards: Option<Vec<ChildShard>>,
+    /// Whether the read reached the shard's last record (no more waiting).
+    pub caught_up: bool,
 }
 
 /// Reads up to `limit` records (and at most 10 MiB) of `shard` from counter `from`.
@@ -585,7 +621,7 @@ pub fn read(eng: &Engine, m: &StreamMeta, shard: &ShardMeta, from: u64, limit: u
         next = next.max(end + 1);
     }
     let child_shards = at_end.then(|| children(m, shard));
-    Ok(Read { records, next, millis_behind_latest, child_shards })
+    Ok(Read { records, next, millis_behind_latest, child_shards, caught_up })
 }
 
 /// The children of `shard`, as GetRecords and SubscribeToShard report them at its end.

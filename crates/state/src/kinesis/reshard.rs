@@ -10,9 +10,22 @@ use kinesin_protocol::kinesis::*;
 use rusqlite::params;
 use std::sync::Arc;
 
-fn find_open(m: &StreamMeta, ctx: &Ctx, id: &str) -> Result<ShardMeta, StateError> {
-    let s = seqnum::parse_shard_id(id).and_then(|i| m.shard(i)).cloned().ok_or_else(|| {
-        StateError::NotFound(format!("Could not find shard {id} in stream {} under account {}.", m.name, ctx.account))
+/// The index a ShardId names; an id AWS cannot read is "not found" before the stream is
+/// looked at, so it is reported even when the stream does not exist either.
+fn shard_index(ctx: &Ctx, name: &str, id: &str) -> Result<i64, StateError> {
+    seqnum::parse_shard_id(id).ok_or_else(|| {
+        StateError::NotFound(format!("Could not find shard {id} in stream {name} under account {}.", ctx.account))
+    })
+}
+
+fn find_open(m: &StreamMeta, ctx: &Ctx, idx: i64) -> Result<ShardMeta, StateError> {
+    let s = m.shard(idx).cloned().ok_or_else(|| {
+        StateError::NotFound(format!(
+            "Could not find shard {} in stream {} under account {}.",
+            seqnum::shard_id(idx),
+            m.name,
+            ctx.account
+        ))
     })?;
     if !s.is_open() {
         return Err(StateError::InUse(format!(
@@ -117,8 +130,9 @@ fn resharder<'a>(eng: &'a mut Engine, m: &Arc<StreamMeta>) -> Resharder<'a> {
 /// SplitShard.
 pub fn split(eng: &mut Engine, ctx: &Ctx, input: SplitShardInput) -> Result<(), StateError> {
     let (ctx, name) = resolve(ctx, &input.stream)?;
+    let idx = shard_index(&ctx, &name, &input.shard_to_split)?;
     let m = active(eng, &ctx, &name)?;
-    let s = find_open(&m, &ctx, &input.shard_to_split)?;
+    let s = find_open(&m, &ctx, idx)?;
     let key = &input.new_starting_hash_key;
     let at = super::hashing::parse_hash_key(key).filter(|k| *k > s.start_hash && *k <= s.end_hash).ok_or_else(|| {
         StateError::InvalidArgument(format!(
@@ -138,9 +152,11 @@ pub fn split(eng: &mut Engine, ctx: &Ctx, input: SplitShardInput) -> Result<(), 
 /// MergeShards.
 pub fn merge(eng: &mut Engine, ctx: &Ctx, input: MergeShardsInput) -> Result<(), StateError> {
     let (ctx, name) = resolve(ctx, &input.stream)?;
+    let ia = shard_index(&ctx, &name, &input.shard_to_merge)?;
+    let ib = shard_index(&ctx, &name, &input.adjacent_shard_to_merge)?;
     let m = active(eng, &ctx, &name)?;
-    let a = find_open(&m, &ctx, &input.shard_to_merge)?;
-    let b = find_open(&m, &ctx, &input.adjacent_shard_to_merge)?;
+    let a = find_open(&m, &ctx, ia)?;
+    let b = find_open(&m, &ctx, ib)?;
     let adjacent = a.end_hash.checked_add(1) == Some(b.start_hash) || b.end_hash.checked_add(1) == Some(a.start_hash);
     if !adjacent || a.idx == b.idx {
         return Err(StateError::InvalidArgument(format!(
@@ -163,6 +179,13 @@ pub fn update_shard_count(
 ) -> Result<UpdateShardCountOutput, StateError> {
     let (ctx, name) = resolve(ctx, &input.stream)?;
     let m = active(eng, &ctx, &name)?;
+    if m.mode == "ON_DEMAND" {
+        // AWS's wording (its answer to UpdateShardCount on an on-demand stream).
+        return Err(StateError::Validation(format!(
+            "Request is invalid. Stream {name} under account {} is in On-Demand mode.",
+            ctx.account
+        )));
+    }
     let mut open: Vec<ShardMeta> = m.open_shards().cloned().collect();
     open.sort_by_key(|s| s.start_hash);
     let current = open.len() as u32;

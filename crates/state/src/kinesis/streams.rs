@@ -23,7 +23,13 @@ pub const DEFAULT_MAX_RECORD_KIB: u32 = 1024;
 pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(), StateError> {
     let now = eng.now();
     let name = input.stream_name;
-    let mode = input.stream_mode_details.map(|d| d.stream_mode).unwrap_or_else(|| "PROVISIONED".into());
+    // Without a mode, a shard count means PROVISIONED and no shard count ON_DEMAND (AWS
+    // creates an on-demand stream of 4 shards then).
+    let mode = match (input.stream_mode_details, input.shard_count) {
+        (Some(d), _) => d.stream_mode,
+        (None, Some(_)) => "PROVISIONED".into(),
+        (None, None) => "ON_DEMAND".into(),
+    };
     let count = match (mode.as_str(), input.shard_count) {
         ("ON_DEMAND", None) => ON_DEMAND_SHARDS,
         ("ON_DEMAND", Some(_)) => {
@@ -34,6 +40,10 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
             return Err(StateError::InvalidArgument("ShardCount is required when StreamMode=PROVISIONED".into()))
         }
     };
+    if let Some(tags) = &input.tags {
+        let texts = tags.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]);
+        super::tags::check_tag_chars(texts, super::tags::TagAction::Add, &name, &ctx.account)?;
+    }
     if let Some(existing) = cache::find(eng, ctx, &name)? {
         if existing.status_at(now) != cache::Status::Gone {
             return Err(StateError::InUse(format!("Stream {name} under account {} already exists.", ctx.account)));
@@ -136,6 +146,11 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteStreamInput) -> Result<(
     let delay = eng.settings.delete_delay_ms;
     if delay <= 0 {
         return purge(eng, m.id);
+    }
+    if m.status_at(eng.now()) == cache::Status::Creating {
+        // Deleted before it became ACTIVE: its shards never came to be, and a DescribeStream
+        // while it is DELETING lists none (as AWS does). Nothing can refer to them yet.
+        eng.conn.prepare_cached("DELETE FROM shards WHERE stream=?1")?.execute([m.id])?;
     }
     let until = eng.now() + delay;
     eng.conn

@@ -65,7 +65,7 @@ pub fn next_event(eng: &mut Engine, sub: &Subscription) -> Result<(SubscribeToSh
     }
     let shard = m.shards.iter().find(|s| s.id == sub.shard).cloned().ok_or_else(gone)?;
     let read = records::read(eng, &m, &shard, sub.next, MAX_EVENT_RECORDS)?;
-    let continuation = seqnum::format(m.created_ms, shard.idx, read.next.saturating_sub(1));
+    let continuation = seqnum::format(m.created_ms, shard.idx, continuation(eng, &read)?);
     let ended = read.child_shards.is_some();
     let event = SubscribeToShardEvent {
         records: read.records,
@@ -74,4 +74,24 @@ pub fn next_event(eng: &mut Engine, sub: &Subscription) -> Result<(SubscribeToSh
         child_shards: read.child_shards,
     };
     Ok((event, read.next, ended))
+}
+
+/// The counter of an event's `ContinuationSequenceNumber`: a position, not a record. As on
+/// AWS it differs from the records' sequence numbers and resumes exactly after them, with
+/// AT_SEQUENCE_NUMBER as with AFTER_SEQUENCE_NUMBER. Once the read has caught up, every counter
+/// handed out so far is behind it, so the position is the last counter handed out; when that
+/// is the last record read (or, before any, the read's start), the next counter is taken (and never given to a record).
+/// A read that stopped short (more records wait) continues after its last record.
+fn continuation(eng: &mut Engine, read: &records::Read) -> Result<u64, StateError> {
+    let last_read = read.next.saturating_sub(1);
+    if !read.caught_up {
+        return Ok(last_read);
+    }
+    let handed_out = eng.next_seq.saturating_sub(1).max(last_read);
+    if handed_out > last_read {
+        return Ok(handed_out);
+    }
+    eng.next_seq = handed_out + 2;
+    crate::db::save_next_seq(eng)?;
+    Ok(handed_out + 1)
 }
