@@ -43,6 +43,9 @@ fn init_logging(cfg: &Config) {
 }
 
 fn main() -> std::process::ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| kinesin_cli::is_command(&a)) {
+        return kinesin_cli::main();
+    }
     compat::map_env();
     let cfg = Config::parse();
     init_logging(&cfg);
