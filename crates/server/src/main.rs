@@ -5,12 +5,15 @@ mod budget;
 mod compat;
 mod config;
 mod conn;
+mod console;
 mod context;
+mod cost;
 mod firehose;
 mod firehose_source;
 mod front;
 mod guard;
 mod kinesis;
+mod meter;
 mod pipes;
 mod s3;
 mod sigv4check;
@@ -85,6 +88,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         kinesin_protocol::model::kinesis();
     });
     let db = Db::start(&storage, clock.clone(), settings)?;
+    meter::global().start(kinesin_state::Clock::now_ms(clock.as_ref()));
     let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
     tokio::spawn(kinesis.clone().maintain_forever());
     let domains = cfg

@@ -44,7 +44,7 @@ impl Registry {
 }
 
 /// A response body fed by a channel of event-stream frames.
-pub struct ChannelBody(mpsc::Receiver<Bytes>);
+pub struct ChannelBody(pub mpsc::Receiver<Bytes>);
 
 impl http_body::Body for ChannelBody {
     type Data = Bytes;

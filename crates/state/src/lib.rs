@@ -5,6 +5,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod firehose;
+pub mod inventory;
 pub mod kinesis;
 pub mod perms;
 pub mod pipes;
