@@ -306,3 +306,50 @@ pub fn pipe_positions(
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Incoming records of one shard, counted per time bucket.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShardIncoming {
+    /// ShardId.
+    pub shard_id: String,
+    /// Records per bucket, oldest first.
+    pub buckets: Vec<u64>,
+}
+
+/// Records looked at per shard for the incoming chart (the newest ones).
+const INCOMING_BUDGET: i64 = 5000;
+
+/// Records that arrived in each open shard of a stream over the last `buckets` periods of
+/// `bucket_ms`, from at most the newest 5,000 records of each shard.
+pub fn incoming(
+    eng: &mut Engine,
+    q: (&str, &str, &str),
+    bucket_ms: i64,
+    buckets: usize,
+) -> Result<Vec<ShardIncoming>, StateError> {
+    let now = eng.now();
+    let since = now - bucket_ms * buckets as i64;
+    let mut st = eng.conn.prepare_cached(
+        "SELECT h.id, h.idx FROM shards h JOIN streams s ON h.stream = s.id
+         WHERE s.account = ?1 AND s.region = ?2 AND s.name = ?3 AND (h.closed_ms IS NULL OR h.closed_ms > ?4) ORDER BY h.idx",
+    )?;
+    let shards: Vec<(i64, i64)> =
+        st.query_map(params![q.0, q.1, q.2, since], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    drop(st);
+    let mut out = Vec::new();
+    for (id, idx) in shards {
+        let mut st = eng.conn.prepare_cached("SELECT ts FROM records WHERE shard = ?1 ORDER BY seq DESC LIMIT ?2")?;
+        let mut counts = vec![0u64; buckets];
+        for ts in st.query_map(params![id, INCOMING_BUDGET], |r| r.get::<_, i64>(0))? {
+            let ts = ts?;
+            if ts < since {
+                break;
+            }
+            let b = (((ts - since) / bucket_ms) as usize).min(buckets - 1);
+            counts[b] += 1;
+        }
+        out.push(ShardIncoming { shard_id: crate::kinesis::seqnum::shard_id(idx), buckets: counts });
+    }
+    Ok(out)
+}

@@ -62,9 +62,9 @@ pub async fn serve(app: &App, path: &str, q: &str) -> Resp {
     let account = q.get("account").cloned().unwrap_or_else(|| app.account.clone());
     let region = q.get("region").cloned().unwrap_or_else(|| app.region.clone());
     let result = match path {
-        "/_kinesin/api/overview" => overview(&db).await,
+        "/_kinesin/api/overview" => overview(&db, (&app.account, &app.region)).await,
         "/_kinesin/api/cost" => crate::cost::estimate(&db, meter::global().started_ms()).await.map(|e| json!(e)),
-        "/_kinesin/api/events" => return events(db),
+        "/_kinesin/api/events" => return events(db, (app.account.clone(), app.region.clone())),
         "/_kinesin/api/sqs/messages" => {
             let (name, after, limit) = (get("queue"), num("after", 0), num("limit", 50));
             db.call(move |eng| inventory::peek_messages(eng, (&account, &region, &name), after, limit))
@@ -76,6 +76,11 @@ pub async fn serve(app: &App, path: &str, q: &str) -> Resp {
             db.call(move |eng| inventory::groups(eng, (&account, &region, &name), &after, limit))
                 .await
                 .map(|g| json!(g))
+        }
+        "/_kinesin/api/kinesis/incoming" => {
+            let name = get("stream");
+            let shards = db.call(move |eng| inventory::incoming(eng, (&account, &region, &name), 10_000, 30)).await;
+            shards.map(|s| json!({ "bucketSecs": 10, "shards": s }))
         }
         "/_kinesin/api/firehose/buffers" => db.call(inventory::buffers).await.map(|b| json!(b)),
         "/_kinesin/api/pipes/positions" => {
@@ -92,7 +97,7 @@ pub async fn serve(app: &App, path: &str, q: &str) -> Resp {
 
 /// Counts per account and region, and the meter's totals per service (rates are their
 /// differences between two overviews).
-async fn overview(db: &Db) -> Result<Value, StateError> {
+async fn overview(db: &Db, defaults: (&str, &str)) -> Result<Value, StateError> {
     let counts = db.call(inventory::region_counts).await?;
     let mut totals: HashMap<&str, u64> = HashMap::new();
     for ((service, ..), items) in meter::global().snapshot() {
@@ -108,15 +113,18 @@ async fn overview(db: &Db) -> Result<Value, StateError> {
             *totals.entry(name).or_default() += n;
         }
     }
-    Ok(json!({ "nowMs": db.clock().now_ms(), "regions": counts, "totals": totals }))
+    let (account, region) = defaults;
+    Ok(
+        json!({ "nowMs": db.clock().now_ms(), "account": account, "region": region, "regions": counts, "totals": totals }),
+    )
 }
 
 /// `text/event-stream`: an `overview` event every two seconds while the page listens.
-fn events(db: Db) -> Resp {
+fn events(db: Db, defaults: (String, String)) -> Resp {
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(2);
     tokio::spawn(async move {
         loop {
-            let data = overview(&db)
+            let data = overview(&db, (&defaults.0, &defaults.1))
                 .await
                 .map(|v| v.to_string())
                 .unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string());
