@@ -260,6 +260,8 @@ def test_sqs_send_peek_recv_purge(server):
     assert sorted(peeked) == ["a", "b", "c"]
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
     assert attrs["ApproximateNumberOfMessages"] == "3", "peek leaves the messages visible"
+    peeked = [json.loads(line) for line in cli(server, "sqs", "peek", name, "--json").stdout.decode().splitlines()]
+    assert {p["Attributes"]["ApproximateReceiveCount"] for p in peeked} == {"0"}, "kinesin's peek changes nothing"
     got = cli(server, "sqs", "recv", url, "--max", "2", "--json").stdout.decode().splitlines()
     assert len(got) == 2 and all(json.loads(g)["MessageId"] in ids for g in got)
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]

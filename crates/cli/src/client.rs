@@ -134,6 +134,13 @@ impl Client {
         }
     }
 
+    /// The account the keys name, when the access key id is a 12-digit account id (as
+    /// kinesin reads it).
+    pub fn account_id(&self) -> Option<&str> {
+        let k = self.keys.access_key.as_str();
+        (k.len() == 12 && k.bytes().all(|b| b.is_ascii_digit())).then_some(k)
+    }
+
     /// Whether requests go to AWS itself (the internal kinesin API is not there).
     pub fn is_aws(&self) -> bool {
         self.endpoint == Endpoint::Aws

@@ -93,11 +93,53 @@ pub struct RecvOpts {
     pub json: bool,
 }
 
-/// Receives up to `max` messages and prints them. `peek` receives with VisibilityTimeout 0
-/// and does not delete: the messages stay visible (their receive count still grows, as
-/// with the AWS console's "poll for messages"). The number printed.
+/// Against kinesin, `peek` reads the console's read-only API: nothing about the messages
+/// changes. `None` when the endpoint has no such API (another emulator, AWS).
+async fn peek_internal(client: &Client, queue: &str, opts: &RecvOpts) -> Result<Option<u64>, CliError> {
+    let name = queue.rsplit('/').next().unwrap_or(queue);
+    let mut path = format!(
+        "/_kinesin/api/sqs/messages?queue={}&limit={}&region={}",
+        encode(name),
+        opts.max.min(500),
+        encode(&client.region)
+    );
+    if let Some(account) = client.account_id() {
+        path.push_str(&format!("&account={account}"));
+    }
+    let (status, body) = client.get(Svc::Sqs, &path).await?;
+    let Ok(Value::Array(msgs)) = serde_json::from_slice::<Value>(&body) else { return Ok(None) };
+    if status != 200 {
+        return Ok(None);
+    }
+    let mut out = std::io::stdout().lock();
+    for m in &msgs {
+        let shaped = json!({ "MessageId": m["messageId"], "Body": m["body"], "Attributes": { "ApproximateReceiveCount": m["receiveCount"].to_string(), "MessageGroupId": m["groupId"] } });
+        print_message(&mut out, &shaped, opts.json)?;
+    }
+    Ok(Some(msgs.len() as u64))
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Receives up to `max` messages and prints them. `peek` reads kinesin's read-only API, or
+/// elsewhere receives with VisibilityTimeout 0 and does not delete: the messages stay
+/// visible (their receive count still grows, as with the AWS console's "poll for
+/// messages"). The number printed.
 pub async fn recv(client: &Client, queue: &str, opts: &RecvOpts) -> Result<u64, CliError> {
     let url = queue_url(client, queue).await?;
+    if opts.peek && !client.is_aws() {
+        if let Some(n) = peek_internal(client, &url, opts).await? {
+            return Ok(n);
+        }
+    }
     let mut got = 0u32;
     let mut seen = std::collections::HashSet::new();
     let mut out = std::io::stdout().lock();
