@@ -275,7 +275,8 @@ fn add_usage_rates(resources: &mut [Resource], now: i64) {
             r.usd_per_hour += delta.max(0.0) * per_hour;
         }
     }
-    if s.back().is_none_or(|(t, _)| *t < now) {
+    // At most one sample a second, so the history stays small however often it is asked.
+    if s.back().is_none_or(|(t, _)| *t + 1000 <= now) {
         s.push_back((now, usage));
     }
 }

@@ -59,12 +59,17 @@ impl Meter {
 
     /// Adds `n` of `item` to a resource.
     pub fn add(&self, service: &'static str, account: &str, region: &str, name: &str, item: Item, n: u64) {
-        if n == 0 {
-            return;
-        }
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        self.add_all(service, account, region, name, &[(item, n)]);
+    }
+
+    /// Adds several items to a resource under one lock.
+    pub fn add_all(&self, service: &'static str, account: &str, region: &str, name: &str, items: &[(Item, u64)]) {
         let key = (service, account.to_string(), region.to_string(), name.to_string());
-        *counts.entry(key).or_default().entry(item).or_default() += n;
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = counts.entry(key).or_default();
+        for (item, n) in items.iter().filter(|(_, n)| *n > 0) {
+            *entry.entry(*item).or_default() += n;
+        }
     }
 
     /// A copy of every counter.
@@ -107,10 +112,8 @@ pub fn kinesis_put(operation: &str, doc: &Value) -> Option<(String, Vec<u64>)> {
 pub fn count_kinesis_put(account: &str, region: &str, stream: &str, sizes: &[u64]) {
     let units: u64 = sizes.iter().map(|s| s.div_ceil(25 * 1024).max(1)).sum();
     let kib: u64 = sizes.iter().map(|s| s.div_ceil(1024).max(1)).sum();
-    let m = global();
-    m.add("kinesis", account, region, stream, Item::PutPayloadUnits, units);
-    m.add("kinesis", account, region, stream, Item::DataInKib, kib);
-    m.add("kinesis", account, region, stream, Item::RecordsIn, sizes.len() as u64);
+    let items = [(Item::PutPayloadUnits, units), (Item::DataInKib, kib), (Item::RecordsIn, sizes.len() as u64)];
+    global().add_all("kinesis", account, region, stream, &items);
 }
 
 /// The delivery stream and record sizes of a Firehose PutRecord/PutRecordBatch.
@@ -126,8 +129,8 @@ pub fn firehose_put(operation: &str, doc: &Value) -> Option<(String, Vec<u64>)> 
 /// Counts a successful Firehose put: each record rounded up to 5 KB.
 pub fn count_firehose_put(account: &str, region: &str, name: &str, sizes: &[u64]) {
     let kib: u64 = sizes.iter().map(|s| s.div_ceil(5 * 1024).max(1) * 5).sum();
-    global().add("firehose", account, region, name, Item::FirehoseKib, kib);
-    global().add("firehose", account, region, name, Item::RecordsIn, sizes.len() as u64);
+    let items = [(Item::FirehoseKib, kib), (Item::RecordsIn, sizes.len() as u64)];
+    global().add_all("firehose", account, region, name, &items);
 }
 
 /// What an SQS request sends: the queue, message bytes and messages.
@@ -163,10 +166,9 @@ pub fn count_sqs(account: &str, region: &str, sent: &SqsSent, out: &Value) {
     let (got_bytes, got) = sqs_received(out);
     let item = if sent.queue.ends_with(".fifo") { Item::SqsFifoRequests } else { Item::SqsStandardRequests };
     let name = if sent.queue.is_empty() { "(account)" } else { &sent.queue };
-    let m = global();
-    m.add("sqs", account, region, name, item, (sent.bytes + got_bytes).div_ceil(64 * 1024).max(1));
-    m.add("sqs", account, region, name, Item::MessagesSent, sent.messages);
-    m.add("sqs", account, region, name, Item::MessagesReceived, got);
+    let requests = (sent.bytes + got_bytes).div_ceil(64 * 1024).max(1);
+    let items = [(item, requests), (Item::MessagesSent, sent.messages), (Item::MessagesReceived, got)];
+    global().add_all("sqs", account, region, name, &items);
 }
 
 #[cfg(test)]
