@@ -26,7 +26,8 @@ const go = async (hash, ready) => {
 await go("#/", "#region-counts tbody tr td.num");
 await page.waitForSelector("#cost-total");
 await page.waitForTimeout(2500); // a second server-sent event gives rates
-out.overview = { rows: await texts("#region-counts tbody tr"), cost: await page.textContent("#cost-total") };
+const rows = await page.$$eval("#region-counts tbody tr", (rs) => rs.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+out.overview = { rows, cost: await page.textContent("#cost-total") };
 await shot("overview");
 
 // Keyboard: the first Tab reaches the skip link, the next ones the service links.
@@ -42,6 +43,7 @@ out.streams = await texts("#streams tbody tr td:first-child");
 await go(`#/stream/${encodeURIComponent(plan.stream)}`, "#lineage g");
 out.lineage = await page.$$eval("#lineage g", (gs) => gs.map((g) => [g.dataset.shard, g.dataset.parents]));
 out.shardStates = await texts("#shards tbody tr td:nth-child(2)");
+out.consumers = await page.$$eval("#consumers tbody tr", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
 await page.waitForSelector("#incoming-chart tbody tr");
 out.incoming = await texts("#incoming-chart tbody tr td.num");
 await page.fill("#put input[name=key]", "from-browser");

@@ -45,6 +45,16 @@ def make_data(c) -> dict:
     k.split_shard(StreamName=stream, ShardToSplit=parent["ShardId"], NewStartingHashKey=str(2**127))
     wait_active(k, stream)
 
+    arn = k.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
+    consumer = k.register_stream_consumer(StreamARN=arn, ConsumerName="viewer")["Consumer"]["ConsumerARN"]
+    deadline = time.monotonic() + 10
+    while k.describe_stream_consumer(ConsumerARN=consumer)["ConsumerDescription"]["ConsumerStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    # an open SubscribeToShard (kept open by holding its event stream)
+    subscription = k.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000001",
+                                        StartingPosition={"Type": "LATEST"})["EventStream"]
+
     queue = unique_name("q") + ".fifo"
     url = sqs.create_queue(QueueName=queue, Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
     for g in ("ga", "gb", "gc"):
@@ -70,7 +80,7 @@ def make_data(c) -> dict:
                       Source=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}",
                       Target=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{target.rsplit('/', 1)[1]}",
                       SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON"}})
-    return {"stream": stream, "parent": parent["ShardId"], "queue": queue, "queueUrl": url, "bucket": bucket,
+    return subscription, {"stream": stream, "parent": parent["ShardId"], "queue": queue, "queueUrl": url, "bucket": bucket,
             "delivery": delivery, "pipe": pipe, "putData": "hello from chromium", "sendBody": "browser message",
             "browseShard": parent["ShardId"]}
 
@@ -78,7 +88,7 @@ def make_data(c) -> dict:
 def test_console_pages_in_chromium(start_kinesin, tmp_path):
     server = start_kinesin("--firehose-interval-override-secs", "1")
     c = clients(server.endpoint)
-    plan = make_data(c)
+    subscription, plan = make_data(c)
     shots = Path(os.environ.get("KINESIN_ARTIFACTS") or tmp_path) / "console-screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     p = subprocess.run(["node", str(DRIVER / "console.mjs"), server.endpoint, str(shots), json.dumps(plan)],
@@ -87,8 +97,8 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
     seen = json.loads(p.stdout)
     assert seen["errors"] == []
 
-    # overview: one account/region with 1 stream, 2 open shards, 2 queues, 1 delivery stream, 1 pipe, 1 bucket
-    assert any(r.startswith(f"{ACCOUNT}{REGION}1" + "2" + "0" + "2" + "1" + "1" + "1") for r in seen["overview"]["rows"]), seen["overview"]
+    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 1 delivery stream, 1 pipe, 1 bucket
+    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "1", "1", "1"]]
     assert seen["overview"]["cost"].startswith("$")
     assert seen["keyboard"] == ["Skip to content", "Overview"]
 
@@ -98,6 +108,8 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
     children = [s for s, parents in lineage.items() if parents == plan["parent"]]
     assert sorted(children) == ["shardId-000000000001", "shardId-000000000002"] and lineage[plan["parent"]] == ""
     assert seen["shardStates"] == ["closed", "open", "open"]
+    assert [(r[0], r[1], r[3]) for r in seen["consumers"]] == [("viewer", "ACTIVE", "shardId-000000000001")]
+    subscription.close()
     assert sum(int(n) for n in seen["incoming"]) >= 8
     shown = [row for row in seen["records"]]
     assert [json.loads(r[3]) for r in shown[:8]] == [{"n": i} for i in range(8)]

@@ -82,6 +82,13 @@ pub async fn serve(app: &App, path: &str, q: &str) -> Resp {
             let shards = db.call(move |eng| inventory::incoming(eng, (&account, &region, &name), 10_000, 30)).await;
             shards.map(|s| json!({ "bucketSecs": 10, "shards": s }))
         }
+        "/_kinesin/api/kinesis/subscriptions" => {
+            let open = app.subscriptions.list();
+            Ok(json!(open
+                .iter()
+                .map(|(consumer, shard)| json!({ "consumerArn": consumer, "shardId": shard }))
+                .collect::<Vec<_>>()))
+        }
         "/_kinesin/api/firehose/buffers" => db.call(inventory::buffers).await.map(|b| json!(b)),
         "/_kinesin/api/pipes/positions" => {
             let name = get("pipe");

@@ -208,6 +208,8 @@ async function stream(name) {
   const d = (await aws("kinesis", "DescribeStreamSummary", { StreamName: name })).StreamDescriptionSummary;
   const shards = await listShards(name);
   const consumers = (await aws("kinesis", "ListStreamConsumers", { StreamARN: d.StreamARN })).Consumers || [];
+  const subs = await api("kinesis/subscriptions");
+  const subscribed = (arn) => subs.filter((x) => x.consumerArn === arn).map((x) => x.shardId).join(", ") || "none";
   page(`Stream ${name}`, `
     <div class="cards"><div class="card"><div class="v">${esc(d.StreamStatus)}</div><div class="k">status</div></div>
     <div class="card"><div class="v">${esc(d.StreamModeDetails?.StreamMode)}</div><div class="k">mode</div></div>
@@ -217,7 +219,7 @@ async function stream(name) {
     <h2>Lineage</h2>${lineage(shards)}
     <h2>Incoming records per shard (last 5 minutes)</h2><div id="incoming"></div>
     <h2>Consumers (enhanced fan-out)</h2>
-    <table id="consumers"><thead><tr><th>Name</th><th>Status</th><th>Created</th></tr></thead><tbody>${consumers.map((c) => `<tr><td>${esc(c.ConsumerName)}</td><td>${esc(c.ConsumerStatus)}</td><td>${fmtTime(c.ConsumerCreationTimestamp * 1000)}</td></tr>`).join("") || `<tr><td colspan="3" class="muted">None.</td></tr>`}</tbody></table>
+    <table id="consumers"><thead><tr><th>Name</th><th>Status</th><th>Created</th><th>Subscribed shards</th></tr></thead><tbody>${consumers.map((c) => `<tr><td>${esc(c.ConsumerName)}</td><td>${esc(c.ConsumerStatus)}</td><td>${fmtTime(c.ConsumerCreationTimestamp * 1000)}</td><td>${esc(subscribed(c.ConsumerARN))}</td></tr>`).join("") || `<tr><td colspan="4" class="muted">None.</td></tr>`}</tbody></table>
     <h2>Put a record</h2>
     <form class="inline" id="put"><label>Partition key<input name="key" required value="console"></label><label>Data<textarea name="data" rows="1" cols="40" required></textarea></label><button class="primary">Put record</button><span id="put-result" role="status"></span></form>
     <h2>Records</h2>
