@@ -60,7 +60,7 @@ pub struct App {
 /// The response type.
 pub type Resp = Response<BoxBody<Bytes, std::convert::Infallible>>;
 
-fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
+pub(crate) fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
     let mut r = Response::new(Full::new(body.into()).boxed());
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(v) = HeaderValue::from_str(content_type) {
@@ -124,6 +124,7 @@ impl App {
             (&Method::GET, "/_kinesin/health" | "/healthcheck" | "/health") => self.health(),
             (&Method::GET | &Method::HEAD, p) if crate::localstack::handles(p) => self.localstack(p),
             (&Method::POST, "/_kinesin/clock") => self.advance_clock(req.uri().query().unwrap_or("")),
+            (&Method::GET, p) if crate::console::handles(p) => crate::console::serve(self, &req).await,
             (_, p) if crate::pipes::handles(p) => {
                 self.pipes.serve(request_ctx(req.headers(), &self.account, &self.region), req, self.max_body).await
             }

@@ -14,7 +14,12 @@ pub enum LogFormat {
 
 /// kinesin: the AWS streaming family (Kinesis Data Streams first) on localhost.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "kinesin", version, about)]
+#[command(
+    name = "kinesin",
+    version,
+    about,
+    after_help = "CLI: kinesin put|tail|capture|replay|ls|cost|sqs|firehose (each with --help). Console: http://HOST:PORT/_kinesin/"
+)]
 pub struct Config {
     /// Address to listen on.
     #[arg(long, env = "KINESIN_HOST", default_value = "127.0.0.1")]

@@ -79,7 +79,11 @@ pub async fn handle(f: &Firehose, ctx: Ctx, operation: &str, body: &[u8], wire: 
         Wire::Cbor => cbor::decode_input(model, operation, body)?,
     };
     model.validate_input(operation, &mut doc)?;
+    let metered = crate::meter::firehose_put(operation, &doc).map(|m| (ctx.clone(), m));
     let out = handler(f.clone(), ctx, doc, wire).await;
+    if let (Ok(_), Some((ctx, (name, sizes)))) = (&out, metered) {
+        crate::meter::count_firehose_put(&ctx.account, &ctx.region, &name, &sizes);
+    }
     if out.is_ok() && WAKES_DELIVERY.contains(&operation) {
         f.wake();
     }

@@ -145,8 +145,12 @@ pub async fn handle(k: &Kinesis, ctx: Ctx, operation: &str, body: &[u8], wire: W
         });
     };
     let doc = decode(operation, body, wire)?;
+    let metered = crate::meter::kinesis_put(operation, &doc).map(|m| (ctx.clone(), m));
     let out = handler(k.clone(), ctx, doc, wire).await;
     if out.is_ok() {
+        if let Some((ctx, (stream, sizes))) = metered {
+            crate::meter::count_kinesis_put(&ctx.account, &ctx.region, &stream, &sizes);
+        }
         if WAKES_MAINTENANCE.contains(&operation) {
             k.wake_maintenance();
         }

@@ -5,7 +5,9 @@ mod budget;
 mod compat;
 mod config;
 mod conn;
+mod console;
 mod context;
+mod cost;
 mod firehose;
 mod firehose_source;
 mod front;
@@ -15,6 +17,7 @@ mod init_file;
 mod init_hooks;
 mod kinesis;
 mod localstack;
+mod meter;
 mod pipes;
 mod request_log;
 mod s3;
@@ -51,6 +54,9 @@ fn init_logging(cfg: &Config) -> Result<(), String> {
 }
 
 fn main() -> std::process::ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| kinesin_cli::is_command(&a)) {
+        return kinesin_cli::main();
+    }
     compat::map_env();
     let cfg = Config::parse();
     if let Err(e) = cfg.validate().and_then(|()| init_logging(&cfg)) {
@@ -99,6 +105,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         kinesin_protocol::model::kinesis();
     });
     let db = Db::start(&storage, clock.clone(), settings)?;
+    meter::global().start(kinesin_state::Clock::now_ms(clock.as_ref()));
     let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
     tokio::spawn(kinesis.clone().maintain_forever());
     let domains = cfg

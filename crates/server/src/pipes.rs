@@ -259,6 +259,16 @@ impl Pipes {
             let report = self.db.call(|eng| engine::pump_all(eng, engine::JOB_BUDGET)).await;
             let wait_ms = match &report {
                 Ok(r) => {
+                    for (account, region, pipe, n) in &r.requests {
+                        crate::meter::global().add(
+                            "pipes",
+                            account,
+                            region,
+                            pipe,
+                            crate::meter::Item::PipesRequests,
+                            *n,
+                        );
+                    }
                     for key in &r.queues {
                         self.sqs.notify(key);
                     }

@@ -262,8 +262,21 @@ impl Sqs {
         }
     }
 
-    /// Runs one operation on a decoded (and validated) document.
+    /// Runs one operation on a decoded (and validated) document; a success is metered
+    /// (every SQS action is a billed request, one per started 64 KB of payload).
     async fn dispatch(&self, caller: Caller, operation: &str, doc: Value) -> Result<Value, ApiError> {
+        let sent = crate::meter::sqs_request(&doc);
+        let account = doc.get("QueueUrl").and_then(Value::as_str).map(|u| queue_key(&caller, u).0);
+        let ctx = caller.ctx.clone();
+        let out = self.run_operation(caller, operation, doc).await;
+        if let Ok(v) = &out {
+            let account = account.filter(|a| !a.is_empty()).unwrap_or(ctx.account);
+            crate::meter::count_sqs(&account, &ctx.region, &sent, v);
+        }
+        out
+    }
+
+    async fn run_operation(&self, caller: Caller, operation: &str, doc: Value) -> Result<Value, ApiError> {
         let model = model::sqs();
         if operation == "ReceiveMessage" {
             return self.receive(caller, doc).await;

@@ -37,6 +37,13 @@ impl Drop for Slot {
 }
 
 impl Registry {
+    /// The open subscriptions, `(consumer ARN, shard id)`, sorted.
+    pub fn list(&self) -> Vec<(String, String)> {
+        let mut v: Vec<_> = self.0.lock().map(|s| s.iter().cloned().collect()).unwrap_or_default();
+        v.sort();
+        v
+    }
+
     fn claim(&self, key: (String, String)) -> Option<Slot> {
         let mut set = self.0.lock().ok()?;
         set.insert(key.clone()).then(|| Slot(self.clone(), key))
@@ -44,7 +51,7 @@ impl Registry {
 }
 
 /// A response body fed by a channel of event-stream frames.
-pub struct ChannelBody(mpsc::Receiver<Bytes>);
+pub struct ChannelBody(pub mpsc::Receiver<Bytes>);
 
 impl http_body::Body for ChannelBody {
     type Data = Bytes;

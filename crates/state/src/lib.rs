@@ -6,6 +6,7 @@ pub mod db;
 pub mod error;
 pub mod firehose;
 pub mod iam;
+pub mod inventory;
 pub mod kinesis;
 pub mod perms;
 pub mod pipes;

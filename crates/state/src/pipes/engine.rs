@@ -60,6 +60,9 @@ pub struct PumpReport {
     pub next_wake: Option<i64>,
     /// The budget ran out: run again right away.
     pub more: bool,
+    /// Billable requests per pipe, `(account, region, pipe, requests)`: each batch of
+    /// events that reached the target counts once per started 64 KB of its payload.
+    pub requests: Vec<(String, String, String, u64)>,
 }
 
 impl PumpReport {
@@ -483,6 +486,7 @@ fn pump_kinesis(
             }
             let n = read.records.len();
             let mut i = 0;
+            let mut batch_bytes = 0u64;
             while i < n {
                 let rec = &read.records[i];
                 let counter = counter_of(rec, cp.next);
@@ -506,6 +510,7 @@ fn pump_kinesis(
                     match target.deliver(eng, &opened, &lookup, body, report) {
                         Ok(()) => {
                             report.delivered += 1;
+                            batch_bytes += rec.data.len().max(1) as u64;
                             healthy = true;
                             cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
                             continue;
@@ -557,6 +562,14 @@ fn pump_kinesis(
                 let skipped = batch.len() - 1;
                 *budget = budget.saturating_sub(skipped);
                 i += skipped;
+            }
+            if batch_bytes > 0 {
+                report.requests.push((
+                    pipe.account.clone(),
+                    pipe.region.clone(),
+                    pipe.name.clone(),
+                    batch_bytes.div_ceil(65_536),
+                ));
             }
             if n == read.records.len() && read.child_shards.is_some() {
                 cp.next = cp.next.max(read.next);

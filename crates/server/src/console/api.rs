@@ -1,0 +1,148 @@
+//! The console's read-only internal API: what the AWS APIs cannot show without changing
+//! state (peeking at messages, FIFO group locks, Firehose buffers, pipe positions), the
+//! resource counts, the cost estimate, and live updates as server-sent events.
+
+use crate::app::{respond, App, Resp};
+use crate::meter::{self, Item};
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use kinesin_state::{inventory, Db, StateError};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// How often the event stream sends the overview.
+const TICK: Duration = Duration::from_secs(2);
+
+fn query(q: &str) -> HashMap<String, String> {
+    q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), decode(v))).collect()
+}
+
+/// Percent-decodes a query value (`+` is a space).
+fn decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex =
+            b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b[i], hex) {
+            (b'%', Some(c)) => {
+                out.push(c);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn ok(v: &impl serde::Serialize) -> Resp {
+    respond(200, "application/json", serde_json::to_vec(v).unwrap_or_default())
+}
+
+fn error(e: &StateError) -> Resp {
+    let status = if matches!(e, StateError::NotFound(_)) { 404 } else { 500 };
+    respond(status, "application/json", json!({ "message": e.to_string() }).to_string())
+}
+
+/// Serves `GET /_kinesin/api/...`.
+pub async fn serve(app: &App, path: &str, q: &str) -> Resp {
+    let q = query(q);
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let num = |k: &str, d: i64| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+    let db = app.kinesis.db().clone();
+    let account = q.get("account").cloned().unwrap_or_else(|| app.account.clone());
+    let region = q.get("region").cloned().unwrap_or_else(|| app.region.clone());
+    let result = match path {
+        "/_kinesin/api/overview" => overview(&db, (&app.account, &app.region)).await,
+        "/_kinesin/api/cost" => crate::cost::estimate(&db, meter::global().started_ms()).await.map(|e| json!(e)),
+        "/_kinesin/api/events" => return events(db, (app.account.clone(), app.region.clone())),
+        "/_kinesin/api/sqs/messages" => {
+            let (name, after, limit) = (get("queue"), num("after", 0), num("limit", 50));
+            db.call(move |eng| inventory::peek_messages(eng, (&account, &region, &name), after, limit))
+                .await
+                .map(|m| json!(m))
+        }
+        "/_kinesin/api/sqs/groups" => {
+            let (name, after, limit) = (get("queue"), get("after"), num("limit", 100));
+            db.call(move |eng| inventory::groups(eng, (&account, &region, &name), &after, limit))
+                .await
+                .map(|g| json!(g))
+        }
+        "/_kinesin/api/kinesis/incoming" => {
+            let name = get("stream");
+            let shards = db.call(move |eng| inventory::incoming(eng, (&account, &region, &name), 10_000, 30)).await;
+            shards.map(|s| json!({ "bucketSecs": 10, "shards": s }))
+        }
+        "/_kinesin/api/kinesis/subscriptions" => {
+            let open = app.subscriptions.list();
+            Ok(json!(open
+                .iter()
+                .map(|(consumer, shard)| json!({ "consumerArn": consumer, "shardId": shard }))
+                .collect::<Vec<_>>()))
+        }
+        "/_kinesin/api/firehose/buffers" => db.call(inventory::buffers).await.map(|b| json!(b)),
+        "/_kinesin/api/pipes/positions" => {
+            let name = get("pipe");
+            db.call(move |eng| inventory::pipe_positions(eng, &account, &region, &name)).await.map(|p| json!(p))
+        }
+        _ => return respond(404, "application/json", r#"{"message":"no such console API"}"#),
+    };
+    match result {
+        Ok(v) => ok(&v),
+        Err(e) => error(&e),
+    }
+}
+
+/// Counts per account and region, and the meter's totals per service (rates are their
+/// differences between two overviews).
+async fn overview(db: &Db, defaults: (&str, &str)) -> Result<Value, StateError> {
+    let counts = db.call(inventory::region_counts).await?;
+    let mut totals: HashMap<&str, u64> = HashMap::new();
+    for ((service, ..), items) in meter::global().snapshot() {
+        for (item, n) in items {
+            let name = match (service, item) {
+                ("kinesis", Item::RecordsIn) => "kinesisRecordsIn",
+                ("firehose", Item::RecordsIn) => "firehoseRecordsIn",
+                ("sqs", Item::MessagesSent) => "sqsMessagesSent",
+                ("sqs", Item::MessagesReceived) => "sqsMessagesReceived",
+                ("pipes", Item::PipesRequests) => "pipesRequests",
+                _ => continue,
+            };
+            *totals.entry(name).or_default() += n;
+        }
+    }
+    let (account, region) = defaults;
+    Ok(
+        json!({ "nowMs": db.clock().now_ms(), "account": account, "region": region, "regions": counts, "totals": totals }),
+    )
+}
+
+/// `text/event-stream`: an `overview` event every two seconds while the page listens.
+fn events(db: Db, defaults: (String, String)) -> Resp {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(2);
+    tokio::spawn(async move {
+        loop {
+            let data = overview(&db, (&defaults.0, &defaults.1))
+                .await
+                .map(|v| v.to_string())
+                .unwrap_or_else(|e| json!({ "error": e.to_string() }).to_string());
+            if tx.send(Bytes::from(format!("event: overview\ndata: {data}\n\n"))).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(TICK).await;
+        }
+    });
+    let mut r = respond(200, "text/event-stream", Bytes::new());
+    r.headers_mut().insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-cache"));
+    *r.body_mut() = crate::subscribe::ChannelBody(rx).boxed();
+    r
+}

@@ -1,0 +1,37 @@
+//! The web console at `/_kinesin/`: static assets embedded in the binary and a small
+//! read-only internal API under `/_kinesin/api/` (docs/console.md). Everything that changes
+//! state goes through the AWS APIs, from the page itself. Console routes live only here.
+
+mod api;
+
+use crate::app::{respond, App, Resp};
+use hyper::body::Incoming;
+use hyper::Request;
+
+/// The embedded assets: path, content type, body.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("/_kinesin/", "text/html; charset=utf-8", include_str!("static/index.html")),
+    ("/_kinesin/app.js", "text/javascript; charset=utf-8", include_str!("static/app.js")),
+    ("/_kinesin/app.css", "text/css; charset=utf-8", include_str!("static/app.css")),
+];
+
+/// Whether a GET path belongs to the console.
+pub fn handles(path: &str) -> bool {
+    path == "/_kinesin" || ASSETS.iter().any(|(p, _, _)| *p == path) || path.starts_with("/_kinesin/api/")
+}
+
+/// Serves a console GET.
+pub async fn serve(app: &App, req: &Request<Incoming>) -> Resp {
+    let path = req.uri().path();
+    if path == "/_kinesin" {
+        let mut r = respond(308, "text/plain", "");
+        r.headers_mut().insert(hyper::header::LOCATION, hyper::header::HeaderValue::from_static("/_kinesin/"));
+        return r;
+    }
+    if let Some((_, ct, body)) = ASSETS.iter().find(|(p, _, _)| *p == path) {
+        let mut r = respond(200, ct, *body);
+        r.headers_mut().insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-cache"));
+        return r;
+    }
+    api::serve(app, path, req.uri().query().unwrap_or("")).await
+}

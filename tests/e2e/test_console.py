@@ -1,0 +1,141 @@
+"""The web console at /_kinesin/ in headless Chromium (Debian's chromium, driven by
+playwright-core: tests/console/console.mjs). Data is made with boto3; what the pages show is
+checked against it, and what the pages put and send is read back with boto3. Screenshots go
+to KINESIN_ARTIFACTS (default: the test's tmp dir)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from conftest import ACCESS_KEY, ACCOUNT, REGION, REPO, SECRET_KEY, read_shard, unique_name, wait_active
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+DRIVER = REPO / "tests" / "console"
+
+pytestmark = pytest.mark.skipif(
+    not (Path(CHROMIUM).exists() and (DRIVER / "node_modules" / "playwright-core").exists() and shutil.which("node")),
+    reason="needs /usr/bin/chromium (apt-get install chromium) and `npm ci` in tests/console",
+)
+
+
+def clients(endpoint):
+    s = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    cfg = Config(retries={"total_max_attempts": 2}, s3={"addressing_style": "path"})
+    return {n: s.client(n, endpoint_url=endpoint, config=cfg) for n in ("kinesis", "sqs", "firehose", "s3", "pipes")}
+
+
+def make_data(c) -> dict:
+    k, sqs, fh, s3, pipes = c["kinesis"], c["sqs"], c["firehose"], c["s3"], c["pipes"]
+    stream = unique_name("con")
+    k.create_stream(StreamName=stream, ShardCount=1)
+    wait_active(k, stream)
+    k.put_records(StreamName=stream, Records=[{"Data": json.dumps({"n": i}).encode(), "PartitionKey": f"p{i}"} for i in range(8)])
+    parent = k.list_shards(StreamName=stream)["Shards"][0]
+    k.split_shard(StreamName=stream, ShardToSplit=parent["ShardId"], NewStartingHashKey=str(2**127))
+    wait_active(k, stream)
+
+    arn = k.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
+    consumer = k.register_stream_consumer(StreamARN=arn, ConsumerName="viewer")["Consumer"]["ConsumerARN"]
+    deadline = time.monotonic() + 10
+    while k.describe_stream_consumer(ConsumerARN=consumer)["ConsumerDescription"]["ConsumerStatus"] != "ACTIVE":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    # an open SubscribeToShard (kept open by holding its event stream)
+    subscription = k.subscribe_to_shard(ConsumerARN=consumer, ShardId="shardId-000000000001",
+                                        StartingPosition={"Type": "LATEST"})["EventStream"]
+
+    queue = unique_name("q") + ".fifo"
+    url = sqs.create_queue(QueueName=queue, Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for g in ("ga", "gb", "gc"):
+        for i in range(2):
+            sqs.send_message(QueueUrl=url, MessageBody=f"{g}-{i}", MessageGroupId=g)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=600)["Messages"]
+    assert got[0]["Body"] == "ga-0"  # group ga is now locked
+
+    bucket = unique_name("b").lower()
+    s3.create_bucket(Bucket=bucket)
+    delivery = unique_name("fh")
+    fh.create_delivery_stream(DeliveryStreamName=delivery, ExtendedS3DestinationConfiguration={
+        "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/r", "BucketARN": f"arn:aws:s3:::{bucket}", "CompressionFormat": "GZIP"})
+    fh.put_record_batch(DeliveryStreamName=delivery, Records=[{"Data": f"line {i}\n".encode()} for i in range(5)])
+    deadline = time.monotonic() + 30
+    while not s3.list_objects_v2(Bucket=bucket).get("Contents"):
+        assert time.monotonic() < deadline, "firehose did not deliver"
+        time.sleep(0.3)
+
+    target = sqs.create_queue(QueueName=unique_name("pt"))["QueueUrl"]
+    pipe = unique_name("pipe")
+    pipes.create_pipe(Name=pipe, RoleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
+                      Source=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}",
+                      Target=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{target.rsplit('/', 1)[1]}",
+                      SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON"}})
+    return subscription, {"stream": stream, "parent": parent["ShardId"], "queue": queue, "queueUrl": url, "bucket": bucket,
+            "delivery": delivery, "pipe": pipe, "putData": "hello from chromium", "sendBody": "browser message",
+            "browseShard": parent["ShardId"]}
+
+
+def test_console_pages_in_chromium(start_kinesin, tmp_path):
+    server = start_kinesin("--firehose-interval-override-secs", "1")
+    c = clients(server.endpoint)
+    subscription, plan = make_data(c)
+    shots = Path(os.environ.get("KINESIN_ARTIFACTS") or tmp_path) / "console-screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    p = subprocess.run(["node", str(DRIVER / "console.mjs"), server.endpoint, str(shots), json.dumps(plan)],
+                       capture_output=True, timeout=180, cwd=DRIVER)
+    assert p.returncode == 0, p.stderr.decode()[-4000:]
+    seen = json.loads(p.stdout)
+    assert seen["errors"] == []
+
+    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 1 delivery stream, 1 pipe, 1 bucket
+    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "1", "1", "1"]]
+    assert seen["overview"]["cost"].startswith("$")
+    assert seen["keyboard"] == ["Skip to content", "Overview"]
+
+    # the stream: lineage after the split, records, a record put through the page
+    assert plan["stream"] in seen["streams"]
+    lineage = dict(seen["lineage"])
+    children = [s for s, parents in lineage.items() if parents == plan["parent"]]
+    assert sorted(children) == ["shardId-000000000001", "shardId-000000000002"] and lineage[plan["parent"]] == ""
+    assert seen["shardStates"] == ["closed", "open", "open"]
+    assert [(r[0], r[1], r[3]) for r in seen["consumers"]] == [("viewer", "ACTIVE", "shardId-000000000001")]
+    subscription.close()
+    assert sum(int(n) for n in seen["incoming"]) >= 8
+    shown = [row for row in seen["records"]]
+    assert [json.loads(r[3]) for r in shown[:8]] == [{"n": i} for i in range(8)]
+    assert [r[1] for r in shown[:8]] == [f"p{i}" for i in range(8)]
+    shard, seq = seen["put"].removeprefix("Put in ").split(" as ")
+    recs = read_shard(c["kinesis"], plan["stream"], shard)
+    assert [(r["Data"], r["PartitionKey"]) for r in recs if r["SequenceNumber"] == seq] == [(b"hello from chromium", "from-browser")]
+
+    # the FIFO queue: group locks, counts, peek without consuming, a message sent by the page
+    assert dict(seen["groups"]) == {"ga": "locked", "gb": "unlocked", "gc": "unlocked"}
+    assert seen["counts"] == {"visible": "5", "inFlight": "1"}
+    assert sorted(seen["peeked"]) == sorted(f"{g}-{i}" for g in ("ga", "gb", "gc") for i in range(2))
+    attrs = c["sqs"].get_queue_attributes(QueueUrl=plan["queueUrl"], AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "6", "peeking consumed nothing; the page sent one"
+    msgs = []
+    for _ in range(4):
+        msgs += c["sqs"].receive_message(QueueUrl=plan["queueUrl"], MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]).get("Messages", [])
+    assert [(m["Body"], m["Attributes"]["MessageGroupId"]) for m in msgs if m["Body"] == "browser message"] == [("browser message", "from-browser")]
+
+    # Firehose, pipes, S3: the delivered object shown decompressed
+    assert seen["firehose"] == [plan["delivery"]]
+    assert len(seen["delivered"]) >= 1
+    assert seen["pipes"][0][0] == plan["pipe"] and seen["pipes"][0][1].startswith("RUNNING")
+    assert plan["bucket"] in seen["buckets"]
+    assert seen["object"]["body"].startswith("line 0\n") and "GZIP, decompressed" in seen["object"]["note"]
+    obj = c["s3"].get_object(Bucket=plan["bucket"], Key=seen["delivered"][0])["Body"].read()
+    assert gzip.decompress(obj).decode() == seen["object"]["body"]
+    for name in ("overview", "stream", "queue", "firehose", "pipes", "s3-object"):
+        assert (shots / f"{name}.png").stat().st_size > 1000
