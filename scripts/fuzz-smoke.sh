@@ -21,13 +21,13 @@ fi
 export RUSTC_BOOTSTRAP=1
 # No sanitizer: the targets are safe Rust (unsafe_code is forbidden in the crates); coverage
 # instrumentation is what guides libFuzzer.
-cargo fuzz build -s none --dev
+cargo fuzz build -s none
 failed=0
 for seeds in seeds/*/; do
     target="$(basename "$seeds")"
     work="$(mktemp -d)"
     cp -r "$seeds". "$work/"
-    if cargo fuzz run -s none --dev "$target" "$work" -- -runs="$runs" -timeout=20 -rss_limit_mb=2048 \
+    if cargo fuzz run -s none "$target" "$work" -- -runs="$runs" -timeout=20 -rss_limit_mb=2048 \
         >"$work.log" 2>&1; then
         echo "fuzz smoke: $target ok ($runs runs, $(ls "$seeds" | wc -l) seeds)"
     else

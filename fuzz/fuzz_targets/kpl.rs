@@ -16,8 +16,10 @@ fuzz_target!(|data: &[u8]| {
         let plain: Vec<(u64, &[u8])> = records.iter().enumerate().map(|(i, r)| (i as u64, &r.data[..])).collect();
         if !records.is_empty() && records.iter().all(|r| r.explicit_hash_key.is_none()) {
             let again = kpl::deaggregate(&kpl::aggregate(&keys, &plain)).expect("aggregated records de-aggregate");
-            assert_eq!(again.iter().map(|r| (&r.partition_key, &r.data)).collect::<Vec<_>>(),
-                records.iter().map(|r| (&r.partition_key, &r.data)).collect::<Vec<_>>());
+            assert_eq!(
+                again.iter().map(|r| (&r.partition_key, &r.data)).collect::<Vec<_>>(),
+                records.iter().map(|r| (&r.partition_key, &r.data)).collect::<Vec<_>>()
+            );
         }
     }
 });

@@ -14,7 +14,7 @@
 
 use jaq_core::data::{DataT, HasLut};
 use jaq_core::native::{v, Fun};
-use jaq_core::{Ctx, Cv, Native, ValX, ValXs, Vars};
+use jaq_core::{Ctx, Cv, Native, ValXs, Vars};
 use jaq_json::Val;
 use serde_json::Value;
 use std::cell::Cell;
@@ -173,20 +173,20 @@ fn range<'a>(mut cv: Cv<'a, Metered>) -> ValXs<'a, Val> {
     }))
 }
 
-/// `fromjson`, refusing text nested deeper than [`MAX_DEPTH`].
+/// `fromjson`, as jq 1.6 has it: exactly one JSON value, nested at most [`MAX_DEPTH`] deep.
+/// (jaq's own reads a sequence of values, and yields errors forever after a syntax error.)
 fn fromjson<'a>(cv: Cv<'a, Metered>) -> ValXs<'a, Val> {
-    let fail = |m: String| -> ValXs<'a, Val> { Box::new(std::iter::once(Err(jaq_core::Error::str(m).into()))) };
+    let one = |r: Result<Val, String>| -> ValXs<'a, Val> {
+        Box::new(std::iter::once(r.map_err(|m| jaq_core::Error::str(m).into())))
+    };
     let text = match cv.1.try_as_utf8_bytes_owned() {
         Ok(t) => t,
         Err(e) => return Box::new(std::iter::once(Err(e.into()))),
     };
     if json_depth(&text) > MAX_DEPTH {
-        return fail("Exceeds depth limit for parsing".to_string());
+        return one(Err("Exceeds depth limit for parsing".to_string()));
     }
-    let values: Vec<ValX<'a, Val>> = jaq_json::read::parse_many(&text)
-        .map(|r| r.map_err(|e| jaq_core::Error::str(format!("{e} (while parsing)")).into()))
-        .collect();
-    Box::new(values.into_iter())
+    one(jaq_json::read::parse_single(&text).map_err(|e| format!("{e} (while parsing)")))
 }
 
 /// Deepest nesting of arrays and objects in JSON text (strings skipped; not a validator).
@@ -281,6 +281,9 @@ mod tests {
         assert_eq!(run("[range(3)]", b"null"), Ok(json!([0, 1, 2])));
         assert_eq!(run("[range(3; 0; -1)]", b"null"), Ok(json!([3, 2, 1])));
         assert_eq!(run(".s | fromjson", br#"{"s":"{\"k\":[1]}"}"#), Ok(json!({"k": [1]})));
+        // Found by fuzzing: text that fails to parse is one error, not errors without end.
+        assert!(matches!(run("{k: (.s | fromjson | .a .a)}", br#"{"s":"map{\":0}"}"#), Err(JqError::Failed(_))));
+        assert!(matches!(run(".s | fromjson", br#"{"s":"1 2"}"#), Err(JqError::Failed(_))));
         assert_eq!(run(".[]", b"[1,2]"), Err(JqError::Many));
         assert_eq!(run("empty", b"1"), Err(JqError::Empty));
         assert!(matches!(run("error(\"x\")", b"1"), Err(JqError::Failed(_))));
