@@ -18,6 +18,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "==> cargo test --workspace"
 cargo test --workspace
 
+echo "==> fuzz smoke: each fuzz target over its seed corpus (scripts/fuzz-smoke.sh)"
+"$repo/scripts/fuzz-smoke.sh" </dev/null
+
 target_dir="${CARGO_TARGET_DIR:-$repo/target}"
 case "$target_dir" in /*) ;; *) target_dir="$repo/$target_dir" ;; esac
 export KINESIN_BIN="$target_dir/debug/kinesin"

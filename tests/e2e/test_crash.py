@@ -223,3 +223,18 @@ def test_clean_restart_keeps_streams_tags_retention(start_kinesin, tmp_path):
     out = client.put_record(StreamName="keep-a", PartitionKey="pk0", Data=b"new")
     old = [int(r["SequenceNumber"]) for r in records_after[out["ShardId"]]]
     assert int(out["SequenceNumber"]) > max(old)
+
+
+def test_kill_cycles_on_every_service(start_kinesin, tmp_path):
+    """A few cycles of scripts/crash-test.py: writers on Kinesis, SQS FIFO, Firehose to S3 and
+    a pipe, SIGKILL at random moments, restart on the same data dir, acked = stored."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "crash-test.py"
+    spec = importlib.util.spec_from_file_location("crash_harness", path)
+    harness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(harness)
+    data = tmp_path / "data"
+    figures = harness.run(3, 7, lambda d: start_kinesin("--data-dir", d, "--firehose-interval-override-secs", "1"), data)
+    assert all(n > 0 for n in figures["acked"].values()), figures

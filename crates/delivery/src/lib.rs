@@ -11,6 +11,7 @@ pub mod compress;
 pub mod destinations;
 pub mod env;
 pub mod errors;
+pub mod jq;
 pub mod lambda;
 pub mod objects;
 pub mod partition;

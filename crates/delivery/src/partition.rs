@@ -5,6 +5,7 @@
 //!
 //! The jq engine is jaq (a maintained Rust implementation of jq); AWS runs `JQ-1.6`.
 
+use crate::jq::{self, JqError};
 use kinesin_state::firehose::destination::parameter;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -192,70 +193,61 @@ pub fn append_delimiter(record: &[u8]) -> Vec<u8> {
     v
 }
 
-type Filter = jaq_core::compile::Filter<jaq_core::Native<jaq_core::data::JustLut<jaq_json::Val>>>;
-
-fn compile(query: &str) -> Result<Filter, String> {
-    use jaq_core::load::{Arena, File, Loader};
-    let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs());
-    let funs = jaq_core::funs().chain(jaq_std::funs()).chain(jaq_json::funs());
-    let arena = Arena::default();
-    let modules = Loader::new(defs)
-        .load(&arena, File { code: query, path: () })
-        .map_err(|_| format!("MetadataExtractionQuery {query} is not a valid jq expression."))?;
-    jaq_core::Compiler::default()
-        .with_funs(funs)
-        .compile(modules)
-        .map_err(|_| format!("MetadataExtractionQuery {query} is not a valid jq expression."))
-}
-
 /// Whether a `MetadataExtractionQuery` compiles; `Err` holds a message.
 pub fn compile_check(query: &str) -> Result<(), String> {
-    compile(query).map(drop)
+    jq::compile(query).map(drop).map_err(|_| format!("MetadataExtractionQuery {query} is not a valid jq expression."))
 }
 
 /// MetadataExtraction over records: per record, its partition keys or why it has none. The
-/// query must yield one JSON object whose values are strings, numbers or booleans. `Err` when
-/// the query does not compile.
-pub fn extract_all<R: AsRef<[u8]>>(query: &str, records: &[R]) -> Result<Vec<Result<Keys, PartitionError>>, String> {
-    use jaq_core::{data, unwrap_valr, Ctx, Vars};
-    let filter = compile(query)?;
-    let run = |record: &[u8]| -> Result<Keys, PartitionError> {
-        let input =
-            jaq_json::read::parse_single(record).map_err(|_| PartitionError::extraction("Non JSON record provided"))?;
-        let ctx = Ctx::<data::JustLut<jaq_json::Val>>::new(&filter.lut, Vars::new([]));
-        let mut outputs = filter.id.run((ctx, input)).map(unwrap_valr);
-        let first = match outputs.next() {
-            Some(Ok(v)) => v,
-            Some(Err(e)) => return Err(PartitionError::extraction(format!("jq query failed: {e}"))),
-            None => return Err(PartitionError::extraction("jq query produced no result")),
-        };
-        if outputs.next().is_some() {
-            return Err(PartitionError::extraction("jq query produced more than one result"));
-        }
-        // Through JSON text: jaq prints values as jq does.
-        let value: Value = serde_json::from_str(&first.to_string())
-            .map_err(|_| PartitionError::extraction("jq query result is not JSON"))?;
-        let Value::Object(obj) = value else {
-            return Err(PartitionError::extraction("jq query result is not a JSON object"));
-        };
-        let mut keys = Keys::new();
-        for (k, v) in obj {
-            let text = match v {
-                Value::String(s) => s,
-                Value::Number(n) => number_text(&n),
-                Value::Bool(b) => b.to_string(),
-                Value::Null => return Err(PartitionError::extraction(format!("partition key {k} is null or missing"))),
-                _ => {
-                    return Err(PartitionError::extraction(format!(
-                        "partition key {k} is not a string, number or boolean"
-                    )))
-                }
-            };
-            keys.insert(k, text);
-        }
-        Ok(keys)
+/// query must yield one JSON object whose values are strings, numbers or booleans; it runs
+/// under [`jq::Limits::default`] (a record whose query runs out of it fails alone). `Err`
+/// when the query does not compile. Blocks while the query runs (see [`jq::run_all`]).
+pub fn extract_all(query: &str, records: Vec<Vec<u8>>) -> Result<Vec<Result<Keys, PartitionError>>, String> {
+    extract_all_within(query, records, jq::Limits::default())
+}
+
+/// [`extract_all`] under the given limits.
+pub fn extract_all_within(
+    query: &str,
+    records: Vec<Vec<u8>>,
+    limits: jq::Limits,
+) -> Result<Vec<Result<Keys, PartitionError>>, String> {
+    let program =
+        jq::compile(query).map_err(|_| format!("MetadataExtractionQuery {query} is not a valid jq expression."))?;
+    Ok(jq::run_all(program, records, limits).into_iter().map(|r| r.map_err(jq_error).and_then(keys_of)).collect())
+}
+
+/// The error record of a failed evaluation. "Non JSON record provided" is AWS's text; the
+/// others are kinesin's wording (AWS's were not found).
+fn jq_error(e: JqError) -> PartitionError {
+    PartitionError::extraction(match e {
+        JqError::Input => "Non JSON record provided".to_string(),
+        JqError::Failed(m) => format!("jq query failed: {m}"),
+        JqError::Empty => "jq query produced no result".to_string(),
+        JqError::Many => "jq query produced more than one result".to_string(),
+        JqError::Budget(what) => format!("jq query exceeded its evaluation limit ({what})"),
+    })
+}
+
+/// The partition keys of a query's output.
+fn keys_of(value: Value) -> Result<Keys, PartitionError> {
+    let Value::Object(obj) = value else {
+        return Err(PartitionError::extraction("jq query result is not a JSON object"));
     };
-    Ok(records.iter().map(|r| run(r.as_ref())).collect())
+    let mut keys = Keys::new();
+    for (k, v) in obj {
+        let text = match v {
+            Value::String(s) => s,
+            Value::Number(n) => number_text(&n),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => return Err(PartitionError::extraction(format!("partition key {k} is null or missing"))),
+            _ => {
+                return Err(PartitionError::extraction(format!("partition key {k} is not a string, number or boolean")))
+            }
+        };
+        keys.insert(k, text);
+    }
+    Ok(keys)
 }
 
 /// A number as jq 1.6 prints it: integral values without a fraction (`1.0` -> `1`).
@@ -386,7 +378,8 @@ mod tests {
             br#"{"other":1}"#,
             br#"{"a":1}{"a":2}"#,
         ];
-        let out = extract_all("{customer_id:.customer_id}", &recs).unwrap();
+        let owned = |rs: &[&[u8]]| rs.iter().map(|r| r.to_vec()).collect::<Vec<_>>();
+        let out = extract_all("{customer_id:.customer_id}", owned(&recs)).unwrap();
         assert_eq!(out[0], Ok(keys(&[("customer_id", "c1")])));
         assert_eq!(out[1], Ok(keys(&[("customer_id", "7")])));
         assert_eq!(out[2].as_ref().unwrap_err().message, "Non JSON record provided");
@@ -394,18 +387,18 @@ mod tests {
         assert!(out[3].is_err());
         assert!(out[4].is_err());
         assert_eq!(out[5].as_ref().unwrap_err().message, "Non JSON record provided");
-        let floats = extract_all("{a:.a, b:.b}", &[br#"{"a":1.0,"b":2.5}"#]).unwrap();
+        let floats = extract_all("{a:.a, b:.b}", owned(&[br#"{"a":1.0,"b":2.5}"#])).unwrap();
         assert_eq!(floats[0], Ok(keys(&[("a", "1"), ("b", "2.5")])));
-        let multi = extract_all("{c:.customer_id, n:.n, ok:.ok}", &recs[..1]).unwrap();
+        let multi = extract_all("{c:.customer_id, n:.n, ok:.ok}", owned(&recs[..1])).unwrap();
         assert_eq!(multi[0], Ok(keys(&[("c", "c1"), ("n", "5"), ("ok", "true")])));
         // Nested paths and std functions.
         let nested =
-            extract_all("{y:.t.y|tostring, up:(.s|ascii_upcase)}", &[br#"{"t":{"y":2026},"s":"ab"}"#]).unwrap();
+            extract_all("{y:.t.y|tostring, up:(.s|ascii_upcase)}", owned(&[br#"{"t":{"y":2026},"s":"ab"}"#])).unwrap();
         assert_eq!(nested[0], Ok(keys(&[("up", "AB"), ("y", "2026")])));
         // Not an object, or several results.
-        assert!(extract_all(".customer_id", &recs[..1]).unwrap()[0].is_err());
-        assert!(extract_all(".[]", &recs[..1]).unwrap()[0].is_err());
-        assert!(extract_all("{a:", &recs).is_err());
+        assert!(extract_all(".customer_id", owned(&recs[..1])).unwrap()[0].is_err());
+        assert!(extract_all(".[]", owned(&recs[..1])).unwrap()[0].is_err());
+        assert!(extract_all("{a:", owned(&recs)).is_err());
     }
 
     #[test]

@@ -71,7 +71,7 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
         objects.push(objects::error_object(batch, &target, &failed, PROCESSING_FAILED)?);
     }
     if is_s3(&batch.dest_kind) {
-        let split = partitions(&batch.dest, &target, records);
+        let split = partitions(&batch.dest, &target, records).await;
         let mut failed = split.failed;
         for part in split.partitions {
             let Some(first) = part.records.iter().map(|r| r.arrival_ms).min() else { continue };
@@ -214,6 +214,18 @@ fn deaggregated(batch: &Batch) -> Option<Batch> {
     Some(out)
 }
 
+/// MetadataExtraction on a blocking thread: the query runs under its budget, never on the
+/// async runtime's workers.
+async fn extract_off_runtime(
+    query: &str,
+    records: &[Rec],
+) -> Result<Vec<Result<partition::Keys, PartitionError>>, String> {
+    let (query, data) = (query.to_string(), records.iter().map(|r| r.data.clone()).collect());
+    tokio::task::spawn_blocking(move || partition::extract_all(&query, data))
+        .await
+        .unwrap_or_else(|e| Err(format!("MetadataExtraction did not run: {e}")))
+}
+
 /// Records split into partitions, and records that failed partitioning.
 #[derive(Debug, Default)]
 struct Split {
@@ -225,7 +237,7 @@ struct Split {
 /// MetadataExtraction keys and the transform's `partitionKeys`
 /// grouped under the active partitions limit, then AppendDelimiterToRecord. Without dynamic
 /// partitioning all records form one partition.
-fn partitions(dest: &Value, target: &S3Target, records: Vec<Rec>) -> Split {
+async fn partitions(dest: &Value, target: &S3Target, records: Vec<Rec>) -> Split {
     let procs = match partition::processors(dest) {
         Ok(p) => p,
         Err(message) => {
@@ -241,7 +253,7 @@ fn partitions(dest: &Value, target: &S3Target, records: Vec<Rec>) -> Split {
     }
     let mut split = Split::default();
     let query_keys: Vec<Result<partition::Keys, PartitionError>> = match &procs.query {
-        Some(q) => match partition::extract_all(q, &records.iter().map(|r| &r.data).collect::<Vec<_>>()) {
+        Some(q) => match extract_off_runtime(q, &records).await {
             Ok(keys) => keys,
             Err(message) => {
                 let error = PartitionError { code: partition::METADATA_EXTRACTION_FAILED, message };

@@ -361,4 +361,16 @@ mod tests {
         assert!(parse(r#"{"a": [{"cidr": "10.0.0.0/40"}]}"#).is_err());
         assert!(parse(r#"{"a": [[1]]}"#).is_err());
     }
+
+    #[test]
+    fn nesting_is_bounded_by_the_json_parser() {
+        // serde_json refuses more than 128 levels: patterns (and events, parsed the same way)
+        // never nest deeper than that, so parsing and matching recurse at most that deep.
+        let deep = format!("{}[1]{}", r#"{"a":"#.repeat(5_000), "}".repeat(5_000));
+        assert_eq!(parse(&deep).unwrap_err(), "Invalid JSON");
+        let ok = format!("{}[1]{}", r#"{"a":"#.repeat(100), "}".repeat(100));
+        let event: Value = serde_json::from_str(&ok.replace("[1]", "1")).unwrap();
+        assert!(parse(&ok).unwrap().matches(&event));
+        assert!(serde_json::from_str::<Value>(&"[".repeat(5_000)).is_err());
+    }
 }
