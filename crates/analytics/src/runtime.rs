@@ -186,7 +186,7 @@ impl Runtime {
                     }
                     let mut r = left.clone();
                     r.extend_from_slice(right);
-                    let keep = j.on.as_ref().map_or(true, |on| eval_row(on, &r).is_ok_and(|v| truth(&v) == Some(true)));
+                    let keep = j.on.as_ref().is_none_or(|on| eval_row(on, &r).is_ok_and(|v| truth(&v) == Some(true)));
                     if keep {
                         next.push(r);
                     }

@@ -144,7 +144,7 @@ fn cast_text(v: &Value, n: Option<u32>, ty: &SqlType) -> Option<Value> {
         }
         if matches!(ty, SqlType::Char(_)) {
             let len = s.chars().count();
-            s.extend(std::iter::repeat(' ').take(n.saturating_sub(len)));
+            s.extend(std::iter::repeat_n(' ', n.saturating_sub(len)));
         }
     }
     Some(Value::Str(s))

@@ -27,7 +27,11 @@ const BASE_VERSION: usize = 11;
 /// Changes after [`BASE_VERSION`], in order: entry `i` takes a store to version
 /// `BASE_VERSION + 1 + i` (`migrations/012_*.sql`, ...). A new store also runs them; fold them
 /// into [`SCHEMA`] (bumping [`BASE_VERSION`] by their number) before a release.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/iam.sql"), include_str!("migrations/s3_bucket_config.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/iam.sql"),
+    include_str!("migrations/s3_bucket_config.sql"),
+    include_str!("schema/analytics.sql"),
+];
 
 /// The schema version this build reads and writes.
 const VERSION: usize = BASE_VERSION + MIGRATIONS.len();
