@@ -4,7 +4,7 @@
 
 use kinesin_protocol::{json, model, ApiError};
 use kinesin_state::analytics::run::{self, Runners};
-use kinesin_state::analytics::{apps, changes, Analytics, KdaError};
+use kinesin_state::analytics::{apps, changes, v2, Analytics, KdaError};
 use kinesin_state::firehose::Firehose;
 use kinesin_state::kinesis::Kinesis;
 use kinesin_state::{Ctx, Engine};
@@ -55,6 +55,7 @@ ops! {
     "DeleteApplicationOutput" => changes::delete_output,
     "DeleteApplicationReferenceDataSource" => changes::delete_reference,
     "DescribeApplication" => apps::describe,
+    "DiscoverInputSchema" => kinesin_state::analytics::discover::discover,
     "ListApplications" => apps::list,
     "ListTagsForResource" => changes::list_tags,
     "StartApplication" => apps::start,
@@ -64,8 +65,42 @@ ops! {
     "UpdateApplication" => changes::update,
 }
 
-/// Every API v2 operation, by name.
-pub const V2: &[(&str, Handler)] = &[];
+ops! {
+    V2, "Every API v2 operation, by name.",
+    "AddApplicationCloudWatchLoggingOption" => v2::add_logging,
+    "AddApplicationInput" => v2::add_input,
+    "AddApplicationInputProcessingConfiguration" => v2::add_processing,
+    "AddApplicationOutput" => v2::add_output,
+    "AddApplicationReferenceDataSource" => v2::add_reference,
+    "AddApplicationVpcConfiguration" => v2::add_vpc,
+    "CreateApplication" => v2::create,
+    "CreateApplicationPresignedUrl" => v2::presigned_url,
+    "CreateApplicationSnapshot" => v2::create_snapshot,
+    "DeleteApplication" => v2::delete,
+    "DeleteApplicationCloudWatchLoggingOption" => v2::delete_logging,
+    "DeleteApplicationInputProcessingConfiguration" => v2::delete_processing,
+    "DeleteApplicationOutput" => v2::delete_output,
+    "DeleteApplicationReferenceDataSource" => v2::delete_reference,
+    "DeleteApplicationSnapshot" => v2::delete_snapshot,
+    "DeleteApplicationVpcConfiguration" => v2::delete_vpc,
+    "DescribeApplication" => v2::describe,
+    "DescribeApplicationOperation" => v2::describe_operation,
+    "DescribeApplicationSnapshot" => v2::describe_snapshot,
+    "DescribeApplicationVersion" => v2::describe_version,
+    "DiscoverInputSchema" => kinesin_state::analytics::discover::discover,
+    "ListApplicationOperations" => v2::list_operations,
+    "ListApplicationSnapshots" => v2::list_snapshots,
+    "ListApplicationVersions" => v2::list_versions,
+    "ListApplications" => v2::list,
+    "ListTagsForResource" => changes::list_tags,
+    "RollbackApplication" => v2::rollback,
+    "StartApplication" => v2::start,
+    "StopApplication" => v2::stop,
+    "TagResource" => changes::tag,
+    "UntagResource" => changes::untag,
+    "UpdateApplication" => v2::update,
+    "UpdateApplicationMaintenanceConfiguration" => v2::update_maintenance,
+}
 
 /// Handles one operation of either API whose body is already read (JSON 1.1).
 pub async fn handle(a: &Analytics, ctx: Ctx, version: u8, operation: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {

@@ -203,12 +203,28 @@ pub struct AppConfig {
     /// API v2: ServiceExecutionRole.
     #[serde(default)]
     pub service_role: Option<String>,
-    /// API v2: the rest of ApplicationConfiguration, kept as given (Flink, snapshots, VPC).
+    /// API v2 only.
     #[serde(default)]
-    pub v2_extra: Value,
-    /// API v2: ApplicationMode (STREAMING / INTERACTIVE).
-    #[serde(default)]
+    pub v2: V2Extras,
+}
+
+/// What API v2 keeps beyond the SQL configuration.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct V2Extras {
+    /// The rest of ApplicationConfiguration, as given (Flink, code, properties, snapshots,
+    /// VPCs), with updates merged in.
+    pub configuration: Value,
+    /// ApplicationMode (STREAMING / INTERACTIVE).
     pub mode: Option<String>,
+    /// Snapshots: SnapshotDetails documents.
+    pub snapshots: Vec<Value>,
+    /// Operations: ApplicationOperationInfo documents, newest last.
+    pub operations: Vec<Value>,
+    /// Earlier versions: (version id, configuration), newest last.
+    pub versions: Vec<(i64, Value)>,
+    /// ApplicationMaintenanceWindowStartTime.
+    pub maintenance_start: Option<String>,
 }
 
 impl AppConfig {

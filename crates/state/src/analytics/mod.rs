@@ -8,8 +8,10 @@
 pub mod apps;
 pub mod changes;
 pub mod config;
+pub mod discover;
 pub mod records;
 pub mod run;
+pub mod v2;
 
 use crate::db::{Db, Engine};
 use crate::error::StateError;

@@ -68,7 +68,9 @@ pub fn pump(eng: &mut Engine, runners: &mut Runners, budget: usize) -> Result<Pu
     let apps = all(eng, None).map_err(|e| StateError::Storage(e.to_string()))?;
     runners.apps.retain(|id, _| apps.iter().any(|(_, a)| a.id == *id && a.status == "RUNNING"));
     for (ctx, app) in apps {
+        let sql = app.config.runtime.as_deref().is_none_or(|r| r == "SQL-1_0");
         match app.status.as_str() {
+            "RUNNING" if !sql => continue, // FLINK-* code is not executed
             "RUNNING" => {}
             "STARTING" | "UPDATING" | "STOPPING" | "DELETING" => {
                 report.next_ms = Some(now + TICK_MS);
