@@ -249,3 +249,46 @@ def test_model_validation_and_unknown_application(server):
     with pytest.raises(ClientError) as e:
         client.stop_application(ApplicationName="nope")
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_sigkill_keeps_window_state_and_input_positions(start_kinesin, tmp_path):
+    """With --data-dir, a window's rows before a SIGKILL are counted once with the rows after
+    it, and no record before the kill is read again (its output is not repeated)."""
+    args = ("--data-dir", str(tmp_path / "data"), "--time-travel")
+    server = start_kinesin(*args)
+    kinesis, client = make_kinesis_client(server.endpoint), kda(server.endpoint)
+    src, dst = make_streams(kinesis)
+    filt = unique_name("dst")
+    kinesis.create_stream(StreamName=filt, ShardCount=1)
+    code = """CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker_symbol VARCHAR(4), n INTEGER);
+CREATE OR REPLACE STREAM "EVERY_ROW" (ticker_symbol VARCHAR(4), price DOUBLE);
+CREATE OR REPLACE PUMP "P1" AS INSERT INTO "DESTINATION_SQL_STREAM"
+    SELECT STREAM ticker_symbol, COUNT(*) FROM "SOURCE_SQL_STREAM_001"
+    GROUP BY ticker_symbol, STEP(ROWTIME BY INTERVAL '60' SECOND);
+CREATE OR REPLACE PUMP "P2" AS INSERT INTO "EVERY_ROW"
+    SELECT STREAM ticker_symbol, price FROM "SOURCE_SQL_STREAM_001";"""
+    name = unique_name("app")
+    create_app(client, name, src, dst, code)
+    client.add_application_output(ApplicationName=name, CurrentApplicationVersionId=1, Output={"Name": "EVERY_ROW", "KinesisStreamsOutput": {"ResourceARN": stream_arn(filt), "RoleARN": ROLE}, "DestinationSchema": {"RecordFormatType": "JSON"}})
+    start_and_wait(client, name)
+    now = advance(server.endpoint, 0)
+    shift = 60_000 - now % 60_000 + 1_000
+    advance(server.endpoint, shift)
+    before, after = ticks(50), ticks(30)
+    put_all(kinesis, src, before)
+    assert len(read_output(kinesis, filt, len(before))) == len(before)
+    server.kill()
+    server = start_kinesin(*args)
+    advance(server.endpoint, shift)  # the clock offset is not stored: take it up again
+    kinesis, client = make_kinesis_client(server.endpoint), kda(server.endpoint)
+    put_all(kinesis, src, after)
+    rows = read_output(kinesis, filt, len(before) + len(after))
+    time.sleep(0.5)
+    assert len(read_output(kinesis, filt, len(before) + len(after))) == len(before) + len(after)
+    advance(server.endpoint, 60_000)
+    counts: dict[str, int] = defaultdict(int)
+    for r in before + after:
+        counts[r["TICKER_SYMBOL"]] += 1
+    got = {d["TICKER_SYMBOL"]: d["N"] for d in map(json.loads, read_output(kinesis, dst, len(counts)))}
+    assert got == dict(counts)
+    assert len(rows) == len(before) + len(after)
