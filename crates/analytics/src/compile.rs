@@ -6,7 +6,7 @@ use crate::functions::Func;
 use crate::lower::{Lower, Place, Source, PSEUDO};
 use crate::parse::{fold, parse, Statement};
 use crate::program::ColumnDef;
-use crate::program::{Join, Mode, Program, Pump, StreamDef, StreamKind};
+use crate::program::{AggCall, AggFunc, Join, Mode, Program, Pump, StreamDef, StreamKind};
 use sqlparser::ast::{self, GroupByExpr, JoinConstraint, JoinOperator, SelectItem, SetExpr, Spanned, TableFactor};
 use sqlparser::tokenizer::Location;
 use std::collections::HashMap;
@@ -217,6 +217,9 @@ fn mode(lower: &mut Lower, select: &ast::Select, items: &[ast::Expr]) -> R<Mode>
         let aggs = std::mem::take(&mut lower.aggs);
         return Ok(if aggs.is_empty() { Mode::Project(select) } else { Mode::Sliding { aggs, select } });
     }
+    if let Some(range) = stagger_range(group)? {
+        return stagger(lower, select, items, &group[..group.len() - 1], range);
+    }
     let mut keys = group.iter().map(|g| lower.expr(g, Place::Row)).collect::<R<Vec<_>>>()?;
     let time = keys.iter().position(|k| k.reads(0));
     let Some(time) = time else {
@@ -229,7 +232,45 @@ fn mode(lower: &mut Lower, select: &ast::Select, items: &[ast::Expr]) -> R<Mode>
     let width = window_width(&keys[0]);
     let having = select.having.as_ref().map(|h| lower.expr(h, Place::Grouped)).transpose()?;
     let select = items.iter().map(|e| lower.expr(e, Place::Grouped)).collect::<R<Vec<_>>>()?;
-    Ok(Mode::Tumbling { keys, width, aggs: std::mem::take(&mut lower.aggs), having, select })
+    Ok(Mode::Tumbling { keys, width, aggs: std::mem::take(&mut lower.aggs), having, select, stagger: None })
+}
+
+/// The range of `WINDOWED BY STAGGER` (rewritten by the parser to a last GROUP BY item
+/// `STAGGER(INTERVAL ...)`).
+fn stagger_range(group: &[ast::Expr]) -> R<Option<i64>> {
+    let Some(ast::Expr::Function(f)) = group.last() else { return Ok(None) };
+    let is_stagger = f.name.0.len() == 1 && f.name.to_string().eq_ignore_ascii_case("STAGGER");
+    if !is_stagger {
+        return Ok(None);
+    }
+    let mut probe = Lower { sources: &[], windows: &HashMap::new(), keys: Vec::new(), aggs: Vec::new() };
+    let arg = match &f.args {
+        ast::FunctionArguments::List(l) => match l.args.as_slice() {
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => probe.expr(e, Place::Row).ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    match arg {
+        Some(Expr::Lit(crate::value::Value::Interval(ms))) if ms > 0 => Ok(Some(ms)),
+        _ => Err(at(f, "STAGGER takes PARTITION BY ... RANGE INTERVAL ...")),
+    }
+}
+
+fn stagger(
+    lower: &mut Lower,
+    select: &ast::Select,
+    items: &[ast::Expr],
+    partition: &[ast::Expr],
+    range: i64,
+) -> R<Mode> {
+    let keys = partition.iter().map(|g| lower.expr(g, Place::Row)).collect::<R<Vec<_>>>()?;
+    lower.keys = partition.iter().map(|g| g.to_string()).collect();
+    let having = select.having.as_ref().map(|h| lower.expr(h, Place::Grouped)).transpose()?;
+    let select = items.iter().map(|e| lower.expr(e, Place::Grouped)).collect::<R<Vec<_>>>()?;
+    let mut aggs = std::mem::take(&mut lower.aggs);
+    aggs.push(AggCall { func: AggFunc::Min, arg: Some(Expr::Col(0)), distinct: false, frame: None });
+    Ok(Mode::Tumbling { keys, width: None, aggs, having, select, stagger: Some(range) })
 }
 
 /// The width of a tumbling window whose key is STEP(ROWTIME BY w) or FLOOR(ROWTIME TO unit).

@@ -69,8 +69,9 @@ pub fn parse(code: &str) -> Result<Vec<Statement>, CodeError> {
     let dialect = KdaDialect;
     let tokens =
         Tokenizer::new(&dialect, code).tokenize_with_location().map_err(|e| CodeError::new(&e.message, e.location))?;
-    let mut parser =
-        Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(rewrite(tokens));
+    let mut parser = Parser::new(&dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_tokens_with_locations(rewrite_stagger(rewrite(tokens)));
     let mut out = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {}
@@ -177,6 +178,81 @@ fn rewrite(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         out.push(t);
     }
     out
+}
+
+/// `WINDOWED BY STAGGER (PARTITION BY p... RANGE INTERVAL ...)` becomes
+/// `GROUP BY p..., STAGGER(INTERVAL ...)`: a grouping the compiler recognizes.
+fn rewrite_stagger(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        match stagger_at(&tokens, i) {
+            Some((open, close)) => {
+                let inner: Vec<&TokenWithSpan> =
+                    tokens[open + 1..close].iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
+                let span = tokens[i].span;
+                let word = |t: Token| TokenWithSpan::new(t, span);
+                let range =
+                    inner.iter().position(|t| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::RANGE));
+                let (partition, interval) = match (inner.get(..2), range) {
+                    (Some([p, b]), Some(r))
+                        if matches!(&p.token, Token::Word(w) if w.keyword == Keyword::PARTITION)
+                            && matches!(&b.token, Token::Word(w) if w.keyword == Keyword::BY) =>
+                    {
+                        (&inner[2..r], &inner[r + 1..])
+                    }
+                    _ => (&inner[..], &inner[inner.len()..]),
+                };
+                out.push(word(Token::make_keyword("GROUP")));
+                out.push(word(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space)));
+                out.push(word(Token::make_keyword("BY")));
+                out.push(word(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space)));
+                out.extend(partition.iter().map(|t| (*t).clone()));
+                out.push(word(Token::Comma));
+                out.push(word(Token::make_word("STAGGER", None)));
+                out.push(word(Token::LParen));
+                for t in interval {
+                    out.push((*t).clone());
+                    out.push(word(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space)));
+                }
+                out.push(word(Token::RParen));
+                i = close + 1;
+            }
+            None => {
+                out.push(tokens[i].clone());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// At `WINDOWED BY STAGGER (`: the indexes of its parentheses.
+fn stagger_at(tokens: &[TokenWithSpan], i: usize) -> Option<(usize, usize)> {
+    let Token::Word(w) = &tokens[i].token else { return None };
+    if !is_plain(w, "WINDOWED") {
+        return None;
+    }
+    let mut sig = (i + 1..tokens.len()).filter(|&j| !matches!(tokens[j].token, Token::Whitespace(_)));
+    let by = sig.next()?;
+    let stagger = sig.next()?;
+    let open = sig.next()?;
+    let ok = matches!(&tokens[by].token, Token::Word(w) if w.keyword == Keyword::BY)
+        && matches!(&tokens[stagger].token, Token::Word(w) if is_plain(w, "STAGGER"))
+        && tokens[open].token == Token::LParen;
+    if !ok {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (j, t) in tokens.iter().enumerate().skip(open) {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen if depth == 1 => return Some((open, j)),
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn is_plain(w: &sqlparser::tokenizer::Word, value: &str) -> bool {

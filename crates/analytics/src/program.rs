@@ -137,7 +137,7 @@ pub struct Join {
 pub enum Mode {
     /// Filter and projection.
     Project(Vec<Expr>),
-    /// `GROUP BY` with a ROWTIME-based key: tumbling windows.
+    /// `GROUP BY` with a ROWTIME-based key (tumbling windows) or `WINDOWED BY STAGGER`.
     Tumbling {
         /// GROUP BY expressions; `keys[0]` is the time key.
         keys: Vec<Expr>,
@@ -146,6 +146,9 @@ pub enum Mode {
         aggs: Vec<AggCall>,
         having: Option<Expr>,
         select: Vec<Expr>,
+        /// Stagger windows: each group's window opens with its first row and closes this
+        /// many ms later (then `keys` has no time key and the last aggregate is MIN(ROWTIME)).
+        stagger: Option<i64>,
     },
     /// Windowed (OVER) aggregates: one output row per input row.
     Sliding { aggs: Vec<AggCall>, select: Vec<Expr> },

@@ -230,7 +230,10 @@ impl Runtime {
     fn flush(&mut self, p: usize, now: i64, queue: &mut Queue) {
         let program = Arc::clone(&self.program);
         let pump = &program.pumps[p];
-        let Mode::Tumbling { keys, width, having, select, .. } = &pump.mode else { return };
+        let Mode::Tumbling { keys, width, having, select, stagger, .. } = &pump.mode else { return };
+        if let Some(range) = stagger {
+            return self.flush_stagger(p, pump, *range, now, queue);
+        }
         let mut probe = vec![Value::Null; row_width(&program, pump)];
         probe[0] = Value::Timestamp(now);
         let Ok(now_key) = eval_row(&keys[0], &probe) else { return };
@@ -242,17 +245,53 @@ impl Runtime {
                 (Value::Timestamp(t), Some(w)) => t + w,
                 _ => now,
             };
-            let aggs: Vec<Value> = accs.iter().map(Acc::value).collect();
-            let result = having
-                .as_ref()
-                .map_or(Ok(true), |h| eval_ctx(h, &[], &key, &aggs, end).map(|v| truth(&v) == Some(true)))
-                .and_then(|keep| if keep { eval_all(select, &[], &key, &aggs, end).map(Some) } else { Ok(None) });
-            match result {
-                Ok(Some(values)) => emit(&program, pump, end, values, &[], queue),
-                Ok(None) => {}
-                Err(e) => queue.push_back(error_row(&program, end, &e, row_text(&key), Some(&pump.name))),
-            }
+            emit_group(&program, pump, (having.as_ref(), select), &key, &accs, end, queue);
         }
+    }
+
+    /// Emits the stagger windows (opened by their first row) that are `range` old by `now`.
+    fn flush_stagger(&mut self, p: usize, pump: &Pump, range: i64, now: i64, queue: &mut Queue) {
+        let program = Arc::clone(&self.program);
+        let Mode::Tumbling { having, select, .. } = &pump.mode else { return };
+        let PumpState::Tumbling(groups) = &mut self.state.pumps[p] else { return };
+        let opened = |accs: &[Acc]| match accs.last().map(Acc::value) {
+            Some(Value::Timestamp(t)) => t,
+            _ => i64::MIN,
+        };
+        let mut closed: Vec<(Vec<Value>, Vec<Acc>)> = Vec::new();
+        groups.retain(|(k, a)| {
+            let done = opened(a).saturating_add(range) <= now;
+            if done {
+                closed.push((k.clone(), a.clone()));
+            }
+            !done
+        });
+        closed.sort_by_key(|(_, a)| opened(a));
+        for (key, accs) in closed {
+            let end = opened(&accs) + range;
+            emit_group(&program, pump, (having.as_ref(), select), &key, &accs, end, queue);
+        }
+    }
+}
+
+/// Evaluates HAVING and the select list of a closed group and queues the row.
+fn emit_group(
+    program: &Program,
+    pump: &Pump,
+    (having, select): (Option<&Expr>, &[Expr]),
+    key: &[Value],
+    accs: &[Acc],
+    end: i64,
+    queue: &mut Queue,
+) {
+    let aggs: Vec<Value> = accs.iter().map(Acc::value).collect();
+    let result = having
+        .map_or(Ok(true), |h| eval_ctx(h, &[], key, &aggs, end).map(|v| truth(&v) == Some(true)))
+        .and_then(|keep| if keep { eval_all(select, &[], key, &aggs, end).map(Some) } else { Ok(None) });
+    match result {
+        Ok(Some(values)) => emit(program, pump, end, values, &[], queue),
+        Ok(None) => {}
+        Err(e) => queue.push_back(error_row(program, end, &e, row_text(key), Some(&pump.name))),
     }
 }
 

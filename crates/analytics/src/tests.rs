@@ -258,3 +258,24 @@ fn hostile_input_never_panics() {
     let nested = format!("CREATE OR REPLACE STREAM s (a INTEGER); CREATE PUMP p AS INSERT INTO s SELECT STREAM {} FROM \"SOURCE_SQL_STREAM_001\"", "-".repeat(100_000) + "1");
     assert!(compile(&nested, &input, &[]).is_err());
 }
+
+#[test]
+fn stagger_windows_open_with_their_first_row() {
+    let code = r#"CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker_symbol VARCHAR(4), sector VARCHAR(16), ticker_count INTEGER);
+        CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+        SELECT STREAM ticker_symbol, sector, COUNT(*) AS ticker_count
+        FROM "SOURCE_SQL_STREAM_001"
+        WINDOWED BY STAGGER (PARTITION BY ticker_symbol, sector RANGE INTERVAL '1' MINUTE);"#;
+    let mut rt = runtime(code);
+    // A's window opens at 10 s (closes at 70 s), B's at 50 s (closes at 110 s).
+    let rows = [(10_000, "A"), (20_000, "A"), (50_000, "B"), (69_999, "A"), (70_000, "A"), (100_000, "B")];
+    let mut got = Vec::new();
+    for (t, sym) in rows {
+        let out = rt.insert(0, t, None, tick(sym, "S", 0.0, 1.0));
+        got.extend(rows_of(&rt, &out, "DESTINATION_SQL_STREAM"));
+    }
+    let out = rt.advance(130_000);
+    got.extend(rows_of(&rt, &out, "DESTINATION_SQL_STREAM"));
+    let row = |sym: &str, n| vec![Value::Str(sym.into()), Value::Str("S".into()), Value::Int(n)];
+    assert_eq!(got, vec![(70_000, row("A", 3)), (110_000, row("B", 2)), (130_000, row("A", 1))]);
+}
