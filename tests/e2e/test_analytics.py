@@ -292,3 +292,46 @@ CREATE OR REPLACE PUMP "P2" AS INSERT INTO "EVERY_ROW"
     got = {d["TICKER_SYMBOL"]: d["N"] for d in map(json.loads, read_output(kinesis, dst, len(counts)))}
     assert got == dict(counts)
     assert len(rows) == len(before) + len(after)
+
+
+def test_aws_cli_both_apis(aws_cli, server):
+    """The installed AWS CLI drives both APIs (skipped where `aws` is not installed)."""
+    import subprocess
+
+    def cli(*args: str):
+        cmd = [aws_cli.exe, "--endpoint-url", server.endpoint, "--output", "json", *args]
+        p = subprocess.run(cmd, capture_output=True, text=True, env=aws_cli.env, timeout=120, stdin=subprocess.DEVNULL)
+        assert p.returncode == 0, p.stderr
+        return json.loads(p.stdout) if p.stdout.strip() else None
+
+    name = unique_name("cli")
+    out = cli("kinesisanalytics", "create-application", "--application-name", name, "--application-code", "")
+    assert out["ApplicationSummary"]["ApplicationStatus"] == "READY"
+    apps = cli("kinesisanalyticsv2", "list-applications")["ApplicationSummaries"]
+    assert {"ApplicationName": name, "RuntimeEnvironment": "SQL-1_0"}.items() <= next(a for a in apps if a["ApplicationName"] == name).items()
+    detail = cli("kinesisanalyticsv2", "describe-application", "--application-name", name)["ApplicationDetail"]
+    assert detail["ApplicationVersionId"] == 1
+
+
+def test_error_stream_as_an_output(server):
+    """Records that do not fit the schema go to error_stream with AWS's columns; DATA_ROW is
+    the original record, hex-encoded."""
+    kinesis, client = make_kinesis_client(server.endpoint), kda(server.endpoint)
+    src, dst = make_streams(kinesis)
+    errs = unique_name("err")
+    kinesis.create_stream(StreamName=errs, ShardCount=1)
+    code = """CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker_symbol VARCHAR(4), price DOUBLE);
+CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
+    SELECT STREAM ticker_symbol, price FROM "SOURCE_SQL_STREAM_001";"""
+    name = unique_name("app")
+    create_app(client, name, src, dst, code)
+    client.add_application_output(ApplicationName=name, CurrentApplicationVersionId=1, Output={"Name": "error_stream", "KinesisStreamsOutput": {"ResourceARN": stream_arn(errs), "RoleARN": ROLE}, "DestinationSchema": {"RecordFormatType": "JSON"}})
+    start_and_wait(client, name)
+    bad = [b"not json at all", json.dumps({"TICKER_SYMBOL": "AMZN", "SECTOR": "X", "CHANGE": 1, "PRICE": "cheap"}).encode()]
+    kinesis.put_records(StreamName=src, Records=[{"Data": d, "PartitionKey": "k"} for d in bad] + [{"Data": json.dumps(ticks(1)[0]).encode(), "PartitionKey": "k"}])
+    rows = [json.loads(d) for d in read_output(kinesis, errs, 2)]
+    assert len(rows) == 2
+    assert {r["ERROR_NAME"] for r in rows} == {"Type conversion error"}
+    assert sorted(bytes.fromhex(r["DATA_ROW"]) for r in rows) == sorted(bad)
+    assert all(r["ERROR_LEVEL"] == "Error" and r["PUMP_NAME"] is None for r in rows)
+    assert len(read_output(kinesis, dst, 1)) == 1

@@ -34,7 +34,8 @@ impl StreamDef {
         }
     }
 
-    /// The columns of the in-application `error_stream`, as AWS documents them.
+    /// The columns of the in-application `error_stream`, as AWS documents them (DATA_ROW
+    /// holds the original row, hex-encoded).
     pub fn error_stream() -> StreamDef {
         StreamDef::new(
             ERROR_STREAM,
@@ -44,7 +45,7 @@ impl StreamDef {
                 ("ERROR_NAME", SqlType::Varchar(Some(32))),
                 ("MESSAGE", SqlType::Varchar(Some(4096))),
                 ("DATA_ROWTIME", SqlType::Timestamp),
-                ("DATA_ROW", SqlType::Varbinary(Some(49152))),
+                ("DATA_ROW", SqlType::Varchar(Some(49152))),
                 ("PUMP_NAME", SqlType::Varchar(Some(128))),
             ],
         )

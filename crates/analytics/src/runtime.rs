@@ -164,9 +164,9 @@ impl Runtime {
         }
         for joined in self.join(pump, row) {
             match self.pump_row(p, pump, &joined, rowtime) {
-                Ok(Some(values)) => emit(&program, pump, rowtime, values, &joined, queue),
+                Ok(Some(values)) => emit(&program, pump, rowtime, values, &row[PSEUDO..], queue),
                 Ok(None) => {}
-                Err(e) => queue.push_back(error_row(&program, rowtime, &e, row_text(&joined), Some(&pump.name))),
+                Err(e) => queue.push_back(error_row(&program, rowtime, &e, row_text(&row[PSEUDO..]), Some(&pump.name))),
             }
         }
     }
@@ -461,7 +461,7 @@ fn error_row(program: &Program, rowtime: i64, e: &RowError, data: String, pump: 
         Value::Str(e.name.into()),
         Value::Str(e.message.clone()),
         Value::Timestamp(rowtime),
-        Value::Bytes(data.into_bytes()),
+        Value::Str(data.bytes().map(|b| format!("{b:02x}")).collect()),
         pump.map_or(Value::Null, |p| Value::Str(p.into())),
     ];
     (program.error_stream(), with_pseudo(Value::Timestamp(rowtime), Value::Null, values))

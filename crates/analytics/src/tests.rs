@@ -200,6 +200,8 @@ fn failed_coercion_and_evaluation_go_to_the_error_stream() {
     assert_eq!(errors[0].1[2], Value::Str("Evaluation error".into()));
     assert_eq!(errors[0].1[3], Value::Str("Division by zero".into()));
     assert_eq!(errors[0].1[6], Value::Str("P".into()));
+    let hex: String = "A,S,0.0,1.0".bytes().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(errors[0].1[5], Value::Str(hex));
     let out = rt.insert(0, 6, None, tick("A", "S", 1.0, 1000.0));
     let errors = rows_of(&rt, &out, ERROR_STREAM);
     assert_eq!(errors[0].1[2], Value::Str("Type conversion error".into()));
