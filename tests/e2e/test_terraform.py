@@ -172,3 +172,26 @@ def test_terraform_usual_configuration_with_iam_and_bucket_settings(start_kinesi
     assert out["bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert iam.list_roles()["Roles"] == [] and iam.list_policies(Scope="Local")["Policies"] == []
     assert out["stream_name"] not in kinesis.list_streams()["StreamNames"]
+
+
+def test_terraform_builds_analytics_applications_and_destroys_them(endpoint, tmp_path):
+    config = Config("analytics", endpoint, tmp_path)
+    out = config.apply()
+    v1, v2 = client("kinesisanalytics", endpoint), client("kinesisanalyticsv2", endpoint)
+    d1 = v1.describe_application(ApplicationName=out["v1_name"])["ApplicationDetail"]
+    assert d1["ApplicationStatus"] == "RUNNING"
+    assert d1["InputDescriptions"][0]["InAppStreamNames"] == ["SOURCE_SQL_STREAM_001"]
+    d2 = v2.describe_application(ApplicationName=out["v2_name"])["ApplicationDetail"]
+    assert (d2["RuntimeEnvironment"], d2["ApplicationStatus"]) == ("SQL-1_0", "READY")
+    config.assert_no_changes()
+    kinesis = client("kinesis", endpoint)
+    kinesis.put_record(StreamName=out["source"], Data=json.dumps({"truck_id": "t1", "speed": 120.5}).encode(), PartitionKey="t1")
+    deadline, got = time.monotonic() + 20, []
+    while time.monotonic() < deadline and not got:
+        it = kinesis.get_shard_iterator(StreamName=out["destination"], ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        got = kinesis.get_records(ShardIterator=it)["Records"]
+        time.sleep(0.1)
+    assert [json.loads(r["Data"]) for r in got] == [{"TRUCK_ID": "t1", "SPEED": 120.5}]
+    config.destroy()
+    names = [a["ApplicationName"] for a in v2.list_applications()["ApplicationSummaries"]]
+    assert out["v1_name"] not in names and out["v2_name"] not in names

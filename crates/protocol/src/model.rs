@@ -206,6 +206,24 @@ pub fn pipes() -> &'static Model {
     MODEL.get_or_init(|| Model::from_json(include_str!("../models/pipes.json")).expect("embedded pipes model is valid"))
 }
 
+/// The embedded Kinesis Data Analytics model, API v1 (AWS JSON 1.1).
+pub fn kinesisanalytics() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        Model::from_json(include_str!("../models/kinesisanalytics.json"))
+            .expect("embedded kinesisanalytics model is valid")
+    })
+}
+
+/// The embedded Kinesis Data Analytics model, API v2 (AWS JSON 1.1).
+pub fn kinesisanalyticsv2() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        Model::from_json(include_str!("../models/kinesisanalyticsv2.json"))
+            .expect("embedded kinesisanalyticsv2 model is valid")
+    })
+}
+
 // ---------------------------------------------------------------------------------------
 // Loading
 

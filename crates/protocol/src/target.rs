@@ -9,6 +9,10 @@ pub enum Service {
     Sqs,
     /// Amazon Data Firehose (`Firehose_20150804`).
     Firehose,
+    /// Kinesis Data Analytics, API v1 (`KinesisAnalytics_20150814`).
+    KinesisAnalytics,
+    /// Kinesis Data Analytics, API v2 (`KinesisAnalytics_20180523`).
+    KinesisAnalyticsV2,
 }
 
 impl Service {
@@ -18,6 +22,8 @@ impl Service {
             Service::Kinesis => "Kinesis_20131202",
             Service::Sqs => "AmazonSQS",
             Service::Firehose => "Firehose_20150804",
+            Service::KinesisAnalytics => "KinesisAnalytics_20150814",
+            Service::KinesisAnalyticsV2 => "KinesisAnalytics_20180523",
         }
     }
 
@@ -27,11 +33,14 @@ impl Service {
             Service::Kinesis => "kinesis",
             Service::Sqs => "sqs",
             Service::Firehose => "firehose",
+            Service::KinesisAnalytics => "kinesisanalytics",
+            Service::KinesisAnalyticsV2 => "kinesisanalyticsv2",
         }
     }
 
     /// Every service.
-    pub const ALL: [Service; 3] = [Service::Kinesis, Service::Sqs, Service::Firehose];
+    pub const ALL: [Service; 5] =
+        [Service::Kinesis, Service::Sqs, Service::Firehose, Service::KinesisAnalytics, Service::KinesisAnalyticsV2];
 }
 
 /// A parsed `X-Amz-Target` header: `Prefix.Operation`.

@@ -29,6 +29,8 @@ pub struct App {
     pub firehose: kinesin_state::firehose::Firehose,
     /// The S3 surface.
     pub s3: crate::s3::S3,
+    /// Kinesis Data Analytics.
+    pub analytics: kinesin_state::analytics::Analytics,
     /// The clock (advanced by the time-travel endpoint when enabled).
     pub clock: Arc<SystemClock>,
     /// Default account id.
@@ -209,6 +211,7 @@ impl App {
                 self.sqs.wake_maintenance();
                 self.pipes.wake();
                 self.firehose.wake();
+                self.analytics.wake();
                 let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
                 respond(200, "application/json", format!("{{\"now_ms\":{now}}}"))
             }
@@ -288,6 +291,12 @@ impl App {
                 return self.sqs.handle_json(ctx, &headers, t.operation, &body).await.map(BodyExt::boxed)
             }
             Some(Service::Firehose) => crate::firehose::handle(&self.firehose, ctx, t.operation, &body, wire).await,
+            Some(Service::KinesisAnalytics) => {
+                crate::analytics::handle(&self.analytics, ctx, 1, t.operation, &body).await
+            }
+            Some(Service::KinesisAnalyticsV2) => {
+                crate::analytics::handle(&self.analytics, ctx, 2, t.operation, &body).await
+            }
             None => Err(ApiError::new("UnknownOperationException", "")),
         };
         match result {

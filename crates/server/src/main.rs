@@ -1,5 +1,6 @@
 //! The `kinesin` binary: AWS streaming services on one localhost port.
 
+mod analytics;
 mod app;
 mod budget;
 mod compat;
@@ -138,6 +139,8 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains).with_tls(&trust)?);
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
     tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
+    let analytics = kinesin_state::analytics::Analytics::new(db.clone());
+    tokio::spawn(analytics::run_forever(analytics.clone(), kinesis.clone(), firehose.clone()));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs =
         sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host(&cfg, addr).as_deref());
@@ -174,6 +177,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         pipes,
         firehose,
         s3,
+        analytics,
         clock,
         account: cfg.account_id.clone(),
         region: cfg.region.clone(),

@@ -14,7 +14,7 @@ use hyper::{Request, StatusCode};
 use kinesin_protocol::sigv4;
 
 /// The SigV4 signing names kinesin serves.
-const EMULATED: &[&str] = &["kinesis", "firehose", "sqs", "s3", "pipes", "sts", "iam"];
+const EMULATED: &[&str] = &["kinesis", "firehose", "sqs", "s3", "pipes", "sts", "iam", "kinesisanalytics"];
 
 /// REST-XML services: their errors are XML documents (the rest of the REST services speak JSON).
 const REST_XML: &[&str] = &["route53", "cloudfront", "s3-object-lambda"];

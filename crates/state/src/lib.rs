@@ -1,6 +1,7 @@
 //! kinesin's state, kept in SQLite: Kinesis streams, shards, records, retention.
 //! Knows nothing of HTTP; every operation takes typed input and returns typed output.
 
+pub mod analytics;
 pub mod clock;
 pub mod db;
 pub mod error;

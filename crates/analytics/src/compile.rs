@@ -1,0 +1,337 @@
+//! Compiling parsed statements into a [`Program`].
+
+use crate::error::CodeError;
+use crate::expr::Expr;
+use crate::functions::Func;
+use crate::lower::{Lower, Place, Source, PSEUDO};
+use crate::parse::{fold, parse, Statement};
+use crate::program::ColumnDef;
+use crate::program::{AggCall, AggFunc, Join, Mode, Program, Pump, StreamDef, StreamKind};
+use sqlparser::ast::{self, GroupByExpr, JoinConstraint, JoinOperator, SelectItem, SetExpr, Spanned, TableFactor};
+use sqlparser::tokenizer::Location;
+use std::collections::HashMap;
+
+type R<T> = Result<T, CodeError>;
+
+fn at<T: Spanned>(node: &T, message: &str) -> CodeError {
+    CodeError::new(message, node.span().start)
+}
+
+/// Compiles application code against the input streams and reference tables it may read.
+pub fn compile(code: &str, inputs: &[StreamDef], tables: &[StreamDef]) -> R<Program> {
+    let mut p = Program {
+        streams: inputs.to_vec(),
+        kinds: vec![StreamKind::Input; inputs.len()],
+        tables: tables.to_vec(),
+        pumps: Vec::new(),
+        readers: Vec::new(),
+    };
+    p.streams.push(StreamDef::error_stream());
+    p.kinds.push(StreamKind::Error);
+    let mut pumps = Vec::new();
+    for st in parse(code)? {
+        match st {
+            Statement::CreateStream { name, columns, at } => create_stream(&mut p, name, columns, at)?,
+            pump @ Statement::CreatePump { .. } => pumps.push(pump),
+        }
+    }
+    for st in &pumps {
+        let pump = compile_pump(&p, st)?;
+        match p.pumps.iter().position(|x| x.name == pump.name) {
+            Some(i) => p.pumps[i] = pump,
+            None => p.pumps.push(pump),
+        }
+    }
+    p.readers = vec![Vec::new(); p.streams.len()];
+    for (i, pump) in p.pumps.iter().enumerate() {
+        p.readers[pump.source].push(i);
+    }
+    check_acyclic(&p)?;
+    Ok(p)
+}
+
+fn create_stream(p: &mut Program, name: String, columns: Vec<(String, crate::types::SqlType)>, at: Location) -> R<()> {
+    if let Some(i) = p.stream_index(&name) {
+        if p.kinds[i] != StreamKind::Created {
+            return Err(CodeError::new(&format!("Stream '{name}' already exists"), at));
+        }
+    }
+    let def = StreamDef {
+        name: name.clone(),
+        columns: columns.into_iter().map(|(name, ty)| ColumnDef { name, ty }).collect(),
+    };
+    match p.stream_index(&name) {
+        Some(i) => p.streams[i] = def,
+        None => {
+            p.streams.push(def);
+            p.kinds.push(StreamKind::Created);
+        }
+    }
+    Ok(())
+}
+
+fn find_stream(p: &Program, name: &str) -> Option<usize> {
+    p.stream_index(name).or_else(|| {
+        let mut it = (0..p.streams.len())
+            .filter(|&i| p.kinds[i] == StreamKind::Input && p.streams[i].name.eq_ignore_ascii_case(name));
+        it.next()
+    })
+}
+
+fn find_table(p: &Program, name: &str) -> Option<usize> {
+    p.tables
+        .iter()
+        .position(|t| t.name == name)
+        .or_else(|| p.tables.iter().position(|t| t.name.eq_ignore_ascii_case(name)))
+}
+
+fn compile_pump(p: &Program, st: &Statement) -> R<Pump> {
+    let Statement::CreatePump { name, target, target_at, columns, query } = st else {
+        unreachable!("only pumps are compiled here")
+    };
+    let target_idx = p.stream_index(target).filter(|&i| p.kinds[i] == StreamKind::Created);
+    let target_idx = target_idx.ok_or_else(|| CodeError::new(&format!("Stream '{target}' not found"), *target_at))?;
+    if query.order_by.is_some() || query.limit_clause.is_some() || query.with.is_some() {
+        return Err(at(query.as_ref(), "ORDER BY, LIMIT and WITH are not supported on streams"));
+    }
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return Err(at(query.as_ref(), "Only SELECT STREAM queries can feed a pump"));
+    };
+    let (source, sources, joins) = from_clause(p, select)?;
+    let windows: HashMap<String, ast::WindowSpec> = select
+        .named_window
+        .iter()
+        .filter_map(|w| match &w.1 {
+            ast::NamedWindowExpr::WindowSpec(s) => Some((fold(&w.0), s.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut lower = Lower { sources: &sources, windows: &windows, keys: Vec::new(), aggs: Vec::new() };
+    let joins = joins
+        .into_iter()
+        .map(|(table, on, outer)| Ok(Join { table, on: on.map(|e| lower.expr(e, Place::Row)).transpose()?, outer }))
+        .collect::<R<Vec<_>>>()?;
+    let filter = select.selection.as_ref().map(|w| lower.expr(w, Place::Row)).transpose()?;
+    let items = select_items(select, &sources)?;
+    let mode = mode(&mut lower, select, &items)?;
+    let targets = map_targets(&p.streams[target_idx], columns.as_deref(), items.len(), *target_at)?;
+    Ok(Pump { name: name.clone(), source, target: target_idx, targets, joins, filter, mode })
+}
+
+type From<'q> = (usize, Vec<Source>, Vec<(usize, Option<&'q ast::Expr>, bool)>);
+
+fn from_clause<'q>(p: &Program, select: &'q ast::Select) -> R<From<'q>> {
+    let [from] = select.from.as_slice() else {
+        return Err(at(select, "A pump reads exactly one stream (joins use JOIN ... ON)"));
+    };
+    let (name, alias, node) = table_name(&from.relation)?;
+    let source = find_stream(p, &name).ok_or_else(|| at(node, &format!("Stream '{name}' not found")))?;
+    let def = &p.streams[source];
+    let mut sources = vec![Source {
+        names: [Some(def.name.clone()), alias].into_iter().flatten().collect(),
+        columns: def.columns.iter().map(|c| c.name.clone()).collect(),
+        api: p.kinds[source] == StreamKind::Input,
+        input: p.kinds[source] == StreamKind::Input,
+        offset: 0,
+    }];
+    let mut joins = Vec::new();
+    let mut offset = PSEUDO + def.columns.len();
+    for j in &from.joins {
+        let (name, alias, node) = table_name(&j.relation)?;
+        let table = find_table(p, &name).ok_or_else(|| match find_stream(p, &name) {
+            Some(_) => at(node, "Joins of two streams are not supported yet; join a reference table"),
+            None => at(node, &format!("Table '{name}' not found")),
+        })?;
+        let (on, outer) = match &j.join_operator {
+            JoinOperator::Join(c) | JoinOperator::Inner(c) => (constraint(c, node)?, false),
+            JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (constraint(c, node)?, true),
+            _ => return Err(at(node, "Only INNER and LEFT OUTER joins are supported")),
+        };
+        let t = &p.tables[table];
+        sources.push(Source {
+            names: [Some(t.name.clone()), alias].into_iter().flatten().collect(),
+            columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+            api: true,
+            input: false,
+            offset,
+        });
+        offset += PSEUDO + t.columns.len();
+        joins.push((table, on, outer));
+    }
+    Ok((source, sources, joins))
+}
+
+fn constraint<'q>(c: &'q JoinConstraint, node: &TableFactor) -> R<Option<&'q ast::Expr>> {
+    match c {
+        JoinConstraint::On(e) => Ok(Some(e)),
+        JoinConstraint::None => Ok(None),
+        _ => Err(at(node, "Joins take an ON condition")),
+    }
+}
+
+fn table_name(t: &TableFactor) -> R<(String, Option<String>, &TableFactor)> {
+    match t {
+        TableFactor::Table { name, alias, .. } => {
+            let ident = name.0.last().and_then(|p| p.as_ident()).ok_or_else(|| at(t, "Invalid name"))?;
+            Ok((fold(ident), alias.as_ref().map(|a| fold(&a.name)), t))
+        }
+        _ => Err(at(t, "Subqueries in FROM are not supported")),
+    }
+}
+
+/// The select list with `*` expanded.
+fn select_items(select: &ast::Select, sources: &[Source]) -> R<Vec<ast::Expr>> {
+    let mut out = Vec::new();
+    for item in &select.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => out.push(e.clone()),
+            SelectItem::Wildcard(_) => sources.iter().for_each(|s| expand(s, &mut out)),
+            SelectItem::QualifiedWildcard(kind, _) => {
+                let q = kind.to_string().trim_matches('"').to_string();
+                let s = sources.iter().find(|s| s.names.iter().any(|n| n == &q || n.eq_ignore_ascii_case(&q)));
+                expand(s.ok_or_else(|| at(item, &format!("Table '{q}' not found")))?, &mut out);
+            }
+            _ => return Err(at(item, "Unsupported select item")),
+        }
+    }
+    Ok(out)
+}
+
+fn expand(s: &Source, out: &mut Vec<ast::Expr>) {
+    for c in &s.columns {
+        let q = ast::Ident::with_quote('"', s.names[0].clone());
+        out.push(ast::Expr::CompoundIdentifier(vec![q, ast::Ident::with_quote('"', c.clone())]));
+    }
+}
+
+fn mode(lower: &mut Lower, select: &ast::Select, items: &[ast::Expr]) -> R<Mode> {
+    let group = match &select.group_by {
+        GroupByExpr::Expressions(g, _) => g.as_slice(),
+        GroupByExpr::All(_) => return Err(at(select, "GROUP BY ALL is not supported")),
+    };
+    if group.is_empty() {
+        if select.having.is_some() {
+            return Err(at(select, "HAVING needs GROUP BY"));
+        }
+        let select = items.iter().map(|e| lower.expr(e, Place::Sliding)).collect::<R<Vec<_>>>()?;
+        let aggs = std::mem::take(&mut lower.aggs);
+        return Ok(if aggs.is_empty() { Mode::Project(select) } else { Mode::Sliding { aggs, select } });
+    }
+    if let Some(range) = stagger_range(group)? {
+        return stagger(lower, select, items, &group[..group.len() - 1], range);
+    }
+    let mut keys = group.iter().map(|g| lower.expr(g, Place::Row)).collect::<R<Vec<_>>>()?;
+    let time = keys.iter().position(|k| k.reads(0));
+    let Some(time) = time else {
+        return Err(at(select, "Cannot aggregate infinite stream: GROUP BY clause is not specified or doesn't contain any monotonic expression"));
+    };
+    keys.swap(0, time);
+    let mut texts: Vec<String> = group.iter().map(|g| g.to_string()).collect();
+    texts.swap(0, time);
+    lower.keys = texts;
+    let width = window_width(&keys[0]);
+    let having = select.having.as_ref().map(|h| lower.expr(h, Place::Grouped)).transpose()?;
+    let select = items.iter().map(|e| lower.expr(e, Place::Grouped)).collect::<R<Vec<_>>>()?;
+    Ok(Mode::Tumbling { keys, width, aggs: std::mem::take(&mut lower.aggs), having, select, stagger: None })
+}
+
+/// The range of `WINDOWED BY STAGGER` (rewritten by the parser to a last GROUP BY item
+/// `STAGGER(INTERVAL ...)`).
+fn stagger_range(group: &[ast::Expr]) -> R<Option<i64>> {
+    let Some(ast::Expr::Function(f)) = group.last() else { return Ok(None) };
+    let is_stagger = f.name.0.len() == 1 && f.name.to_string().eq_ignore_ascii_case("STAGGER");
+    if !is_stagger {
+        return Ok(None);
+    }
+    let mut probe = Lower { sources: &[], windows: &HashMap::new(), keys: Vec::new(), aggs: Vec::new() };
+    let arg = match &f.args {
+        ast::FunctionArguments::List(l) => match l.args.as_slice() {
+            [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => probe.expr(e, Place::Row).ok(),
+            _ => None,
+        },
+        _ => None,
+    };
+    match arg {
+        Some(Expr::Lit(crate::value::Value::Interval(ms))) if ms > 0 => Ok(Some(ms)),
+        _ => Err(at(f, "STAGGER takes PARTITION BY ... RANGE INTERVAL ...")),
+    }
+}
+
+fn stagger(
+    lower: &mut Lower,
+    select: &ast::Select,
+    items: &[ast::Expr],
+    partition: &[ast::Expr],
+    range: i64,
+) -> R<Mode> {
+    let keys = partition.iter().map(|g| lower.expr(g, Place::Row)).collect::<R<Vec<_>>>()?;
+    lower.keys = partition.iter().map(|g| g.to_string()).collect();
+    let having = select.having.as_ref().map(|h| lower.expr(h, Place::Grouped)).transpose()?;
+    let select = items.iter().map(|e| lower.expr(e, Place::Grouped)).collect::<R<Vec<_>>>()?;
+    let mut aggs = std::mem::take(&mut lower.aggs);
+    aggs.push(AggCall { func: AggFunc::Min, arg: Some(Expr::Col(0)), distinct: false, frame: None });
+    Ok(Mode::Tumbling { keys, width: None, aggs, having, select, stagger: Some(range) })
+}
+
+/// The width of a tumbling window whose key is STEP(ROWTIME BY w) or FLOOR(ROWTIME TO unit).
+fn window_width(key: &Expr) -> Option<i64> {
+    match key {
+        Expr::Call(Func::Step, args) => match args.get(1) {
+            Some(Expr::Lit(crate::value::Value::Interval(w))) => Some(*w),
+            _ => None,
+        },
+        Expr::Call(Func::FloorTo(u), _) => u.millis(),
+        _ => None,
+    }
+}
+
+fn map_targets(target: &StreamDef, columns: Option<&[String]>, items: usize, at: Location) -> R<Vec<Option<usize>>> {
+    let mismatch = || {
+        CodeError::new(
+            &format!(
+                "Number of INSERT target columns ({}) does not equal number of source items ({items})",
+                columns.map_or(target.columns.len(), <[String]>::len)
+            ),
+            at,
+        )
+    };
+    match columns {
+        None if target.columns.len() == items => Ok((0..items).map(Some).collect()),
+        None => Err(mismatch()),
+        Some(cols) if cols.len() != items => Err(mismatch()),
+        Some(cols) => {
+            target.columns.iter().map(|c| Ok(cols.iter().position(|x| *x == c.name))).collect::<R<Vec<_>>>().and_then(
+                |m| match cols.iter().find(|c| !target.columns.iter().any(|t| &t.name == *c)) {
+                    Some(c) => Err(CodeError::new(&format!("Unknown target column '{c}'"), at)),
+                    None => Ok(m),
+                },
+            )
+        }
+    }
+}
+
+fn check_acyclic(p: &Program) -> R<()> {
+    // Three-colour depth-first search over stream -> pump -> target stream.
+    fn visit(p: &Program, s: usize, colour: &mut [u8]) -> Option<usize> {
+        match colour[s] {
+            1 => return Some(s),
+            2 => return None,
+            _ => colour[s] = 1,
+        }
+        for &i in &p.readers[s] {
+            if let Some(c) = visit(p, p.pumps[i].target, colour) {
+                return Some(c);
+            }
+        }
+        colour[s] = 2;
+        None
+    }
+    let mut colour = vec![0u8; p.streams.len()];
+    for s in 0..p.streams.len() {
+        if let Some(c) = visit(p, s, &mut colour) {
+            let msg = format!("Pumps form a cycle through stream '{}'", p.streams[c].name);
+            return Err(CodeError::new(&msg, Location::new(1, 1)));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,553 @@
+//! Applications in the store: rows, statuses, and the operations of API v1
+//! (`KinesisAnalytics_20150814`).
+//!
+//! AWS's exact messages for most of these errors are not published; where none was found
+//! the message says plainly what is wrong.
+
+use super::config::{AppConfig, Input, Item, LoggingOption, Output, Processing, ReferenceDataSource};
+use super::{arn, KdaError};
+use crate::db::Engine;
+use crate::kinesis::epoch_secs;
+use crate::Ctx;
+use rusqlite::{params, OptionalExtension};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// Most outputs per application.
+pub const MAX_OUTPUTS: usize = 3;
+/// Most user tags per application.
+pub const MAX_TAGS: usize = 50;
+/// Stable statuses last until here.
+const FOREVER: i64 = i64::MAX;
+
+/// A stored application.
+#[derive(Debug, Clone)]
+pub struct AppRow {
+    pub id: i64,
+    pub name: String,
+    pub api: i64,
+    pub status: String,
+    pub version: i64,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub config: AppConfig,
+    pub tags: BTreeMap<String, String>,
+    pub run: i64,
+}
+
+type R<T> = Result<T, KdaError>;
+
+fn not_found(ctx: &Ctx, name: &str) -> KdaError {
+    KdaError::not_found(format!("Application {name} not found under account {}.", ctx.account))
+}
+
+/// Loads an application (settling a status whose time is up; gone when DELETING ended).
+pub fn load(eng: &mut Engine, ctx: &Ctx, name: &str) -> R<AppRow> {
+    let row = eng
+        .conn
+        .prepare_cached(
+            "SELECT id, name, api, status, status_until, next_status, version, created_ms, updated_ms, config, tags, run
+             FROM kda_apps WHERE account=?1 AND region=?2 AND name=?3",
+        )?
+        .query_row(params![ctx.account, ctx.region, name], raw_row)
+        .optional()?;
+    let Some(raw) = row else { return Err(not_found(ctx, name)) };
+    settle(eng, raw)?.ok_or_else(|| not_found(ctx, name))
+}
+
+/// Every application of the namespace (or of all namespaces), settled, by name.
+pub fn all(eng: &mut Engine, ctx: Option<&Ctx>) -> R<Vec<(Ctx, AppRow)>> {
+    let raws: Vec<(Ctx, RawRow)> = {
+        let mut st = eng.conn.prepare_cached(
+            "SELECT id, name, api, status, status_until, next_status, version, created_ms, updated_ms, config, tags, run, account, region
+             FROM kda_apps ORDER BY name",
+        )?;
+        let rows =
+            st.query_map([], |r| Ok((Ctx::new(r.get::<_, String>(12)?, r.get::<_, String>(13)?), raw_row(r)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut out = Vec::new();
+    for (c, raw) in raws {
+        if ctx.is_some_and(|x| *x != c) {
+            continue;
+        }
+        if let Some(row) = settle(eng, raw)? {
+            out.push((c, row));
+        }
+    }
+    Ok(out)
+}
+
+struct RawRow {
+    row: AppRow,
+    until: i64,
+    next: Option<String>,
+    config: String,
+    tags: String,
+}
+
+fn raw_row(r: &rusqlite::Row) -> rusqlite::Result<RawRow> {
+    Ok(RawRow {
+        row: AppRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            api: r.get(2)?,
+            status: r.get(3)?,
+            version: r.get(6)?,
+            created_ms: r.get(7)?,
+            updated_ms: r.get(8)?,
+            config: AppConfig::default(),
+            tags: BTreeMap::new(),
+            run: r.get(11)?,
+        },
+        until: r.get(4)?,
+        next: r.get(5)?,
+        config: r.get(9)?,
+        tags: r.get(10)?,
+    })
+}
+
+fn settle(eng: &mut Engine, raw: RawRow) -> R<Option<AppRow>> {
+    let mut row = raw.row;
+    if eng.now() >= raw.until {
+        match raw.next {
+            Some(next) => {
+                eng.conn
+                    .prepare_cached("UPDATE kda_apps SET status=?2, status_until=?3, next_status=NULL WHERE id=?1")?
+                    .execute(params![row.id, next, FOREVER])?;
+                row.status = next;
+            }
+            None => {
+                forget(eng, row.id)?;
+                return Ok(None);
+            }
+        }
+    }
+    row.config = serde_json::from_str(&raw.config)?;
+    row.tags = serde_json::from_str(&raw.tags)?;
+    Ok(Some(row))
+}
+
+fn forget(eng: &Engine, id: i64) -> R<()> {
+    for sql in [
+        "DELETE FROM kda_apps WHERE id=?1",
+        "DELETE FROM kda_source_shards WHERE app=?1",
+        "DELETE FROM kda_state WHERE app=?1",
+    ] {
+        eng.conn.prepare_cached(sql)?.execute([id])?;
+    }
+    Ok(())
+}
+
+/// Sets a status for `delay` ms, then `next` (`None`: the application is gone).
+pub fn set_status(eng: &Engine, id: i64, status: &str, delay: i64, next: Option<&str>) -> R<()> {
+    let (status, until, next) = match (delay > 0, next) {
+        (true, _) => (status, eng.now() + delay, next),
+        (false, Some(n)) => (n, FOREVER, None),
+        (false, None) => {
+            forget(eng, id)?;
+            return Ok(());
+        }
+    };
+    eng.conn
+        .prepare_cached("UPDATE kda_apps SET status=?2, status_until=?3, next_status=?4 WHERE id=?1")?
+        .execute(params![id, status, until, next])?;
+    Ok(())
+}
+
+/// Saves a changed configuration as a new version.
+pub fn save_config(eng: &Engine, row: &AppRow) -> R<()> {
+    eng.conn
+        .prepare_cached("UPDATE kda_apps SET config=?2, version=version+1, updated_ms=?3 WHERE id=?1")?
+        .execute(params![row.id, serde_json::to_string(&row.config)?, eng.now()])?;
+    Ok(())
+}
+
+/// Inserts a new application (status READY).
+pub fn insert(
+    eng: &Engine,
+    ctx: &Ctx,
+    name: &str,
+    api: i64,
+    config: &AppConfig,
+    tags: &BTreeMap<String, String>,
+) -> R<()> {
+    let now = eng.now();
+    let done = eng
+        .conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO kda_apps(account, region, name, api, status, status_until, version, created_ms, updated_ms, config, tags)
+             VALUES (?1, ?2, ?3, ?4, 'READY', ?5, 1, ?6, ?6, ?7, ?8)",
+        )?
+        .execute(params![ctx.account, ctx.region, name, api, FOREVER, now, serde_json::to_string(config)?, serde_json::to_string(tags)?])?;
+    if done == 0 {
+        return Err(KdaError::in_use(format!("Application {name} already exists.")));
+    }
+    Ok(())
+}
+
+/// Checks the parts of a configuration the model cannot: counts, names and the SQL code.
+pub fn check_config(c: &AppConfig) -> R<()> {
+    if c.inputs.len() > 1 {
+        return Err(KdaError::invalid("Applications support only one streaming source."));
+    }
+    if c.outputs.len() > MAX_OUTPUTS {
+        return Err(KdaError::limit(format!("Applications support at most {MAX_OUTPUTS} outputs.")));
+    }
+    for i in &c.inputs {
+        let n = (&i.item.kinesis_streams_input, &i.item.kinesis_firehose_input);
+        if matches!(n, (None, None) | (Some(_), Some(_))) {
+            return Err(KdaError::invalid(
+                "An input needs exactly one of KinesisStreamsInput and KinesisFirehoseInput.",
+            ));
+        }
+        i.item.input_schema.stream_def(&i.item.name_prefix).map_err(KdaError::invalid)?;
+    }
+    for o in &c.outputs {
+        let n = [&o.item.kinesis_streams_output, &o.item.kinesis_firehose_output, &o.item.lambda_output];
+        if n.iter().filter(|x| x.is_some()).count() != 1 {
+            return Err(KdaError::invalid("An output needs exactly one destination."));
+        }
+    }
+    // Code is checked once there is an input to check it against (the console adds the
+    // input first and the code after); StartApplication checks it in any case.
+    if c.code.as_deref().is_some_and(|s| !s.trim().is_empty()) && !c.inputs.is_empty() {
+        c.compile().map_err(KdaError::code)?;
+    }
+    Ok(())
+}
+
+fn tag_map(tags: Option<Vec<Tag>>) -> R<BTreeMap<String, String>> {
+    let tags = tags.unwrap_or_default();
+    if tags.len() > MAX_TAGS {
+        return Err(KdaError::too_many_tags(format!("Too many tags: at most {MAX_TAGS} per application.")));
+    }
+    Ok(tags.into_iter().map(|t| (t.key, t.value.unwrap_or_default())).collect())
+}
+
+/// `Tag`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// `CreateApplication` (v1).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateInput {
+    pub application_name: String,
+    #[serde(default)]
+    pub application_description: Option<String>,
+    #[serde(default)]
+    pub inputs: Option<Vec<Input>>,
+    #[serde(default)]
+    pub outputs: Option<Vec<Output>>,
+    #[serde(default)]
+    pub cloud_watch_logging_options: Option<Vec<LoggingOption>>,
+    #[serde(default)]
+    pub application_code: Option<String>,
+    #[serde(default)]
+    pub tags: Option<Vec<Tag>>,
+}
+
+/// CreateApplication (v1).
+pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateInput) -> R<Value> {
+    let mut c =
+        AppConfig { description: input.application_description, code: input.application_code, ..Default::default() };
+    for i in input.inputs.unwrap_or_default() {
+        let id = c.new_id();
+        c.inputs.push(Item { id, item: i });
+    }
+    for o in input.outputs.unwrap_or_default() {
+        let id = c.new_id();
+        c.outputs.push(Item { id, item: o });
+    }
+    for l in input.cloud_watch_logging_options.unwrap_or_default() {
+        let id = c.new_id();
+        c.logging.push(Item { id, item: l });
+    }
+    check_config(&c)?;
+    let tags = tag_map(input.tags)?;
+    insert(eng, ctx, &input.application_name, 1, &c, &tags)?;
+    let row = load(eng, ctx, &input.application_name)?;
+    Ok(json!({"ApplicationSummary": summary(ctx, &row)}))
+}
+
+fn summary(ctx: &Ctx, row: &AppRow) -> Value {
+    json!({"ApplicationName": row.name, "ApplicationARN": arn(ctx, &row.name), "ApplicationStatus": row.status})
+}
+
+/// `{ApplicationName}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NameInput {
+    pub application_name: String,
+}
+
+/// DescribeApplication (v1).
+pub fn describe(eng: &mut Engine, ctx: &Ctx, input: NameInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    Ok(json!({"ApplicationDetail": detail(ctx, &row)}))
+}
+
+/// The v1 `ApplicationDetail`.
+pub fn detail(ctx: &Ctx, row: &AppRow) -> Value {
+    let c = &row.config;
+    let mut d = Map::new();
+    d.insert("ApplicationName".into(), json!(row.name));
+    if let Some(desc) = &c.description {
+        d.insert("ApplicationDescription".into(), json!(desc));
+    }
+    d.insert("ApplicationARN".into(), json!(arn(ctx, &row.name)));
+    d.insert("ApplicationStatus".into(), json!(row.status));
+    d.insert("CreateTimestamp".into(), json!(epoch_secs(row.created_ms)));
+    d.insert("LastUpdateTimestamp".into(), json!(epoch_secs(row.updated_ms)));
+    d.insert("InputDescriptions".into(), c.inputs.iter().map(|i| input_description(c, i)).collect());
+    d.insert("OutputDescriptions".into(), c.outputs.iter().map(output_description).collect());
+    d.insert("ReferenceDataSourceDescriptions".into(), c.references.iter().map(reference_description).collect());
+    d.insert("CloudWatchLoggingOptionDescriptions".into(), c.logging.iter().map(logging_description).collect());
+    if let Some(code) = &c.code {
+        d.insert("ApplicationCode".into(), json!(code));
+    }
+    d.insert("ApplicationVersionId".into(), json!(row.version));
+    Value::Object(d)
+}
+
+fn described(kind: &str, r: &Option<super::config::Resource>, out: &mut Map<String, Value>) {
+    if let Some(r) = r {
+        out.insert(format!("{kind}Description"), json!({"ResourceARN": r.resource_arn, "RoleARN": r.role_arn}));
+    }
+}
+
+/// `InputDescription` (both APIs).
+pub fn input_description(c: &AppConfig, i: &Item<Input>) -> Value {
+    let mut d = Map::new();
+    d.insert("InputId".into(), json!(i.id));
+    d.insert("NamePrefix".into(), json!(i.item.name_prefix));
+    d.insert("InAppStreamNames".into(), json!(i.item.stream_names()));
+    if let Some(Processing { input_lambda_processor: l }) = &i.item.input_processing_configuration {
+        d.insert(
+            "InputProcessingConfigurationDescription".into(),
+            json!({"InputLambdaProcessorDescription": {"ResourceARN": l.resource_arn, "RoleARN": l.role_arn}}),
+        );
+    }
+    described("KinesisStreamsInput", &i.item.kinesis_streams_input, &mut d);
+    described("KinesisFirehoseInput", &i.item.kinesis_firehose_input, &mut d);
+    d.insert("InputSchema".into(), json!(i.item.input_schema));
+    d.insert("InputParallelism".into(), json!({"Count": i.item.parallelism()}));
+    let start =
+        c.starting_positions.iter().find(|(id, _)| *id == i.id).map(|(_, p)| json!({"InputStartingPosition": p}));
+    d.insert("InputStartingPositionConfiguration".into(), start.unwrap_or_else(|| json!({})));
+    Value::Object(d)
+}
+
+/// `OutputDescription` (both APIs).
+pub fn output_description(o: &Item<Output>) -> Value {
+    let mut d = Map::new();
+    d.insert("OutputId".into(), json!(o.id));
+    d.insert("Name".into(), json!(o.item.name));
+    described("KinesisStreamsOutput", &o.item.kinesis_streams_output, &mut d);
+    described("KinesisFirehoseOutput", &o.item.kinesis_firehose_output, &mut d);
+    described("LambdaOutput", &o.item.lambda_output, &mut d);
+    d.insert("DestinationSchema".into(), json!(o.item.destination_schema));
+    Value::Object(d)
+}
+
+/// `ReferenceDataSourceDescription` (both APIs).
+pub fn reference_description(r: &Item<ReferenceDataSource>) -> Value {
+    let mut d =
+        json!({"ReferenceId": r.id, "TableName": r.item.table_name, "ReferenceSchema": r.item.reference_schema});
+    if let Some(s3) = &r.item.s3 {
+        d["S3ReferenceDataSourceDescription"] =
+            json!({"BucketARN": s3.bucket_arn, "FileKey": s3.file_key, "ReferenceRoleARN": s3.reference_role_arn});
+    }
+    d
+}
+
+fn logging_description(l: &Item<LoggingOption>) -> Value {
+    json!({"CloudWatchLoggingOptionId": l.id, "LogStreamARN": l.item.log_stream_arn, "RoleARN": l.item.role_arn})
+}
+
+/// `ListApplications` (v1).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListInput {
+    #[serde(default)]
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub exclusive_start_application_name: Option<String>,
+}
+
+/// ListApplications (v1).
+pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListInput) -> R<Value> {
+    let limit = input.limit.unwrap_or(40);
+    let apps: Vec<AppRow> = all(eng, Some(ctx))?
+        .into_iter()
+        .map(|(_, r)| r)
+        .filter(|r| input.exclusive_start_application_name.as_ref().is_none_or(|s| r.name > *s))
+        .collect();
+    let more = apps.len() > limit;
+    let summaries: Vec<Value> = apps.iter().take(limit).map(|r| summary(ctx, r)).collect();
+    Ok(json!({"ApplicationSummaries": summaries, "HasMoreApplications": more}))
+}
+
+/// `DeleteApplication` (v1).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteInput {
+    pub application_name: String,
+    pub create_timestamp: f64,
+}
+
+/// DeleteApplication (v1): the CreateTimestamp must be the application's.
+pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    if (input.create_timestamp - epoch_secs(row.created_ms)).abs() >= 1.0 {
+        return Err(KdaError::invalid("CreateTimestamp does not match the application's."));
+    }
+    begin_delete(eng, &row)?;
+    Ok(json!({}))
+}
+
+/// Starts deleting an application (DELETING for the delete delay, then gone).
+pub fn begin_delete(eng: &mut Engine, row: &AppRow) -> R<()> {
+    if row.status == "DELETING" {
+        return Err(KdaError::in_use(format!("Application {} is being deleted.", row.name)));
+    }
+    let delay = eng.settings.delete_delay_ms;
+    set_status(eng, row.id, "DELETING", delay, None)
+}
+
+/// `StartApplication` (v1).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartInput {
+    pub application_name: String,
+    pub input_configurations: Vec<InputConfiguration>,
+}
+
+/// `InputConfiguration`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InputConfiguration {
+    pub id: String,
+    pub input_starting_position_configuration: StartingPosition,
+}
+
+/// `InputStartingPositionConfiguration`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartingPosition {
+    #[serde(default)]
+    pub input_starting_position: Option<String>,
+}
+
+/// StartApplication (v1).
+pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartInput) -> R<Value> {
+    let mut row = load(eng, ctx, &input.application_name)?;
+    let mut positions = Vec::new();
+    for ic in &input.input_configurations {
+        if !row.config.inputs.iter().any(|i| i.id == ic.id) {
+            return Err(KdaError::invalid(format!("Input {} not found.", ic.id)));
+        }
+        let p =
+            ic.input_starting_position_configuration.input_starting_position.clone().unwrap_or_else(|| "NOW".into());
+        positions.push((ic.id.clone(), p));
+    }
+    begin_start(eng, &mut row, positions)?;
+    Ok(json!({}))
+}
+
+/// Checks and starts an application: STARTING for the create delay, then RUNNING.
+pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, String)>) -> R<()> {
+    if row.status != "READY" {
+        return Err(KdaError::in_use(format!(
+            "Application {} is in {} state; it must be READY to start.",
+            row.name, row.status
+        )));
+    }
+    if row.config.inputs.is_empty() {
+        return Err(KdaError::configuration("The application has no input to read."));
+    }
+    row.config.compile().map_err(KdaError::configuration)?;
+    let resume = positions.iter().all(|(_, p)| p == "LAST_STOPPED_POINT");
+    if !resume {
+        eng.conn.prepare_cached("DELETE FROM kda_source_shards WHERE app=?1")?.execute([row.id])?;
+        eng.conn.prepare_cached("DELETE FROM kda_state WHERE app=?1")?.execute([row.id])?;
+    }
+    row.config.starting_positions = positions;
+    eng.conn
+        .prepare_cached("UPDATE kda_apps SET config=?2, run=run+1 WHERE id=?1")?
+        .execute(params![row.id, serde_json::to_string(&row.config)?])?;
+    let delay = eng.settings.create_delay_ms;
+    set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))
+}
+
+/// StopApplication (v1).
+pub fn stop(eng: &mut Engine, ctx: &Ctx, input: NameInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    begin_stop(eng, &row)?;
+    Ok(json!({}))
+}
+
+/// Stops an application: STOPPING for the delete delay, then READY.
+pub fn begin_stop(eng: &mut Engine, row: &AppRow) -> R<()> {
+    match row.status.as_str() {
+        "RUNNING" | "STARTING" | "UPDATING" => {
+            let delay = eng.settings.delete_delay_ms;
+            set_status(eng, row.id, "STOPPING", delay, Some("READY"))
+        }
+        "READY" => Ok(()),
+        s => Err(KdaError::in_use(format!("Application {} is in {s} state and cannot be stopped.", row.name))),
+    }
+}
+
+/// Fails unless `given` is the application's current version.
+pub fn check_version(row: &AppRow, given: i64) -> R<()> {
+    if given != row.version {
+        return Err(KdaError::concurrent(format!(
+            "Current application version id is {}, provided {given}.",
+            row.version
+        )));
+    }
+    if matches!(row.status.as_str(), "DELETING" | "STOPPING" | "STARTING" | "UPDATING") {
+        return Err(KdaError::in_use(format!("Application {} is in {} state.", row.name, row.status)));
+    }
+    Ok(())
+}
+
+/// Saves a changed configuration after checking it; a running application is UPDATING for
+/// the update delay.
+pub fn commit_update(eng: &mut Engine, row: &AppRow) -> R<()> {
+    check_config(&row.config)?;
+    save_config(eng, row)?;
+    if row.status == "RUNNING" {
+        let delay = eng.settings.update_delay_ms;
+        set_status(eng, row.id, "UPDATING", delay, Some("RUNNING"))?;
+        eng.conn.prepare_cached("UPDATE kda_apps SET run=run+1 WHERE id=?1")?.execute([row.id])?;
+    }
+    Ok(())
+}
+
+/// The tags of an application named by ARN.
+pub fn by_arn(eng: &mut Engine, ctx: &Ctx, resource_arn: &str) -> R<AppRow> {
+    let name = resource_arn
+        .strip_prefix(&format!("arn:aws:kinesisanalytics:{}:{}:application/", ctx.region, ctx.account))
+        .ok_or_else(|| KdaError::invalid(format!("Invalid application ARN {resource_arn}.")))?;
+    load(eng, ctx, name)
+}
+
+/// Replaces the tags of an application.
+pub fn save_tags(eng: &Engine, row: &AppRow) -> R<()> {
+    if row.tags.len() > MAX_TAGS {
+        return Err(KdaError::too_many_tags(format!("Too many tags: at most {MAX_TAGS} per application.")));
+    }
+    eng.conn
+        .prepare_cached("UPDATE kda_apps SET tags=?2 WHERE id=?1")?
+        .execute(params![row.id, serde_json::to_string(&row.tags)?])?;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Store-level tests of applications: statuses, versions, the runner over Kinesis.

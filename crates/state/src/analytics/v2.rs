@@ -1,0 +1,805 @@
+//! API v2 (`KinesisAnalytics_20180523`): the same applications with v2's shapes, plus
+//! versions, snapshots and operations. `SQL-1_0` applications run on the SQL engine;
+//! `FLINK-*` (and `ZEPPELIN-*`) applications get the whole control plane, but their code is
+//! not executed.
+
+use super::apps::{self, check_version, load, AppRow, CreateInput, Tag};
+use super::changes::{self, apply_update, ApplicationUpdate, Versioned};
+use super::config::{AppConfig, Input, Item, LoggingOption, Output, ReferenceDataSource};
+use super::{arn, KdaError};
+use crate::db::Engine;
+use crate::kinesis::epoch_secs;
+use crate::Ctx;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+type R<T> = Result<T, KdaError>;
+
+/// Most versions and operations remembered per application.
+const HISTORY: usize = 50;
+
+/// `CreateApplication` (v2).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateV2 {
+    pub application_name: String,
+    #[serde(default)]
+    pub application_description: Option<String>,
+    pub runtime_environment: String,
+    pub service_execution_role: String,
+    #[serde(default)]
+    pub application_configuration: Option<Value>,
+    #[serde(default)]
+    pub cloud_watch_logging_options: Option<Vec<LoggingOption>>,
+    #[serde(default)]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(default)]
+    pub application_mode: Option<String>,
+}
+
+fn typed<T: serde::de::DeserializeOwned>(v: &Value) -> R<T> {
+    serde_json::from_value(v.clone()).map_err(|e| KdaError::invalid(e.to_string()))
+}
+
+fn is_sql(runtime: &str) -> bool {
+    runtime == "SQL-1_0"
+}
+
+/// CreateApplication (v2).
+pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateV2) -> R<Value> {
+    let mut conf = input.application_configuration.unwrap_or_else(|| json!({}));
+    let sql = conf.as_object_mut().and_then(|o| o.remove("SqlApplicationConfiguration")).unwrap_or(Value::Null);
+    let code = text_code(&conf);
+    let v1 = CreateInput {
+        application_name: input.application_name.clone(),
+        application_description: input.application_description,
+        inputs: (!sql["Inputs"].is_null()).then(|| typed(&sql["Inputs"])).transpose()?,
+        outputs: (!sql["Outputs"].is_null()).then(|| typed(&sql["Outputs"])).transpose()?,
+        cloud_watch_logging_options: input.cloud_watch_logging_options,
+        application_code: if is_sql(&input.runtime_environment) { code } else { None },
+        tags: input.tags,
+    };
+    let mut c = to_config(v1.clone_parts())?;
+    for r in sql["ReferenceDataSources"].as_array().into_iter().flatten() {
+        let id = c.new_id();
+        c.references.push(Item { id, item: typed::<ReferenceDataSource>(r)? });
+    }
+    c.runtime = Some(input.runtime_environment);
+    c.service_role = Some(input.service_execution_role);
+    c.v2.configuration = conf;
+    c.v2.mode = input.application_mode;
+    apps::check_config(&c)?;
+    let tags =
+        v1.tags.map(|t| t.into_iter().map(|t| (t.key, t.value.unwrap_or_default())).collect()).unwrap_or_default();
+    apps::insert(eng, ctx, &input.application_name, 2, &c, &tags)?;
+    let row = load(eng, ctx, &input.application_name)?;
+    Ok(json!({"ApplicationDetail": detail(ctx, &row)}))
+}
+
+impl CreateInput {
+    fn clone_parts(&self) -> Parts {
+        (
+            self.application_description.clone(),
+            self.application_code.clone(),
+            self.inputs.clone().unwrap_or_default(),
+            self.outputs.clone().unwrap_or_default(),
+            self.cloud_watch_logging_options.clone().unwrap_or_default(),
+        )
+    }
+}
+
+type Parts = (Option<String>, Option<String>, Vec<Input>, Vec<Output>, Vec<LoggingOption>);
+
+fn to_config((description, code, inputs, outputs, logging): Parts) -> R<AppConfig> {
+    let mut c = AppConfig { description, code, ..Default::default() };
+    for i in inputs {
+        let id = c.new_id();
+        c.inputs.push(Item { id, item: i });
+    }
+    for o in outputs {
+        let id = c.new_id();
+        c.outputs.push(Item { id, item: o });
+    }
+    for l in logging {
+        let id = c.new_id();
+        c.logging.push(Item { id, item: l });
+    }
+    Ok(c)
+}
+
+/// The SQL text of an ApplicationCodeConfiguration (PLAINTEXT).
+fn text_code(conf: &Value) -> Option<String> {
+    conf["ApplicationCodeConfiguration"]["CodeContent"]["TextContent"].as_str().map(str::to_string)
+}
+
+/// The v2 `ApplicationDetail`.
+pub fn detail(ctx: &Ctx, row: &AppRow) -> Value {
+    let c = &row.config;
+    let runtime = c.runtime.clone().unwrap_or_else(|| "SQL-1_0".into());
+    let mut d = Map::new();
+    d.insert("ApplicationARN".into(), json!(arn(ctx, &row.name)));
+    if let Some(desc) = &c.description {
+        d.insert("ApplicationDescription".into(), json!(desc));
+    }
+    d.insert("ApplicationName".into(), json!(row.name));
+    d.insert("RuntimeEnvironment".into(), json!(runtime));
+    if let Some(role) = &c.service_role {
+        d.insert("ServiceExecutionRole".into(), json!(role));
+    }
+    d.insert("ApplicationStatus".into(), json!(row.status));
+    d.insert("ApplicationVersionId".into(), json!(row.version));
+    d.insert("CreateTimestamp".into(), json!(epoch_secs(row.created_ms)));
+    d.insert("LastUpdateTimestamp".into(), json!(epoch_secs(row.updated_ms)));
+    d.insert("ApplicationConfigurationDescription".into(), configuration_description(c, &runtime));
+    let logging: Vec<Value> = c
+        .logging
+        .iter()
+        .map(|l| json!({"CloudWatchLoggingOptionId": l.id, "LogStreamARN": l.item.log_stream_arn, "RoleARN": l.item.role_arn}))
+        .collect();
+    d.insert("CloudWatchLoggingOptionDescriptions".into(), json!(logging));
+    if let Some(start) = &c.v2.maintenance_start {
+        d.insert(
+            "ApplicationMaintenanceConfigurationDescription".into(),
+            json!({"ApplicationMaintenanceWindowStartTime": start, "ApplicationMaintenanceWindowEndTime": start}),
+        );
+    }
+    d.insert("ApplicationMode".into(), json!(c.v2.mode.clone().unwrap_or_else(|| "STREAMING".into())));
+    Value::Object(d)
+}
+
+fn configuration_description(c: &AppConfig, runtime: &str) -> Value {
+    let conf = &c.v2.configuration;
+    let mut d = Map::new();
+    if is_sql(runtime) {
+        d.insert(
+            "SqlApplicationConfigurationDescription".into(),
+            json!({
+                "InputDescriptions": c.inputs.iter().map(|i| apps::input_description(c, i)).collect::<Vec<_>>(),
+                "OutputDescriptions": c.outputs.iter().map(apps::output_description).collect::<Vec<_>>(),
+                "ReferenceDataSourceDescriptions": c.references.iter().map(apps::reference_description).collect::<Vec<_>>(),
+            }),
+        );
+    } else {
+        d.insert(
+            "FlinkApplicationConfigurationDescription".into(),
+            flink_description(&conf["FlinkApplicationConfiguration"]),
+        );
+    }
+    d.insert("ApplicationCodeConfigurationDescription".into(), code_description(c, conf));
+    d.insert(
+        "RunConfigurationDescription".into(),
+        json!({"ApplicationRestoreConfigurationDescription": {"ApplicationRestoreType": "SKIP_RESTORE_FROM_SNAPSHOT"}}),
+    );
+    let groups = conf["EnvironmentProperties"]["PropertyGroups"].clone();
+    if !groups.is_null() {
+        d.insert("EnvironmentPropertyDescriptions".into(), json!({"PropertyGroupDescriptions": groups}));
+    }
+    let snapshots = conf["ApplicationSnapshotConfiguration"]["SnapshotsEnabled"].as_bool().unwrap_or(!is_sql(runtime));
+    d.insert("ApplicationSnapshotConfigurationDescription".into(), json!({"SnapshotsEnabled": snapshots}));
+    if let Some(vpcs) = conf["VpcConfigurations"].as_array() {
+        let described: Vec<Value> = vpcs.iter().enumerate().map(|(i, v)| vpc_description(i, v)).collect();
+        d.insert("VpcConfigurationDescriptions".into(), json!(described));
+    }
+    Value::Object(d)
+}
+
+fn vpc_description(i: usize, v: &Value) -> Value {
+    json!({"VpcConfigurationId": format!("{}.1", i + 1), "VpcId": "vpc-00000000", "SubnetIds": v["SubnetIds"], "SecurityGroupIds": v["SecurityGroupIds"]})
+}
+
+fn code_description(c: &AppConfig, conf: &Value) -> Value {
+    let given = &conf["ApplicationCodeConfiguration"];
+    let kind = given["CodeContentType"].as_str().unwrap_or("PLAINTEXT");
+    let content = &given["CodeContent"];
+    let mut desc = Map::new();
+    if let Some(text) = c.code.as_deref().or(content["TextContent"].as_str()) {
+        desc.insert("TextContent".into(), json!(text));
+        desc.insert("CodeSize".into(), json!(text.len()));
+    }
+    let s3 = &content["S3ContentLocation"];
+    if !s3.is_null() {
+        desc.insert("S3ApplicationCodeLocationDescription".into(), s3.clone());
+    }
+    json!({"CodeContentType": kind, "CodeContentDescription": desc})
+}
+
+/// Flink's three configurations, AWS's defaults where `ConfigurationType` is DEFAULT.
+fn flink_description(given: &Value) -> Value {
+    let pick = |part: &str, defaults: Value| -> Value {
+        let g = &given[part];
+        let mut out = defaults;
+        if g["ConfigurationType"] == "CUSTOM" {
+            for (k, v) in g.as_object().into_iter().flatten() {
+                out[k] = v.clone();
+            }
+        }
+        out
+    };
+    let mut parallelism = pick(
+        "ParallelismConfiguration",
+        json!({"ConfigurationType": "DEFAULT", "Parallelism": 1, "ParallelismPerKPU": 1, "AutoScalingEnabled": false}),
+    );
+    parallelism["CurrentParallelism"] = parallelism["Parallelism"].clone();
+    json!({
+        "CheckpointConfigurationDescription": pick("CheckpointConfiguration", json!({"ConfigurationType": "DEFAULT", "CheckpointingEnabled": true, "CheckpointInterval": 60000, "MinPauseBetweenCheckpoints": 5000})),
+        "MonitoringConfigurationDescription": pick("MonitoringConfiguration", json!({"ConfigurationType": "DEFAULT", "MetricsLevel": "APPLICATION", "LogLevel": "INFO"})),
+        "ParallelismConfigurationDescription": parallelism,
+    })
+}
+
+/// `{ApplicationName}` (v2 DescribeApplication).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NameV2 {
+    pub application_name: String,
+}
+
+/// DescribeApplication (v2).
+pub fn describe(eng: &mut Engine, ctx: &Ctx, input: NameV2) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    Ok(json!({"ApplicationDetail": detail(ctx, &row)}))
+}
+
+/// `ListApplications` (v2).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListV2 {
+    #[serde(default)]
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub next_token: Option<String>,
+}
+
+/// ListApplications (v2).
+pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListV2) -> R<Value> {
+    let limit = input.limit.unwrap_or(50);
+    let rows: Vec<AppRow> = apps::all(eng, Some(ctx))?
+        .into_iter()
+        .map(|(_, r)| r)
+        .filter(|r| input.next_token.as_ref().is_none_or(|t| r.name > *t))
+        .collect();
+    let page: Vec<Value> = rows
+        .iter()
+        .take(limit)
+        .map(|r| {
+            json!({"ApplicationName": r.name, "ApplicationARN": arn(ctx, &r.name), "ApplicationStatus": r.status,
+                   "ApplicationVersionId": r.version, "RuntimeEnvironment": r.config.runtime.clone().unwrap_or_else(|| "SQL-1_0".into()),
+                   "ApplicationMode": r.config.v2.mode.clone().unwrap_or_else(|| "STREAMING".into())})
+        })
+        .collect();
+    let mut out = json!({"ApplicationSummaries": page});
+    if rows.len() > limit {
+        out["NextToken"] = json!(rows[limit - 1].name);
+    }
+    Ok(out)
+}
+
+/// DeleteApplication (v2).
+pub fn delete(eng: &mut Engine, ctx: &Ctx, input: apps::DeleteInput) -> R<Value> {
+    apps::delete(eng, ctx, input)
+}
+
+/// Records an operation and returns its id.
+fn operation(eng: &Engine, row: &mut AppRow, name: &str) -> R<String> {
+    let id = format!("{:016x}", fastrand::u64(..));
+    let now = epoch_secs(eng.now());
+    row.config.v2.operations.push(json!({"Operation": name, "OperationId": id, "StartTime": now, "EndTime": now, "OperationStatus": "SUCCESSFUL"}));
+    let excess = row.config.v2.operations.len().saturating_sub(HISTORY);
+    row.config.v2.operations.drain(..excess);
+    eng.conn
+        .prepare_cached("UPDATE kda_apps SET config=?2 WHERE id=?1")?
+        .execute(rusqlite::params![row.id, serde_json::to_string(&row.config)?])?;
+    Ok(id)
+}
+
+/// `StartApplication` (v2).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StartV2 {
+    pub application_name: String,
+    #[serde(default)]
+    pub run_configuration: Option<Value>,
+}
+
+/// StartApplication (v2): SQL applications run; others only change status.
+pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartV2) -> R<Value> {
+    let mut row = load(eng, ctx, &input.application_name)?;
+    let runtime = row.config.runtime.clone().unwrap_or_else(|| "SQL-1_0".into());
+    if is_sql(&runtime) {
+        let run = input.run_configuration.unwrap_or(Value::Null);
+        let positions = run["SqlRunConfigurations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|s| {
+                let p = s["InputStartingPositionConfiguration"]["InputStartingPosition"].as_str().unwrap_or("NOW");
+                (s["InputId"].as_str().unwrap_or_default().to_string(), p.to_string())
+            })
+            .collect();
+        apps::begin_start(eng, &mut row, positions)?;
+    } else {
+        if row.status != "READY" {
+            return Err(KdaError::in_use(format!("Application {} is in {} state.", row.name, row.status)));
+        }
+        let delay = eng.settings.create_delay_ms;
+        apps::set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))?;
+    }
+    let mut row = load(eng, ctx, &input.application_name)?;
+    Ok(json!({"OperationId": operation(eng, &mut row, "StartApplication")?}))
+}
+
+/// `StopApplication` (v2).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StopV2 {
+    pub application_name: String,
+    #[serde(default)]
+    pub force: Option<bool>,
+}
+
+/// StopApplication (v2).
+pub fn stop(eng: &mut Engine, ctx: &Ctx, input: StopV2) -> R<Value> {
+    let mut row = load(eng, ctx, &input.application_name)?;
+    apps::begin_stop(eng, &row)?;
+    let _ = input.force;
+    Ok(json!({"OperationId": operation(eng, &mut row, "StopApplication")?}))
+}
+
+/// `UpdateApplication` (v2).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateV2 {
+    pub application_name: String,
+    #[serde(default)]
+    pub current_application_version_id: Option<i64>,
+    #[serde(default)]
+    pub application_configuration_update: Option<Value>,
+    #[serde(default)]
+    pub service_execution_role_update: Option<String>,
+    #[serde(default)]
+    pub cloud_watch_logging_option_updates: Option<Vec<Value>>,
+    #[serde(default)]
+    pub runtime_environment_update: Option<String>,
+}
+
+/// UpdateApplication (v2).
+pub fn update(eng: &mut Engine, ctx: &Ctx, input: UpdateV2) -> R<Value> {
+    let mut row = load(eng, ctx, &input.application_name)?;
+    check_version(&row, input.current_application_version_id.unwrap_or(row.version))?;
+    remember_version(&mut row);
+    let u = input.application_configuration_update.unwrap_or_else(|| json!({}));
+    let sql = &u["SqlApplicationConfigurationUpdate"];
+    let code =
+        u["ApplicationCodeConfigurationUpdate"]["CodeContentUpdate"]["TextContentUpdate"].as_str().map(str::to_string);
+    let is_sql_app = is_sql(row.config.runtime.as_deref().unwrap_or("SQL-1_0"));
+    apply_update(
+        &mut row,
+        ApplicationUpdate {
+            input_updates: list_of(&sql["InputUpdates"]),
+            application_code_update: code.filter(|_| is_sql_app),
+            output_updates: list_of(&sql["OutputUpdates"]),
+            reference_data_source_updates: list_of(&sql["ReferenceDataSourceUpdates"]),
+            cloud_watch_logging_option_updates: input.cloud_watch_logging_option_updates.unwrap_or_default(),
+        },
+    )?;
+    let mut rest = u.clone();
+    if let Some(o) = rest.as_object_mut() {
+        o.remove("SqlApplicationConfigurationUpdate");
+    }
+    merge_update(&mut row.config.v2.configuration, &rest);
+    if let Some(role) = input.service_execution_role_update {
+        row.config.service_role = Some(role);
+    }
+    if let Some(rt) = input.runtime_environment_update {
+        row.config.runtime = Some(rt);
+    }
+    apps::commit_update(eng, &row)?;
+    let mut row = load(eng, ctx, &input.application_name)?;
+    let op = operation(eng, &mut row, "UpdateApplication")?;
+    Ok(json!({"ApplicationDetail": detail(ctx, &row), "OperationId": op}))
+}
+
+fn list_of(v: &Value) -> Vec<Value> {
+    v.as_array().cloned().unwrap_or_default()
+}
+
+/// Merges a v2 `...Update` document into a configuration: `XUpdate` keys set `X`.
+fn merge_update(target: &mut Value, update: &Value) {
+    let Some(fields) = update.as_object() else { return };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    for (k, v) in fields {
+        let name = k.strip_suffix("Update").or_else(|| k.strip_suffix("Updates")).unwrap_or(k);
+        let name = match name {
+            "CodeContentType" | "CodeContent" | "TextContent" => name.to_string(),
+            "ApplicationCodeConfiguration" | "FlinkApplicationConfiguration" | "ApplicationSnapshotConfiguration" => {
+                name.to_string()
+            }
+            "EnvironmentProperty" => "EnvironmentProperties".to_string(),
+            "VpcConfiguration" => "VpcConfigurations".to_string(),
+            other => other.to_string(),
+        };
+        if v.is_object() {
+            merge_update(&mut target[&name], v);
+        } else {
+            target[&name] = v.clone();
+        }
+    }
+}
+
+fn remember_version(row: &mut AppRow) {
+    let mut saved = serde_json::to_value(&row.config).unwrap_or(Value::Null);
+    if let Some(o) = saved.as_object_mut() {
+        if let Some(v2) = o.get_mut("v2").and_then(Value::as_object_mut) {
+            v2.remove("versions");
+        }
+    }
+    row.config.v2.versions.push((row.version, saved));
+    let excess = row.config.v2.versions.len().saturating_sub(HISTORY);
+    row.config.v2.versions.drain(..excess);
+}
+
+/// Wraps a v1 change with v2's answer: ARN and new version (plus a description).
+fn changed(eng: &mut Engine, ctx: &Ctx, name: &str, key: &str, f: impl Fn(&AppConfig) -> Value) -> R<Value> {
+    let row = load(eng, ctx, name)?;
+    let mut out = json!({"ApplicationARN": arn(ctx, &row.name), "ApplicationVersionId": row.version});
+    if !key.is_empty() {
+        out[key] = f(&row.config);
+    }
+    Ok(out)
+}
+
+macro_rules! via_v1 {
+    ($(#[$doc:meta] $name:ident($body:ty) => $v1:path, $key:literal, $describe:expr;)*) => {$(
+        #[$doc]
+        pub fn $name(eng: &mut Engine, ctx: &Ctx, input: Versioned<$body>) -> R<Value> {
+            let name = input.application_name.clone();
+            $v1(eng, ctx, input)?;
+            changed(eng, ctx, &name, $key, $describe)
+        }
+    )*};
+}
+
+via_v1! {
+    /// AddApplicationInput (v2).
+    add_input(changes::InputBody) => changes::add_input, "InputDescriptions", |c| json!(c.inputs.iter().map(|i| apps::input_description(c, i)).collect::<Vec<_>>());
+    /// AddApplicationOutput (v2).
+    add_output(changes::OutputBody) => changes::add_output, "OutputDescriptions", |c| json!(c.outputs.iter().map(apps::output_description).collect::<Vec<_>>());
+    /// AddApplicationReferenceDataSource (v2).
+    add_reference(changes::ReferenceBody) => changes::add_reference, "ReferenceDataSourceDescriptions", |c| json!(c.references.iter().map(apps::reference_description).collect::<Vec<_>>());
+    /// AddApplicationInputProcessingConfiguration (v2).
+    add_processing(changes::ProcessingBody) => changes::add_processing, "", |_| Value::Null;
+    /// DeleteApplicationInputProcessingConfiguration (v2).
+    delete_processing(changes::ProcessingBody) => changes::delete_processing, "", |_| Value::Null;
+    /// DeleteApplicationOutput (v2).
+    delete_output(changes::OutputIdBody) => changes::delete_output, "", |_| Value::Null;
+    /// DeleteApplicationReferenceDataSource (v2).
+    delete_reference(changes::ReferenceIdBody) => changes::delete_reference, "", |_| Value::Null;
+}
+
+/// A v2 request whose CurrentApplicationVersionId is optional.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MaybeVersioned<T> {
+    pub application_name: String,
+    #[serde(default)]
+    pub current_application_version_id: Option<i64>,
+    #[serde(flatten)]
+    pub body: T,
+}
+
+fn with_version<T>(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<T>) -> R<Versioned<T>> {
+    let version = match input.current_application_version_id {
+        Some(v) => v,
+        None => load(eng, ctx, &input.application_name)?.version,
+    };
+    Ok(Versioned {
+        application_name: input.application_name,
+        current_application_version_id: version,
+        body: input.body,
+    })
+}
+
+fn logging_answer(eng: &mut Engine, ctx: &Ctx, name: &str) -> R<Value> {
+    let mut row = load(eng, ctx, name)?;
+    let op = operation(eng, &mut row, "UpdateApplication")?;
+    let mut out = changed(eng, ctx, name, "CloudWatchLoggingOptionDescriptions", |c| {
+        json!(c.logging.iter().map(|l| json!({"CloudWatchLoggingOptionId": l.id, "LogStreamARN": l.item.log_stream_arn, "RoleARN": l.item.role_arn})).collect::<Vec<_>>())
+    })?;
+    out["OperationId"] = json!(op);
+    Ok(out)
+}
+
+/// AddApplicationCloudWatchLoggingOption (v2).
+pub fn add_logging(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<changes::LoggingBody>) -> R<Value> {
+    let input = with_version(eng, ctx, input)?;
+    let name = input.application_name.clone();
+    changes::add_logging(eng, ctx, input)?;
+    logging_answer(eng, ctx, &name)
+}
+
+/// DeleteApplicationCloudWatchLoggingOption (v2).
+pub fn delete_logging(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<changes::LoggingIdBody>) -> R<Value> {
+    let input = with_version(eng, ctx, input)?;
+    let name = input.application_name.clone();
+    changes::delete_logging(eng, ctx, input)?;
+    logging_answer(eng, ctx, &name)
+}
+
+/// `{VpcConfiguration}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcBody {
+    pub vpc_configuration: Value,
+}
+
+/// AddApplicationVpcConfiguration (v2): kept and described; no network is involved.
+pub fn add_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcBody>) -> R<Value> {
+    let input = with_version(eng, ctx, input)?;
+    let mut row = load(eng, ctx, &input.application_name)?;
+    check_version(&row, input.current_application_version_id)?;
+    let conf = &mut row.config.v2.configuration;
+    if !conf.is_object() {
+        *conf = json!({});
+    }
+    let list = conf["VpcConfigurations"].as_array().cloned().unwrap_or_default();
+    let index = list.len();
+    conf["VpcConfigurations"] =
+        json!(list.into_iter().chain([input.body.vpc_configuration.clone()]).collect::<Vec<_>>());
+    apps::commit_update(eng, &row)?;
+    let mut row = load(eng, ctx, &input.application_name)?;
+    let op = operation(eng, &mut row, "UpdateApplication")?;
+    Ok(json!({"ApplicationARN": arn(ctx, &row.name), "ApplicationVersionId": row.version,
+              "VpcConfigurationDescription": vpc_description(index, &input.body.vpc_configuration), "OperationId": op}))
+}
+
+/// `{VpcConfigurationId}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcIdBody {
+    pub vpc_configuration_id: String,
+}
+
+/// DeleteApplicationVpcConfiguration (v2).
+pub fn delete_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcIdBody>) -> R<Value> {
+    let input = with_version(eng, ctx, input)?;
+    let mut row = load(eng, ctx, &input.application_name)?;
+    check_version(&row, input.current_application_version_id)?;
+    let mut list = row.config.v2.configuration["VpcConfigurations"].as_array().cloned().unwrap_or_default();
+    let index = input
+        .body
+        .vpc_configuration_id
+        .split('.')
+        .next()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| (1..=list.len()).contains(n));
+    let index = index.ok_or_else(|| {
+        KdaError::not_found(format!("VPC configuration {} not found.", input.body.vpc_configuration_id))
+    })?;
+    list.remove(index - 1);
+    row.config.v2.configuration["VpcConfigurations"] = json!(list);
+    apps::commit_update(eng, &row)?;
+    let mut row = load(eng, ctx, &input.application_name)?;
+    let op = operation(eng, &mut row, "UpdateApplication")?;
+    Ok(json!({"ApplicationARN": arn(ctx, &row.name), "ApplicationVersionId": row.version, "OperationId": op}))
+}
+
+/// `CreateApplicationSnapshot` / `DescribeApplicationSnapshot`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapshotInput {
+    pub application_name: String,
+    pub snapshot_name: String,
+    #[serde(default)]
+    pub snapshot_creation_timestamp: Option<f64>,
+}
+
+/// CreateApplicationSnapshot.
+pub fn create_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Value> {
+    let mut row = load(eng, ctx, &input.application_name)?;
+    if row.config.v2.snapshots.iter().any(|s| s["SnapshotName"] == input.snapshot_name.as_str()) {
+        return Err(KdaError::invalid(format!("Snapshot {} already exists.", input.snapshot_name)));
+    }
+    let snap = json!({"SnapshotName": input.snapshot_name, "SnapshotStatus": "READY", "ApplicationVersionId": row.version,
+                      "SnapshotCreationTimestamp": epoch_secs(eng.now()), "RuntimeEnvironment": row.config.runtime.clone().unwrap_or_else(|| "SQL-1_0".into())});
+    row.config.v2.snapshots.push(snap);
+    operation(eng, &mut row, "CreateApplicationSnapshot")?;
+    Ok(json!({}))
+}
+
+fn find_snapshot<'a>(row: &'a AppRow, name: &str) -> R<&'a Value> {
+    row.config
+        .v2
+        .snapshots
+        .iter()
+        .find(|s| s["SnapshotName"] == name)
+        .ok_or_else(|| KdaError::not_found(format!("Snapshot {name} not found.")))
+}
+
+/// DescribeApplicationSnapshot.
+pub fn describe_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    Ok(json!({"SnapshotDetails": find_snapshot(&row, &input.snapshot_name)?}))
+}
+
+/// DeleteApplicationSnapshot.
+pub fn delete_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Value> {
+    let mut row = load(eng, ctx, &input.application_name)?;
+    let snap = find_snapshot(&row, &input.snapshot_name)?;
+    let at = snap["SnapshotCreationTimestamp"].as_f64().unwrap_or_default();
+    if input.snapshot_creation_timestamp.is_some_and(|t| (t - at).abs() >= 1.0) {
+        return Err(KdaError::invalid("SnapshotCreationTimestamp does not match the snapshot's."));
+    }
+    row.config.v2.snapshots.retain(|s| s["SnapshotName"] != input.snapshot_name.as_str());
+    operation(eng, &mut row, "DeleteApplicationSnapshot")?;
+    Ok(json!({}))
+}
+
+/// A paged list request naming an application.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PagedInput {
+    pub application_name: String,
+    #[serde(default)]
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub next_token: Option<String>,
+    #[serde(default)]
+    pub operation: Option<String>,
+    #[serde(default)]
+    pub operation_status: Option<String>,
+}
+
+fn page(items: Vec<Value>, input: &PagedInput, key: &str) -> Value {
+    let start: usize = input.next_token.as_deref().and_then(|t| t.parse().ok()).unwrap_or(0);
+    let limit = input.limit.unwrap_or(50);
+    let mut out = json!({key: items.iter().skip(start).take(limit).cloned().collect::<Vec<_>>()});
+    if items.len() > start + limit {
+        out["NextToken"] = json!((start + limit).to_string());
+    }
+    out
+}
+
+/// ListApplicationSnapshots.
+pub fn list_snapshots(eng: &mut Engine, ctx: &Ctx, input: PagedInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    Ok(page(row.config.v2.snapshots.clone(), &input, "SnapshotSummaries"))
+}
+
+/// ListApplicationOperations.
+pub fn list_operations(eng: &mut Engine, ctx: &Ctx, input: PagedInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    let ops = row
+        .config
+        .v2
+        .operations
+        .iter()
+        .rev()
+        .filter(|o| input.operation.as_ref().is_none_or(|x| o["Operation"] == x.as_str()))
+        .filter(|o| input.operation_status.as_ref().is_none_or(|x| o["OperationStatus"] == x.as_str()))
+        .cloned()
+        .collect();
+    Ok(page(ops, &input, "ApplicationOperationInfoList"))
+}
+
+/// `{ApplicationName, OperationId}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OperationInput {
+    pub application_name: String,
+    pub operation_id: String,
+}
+
+/// DescribeApplicationOperation.
+pub fn describe_operation(eng: &mut Engine, ctx: &Ctx, input: OperationInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    let op = row.config.v2.operations.iter().find(|o| o["OperationId"] == input.operation_id.as_str());
+    let op = op.ok_or_else(|| KdaError::not_found(format!("Operation {} not found.", input.operation_id)))?;
+    Ok(
+        json!({"ApplicationOperationInfoDetails": {"Operation": op["Operation"], "StartTime": op["StartTime"], "EndTime": op["EndTime"], "OperationStatus": op["OperationStatus"]}}),
+    )
+}
+
+/// ListApplicationVersions.
+pub fn list_versions(eng: &mut Engine, ctx: &Ctx, input: PagedInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    let mut versions: Vec<Value> = vec![json!({"ApplicationVersionId": row.version, "ApplicationStatus": row.status})];
+    versions.extend(
+        row.config
+            .v2
+            .versions
+            .iter()
+            .rev()
+            .map(|(v, _)| json!({"ApplicationVersionId": v, "ApplicationStatus": "READY"})),
+    );
+    Ok(page(versions, &input, "ApplicationVersionSummaries"))
+}
+
+/// `{ApplicationName, ApplicationVersionId}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VersionInput {
+    pub application_name: String,
+    pub application_version_id: i64,
+}
+
+/// DescribeApplicationVersion.
+pub fn describe_version(eng: &mut Engine, ctx: &Ctx, input: VersionInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    if input.application_version_id == row.version {
+        return Ok(json!({"ApplicationVersionDetail": detail(ctx, &row)}));
+    }
+    let (_, saved) = row
+        .config
+        .v2
+        .versions
+        .iter()
+        .find(|(v, _)| *v == input.application_version_id)
+        .ok_or_else(|| KdaError::not_found(format!("Version {} not found.", input.application_version_id)))?;
+    let old = AppRow { config: typed(saved)?, version: input.application_version_id, ..row.clone() };
+    Ok(json!({"ApplicationVersionDetail": detail(ctx, &old)}))
+}
+
+/// `{ApplicationName, CurrentApplicationVersionId}`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RollbackInput {
+    pub application_name: String,
+    pub current_application_version_id: i64,
+}
+
+/// RollbackApplication: the previous version's configuration becomes a new version.
+pub fn rollback(eng: &mut Engine, ctx: &Ctx, input: RollbackInput) -> R<Value> {
+    let mut row = load(eng, ctx, &input.application_name)?;
+    check_version(&row, input.current_application_version_id)?;
+    let Some((_, saved)) = row.config.v2.versions.last().cloned() else {
+        return Err(KdaError::invalid("The application has no earlier version to roll back to."));
+    };
+    let v2 = row.config.v2.clone();
+    row.config = typed(&saved)?;
+    row.config.v2.versions = v2.versions;
+    row.config.v2.operations = v2.operations;
+    row.config.v2.snapshots = v2.snapshots;
+    apps::commit_update(eng, &row)?;
+    let mut row = load(eng, ctx, &input.application_name)?;
+    let op = operation(eng, &mut row, "RollbackApplication")?;
+    Ok(json!({"ApplicationDetail": detail(ctx, &row), "OperationId": op}))
+}
+
+/// `CreateApplicationPresignedUrl`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PresignedInput {
+    pub application_name: String,
+    pub url_type: String,
+}
+
+/// CreateApplicationPresignedUrl: a URL naming the application (kinesin serves no dashboard).
+pub fn presigned_url(eng: &mut Engine, ctx: &Ctx, input: PresignedInput) -> R<Value> {
+    let row = load(eng, ctx, &input.application_name)?;
+    let kind = input.url_type.to_ascii_lowercase().replace('_', "-");
+    Ok(
+        json!({"AuthorizedUrl": format!("https://{}.kinesisanalytics.{}.localhost/{kind}/{}", ctx.account, ctx.region, row.name)}),
+    )
+}
+
+/// `UpdateApplicationMaintenanceConfiguration`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MaintenanceInput {
+    pub application_name: String,
+    pub application_maintenance_configuration_update: Value,
+}
+
+/// UpdateApplicationMaintenanceConfiguration.
+pub fn update_maintenance(eng: &mut Engine, ctx: &Ctx, input: MaintenanceInput) -> R<Value> {
+    let mut row = load(eng, ctx, &input.application_name)?;
+    let start = input.application_maintenance_configuration_update["ApplicationMaintenanceWindowStartTimeUpdate"]
+        .as_str()
+        .map(str::to_string);
+    row.config.v2.maintenance_start = start.clone();
+    operation(eng, &mut row, "UpdateApplicationMaintenanceConfiguration")?;
+    Ok(json!({"ApplicationARN": arn(ctx, &row.name),
+              "ApplicationMaintenanceConfigurationDescription": {"ApplicationMaintenanceWindowStartTime": start, "ApplicationMaintenanceWindowEndTime": start}}))
+}
