@@ -290,7 +290,7 @@ fn savepoint_value<T>(eng: &mut Engine, f: impl FnOnce(&mut Engine) -> Result<T,
 }
 
 /// Runs `f` in a savepoint undone if it fails. The statements are cached: a burst runs
-/// one savepoint per record, and parsing them anew each time was a visible share of it.
+/// one savepoint per record, and `execute_batch` would parse them anew each time.
 fn savepoint(eng: &mut Engine, f: impl FnOnce(&mut Engine) -> Result<(), String>) -> Result<(), String> {
     let run = |eng: &Engine, sql: &str| eng.conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
     run(eng, "SAVEPOINT pipe_send").map_err(|e| e.to_string())?;
