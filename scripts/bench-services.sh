@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# SQS FIFO and Firehose, kinesin side by side with moto's server in the same run, with the
-# shared harness (../shared/bench/kbench.py suite --only sqs-fifo firehose), then the truck
-# pipeline latency (scripts/bench-trucks.py; kinesin only, moto has no Pipes engine).
+# SQS FIFO and Firehose, kinesin side by side with moto's server and (SQS only) ElasticMQ in the
+# same run, with the shared harness (../shared/bench/kbench.py suite --only sqs-fifo firehose),
+# then the truck pipeline latency (scripts/bench-trucks.py; kinesin only, the peers have no Pipes
+# engine). ElasticMQ comes from Maven Central (scripts/lib/elasticmq.sh; needs java and mvn);
+# without them its column stays empty.
 # Appends dated tables to BENCHMARKS.md.   scripts/bench-services.sh [--repeats N]   (default 1)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,6 +20,11 @@ port=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(
 common=(--endpoint "http://127.0.0.1:$port" --repeats "$repeats" --only sqs-fifo firehose --max-seconds 20)
 $py "$kbench" suite "${common[@]}" --name kinesin --cmd "$bin --port {port} --log-level warn" --out "$out/kinesin.jsonl" >/dev/null || true
 $py "$kbench" suite "${common[@]}" --name moto --cmd "moto_server -H 127.0.0.1 -p {port}" --out "$out/moto.jsonl" >/dev/null || true
+if emq=$(scripts/lib/elasticmq.sh); then
+  # The JVM takes seconds (tens on a loaded machine) to answer: a longer start bound.
+  $py "$kbench" suite --endpoint "http://127.0.0.1:$port" --repeats "$repeats" --only sqs-fifo --max-seconds 20 \
+    --start-timeout 180 --name elasticmq --cmd "$emq" --out "$out/elasticmq.jsonl" >/dev/null || true
+fi
 $py - "$out" "$root/BENCHMARKS.md" <<'PY'
 import datetime, json, os, statistics, sys
 out, md = sys.argv[1], sys.argv[2]
@@ -28,7 +35,7 @@ def load(name):
         r = json.loads(line)
         runs.setdefault(r["cmd"], []).append(r)
     return runs
-k, m = load("kinesin"), load("moto")
+k, m, e = load("kinesin"), load("moto"), load("elasticmq")
 def med(runs, kind, key):
     vals = [r[key] for r in runs.get(kind, []) if isinstance(r.get(key), (int, float))]
     return statistics.median(vals) if vals else None
@@ -54,11 +61,13 @@ rows = [
     ("Firehose last put -> object listed (ms), 1 s buffering (moto ignores buffering)", "firehose-i1",
      "put_to_visible_ms", False),
 ]
-lines = [f"\n## {datetime.date.today().isoformat()}: SQS FIFO and Firehose beside moto's server (kbench suite --only sqs-fifo firehose)\n",
-         "| measure | kinesin | moto | kinesin vs moto |", "|---|---|---|---|"]
+lines = [f"\n## {datetime.date.today().isoformat()}: SQS FIFO and Firehose beside moto's server and ElasticMQ "
+         "(kbench suite --only sqs-fifo firehose)\n",
+         "| measure | kinesin | moto | kinesin vs moto | ElasticMQ | kinesin vs ElasticMQ |",
+         "|---|---|---|---|---|---|"]
 for label, kind, key, hb in rows:
-    a, b = med(k, kind, key), med(m, kind, key)
-    lines.append(f"| {label} | {f(a)} | {f(b)} | {ratio(a, b, hb)} |")
+    a, b, c = med(k, kind, key), med(m, kind, key), med(e, kind, key)
+    lines.append(f"| {label} | {f(a)} | {f(b)} | {ratio(a, b, hb)} | {f(c)} | {ratio(a, c, hb)} |")
 checks = {kind: [(r.get("verified"), r.get("violations") or r.get("missing")) for r in runs] for kind, runs in k.items()}
 lines.append(f"\nkinesin's verification per run (verified, violations/missing): {json.dumps(checks)}")
 open(md, "a").write("\n".join(lines) + "\n")

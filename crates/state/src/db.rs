@@ -146,6 +146,9 @@ impl Engine {
             }
         };
         conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;")?;
+        // The domain code has well over 100 `prepare_cached` statements; rusqlite keeps 16 by
+        // default, so a mix of services evicted and re-parsed statements on every request.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&conn)?;
         let secret = load_secret(&conn)?;
         let next_seq = load_next_seq(&conn)?;
@@ -173,16 +176,16 @@ impl Engine {
 
     /// Runs `f` inside a savepoint: its writes are undone if it fails or panics.
     pub fn in_savepoint<T>(&mut self, f: impl FnOnce(&mut Engine) -> Result<T, StateError>) -> Result<T, StateError> {
-        self.conn.execute_batch("SAVEPOINT job")?;
+        exec(&self.conn, "SAVEPOINT job")?;
         let next_seq = self.next_seq;
         let out = catch_unwind(AssertUnwindSafe(|| f(self)))
             .unwrap_or_else(|_| Err(StateError::Storage("internal error while handling the request".into())));
         if out.is_err() {
-            self.conn.execute_batch("ROLLBACK TO job")?;
+            exec(&self.conn, "ROLLBACK TO job")?;
             self.streams.clear();
             self.next_seq = next_seq;
         }
-        self.conn.execute_batch("RELEASE job")?;
+        exec(&self.conn, "RELEASE job")?;
         out
     }
 }
@@ -309,10 +312,19 @@ impl Db {
     }
 }
 
+/// Statements kept prepared per connection (see [`Engine::open`]).
+const STATEMENT_CACHE: usize = 256;
+
+/// Runs one statement from the statement cache: the per-request transaction statements are
+/// not parsed again on every job.
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
 fn run(mut eng: Engine, rx: mpsc::Receiver<Job>) {
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
-        let begun = eng.conn.execute_batch("BEGIN IMMEDIATE").map_err(|e| e.to_string());
+        let begun = exec(&eng.conn, "BEGIN IMMEDIATE").map_err(|e| e.to_string());
         if let Err(e) = begun {
             first(&mut eng)(Err(e));
             continue;
@@ -324,7 +336,7 @@ fn run(mut eng: Engine, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let commit = eng.conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        let commit = exec(&eng.conn, "COMMIT").map_err(|e| e.to_string());
         if commit.is_err() {
             let _ = eng.conn.execute_batch("ROLLBACK");
             eng.streams.clear();

@@ -292,14 +292,16 @@ fn savepoint_value<T>(eng: &mut Engine, f: impl FnOnce(&mut Engine) -> Result<T,
     out.ok_or_else(|| "no value".to_string())
 }
 
-/// Runs `f` in a savepoint undone if it fails.
+/// Runs `f` in a savepoint undone if it fails. The statements are cached: a burst runs
+/// one savepoint per record, and `execute_batch` would parse them anew each time.
 fn savepoint(eng: &mut Engine, f: impl FnOnce(&mut Engine) -> Result<(), String>) -> Result<(), String> {
-    eng.conn.execute_batch("SAVEPOINT pipe_send").map_err(|e| e.to_string())?;
+    let run = |eng: &Engine, sql: &str| eng.conn.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    run(eng, "SAVEPOINT pipe_send").map_err(|e| e.to_string())?;
     let out = f(eng);
     if out.is_err() {
-        eng.conn.execute_batch("ROLLBACK TO pipe_send").map_err(|e| e.to_string())?;
+        run(eng, "ROLLBACK TO pipe_send").map_err(|e| e.to_string())?;
     }
-    eng.conn.execute_batch("RELEASE pipe_send").map_err(|e| e.to_string())?;
+    run(eng, "RELEASE pipe_send").map_err(|e| e.to_string())?;
     out
 }
 
