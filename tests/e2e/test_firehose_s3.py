@@ -172,12 +172,15 @@ def test_compression_formats(server, fmt, ext, decode):
     records = [json.dumps({"i": i, "pad": "x" * (i % 250)}).encode() + b"\n" for i in range(3000)]
     assert sum(map(len, records)) > 256 * 1024
     put(fh, name, records)
-    objs = wait_objects(s3, bucket, lambda o: len(o) >= 1)
-    assert len(objs) == 1, sorted(objs)
-    key, body = next(iter(objs.items()))
-    assert key.startswith("c/") and key.endswith(ext), key
-    assert body != b"".join(records)
-    assert decode(body) == b"".join(records)
+    # One object when the puts fit in one 1 s interval; a slow machine may flush between
+    # batches, so every object is checked and the records are compared as a whole.
+    total = sum(map(len, records))
+    objs = wait_objects(s3, bucket, lambda o: sum(len(decode(b)) for b in o.values()) >= total)
+    for key, body in objs.items():
+        assert key.startswith("c/") and key.endswith(ext), key
+        assert decode(body) != body
+    delivered = b"".join(decode(b) for b in objs.values()).splitlines(keepends=True)
+    assert sorted(delivered) == sorted(records)
 
 
 def test_dynamic_partitioning_with_jq_keys_and_error_output(server):

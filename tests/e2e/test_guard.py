@@ -315,8 +315,8 @@ def rss_peak_kib(pid: int) -> int:
 
 def test_parallel_large_uploads_stay_within_the_body_budget(start_kinesin):
     """20 parallel 19 MiB uploads: peak RSS stays bounded by the in-flight body budget."""
-    s = start_kinesin("--max-inflight-body-bytes", str(40 * 1024 * 1024), "--idle-timeout-secs", "60")
-    s3 = client("s3", s.endpoint, s3={"addressing_style": "path"}, read_timeout=120, max_pool_connections=20)
+    s = start_kinesin("--max-inflight-body-bytes", str(40 * 1024 * 1024), "--idle-timeout-secs", "300")
+    s3 = client("s3", s.endpoint, s3={"addressing_style": "path"}, read_timeout=300, max_pool_connections=20)
     s3.create_bucket(Bucket="big")
     body = os.urandom(19 * 1024 * 1024)
 

@@ -133,7 +133,7 @@ def test_client_mistakes_are_4xx_not_501(port, bucket):
     # Unknown query parameters are ignored as S3 ignores them; known subresources S3 has and
     # kinesin does not are 501 NotImplemented.
     assert raw(port, "GET", f"/{bucket}?foo=bar")[0] == 200
-    assert raw(port, "GET", f"/{bucket}?cors")[0] == 501
+    assert raw(port, "GET", f"/{bucket}?website")[0] == 501
 
 
 def test_sqs_number_out_of_range_is_refused(endpoint):

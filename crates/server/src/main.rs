@@ -256,7 +256,10 @@ async fn bind(host: &str, port: u16) -> Result<tokio::net::TcpListener, String> 
 /// on the same directory is refused instead of sharing the store. Held until exit.
 fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
     let shown = dir.display();
-    std::fs::create_dir_all(dir).map_err(|e| format!("--data-dir {shown}: {e}"))?;
+    // A directory made here is private to its owner (0700), as the store's files are.
+    std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+        .create(dir)
+        .map_err(|e| format!("--data-dir {shown}: {e}"))?;
     let path = dir.join("kinesin.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
