@@ -261,7 +261,7 @@ fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
         .create(dir)
         .map_err(|e| format!("--data-dir {shown}: {e}"))?;
     let path = dir.join("kinesin.lock");
-    let file = std::fs::OpenOptions::new()
+    let file = std::os::unix::fs::OpenOptionsExt::mode(&mut std::fs::OpenOptions::new(), 0o600)
         .create(true)
         .truncate(false)
         .write(true)
