@@ -8,8 +8,8 @@ fuzz_target!(|data: &[u8]| {
     let m = model::kinesis();
     let ops: Vec<&str> = m.operations().collect();
     let op = ops[pick as usize % ops.len()];
-    if let Ok(doc) = cbor::decode_input(m, op, body) {
-        let _ = m.validate_input(op, &doc);
+    if let Ok(mut doc) = cbor::decode_input(m, op, body) {
+        let _ = m.validate_input(op, &mut doc);
         let again = cbor::encode_input(m, op, &doc);
         assert!(cbor::decode_input(m, op, &again).is_ok(), "re-encoded input does not decode");
     }

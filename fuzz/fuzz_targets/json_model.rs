@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     let m = models[pick as usize % models.len()];
     let ops: Vec<&str> = m.operations().collect();
     let op = ops[(pick as usize / models.len()) % ops.len()];
-    if let Ok(doc) = json::decode(body) {
-        let _ = m.validate_input(op, &doc);
+    if let Ok(mut doc) = json::decode(body) {
+        let _ = m.validate_input(op, &mut doc);
     }
 });

@@ -12,6 +12,6 @@ fuzz_target!(|data: &[u8]| {
         Some(a) if m.has_operation(a) => a.clone(),
         _ => m.operations().nth(data.len() % m.operations().count()).unwrap_or("SendMessage").to_string(),
     };
-    let doc = query::decode_input(m, &op, &form);
-    let _ = m.validate_input(&op, &doc);
+    let mut doc = query::decode_input(m, &op, &form);
+    let _ = m.validate_input(&op, &mut doc);
 });
