@@ -8,6 +8,9 @@ use rusqlite::{params, OptionalExtension};
 
 pub mod config;
 pub mod multipart;
+pub mod versions;
+
+pub use versions::Versioning;
 
 /// An S3 error: code, message, HTTP status and the resource it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +65,8 @@ pub struct Bucket {
     pub region: String,
     /// Creation time (ms).
     pub created_ms: i64,
+    /// Versioning status.
+    pub versioning: Versioning,
 }
 
 /// An object's metadata.
@@ -79,6 +84,9 @@ pub struct ObjectMeta {
     pub modified_ms: i64,
     /// Sizes of the parts of an object made by a multipart upload (empty otherwise).
     pub part_sizes: Vec<i64>,
+    /// The version id S3 shows (`null` for the null version); None in a bucket whose
+    /// versioning was never configured.
+    pub version_id: Option<String>,
 }
 
 impl ObjectMeta {
@@ -118,13 +126,22 @@ pub fn valid_bucket_name(name: &str) -> bool {
         && !RESERVED_SUFFIXES.iter().any(|s| name.ends_with(s))
 }
 
+const BUCKET: &str = "name, region, created_ms, versioning";
+
+fn bucket_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Bucket> {
+    let versioning: Option<String> = r.get(3)?;
+    Ok(Bucket {
+        name: r.get(0)?,
+        region: r.get(1)?,
+        created_ms: r.get(2)?,
+        versioning: Versioning::from_column(versioning.as_deref()),
+    })
+}
+
 /// The bucket, if it exists.
 pub fn find_bucket(eng: &Engine, name: &str) -> Result<Option<Bucket>, S3Error> {
-    Ok(eng
-        .conn
-        .prepare_cached("SELECT name, region, created_ms FROM s3_buckets WHERE name=?1")?
-        .query_row([name], |r| Ok(Bucket { name: r.get(0)?, region: r.get(1)?, created_ms: r.get(2)? }))
-        .optional()?)
+    let sql = format!("SELECT {BUCKET} FROM s3_buckets WHERE name=?1");
+    Ok(eng.conn.prepare_cached(&sql)?.query_row([name], bucket_row).optional()?)
 }
 
 pub(crate) fn bucket(eng: &Engine, name: &str) -> Result<Bucket, S3Error> {
@@ -164,12 +181,14 @@ pub fn head_bucket(eng: &mut Engine, _ctx: &Ctx, name: String) -> Result<Bucket,
     bucket(eng, &name)
 }
 
-/// DeleteBucket: only an empty bucket.
+/// DeleteBucket: only an empty bucket (no objects, noncurrent versions or delete markers).
 pub fn delete_bucket(eng: &mut Engine, _ctx: &Ctx, name: String) -> Result<(), S3Error> {
     bucket(eng, &name)?;
     let any: Option<i64> = eng
         .conn
-        .prepare_cached("SELECT 1 FROM s3_objects WHERE bucket=?1 LIMIT 1")?
+        .prepare_cached(
+            "SELECT 1 FROM s3_objects WHERE bucket=?1 UNION ALL SELECT 1 FROM s3_versions WHERE bucket=?1 LIMIT 1",
+        )?
         .query_row([&name], |r| r.get(0))
         .optional()?;
     if any.is_some() {
@@ -183,8 +202,9 @@ pub fn delete_bucket(eng: &mut Engine, _ctx: &Ctx, name: String) -> Result<(), S
 
 /// ListBuckets: every bucket, by name.
 pub fn list_buckets(eng: &mut Engine, _ctx: &Ctx, _: ()) -> Result<Vec<Bucket>, S3Error> {
-    let mut stmt = eng.conn.prepare_cached("SELECT name, region, created_ms FROM s3_buckets ORDER BY name")?;
-    let rows = stmt.query_map([], |r| Ok(Bucket { name: r.get(0)?, region: r.get(1)?, created_ms: r.get(2)? }))?;
+    let sql = format!("SELECT {BUCKET} FROM s3_buckets ORDER BY name");
+    let mut stmt = eng.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], bucket_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
@@ -205,18 +225,28 @@ pub fn check_content_md5(given: &str, data: &[u8]) -> Result<(), S3Error> {
     Ok(())
 }
 
-/// PutObject: stores (or replaces) an object; returns its ETag (unquoted).
+/// An object written: its ETag (unquoted) and the version id S3 shows (None in a bucket
+/// whose versioning was never configured).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// ETag, unquoted.
+    pub etag: String,
+    /// `x-amz-version-id`.
+    pub version_id: Option<String>,
+}
+
+/// PutObject: stores an object (a new version in a versioned bucket, else replacing it).
 pub fn put_object(
     eng: &Engine,
     bucket_name: &str,
     key: &str,
     data: &[u8],
     content_type: Option<&str>,
-) -> Result<String, S3Error> {
+) -> Result<Stored, S3Error> {
     store_object(eng, bucket_name, key, data, &etag_of(data), content_type, None)
 }
 
-/// Stores (or replaces) an object with a given ETag (unquoted); returns the ETag.
+/// Stores an object with a given ETag (unquoted) as the current version of its key.
 pub(crate) fn store_object(
     eng: &Engine,
     bucket_name: &str,
@@ -225,18 +255,19 @@ pub(crate) fn store_object(
     etag: &str,
     content_type: Option<&str>,
     part_sizes: Option<&str>,
-) -> Result<String, S3Error> {
-    bucket(eng, bucket_name)?;
+) -> Result<Stored, S3Error> {
+    let b = bucket(eng, bucket_name)?;
+    let version = versions::before_write(eng, &b, key)?;
     eng.conn
         .prepare_cached(
-            "INSERT INTO s3_objects(bucket, key, data, etag, content_type, modified_ms, part_sizes)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO s3_objects(bucket, key, data, etag, content_type, modified_ms, part_sizes, version_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(bucket, key) DO UPDATE SET data=excluded.data, etag=excluded.etag,
                  content_type=excluded.content_type, modified_ms=excluded.modified_ms,
-                 part_sizes=excluded.part_sizes",
+                 part_sizes=excluded.part_sizes, version_id=excluded.version_id",
         )?
-        .execute(params![bucket_name, key, data, etag, content_type, eng.now(), part_sizes])?;
-    Ok(etag.to_string())
+        .execute(params![bucket_name, key, data, etag, content_type, eng.now(), part_sizes, version])?;
+    Ok(Stored { etag: etag.to_string(), version_id: b.versioning.shown(version.as_deref()) })
 }
 
 /// The input of PutObject as a store job.
@@ -253,12 +284,15 @@ pub struct PutObject {
 }
 
 /// PutObject as a store job.
-pub fn put(eng: &mut Engine, _ctx: &Ctx, p: PutObject) -> Result<String, S3Error> {
+pub fn put(eng: &mut Engine, _ctx: &Ctx, p: PutObject) -> Result<Stored, S3Error> {
     put_object(eng, &p.bucket, &p.key, &p.data, p.content_type.as_deref())
 }
 
-const META: &str = "key, length(data), etag, content_type, modified_ms, part_sizes";
+/// The columns [`meta_row`] reads, of `s3_objects` (and of `s3_versions`).
+const META: &str =
+    "key, coalesce(length(data), 0), coalesce(etag, ''), content_type, modified_ms, part_sizes, version_id";
 
+/// An object's metadata with its stored version id (None or `null`: the null version).
 fn meta_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectMeta> {
     let sizes: Option<String> = r.get(5)?;
     Ok(ObjectMeta {
@@ -268,18 +302,22 @@ fn meta_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectMeta> {
         content_type: r.get(3)?,
         modified_ms: r.get(4)?,
         part_sizes: sizes.map(|s| s.split(',').filter_map(|n| n.parse().ok()).collect()).unwrap_or_default(),
+        version_id: r.get(6)?,
     })
 }
 
-/// HeadObject.
+/// HeadObject: the current version.
 pub fn head_object(eng: &mut Engine, _ctx: &Ctx, (bucket_name, key): (String, String)) -> Result<ObjectMeta, S3Error> {
-    bucket(eng, &bucket_name)?;
+    let b = bucket(eng, &bucket_name)?;
     let sql = format!("SELECT {META} FROM s3_objects WHERE bucket=?1 AND key=?2");
-    eng.conn
+    let mut meta = eng
+        .conn
         .prepare_cached(&sql)?
         .query_row(params![bucket_name, key], meta_row)
         .optional()?
-        .ok_or_else(|| S3Error::no_such_key(&key))
+        .ok_or_else(|| S3Error::no_such_key(&key))?;
+    meta.version_id = b.versioning.shown(meta.version_id.as_deref());
+    Ok(meta)
 }
 
 /// A byte range as asked: first byte and, optionally, last byte (inclusive).
@@ -294,22 +332,8 @@ pub fn get_object(
     (bucket_name, key, range): (String, String, RangeAsked),
 ) -> Result<GetOutput, S3Error> {
     let meta = head_object(eng, ctx, (bucket_name.clone(), key.clone()))?;
-    let size = meta.size as u64;
-    let span = match range {
-        None => None,
-        Some((start, end)) => {
-            if start >= size {
-                return Err(S3Error::other("InvalidRange", "The requested range is not satisfiable", 416));
-            }
-            // A last byte at or past the end means the end (RFC 9110); a huge one must not wrap.
-            let end = end.map_or(size, |e| e.saturating_add(1).min(size));
-            Some((start, end))
-        }
-    };
-    let (off, len) = match span {
-        Some((s, e)) => (s as i64 + 1, (e - s) as i64),
-        None => (1, meta.size),
-    };
+    let span = span_of(meta.size, range)?;
+    let (off, len) = substr_args(meta.size, span);
     let data: Vec<u8> = eng
         .conn
         .prepare_cached("SELECT substr(data, ?3, ?4) FROM s3_objects WHERE bucket=?1 AND key=?2")?
@@ -317,23 +341,64 @@ pub fn get_object(
     Ok((meta, data, span))
 }
 
-/// DeleteObject: succeeds whether or not the key exists.
-pub fn delete_object(eng: &mut Engine, _ctx: &Ctx, (bucket_name, key): (String, String)) -> Result<(), S3Error> {
-    bucket(eng, &bucket_name)?;
-    eng.conn.prepare_cached("DELETE FROM s3_objects WHERE bucket=?1 AND key=?2")?.execute(params![bucket_name, key])?;
-    Ok(())
+/// The span `(start, exclusive end)` of a range asked of an object of `size` bytes.
+fn span_of(size: i64, range: RangeAsked) -> Result<Option<(u64, u64)>, S3Error> {
+    let size = size as u64;
+    let Some((start, end)) = range else { return Ok(None) };
+    if start >= size {
+        return Err(S3Error::other("InvalidRange", "The requested range is not satisfiable", 416));
+    }
+    // A last byte at or past the end means the end (RFC 9110); a huge one must not wrap.
+    Ok(Some((start, end.map_or(size, |e| e.saturating_add(1).min(size)))))
 }
 
-/// DeleteObjects: deletes each key; returns the keys deleted.
+/// SQLite `substr` arguments (1-based offset, length) for a span.
+fn substr_args(size: i64, span: Option<(u64, u64)>) -> (i64, i64) {
+    match span {
+        Some((s, e)) => (s as i64 + 1, (e - s) as i64),
+        None => (1, size),
+    }
+}
+
+/// What a DeleteObject did: the version id it names (of the delete marker it made, or of
+/// the version it removed) and whether that is a delete marker.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deleted {
+    /// `x-amz-version-id` (None in a bucket whose versioning was never configured).
+    pub version_id: Option<String>,
+    /// `x-amz-delete-marker: true`.
+    pub delete_marker: bool,
+}
+
+/// DeleteObject of `(bucket, key, version id)`: without a version id, removes the object
+/// (or, in a versioned bucket, makes a delete marker its current version); with one,
+/// removes that version for good. Succeeds whether or not the key or version exists.
+pub fn delete_object(
+    eng: &mut Engine,
+    _ctx: &Ctx,
+    (bucket_name, key, version): (String, String, Option<String>),
+) -> Result<Deleted, S3Error> {
+    let b = bucket(eng, &bucket_name)?;
+    match version {
+        Some(v) => versions::delete_version(eng, &b, &key, &v),
+        None if b.versioning == Versioning::Unversioned => {
+            eng.conn
+                .prepare_cached("DELETE FROM s3_objects WHERE bucket=?1 AND key=?2")?
+                .execute(params![bucket_name, key])?;
+            Ok(Deleted::default())
+        }
+        None => versions::add_delete_marker(eng, &b, &key),
+    }
+}
+
+/// DeleteObjects: deletes each `(key, version id)`; the outcome of each, in order.
 pub fn delete_objects(
     eng: &mut Engine,
     ctx: &Ctx,
-    (bucket_name, keys): (String, Vec<String>),
-) -> Result<Vec<String>, S3Error> {
-    for k in &keys {
-        delete_object(eng, ctx, (bucket_name.clone(), k.clone()))?;
-    }
-    Ok(keys)
+    (bucket_name, objects): (String, Vec<(String, Option<String>)>),
+) -> Result<Vec<Result<Deleted, S3Error>>, S3Error> {
+    bucket(eng, &bucket_name)?;
+    Ok(objects.into_iter().map(|(k, v)| delete_object(eng, ctx, (bucket_name.clone(), k, v))).collect())
 }
 
 /// A ListObjects(V2) request.
@@ -366,14 +431,15 @@ pub struct Listing {
 
 /// ListObjects / ListObjectsV2.
 pub fn list_objects(eng: &mut Engine, _ctx: &Ctx, q: ListQuery) -> Result<Listing, S3Error> {
-    bucket(eng, &q.bucket)?;
+    let b = bucket(eng, &q.bucket)?;
     let sql = format!("SELECT {META} FROM s3_objects WHERE bucket=?1 AND key > ?2 AND key >= ?3 ORDER BY key");
     let mut stmt = eng.conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params![q.bucket, q.after, q.prefix])?;
     let mut out = Listing::default();
     let mut count = 0usize;
     while let Some(row) = rows.next()? {
-        let m = meta_row(row)?;
+        let mut m = meta_row(row)?;
+        m.version_id = b.versioning.shown(m.version_id.as_deref());
         if !m.key.starts_with(&q.prefix) {
             break;
         }
@@ -462,12 +528,8 @@ mod tests {
             "InvalidRange"
         );
         assert_eq!(delete_bucket(&mut eng, &ctx, "bkt".into()).unwrap_err().code, "BucketNotEmpty");
-        delete_objects(
-            &mut eng,
-            &ctx,
-            ("bkt".into(), vec!["a/1".into(), "a/2".into(), "a/b/3".into(), "c".into(), "d/4".into()]),
-        )
-        .unwrap();
+        let keys = ["a/1", "a/2", "a/b/3", "c", "d/4"].map(|k| (k.to_string(), None)).to_vec();
+        assert!(delete_objects(&mut eng, &ctx, ("bkt".into(), keys)).unwrap().iter().all(Result::is_ok));
         assert_eq!(head_object(&mut eng, &ctx, ("bkt".into(), "c".into())).unwrap_err().code, "NoSuchKey");
         delete_bucket(&mut eng, &ctx, "bkt".into()).unwrap();
         assert_eq!(list_buckets(&mut eng, &ctx, ()).unwrap().len(), 0);

@@ -2,7 +2,7 @@
 //! ListMultipartUploads) and CopyObject, with S3's errors. A completed upload becomes one
 //! object whose ETag is the MD5 of the parts' binary MD5s followed by `-<part count>`.
 
-use super::{bucket, etag_of, store_object, S3Error};
+use super::{bucket, etag_of, store_object, versions, S3Error, Stored};
 use crate::db::Engine;
 use crate::Ctx;
 use md5::{Digest, Md5};
@@ -107,6 +107,8 @@ pub enum PartSource {
         bucket: String,
         /// Source key.
         key: String,
+        /// The source's version id (`x-amz-copy-source: ...?versionId=`).
+        version: Option<String>,
         /// `x-amz-copy-source-range`.
         range: Option<(u64, u64)>,
     },
@@ -127,16 +129,26 @@ pub struct UploadPart {
     pub source: PartSource,
 }
 
-/// UploadPart / UploadPartCopy: stores (or replaces) a part; returns its ETag and the
-/// source's last-modified time for a copy.
-pub fn upload_part(eng: &mut Engine, _ctx: &Ctx, p: UploadPart) -> Result<(String, i64), S3Error> {
+/// A part stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartStored {
+    /// ETag, unquoted.
+    pub etag: String,
+    /// The source's last-modified time (ms) for a copy, else now.
+    pub modified_ms: i64,
+    /// The source's version id for a copy (`x-amz-copy-source-version-id`).
+    pub source_version: Option<String>,
+}
+
+/// UploadPart / UploadPartCopy: stores (or replaces) a part.
+pub fn upload_part(eng: &mut Engine, _ctx: &Ctx, p: UploadPart) -> Result<PartStored, S3Error> {
     check_part_number(p.number)?;
     upload(eng, &p.bucket, &p.key, &p.upload_id)?;
     let now = eng.now();
-    let (data, modified) = match p.source {
-        PartSource::Body(data) => (data, now),
-        PartSource::Copy { bucket: b, key: k, range } => {
-            let (data, modified) = read_object(eng, &b, &k)?;
+    let (data, modified, source_version) = match p.source {
+        PartSource::Body(data) => (data, now, None),
+        PartSource::Copy { bucket: b, key: k, version, range } => {
+            let (data, meta) = versions::read_source(eng, &b, &k, version.as_deref())?;
             let data = match range {
                 None => data,
                 Some((first, last)) => {
@@ -146,7 +158,7 @@ pub fn upload_part(eng: &mut Engine, _ctx: &Ctx, p: UploadPart) -> Result<(Strin
                     data[first as usize..=last as usize].to_vec()
                 }
             };
-            (data, modified)
+            (data, meta.modified_ms, meta.version_id)
         }
     };
     let etag = etag_of(&data);
@@ -157,7 +169,7 @@ pub fn upload_part(eng: &mut Engine, _ctx: &Ctx, p: UploadPart) -> Result<(Strin
                  modified_ms=excluded.modified_ms",
         )?
         .execute(params![p.upload_id, p.number, data, etag, now])?;
-    Ok((etag, modified))
+    Ok(PartStored { etag, modified_ms: modified, source_version })
 }
 
 /// A CompleteMultipartUpload request: the parts chosen, `(PartNumber, ETag)` in order.
@@ -185,9 +197,8 @@ pub fn multipart_etag(part_etags: &[String]) -> String {
     format!("{hex}-{}", part_etags.len())
 }
 
-/// CompleteMultipartUpload: assembles the parts into the object and ends the upload;
-/// returns the object's ETag (unquoted).
-pub fn complete(eng: &mut Engine, _ctx: &Ctx, c: Complete) -> Result<String, S3Error> {
+/// CompleteMultipartUpload: assembles the parts into the object and ends the upload.
+pub fn complete(eng: &mut Engine, _ctx: &Ctx, c: Complete) -> Result<Stored, S3Error> {
     let content_type = upload(eng, &c.bucket, &c.key, &c.upload_id)?;
     if c.parts.is_empty() {
         return Err(S3Error::other(
@@ -231,9 +242,9 @@ pub fn complete(eng: &mut Engine, _ctx: &Ctx, c: Complete) -> Result<String, S3E
         }
     }
     let etag = multipart_etag(&etags);
-    store_object(eng, &c.bucket, &c.key, &data, &etag, content_type.as_deref(), Some(&sizes.join(",")))?;
+    let stored = store_object(eng, &c.bucket, &c.key, &data, &etag, content_type.as_deref(), Some(&sizes.join(",")))?;
     eng.conn.prepare_cached("DELETE FROM s3_uploads WHERE id=?1")?.execute([&c.upload_id])?;
-    Ok(etag)
+    Ok(stored)
 }
 
 /// AbortMultipartUpload: `(bucket, key, upload id)`.
@@ -312,15 +323,6 @@ pub fn list_uploads(eng: &mut Engine, _ctx: &Ctx, q: ListUploads) -> Result<(Vec
     Ok((out, truncated))
 }
 
-fn read_object(eng: &Engine, b: &str, k: &str) -> Result<(Vec<u8>, i64), S3Error> {
-    bucket(eng, b)?;
-    eng.conn
-        .prepare_cached("SELECT data, modified_ms FROM s3_objects WHERE bucket=?1 AND key=?2")?
-        .query_row(params![b, k], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?
-        .ok_or_else(|| S3Error::no_such_key(k))
-}
-
 /// A CopyObject request.
 #[derive(Debug, Clone)]
 pub struct Copy {
@@ -328,6 +330,8 @@ pub struct Copy {
     pub src_bucket: String,
     /// Source key.
     pub src_key: String,
+    /// The source's version id.
+    pub src_version: Option<String>,
     /// Destination bucket.
     pub bucket: String,
     /// Destination key.
@@ -336,27 +340,32 @@ pub struct Copy {
     pub replace_content_type: Option<Option<String>>,
 }
 
-/// CopyObject: copies an object (data and content type, or the replaced content type);
-/// returns the new ETag and last-modified time. The copy is a single-part object.
-pub fn copy(eng: &mut Engine, _ctx: &Ctx, c: Copy) -> Result<(String, i64), S3Error> {
+/// An object copied: the new object, when it was written and the source's version id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// The new object's ETag and version id.
+    pub stored: Stored,
+    /// Its last-modified time (ms).
+    pub modified_ms: i64,
+    /// `x-amz-copy-source-version-id`.
+    pub source_version: Option<String>,
+}
+
+/// CopyObject: copies an object version (data and content type, or the replaced content
+/// type). The copy is a single-part object.
+pub fn copy(eng: &mut Engine, _ctx: &Ctx, c: Copy) -> Result<Copied, S3Error> {
     bucket(eng, &c.bucket)?;
-    if c.src_bucket == c.bucket && c.src_key == c.key && c.replace_content_type.is_none() {
+    if c.src_bucket == c.bucket && c.src_key == c.key && c.src_version.is_none() && c.replace_content_type.is_none() {
         return Err(S3Error::other(
             "InvalidRequest",
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
             400,
         ));
     }
-    let (data, _) = read_object(eng, &c.src_bucket, &c.src_key)?;
-    let content_type = match c.replace_content_type {
-        Some(ct) => ct,
-        None => eng
-            .conn
-            .prepare_cached("SELECT content_type FROM s3_objects WHERE bucket=?1 AND key=?2")?
-            .query_row(params![c.src_bucket, c.src_key], |r| r.get(0))?,
-    };
-    let etag = store_object(eng, &c.bucket, &c.key, &data, &etag_of(&data), content_type.as_deref(), None)?;
-    Ok((etag, eng.now()))
+    let (data, meta) = versions::read_source(eng, &c.src_bucket, &c.src_key, c.src_version.as_deref())?;
+    let content_type = c.replace_content_type.unwrap_or(meta.content_type);
+    let stored = store_object(eng, &c.bucket, &c.key, &data, &etag_of(&data), content_type.as_deref(), None)?;
+    Ok(Copied { stored, modified_ms: eng.now(), source_version: meta.version_id })
 }
 
 #[cfg(test)]
@@ -381,11 +390,12 @@ mod tests {
             number: n,
             source: PartSource::Body(data),
         };
-        upload_part(eng, ctx, p).map(|(e, _)| e)
+        upload_part(eng, ctx, p).map(|s| s.etag)
     }
 
     fn complete_with(eng: &mut Engine, ctx: &Ctx, id: &str, parts: Vec<(i64, String)>) -> Result<String, S3Error> {
         complete(eng, ctx, Complete { bucket: "bkt".into(), key: "big".into(), upload_id: id.into(), parts })
+            .map(|s| s.etag)
     }
 
     #[test]
@@ -480,12 +490,13 @@ mod tests {
         let c = |key: &str, ct: Option<Option<String>>| Copy {
             src_bucket: "bkt".into(),
             src_key: "src".into(),
+            src_version: None,
             bucket: "bkt".into(),
             key: key.into(),
             replace_content_type: ct,
         };
-        let (etag, _) = copy(&mut eng, &ctx, c("dst", None)).unwrap();
-        assert_eq!(etag, etag_of(b"0123456789"));
+        let copied = copy(&mut eng, &ctx, c("dst", None)).unwrap();
+        assert_eq!((copied.stored.etag.as_str(), copied.source_version), (etag_of(b"0123456789").as_str(), None));
         let m = head_object(&mut eng, &ctx, ("bkt".into(), "dst".into())).unwrap();
         assert_eq!(m.content_type.as_deref(), Some("text/csv"));
         assert!(m.part_sizes.is_empty());
@@ -509,9 +520,9 @@ mod tests {
             key: "big".into(),
             upload_id: id.clone(),
             number: 1,
-            source: PartSource::Copy { bucket: "bkt".into(), key: "src".into(), range },
+            source: PartSource::Copy { bucket: "bkt".into(), key: "src".into(), version: None, range },
         };
-        let (etag, _) = upload_part(&mut eng, &ctx, p(Some((2, 4)))).unwrap();
+        let etag = upload_part(&mut eng, &ctx, p(Some((2, 4)))).unwrap().etag;
         assert_eq!(etag, etag_of(b"234"));
         assert_eq!(upload_part(&mut eng, &ctx, p(Some((5, 10)))).unwrap_err().code, "InvalidRange");
         complete_with(&mut eng, &ctx, &id, vec![(1, etag)]).unwrap();
