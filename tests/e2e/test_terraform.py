@@ -168,6 +168,14 @@ def test_terraform_usual_configuration_with_iam_and_bucket_settings(start_kinesi
     assert msgs and json.loads(msgs[0]["Body"])["partitionKey"] == "o7"
     assert objects and s3.get_object(Bucket=out["bucket"], Key=objects[0]["Key"])["Body"].read() == b'{"order": 7}\n'
 
+    # The bucket is versioned: an overwrite keeps the delivered version, a delete leaves a
+    # marker; force_destroy must remove every version and marker before the bucket.
+    key = objects[0]["Key"]
+    s3.put_object(Bucket=out["bucket"], Key=key, Body=b"overwritten")
+    s3.delete_object(Bucket=out["bucket"], Key=key)
+    listed = s3.list_object_versions(Bucket=out["bucket"], Prefix=key)
+    assert len(listed["Versions"]) == 2 and len(listed["DeleteMarkers"]) == 1
+
     config.destroy()
     assert out["bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     assert iam.list_roles()["Roles"] == [] and iam.list_policies(Scope="Local")["Policies"] == []

@@ -1,7 +1,7 @@
 //! A minimal S3 REST surface on the same port, enough for `aws s3 ls/cp` and the SDKs to
 //! read Firehose deliveries: buckets (list, create, head, delete, location) and objects
 //! (ListObjects/V2, Get with Range, Head, Put, Delete, DeleteObjects, CopyObject), multipart
-//! uploads (`multipart.rs`). Path-style
+//! uploads (`multipart.rs`), object versions (`versioning.rs`). Path-style
 //! `/<bucket>/<key>` and virtual-host `<bucket>.localhost[:port]` addressing. Objects live in
 //! the SQLite store; keys are plain strings and never become file-system paths.
 
@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 mod bucket_config;
 mod keys;
 mod multipart;
+mod versioning;
 
 const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -367,10 +368,11 @@ impl S3 {
         if subresource {
             return Err(not_implemented(&format!("{method} on an object with ?{}", uri.query().unwrap_or(""))));
         }
+        let version = get("versionId");
         match *method {
             Method::GET | Method::HEAD => {
                 let part = get("partNumber");
-                self.get_object(&ctx, (bucket, key), part, headers, *method == Method::HEAD).await
+                self.get_object(&ctx, (bucket, key, version), part, headers, *method == Method::HEAD).await
             }
             Method::PUT => {
                 if let Some(src) = multipart::copy_source(headers) {
@@ -379,15 +381,13 @@ impl S3 {
                 let data = request_data(headers, &body)?;
                 let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
                 let put = s3::PutObject { bucket, key, data, content_type };
-                let etag = self.run(&ctx, put, s3::put).await?;
+                let stored = self.run(&ctx, put, s3::put).await?;
                 let mut r = response(200, Bytes::new());
-                header(&mut r, "etag", &format!("\"{etag}\""));
+                header(&mut r, "etag", &format!("\"{}\"", stored.etag));
+                versioning::version_header(&mut r, "x-amz-version-id", &stored.version_id);
                 Ok(r)
             }
-            Method::DELETE => {
-                self.run(&ctx, (bucket, key), s3::delete_object).await?;
-                Ok(response(204, Bytes::new()))
-            }
+            Method::DELETE => self.delete_object(&ctx, (bucket, key, version)).await,
             _ => Err(method_not_allowed()),
         }
     }
@@ -468,65 +468,16 @@ impl S3 {
         Ok(xml(200, body))
     }
 
-    /// ListObjectVersions. Buckets are never versioned here, so every object is its only
-    /// version, with the version id `null` S3 gives objects of unversioned buckets (what
-    /// terraform's `force_destroy` and SDK "empty the bucket" helpers list before deleting).
-    async fn list_versions(
-        &self,
-        ctx: &Ctx,
-        bucket: String,
-        get: &(dyn Fn(&str) -> Option<String> + Sync),
-    ) -> Result<Resp, S3Error> {
-        let (prefix, delimiter, max_keys, esc) = listing_params(get)?;
-        let key_marker = get("key-marker").unwrap_or_default();
-        let query = ListQuery {
-            bucket: bucket.clone(),
-            prefix: prefix.clone(),
-            delimiter: delimiter.clone(),
-            after: key_marker.clone(),
-            max_keys,
-        };
-        let listing = self.run(ctx, query, s3::list_objects).await?;
-        let mut body = format!(
-            "<ListVersionsResult xmlns=\"{XMLNS}\"><Name>{}</Name><Prefix>{}</Prefix><KeyMarker>{}</KeyMarker><VersionIdMarker>{}</VersionIdMarker><MaxKeys>{max_keys}</MaxKeys>",
-            xml_escape(&bucket),
-            esc.apply(&prefix),
-            esc.apply(&key_marker),
-            xml_escape(&get("version-id-marker").unwrap_or_default()),
-        );
-        body.push_str(encoding_element(esc));
-        if let Some(d) = &delimiter {
-            let _ = write!(body, "<Delimiter>{}</Delimiter>", esc.apply(d));
-        }
-        let _ = write!(body, "<IsTruncated>{}</IsTruncated>", listing.truncated);
-        if let (true, Some(last)) = (listing.truncated, &listing.last) {
-            let _ = write!(
-                body,
-                "<NextKeyMarker>{}</NextKeyMarker><NextVersionIdMarker>null</NextVersionIdMarker>",
-                esc.apply(last)
-            );
-        }
-        write_entries(
-            &mut body,
-            &listing,
-            ("Version", "<VersionId>null</VersionId><IsLatest>true</IsLatest>"),
-            ctx,
-            esc,
-        );
-        body.push_str("</ListVersionsResult>");
-        Ok(xml(200, body))
-    }
-
     async fn get_object(
         &self,
         ctx: &Ctx,
-        (bucket, key): (String, String),
+        (bucket, key, version): (String, String, Option<String>),
         part: Option<String>,
         headers: &HeaderMap,
         head: bool,
     ) -> Result<Resp, S3Error> {
         if let Some(part) = part {
-            return self.get_object_part(ctx, (bucket, key), &part, head).await;
+            return self.get_object_part(ctx, (bucket, key, version), &part, head).await;
         }
         let range_header = headers.get("range").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let invalid = || S3Error::other("InvalidRange", "The requested range is not satisfiable", 416);
@@ -537,7 +488,10 @@ impl S3 {
                 if s.is_empty() {
                     // A suffix: the last N bytes.
                     let n: u64 = e.parse().map_err(|_| invalid())?;
-                    let meta = self.run(ctx, (bucket.clone(), key.clone()), s3::head_object).await?;
+                    let meta = match self.meta_of(ctx, (bucket.clone(), key.clone(), version.clone()), head).await? {
+                        Ok(m) => m,
+                        Err(answer) => return Ok(answer),
+                    };
                     let size = meta.size as u64;
                     if n == 0 {
                         return Err(invalid());
@@ -560,13 +514,19 @@ impl S3 {
             }
         };
         if head {
-            let meta = self.run(ctx, (bucket, key), s3::head_object).await?;
+            let meta = match self.meta_of(ctx, (bucket, key, version), true).await? {
+                Ok(m) => m,
+                Err(answer) => return Ok(answer),
+            };
             let mut r = response(200, Bytes::new());
             object_headers(&mut r, &meta);
             header(&mut r, "content-length", &meta.size.to_string());
             return Ok(r);
         }
-        let (meta, data, span) = self.run(ctx, (bucket, key, range), s3::get_object).await?;
+        let (meta, data, span) = match self.read_of(ctx, (bucket, key, version), range).await? {
+            Ok(out) => out,
+            Err(answer) => return Ok(answer),
+        };
         let status = if span.is_some() { 206 } else { 200 };
         let mut r = response(status, data);
         object_headers(&mut r, &meta);
@@ -581,7 +541,7 @@ impl S3 {
     async fn get_object_part(
         &self,
         ctx: &Ctx,
-        (bucket, key): (String, String),
+        (bucket, key, version): (String, String, Option<String>),
         part: &str,
         head: bool,
     ) -> Result<Resp, S3Error> {
@@ -591,13 +551,18 @@ impl S3 {
             status: 400,
             resource: Some(("ArgumentName", "partNumber".into())),
         })?;
-        let meta = self.run(ctx, (bucket.clone(), key.clone()), s3::head_object).await?;
+        let meta = match self.meta_of(ctx, (bucket.clone(), key.clone(), version.clone()), head).await? {
+            Ok(m) => m,
+            Err(answer) => return Ok(answer),
+        };
         let (first, last) = meta.part_span(n)?;
         let data = if head {
             Bytes::new()
         } else {
-            let (_, data, _) = self.run(ctx, (bucket, key, Some((first, Some(last)))), s3::get_object).await?;
-            Bytes::from(data)
+            match self.read_of(ctx, (bucket, key, version), Some((first, Some(last)))).await? {
+                Ok((_, data, _)) => Bytes::from(data),
+                Err(answer) => return Ok(answer),
+            }
         };
         let mut r = response(206, data);
         object_headers(&mut r, &meta);
@@ -609,34 +574,6 @@ impl S3 {
             header(&mut r, "x-amz-mp-parts-count", &meta.part_sizes.len().to_string());
         }
         Ok(r)
-    }
-
-    async fn delete_objects(&self, ctx: &Ctx, bucket: String, body: &[u8]) -> Result<Resp, S3Error> {
-        let text = std::str::from_utf8(body).map_err(|_| malformed())?;
-        if !text.contains("<Delete") {
-            return Err(malformed());
-        }
-        let quiet = text.contains("<Quiet>true</Quiet>");
-        let mut keys = Vec::new();
-        let mut rest = text;
-        while let Some(i) = rest.find("<Key>") {
-            let after = &rest[i + 5..];
-            let end = after.find("</Key>").ok_or_else(malformed)?;
-            keys.push(xml_unescape(&after[..end]));
-            rest = &after[end + 6..];
-        }
-        if keys.len() > 1000 {
-            return Err(malformed());
-        }
-        let deleted = self.run(ctx, (bucket, keys), s3::delete_objects).await?;
-        let mut out = format!("<DeleteResult xmlns=\"{XMLNS}\">");
-        if !quiet {
-            for k in deleted {
-                let _ = write!(out, "<Deleted><Key>{}</Key></Deleted>", xml_escape(&k));
-            }
-        }
-        out.push_str("</DeleteResult>");
-        Ok(xml(200, out))
     }
 }
 
@@ -766,6 +703,7 @@ fn object_headers(r: &mut Resp, m: &ObjectMeta) {
     header(r, "last-modified", &http_date(m.modified_ms));
     header(r, "accept-ranges", "bytes");
     header(r, "content-type", m.content_type.as_deref().unwrap_or("binary/octet-stream"));
+    versioning::version_header(r, "x-amz-version-id", &m.version_id);
     let _ = CONTENT_LENGTH;
 }
 

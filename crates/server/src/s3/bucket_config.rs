@@ -6,7 +6,8 @@
 //! never enabled, no notifications) or S3's "not found" error.
 //!
 //! Documents are checked to be XML (JSON for the policy) but not against S3's schemas, and
-//! nothing is enforced: versioning's status is kept, objects are not versioned.
+//! nothing is enforced but versioning, whose `Status` decides how objects are kept
+//! (`versioning.rs`).
 
 use super::{request_data, response, xml, S3, XMLNS};
 use crate::app::Resp;
@@ -151,6 +152,11 @@ impl S3 {
                     return Ok(response(200, Bytes::new()));
                 }
                 let doc = document(k, data)?;
+                if query == "versioning" {
+                    let status = super::versioning::status_of(&doc)?;
+                    self.run(ctx, (bucket, status, doc), kinesin_state::s3::versions::configure).await?;
+                    return Ok(response(k.put_status, Bytes::new()));
+                }
                 self.run(ctx, (bucket, query, doc), config::put).await?;
                 Ok(response(k.put_status, Bytes::new()))
             }

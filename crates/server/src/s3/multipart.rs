@@ -2,6 +2,7 @@
 //! UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
 //! ListMultipartUploads and CopyObject, with S3's XML answers.
 
+use super::versioning::version_header;
 use super::{header, iso8601, malformed, percent_decode, response, xml, xml_escape, xml_unescape, S3, XMLNS};
 use crate::app::Resp;
 use bytes::Bytes;
@@ -17,13 +18,19 @@ fn invalid_argument(message: &str, (element, value): (&'static str, &str)) -> S3
     S3Error { code: "InvalidArgument", message: message.into(), status: 400, resource: Some((element, value.into())) }
 }
 
+/// A copy source: bucket, key and version id.
+pub(super) type Source = (String, String, Option<String>);
+
 /// `x-amz-copy-source`: `[/]bucket/key[?versionId=..]`, URL-encoded.
-pub(super) fn copy_source(headers: &HeaderMap) -> Option<Result<(String, String), S3Error>> {
+pub(super) fn copy_source(headers: &HeaderMap) -> Option<Result<Source, S3Error>> {
     let raw = headers.get("x-amz-copy-source")?.to_str().unwrap_or("");
-    let raw = raw.split_once("?versionId=").map_or(raw, |(s, _)| s);
+    let (raw, version) = match raw.split_once("?versionId=") {
+        Some((s, v)) => (s, Some(percent_decode(v, false))),
+        None => (raw, None),
+    };
     let decoded = percent_decode(raw.strip_prefix('/').unwrap_or(raw), false);
     Some(match decoded.split_once('/') {
-        Some((b, k)) if !b.is_empty() && !k.is_empty() => Ok((b.to_string(), k.to_string())),
+        Some((b, k)) if !b.is_empty() && !k.is_empty() => Ok((b.to_string(), k.to_string(), version)),
         // S3's message for a copy source without a key.
         _ => Err(invalid_argument(
             "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
@@ -119,24 +126,27 @@ impl S3 {
         })?;
         let (source, is_copy) = match copy_source(headers) {
             Some(src) => {
-                let (b, k) = src?;
-                (PartSource::Copy { bucket: b, key: k, range: copy_range(headers)? }, true)
+                let (b, k, version) = src?;
+                (PartSource::Copy { bucket: b, key: k, version, range: copy_range(headers)? }, true)
             }
             None => (PartSource::Body(data), false),
         };
         let p = UploadPart { bucket, key, upload_id, number, source };
-        let (etag, modified) = self.run(ctx, p, multipart::upload_part).await?;
+        let part = self.run(ctx, p, multipart::upload_part).await?;
         if is_copy {
-            return Ok(xml(
+            let mut r = xml(
                 200,
                 format!(
-                    "<CopyPartResult xmlns=\"{XMLNS}\"><LastModified>{}</LastModified><ETag>&quot;{etag}&quot;</ETag></CopyPartResult>",
-                    iso8601(modified)
+                    "<CopyPartResult xmlns=\"{XMLNS}\"><LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag></CopyPartResult>",
+                    iso8601(part.modified_ms),
+                    part.etag
                 ),
-            ));
+            );
+            version_header(&mut r, "x-amz-copy-source-version-id", &part.source_version);
+            return Ok(r);
         }
         let mut r = response(200, Bytes::new());
-        etag_header(&mut r, &etag);
+        etag_header(&mut r, &part.etag);
         Ok(r)
     }
 
@@ -151,18 +161,21 @@ impl S3 {
     ) -> Result<Resp, S3Error> {
         let parts = parse_complete(body)?;
         let c = Complete { bucket: bucket.clone(), key: key.clone(), upload_id, parts };
-        let etag = self.run(ctx, c, multipart::complete).await?;
+        let stored = self.run(ctx, c, multipart::complete).await?;
         let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
         let location = format!("http://{host}/{bucket}/{key}");
-        Ok(xml(
+        let mut r = xml(
             200,
             format!(
-                "<CompleteMultipartUploadResult xmlns=\"{XMLNS}\"><Location>{}</Location><Bucket>{}</Bucket><Key>{}</Key><ETag>&quot;{etag}&quot;</ETag></CompleteMultipartUploadResult>",
+                "<CompleteMultipartUploadResult xmlns=\"{XMLNS}\"><Location>{}</Location><Bucket>{}</Bucket><Key>{}</Key><ETag>&quot;{}&quot;</ETag></CompleteMultipartUploadResult>",
                 xml_escape(&location),
                 xml_escape(&bucket),
-                xml_escape(&key)
+                xml_escape(&key),
+                stored.etag
             ),
-        ))
+        );
+        version_header(&mut r, "x-amz-version-id", &stored.version_id);
+        Ok(r)
     }
 
     /// DELETE `?uploadId`: AbortMultipartUpload.
@@ -271,7 +284,7 @@ impl S3 {
         &self,
         ctx: &Ctx,
         (bucket, key): (String, String),
-        (src_bucket, src_key): (String, String),
+        (src_bucket, src_key, src_version): Source,
         headers: &HeaderMap,
     ) -> Result<Resp, S3Error> {
         let directive = headers.get("x-amz-metadata-directive").and_then(|v| v.to_str().ok()).unwrap_or("COPY");
@@ -280,15 +293,19 @@ impl S3 {
             "REPLACE" => Some(headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned)),
             other => return Err(invalid_argument("Unknown metadata directive.", ("ArgumentValue", other))),
         };
-        let c = Copy { src_bucket, src_key, bucket, key, replace_content_type };
-        let (etag, modified) = self.run(ctx, c, multipart::copy).await?;
-        Ok(xml(
+        let c = Copy { src_bucket, src_key, src_version, bucket, key, replace_content_type };
+        let copied = self.run(ctx, c, multipart::copy).await?;
+        let mut r = xml(
             200,
             format!(
-                "<CopyObjectResult xmlns=\"{XMLNS}\"><LastModified>{}</LastModified><ETag>&quot;{etag}&quot;</ETag></CopyObjectResult>",
-                iso8601(modified)
+                "<CopyObjectResult xmlns=\"{XMLNS}\"><LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag></CopyObjectResult>",
+                iso8601(copied.modified_ms),
+                copied.stored.etag
             ),
-        ))
+        );
+        version_header(&mut r, "x-amz-copy-source-version-id", &copied.source_version);
+        version_header(&mut r, "x-amz-version-id", &copied.stored.version_id);
+        Ok(r)
     }
 }
 
@@ -308,7 +325,12 @@ mod tests {
         let mut h = HeaderMap::new();
         assert!(copy_source(&h).is_none());
         h.insert("x-amz-copy-source", HeaderValue::from_static("/src-bkt/a%20b/c.txt?versionId=null"));
-        assert_eq!(copy_source(&h).unwrap().unwrap(), ("src-bkt".to_string(), "a b/c.txt".to_string()));
+        assert_eq!(
+            copy_source(&h).unwrap().unwrap(),
+            ("src-bkt".to_string(), "a b/c.txt".to_string(), Some("null".to_string()))
+        );
+        h.insert("x-amz-copy-source", HeaderValue::from_static("src-bkt/k"));
+        assert_eq!(copy_source(&h).unwrap().unwrap().2, None);
         h.insert("x-amz-copy-source", HeaderValue::from_static("onlybucket"));
         assert_eq!(copy_source(&h).unwrap().unwrap_err().code, "InvalidArgument");
         h.insert("x-amz-copy-source-range", HeaderValue::from_static("bytes=0-9"));

@@ -1,0 +1,294 @@
+//! Object versions on the S3 surface: `versionId` on GET, HEAD and DELETE, the
+//! `x-amz-version-id` and `x-amz-delete-marker` headers, delete markers answered as S3
+//! answers them (404 when current, 405 when named), DeleteObjects with version ids,
+//! ListObjectVersions, and the status of a PutBucketVersioning document.
+
+use super::{
+    encoding_element, error, header, http_date, iso8601, listing_params, malformed, response, write_object, xml,
+    xml_escape, xml_unescape, Esc, S3, XMLNS,
+};
+use crate::app::Resp;
+use bytes::Bytes;
+use kinesin_state::s3::versions::{self, Found, Marker, VersionQuery, Versioning};
+use kinesin_state::s3::{self, Deleted, GetOutput, ObjectMeta, RangeAsked, S3Error};
+use kinesin_state::Ctx;
+use std::fmt::Write as _;
+
+/// Most objects one DeleteObjects request may name.
+const MAX_DELETE: usize = 1000;
+
+/// Sets a version header when there is a version id to show.
+pub(super) fn version_header(r: &mut Resp, name: &'static str, v: &Option<String>) {
+    if let Some(v) = v {
+        header(r, name, v);
+    }
+}
+
+/// The `Status` of a PutBucketVersioning document: `Enabled`, `Suspended`, or none (no
+/// change); any other value is `MalformedXML`, as S3 answers it.
+pub(super) fn status_of(doc: &[u8]) -> Result<Option<Versioning>, S3Error> {
+    let text = std::str::from_utf8(doc).map_err(|_| malformed())?;
+    let Some(start) = text.find("<Status>") else { return Ok(None) };
+    let rest = &text[start + "<Status>".len()..];
+    let end = rest.find("</Status>").ok_or_else(malformed)?;
+    Versioning::parse_status(rest[..end].trim()).map(Some).ok_or_else(malformed)
+}
+
+/// The answer for a delete marker: 404 NoSuchKey when it is the current version, 405
+/// MethodNotAllowed when a request names it, with `x-amz-delete-marker` and its version id.
+fn marker_answer(m: &Marker, named: bool, key: &str, head: bool) -> Resp {
+    let e = if named {
+        S3Error::other("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
+    } else {
+        S3Error::no_such_key(key)
+    };
+    let mut r = error(&e, head);
+    header(&mut r, "x-amz-delete-marker", "true");
+    header(&mut r, "x-amz-version-id", &m.version_id);
+    if named {
+        header(&mut r, "last-modified", &http_date(m.modified_ms));
+    }
+    r
+}
+
+/// A version to serve, or the answer already made for a delete marker.
+pub(super) type Served<T> = Result<T, Resp>;
+
+impl S3 {
+    /// The metadata of the current version of `key` (or of version `v`).
+    pub(super) async fn meta_of(
+        &self,
+        ctx: &Ctx,
+        (bucket, key, v): (String, String, Option<String>),
+        head: bool,
+    ) -> Result<Served<ObjectMeta>, S3Error> {
+        match v {
+            None => match self.run(ctx, (bucket.clone(), key.clone()), s3::head_object).await {
+                Ok(m) => Ok(Ok(m)),
+                Err(e) => Ok(Err(self.missing(ctx, (bucket, key), e, head).await?)),
+            },
+            Some(v) => match self.run(ctx, (bucket, key.clone(), v), versions::head).await? {
+                Found::Object(m) => Ok(Ok(m)),
+                Found::Marker(m) => Ok(Err(marker_answer(&m, true, &key, head))),
+            },
+        }
+    }
+
+    /// The bytes (of `range`) of the current version of `key` (or of version `v`).
+    pub(super) async fn read_of(
+        &self,
+        ctx: &Ctx,
+        (bucket, key, v): (String, String, Option<String>),
+        range: RangeAsked,
+    ) -> Result<Served<GetOutput>, S3Error> {
+        match v {
+            None => match self.run(ctx, (bucket.clone(), key.clone(), range), s3::get_object).await {
+                Ok(out) => Ok(Ok(out)),
+                Err(e) => Ok(Err(self.missing(ctx, (bucket, key), e, false).await?)),
+            },
+            Some(v) => match self.run(ctx, (bucket, key.clone(), v, range), versions::get).await? {
+                Found::Object(out) => Ok(Ok(out)),
+                Found::Marker(m) => Ok(Err(marker_answer(&m, true, &key, false))),
+            },
+        }
+    }
+
+    /// A read of the current version failed with `e`: when the key's current version is a
+    /// delete marker, NoSuchKey carries its headers (as an answer); else `e`.
+    async fn missing(
+        &self,
+        ctx: &Ctx,
+        (bucket, key): (String, String),
+        e: S3Error,
+        head: bool,
+    ) -> Result<Resp, S3Error> {
+        if e.code != "NoSuchKey" {
+            return Err(e);
+        }
+        match self.run(ctx, (bucket, key.clone()), versions::current_marker).await? {
+            Some(m) => Ok(marker_answer(&m, false, &key, head)),
+            None => Err(e),
+        }
+    }
+
+    /// DeleteObject (of the current version, or of version `v`).
+    pub(super) async fn delete_object(
+        &self,
+        ctx: &Ctx,
+        (bucket, key, v): (String, String, Option<String>),
+    ) -> Result<Resp, S3Error> {
+        let d = self.run(ctx, (bucket, key, v), s3::delete_object).await?;
+        let mut r = response(204, Bytes::new());
+        version_header(&mut r, "x-amz-version-id", &d.version_id);
+        if d.delete_marker {
+            header(&mut r, "x-amz-delete-marker", "true");
+        }
+        Ok(r)
+    }
+
+    /// DeleteObjects: `<Object><Key>..</Key>[<VersionId>..</VersionId>]</Object>`s.
+    pub(super) async fn delete_objects(&self, ctx: &Ctx, bucket: String, body: &[u8]) -> Result<Resp, S3Error> {
+        let (objects, quiet) = parse_delete(body)?;
+        let results = self.run(ctx, (bucket, objects.clone()), s3::delete_objects).await?;
+        let mut out = format!("<DeleteResult xmlns=\"{XMLNS}\">");
+        for ((key, asked), result) in objects.iter().zip(results) {
+            match result {
+                Ok(d) if !quiet => write_deleted(&mut out, key, asked.is_some(), &d),
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = write!(out, "<Error><Key>{}</Key>", xml_escape(key));
+                    if let Some(v) = asked {
+                        let _ = write!(out, "<VersionId>{}</VersionId>", xml_escape(v));
+                    }
+                    let _ = write!(out, "<Code>{}</Code><Message>{}</Message></Error>", e.code, xml_escape(&e.message));
+                }
+            }
+        }
+        out.push_str("</DeleteResult>");
+        Ok(xml(200, out))
+    }
+
+    /// ListObjectVersions: versions and delete markers by key, newest first, paged by
+    /// `key-marker` and `version-id-marker`.
+    pub(super) async fn list_versions(
+        &self,
+        ctx: &Ctx,
+        bucket: String,
+        get: &(dyn Fn(&str) -> Option<String> + Sync),
+    ) -> Result<Resp, S3Error> {
+        let (prefix, delimiter, max_keys, esc) = listing_params(get)?;
+        let key_marker = get("key-marker").unwrap_or_default();
+        let version_marker = get("version-id-marker").unwrap_or_default();
+        let query = VersionQuery {
+            bucket: bucket.clone(),
+            prefix: prefix.clone(),
+            delimiter: delimiter.clone(),
+            key_marker: key_marker.clone(),
+            version_marker: version_marker.clone(),
+            max_keys,
+        };
+        let listing = self.run(ctx, query, versions::list).await?;
+        let mut body = format!(
+            "<ListVersionsResult xmlns=\"{XMLNS}\"><Name>{}</Name><Prefix>{}</Prefix><KeyMarker>{}</KeyMarker><VersionIdMarker>{}</VersionIdMarker><MaxKeys>{max_keys}</MaxKeys>",
+            xml_escape(&bucket),
+            esc.apply(&prefix),
+            esc.apply(&key_marker),
+            xml_escape(&version_marker),
+        );
+        body.push_str(encoding_element(esc));
+        if let Some(d) = &delimiter {
+            let _ = write!(body, "<Delimiter>{}</Delimiter>", esc.apply(d));
+        }
+        let _ = write!(body, "<IsTruncated>{}</IsTruncated>", listing.truncated);
+        if let Some((key, version)) = &listing.next {
+            let _ = write!(body, "<NextKeyMarker>{}</NextKeyMarker>", esc.apply(key));
+            if let Some(v) = version {
+                let _ = write!(body, "<NextVersionIdMarker>{}</NextVersionIdMarker>", xml_escape(v));
+            }
+        }
+        for e in &listing.entries {
+            write_entry(&mut body, e, ctx, esc);
+        }
+        for p in &listing.common_prefixes {
+            let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", esc.apply(p));
+        }
+        body.push_str("</ListVersionsResult>");
+        Ok(xml(200, body))
+    }
+}
+
+/// A `<Version>` or `<DeleteMarker>` of a listing.
+fn write_entry(body: &mut String, e: &versions::VersionEntry, ctx: &Ctx, esc: Esc) {
+    let id = xml_escape(e.meta.version_id.as_deref().unwrap_or(versions::NULL));
+    let extra = format!("<VersionId>{id}</VersionId><IsLatest>{}</IsLatest>", e.latest);
+    if !e.delete_marker {
+        return write_object(body, ("Version", &extra), &e.meta, ctx, esc);
+    }
+    let _ = write!(
+        body,
+        "<DeleteMarker><Key>{}</Key>{extra}<LastModified>{}</LastModified><Owner><ID>{2}</ID><DisplayName>{2}</DisplayName></Owner></DeleteMarker>",
+        esc.apply(&e.meta.key),
+        iso8601(e.meta.modified_ms),
+        ctx.account,
+    );
+}
+
+/// A `<Deleted>` entry: the version removed (when one was named) and the delete marker.
+fn write_deleted(out: &mut String, key: &str, named: bool, d: &Deleted) {
+    let _ = write!(out, "<Deleted><Key>{}</Key>", xml_escape(key));
+    if let (true, Some(v)) = (named, &d.version_id) {
+        let _ = write!(out, "<VersionId>{}</VersionId>", xml_escape(v));
+    }
+    if d.delete_marker {
+        let v = d.version_id.as_deref().unwrap_or(versions::NULL);
+        let _ = write!(
+            out,
+            "<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>{}</DeleteMarkerVersionId>",
+            xml_escape(v)
+        );
+    }
+    out.push_str("</Deleted>");
+}
+
+/// The objects (key, version id) and `Quiet` of a DeleteObjects body.
+fn parse_delete(body: &[u8]) -> Result<(Vec<(String, Option<String>)>, bool), S3Error> {
+    let text = std::str::from_utf8(body).map_err(|_| malformed())?;
+    if !text.contains("<Delete") {
+        return Err(malformed());
+    }
+    let quiet = text.contains("<Quiet>true</Quiet>");
+    let field = |block: &str, name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let start = block.find(&open)? + open.len();
+        let end = block[start..].find(&format!("</{name}>"))? + start;
+        Some(xml_unescape(&block[start..end]))
+    };
+    let mut objects = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("<Object>") {
+        let after = &rest[i + "<Object>".len()..];
+        let end = after.find("</Object>").ok_or_else(malformed)?;
+        let block = &after[..end];
+        let key = field(block, "Key").ok_or_else(malformed)?;
+        objects.push((key, field(block, "VersionId")));
+        rest = &after[end + "</Object>".len()..];
+    }
+    if objects.is_empty() || objects.len() > MAX_DELETE {
+        return Err(malformed());
+    }
+    Ok((objects, quiet))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_versioning_status_and_delete_bodies() {
+        assert_eq!(
+            status_of(b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>").unwrap(),
+            Some(Versioning::Enabled)
+        );
+        assert_eq!(
+            status_of(b"<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>").unwrap(),
+            Some(Versioning::Suspended)
+        );
+        assert_eq!(status_of(b"<VersioningConfiguration/>").unwrap(), None);
+        assert_eq!(
+            status_of(b"<VersioningConfiguration><Status>On</Status></VersioningConfiguration>").unwrap_err().code,
+            "MalformedXML"
+        );
+        let body = b"<Delete><Object><Key>a&amp;b</Key></Object><Object><Key>c</Key><VersionId>null</VersionId></Object><Quiet>true</Quiet></Delete>";
+        let (objects, quiet) = parse_delete(body).unwrap();
+        assert!(quiet);
+        assert_eq!(objects, vec![("a&b".to_string(), None), ("c".to_string(), Some("null".to_string()))]);
+        assert_eq!(parse_delete(b"<Delete></Delete>").unwrap_err().code, "MalformedXML");
+        assert_eq!(
+            parse_delete(b"<Delete><Object><VersionId>x</VersionId></Object></Delete>").unwrap_err().code,
+            "MalformedXML"
+        );
+        let mut out = String::new();
+        write_deleted(&mut out, "k", false, &Deleted { version_id: Some("m1".into()), delete_marker: true });
+        assert_eq!(out, "<Deleted><Key>k</Key><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>m1</DeleteMarkerVersionId></Deleted>");
+    }
+}
