@@ -11,6 +11,7 @@ import time
 
 import boto3
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from conftest import KINESIN_BIN
@@ -92,7 +93,67 @@ def test_services_not_emulated_are_named_in_their_protocol(endpoint):
     with pytest.raises(ClientError) as e:
         client("lambda", endpoint).list_functions()
     assert e.value.response["Error"]["Code"] == "InternalFailure"
-    assert e.value.response["Error"]["Message"].startswith("kinesin does not emulate lambda (GET /2015-03-31/functions")
+    assert e.value.response["Error"]["Message"] == "kinesin does not emulate lambda:ListFunctions"
+    # A REST operation outside the route table: named by its method and path.
+    with pytest.raises(ClientError) as e:
+        client("lambda", endpoint).list_aliases(FunctionName="f1")
+    assert e.value.response["Error"]["Message"] == "kinesin does not emulate lambda (GET /2015-03-31/functions/f1/aliases)"
+
+
+def minimal_input(shape):
+    """The smallest input botocore accepts for a shape: its required members only."""
+    if shape.type_name == "structure":
+        return {name: minimal_input(shape.members[name]) for name in shape.required_members}
+    if shape.type_name == "list":
+        return [minimal_input(shape.member)]
+    if shape.type_name == "map":
+        return {}
+    if shape.type_name == "string":
+        return shape.enum[0] if shape.enum else "x" * max(2, shape.metadata.get("min", 1))
+    if shape.type_name in ("integer", "long"):
+        return max(1, shape.metadata.get("min", 1))
+    if shape.type_name in ("double", "float"):
+        return 1.0
+    if shape.type_name == "boolean":
+        return False
+    if shape.type_name == "blob":
+        return b"x"
+    if shape.type_name == "timestamp":
+        return 0
+    raise AssertionError(f"no minimal value for {shape.type_name}")
+
+
+# REST services kinesin routes by method and path: (boto3 client, operations), each called
+# through boto3 as the botocore model builds it.
+REST_OPERATIONS = {
+    "lambda": ["ListFunctions", "CreateFunction", "GetFunction", "DeleteFunction", "Invoke", "GetFunctionConfiguration",
+               "UpdateFunctionCode", "UpdateFunctionConfiguration", "AddPermission", "CreateEventSourceMapping",
+               "ListEventSourceMappings", "GetEventSourceMapping", "DeleteEventSourceMapping", "ListLayers",
+               "PublishLayerVersion", "CreateFunctionUrlConfig", "ListTags", "TagResource"],
+    "apigateway": ["GetRestApis", "CreateRestApi", "GetRestApi", "DeleteRestApi", "GetResources", "CreateResource",
+                   "PutMethod", "PutIntegration", "CreateDeployment", "CreateStage", "GetStages"],
+    "apigatewayv2": ["GetApis", "CreateApi", "GetApi", "DeleteApi", "CreateRoute", "GetRoutes", "CreateIntegration",
+                     "CreateStage"],
+    "route53": ["ListHostedZones", "CreateHostedZone", "GetHostedZone", "DeleteHostedZone", "ChangeResourceRecordSets",
+                "ListResourceRecordSets", "GetChange", "ListHostedZonesByName"],
+    "scheduler": ["ListSchedules", "CreateSchedule", "GetSchedule", "UpdateSchedule", "DeleteSchedule",
+                  "ListScheduleGroups", "CreateScheduleGroup", "DeleteScheduleGroup"],
+    "eks": ["ListClusters", "CreateCluster", "DescribeCluster", "DeleteCluster", "ListNodegroups", "CreateNodegroup",
+            "DescribeNodegroup"],
+}
+
+
+@pytest.mark.parametrize("service", sorted(REST_OPERATIONS))
+def test_rest_services_not_emulated_name_the_operation(endpoint, service):
+    c = client(service, endpoint)
+    for op in REST_OPERATIONS[service]:
+        model = c.meta.service_model.operation_model(op)
+        method = getattr(c, xform_name(op))
+        with pytest.raises(ClientError) as e:
+            method(**(minimal_input(model.input_shape) if model.input_shape else {}))
+        err = e.value.response["Error"]
+        assert (err["Code"], err["Message"]) == ("InternalFailure", f"kinesin does not emulate {service}:{op}"), op
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 
 def test_request_log_lines(start_kinesin):

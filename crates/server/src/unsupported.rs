@@ -1,6 +1,7 @@
 //! Requests for services kinesin does not emulate (signed for `lambda`, `dynamodb`, `sns`,
 //! ...) are answered in the caller's protocol with an error naming the service and
-//! operation, instead of being mistaken for S3 or an unknown Kinesis operation.
+//! operation (from `X-Amz-Target`, the query `Action`, or for REST services the method and
+//! path, `routes.rs`), instead of being mistaken for S3 or an unknown Kinesis operation.
 //!
 //! The code is `InternalFailure` with HTTP 501, as LocalStack answers an API it does not
 //! provide; every SDK surfaces it as a service error carrying the message.
@@ -12,6 +13,8 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::{Request, StatusCode};
 use kinesin_protocol::sigv4;
+
+mod routes;
 
 /// The SigV4 signing names kinesin serves.
 const EMULATED: &[&str] = &["kinesis", "firehose", "sqs", "s3", "pipes", "sts", "iam", "kinesisanalytics"];
@@ -35,6 +38,7 @@ pub async fn answer(service: &str, req: Request<Incoming>, max_body: usize) -> R
     let target = req.headers().get("x-amz-target").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let ct = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let fallback = format!(" ({} {})", req.method(), req.uri().path());
+    let route = routes::operation(service, req.method().as_str(), req.uri().path());
     let form = ct.starts_with("application/x-www-form-urlencoded");
     let body = if form {
         Limited::new(req.into_body(), max_body).collect().await.map(|b| b.to_bytes()).unwrap_or_default()
@@ -42,12 +46,14 @@ pub async fn answer(service: &str, req: Request<Incoming>, max_body: usize) -> R
         Bytes::new()
     };
     // JSON and query requests name their operation; a REST request is named by its route.
-    let operation = match (&target, form) {
-        (Some(t), _) => format!(":{}", t.rsplit_once('.').map_or(t.as_str(), |(_, op)| op)),
-        (None, true) => form_action(&body).map_or(fallback, |a| format!(":{a}")),
-        (None, false) => fallback,
+    let operation = match (&target, form, route) {
+        (Some(t), ..) => format!(":{}", t.rsplit_once('.').map_or(t.as_str(), |(_, op)| op)),
+        (None, true, _) => form_action(&body).map_or(fallback, |a| format!(":{a}")),
+        (None, false, Some((_, op))) => format!(":{op}"),
+        (None, false, None) => fallback,
     };
-    let message = format!("kinesin does not emulate {service}{operation}");
+    let shown = route.map_or(service, |(s, _)| s);
+    let message = format!("kinesin does not emulate {shown}{operation}");
     tracing::warn!("{message}");
     let id = request_id();
     let (content_type, body) = if form || REST_XML.contains(&service) {
