@@ -34,5 +34,6 @@ fuzz_target!(|data: &[u8]| {
         .chain(listing.common_prefixes.iter().map(String::as_str))
         .all(|k| k.starts_with(&field(1))));
     assert!(keys.iter().all(|k| *k > field(3).as_str()), "listed at or before start-after");
-    let _ = s3::delete_objects(&mut eng, &ctx, ("fuzz".into(), fields.iter().skip(4).cloned().collect()));
+    let objects = fields.iter().skip(4).map(|k| (k.clone(), None)).collect();
+    let _ = s3::delete_objects(&mut eng, &ctx, ("fuzz".into(), objects));
 });

@@ -340,12 +340,13 @@ def test_partition_keys_from_lambda_after_deaggregation(start_kinesin, tmp_path)
 
 
 def test_missing_bucket_is_reported_as_s3_error_with_backoff(start_kinesin):
-    """Firehose retries a delivery to a missing bucket (every 5 s, as AWS does) and reports
-    it as its error log does (`S3.NoSuchBucket`), but warns on attempts 1, 2, 4, 8... only;
-    once the bucket exists the same records arrive."""
+    """Firehose retries a delivery to a missing bucket with back-off (5 s, doubling, at most
+    5 minutes) and reports it as its error log does (`S3.NoSuchBucket`), warning on attempts
+    1, 2, 4, 8... only; once the bucket exists the same records arrive."""
+    import re
     import urllib.request
 
-    server = start_kinesin("--firehose-interval-override-secs", "1", "--time-travel")
+    server = start_kinesin("--firehose-interval-override-secs", "1", "--time-travel", "--log-level", "debug")
     fh, s3 = clients(server.endpoint)
     name, bucket = unique_name("fhmiss"), unique_name("later")
     create(fh, name, bucket, BufferingHints={"SizeInMBs": 1, "IntervalInSeconds": 60})
@@ -354,23 +355,31 @@ def test_missing_bucket_is_reported_as_s3_error_with_backoff(start_kinesin):
     def warnings() -> list[str]:
         return [l for l in server.log_tail(200_000).splitlines() if "S3.NoSuchBucket" in l and "WARN" in l]
 
+    def retries() -> dict[int, int]:
+        """attempts -> the wait (s) announced before the next one."""
+        found = re.findall(r"attempts=(\d+) retry_in_s=(\d+)", server.log_tail(400_000))
+        return {int(a): int(w) for a, w in found}
+
     def wait(cond, what: str) -> None:
         deadline = time.monotonic() + 20
         while not cond():
             assert time.monotonic() < deadline, f"{what}; log: {server.log_tail()}"
             time.sleep(0.05)
 
+    def advance(ms: int) -> None:
+        req = urllib.request.Request(server.endpoint + f"/_kinesin/clock?advance_ms={ms}", method="POST")
+        urllib.request.urlopen(req, timeout=10).read()
+
     wait(lambda: len(warnings()) == 1, "first failure not reported")
     assert "The specified bucket does not exist" in warnings()[0] and bucket in warnings()[0]
+    assert retries() == {1: 5}
     for attempt in range(2, 6):
-        req = urllib.request.Request(server.endpoint + "/_kinesin/clock?advance_ms=5000", method="POST")
-        urllib.request.urlopen(req, timeout=10).read()
-        wait(lambda: f"attempts={attempt}" in server.log_tail(200_000) or attempt not in (2, 4), "retry not made")
-        time.sleep(0.3)
+        advance(retries()[attempt - 1] * 1000)
+        wait(lambda: attempt in retries(), f"attempt {attempt} not made")
+    assert retries() == {1: 5, 2: 10, 3: 20, 4: 40, 5: 80}
     # Five attempts, three warnings (attempts 1, 2 and 4).
     assert len(warnings()) == 3, warnings()
+    # Creating the bucket retries at once, without waiting out the back-off.
     s3.create_bucket(Bucket=bucket)
-    req = urllib.request.Request(server.endpoint + "/_kinesin/clock?advance_ms=5000", method="POST")
-    urllib.request.urlopen(req, timeout=10).read()
     objs = wait_objects(s3, bucket, lambda o: len(o) == 1)
     assert list(objs.values()) == [b"kept until the bucket exists\n"]

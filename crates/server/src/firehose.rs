@@ -139,7 +139,7 @@ async fn deliver_one(f: Firehose, env: Arc<Env>, b: Batch) {
                 tracing::debug!(stream = %stream, bucket = %w.bucket, key = %w.key, bytes = w.bytes, "firehose wrote object");
             }
             if let Some(message) = &done.retry {
-                report_retry(&stream, message, done.attempts);
+                report_retry(&stream, message, done.attempts, done.retry_in_ms);
             } else if let Some(message) = &done.dropped {
                 tracing::error!(stream = %stream, error = %message, "firehose gave up records undeliverable for 24 hours");
             } else if done.consumed {
@@ -152,18 +152,20 @@ async fn deliver_one(f: Firehose, env: Arc<Env>, b: Batch) {
 }
 
 /// Reports a failed attempt: a warning on attempts 1, 2, 4, 8, ... (the same failure retried
-/// every few seconds is not repeated each time), the others at debug level.
-fn report_retry(stream: &str, message: &str, attempts: u32) {
+/// is not repeated each time), the others at debug level; each with the wait before the next.
+fn report_retry(stream: &str, message: &str, attempts: u32, retry_in_ms: i64) {
+    let retry_in_s = retry_in_ms / 1000;
     if attempts.is_power_of_two() {
         let next = attempts.saturating_mul(2);
         tracing::warn!(
             stream,
             error = message,
             attempts,
+            retry_in_s,
             "firehose delivery failed; retrying (next report at attempt {next})"
         );
     } else {
-        tracing::debug!(stream, error = message, attempts, "firehose delivery failed; retrying");
+        tracing::debug!(stream, error = message, attempts, retry_in_s, "firehose delivery failed; retrying");
     }
 }
 

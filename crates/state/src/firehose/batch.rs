@@ -165,6 +165,8 @@ pub struct Completed {
     pub retry: Option<String>,
     /// Attempts made so far when the batch will be retried (1 after the first failure).
     pub attempts: u32,
+    /// When the batch will be retried: the wait (ms) before the next attempt.
+    pub retry_in_ms: i64,
     /// Set when the batch's records were given up (undeliverable for 24 hours): why.
     pub dropped: Option<String>,
     /// The lease was lost (expired and retaken, or the stream is gone): nothing was done.
@@ -425,7 +427,7 @@ pub fn complete(eng: &mut Engine, receipt: &Receipt, outcome: Outcome) -> Result
         return Ok(Completed { stale: true, ..Default::default() });
     };
     let objects = match outcome {
-        Outcome::Retry { message, delay_ms } => return retry(eng, receipt, now + delay_ms.max(0), message, attempts),
+        Outcome::Retry { message, delay_ms } => return retry(eng, receipt, delay_ms.max(0), message, attempts),
         Outcome::Delivered { objects } => objects,
     };
     eng.conn.execute_batch("SAVEPOINT fh_complete")?;
@@ -433,14 +435,14 @@ pub fn complete(eng: &mut Engine, receipt: &Receipt, outcome: Outcome) -> Result
     for o in &objects {
         if let Err(e) = s3::put_object(eng, &o.bucket, &o.key, &o.body, o.content_type.as_deref()) {
             eng.conn.execute_batch("ROLLBACK TO fh_complete; RELEASE fh_complete")?;
-            // Firehose's error log names S3 failures `S3.<code>`; it retries every 5 s and
-            // gives the data up after 24 hours of failures.
+            // Firehose's error log names S3 failures `S3.<code>`; it gives the data up after
+            // 24 hours of failures. Retries back off (creating a bucket retries at once).
             let message = format!("S3.{}: {} (bucket {})", e.code, s3_error_text(&e), o.bucket);
             if now - first_attempt.unwrap_or(now) >= S3_RETRY_LIMIT_MS {
                 consume(eng, receipt)?;
                 return Ok(Completed { dropped: Some(message), ..Default::default() });
             }
-            return retry(eng, receipt, now + RETRY_MS, message, attempts);
+            return retry(eng, receipt, s3_backoff_ms(attempts), message, attempts);
         }
         written.push(Written { bucket: o.bucket.clone(), key: o.key.clone(), bytes: o.body.len() });
     }
@@ -451,6 +453,15 @@ pub fn complete(eng: &mut Engine, receipt: &Receipt, outcome: Outcome) -> Result
 
 /// How long S3 deliveries are retried before their data is given up (AWS: 24 hours).
 pub const S3_RETRY_LIMIT_MS: i64 = 24 * 3600 * 1000;
+
+/// The longest wait between two attempts to write a batch's objects to S3.
+pub const S3_BACKOFF_CAP_MS: i64 = 300_000;
+
+/// The wait before the next attempt to write a batch's objects to S3 after `failures`
+/// failed attempts (the one just failed not counted): 5 s, doubling, at most 5 minutes.
+pub fn s3_backoff_ms(failures: i64) -> i64 {
+    RETRY_MS.saturating_mul(1 << failures.clamp(0, 16)).min(S3_BACKOFF_CAP_MS)
+}
 
 /// AWS's wording of the S3 errors a delivery meets.
 fn s3_error_text(e: &crate::s3::S3Error) -> String {
@@ -475,12 +486,20 @@ fn consume(eng: &Engine, receipt: &Receipt) -> Result<(), StateError> {
     Ok(())
 }
 
-fn retry(eng: &Engine, receipt: &Receipt, at: i64, message: String, attempts: i64) -> Result<Completed, StateError> {
+/// Schedules the batch's next attempt `delay_ms` from now.
+fn retry(
+    eng: &Engine,
+    receipt: &Receipt,
+    delay_ms: i64,
+    message: String,
+    attempts: i64,
+) -> Result<Completed, StateError> {
+    let at = eng.now() + delay_ms;
     eng.conn
         .prepare_cached(
             "UPDATE fh_streams SET retry_at=?2, lease_until=NULL, attempts=attempts+1, retry_last_id=?3 WHERE id=?1",
         )?
         .execute(params![receipt.stream_id, at, receipt.last_id])?;
     let attempts = u32::try_from(attempts + 1).unwrap_or(u32::MAX);
-    Ok(Completed { retry: Some(message), attempts, ..Default::default() })
+    Ok(Completed { retry: Some(message), attempts, retry_in_ms: delay_ms, ..Default::default() })
 }

@@ -5,7 +5,8 @@
 
 use super::destination::S3Target;
 
-/// Wait before retrying a delivery whose objects could not be written (missing bucket, ...).
+/// Wait before retrying a delivery that failed (the first retry of a batch whose objects
+/// could not be written: later ones back off, [`super::batch::s3_backoff_ms`]).
 pub const RETRY_MS: i64 = 5_000;
 
 /// The buffering interval in force: the stream's, shortened by the global override.

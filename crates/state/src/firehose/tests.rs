@@ -196,17 +196,61 @@ fn missing_bucket_data_is_given_up_after_24_hours() {
     )
     .unwrap();
     put_batch(&mut eng, "fh24", &[b"old".to_vec()]);
+    let start = eng.now();
     assert!(pass(&mut eng, "never").0[0].retry.is_some());
-    clock.advance(batch::S3_RETRY_LIMIT_MS - delivery::RETRY_MS);
-    let (done, _) = pass(&mut eng, "never");
-    assert!(done[0].retry.is_some() && done[0].dropped.is_none());
-    clock.advance(delivery::RETRY_MS);
-    let (done, _) = pass(&mut eng, "never");
-    assert_eq!(done[0].dropped.as_deref(), Some("S3.NoSuchBucket: The specified bucket does not exist (bucket never)"));
+    // Retried (with back-off) until 24 hours have passed since the first attempt.
+    let mut attempts = 1;
+    let dropped = loop {
+        let next = batch::take(&mut eng).unwrap().next_ms.unwrap();
+        clock.advance(next - eng.now());
+        let (done, _) = pass(&mut eng, "never");
+        attempts += 1;
+        if let Some(d) = &done[0].dropped {
+            break d.clone();
+        }
+        assert!(eng.now() - start < batch::S3_RETRY_LIMIT_MS);
+    };
+    assert!(eng.now() - start >= batch::S3_RETRY_LIMIT_MS);
+    assert!(eng.now() - start < batch::S3_RETRY_LIMIT_MS + batch::S3_BACKOFF_CAP_MS);
+    assert!(attempts < 300, "{attempts} attempts in 24 hours");
+    assert_eq!(dropped, "S3.NoSuchBucket: The specified bucket does not exist (bucket never)");
     // The buffer is empty: nothing is due any more, and new records start a fresh attempt count.
     assert!(batch::take(&mut eng).unwrap().batches.is_empty());
     put_batch(&mut eng, "fh24", &[b"new".to_vec()]);
     assert_eq!(pass(&mut eng, "never").0[0].attempts, 1);
+}
+
+#[test]
+fn missing_bucket_retries_back_off_until_the_bucket_exists() {
+    let (mut eng, clock) = engine();
+    create(
+        &mut eng,
+        "fhb",
+        json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::later",
+        "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}}),
+    )
+    .unwrap();
+    put_batch(&mut eng, "fhb", &[b"x".to_vec()]);
+    let mut waits = Vec::new();
+    for _ in 0..9 {
+        let (done, _) = pass(&mut eng, "later");
+        assert_eq!(done.len(), 1);
+        waits.push(done[0].retry_in_ms / 1000);
+        let next = batch::take(&mut eng).unwrap().next_ms.unwrap();
+        assert_eq!(next - eng.now(), done[0].retry_in_ms);
+        // Nothing is retried before its time.
+        clock.advance(next - 1 - eng.now());
+        assert!(batch::take(&mut eng).unwrap().batches.is_empty());
+        clock.advance(next - eng.now());
+    }
+    assert_eq!(waits, vec![5, 10, 20, 40, 80, 160, 300, 300, 300]);
+    assert_eq!(batch::s3_backoff_ms(i64::MAX), batch::S3_BACKOFF_CAP_MS);
+    // Creating the bucket retries at once, whatever the back-off reached.
+    let (done, _) = pass(&mut eng, "later");
+    assert_eq!(done[0].retry_in_ms, batch::S3_BACKOFF_CAP_MS);
+    s3::create_bucket(&mut eng, &ctx(), "later").unwrap();
+    let (done, _) = pass(&mut eng, "later");
+    assert!(done[0].consumed);
 }
 
 #[test]
