@@ -391,11 +391,14 @@ pub fn delete_object(
     }
 }
 
+/// A key and, optionally, one of its version ids.
+pub type KeyVersion = (String, Option<String>);
+
 /// DeleteObjects: deletes each `(key, version id)`; the outcome of each, in order.
 pub fn delete_objects(
     eng: &mut Engine,
     ctx: &Ctx,
-    (bucket_name, objects): (String, Vec<(String, Option<String>)>),
+    (bucket_name, objects): (String, Vec<KeyVersion>),
 ) -> Result<Vec<Result<Deleted, S3Error>>, S3Error> {
     bucket(eng, &bucket_name)?;
     Ok(objects.into_iter().map(|(k, v)| delete_object(eng, ctx, (bucket_name.clone(), k, v))).collect())

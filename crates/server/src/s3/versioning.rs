@@ -10,7 +10,7 @@ use super::{
 use crate::app::Resp;
 use bytes::Bytes;
 use kinesin_state::s3::versions::{self, Found, Marker, VersionQuery, Versioning};
-use kinesin_state::s3::{self, Deleted, GetOutput, ObjectMeta, RangeAsked, S3Error};
+use kinesin_state::s3::{self, Deleted, GetOutput, KeyVersion, ObjectMeta, RangeAsked, S3Error};
 use kinesin_state::Ctx;
 use std::fmt::Write as _;
 
@@ -231,7 +231,7 @@ fn write_deleted(out: &mut String, key: &str, named: bool, d: &Deleted) {
 }
 
 /// The objects (key, version id) and `Quiet` of a DeleteObjects body.
-fn parse_delete(body: &[u8]) -> Result<(Vec<(String, Option<String>)>, bool), S3Error> {
+fn parse_delete(body: &[u8]) -> Result<(Vec<KeyVersion>, bool), S3Error> {
     let text = std::str::from_utf8(body).map_err(|_| malformed())?;
     if !text.contains("<Delete") {
         return Err(malformed());
