@@ -463,7 +463,7 @@ impl S3 {
                 }
             }
         }
-        write_entries(&mut body, &listing, ("Contents", ""), ctx, esc);
+        write_entries(&mut body, &listing, ctx, esc);
         body.push_str("</ListBucketResult>");
         Ok(xml(200, body))
     }
@@ -674,10 +674,10 @@ fn encoding_element(esc: Esc) -> &'static str {
     }
 }
 
-/// A listing's objects (as `<{element}>`s, see [`write_object`]), then its common prefixes.
-fn write_entries(body: &mut String, listing: &s3::Listing, (element, extra): (&str, &str), ctx: &Ctx, esc: Esc) {
+/// A listing's objects (as `<Contents>`s, see [`write_object`]), then its common prefixes.
+fn write_entries(body: &mut String, listing: &s3::Listing, ctx: &Ctx, esc: Esc) {
     for m in &listing.contents {
-        write_object(body, (element, extra), m, ctx, esc);
+        write_object(body, ("Contents", ""), m, ctx, esc);
     }
     for p in &listing.common_prefixes {
         let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", esc.apply(p));

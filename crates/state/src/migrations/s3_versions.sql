@@ -18,3 +18,11 @@ CREATE TABLE s3_versions (
 );
 CREATE UNIQUE INDEX s3_versions_by_id ON s3_versions(bucket, key, version_id);
 CREATE INDEX s3_versions_by_key ON s3_versions(bucket, key, id);
+-- Buckets whose versioning was configured before versions were kept take the status of
+-- their stored PutBucketVersioning document.
+UPDATE s3_buckets SET versioning = (
+    SELECT CASE
+        WHEN CAST(body AS TEXT) LIKE '%<Status>Enabled</Status>%' THEN 'Enabled'
+        WHEN CAST(body AS TEXT) LIKE '%<Status>Suspended</Status>%' THEN 'Suspended'
+    END
+    FROM s3_bucket_config c WHERE c.bucket = s3_buckets.name AND c.name = 'versioning');

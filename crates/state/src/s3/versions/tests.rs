@@ -188,3 +188,33 @@ fn copies_read_a_chosen_version() {
     copy(&mut eng, &ctx, restore).unwrap();
     assert_eq!(get_object(&mut eng, &ctx, ("bkt".into(), "src".into(), None)).unwrap().1, b"one");
 }
+
+#[test]
+fn the_migration_keeps_the_status_of_buckets_configured_before_it() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch(include_str!("../../schema/s3.sql")).unwrap();
+    conn.execute_batch(include_str!("../../migrations/s3_bucket_config.sql")).unwrap();
+    for (name, doc) in [("on", Some("Enabled")), ("paused", Some("Suspended")), ("never", None)] {
+        conn.execute("INSERT INTO s3_buckets VALUES (?1, '000000000000', 'us-east-1', 0)", [name]).unwrap();
+        if let Some(status) = doc {
+            let body = format!("<VersioningConfiguration><Status>{status}</Status></VersioningConfiguration>");
+            conn.execute(
+                "INSERT INTO s3_bucket_config VALUES (?1, 'versioning', ?2)",
+                rusqlite::params![name, body.into_bytes()],
+            )
+            .unwrap();
+        }
+    }
+    conn.execute_batch(include_str!("../../migrations/s3_versions.sql")).unwrap();
+    let mut stmt = conn.prepare("SELECT name, versioning FROM s3_buckets ORDER BY name").unwrap();
+    let rows: Vec<(String, Option<String>)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("never".to_string(), None),
+            ("on".to_string(), Some("Enabled".to_string())),
+            ("paused".to_string(), Some("Suspended".to_string()))
+        ]
+    );
+}
