@@ -165,8 +165,10 @@ def test_request_log_lines(start_kinesin):
     )
     with pytest.raises(ClientError):
         sqs.get_queue_url(QueueName="absent")
+    with pytest.raises(ClientError):
+        client("eks", server.endpoint).list_clusters()
     deadline = time.monotonic() + 5
-    while "GetQueueUrl" not in server.log_tail() and time.monotonic() < deadline:
+    while not all(op in server.log_tail() for op in ("GetQueueUrl", "ListClusters")) and time.monotonic() < deadline:
         time.sleep(0.05)
     lines = server.log_tail(20000).splitlines()
     listed = next(line for line in lines if "operation=ListStreams" in line)
@@ -174,6 +176,8 @@ def test_request_log_lines(start_kinesin):
     assert "request_id=" in listed and "request_id=-" not in listed
     failed = next(line for line in lines if "operation=GetQueueUrl" in line)
     assert "service=sqs" in failed and "status=400" in failed
+    unsupported = next(line for line in lines if "operation=ListClusters" in line)
+    assert "service=eks" in unsupported and "status=501" in unsupported
 
 
 def test_no_request_log_by_default(start_kinesin):

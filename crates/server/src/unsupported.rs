@@ -65,6 +65,10 @@ pub async fn answer(service: &str, req: Request<Incoming>, max_body: usize) -> R
     };
     let mut r = Resp::new(Full::new(Bytes::from(body)).boxed());
     *r.status_mut() = StatusCode::NOT_IMPLEMENTED;
+    // The request log names the operation found (from the body or the route).
+    if let Some(op) = operation.strip_prefix(':') {
+        r.extensions_mut().insert(crate::request_log::Operation(op.to_string()));
+    }
     let headers = r.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert("x-amzn-ErrorType", HeaderValue::from_static("InternalFailure"));
