@@ -251,6 +251,7 @@ fn front_of(cfg: &Config, app: Arc<App>) -> Result<Front, Box<dyn std::error::Er
         guard: guard::Guard::new(&cfg.cors_allow_origin, &cfg.hostname, guard::is_loopback_bind(&cfg.host)),
         budget: budget::Budget::new(cfg.max_inflight_body_bytes, cfg.max_body_bytes, idle),
         verifier,
+        request_timeout: std::time::Duration::from_secs(cfg.request_timeout_secs),
         app,
     })
 }
