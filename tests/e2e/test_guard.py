@@ -240,6 +240,65 @@ def test_long_poll_outlives_the_idle_timeout(start_kinesin):
     assert "Messages" not in r and time.monotonic() - start >= 2.5
 
 
+def trickled(port: int, head: str, stall: bool = False) -> bytes:
+    """Sends `head` (request line and headers, Content-Length 1000), then a body byte every
+    0.2 s (or nothing at all when `stall`), until the server answers; returns all it sent
+    before closing the connection."""
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(head.encode() + b"Content-Length: 1000\r\n\r\n")
+    sock.settimeout(0.2)
+    got = b""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        except socket.timeout:
+            if not stall and not got:
+                try:
+                    sock.sendall(b"x")
+                except OSError:
+                    pass
+        except ConnectionResetError:
+            break
+    else:
+        pytest.fail(f"no answer and no close within 30 s: {got!r}")
+    sock.close()
+    return got
+
+
+def test_bodies_that_trickle_in_are_cut_at_the_request_timeout(start_kinesin):
+    s = start_kinesin("--request-timeout-secs", "2", "--idle-timeout-secs", "30")
+    bucket = unique_name("bkt")
+    client("s3", s.endpoint).create_bucket(Bucket=bucket)
+    host = f"Host: 127.0.0.1:{s.port}\r\n"
+
+    # S3: 400 RequestTimeout in S3's XML, then the connection is closed.
+    s3 = trickled(s.port, f"PUT /{bucket}/k HTTP/1.1\r\n{host}Content-Type: application/json\r\n")
+    assert s3.startswith(b"HTTP/1.1 400 "), s3
+    assert b"<Code>RequestTimeout</Code>" in s3 and b"connection: close" in s3.lower(), s3
+
+    # JSON 1.1 (Kinesis) and the SQS query protocol: 408 in their own shapes.
+    kinesis = trickled(s.port, f"POST / HTTP/1.1\r\n{host}X-Amz-Target: Kinesis_20131202.PutRecord\r\nContent-Type: {JSON_11}\r\n")
+    assert kinesis.startswith(b"HTTP/1.1 408 "), kinesis
+    assert b'"__type":"RequestTimeoutException"' in kinesis, kinesis
+    form = "Content-Type: application/x-www-form-urlencoded\r\n"
+    sqs = trickled(s.port, f"POST / HTTP/1.1\r\n{host}{form}")
+    assert sqs.startswith(b"HTTP/1.1 408 ") and b"<Code>RequestTimeoutException</Code>" in sqs, sqs
+
+    # A body that never comes no longer holds its connection (the idle timeout spares requests in flight).
+    stalled = trickled(s.port, f"PUT /{bucket}/k2 HTTP/1.1\r\n{host}", stall=True)
+    assert stalled.startswith(b"HTTP/1.1 400 ") and b"<Code>RequestTimeout</Code>" in stalled, stalled
+
+    # Nothing was stored; requests in time are served.
+    s3c = client("s3", s.endpoint)
+    assert "Contents" not in s3c.list_objects_v2(Bucket=bucket)
+    s3c.put_object(Bucket=bucket, Key="k", Body=b"x" * 1000)
+    assert s3c.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x" * 1000
+
+
 def cpu_seconds(pid: int) -> float:
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -109,3 +109,40 @@ def test_poison_under_load_does_not_stop_other_records(start_kinesin):
     assert by_prefix["k=d"] == ok_deep
     assert len(error_lines(all_objects(s3, bucket))) == 1
     assert server.alive()
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def test_queries_that_exhaust_memory_fail_their_records_only(start_kinesin):
+    """A query that allocates without bound runs out of the jq worker's memory limit (Linux),
+    not the server's: its record goes to the error output, the others of the batch and of
+    later batches are delivered, and the server's own memory stays small."""
+    server = start_kinesin("--firehose-interval-override-secs", "1")
+    fh, s3 = clients(server.endpoint)
+    query = (
+        '{k: (if .double then (reduce range(40) as $i ("x"; . + .) | length)'
+        ' elif .big then ("x" * 2000000000 | length)'
+        ' elif .many then ([limit(1e8; repeat("x" * 1000))] | length)'
+        " else .k end)}"
+    )
+    name, bucket = dynamic_stream(fh, s3, query)
+    bombs = [b'{"double":1}', b'{"big":1}', b'{"many":1}']
+    put(fh, name, [b'{"k":"a"}', bombs[0], b'{"k":"a"}', bombs[1], bombs[2], b'{"k":"b"}'])
+    objs = wait_objects(s3, bucket, lambda o: has_errors(3)(o) and len(o) >= 3, timeout=60)
+    by_prefix = {k.split("/", 1)[0]: v for k, v in objs.items() if not k.startswith("errors/")}
+    assert by_prefix == {"k=a": b'{"k":"a"}{"k":"a"}', "k=b": b'{"k":"b"}'}
+    errors = error_lines(objs)
+    assert sorted(base64.b64decode(e["rawData"]) for e in errors) == sorted(bombs)
+    for e in errors:
+        assert e["errorCode"] == "DynamicPartitioning.MetadataExtractionFailed"
+        assert e["errorMessage"].startswith("jq query exceeded its evaluation limit"), e
+    assert server.alive()
+    assert rss_mb(server.proc.pid) < 300
+
+    # Later batches go through a fresh worker; SIGTERM still stops the server cleanly.
+    put(fh, name, [b'{"k":"c"}'])
+    wait_objects(s3, bucket, lambda o: any(k.startswith("k=c/") for k in o))
+    assert server.stop() == 0

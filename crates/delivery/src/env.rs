@@ -1,6 +1,7 @@
 //! What delivery needs from the process: Lambda bindings, OpenSearch domain bindings, an
 //! HTTP(S) client and the clock.
 
+use crate::jq_worker::Workers;
 use crate::tls::{client_config, TlsTrust};
 use bytes::Bytes;
 use http_body_util::Full;
@@ -86,6 +87,9 @@ pub struct Env {
     /// OpenSearch/Elasticsearch `DomainARN` -> cluster URL (`--opensearch-endpoint`): no
     /// domain resolves locally.
     pub domains: HashMap<String, String>,
+    /// Worker processes for MetadataExtraction queries; without them queries run in this
+    /// process (bounded in steps, stack and time, but not in memory).
+    pub jq_workers: Option<Arc<Workers>>,
 }
 
 impl Env {
@@ -98,6 +102,7 @@ impl Env {
             http: Arc::default(),
             clock,
             domains: HashMap::new(),
+            jq_workers: None,
         }
     }
 
@@ -118,6 +123,12 @@ impl Env {
     /// The same environment with these OpenSearch domain bindings (`DomainARN` -> URL).
     pub fn with_domains(mut self, domains: impl IntoIterator<Item = (String, String)>) -> Self {
         self.domains.extend(domains);
+        self
+    }
+
+    /// The same environment running MetadataExtraction queries in these workers.
+    pub fn with_jq_workers(mut self, workers: Arc<Workers>) -> Self {
+        self.jq_workers = Some(workers);
         self
     }
 

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 pub const MAX_DEPTH: usize = 256;
 
 /// Stack of the evaluation thread (reserved, touched only as deep as evaluation goes).
-const STACK_BYTES: usize = 512 << 20;
+pub(crate) const STACK_BYTES: usize = 512 << 20;
 /// Stack jaq's own recursion may use on that thread before the record fails; the rest is
 /// head-room for recursion that is not metered (dropping and printing nested values, whose
 /// depth the step budget bounds).
@@ -217,15 +217,33 @@ pub fn json_depth(text: &[u8]) -> usize {
 
 /// Runs `program` over each record: its one output as JSON, or why there is none. Runs on
 /// a thread of its own (see the module); blocks until done, at most about `limits.time`.
-pub fn run_all(program: Program, records: Vec<Vec<u8>>, limits: Limits) -> Vec<Result<Value, JqError>> {
-    let n = records.len();
-    let worker = std::thread::Builder::new().name("jq".into()).stack_size(STACK_BYTES).spawn(move || {
-        let deadline = Instant::now() + limits.time;
-        records.iter().map(|r| run_one(&program, r, &limits, deadline)).collect::<Vec<_>>()
+pub fn run_all(program: &Program, records: &[Vec<u8>], limits: Limits) -> Vec<Result<Value, JqError>> {
+    let mut out = Vec::with_capacity(records.len());
+    run_each(program, records, limits, |r| out.push(r));
+    out
+}
+
+/// [`run_all`], handing each record's result to `emit` as soon as it is known (in order).
+/// Records the thread could not run fail.
+pub fn run_each(
+    program: &Program,
+    records: &[Vec<u8>],
+    limits: Limits,
+    mut emit: impl FnMut(Result<Value, JqError>) + Send,
+) {
+    let mut done = 0;
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new().name("jq".into()).stack_size(STACK_BYTES).spawn_scoped(scope, || {
+            let deadline = Instant::now() + limits.time;
+            for r in records {
+                emit(run_one(program, r, &limits, deadline));
+                done += 1;
+            }
+        });
+        let _ = worker.map(|w| w.join());
     });
-    match worker.map(|w| w.join()) {
-        Ok(Ok(out)) => out,
-        _ => vec![Err(JqError::Failed("jq evaluation could not run".into())); n],
+    for _ in done..records.len() {
+        emit(Err(JqError::Failed("jq evaluation could not run".into())));
     }
 }
 
@@ -271,7 +289,7 @@ mod tests {
 
     fn run(query: &str, record: &[u8]) -> Result<Value, JqError> {
         let limits = Limits { steps: 200_000, time: Duration::from_secs(5) };
-        run_all(compile(query).unwrap(), vec![record.to_vec()], limits).remove(0)
+        run_all(&compile(query).unwrap(), &[record.to_vec()], limits).remove(0)
     }
 
     #[test]
@@ -314,7 +332,7 @@ mod tests {
     #[test]
     fn batch_time_is_shared() {
         let limits = Limits { steps: u64::MAX, time: Duration::from_millis(200) };
-        let out = run_all(compile("last(repeat(1))").unwrap(), vec![b"1".to_vec(); 3], limits);
+        let out = run_all(&compile("last(repeat(1))").unwrap(), &vec![b"1".to_vec(); 3], limits);
         assert!(out.iter().all(|r| *r == Err(JqError::Budget("time"))), "{out:?}");
     }
 }

@@ -12,6 +12,7 @@ pub mod destinations;
 pub mod env;
 pub mod errors;
 pub mod jq;
+pub mod jq_worker;
 pub mod lambda;
 pub mod objects;
 pub mod partition;

@@ -201,7 +201,8 @@ pub fn compile_check(query: &str) -> Result<(), String> {
 /// MetadataExtraction over records: per record, its partition keys or why it has none. The
 /// query must yield one JSON object whose values are strings, numbers or booleans; it runs
 /// under [`jq::Limits::default`] (a record whose query runs out of it fails alone). `Err`
-/// when the query does not compile. Blocks while the query runs (see [`jq::run_all`]).
+/// when the query does not compile. Blocks while the query runs (see [`jq::run_all`]); the
+/// server runs queries in a worker process instead ([`crate::jq_worker`]).
 pub fn extract_all(query: &str, records: Vec<Vec<u8>>) -> Result<Vec<Result<Keys, PartitionError>>, String> {
     extract_all_within(query, records, jq::Limits::default())
 }
@@ -214,7 +215,12 @@ pub fn extract_all_within(
 ) -> Result<Vec<Result<Keys, PartitionError>>, String> {
     let program =
         jq::compile(query).map_err(|_| format!("MetadataExtractionQuery {query} is not a valid jq expression."))?;
-    Ok(jq::run_all(program, records, limits).into_iter().map(|r| r.map_err(jq_error).and_then(keys_of)).collect())
+    Ok(keys_of_outputs(jq::run_all(&program, &records, limits)))
+}
+
+/// The partition keys of each record, from the query's outputs over the records.
+pub fn keys_of_outputs(outputs: Vec<Result<Value, JqError>>) -> Vec<Result<Keys, PartitionError>> {
+    outputs.into_iter().map(|r| r.map_err(jq_error).and_then(keys_of)).collect()
 }
 
 /// The error record of a failed evaluation. "Non JSON record provided" is AWS's text; the

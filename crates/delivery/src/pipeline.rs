@@ -5,6 +5,7 @@
 use crate::destinations::{self, DeliveryCtx};
 use crate::env::Env;
 use crate::errors::{ErrorRecord, PROCESSING_FAILED};
+use crate::jq;
 use crate::objects;
 use crate::partition::{self, PartitionError};
 use crate::record::Rec;
@@ -71,7 +72,7 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
         objects.push(objects::error_object(batch, &target, &failed, PROCESSING_FAILED)?);
     }
     if is_s3(&batch.dest_kind) {
-        let split = partitions(&batch.dest, &target, records).await;
+        let split = partitions(env, &batch.dest, &target, records).await;
         let mut failed = split.failed;
         for part in split.partitions {
             let Some(first) = part.records.iter().map(|r| r.arrival_ms).min() else { continue };
@@ -214,13 +215,19 @@ fn deaggregated(batch: &Batch) -> Option<Batch> {
     Some(out)
 }
 
-/// MetadataExtraction on a blocking thread: the query runs under its budget, never on the
-/// async runtime's workers.
+/// MetadataExtraction off the async runtime: in the worker processes when the environment
+/// has them, else on a blocking thread; either way under the query budget.
 async fn extract_off_runtime(
+    env: &Env,
     query: &str,
     records: &[Rec],
 ) -> Result<Vec<Result<partition::Keys, PartitionError>>, String> {
-    let (query, data) = (query.to_string(), records.iter().map(|r| r.data.clone()).collect());
+    let data: Vec<Vec<u8>> = records.iter().map(|r| r.data.clone()).collect();
+    if let Some(workers) = &env.jq_workers {
+        partition::compile_check(query)?;
+        return Ok(partition::keys_of_outputs(workers.run_all(query, &data, jq::Limits::default()).await));
+    }
+    let query = query.to_string();
     tokio::task::spawn_blocking(move || partition::extract_all(&query, data))
         .await
         .unwrap_or_else(|e| Err(format!("MetadataExtraction did not run: {e}")))
@@ -237,7 +244,7 @@ struct Split {
 /// MetadataExtraction keys and the transform's `partitionKeys`
 /// grouped under the active partitions limit, then AppendDelimiterToRecord. Without dynamic
 /// partitioning all records form one partition.
-async fn partitions(dest: &Value, target: &S3Target, records: Vec<Rec>) -> Split {
+async fn partitions(env: &Env, dest: &Value, target: &S3Target, records: Vec<Rec>) -> Split {
     let procs = match partition::processors(dest) {
         Ok(p) => p,
         Err(message) => {
@@ -253,7 +260,7 @@ async fn partitions(dest: &Value, target: &S3Target, records: Vec<Rec>) -> Split
     }
     let mut split = Split::default();
     let query_keys: Vec<Result<partition::Keys, PartitionError>> = match &procs.query {
-        Some(q) => match extract_off_runtime(q, &records).await {
+        Some(q) => match extract_off_runtime(env, q, &records).await {
             Ok(keys) => keys,
             Err(message) => {
                 let error = PartitionError { code: partition::METADATA_EXTRACTION_FAILED, message };

@@ -97,6 +97,12 @@ pub struct Config {
     /// it is closed.
     #[arg(long, env = "KINESIN_IDLE_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub idle_timeout_secs: u64,
+    /// Seconds a request may take from its headers to its answer, body upload included; a
+    /// slower one (a body that trickles in) is answered with a timeout error (S3's 400
+    /// `RequestTimeout`, 408 elsewhere) and its connection closed. Keep it above 20 s, the
+    /// longest SQS long poll.
+    #[arg(long, env = "KINESIN_REQUEST_TIMEOUT_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_secs: u64,
     /// Most connections open at once (also kept below the open-file limit); more wait.
     #[arg(long, env = "KINESIN_MAX_CONNECTIONS", default_value_t = 4096)]
     pub max_connections: usize,

@@ -1,6 +1,6 @@
 //! The door every request passes before it reaches [`App`]: the origin/host guard and CORS,
-//! optional SigV4 verification, the body-memory budget, and the in-flight mark the idle
-//! timeout looks at.
+//! optional SigV4 verification, the body-memory budget, the request timeout, and the in-flight
+//! mark the idle timeout looks at.
 
 use crate::app::{App, Resp};
 use crate::budget::Budget;
@@ -11,12 +11,13 @@ use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::{HeaderMap, Request, Response, StatusCode};
+use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_TYPE};
+use hyper::{HeaderMap, Request, Response, StatusCode, Uri};
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// The shared front.
 pub struct Front {
@@ -28,6 +29,8 @@ pub struct Front {
     pub budget: Budget,
     /// SigV4 verification, when enabled.
     pub verifier: Option<Arc<Verifier>>,
+    /// Longest time from a request's headers to its answer (body upload included).
+    pub request_timeout: Duration,
 }
 
 impl Front {
@@ -66,12 +69,57 @@ impl Front {
             let r = refusal(h, 503, code, "Too many request bodies in flight; reduce your request rate.");
             return Ok(with_cors(r, origin.as_ref()));
         };
-        let resp = self.app.clone().serve(req).await?;
+        let shape = ErrorShape::of(&req);
+        let resp = match tokio::time::timeout(self.request_timeout, self.app.clone().serve(req)).await {
+            Ok(resp) => resp?,
+            Err(_) => timed_out(&shape),
+        };
         drop(reservation);
         let resp = with_cors(resp, origin.as_ref());
         // The request stays in flight (for the idle timeout) until its answer is sent.
         Ok(resp.map(|inner| Tracked { inner, _in_flight: in_flight }.boxed()))
     }
+}
+
+/// What chooses an error's shape (see [`refusal`]), kept for an answer given after the
+/// request itself is gone: the headers that tell the protocol, and the path.
+struct ErrorShape {
+    headers: HeaderMap,
+    uri: Uri,
+}
+
+impl ErrorShape {
+    fn of<B>(req: &Request<B>) -> Self {
+        let kept = [CONTENT_TYPE, HeaderName::from_static("x-amz-target")];
+        let h = req.headers();
+        let headers = kept.into_iter().filter_map(|name| Some((name.clone(), h.get(&name)?.clone()))).collect();
+        Self { headers, uri: req.uri().clone() }
+    }
+
+    fn is_s3(&self) -> bool {
+        let h = &self.headers;
+        !h.contains_key("x-amz-target") && !crate::sqs::is_query(h, b"") && !crate::pipes::handles(self.uri.path())
+    }
+}
+
+/// The answer to a request that ran past the request timeout: S3's `RequestTimeout` (400,
+/// its documented text), elsewhere 408 `RequestTimeoutException` (both codes the AWS SDKs
+/// retry); the connection is closed, since the rest of the body is not read.
+fn timed_out(shape: &ErrorShape) -> Resp {
+    tracing::info!("request timed out");
+    let mut r = if shape.is_s3() {
+        let message = "Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.";
+        refusal(&HeaderMap::new(), 400, "RequestTimeout", message)
+    } else {
+        refusal(
+            &shape.headers,
+            408,
+            "RequestTimeoutException",
+            "The request was not completed within the request timeout.",
+        )
+    };
+    r.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    r
 }
 
 /// kinesin's own endpoints (health, clock), which carry no signature.

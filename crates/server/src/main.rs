@@ -55,6 +55,9 @@ fn init_logging(cfg: &Config) -> Result<(), String> {
 }
 
 fn main() -> std::process::ExitCode {
+    if std::env::args_os().nth(1).is_some_and(|a| a == kinesin_delivery::jq_worker::WORKER_ARG) {
+        return kinesin_delivery::jq_worker::main();
+    }
     if std::env::args_os().nth(1).is_some_and(|a| kinesin_cli::is_command(&a)) {
         return kinesin_cli::main();
     }
@@ -135,8 +138,8 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     if trust.insecure {
         tracing::warn!("firehose deliveries accept any https certificate (--delivery-insecure-tls)");
     }
-    let delivery_env =
-        Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains).with_tls(&trust)?);
+    let delivery_env = kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains).with_tls(&trust)?;
+    let delivery_env = Arc::new(delivery_env.with_jq_workers(kinesin_delivery::jq_worker::Workers::new(own_binary())));
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
     tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
     let analytics = kinesin_state::analytics::Analytics::new(db.clone());
@@ -226,6 +229,15 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
+/// This binary, to start as a worker process: `/proc/self/exe` on Linux (it stays valid when
+/// the file is replaced, as a rebuild does), the path it was started from elsewhere.
+fn own_binary() -> std::path::PathBuf {
+    if cfg!(target_os = "linux") {
+        return "/proc/self/exe".into();
+    }
+    std::env::current_exe().unwrap_or_else(|_| std::env::args_os().next().unwrap_or_default().into())
+}
+
 /// The request front: origin/host guard, SigV4 verification, body budget.
 fn front_of(cfg: &Config, app: Arc<App>) -> Result<Front, Box<dyn std::error::Error>> {
     let verifier = if cfg.verify_sigv4 {
@@ -239,6 +251,7 @@ fn front_of(cfg: &Config, app: Arc<App>) -> Result<Front, Box<dyn std::error::Er
         guard: guard::Guard::new(&cfg.cors_allow_origin, &cfg.hostname, guard::is_loopback_bind(&cfg.host)),
         budget: budget::Budget::new(cfg.max_inflight_body_bytes, cfg.max_body_bytes, idle),
         verifier,
+        request_timeout: std::time::Duration::from_secs(cfg.request_timeout_secs),
         app,
     })
 }

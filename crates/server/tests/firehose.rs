@@ -149,3 +149,81 @@ async fn s3_objects_round_trip_with_ranges_and_errors() {
     s3.delete_bucket().bucket("plain").send().await.expect("delete bucket");
     assert!(s3.list_buckets().send().await.expect("list buckets").buckets().is_empty());
 }
+
+/// A MetadataExtractionQuery that allocates without bound (here only for records that ask
+/// for it) fails those records alone, in the jq worker process: the server stays up, the other
+/// records of the batch and later batches are delivered.
+#[tokio::test]
+async fn a_query_that_exhausts_memory_fails_its_records_only() {
+    use aws_sdk_firehose::types::{DynamicPartitioningConfiguration, ProcessingConfiguration, Processor};
+    use aws_sdk_firehose::types::{ProcessorParameter, ProcessorParameterName, ProcessorType};
+    let server = Server::with_args(&["--firehose-interval-override-secs", "1"]);
+    let (fh, s3) = (firehose(&server), s3(&server));
+    s3.create_bucket().bucket("bombs").send().await.expect("create bucket");
+    let query = r#"{k: (if .double then (reduce range(40) as $i ("x"; . + .) | length)
+        elif .big then ("x" * 2000000000 | length) else .k end)}"#;
+    let param = |name, value: &str| {
+        ProcessorParameter::builder().parameter_name(name).parameter_value(value).build().expect("parameter")
+    };
+    let extraction = Processor::builder()
+        .r#type(ProcessorType::MetadataExtraction)
+        .parameters(param(ProcessorParameterName::MetadataExtractionQuery, query))
+        .parameters(param(ProcessorParameterName::JsonParsingEngine, "JQ-1.6"))
+        .build()
+        .expect("processor");
+    let dest = ExtendedS3DestinationConfiguration::builder()
+        .role_arn("arn:aws:iam::000000000000:role/firehose")
+        .bucket_arn("arn:aws:s3:::bombs")
+        .prefix("k=!{partitionKeyFromQuery:k}/")
+        .error_output_prefix("errors/!{firehose:error-output-type}/")
+        .dynamic_partitioning_configuration(DynamicPartitioningConfiguration::builder().enabled(true).build())
+        .processing_configuration(ProcessingConfiguration::builder().enabled(true).processors(extraction).build())
+        .build()
+        .expect("config");
+    let name = "bombs";
+    fh.create_delivery_stream()
+        .delivery_stream_name(name)
+        .extended_s3_destination_configuration(dest)
+        .send()
+        .await
+        .expect("create");
+    let put = |data: &'static [&'static [u8]]| {
+        let records = data.iter().map(|d| Record::builder().data(Blob::new(d.to_vec())).build().expect("record"));
+        fh.put_record_batch().delivery_stream_name(name).set_records(Some(records.collect())).send()
+    };
+    let first: &[&[u8]] = &[br#"{"k":"a"}"#, br#"{"double":1}"#, br#"{"k":"a"}"#, br#"{"big":1}"#, br#"{"k":"b"}"#];
+    assert_eq!(put(first).await.expect("put").failed_put_count(), 0);
+    let delivered = |ks: &[String]| {
+        let (a, b) = (ks.iter().any(|k| k.starts_with("k=a/")), ks.iter().any(|k| k.starts_with("k=b/")));
+        a && b && ks.iter().any(|k| k.starts_with("errors/"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let ks = loop {
+        let ks = keys(&s3, "bombs").await;
+        if delivered(&ks) {
+            break ks;
+        }
+        assert!(Instant::now() < deadline, "not delivered in time: {ks:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let a = ks.iter().find(|k| k.starts_with("k=a/")).expect("k=a");
+    assert_eq!(body(&s3, "bombs", a).await, br#"{"k":"a"}{"k":"a"}"#);
+    let mut errors = Vec::new();
+    for k in ks.iter().filter(|k| k.starts_with("errors/metadata-extraction-failed/")) {
+        let text = String::from_utf8(body(&s3, "bombs", k).await).expect("utf-8");
+        errors.extend(text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).expect("error record")));
+    }
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for e in &errors {
+        assert_eq!(e["errorCode"], "DynamicPartitioning.MetadataExtractionFailed");
+        assert_eq!(e["errorMessage"], "jq query exceeded its evaluation limit (memory)");
+    }
+    // A later batch goes through a new worker.
+    let second: &[&[u8]] = &[br#"{"k":"c"}"#];
+    assert_eq!(put(second).await.expect("put").failed_put_count(), 0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !keys(&s3, "bombs").await.iter().any(|k| k.starts_with("k=c/")) {
+        assert!(Instant::now() < deadline, "the later batch was not delivered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

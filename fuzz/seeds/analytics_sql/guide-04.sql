@@ -1,0 +1,7 @@
+CREATE OR REPLACE STREAM "OUT" (sym VARCHAR(4), avg_1m DOUBLE, max_3 DOUBLE);
+        CREATE OR REPLACE PUMP "P" AS INSERT INTO "OUT"
+        SELECT STREAM ticker_symbol,
+            AVG(price) OVER (PARTITION BY ticker_symbol RANGE INTERVAL '1' MINUTE PRECEDING),
+            MAX(price) OVER w3
+        FROM "SOURCE_SQL_STREAM_001"
+        WINDOW w3 AS (PARTITION BY ticker_symbol ROWS 2 PRECEDING);
