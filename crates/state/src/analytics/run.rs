@@ -7,6 +7,7 @@
 
 use super::apps::{all, AppRow};
 use super::config::{AppConfig, Output};
+use super::recent::Recent;
 use super::records;
 use crate::db::Engine;
 use crate::error::StateError;
@@ -36,9 +37,15 @@ pub struct Running {
 #[derive(Default)]
 pub struct Runners {
     apps: HashMap<i64, Running>,
+    recent: Arc<Recent>,
 }
 
 impl Runners {
+    /// Runners that note their activity in `recent` (shown by the console).
+    pub fn new(recent: Arc<Recent>) -> Self {
+        Self { apps: HashMap::new(), recent }
+    }
+
     /// Forgets every runtime (after a failed job: state is reloaded from the store).
     pub fn clear(&mut self) {
         self.apps.clear();
@@ -67,6 +74,7 @@ pub fn pump(eng: &mut Engine, runners: &mut Runners, budget: usize) -> Result<Pu
     let mut left = budget;
     let apps = all(eng, None).map_err(|e| StateError::Storage(e.to_string()))?;
     runners.apps.retain(|id, _| apps.iter().any(|(_, a)| a.id == *id && a.status == "RUNNING"));
+    runners.recent.retain(|id| apps.iter().any(|(_, a)| a.id == id));
     for (ctx, app) in apps {
         let sql = app.config.runtime.as_deref().is_none_or(|r| r == "SQL-1_0");
         match app.status.as_str() {
@@ -111,6 +119,7 @@ fn run_app(
     if read == 0 && emitted.is_empty() {
         return Ok(());
     }
+    runners.recent.record(app.id, app.run, running.runtime.program(), read, &emitted);
     report.to_firehose += deliver(eng, ctx, running, &emitted)?;
     save_state(eng, app, running.runtime.state())
 }
