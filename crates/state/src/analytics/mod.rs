@@ -9,6 +9,7 @@ pub mod apps;
 pub mod changes;
 pub mod config;
 pub mod discover;
+pub mod firehose_input;
 pub mod inspect;
 pub mod recent;
 pub mod records;

@@ -7,6 +7,7 @@
 
 use super::apps::{all, AppRow};
 use super::config::{AppConfig, Output};
+use super::firehose_input;
 use super::recent::Recent;
 use super::records;
 use crate::db::Engine;
@@ -234,7 +235,9 @@ fn read_input(
     left: &mut usize,
     emitted: &mut Vec<Emitted>,
 ) -> Result<u64, StateError> {
-    let Some((sctx, name)) = input_stream(ctx, &app.config) else { return Ok(0) };
+    let Some((sctx, name)) = input_stream(ctx, &app.config) else {
+        return read_firehose(eng, app, runtime, left, emitted);
+    };
     let Ok(m) = kinesis::usable(eng, &sctx, &name) else { return Ok(0) };
     let input = &app.config.inputs[0].item;
     let defs: Vec<StreamDef> = app.config.input_streams().map_err(StateError::Storage)?;
@@ -268,6 +271,33 @@ fn read_input(
         }
     }
     Ok(read)
+}
+
+/// Reads the records queued from the application's Firehose delivery stream, spread over its
+/// in-application input streams in turn.
+fn read_firehose(
+    eng: &mut Engine,
+    app: &AppRow,
+    runtime: &mut Runtime,
+    left: &mut usize,
+    emitted: &mut Vec<Emitted>,
+) -> Result<u64, StateError> {
+    let Some(input) = app.config.inputs.first().map(|i| &i.item) else { return Ok(0) };
+    if input.kinesis_firehose_input.is_none() || *left == 0 || input.parallelism() < 1 {
+        return Ok(0);
+    }
+    let defs: Vec<StreamDef> = app.config.input_streams().map_err(StateError::Storage)?;
+    let queued = firehose_input::pending(eng, app.id, *left)?;
+    let now = eng.now();
+    for (id, arrival, data) in &queued {
+        let stream = (*id as usize) % defs.len().max(1);
+        feed(runtime, input, &defs[stream], stream, now, *arrival, data, emitted);
+    }
+    if let Some((last, _, _)) = queued.last() {
+        firehose_input::consumed(eng, app.id, *last)?;
+    }
+    *left -= queued.len();
+    Ok(queued.len() as u64)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -1,0 +1,15 @@
+-- Kinesis Data Analytics applications reading a Firehose delivery stream
+-- (KinesisFirehoseInput): the delivery streams tapped while the application runs,
+CREATE TABLE kda_firehose_taps (
+    stream INTEGER NOT NULL,             -- fh_streams.id
+    app    INTEGER NOT NULL,             -- kda_apps.id
+    PRIMARY KEY (stream, app)
+) WITHOUT ROWID;
+-- and the records that reached a tapped delivery stream, until the application reads them.
+CREATE TABLE kda_firehose_feed (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    app        INTEGER NOT NULL,
+    arrival_ms INTEGER NOT NULL,
+    data       BLOB NOT NULL
+);
+CREATE INDEX kda_firehose_feed_by_app ON kda_firehose_feed(app, id);
