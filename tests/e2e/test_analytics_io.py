@@ -1,9 +1,11 @@
-"""Kinesis Data Analytics inputs and outputs through boto3: a Firehose delivery stream as
-the application's input (KinesisFirehoseInput): records reach the application as they reach
-the delivery stream, which still delivers them to S3."""
+"""Kinesis Data Analytics inputs through boto3: a Firehose delivery stream as the
+application's input (KinesisFirehoseInput): records reach the application as they reach the
+delivery stream, which still delivers them to S3; InputProcessingConfiguration: records go
+through a function bound with --lambda before the SQL sees them."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 
@@ -137,3 +139,106 @@ def test_firehose_input_stops_with_the_application(setup):
     put(fh, setup["delivery"], [{"sensor": "b", "temp": 3.0}])
     rows = read_rows(kinesis, setup["out"], 2)
     assert [r["SENSOR"] for r in rows] == ["A", "B"]
+
+
+FN = "arn:aws:lambda:us-east-1:000000000000:function:prep"
+# The processing function: "sensor;temp" lines become JSON; "drop;.." is Dropped, "bad;.."
+# ProcessingFailed. It keeps every event it got (one JSON document a line) in EVENTS.
+PREPROCESS = """import base64, json, os, sys
+event = json.load(sys.stdin)
+with open(os.environ["EVENTS"], "a") as f:
+    f.write(json.dumps(event) + "\\n")
+out = []
+for r in event["records"]:
+    sensor, temp = base64.b64decode(r["data"]).decode().split(";")
+    if sensor == "drop":
+        out.append({"recordId": r["recordId"], "result": "Dropped"})
+    elif sensor == "bad":
+        out.append({"recordId": r["recordId"], "result": "ProcessingFailed", "data": r["data"]})
+    else:
+        doc = json.dumps({"sensor": sensor, "temp": float(temp)}).encode()
+        out.append({"recordId": r["recordId"], "result": "Ok", "data": base64.b64encode(doc).decode()})
+json.dump({"records": out}, sys.stdout)
+"""
+
+
+@pytest.fixture
+def processing_server(start_kinesin, tmp_path, monkeypatch):
+    import sys
+
+    script, events = tmp_path / "prep.py", tmp_path / "events.jsonl"
+    script.write_text(PREPROCESS)
+    monkeypatch.setenv("EVENTS", str(events))  # inherited by kinesin, then by the function
+    return start_kinesin("--lambda", f"{FN}={sys.executable} {script}"), events
+
+
+def create_processing_app(kda, kinesis, source: dict) -> tuple[str, str, str]:
+    out, errs = unique_name("out"), unique_name("err")
+    for s in (out, errs):
+        kinesis.create_stream(StreamName=s, ShardCount=1)
+        wait_active(kinesis, s)
+    app = unique_name("app")
+    dest = lambda name, stream: {"Name": name, "DestinationSchema": {"RecordFormatType": "JSON"}, "KinesisStreamsOutput": {  # noqa: E731
+        "ResourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}", "RoleARN": ROLE}}
+    kda.create_application(
+        ApplicationName=app, ApplicationCode=CODE,
+        Inputs=[{"NamePrefix": "SOURCE_SQL_STREAM", "InputSchema": SCHEMA, **source, "InputProcessingConfiguration": {
+            "InputLambdaProcessor": {"ResourceARN": FN, "RoleARN": ROLE}}}],
+        Outputs=[dest("DESTINATION_SQL_STREAM", out), dest("error_stream", errs)])
+    return app, out, errs
+
+
+def test_input_processing_function_on_a_kinesis_input(processing_server):
+    """InputProcessingConfiguration: the records go through the function bound with --lambda
+    (AWS's preprocessing event); Ok records reach the SQL with the function's data, Dropped
+    ones nothing, ProcessingFailed ones error_stream."""
+    server, events = processing_server
+    _, _, kda, kinesis = clients(server.endpoint)
+    src = unique_name("src")
+    kinesis.create_stream(StreamName=src, ShardCount=1)
+    wait_active(kinesis, src)
+    source = {"KinesisStreamsInput": {"ResourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{src}", "RoleARN": ROLE}}
+    app, out, errs = create_processing_app(kda, kinesis, source)
+    detail = kda.describe_application(ApplicationName=app)["ApplicationDetail"]["InputDescriptions"][0]
+    assert detail["InputProcessingConfigurationDescription"]["InputLambdaProcessorDescription"]["ResourceARN"] == FN
+    start(kda, app)
+    lines = [f"s{i % 3};{i * 7 % 23 - 5}" for i in range(30)] + ["drop;50", "bad;60", "last;99"]
+    resp = kinesis.put_records(StreamName=src, Records=[{"Data": l.encode(), "PartitionKey": f"k{i}"} for i, l in enumerate(lines)])
+    assert resp["FailedRecordCount"] == 0
+    want = [fahrenheit({"sensor": s, "temp": float(t)}) for s, t in (l.split(";") for l in lines)
+            if s not in ("drop", "bad") and float(t) > 0]
+    got = read_rows(kinesis, out, len(want))
+    assert [g["SENSOR"] for g in got] == [w["SENSOR"] for w in want]
+    assert [g["FAHRENHEIT"] for g in got] == pytest.approx([w["FAHRENHEIT"] for w in want])
+    failed = read_rows(kinesis, errs, 1)
+    assert [bytes.fromhex(e["DATA_ROW"]) for e in failed] == [b"bad;60"]
+
+    sent = {r["SequenceNumber"]: r for r in read_stream(kinesis, src)["shardId-000000000000"]}
+    seen = [json.loads(l) for l in events.read_text().splitlines()]
+    assert all(e["streamArn"] == f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{src}" for e in seen)
+    assert all(e["applicationArn"] == f"arn:aws:kinesisanalytics:{REGION}:{ACCOUNT}:application/{app}" for e in seen)
+    records = [r for e in seen for r in e["records"]]
+    assert [base64.b64decode(r["data"]).decode() for r in records] == lines  # each record once, in order
+    for r in records:
+        meta = r["kinesisStreamRecordMetadata"]
+        rec = sent[meta["sequenceNumber"]]
+        assert meta["shardId"] == "shardId-000000000000" and meta["partitionKey"] == rec["PartitionKey"]
+        assert base64.b64decode(r["data"]) == rec["Data"]
+        assert meta["approximateArrivalTimestamp"] == pytest.approx(rec["ApproximateArrivalTimestamp"].timestamp(), abs=0.002)
+
+
+def test_input_processing_function_on_a_firehose_input(processing_server):
+    server, events = processing_server
+    fh, _, kda, kinesis = clients(server.endpoint)
+    delivery = unique_name("fh")
+    fh.create_delivery_stream(DeliveryStreamName=delivery, DeliveryStreamType="DirectPut", S3DestinationConfiguration={
+        "RoleARN": ROLE, "BucketARN": "arn:aws:s3:::nowhere"})
+    source = {"KinesisFirehoseInput": {"ResourceARN": f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{delivery}", "RoleARN": ROLE}}
+    app, out, _ = create_processing_app(kda, kinesis, source)
+    start(kda, app)
+    lines = ["a;1", "drop;2", "b;3"]
+    fh.put_record_batch(DeliveryStreamName=delivery, Records=[{"Data": l.encode()} for l in lines])
+    assert [r["SENSOR"] for r in read_rows(kinesis, out, 2)] == ["A", "B"]
+    records = [r for l in events.read_text().splitlines() for r in json.loads(l)["records"]]
+    assert [base64.b64decode(r["data"]).decode() for r in records] == lines
+    assert all("approximateArrivalTimestamp" in r["kinesisFirehoseRecordMetadata"] for r in records)

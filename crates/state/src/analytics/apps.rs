@@ -137,6 +137,7 @@ fn forget(eng: &Engine, id: i64) -> R<()> {
     ] {
         eng.conn.prepare_cached(sql)?.execute([id])?;
     }
+    super::preprocess::consumed(eng, id, None)?;
     super::firehose_input::forget(eng, id)
 }
 
@@ -479,6 +480,7 @@ pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, S
     if !resume {
         eng.conn.prepare_cached("DELETE FROM kda_source_shards WHERE app=?1")?.execute([row.id])?;
         eng.conn.prepare_cached("DELETE FROM kda_state WHERE app=?1")?.execute([row.id])?;
+        super::preprocess::consumed(eng, row.id, None)?;
     }
     row.config.starting_positions = positions;
     eng.conn

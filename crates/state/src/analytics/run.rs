@@ -7,14 +7,14 @@
 
 use super::apps::{all, AppRow};
 use super::config::{AppConfig, Output};
-use super::firehose_input;
 use super::recent::Recent;
 use super::records;
+use super::{firehose_input, preprocess};
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::kinesis::{self, records as krecords};
 use crate::Ctx;
-use kinesin_analytics::{Emitted, Program, Runtime, State, StreamDef};
+use kinesin_analytics::{Emitted, Program, RowError, Runtime, State, StreamDef};
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -198,20 +198,20 @@ fn initialize_positions(eng: &mut Engine, ctx: &Ctx, app: &AppRow) -> Result<(),
 }
 
 /// The Kinesis stream an application reads (namespace, name).
-fn input_stream(ctx: &Ctx, c: &AppConfig) -> Option<(Ctx, String)> {
+pub(super) fn input_stream(ctx: &Ctx, c: &AppConfig) -> Option<(Ctx, String)> {
     let input = c.inputs.first()?;
     let arn = &input.item.kinesis_streams_input.as_ref()?.resource_arn;
     kinesis::parse_arn(arn).or_else(|| Some((ctx.clone(), arn.rsplit('/').next()?.to_string())))
 }
 
-fn checkpoints(eng: &Engine, app: i64) -> Result<HashMap<i64, (u64, bool)>, StateError> {
+pub(super) fn checkpoints(eng: &Engine, app: i64) -> Result<HashMap<i64, (u64, bool)>, StateError> {
     let mut st = eng.conn.prepare_cached("SELECT shard, next_seq, done FROM kda_source_shards WHERE app=?1")?;
     let rows =
         st.query_map([app], |r| Ok((r.get::<_, i64>(0)?, (r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? != 0))))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn save_checkpoint(eng: &Engine, app: i64, shard: i64, next: u64, done: bool) -> Result<(), StateError> {
+pub(super) fn save_checkpoint(eng: &Engine, app: i64, shard: i64, next: u64, done: bool) -> Result<(), StateError> {
     eng.conn
         .prepare_cached("INSERT OR REPLACE INTO kda_source_shards(app, shard, next_seq, done) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![app, shard, next as i64, done as i64])?;
@@ -235,6 +235,9 @@ fn read_input(
     left: &mut usize,
     emitted: &mut Vec<Emitted>,
 ) -> Result<u64, StateError> {
+    if preprocess::has_processor(app) {
+        return read_processed(eng, app, runtime, left, emitted);
+    }
     let Some((sctx, name)) = input_stream(ctx, &app.config) else {
         return read_firehose(eng, app, runtime, left, emitted);
     };
@@ -295,6 +298,38 @@ fn read_firehose(
     }
     if let Some((last, _, _)) = queued.last() {
         firehose_input::consumed(eng, app.id, *last)?;
+    }
+    *left -= queued.len();
+    Ok(queued.len() as u64)
+}
+
+/// Reads the records the application's processing function returned; those it failed go
+/// to `error_stream`.
+fn read_processed(
+    eng: &mut Engine,
+    app: &AppRow,
+    runtime: &mut Runtime,
+    left: &mut usize,
+    emitted: &mut Vec<Emitted>,
+) -> Result<u64, StateError> {
+    let Some(input) = app.config.inputs.first().map(|i| &i.item) else { return Ok(0) };
+    if *left == 0 || input.parallelism() < 1 {
+        return Ok(0);
+    }
+    let defs: Vec<StreamDef> = app.config.input_streams().map_err(StateError::Storage)?;
+    let queued = preprocess::pending(eng, app.id, *left)?;
+    let now = eng.now();
+    for (id, arrival, data, failed) in &queued {
+        if *failed {
+            let e = RowError::conversion("The input processing function returned ProcessingFailed".into());
+            emitted.extend(runtime.input_error(now, e, &String::from_utf8_lossy(data)));
+            continue;
+        }
+        let stream = (*id as usize) % defs.len();
+        feed(runtime, input, &defs[stream], stream, now, *arrival, data, emitted);
+    }
+    if let Some((last, ..)) = queued.last() {
+        preprocess::consumed(eng, app.id, Some(*last))?;
     }
     *left -= queued.len();
     Ok(queued.len() as u64)

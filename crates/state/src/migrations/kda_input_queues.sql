@@ -13,3 +13,13 @@ CREATE TABLE kda_firehose_feed (
     data       BLOB NOT NULL
 );
 CREATE INDEX kda_firehose_feed_by_app ON kda_firehose_feed(app, id);
+-- Input records an application's processing function returned (InputProcessingConfiguration),
+-- until the application reads them; `failed`: ProcessingFailed, for error_stream.
+CREATE TABLE kda_processed (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    app        INTEGER NOT NULL,
+    arrival_ms INTEGER NOT NULL,
+    data       BLOB NOT NULL,
+    failed     INTEGER NOT NULL
+);
+CREATE INDEX kda_processed_by_app ON kda_processed(app, id);
