@@ -1,7 +1,8 @@
-"""Kinesis Data Analytics inputs through boto3: a Firehose delivery stream as the
+"""Kinesis Data Analytics inputs and outputs through boto3: a Firehose delivery stream as the
 application's input (KinesisFirehoseInput): records reach the application as they reach the
 delivery stream, which still delivers them to S3; InputProcessingConfiguration: records go
-through a function bound with --lambda before the SQL sees them."""
+through a function bound with --lambda before the SQL sees them; LambdaOutput: output rows
+go to a function bound with --lambda."""
 
 from __future__ import annotations
 
@@ -242,3 +243,60 @@ def test_input_processing_function_on_a_firehose_input(processing_server):
     records = [r for l in events.read_text().splitlines() for r in json.loads(l)["records"]]
     assert [base64.b64decode(r["data"]).decode() for r in records] == lines
     assert all("approximateArrivalTimestamp" in r["kinesisFirehoseRecordMetadata"] for r in records)
+
+
+OUT_FN = "arn:aws:lambda:us-east-1:000000000000:function:sink"
+# The destination function: keeps every event (one JSON document a line) in SINK; a row
+# whose sensor is RETRY fails on its first delivery.
+SINK = """import base64, json, os, sys
+event = json.load(sys.stdin)
+with open(os.environ["SINK"], "a") as f:
+    f.write(json.dumps(event) + "\\n")
+out = []
+for r in event["records"]:
+    row = json.loads(base64.b64decode(r["data"]))
+    first = r["lambdaDeliveryRecordMetadata"]["retryHint"] == 0
+    out.append({"recordId": r["recordId"], "result": "DeliveryFailed" if row["SENSOR"] == "RETRY" and first else "Ok"})
+json.dump({"records": out}, sys.stdout)
+"""
+
+
+def test_lambda_output_gets_the_rows_and_retries_failed_ones(start_kinesin, tmp_path, monkeypatch):
+    """LambdaOutput: output rows reach the function bound with --lambda (AWS's output
+    delivery event); a row answered DeliveryFailed comes again with retryHint 1."""
+    import sys
+
+    script, sink = tmp_path / "sink.py", tmp_path / "sink.jsonl"
+    script.write_text(SINK)
+    monkeypatch.setenv("SINK", str(sink))
+    server = start_kinesin("--lambda", f"{OUT_FN}={sys.executable} {script}")
+    _, _, kda, kinesis = clients(server.endpoint)
+    src = unique_name("src")
+    kinesis.create_stream(StreamName=src, ShardCount=1)
+    wait_active(kinesis, src)
+    app = unique_name("app")
+    kda.create_application(
+        ApplicationName=app, ApplicationCode=CODE,
+        Inputs=[{"NamePrefix": "SOURCE_SQL_STREAM", "InputSchema": SCHEMA, "KinesisStreamsInput": {
+            "ResourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{src}", "RoleARN": ROLE}}],
+        Outputs=[{"Name": "DESTINATION_SQL_STREAM", "DestinationSchema": {"RecordFormatType": "JSON"},
+                  "LambdaOutput": {"ResourceARN": OUT_FN, "RoleARN": ROLE}}])
+    described = kda.describe_application(ApplicationName=app)["ApplicationDetail"]["OutputDescriptions"][0]
+    assert described["LambdaOutputDescription"]["ResourceARN"] == OUT_FN
+    start(kda, app)
+    records = [{"sensor": f"s{i}", "temp": float(i)} for i in range(1, 6)] + [{"sensor": "retry", "temp": 7.0}]
+    kinesis.put_records(StreamName=src, Records=[{"Data": json.dumps(r).encode(), "PartitionKey": "k"} for r in records])
+    want = [fahrenheit(r) for r in records]
+    deadline = time.monotonic() + 30
+    while True:
+        events = [json.loads(l) for l in sink.read_text().splitlines()] if sink.exists() else []
+        sent = [(json.loads(base64.b64decode(r["data"])), r["lambdaDeliveryRecordMetadata"]["retryHint"])
+                for e in events for r in e["records"]]
+        if len(sent) >= len(want) + 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert all(e["applicationArn"] == f"arn:aws:kinesisanalytics:{REGION}:{ACCOUNT}:application/{app}" for e in events)
+    first = [row for row, hint in sent if hint == 0]
+    assert [r["SENSOR"] for r in first] == [w["SENSOR"] for w in want]
+    assert [r["FAHRENHEIT"] for r in first] == pytest.approx([w["FAHRENHEIT"] for w in want])
+    assert [(row["SENSOR"], hint) for row, hint in sent if hint > 0] == [("RETRY", 1)]

@@ -1,7 +1,7 @@
 //! The `kinesin` binary: AWS streaming services on one localhost port.
 
 mod analytics;
-mod analytics_preprocess;
+mod analytics_functions;
 mod app;
 mod budget;
 mod compat;
@@ -142,7 +142,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
     let analytics = kinesin_state::analytics::Analytics::new(db.clone());
     tokio::spawn(analytics::run_forever(analytics.clone(), kinesis.clone(), firehose.clone()));
-    tokio::spawn(analytics_preprocess::run_forever(analytics.clone(), kinesis.clone(), delivery_env));
+    tokio::spawn(analytics_functions::run_forever(analytics.clone(), kinesis.clone(), delivery_env));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs =
         sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host(&cfg, addr).as_deref());

@@ -32,7 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/s3_bucket_config.sql"),
     include_str!("migrations/sqs_dedup_by_id.sql"),
     include_str!("schema/analytics.sql"),
-    include_str!("migrations/kda_input_queues.sql"),
+    include_str!("migrations/kda_function_queues.sql"),
 ];
 
 /// The schema version this build reads and writes.

@@ -138,6 +138,7 @@ fn forget(eng: &Engine, id: i64) -> R<()> {
         eng.conn.prepare_cached(sql)?.execute([id])?;
     }
     super::preprocess::consumed(eng, id, None)?;
+    super::lambda_output::forget(eng, id)?;
     super::firehose_input::forget(eng, id)
 }
 

@@ -11,6 +11,7 @@ pub mod config;
 pub mod discover;
 pub mod firehose_input;
 pub mod inspect;
+pub mod lambda_output;
 pub mod preprocess;
 pub mod recent;
 pub mod records;

@@ -9,7 +9,7 @@ use super::apps::{all, AppRow};
 use super::config::{AppConfig, Output};
 use super::recent::Recent;
 use super::records;
-use super::{firehose_input, preprocess};
+use super::{firehose_input, lambda_output, preprocess};
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::kinesis::{self, records as krecords};
@@ -121,7 +121,7 @@ fn run_app(
         return Ok(());
     }
     runners.recent.record(app.id, app.run, running.runtime.program(), read, &emitted);
-    report.to_firehose += deliver(eng, ctx, running, &emitted)?;
+    report.to_firehose += deliver(eng, ctx, app.id, running, &emitted)?;
     save_state(eng, app, running.runtime.state())
 }
 
@@ -357,14 +357,14 @@ fn feed(
 }
 
 /// Writes emitted rows of output streams to their destinations; returns Firehose writes.
-fn deliver(eng: &mut Engine, ctx: &Ctx, running: &Running, emitted: &[Emitted]) -> Result<u64, StateError> {
+fn deliver(eng: &mut Engine, ctx: &Ctx, app: i64, running: &Running, emitted: &[Emitted]) -> Result<u64, StateError> {
     let program = running.runtime.program();
     let mut to_firehose = 0;
     for e in emitted {
         for (stream, out) in running.outputs.iter().filter(|(s, _)| *s == e.stream) {
             let data =
                 records::format(&program.streams[*stream], &e.values, &out.destination_schema.record_format_type);
-            match write(eng, ctx, out, data) {
+            match write(eng, (ctx, app), out, data) {
                 Ok(fh) => to_firehose += u64::from(fh),
                 Err(err) => tracing::debug!(error = %err, "analytics: output write failed"),
             }
@@ -373,8 +373,8 @@ fn deliver(eng: &mut Engine, ctx: &Ctx, running: &Running, emitted: &[Emitted]) 
     Ok(to_firehose)
 }
 
-/// Writes one record to an output; `true` when it went to Firehose.
-fn write(eng: &mut Engine, ctx: &Ctx, out: &Output, data: Vec<u8>) -> Result<bool, String> {
+/// Writes one record of application `app` to an output; `true` when it went to Firehose.
+fn write(eng: &mut Engine, (ctx, app): (&Ctx, i64), out: &Output, data: Vec<u8>) -> Result<bool, String> {
     if let Some(k) = &out.kinesis_streams_output {
         let (sctx, name) = kinesis::parse_arn(&k.resource_arn).unwrap_or((ctx.clone(), k.resource_arn.clone()));
         let input = kinesin_protocol::kinesis::PutRecordInput {
@@ -397,5 +397,9 @@ fn write(eng: &mut Engine, ctx: &Ctx, out: &Output, data: Vec<u8>) -> Result<boo
         crate::firehose::records::put_record(eng, ctx, input).map_err(|e| e.to_string())?;
         return Ok(true);
     }
-    Err("function outputs are not supported".into())
+    if let Some(l) = &out.lambda_output {
+        lambda_output::enqueue(eng, app, &l.resource_arn, &data).map_err(|e| e.to_string())?;
+        return Ok(false);
+    }
+    Err("an output without a destination".into())
 }

@@ -1,4 +1,4 @@
--- Kinesis Data Analytics applications reading a Firehose delivery stream
+-- Kinesis Data Analytics queues. Applications reading a Firehose delivery stream
 -- (KinesisFirehoseInput): the delivery streams tapped while the application runs,
 CREATE TABLE kda_firehose_taps (
     stream INTEGER NOT NULL,             -- fh_streams.id
@@ -23,3 +23,13 @@ CREATE TABLE kda_processed (
     failed     INTEGER NOT NULL
 );
 CREATE INDEX kda_processed_by_app ON kda_processed(app, id);
+-- Output rows for function destinations (LambdaOutput), until the function takes them.
+CREATE TABLE kda_lambda_outbox (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    app      INTEGER NOT NULL,
+    function TEXT NOT NULL,
+    data     BLOB NOT NULL,
+    retries  INTEGER NOT NULL DEFAULT 0,
+    next_ms  INTEGER NOT NULL DEFAULT 0   -- not sent again before (after a failure)
+);
+CREATE INDEX kda_lambda_outbox_by_app ON kda_lambda_outbox(app, function, id);
