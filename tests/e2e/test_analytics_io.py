@@ -300,3 +300,39 @@ def test_lambda_output_gets_the_rows_and_retries_failed_ones(start_kinesin, tmp_
     assert [r["SENSOR"] for r in first] == [w["SENSOR"] for w in want]
     assert [r["FAHRENHEIT"] for r in first] == pytest.approx([w["FAHRENHEIT"] for w in want])
     assert [(row["SENSOR"], hint) for row, hint in sent if hint > 0] == [("RETRY", 1)]
+
+
+def test_firehose_input_survives_sigkill(start_kinesin, tmp_path):
+    """With --data-dir, records queued from the delivery stream and the application's reading
+    of them commit together: after kill -9 every record gives its row exactly once."""
+    args = ("--data-dir", str(tmp_path / "data"))
+    server = start_kinesin(*args)
+    fh, _, kda, kinesis = clients(server.endpoint)
+    delivery, out = unique_name("fh"), unique_name("out")
+    fh.create_delivery_stream(DeliveryStreamName=delivery, DeliveryStreamType="DirectPut", S3DestinationConfiguration={
+        "RoleARN": ROLE, "BucketARN": "arn:aws:s3:::nowhere"})
+    kinesis.create_stream(StreamName=out, ShardCount=1)
+    wait_active(kinesis, out)
+    app = unique_name("app")
+    kda.create_application(
+        ApplicationName=app, ApplicationCode=CODE,
+        Inputs=[{"NamePrefix": "SOURCE_SQL_STREAM", "InputSchema": SCHEMA, "KinesisFirehoseInput": {
+            "ResourceARN": f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{delivery}", "RoleARN": ROLE}}],
+        Outputs=[{"Name": "DESTINATION_SQL_STREAM", "DestinationSchema": {"RecordFormatType": "JSON"}, "KinesisStreamsOutput": {
+            "ResourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{out}", "RoleARN": ROLE}}])
+    start(kda, app)
+    before = [{"sensor": f"b{i}", "temp": float(i + 1)} for i in range(20)]
+    put(fh, delivery, before)
+    assert len(read_rows(kinesis, out, len(before))) == len(before)
+    after = [{"sensor": f"a{i}", "temp": float(i + 1)} for i in range(15)]
+    put(fh, delivery, after[:5])
+    server.kill()
+    server = start_kinesin(*args)
+    fh, _, kda, kinesis = clients(server.endpoint)
+    put(fh, delivery, after[5:])
+    want = [fahrenheit(r)["SENSOR"] for r in before + after]
+    rows = read_rows(kinesis, out, len(want))
+    assert [r["SENSOR"] for r in rows] == want
+    marker = {"sensor": "end", "temp": 1.0}
+    put(fh, delivery, [marker])
+    assert [r["SENSOR"] for r in read_rows(kinesis, out, len(want) + 1)] == want + ["END"]
