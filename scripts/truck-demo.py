@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The truck case: Kinesis -> EventBridge Pipe -> SQS FIFO, consumed in parallel, in order.
+"""The truck case: Kinesis -> EventBridge Pipe -> SQS FIFO, consumed in parallel, in order;
+with --dashboard also a live dashboard from a Kinesis Data Analytics SQL application.
 
 100 trucks send GPS positions to a Kinesis stream with partition key = truck id, so each
 truck's positions stay on one shard, in order. A pipe moves them to an SQS FIFO queue with
@@ -9,7 +10,15 @@ processed in the order they were sent.
 
 Usage: scripts/truck-demo.py [--endpoint http://127.0.0.1:4566] [--trucks 100]
                              [--positions 20] [--consumers 4] [--shards 4]
+                             [--dashboard [--speed-limit 90] [--time-travel]]
 Exits 1 if any truck's positions were processed out of order, lost or duplicated.
+
+--dashboard: an Analytics SQL application reads the same stream and emits, per truck and
+10-second tumbling window, the average speed and the number of positions into a stats stream
+and on through Firehose (CSV) to S3, and every position over --speed-limit into an alert
+stream. The demo prints the dashboard and checks it against the positions it sent.
+--time-travel: the server runs with --time-travel; windows are closed by moving its clock
+instead of waiting for them.
 Needs boto3; talks to a running kinesin (or, with real credentials and --endpoint "", AWS).
 """
 from __future__ import annotations
@@ -22,9 +31,13 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from pathlib import Path
 
 import boto3
 from botocore.config import Config
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import truck_dashboard  # noqa: E402 - next to this script
 
 
 def clients(endpoint: str | None, region: str):
@@ -65,6 +78,12 @@ def setup(kinesis, sqs, pipes, name: str, shards: int, account: str, region: str
     return stream, queue_url, pipe
 
 
+def position(t: int, seq: int) -> dict:
+    """Truck `t`'s position number `seq`: where it is and how fast it goes (km/h)."""
+    return {"truck_id": f"truck-{t:03d}", "seq": seq, "lat": 52.0 + t * 0.01 + seq * 0.0001,
+            "lon": 13.0 + seq * 0.0001, "speed": float(30 + (t * 37 + seq * 11) % 71)}
+
+
 def produce(kinesis, stream: str, trucks: int, positions: int) -> int:
     """Every truck sends `positions` positions, all trucks interleaved, 500 per PutRecords."""
     batch, sent = [], 0
@@ -86,9 +105,8 @@ def produce(kinesis, stream: str, trucks: int, positions: int) -> int:
 
     for seq in range(positions):
         for t in range(trucks):
-            truck = f"truck-{t:03d}"
-            pos = {"truck_id": truck, "seq": seq, "lat": 52.0 + t * 0.01 + seq * 0.0001, "lon": 13.0 + seq * 0.0001}
-            batch.append({"Data": json.dumps(pos).encode(), "PartitionKey": truck})
+            pos = position(t, seq)
+            batch.append({"Data": json.dumps(pos).encode(), "PartitionKey": pos["truck_id"]})
             if len(batch) == 500:
                 flush()
         # One truck's position `seq` goes before its `seq + 1` in every case: flush per round.
@@ -137,9 +155,11 @@ class Consumer(threading.Thread):
 
 def run(endpoint: str | None, trucks: int = 100, positions: int = 20, consumers: int = 4, shards: int = 4,
         region: str = "us-east-1", account: str = "000000000000", timeout: float = 120, out=print,
-        infra: tuple[str, str, str] | None = None) -> dict:
+        infra: tuple[str, str, str] | None = None, dashboard: bool = False, speed_limit: float = 90,
+        time_travel: bool = False) -> dict:
     """Runs the whole scenario; returns a summary with `ok`. `infra` is (stream name, queue
-    URL, pipe name) made elsewhere (terraform): used as they are and left in place."""
+    URL, pipe name) made elsewhere (terraform): used as they are and left in place. With
+    `dashboard`, the summary has the dashboard's rows too (see truck_dashboard)."""
     kinesis, _, pipes = clients(endpoint, region)
     name = f"trucks-{uuid.uuid4().hex[:6]}"
     sqs_clients = [clients(endpoint, region)[1] for _ in range(consumers + 1)]
@@ -147,6 +167,10 @@ def run(endpoint: str | None, trucks: int = 100, positions: int = 20, consumers:
         stream, queue_url, pipe = infra
     else:
         stream, queue_url, pipe = setup(kinesis, sqs_clients[0], pipes, name, shards, account, region)
+    board = None
+    if dashboard:
+        board = truck_dashboard.Dashboard(endpoint, region, account, name, speed_limit, time_travel)
+        board.setup(stream)
     expected = trucks * positions
     seen = {"log": defaultdict(list), "total": 0, "bad_groups": 0}
     lock, done = threading.Lock(), threading.Event()
@@ -189,15 +213,34 @@ def run(endpoint: str | None, trucks: int = 100, positions: int = 20, consumers:
     else:
         out(f"FAILED: out of order {out_of_order[:10]}, incomplete {incomplete[:10]}, "
             f"wrong groups {seen['bad_groups']}, errors {summary['errors']}")
+    if board:
+        summary["dashboard"] = show_dashboard(board, trucks, positions, out)
+        summary["ok"] = summary["ok"] and not summary["dashboard"]["problems"]
     if infra:
         return summary
     try:
         pipes.delete_pipe(Name=pipe)
         sqs_clients[0].delete_queue(QueueUrl=queue_url)
         kinesis.delete_stream(StreamName=stream, EnforceConsumerDeletion=True)
+        if board:
+            board.teardown()
     except Exception as e:  # noqa: BLE001 - cleanup is best effort
         out(f"cleanup failed: {e!r}")
     return summary
+
+
+def show_dashboard(board, trucks: int, positions: int, out) -> dict:
+    """Lets the dashboard's windows close, prints it and checks it against what was sent."""
+    sent = [position(t, seq) for seq in range(positions) for t in range(trucks)]
+    board.collect({f"truck-{t:03d}": positions for t in range(trucks)})
+    s3_rows = board.s3_rows(len(board.stats))
+    board.print(out)
+    out(f"  {len(s3_rows)} window rows delivered to s3://{board.bucket}/{truck_dashboard.PREFIX}")
+    problems = truck_dashboard.check(sent, board.speed_limit, board.stats, board.alerts, s3_rows)
+    out("dashboard OK: every position counted once, averages and alerts match" if not problems
+        else f"dashboard FAILED: {'; '.join(problems)}")
+    return {"stats": board.stats, "alerts": board.alerts, "s3_rows": s3_rows, "problems": problems,
+            "bucket": board.bucket, "application": board.app}
 
 
 def main() -> int:
@@ -210,8 +253,13 @@ def main() -> int:
     ap.add_argument("--consumers", type=int, default=4)
     ap.add_argument("--shards", type=int, default=4)
     ap.add_argument("--timeout", type=float, default=300, help="seconds to wait for every message")
+    ap.add_argument("--dashboard", action="store_true", help="also run the Analytics SQL dashboard")
+    ap.add_argument("--speed-limit", type=float, default=90, help="km/h; faster positions are alerts")
+    ap.add_argument("--time-travel", action="store_true",
+                    help="the server runs with --time-travel: move its clock instead of waiting")
     a = ap.parse_args()
-    summary = run(a.endpoint or None, a.trucks, a.positions, a.consumers, a.shards, a.region, a.account, a.timeout)
+    summary = run(a.endpoint or None, a.trucks, a.positions, a.consumers, a.shards, a.region, a.account, a.timeout,
+                  dashboard=a.dashboard, speed_limit=a.speed_limit, time_travel=a.time_travel)
     return 0 if summary["ok"] else 1
 
 

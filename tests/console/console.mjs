@@ -81,6 +81,22 @@ await shot("firehose");
 await go("#/pipes", "#pipes tbody tr[data-pipe]");
 out.pipes = await page.$$eval("#pipes tbody tr[data-pipe]", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
 await shot("pipes");
+// Analytics: the list, then one application's SQL, in-application streams and live rows.
+await go("#/analytics", "#applications tbody tr[data-application]");
+out.applications = await page.$$eval("#applications tbody tr[data-application]", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+await go(`#/analytics/${encodeURIComponent(plan.application)}`, "#in-app-streams tbody tr[data-stream]");
+await page.waitForFunction((n) => document.querySelector("#records-read")?.textContent === String(n), plan.appRecords, { timeout: 15000 });
+await page.waitForFunction(() => document.querySelector("#in-app-streams tr[data-stream=error_stream] td.num")?.textContent === "1", null, { timeout: 15000 });
+out.sql = await page.textContent("#sql");
+out.inApp = await page.$$eval("#in-app-streams tbody tr", (rows) => rows.map((r) => [...r.cells].map((c) => c.textContent.trim())));
+const live = async (stream) => {
+  await page.selectOption("#live select[name=stream]", stream);
+  await page.waitForFunction((s) => document.querySelector("#live-rows")?.dataset.stream === s && !document.querySelector("#live-rows td.muted"), stream, { timeout: 15000 });
+  return page.$eval("#live-rows", (t) => ({ columns: [...t.tHead.rows[0].cells].map((c) => c.textContent.trim()), rows: [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent.trim())) }));
+};
+out.liveRows = await live("DESTINATION_SQL_STREAM");
+await shot("analytics");
+out.errorRows = await live("error_stream");
 await go("#/s3", "#buckets tbody tr a");
 out.buckets = await texts("#buckets tbody tr td");
 await go(`#/s3/${encodeURIComponent(plan.bucket)}/${encodeURIComponent(out.delivered[0])}`, "#object-body");

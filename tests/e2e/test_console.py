@@ -32,7 +32,27 @@ pytestmark = pytest.mark.skipif(
 def clients(endpoint):
     s = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
     cfg = Config(retries={"total_max_attempts": 2}, s3={"addressing_style": "path"})
-    return {n: s.client(n, endpoint_url=endpoint, config=cfg) for n in ("kinesis", "sqs", "firehose", "s3", "pipes")}
+    return {n: s.client(n, endpoint_url=endpoint, config=cfg)
+            for n in ("kinesis", "sqs", "firehose", "s3", "pipes", "kinesisanalytics")}
+
+
+APP_CODE = """CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (n INTEGER, twice INTEGER);
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_STREAM"
+    SELECT STREAM n, n * 2 FROM "SOURCE_SQL_STREAM_001";"""
+
+
+def make_application(kda, stream: str) -> str:
+    """An Analytics application over the stream, from TRIM_HORIZON: its 8 JSON records become
+    rows of DESTINATION_SQL_STREAM; the page's put (not JSON) goes to error_stream."""
+    app = unique_name("app")
+    schema = {"RecordFormat": {"RecordFormatType": "JSON", "MappingParameters": {"JSONMappingParameters": {"RecordRowPath": "$"}}},
+              "RecordColumns": [{"Name": "N", "Mapping": "$.n", "SqlType": "INTEGER"}]}
+    kda.create_application(ApplicationName=app, ApplicationCode=APP_CODE, Inputs=[{
+        "NamePrefix": "SOURCE_SQL_STREAM", "InputSchema": schema,
+        "KinesisStreamsInput": {"ResourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}", "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/r"}}])
+    kda.start_application(ApplicationName=app, InputConfigurations=[
+        {"Id": "1.1", "InputStartingPositionConfiguration": {"InputStartingPosition": "TRIM_HORIZON"}}])
+    return app
 
 
 def make_data(c) -> dict:
@@ -80,9 +100,10 @@ def make_data(c) -> dict:
                       Source=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}",
                       Target=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{target.rsplit('/', 1)[1]}",
                       SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON"}})
+    app = make_application(c["kinesisanalytics"], stream)
     return subscription, {"stream": stream, "parent": parent["ShardId"], "queue": queue, "queueUrl": url, "bucket": bucket,
             "delivery": delivery, "pipe": pipe, "putData": "hello from chromium", "sendBody": "browser message",
-            "browseShard": parent["ShardId"]}
+            "browseShard": parent["ShardId"], "application": app, "appRecords": 9}
 
 
 def test_console_pages_in_chromium(start_kinesin, tmp_path):
@@ -97,8 +118,9 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
     seen = json.loads(p.stdout)
     assert seen["errors"] == []
 
-    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 1 delivery stream, 1 pipe, 1 bucket
-    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "1", "1", "1"]]
+    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 1 delivery stream, 1 pipe,
+    # 1 analytics application, 1 bucket
+    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "1", "1", "1", "1"]]
     assert seen["overview"]["cost"].startswith("$")
     assert seen["keyboard"] == ["Skip to content", "Overview"]
 
@@ -137,5 +159,17 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
     assert seen["object"]["body"].startswith("line 0\n") and "GZIP, decompressed" in seen["object"]["note"]
     obj = c["s3"].get_object(Bucket=plan["bucket"], Key=seen["delivered"][0])["Body"].read()
     assert gzip.decompress(obj).decode() == seen["object"]["body"]
-    for name in ("overview", "stream", "queue", "firehose", "pipes", "s3-object"):
+    # Analytics: the application, its SQL, in-application streams with their row counts,
+    # the newest rows of its output stream and of error_stream (the page's non-JSON put)
+    app = seen["applications"][0]
+    assert app[0] == plan["application"] and app[1] == "RUNNING" and app[5] == "9"
+    assert plan["stream"] in app[3]
+    assert seen["sql"] == APP_CODE
+    counts = {r[0]: (r[1], r[3]) for r in seen["inApp"]}
+    assert counts == {"SOURCE_SQL_STREAM_001": ("input", "8"), "DESTINATION_SQL_STREAM": ("stream", "8"), "error_stream": ("error", "1")}
+    assert seen["liveRows"]["columns"] == ["ROWTIME", "N", "TWICE"]
+    assert [r[1:] for r in seen["liveRows"]["rows"]] == [[str(n), str(2 * n)] for n in reversed(range(8))]
+    err = dict(zip(seen["errorRows"]["columns"], seen["errorRows"]["rows"][0]))
+    assert bytes.fromhex(err["DATA_ROW"]) == b"hello from chromium" and err["ERROR_LEVEL"] == "Error"
+    for name in ("overview", "stream", "queue", "firehose", "pipes", "analytics", "s3-object"):
         assert (shots / f"{name}.png").stat().st_size > 1000

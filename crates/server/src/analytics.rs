@@ -123,7 +123,7 @@ pub async fn handle(a: &Analytics, ctx: Ctx, version: u8, operation: &str, body:
 /// Runs applications forever: after every Kinesis write (while applications run), after a
 /// start, stop or update, and once a second while any application runs (windows end).
 pub async fn run_forever(a: Analytics, k: Kinesis, f: Firehose) {
-    let runners = Arc::new(Mutex::new(Runners::default()));
+    let runners = Arc::new(Mutex::new(Runners::new(Arc::clone(a.recent()))));
     let mut data = k.watch_data();
     loop {
         data.mark_unchanged();

@@ -1,6 +1,7 @@
 //! The `kinesin` binary: AWS streaming services on one localhost port.
 
 mod analytics;
+mod analytics_functions;
 mod app;
 mod budget;
 mod compat;
@@ -129,7 +130,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         .map(|b| kinesin_delivery::parse_binding(b))
         .collect::<Result<Vec<_>, _>>()?;
     for (arn, target) in &lambdas {
-        tracing::info!(%arn, ?target, "firehose transform function bound");
+        tracing::info!(%arn, ?target, "function bound (Firehose transforms, Analytics input processing)");
     }
     let trust = kinesin_delivery::TlsTrust {
         ca_files: cfg.delivery_ca_cert.iter().filter(|p| !p.as_os_str().is_empty()).cloned().collect(),
@@ -140,10 +141,11 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     let delivery_env = kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains).with_tls(&trust)?;
     let delivery_env = Arc::new(delivery_env.with_jq_workers(kinesin_delivery::jq_worker::Workers::new(own_binary())));
-    tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
+    tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env.clone()));
     tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
     let analytics = kinesin_state::analytics::Analytics::new(db.clone());
     tokio::spawn(analytics::run_forever(analytics.clone(), kinesis.clone(), firehose.clone()));
+    tokio::spawn(analytics_functions::run_forever(analytics.clone(), kinesis.clone(), delivery_env));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs =
         sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host(&cfg, addr).as_deref());

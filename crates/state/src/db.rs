@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/sqs_dedup_by_id.sql"),
     include_str!("schema/analytics.sql"),
     include_str!("migrations/s3_versions.sql"),
+    include_str!("migrations/kda_function_queues.sql"),
 ];
 
 /// The schema version this build reads and writes.

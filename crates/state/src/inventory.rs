@@ -116,6 +116,8 @@ pub struct RegionCounts {
     pub pipes: i64,
     /// S3 buckets.
     pub buckets: i64,
+    /// Kinesis Data Analytics applications (both APIs).
+    pub applications: i64,
 }
 
 /// Counts per account and region (each from an index or a small table, no message scans).
@@ -127,10 +129,12 @@ pub fn region_counts(eng: &mut Engine) -> Result<Vec<RegionCounts>, StateError> 
         (SELECT count(*) FROM sqs_queues q WHERE q.account = k.account AND q.region = k.region),
         (SELECT count(*) FROM fh_streams f WHERE f.account = k.account AND f.region = k.region),
         (SELECT count(*) FROM pipes p WHERE p.account = k.account AND p.region = k.region),
-        (SELECT count(*) FROM s3_buckets b WHERE b.account = k.account AND b.region = k.region)
+        (SELECT count(*) FROM s3_buckets b WHERE b.account = k.account AND b.region = k.region),
+        (SELECT count(*) FROM kda_apps a WHERE a.account = k.account AND a.region = k.region)
         FROM (SELECT account, region FROM streams UNION SELECT account, region FROM sqs_queues
               UNION SELECT account, region FROM fh_streams UNION SELECT account, region FROM pipes
-              UNION SELECT account, region FROM s3_buckets) k ORDER BY account, region";
+              UNION SELECT account, region FROM s3_buckets UNION SELECT account, region FROM kda_apps) k
+        ORDER BY account, region";
     let mut st = eng.conn.prepare_cached(sql)?;
     let rows = st.query_map([], |r| {
         Ok(RegionCounts {
@@ -143,6 +147,7 @@ pub fn region_counts(eng: &mut Engine) -> Result<Vec<RegionCounts>, StateError> 
             delivery_streams: r.get(6)?,
             pipes: r.get(7)?,
             buckets: r.get(8)?,
+            applications: r.get(9)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

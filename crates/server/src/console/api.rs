@@ -44,13 +44,18 @@ fn decode(v: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn ok(v: &impl serde::Serialize) -> Resp {
+/// A 200 answer with `v` as JSON.
+pub(super) fn ok(v: &impl serde::Serialize) -> Resp {
     respond(200, "application/json", serde_json::to_vec(v).unwrap_or_default())
 }
 
+/// An error answer: `{message}`.
+pub(super) fn error_doc(status: u16, message: &str) -> Resp {
+    respond(status, "application/json", json!({ "message": message }).to_string())
+}
+
 fn error(e: &StateError) -> Resp {
-    let status = if matches!(e, StateError::NotFound(_)) { 404 } else { 500 };
-    respond(status, "application/json", json!({ "message": e.to_string() }).to_string())
+    error_doc(if matches!(e, StateError::NotFound(_)) { 404 } else { 500 }, &e.to_string())
 }
 
 /// Serves `GET /_kinesin/api/...`.
@@ -90,6 +95,9 @@ pub async fn serve(app: &App, path: &str, q: &str) -> Resp {
                 .collect::<Vec<_>>()))
         }
         "/_kinesin/api/firehose/buffers" => db.call(inventory::buffers).await.map(|b| json!(b)),
+        p if p.starts_with("/_kinesin/api/analytics/") => {
+            return super::analytics::serve(app, p, kinesin_state::Ctx::new(account, region), &q).await
+        }
         "/_kinesin/api/pipes/positions" => {
             let name = get("pipe");
             db.call(move |eng| inventory::pipe_positions(eng, &account, &region, &name)).await.map(|p| json!(p))

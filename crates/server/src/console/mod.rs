@@ -2,6 +2,7 @@
 //! read-only internal API under `/_kinesin/api/` (docs/console.md). Everything that changes
 //! state goes through the AWS APIs, from the page itself. Console routes live only here.
 
+mod analytics;
 mod api;
 
 use crate::app::{respond, App, Resp};
@@ -12,6 +13,7 @@ use hyper::Request;
 const ASSETS: &[(&str, &str, &str)] = &[
     ("/_kinesin/", "text/html; charset=utf-8", include_str!("static/index.html")),
     ("/_kinesin/app.js", "text/javascript; charset=utf-8", include_str!("static/app.js")),
+    ("/_kinesin/analytics.js", "text/javascript; charset=utf-8", include_str!("static/analytics.js")),
     ("/_kinesin/app.css", "text/css; charset=utf-8", include_str!("static/app.css")),
 ];
 

@@ -137,7 +137,9 @@ fn forget(eng: &Engine, id: i64) -> R<()> {
     ] {
         eng.conn.prepare_cached(sql)?.execute([id])?;
     }
-    Ok(())
+    super::preprocess::consumed(eng, id, None)?;
+    super::lambda_output::forget(eng, id)?;
+    super::firehose_input::forget(eng, id)
 }
 
 /// Sets a status for `delay` ms, then `next` (`None`: the application is gone).
@@ -418,6 +420,7 @@ pub fn begin_delete(eng: &mut Engine, row: &AppRow) -> R<()> {
     if row.status == "DELETING" {
         return Err(KdaError::in_use(format!("Application {} is being deleted.", row.name)));
     }
+    super::firehose_input::close(eng, row.id)?;
     let delay = eng.settings.delete_delay_ms;
     set_status(eng, row.id, "DELETING", delay, None)
 }
@@ -478,11 +481,13 @@ pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, S
     if !resume {
         eng.conn.prepare_cached("DELETE FROM kda_source_shards WHERE app=?1")?.execute([row.id])?;
         eng.conn.prepare_cached("DELETE FROM kda_state WHERE app=?1")?.execute([row.id])?;
+        super::preprocess::consumed(eng, row.id, None)?;
     }
     row.config.starting_positions = positions;
     eng.conn
         .prepare_cached("UPDATE kda_apps SET config=?2, run=run+1 WHERE id=?1")?
         .execute(params![row.id, serde_json::to_string(&row.config)?])?;
+    super::firehose_input::open(eng, row, resume)?;
     let delay = eng.settings.create_delay_ms;
     set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))
 }
@@ -498,6 +503,7 @@ pub fn stop(eng: &mut Engine, ctx: &Ctx, input: NameInput) -> R<Value> {
 pub fn begin_stop(eng: &mut Engine, row: &AppRow) -> R<()> {
     match row.status.as_str() {
         "RUNNING" | "STARTING" | "UPDATING" => {
+            super::firehose_input::close(eng, row.id)?;
             let delay = eng.settings.delete_delay_ms;
             set_status(eng, row.id, "STOPPING", delay, Some("READY"))
         }
@@ -529,6 +535,7 @@ pub fn commit_update(eng: &mut Engine, row: &AppRow) -> R<()> {
         let delay = eng.settings.update_delay_ms;
         set_status(eng, row.id, "UPDATING", delay, Some("RUNNING"))?;
         eng.conn.prepare_cached("UPDATE kda_apps SET run=run+1 WHERE id=?1")?.execute([row.id])?;
+        super::firehose_input::open(eng, row, true)?;
     }
     Ok(())
 }

@@ -9,6 +9,11 @@ pub mod apps;
 pub mod changes;
 pub mod config;
 pub mod discover;
+pub mod firehose_input;
+pub mod inspect;
+pub mod lambda_output;
+pub mod preprocess;
+pub mod recent;
 pub mod records;
 pub mod run;
 pub mod v2;
@@ -136,12 +141,18 @@ pub fn run_op<I, O>(
 pub struct Analytics {
     db: Db,
     wake: Arc<tokio::sync::Notify>,
+    recent: Arc<recent::Recent>,
 }
 
 impl Analytics {
     /// Analytics over a started store.
     pub fn new(db: Db) -> Self {
-        Self { db, wake: Arc::new(tokio::sync::Notify::new()) }
+        Self { db, wake: Arc::new(tokio::sync::Notify::new()), recent: Arc::default() }
+    }
+
+    /// What the runner noted of running applications (for the console).
+    pub fn recent(&self) -> &Arc<recent::Recent> {
+        &self.recent
     }
 
     /// The store.

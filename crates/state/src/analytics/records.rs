@@ -123,7 +123,8 @@ pub fn format(def: &StreamDef, values: &[Value], format_type: &str) -> Vec<u8> {
     serde_json::to_vec(&obj).unwrap_or_default()
 }
 
-fn json_value(v: &Value) -> Json {
+/// A value as JSON (timestamps as AWS formats them).
+pub fn json_value(v: &Value) -> Json {
     match v {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),

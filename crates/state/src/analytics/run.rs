@@ -7,12 +7,14 @@
 
 use super::apps::{all, AppRow};
 use super::config::{AppConfig, Output};
+use super::recent::Recent;
 use super::records;
+use super::{firehose_input, lambda_output, preprocess};
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::kinesis::{self, records as krecords};
 use crate::Ctx;
-use kinesin_analytics::{Emitted, Program, Runtime, State, StreamDef};
+use kinesin_analytics::{Emitted, Program, RowError, Runtime, State, StreamDef};
 use rusqlite::{params, OptionalExtension};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -36,9 +38,15 @@ pub struct Running {
 #[derive(Default)]
 pub struct Runners {
     apps: HashMap<i64, Running>,
+    recent: Arc<Recent>,
 }
 
 impl Runners {
+    /// Runners that note their activity in `recent` (shown by the console).
+    pub fn new(recent: Arc<Recent>) -> Self {
+        Self { apps: HashMap::new(), recent }
+    }
+
     /// Forgets every runtime (after a failed job: state is reloaded from the store).
     pub fn clear(&mut self) {
         self.apps.clear();
@@ -67,6 +75,7 @@ pub fn pump(eng: &mut Engine, runners: &mut Runners, budget: usize) -> Result<Pu
     let mut left = budget;
     let apps = all(eng, None).map_err(|e| StateError::Storage(e.to_string()))?;
     runners.apps.retain(|id, _| apps.iter().any(|(_, a)| a.id == *id && a.status == "RUNNING"));
+    runners.recent.retain(|id| apps.iter().any(|(_, a)| a.id == id));
     for (ctx, app) in apps {
         let sql = app.config.runtime.as_deref().is_none_or(|r| r == "SQL-1_0");
         match app.status.as_str() {
@@ -111,7 +120,8 @@ fn run_app(
     if read == 0 && emitted.is_empty() {
         return Ok(());
     }
-    report.to_firehose += deliver(eng, ctx, running, &emitted)?;
+    runners.recent.record(app.id, app.run, running.runtime.program(), read, &emitted);
+    report.to_firehose += deliver(eng, ctx, app.id, running, &emitted)?;
     save_state(eng, app, running.runtime.state())
 }
 
@@ -188,20 +198,20 @@ fn initialize_positions(eng: &mut Engine, ctx: &Ctx, app: &AppRow) -> Result<(),
 }
 
 /// The Kinesis stream an application reads (namespace, name).
-fn input_stream(ctx: &Ctx, c: &AppConfig) -> Option<(Ctx, String)> {
+pub(super) fn input_stream(ctx: &Ctx, c: &AppConfig) -> Option<(Ctx, String)> {
     let input = c.inputs.first()?;
     let arn = &input.item.kinesis_streams_input.as_ref()?.resource_arn;
     kinesis::parse_arn(arn).or_else(|| Some((ctx.clone(), arn.rsplit('/').next()?.to_string())))
 }
 
-fn checkpoints(eng: &Engine, app: i64) -> Result<HashMap<i64, (u64, bool)>, StateError> {
+pub(super) fn checkpoints(eng: &Engine, app: i64) -> Result<HashMap<i64, (u64, bool)>, StateError> {
     let mut st = eng.conn.prepare_cached("SELECT shard, next_seq, done FROM kda_source_shards WHERE app=?1")?;
     let rows =
         st.query_map([app], |r| Ok((r.get::<_, i64>(0)?, (r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? != 0))))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn save_checkpoint(eng: &Engine, app: i64, shard: i64, next: u64, done: bool) -> Result<(), StateError> {
+pub(super) fn save_checkpoint(eng: &Engine, app: i64, shard: i64, next: u64, done: bool) -> Result<(), StateError> {
     eng.conn
         .prepare_cached("INSERT OR REPLACE INTO kda_source_shards(app, shard, next_seq, done) VALUES (?1, ?2, ?3, ?4)")?
         .execute(params![app, shard, next as i64, done as i64])?;
@@ -225,7 +235,12 @@ fn read_input(
     left: &mut usize,
     emitted: &mut Vec<Emitted>,
 ) -> Result<u64, StateError> {
-    let Some((sctx, name)) = input_stream(ctx, &app.config) else { return Ok(0) };
+    if preprocess::has_processor(app) {
+        return read_processed(eng, app, runtime, left, emitted);
+    }
+    let Some((sctx, name)) = input_stream(ctx, &app.config) else {
+        return read_firehose(eng, app, runtime, left, emitted);
+    };
     let Ok(m) = kinesis::usable(eng, &sctx, &name) else { return Ok(0) };
     let input = &app.config.inputs[0].item;
     let defs: Vec<StreamDef> = app.config.input_streams().map_err(StateError::Storage)?;
@@ -261,6 +276,65 @@ fn read_input(
     Ok(read)
 }
 
+/// Reads the records queued from the application's Firehose delivery stream, spread over its
+/// in-application input streams in turn.
+fn read_firehose(
+    eng: &mut Engine,
+    app: &AppRow,
+    runtime: &mut Runtime,
+    left: &mut usize,
+    emitted: &mut Vec<Emitted>,
+) -> Result<u64, StateError> {
+    let Some(input) = app.config.inputs.first().map(|i| &i.item) else { return Ok(0) };
+    if input.kinesis_firehose_input.is_none() || *left == 0 || input.parallelism() < 1 {
+        return Ok(0);
+    }
+    let defs: Vec<StreamDef> = app.config.input_streams().map_err(StateError::Storage)?;
+    let queued = firehose_input::pending(eng, app.id, *left)?;
+    let now = eng.now();
+    for (id, arrival, data) in &queued {
+        let stream = (*id as usize) % defs.len().max(1);
+        feed(runtime, input, &defs[stream], stream, now, *arrival, data, emitted);
+    }
+    if let Some((last, _, _)) = queued.last() {
+        firehose_input::consumed(eng, app.id, *last)?;
+    }
+    *left -= queued.len();
+    Ok(queued.len() as u64)
+}
+
+/// Reads the records the application's processing function returned; those it failed go
+/// to `error_stream`.
+fn read_processed(
+    eng: &mut Engine,
+    app: &AppRow,
+    runtime: &mut Runtime,
+    left: &mut usize,
+    emitted: &mut Vec<Emitted>,
+) -> Result<u64, StateError> {
+    let Some(input) = app.config.inputs.first().map(|i| &i.item) else { return Ok(0) };
+    if *left == 0 || input.parallelism() < 1 {
+        return Ok(0);
+    }
+    let defs: Vec<StreamDef> = app.config.input_streams().map_err(StateError::Storage)?;
+    let queued = preprocess::pending(eng, app.id, *left)?;
+    let now = eng.now();
+    for (id, arrival, data, failed) in &queued {
+        if *failed {
+            let e = RowError::conversion("The input processing function returned ProcessingFailed".into());
+            emitted.extend(runtime.input_error(now, e, &String::from_utf8_lossy(data)));
+            continue;
+        }
+        let stream = (*id as usize) % defs.len();
+        feed(runtime, input, &defs[stream], stream, now, *arrival, data, emitted);
+    }
+    if let Some((last, ..)) = queued.last() {
+        preprocess::consumed(eng, app.id, Some(*last))?;
+    }
+    *left -= queued.len();
+    Ok(queued.len() as u64)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn feed(
     runtime: &mut Runtime,
@@ -283,14 +357,14 @@ fn feed(
 }
 
 /// Writes emitted rows of output streams to their destinations; returns Firehose writes.
-fn deliver(eng: &mut Engine, ctx: &Ctx, running: &Running, emitted: &[Emitted]) -> Result<u64, StateError> {
+fn deliver(eng: &mut Engine, ctx: &Ctx, app: i64, running: &Running, emitted: &[Emitted]) -> Result<u64, StateError> {
     let program = running.runtime.program();
     let mut to_firehose = 0;
     for e in emitted {
         for (stream, out) in running.outputs.iter().filter(|(s, _)| *s == e.stream) {
             let data =
                 records::format(&program.streams[*stream], &e.values, &out.destination_schema.record_format_type);
-            match write(eng, ctx, out, data) {
+            match write(eng, (ctx, app), out, data) {
                 Ok(fh) => to_firehose += u64::from(fh),
                 Err(err) => tracing::debug!(error = %err, "analytics: output write failed"),
             }
@@ -299,8 +373,8 @@ fn deliver(eng: &mut Engine, ctx: &Ctx, running: &Running, emitted: &[Emitted]) 
     Ok(to_firehose)
 }
 
-/// Writes one record to an output; `true` when it went to Firehose.
-fn write(eng: &mut Engine, ctx: &Ctx, out: &Output, data: Vec<u8>) -> Result<bool, String> {
+/// Writes one record of application `app` to an output; `true` when it went to Firehose.
+fn write(eng: &mut Engine, (ctx, app): (&Ctx, i64), out: &Output, data: Vec<u8>) -> Result<bool, String> {
     if let Some(k) = &out.kinesis_streams_output {
         let (sctx, name) = kinesis::parse_arn(&k.resource_arn).unwrap_or((ctx.clone(), k.resource_arn.clone()));
         let input = kinesin_protocol::kinesis::PutRecordInput {
@@ -323,5 +397,9 @@ fn write(eng: &mut Engine, ctx: &Ctx, out: &Output, data: Vec<u8>) -> Result<boo
         crate::firehose::records::put_record(eng, ctx, input).map_err(|e| e.to_string())?;
         return Ok(true);
     }
-    Err("function outputs are not supported".into())
+    if let Some(l) = &out.lambda_output {
+        lambda_output::enqueue(eng, app, &l.resource_arn, &data).map_err(|e| e.to_string())?;
+        return Ok(false);
+    }
+    Err("an output without a destination".into())
 }

@@ -202,7 +202,8 @@ pub fn enqueue_all<'a>(
     buffered(eng, stream_id, bytes, arrival_ms)
 }
 
-/// Adds one buffer row (the stream's buffered size is [`buffered`]'s job).
+/// Adds one buffer row (the stream's buffered size is [`buffered`]'s job), and queues the
+/// record for the Analytics applications reading the stream.
 pub(super) fn insert(
     eng: &Engine,
     stream_id: i64,
@@ -226,7 +227,7 @@ pub(super) fn insert(
             kinesis.and_then(|k| k.subsequence_number),
             kinesis.map(|k| k.approximate_arrival_ms),
         ])?;
-    Ok(())
+    crate::analytics::firehose_input::tap(eng, stream_id, arrival_ms, data)
 }
 
 /// Counts `bytes` more in the stream's buffer, which is not empty from `arrival_ms` on.

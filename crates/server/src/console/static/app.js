@@ -97,6 +97,8 @@ const routes = [
   [/^#\/queue\/(.+)$/, queue],
   [/^#\/firehose$/, firehose],
   [/^#\/pipes$/, pipes],
+  [/^#\/analytics$/, applications],
+  [/^#\/analytics\/(.+)$/, application],
   [/^#\/s3$/, buckets],
   [/^#\/s3\/([^/]+)$/, bucket],
   [/^#\/s3\/([^/]+)\/(.+)$/, object],
@@ -162,8 +164,8 @@ async function overview() {
     <h2>Live rates</h2><div class="cards" id="rates"></div>
     <h2>Estimated AWS cost</h2><div id="cost"></div>`);
   const paint = ({ doc, rates }) => {
-    const rows = (doc.regions || []).map((r) => `<tr><td>${esc(r.account)}</td><td>${esc(r.region)}</td><td class="num">${r.streams}</td><td class="num">${r.openShards}</td><td class="num">${r.consumers}</td><td class="num">${r.queues}</td><td class="num">${r.deliveryStreams}</td><td class="num">${r.pipes}</td><td class="num">${r.buckets}</td></tr>`).join("");
-    $("#counts").innerHTML = `<table id="region-counts"><thead><tr><th>Account</th><th>Region</th><th class="num">Streams</th><th class="num">Open shards</th><th class="num">EFO consumers</th><th class="num">Queues</th><th class="num">Delivery streams</th><th class="num">Pipes</th><th class="num">Buckets</th></tr></thead><tbody>${rows || `<tr><td colspan="9" class="muted">No resources yet.</td></tr>`}</tbody></table>`;
+    const rows = (doc.regions || []).map((r) => `<tr><td>${esc(r.account)}</td><td>${esc(r.region)}</td><td class="num">${r.streams}</td><td class="num">${r.openShards}</td><td class="num">${r.consumers}</td><td class="num">${r.queues}</td><td class="num">${r.deliveryStreams}</td><td class="num">${r.pipes}</td><td class="num">${r.applications}</td><td class="num">${r.buckets}</td></tr>`).join("");
+    $("#counts").innerHTML = `<table id="region-counts"><thead><tr><th>Account</th><th>Region</th><th class="num">Streams</th><th class="num">Open shards</th><th class="num">EFO consumers</th><th class="num">Queues</th><th class="num">Delivery streams</th><th class="num">Pipes</th><th class="num">Analytics apps</th><th class="num">Buckets</th></tr></thead><tbody>${rows || `<tr><td colspan="10" class="muted">No resources yet.</td></tr>`}</tbody></table>`;
     const names = { kinesisRecordsIn: "Kinesis records in/s", firehoseRecordsIn: "Firehose records in/s", sqsMessagesSent: "SQS messages sent/s", sqsMessagesReceived: "SQS messages received/s", pipesRequests: "Pipes requests/s" };
     $("#rates").innerHTML = Object.entries(names).map(([k, label]) => `<div class="card"><div class="v">${(rates[k] || 0).toFixed(1)}</div><div class="k">${label} · total ${(doc.totals || {})[k] || 0}</div></div>`).join("");
   };
