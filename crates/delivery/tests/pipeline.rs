@@ -3,7 +3,8 @@
 
 use aws_smithy_types::base64;
 use kinesin_delivery::{process, Env, LambdaTarget};
-use kinesin_state::firehose::{batch, records, run_op, streams};
+use kinesin_state::firehose::{batch, records, streams};
+use kinesin_state::run_op;
 use kinesin_state::{s3, Ctx, Engine, ManualClock};
 use serde_json::{json, Value};
 use std::io::Read;

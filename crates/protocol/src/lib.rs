@@ -11,5 +11,6 @@ pub mod model;
 pub mod sigv4;
 pub mod sqs;
 pub mod target;
+pub mod xml;
 
 pub use error::ApiError;

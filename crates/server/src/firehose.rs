@@ -1,93 +1,52 @@
 //! Amazon Data Firehose over AWS JSON 1.1 and CBOR (`X-Amz-Target: Firehose_20150804.<Op>`):
-//! the operation table, and the delivery task: take due batches, process them outside the
+//! the service's front (operations in `kinesin_state::firehose::api`), and the delivery task: take due batches, process them outside the
 //! store, complete them.
 
-use crate::kinesis::Wire;
+use crate::runner::{AwsJson, Front};
+use crate::wire::Wire;
 use kinesin_delivery::{Batch, Env, Outcome};
-use kinesin_protocol::{cbor, json, model, ApiError};
+use kinesin_protocol::ApiError;
+use kinesin_state::firehose::api::{FirehoseApi, FirehoseEffect, Op};
+use kinesin_state::firehose::batch;
 use kinesin_state::firehose::delivery::RETRY_MS;
-use kinesin_state::firehose::{batch, records, streams, FhError, Firehose};
-use kinesin_state::{Ctx, Engine};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use kinesin_state::firehose::Firehose;
+use kinesin_state::{Ctx, Db};
 use serde_json::Value;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-type Reply = Pin<Box<dyn Future<Output = Result<Vec<u8>, ApiError>> + Send>>;
-type Handler = fn(Firehose, Ctx, Value, Wire) -> Reply;
+impl Front for Firehose {
+    type Service = FirehoseApi;
+    /// The delivery stream and record sizes a put bills once it succeeds.
+    type Scope = Option<(Ctx, (String, Vec<u64>))>;
 
-async fn call<I, O>(
-    f: Firehose,
-    ctx: Ctx,
-    doc: Value,
-    wire: Wire,
-    name: &'static str,
-    op: fn(&mut Engine, &Ctx, I) -> Result<O, FhError>,
-) -> Result<Vec<u8>, ApiError>
-where
-    I: DeserializeOwned + Send + 'static,
-    O: Serialize + Send + 'static,
-{
-    let input: I = json::into_input(doc)?;
-    let out = f.run(ctx, input, op).await?;
-    let value = serde_json::to_value(&out).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(match wire {
-        Wire::Cbor => cbor::encode_output(model::firehose(), name, &value),
-        Wire::Json => json::encode(&value),
-    })
+    fn db(&self) -> &Db {
+        Firehose::db(self)
+    }
+
+    fn scope(&self, ctx: &Ctx, operation: &str, doc: &Value) -> Self::Scope {
+        crate::meter::firehose_put(operation, doc).map(|m| (ctx.clone(), m))
+    }
+
+    fn apply(&self, effect: FirehoseEffect, _: &Self::Scope) {
+        match effect {
+            FirehoseEffect::Delivery => self.wake(),
+        }
+    }
+
+    fn succeeded(&self, metered: Self::Scope) {
+        if let Some((ctx, (name, sizes))) = metered {
+            crate::meter::count_firehose_put(&ctx.account, &ctx.region, &name, &sizes);
+        }
+    }
 }
-
-macro_rules! ops {
-    ($($name:literal => $f:path),* $(,)?) => {
-        /// Every Firehose operation kinesin serves, by name.
-        pub const OPERATIONS: &[(&str, Handler)] = &[
-            $(($name, |f, c, v, w| Box::pin(call(f, c, v, w, $name, $f)))),*
-        ];
-    };
-}
-
-ops! {
-    "CreateDeliveryStream" => streams::create,
-    "DeleteDeliveryStream" => streams::delete,
-    "DescribeDeliveryStream" => streams::describe,
-    "ListDeliveryStreams" => streams::list,
-    "ListTagsForDeliveryStream" => streams::list_tags,
-    "PutRecord" => records::put_record,
-    "PutRecordBatch" => records::put_record_batch,
-    "StartDeliveryStreamEncryption" => streams::start_encryption,
-    "StopDeliveryStreamEncryption" => streams::stop_encryption,
-    "TagDeliveryStream" => streams::tag,
-    "UntagDeliveryStream" => streams::untag,
-    "UpdateDestination" => streams::update_destination,
-}
-
-/// Operations after which the delivery task looks again at its deadlines.
-const WAKES_DELIVERY: &[&str] =
-    &["CreateDeliveryStream", "DeleteDeliveryStream", "PutRecord", "PutRecordBatch", "UpdateDestination"];
 
 /// Handles one Firehose operation whose body is already read, in the request's wire format.
 pub async fn handle(f: &Firehose, ctx: Ctx, operation: &str, body: &[u8], wire: Wire) -> Result<Vec<u8>, ApiError> {
-    let model = model::firehose();
-    let Some((_, handler)) = OPERATIONS.iter().find(|(n, _)| *n == operation) else {
+    let Some(op) = Op::parse(operation) else {
         return Err(ApiError::new("UnknownOperationException", ""));
     };
-    let mut doc = match wire {
-        Wire::Json => json::decode(body)?,
-        Wire::Cbor => cbor::decode_input(model, operation, body)?,
-    };
-    model.validate_input(operation, &mut doc)?;
-    let metered = crate::meter::firehose_put(operation, &doc).map(|m| (ctx.clone(), m));
-    let out = handler(f.clone(), ctx, doc, wire).await;
-    if let (Ok(_), Some((ctx, (name, sizes)))) = (&out, metered) {
-        crate::meter::count_firehose_put(&ctx.account, &ctx.region, &name, &sizes);
-    }
-    if out.is_ok() && WAKES_DELIVERY.contains(&operation) {
-        f.wake();
-    }
-    out
+    op.visit(AwsJson { front: f, caller: ctx, body, wire }).await
 }
 
 /// Delivers buffers forever: takes the batches that are due, processes each in its own
@@ -170,6 +129,7 @@ fn report_retry(stream: &str, message: &str, attempts: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kinesin_protocol::{cbor, model};
     use kinesin_state::{Db, Settings, Storage, SystemClock};
 
     #[tokio::test]

@@ -2,10 +2,11 @@
 //! optional SigV4 verification, the body-memory budget, and the in-flight mark the idle
 //! timeout looks at.
 
-use crate::app::{App, Resp};
+use crate::app::App;
 use crate::budget::Budget;
 use crate::conn::{Activity, InFlight};
 use crate::guard::{add_cors, Guard, Verdict};
+use crate::http::Resp;
 use crate::sigv4check::{Pending, Verifier};
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
@@ -118,7 +119,7 @@ fn with_cors(mut resp: Resp, origin: Option<&HeaderValue>) -> Resp {
 /// `Error` otherwise.
 pub fn refusal(headers: &HeaderMap, status: u16, code: &str, message: &str) -> Resp {
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let id = crate::app::request_id();
+    let id = crate::http::request_id();
     let (content_type, body) = if headers.contains_key("x-amz-target") || ct.contains("json") || ct.contains("cbor") {
         let body = serde_json::json!({"__type": code, "message": message}).to_string();
         ("application/x-amz-json-1.1", body)

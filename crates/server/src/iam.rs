@@ -2,7 +2,7 @@
 //! policies, managed policies with versions, attachments and tags (domain in
 //! `kinesin_state::iam`). Policy documents are returned URL-encoded, as IAM returns them.
 
-use crate::app::{request_id, Resp};
+use crate::http::{request_id, Resp};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
@@ -34,9 +34,9 @@ pub async fn handle(db: &Db, account: &str, body: &[u8]) -> Resp {
     let action = form.get("Action").cloned().unwrap_or_default();
     let account = account.to_string();
     let act = action.clone();
-    let out = db.call(move |eng| Ok(dispatch(eng, &account, &act, &form))).await;
+    let out = db.call(move |eng| dispatch(eng, &account, &act, &form)).await;
     match out {
-        Ok(Ok(inner)) => {
+        Ok(inner) => {
             let result =
                 if inner.is_empty() { String::new() } else { format!("<{action}Result>{inner}</{action}Result>") };
             respond(
@@ -47,8 +47,7 @@ pub async fn handle(db: &Db, account: &str, body: &[u8]) -> Resp {
                 &id,
             )
         }
-        Ok(Err(e)) => error(&e, &id),
-        Err(e) => error(&IamError::from(e), &id),
+        Err(e) => error(&e, &id),
     }
 }
 

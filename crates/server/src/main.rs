@@ -13,6 +13,7 @@ mod firehose;
 mod firehose_source;
 mod front;
 mod guard;
+mod http;
 mod iam;
 mod init_file;
 mod init_hooks;
@@ -21,6 +22,7 @@ mod localstack;
 mod meter;
 mod pipes;
 mod request_log;
+mod runner;
 mod s3;
 mod sigv4check;
 mod sqs;
@@ -28,6 +30,7 @@ mod sts;
 mod subscribe;
 mod tls;
 mod unsupported;
+mod wire;
 
 use app::App;
 use clap::Parser;
@@ -188,7 +191,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         latency: std::time::Duration::from_millis(cfg.latency_ms),
         hooks: hooks.clone(),
         started: std::time::Instant::now(),
-        session: app::request_id(),
+        session: http::request_id(),
         log_requests: cfg.log_requests || cfg.log_level.eq_ignore_ascii_case("debug"),
         sts: sts::Sts::default(),
     });
@@ -384,7 +387,7 @@ async fn initialize_streams(
             max_record_size_in_kib: None,
             warm_throughput_mibps: None,
         };
-        match kinesis.run(ctx, input, kinesin_state::kinesis::streams::create).await {
+        match kinesis.db().call(move |eng| kinesin_state::kinesis::streams::create(eng, &ctx, input)).await {
             Ok(()) | Err(kinesin_state::StateError::InUse(_)) => {}
             Err(e) => return Err(format!("INITIALIZE_STREAMS {}: {e}", s.name).into()),
         }

@@ -7,7 +7,7 @@
 //! `arn:aws:iam::<account>:root`; keys issued by AssumeRole answer as their assumed role for
 //! the life of the process (they are not stored).
 
-use crate::app::{request_id, Resp};
+use crate::http::{request_id, Resp};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{HeaderValue, CONTENT_TYPE};

@@ -174,20 +174,35 @@ impl Engine {
         self.clock.now_ms()
     }
 
-    /// Runs `f` inside a savepoint: its writes are undone if it fails or panics.
-    pub fn in_savepoint<T>(&mut self, f: impl FnOnce(&mut Engine) -> Result<T, StateError>) -> Result<T, StateError> {
-        exec(&self.conn, "SAVEPOINT job")?;
+    /// Runs `f` inside a savepoint: its writes are undone if it fails or panics. The one
+    /// savepoint helper of every service: `E` is the service's error.
+    pub fn in_savepoint<T, E: From<StateError>>(
+        &mut self,
+        f: impl FnOnce(&mut Engine) -> Result<T, E>,
+    ) -> Result<T, E> {
+        exec(&self.conn, "SAVEPOINT job").map_err(StateError::from)?;
         let next_seq = self.next_seq;
         let out = catch_unwind(AssertUnwindSafe(|| f(self)))
-            .unwrap_or_else(|_| Err(StateError::Storage("internal error while handling the request".into())));
+            .unwrap_or_else(|_| Err(StateError::Storage("internal error while handling the request".into()).into()));
         if out.is_err() {
-            exec(&self.conn, "ROLLBACK TO job")?;
+            exec(&self.conn, "ROLLBACK TO job").map_err(StateError::from)?;
             self.streams.clear();
             self.next_seq = next_seq;
         }
-        exec(&self.conn, "RELEASE job")?;
+        exec(&self.conn, "RELEASE job").map_err(StateError::from)?;
         out
     }
+}
+
+/// Runs one operation `op(eng, caller, input)` in its own savepoint, as [`Db::call`] does on
+/// the store thread (tests and benches call it directly).
+pub fn run_op<C, I, O, E: From<StateError>>(
+    eng: &mut Engine,
+    caller: &C,
+    input: I,
+    op: fn(&mut Engine, &C, I) -> Result<O, E>,
+) -> Result<O, E> {
+    eng.in_savepoint(|eng| op(eng, caller, input))
 }
 
 /// Brings a store to [`VERSION`]: a new one gets [`SCHEMA`], an older one the
@@ -290,12 +305,14 @@ impl Db {
         &self.clock
     }
 
-    /// Runs `f` on the store thread; its writes are committed (and synced in durable mode)
-    /// before the result is returned.
-    pub async fn call<T, F>(&self, f: F) -> Result<T, StateError>
+    /// Runs `f` on the store thread in its own savepoint; its writes are committed (and
+    /// synced in durable mode) before the result is returned. `E` is the caller's service
+    /// error: store failures become it through `From<StateError>`.
+    pub async fn call<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Engine) -> Result<T, StateError> + Send + 'static,
+        E: From<StateError> + Send + 'static,
+        F: FnOnce(&mut Engine) -> Result<T, E> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |eng| {
@@ -303,7 +320,7 @@ impl Db {
             Box::new(move |commit: Result<(), String>| {
                 let _ = tx.send(match commit {
                     Ok(()) => r,
-                    Err(e) => Err(StateError::Storage(e)),
+                    Err(e) => Err(StateError::Storage(e).into()),
                 });
             })
         });

@@ -12,10 +12,11 @@ pub mod kinesis;
 pub mod perms;
 pub mod pipes;
 pub mod s3;
+pub mod service;
 pub mod sqs;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use db::{Db, Engine, Settings, Storage};
+pub use db::{run_op, Db, Engine, Settings, Storage};
 pub use error::StateError;
 
 /// Who is calling: the namespace of every resource.

@@ -2,7 +2,8 @@
 //! state (peeking at messages, FIFO group locks, Firehose buffers, pipe positions), the
 //! resource counts, the cost estimate, and live updates as server-sent events.
 
-use crate::app::{respond, App, Resp};
+use crate::app::App;
+use crate::http::{respond, Resp};
 use crate::meter::{self, Item};
 use bytes::Bytes;
 use http_body_util::BodyExt;

@@ -4,7 +4,8 @@
 
 mod api;
 
-use crate::app::{respond, App, Resp};
+use crate::app::App;
+use crate::http::{respond, Resp};
 use hyper::body::Incoming;
 use hyper::Request;
 

@@ -9,7 +9,7 @@
 //! nothing is enforced: versioning's status is kept, objects are not versioned.
 
 use super::{request_data, response, xml, S3, XMLNS};
-use crate::app::Resp;
+use crate::http::Resp;
 use bytes::Bytes;
 use hyper::{HeaderMap, Method};
 use kinesin_state::s3::config::{self, Setting};

@@ -160,7 +160,7 @@ impl Analytics {
         I: Send + 'static,
         O: Send + 'static,
     {
-        self.db.call(move |eng| Ok(run_op(eng, &ctx, input, op))).await?
+        self.db.call(move |eng| run_op(eng, &ctx, input, op)).await
     }
 
     /// Wakes the runner (after a start, stop, update or clock change).

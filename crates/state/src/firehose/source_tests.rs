@@ -3,8 +3,9 @@
 use super::*;
 use crate::clock::ManualClock;
 use crate::firehose::batch::{self, Outcome, S3Object};
-use crate::firehose::{records as fh_records, run_op, streams};
+use crate::firehose::{records as fh_records, streams};
 use crate::kinesis::{reshard, streams as kstreams};
+use crate::run_op;
 use crate::s3;
 use kinesin_protocol::firehose as fh;
 use kinesin_protocol::kinesis::*;

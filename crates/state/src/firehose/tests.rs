@@ -4,7 +4,9 @@ use super::batch::{self, Outcome, S3Object};
 use super::delivery;
 use super::*;
 use crate::clock::ManualClock;
+use crate::run_op;
 use crate::s3;
+use crate::Engine;
 use kinesin_protocol::firehose::*;
 use serde_json::json;
 

@@ -1,8 +1,10 @@
 //! Kinesis Data Streams: the domain logic, run on the store thread.
 //!
 //! Each operation is a plain function of `(&mut Engine, &Ctx, input)`, so tests call them
-//! directly with a manual clock; [`Kinesis`] is the async facade the server uses.
+//! directly with a manual clock; [`api`] declares them as the service's operations and
+//! [`Kinesis`] holds the wake-ups of its background tasks and subscribers.
 
+pub mod api;
 pub mod cache;
 pub mod consumers;
 pub mod hashing;
@@ -54,20 +56,6 @@ impl Kinesis {
     /// The store.
     pub fn db(&self) -> &Db {
         &self.db
-    }
-
-    /// Runs an operation on the store thread.
-    pub async fn run<I, O>(
-        &self,
-        ctx: Ctx,
-        input: I,
-        op: fn(&mut Engine, &Ctx, I) -> Result<O, StateError>,
-    ) -> Result<O, StateError>
-    where
-        I: Send + 'static,
-        O: Send + 'static,
-    {
-        self.db.call(move |eng| op(eng, &ctx, input)).await
     }
 
     /// Wakes the maintenance task (after creations, deletions, retention changes).

@@ -5,6 +5,7 @@ use super::*;
 use crate::clock::ManualClock;
 use crate::db::{Settings, Storage};
 use crate::kinesis::{records, reshard, streams};
+use crate::run_op;
 use crate::sqs::{messages, queues, Caller};
 use kinesin_protocol::kinesis::*;
 use kinesin_protocol::sqs::types::*;

@@ -453,6 +453,13 @@ pub struct Received {
     pub redriven_to: Vec<(String, String, String)>,
 }
 
+/// A `Received` on the wire is its answer (the server's long poll reads the rest).
+impl serde::Serialize for Received {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.output.serialize(s)
+    }
+}
+
 /// ReceiveMessage, without waiting (the server waits and calls again).
 pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageInput) -> Result<Received, SqsError> {
     let q = by_url(eng, caller, &input.queue_url)?;

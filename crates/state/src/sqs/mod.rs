@@ -6,6 +6,7 @@
 //! visibility timeouts, delays and the FIFO group lock are evaluated lazily when messages are
 //! received; retention is also trimmed by [`maintenance::run`].
 
+pub mod api;
 pub mod attributes;
 pub mod maintenance;
 pub mod md5;
@@ -145,22 +146,6 @@ pub fn missing(param: &str) -> SqsError {
 /// `QueueDoesNotExist`.
 pub fn no_queue() -> SqsError {
     SqsError::new("QueueDoesNotExist", "The specified queue does not exist.")
-}
-
-/// Runs an operation inside its own savepoint, so a failed operation leaves nothing behind.
-pub fn run_op<I, O>(
-    eng: &mut Engine,
-    caller: &Caller,
-    input: I,
-    op: fn(&mut Engine, &Caller, I) -> Result<O, SqsError>,
-) -> Result<O, SqsError> {
-    eng.conn.prepare_cached("SAVEPOINT sqs_op")?.execute([])?;
-    let out = op(eng, caller, input);
-    if out.is_err() {
-        eng.conn.prepare_cached("ROLLBACK TO sqs_op")?.execute([])?;
-    }
-    eng.conn.prepare_cached("RELEASE sqs_op")?.execute([])?;
-    out
 }
 
 /// A queue as stored.

@@ -1,0 +1,123 @@
+//! HTTP plumbing every service shares: the response type and its builder, request ids,
+//! bounded bodies, the `Host` of queue URLs, and percent-decoding of paths and queries.
+
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::{HeaderMap, Response, StatusCode};
+
+/// The response type.
+pub type Resp = Response<BoxBody<Bytes, std::convert::Infallible>>;
+
+/// A response with a status and a body, and nothing else.
+pub fn response(status: u16, body: impl Into<Bytes>) -> Resp {
+    let mut r = Response::new(Full::new(body.into()).boxed());
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r
+}
+
+/// A response with `Content-Type` and an `x-amzn-RequestId` (the AWS JSON, query and
+/// restJson services' answer).
+pub fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
+    let mut r = response(status, body);
+    header(&mut r, CONTENT_TYPE, content_type);
+    header(&mut r, "x-amzn-RequestId", &request_id());
+    r
+}
+
+/// Sets a header when the value is a valid header value.
+pub fn header(r: &mut Resp, name: impl hyper::header::IntoHeaderName, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        r.headers_mut().insert(name, v);
+    }
+}
+
+/// A request id in AWS's UUID form, for `x-amzn-RequestId` and XML `RequestId`s.
+pub fn request_id() -> String {
+    let a = fastrand::u128(..);
+    let h = format!("{a:032x}");
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
+
+/// Why a body could not be read.
+pub enum BodyError {
+    /// Longer than the limit.
+    TooLarge,
+    /// The connection failed while reading.
+    Unreadable,
+}
+
+/// Reads a body of at most `max` bytes.
+pub async fn read_body(body: Incoming, max: usize) -> Result<Bytes, BodyError> {
+    match Limited::new(body, max).collect().await {
+        Ok(b) => Ok(b.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(BodyError::TooLarge),
+        Err(_) => Err(BodyError::Unreadable),
+    }
+}
+
+/// A header's value as text (empty when absent or not text).
+pub fn header_str(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -> &str {
+    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// `host[:port]` the client addressed (queue URLs are built with it).
+pub fn host_of(headers: &HeaderMap) -> String {
+    let host = header_str(headers, hyper::header::HOST);
+    if host.is_empty() { "localhost:4566" } else { host }.to_string()
+}
+
+/// Decodes `%XX` escapes; `+` is a space only with `plus_is_space` (queries, not paths).
+/// A `%` not followed by two hex digits stays as it is.
+pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                    out.push(h * 16 + l);
+                    i += 3;
+                    continue;
+                }
+                out.push(b'%');
+            }
+            b'+' if plus_is_space => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The decoded `key=value` pairs of a query string, in order (`+` is a space).
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (percent_decode(k, true), percent_decode(v, true))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("a%2Fb%20c+d", false), "a/b c+d");
+        assert_eq!(percent_decode("a%2", false), "a%2");
+        assert_eq!(percent_decode("%+1", false), "%+1");
+        assert_eq!(
+            query_pairs("a=1+2&b&c=%41"),
+            vec![("a".into(), "1 2".into()), ("b".into(), "".into()), ("c".into(), "A".into())]
+        );
+    }
+}
