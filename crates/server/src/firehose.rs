@@ -4,6 +4,7 @@
 
 use crate::runner::{AwsJson, Front};
 use crate::wire::Wire;
+use crate::worker::{self, Next, Worker};
 use kinesin_delivery::{Batch, Env, Outcome};
 use kinesin_protocol::ApiError;
 use kinesin_state::firehose::api::{FirehoseApi, FirehoseEffect, Op};
@@ -12,8 +13,8 @@ use kinesin_state::firehose::delivery::RETRY_MS;
 use kinesin_state::firehose::Firehose;
 use kinesin_state::{Ctx, Db};
 use serde_json::Value;
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 impl Front for Firehose {
     type Service = FirehoseApi;
@@ -49,37 +50,42 @@ pub async fn handle(f: &Firehose, ctx: Ctx, operation: &str, body: &[u8], wire: 
     op.visit(AwsJson { front: f, caller: ctx, body, wire }).await
 }
 
-/// Delivers buffers forever: takes the batches that are due, processes each in its own
-/// task (streams are delivered concurrently, one batch in flight per stream) and completes
-/// it; sleeps until the next deadline or until woken by a put, a creation, a completed
-/// batch or a clock change.
+/// Delivers buffers forever (after putting back the batches a previous run had taken).
 pub async fn deliver_forever(f: Firehose, env: Arc<Env>) {
     if let Err(e) = f.db().call(batch::reset_leases).await {
         tracing::warn!(error = %e, "firehose: cannot reset delivery leases");
     }
-    loop {
-        let taken = f.db().call(batch::take).await;
-        let now = f.db().clock().now_ms();
-        let wait = match taken {
-            Ok(taken) => {
-                for b in taken.batches {
-                    tokio::spawn(deliver_one(f.clone(), env.clone(), b));
-                }
-                taken.next_ms.map_or(60_000, |at| (at - now).clamp(0, 60_000))
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "firehose delivery pass failed");
-                5_000
-            }
-        };
-        if wait == 0 {
-            tokio::task::yield_now().await;
-            continue;
+    worker::run_forever(Delivery { f, env }).await
+}
+
+/// The delivery task: takes the batches that are due, processes each in its own task
+/// (streams are delivered concurrently, one batch in flight per stream) and completes it;
+/// sleeps until the next deadline or until woken by a put, a creation, a completed batch or
+/// a clock change.
+struct Delivery {
+    f: Firehose,
+    env: Arc<Env>,
+}
+
+impl Worker for Delivery {
+    const NAME: &'static str = "firehose delivery";
+    const MIN_WAIT_MS: i64 = 0;
+    const RETRY_MS: i64 = 5_000;
+
+    async fn pass(&mut self) -> Result<Next, String> {
+        let taken = self.f.db().call(batch::take).await.map_err(|e| e.to_string())?;
+        for b in taken.batches {
+            tokio::spawn(deliver_one(self.f.clone(), self.env.clone(), b));
         }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
-            _ = f.woken() => {}
-        }
+        Ok(Next::At(taken.next_ms))
+    }
+
+    fn woken(&mut self) -> impl Future<Output = ()> + Send {
+        self.f.woken()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.f.db().clock().now_ms()
     }
 }
 

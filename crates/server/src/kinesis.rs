@@ -3,11 +3,13 @@
 
 use crate::runner::{AwsJson, Front};
 use crate::wire::Wire;
+use crate::worker::{Next, Worker};
 use kinesin_protocol::{model, ApiError};
 use kinesin_state::kinesis::api::{KinesisApi, KinesisEffect, Op};
-use kinesin_state::kinesis::Kinesis;
+use kinesin_state::kinesis::{maintenance, Kinesis};
 use kinesin_state::{Ctx, Db};
 use serde_json::Value;
+use std::future::Future;
 
 impl Front for Kinesis {
     type Service = KinesisApi;
@@ -33,6 +35,28 @@ impl Front for Kinesis {
         if let Some((ctx, (stream, sizes))) = metered {
             crate::meter::count_kinesis_put(&ctx.account, &ctx.region, &stream, &sizes);
         }
+    }
+}
+
+/// The Kinesis upkeep: retention trimming and status transitions, at their deadlines or
+/// when woken (creations, deletions, retention changes, clock moves).
+pub struct Upkeep(pub Kinesis);
+
+impl Worker for Upkeep {
+    const NAME: &'static str = "kinesis maintenance";
+    const MIN_WAIT_MS: i64 = 10;
+    const RETRY_MS: i64 = 5_000;
+
+    async fn pass(&mut self) -> Result<Next, String> {
+        self.0.db().call(maintenance::run).await.map(Next::At).map_err(|e| e.to_string())
+    }
+
+    fn woken(&mut self) -> impl Future<Output = ()> + Send {
+        self.0.maintenance_woken()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.0.db().clock().now_ms()
     }
 }
 

@@ -31,6 +31,7 @@ mod subscribe;
 mod tls;
 mod unsupported;
 mod wire;
+mod worker;
 
 use app::App;
 use clap::Parser;
@@ -111,7 +112,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::start(&storage, clock.clone(), settings)?;
     meter::global().start(kinesin_state::Clock::now_ms(clock.as_ref()));
     let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
-    tokio::spawn(kinesis.clone().maintain_forever());
+    tokio::spawn(worker::run_forever(kinesis::Upkeep(kinesis.clone())));
     let domains = cfg
         .opensearch_endpoint
         .iter()
@@ -141,15 +142,15 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let delivery_env =
         Arc::new(kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains).with_tls(&trust)?);
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env));
-    tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
+    tokio::spawn(worker::run_forever(firehose_source::SourcePump::new(firehose.clone(), kinesis.clone())));
     let analytics = kinesin_state::analytics::Analytics::new(db.clone());
     tokio::spawn(analytics::run_forever(analytics.clone(), kinesis.clone(), firehose.clone()));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs =
         sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host(&cfg, addr).as_deref());
-    tokio::spawn(sqs.clone().maintain_forever());
+    tokio::spawn(worker::run_forever(sqs::Upkeep(sqs.clone())));
     let pipes = pipes::Pipes::new(db.clone(), kinesis.clone(), sqs.clone(), cfg.pipes_transition_ms);
-    tokio::spawn(pipes.clone().run_forever());
+    tokio::spawn(worker::run_forever(pipes::Pump::new(pipes.clone())));
     if let Some(spec) = &cfg.initialize_streams {
         initialize_streams(&kinesis, &cfg, spec).await?;
     }

@@ -5,6 +5,7 @@
 use crate::http::{percent_decode, query_pairs, read_body, respond, Resp};
 use crate::runner::{invoke, BoxFuture, Front};
 use crate::wire::rest_json_error;
+use crate::worker::{Next, Worker};
 use hyper::body::Incoming;
 use hyper::{Method, Request};
 use kinesin_protocol::{json, ApiError};
@@ -15,8 +16,7 @@ use kinesin_state::service::{Operation, Service, Visitor};
 use kinesin_state::{Ctx, Db};
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 /// The Pipes service: the store, the services pipes connect, and the pump's wake-up.
 #[derive(Clone)]
@@ -193,47 +193,49 @@ impl Pipes {
         let opts = Opts { ctx, transition_ms: self.transition_ms };
         op.visit(Call { pipes: self, opts, doc }).await
     }
+}
 
-    /// Runs the pipes forever: pumps while there is work, then sleeps until new records,
-    /// a pipe change, or the next deadline.
-    pub async fn run_forever(self) {
-        let mut data = self.kinesis.watch_data();
-        loop {
-            data.mark_unchanged();
-            let report = self.db.call(|eng| engine::pump_all(eng, engine::JOB_BUDGET)).await;
-            let wait_ms = match &report {
-                Ok(r) => {
-                    for (account, region, pipe, n) in &r.requests {
-                        crate::meter::global().add(
-                            "pipes",
-                            account,
-                            region,
-                            pipe,
-                            crate::meter::Item::PipesRequests,
-                            *n,
-                        );
-                    }
-                    for key in &r.queues {
-                        self.sqs.notify(key);
-                    }
-                    if r.more {
-                        tokio::task::yield_now().await;
-                        continue;
-                    }
-                    let now = self.db.clock().now_ms();
-                    r.next_wake.map_or(60_000, |t| (t - now).clamp(5, 60_000))
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "pipes: pump failed");
-                    1_000
-                }
-            };
-            tokio::select! {
-                _ = data.changed() => {}
-                _ = self.wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
-            }
+/// Runs the pipes: pumps while there is work, then sleeps until new records, a pipe
+/// change, or the next deadline (retry, batching window, state transition).
+pub struct Pump {
+    pipes: Pipes,
+    data: watch::Receiver<u64>,
+}
+
+impl Pump {
+    /// The pump of `pipes`, woken by the Kinesis writes of its sources.
+    pub fn new(pipes: Pipes) -> Self {
+        let data = pipes.kinesis.watch_data();
+        Self { pipes, data }
+    }
+}
+
+impl Worker for Pump {
+    const NAME: &'static str = "pipes pump";
+    const MIN_WAIT_MS: i64 = 5;
+    const RETRY_MS: i64 = 1_000;
+
+    async fn pass(&mut self) -> Result<Next, String> {
+        self.data.mark_unchanged();
+        let r = self.pipes.db.call(|eng| engine::pump_all(eng, engine::JOB_BUDGET)).await.map_err(|e| e.to_string())?;
+        for (account, region, pipe, n) in &r.requests {
+            crate::meter::global().add("pipes", account, region, pipe, crate::meter::Item::PipesRequests, *n);
         }
+        for key in &r.queues {
+            self.pipes.sqs.notify(key);
+        }
+        Ok(if r.more { Next::Again } else { Next::At(r.next_wake) })
+    }
+
+    async fn woken(&mut self) {
+        tokio::select! {
+            _ = self.data.changed() => {}
+            _ = self.pipes.wake.notified() => {}
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.pipes.db.clock().now_ms()
     }
 }
 

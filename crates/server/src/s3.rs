@@ -14,7 +14,7 @@ use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method, Request, Uri};
 use kinesin_protocol::sigv4;
 use kinesin_protocol::xml::{escape as xml_escape, unescape as xml_unescape};
-use kinesin_state::firehose::keys::civil;
+use kinesin_state::clock::civil;
 use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
 use kinesin_state::{Ctx, Db, Engine};
 use std::fmt::Write as _;

@@ -5,6 +5,7 @@
 use crate::http::{host_of, request_id, respond, Resp};
 use crate::runner::{execute, invoke, BoxFuture, Front};
 use crate::wire::{sqs_json_error, sqs_query_error};
+use crate::worker::{Next, Worker};
 use hyper::header::CONTENT_TYPE;
 use hyper::HeaderMap;
 use kinesin_protocol::sqs::{self as wire, query, types::*, xml};
@@ -15,6 +16,7 @@ use kinesin_state::sqs::{maintenance, Caller};
 use kinesin_state::{Ctx, Db};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -131,27 +133,6 @@ impl Sqs {
     pub fn wake_maintenance(&self) {
         self.wake.notify_one();
         self.notify_all();
-    }
-
-    /// Trims retention and runs move tasks forever, sleeping until the next deadline.
-    pub async fn maintain_forever(self) {
-        loop {
-            let next = self.db.call(maintenance::run).await;
-            let now = self.db.clock().now_ms();
-            let wait = match next {
-                Ok(Some(at)) => (at - now).clamp(10, 60_000),
-                Ok(None) => 60_000,
-                Err(e) => {
-                    tracing::warn!(error = %e, "sqs maintenance failed");
-                    5_000
-                }
-            };
-            self.notify_all();
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
-                _ = self.wake.notified() => {}
-            }
-        }
     }
 
     /// ReceiveMessage with long polling: waits (up to WaitTimeSeconds) until a message is
@@ -308,6 +289,30 @@ impl Sqs {
                 sqs_query_error(e, &request_id)
             }
         }
+    }
+}
+
+/// The SQS upkeep: trims retention and runs move tasks at their deadlines or when woken;
+/// after each pass the long polls look again (visibility and delays may have ended).
+pub struct Upkeep(pub Sqs);
+
+impl Worker for Upkeep {
+    const NAME: &'static str = "sqs maintenance";
+    const MIN_WAIT_MS: i64 = 10;
+    const RETRY_MS: i64 = 5_000;
+
+    async fn pass(&mut self) -> Result<Next, String> {
+        let next = self.0.db.call(maintenance::run).await;
+        self.0.notify_all();
+        next.map(Next::At).map_err(|e| e.to_string())
+    }
+
+    fn woken(&mut self) -> impl Future<Output = ()> + Send {
+        self.0.wake.notified()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.0.db.clock().now_ms()
     }
 }
 

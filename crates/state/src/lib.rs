@@ -2,6 +2,7 @@
 //! Knows nothing of HTTP; every operation takes typed input and returns typed output.
 
 pub mod analytics;
+pub mod backoff;
 pub mod clock;
 pub mod db;
 pub mod error;

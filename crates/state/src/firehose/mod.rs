@@ -13,6 +13,7 @@ pub mod dest_http;
 pub mod dest_kind;
 pub mod dest_opensearch;
 pub mod dest_redshift;
+pub mod dest_spec;
 pub mod dest_splunk;
 pub mod destination;
 pub mod keys;

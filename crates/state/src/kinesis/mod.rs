@@ -63,25 +63,9 @@ impl Kinesis {
         self.wake.notify_one();
     }
 
-    /// Runs retention trimming and status transitions forever, sleeping until the next
-    /// deadline or until woken.
-    pub async fn maintain_forever(self) {
-        loop {
-            let next = self.db.call(maintenance::run).await;
-            let now = self.db.clock().now_ms();
-            let wait = match next {
-                Ok(Some(at)) => (at - now).clamp(10, 60_000),
-                Ok(None) => 60_000,
-                Err(e) => {
-                    tracing::warn!(error = %e, "maintenance failed");
-                    5_000
-                }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_millis(wait as u64)) => {}
-                _ = self.wake.notified() => {}
-            }
-        }
+    /// Waits until [`Kinesis::wake_maintenance`] is called.
+    pub async fn maintenance_woken(&self) {
+        self.wake.notified().await
     }
 }
 

@@ -22,6 +22,7 @@
 use super::dlq::{self, BatchInfo, Condition};
 use super::pattern::{self, Pattern};
 use super::{jsonpath, set_reason, PipeRow};
+use crate::backoff::backoff_ms;
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::kinesis::cache::{ShardMeta, StreamMeta};
@@ -520,8 +521,7 @@ fn pump_kinesis(
                         Err(e) => {
                             cp.attempts += 1;
                             if k.max_retries < 0 || cp.attempts <= k.max_retries {
-                                let backoff = (1000i64 << (cp.attempts - 1).clamp(0, 6)).min(MAX_BACKOFF_MS);
-                                cp.retry_at = now + backoff;
+                                cp.retry_at = now + backoff_ms(cp.attempts as u32, MAX_BACKOFF_MS);
                                 report.wake_at(cp.retry_at);
                                 failure = Some(format!("Delivery to {} failed: {e}", pipe.target));
                                 break 'batches;
@@ -551,7 +551,7 @@ fn pump_kinesis(
                         }
                         Err(e) => {
                             // The batch stays where it is until its description can be sent.
-                            cp.retry_at = now + MAX_BACKOFF_MS.min(1000i64 << cp.attempts.clamp(0, 6));
+                            cp.retry_at = now + backoff_ms(cp.attempts as u32 + 1, MAX_BACKOFF_MS);
                             report.wake_at(cp.retry_at);
                             failure = Some(format!("Delivery to the dead-letter queue {arn} failed: {e}"));
                             break 'batches;
