@@ -101,7 +101,7 @@ fn gzip_object_with_the_aws_key_format() {
 #[test]
 fn custom_prefix_and_size_split() {
     let (mut eng, clock) = engine();
-    eng.settings.firehose_interval_override_secs = Some(1);
+    eng.settings.firehose.interval_override_secs = Some(1);
     s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
     create(
         &mut eng,

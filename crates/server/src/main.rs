@@ -39,6 +39,8 @@ use config::{Config, LogFormat};
 use conn::Limits;
 use front::Front;
 use init_hooks::{Hooks, Stage};
+use kinesin_state::firehose::delivery::FirehoseSettings;
+use kinesin_state::kinesis::config::KinesisSettings;
 use kinesin_state::{Db, Settings, Storage, SystemClock};
 use std::io::Write;
 use std::sync::Arc;
@@ -85,14 +87,16 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     };
     let clock = Arc::new(SystemClock::default());
     let settings = Settings {
-        create_delay_ms: cfg.create_stream_delay_ms as i64,
-        delete_delay_ms: cfg.delete_stream_delay_ms as i64,
-        update_delay_ms: cfg.update_stream_delay_ms as i64,
-        shard_limit: cfg.shard_limit,
-        on_demand_stream_limit: cfg.on_demand_stream_limit,
-        aws_limits: cfg.aws_limits,
-        error_probability: cfg.error_probability.clamp(0.0, 1.0),
-        firehose_interval_override_secs: cfg.firehose_interval_override_secs,
+        kinesis: KinesisSettings {
+            create_delay_ms: cfg.create_stream_delay_ms as i64,
+            delete_delay_ms: cfg.delete_stream_delay_ms as i64,
+            update_delay_ms: cfg.update_stream_delay_ms as i64,
+            shard_limit: cfg.shard_limit,
+            on_demand_stream_limit: cfg.on_demand_stream_limit,
+            aws_limits: cfg.aws_limits,
+            error_probability: cfg.error_probability.clamp(0.0, 1.0),
+        },
+        firehose: FirehoseSettings { interval_override_secs: cfg.firehose_interval_override_secs },
     };
     // Bind first: clients that connect while the store opens wait in the backlog and are
     // answered as soon as it is ready, instead of being refused and retrying.

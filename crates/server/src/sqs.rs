@@ -12,7 +12,7 @@ use kinesin_protocol::sqs::{self as wire, query, types::*, xml};
 use kinesin_protocol::{json, model, ApiError};
 use kinesin_state::service::{Operation, Service, Visitor};
 use kinesin_state::sqs::api::{ops, Op, SqsApi, SqsEffect};
-use kinesin_state::sqs::{maintenance, Caller};
+use kinesin_state::sqs::{maintenance, Caller, QueueKey};
 use kinesin_state::{Ctx, Db};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -20,8 +20,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
-
-type QueueKey = (String, String, String);
 
 /// The SQS service: the store plus the wake-ups of long polls and of the upkeep task.
 #[derive(Clone)]
@@ -45,13 +43,13 @@ impl Front for Sqs {
     }
 
     fn scope(&self, caller: &Caller, _: &str, doc: &Value) -> Option<QueueKey> {
-        doc.get("QueueUrl").and_then(Value::as_str).map(|u| queue_key(caller, u))
+        doc.get("QueueUrl").and_then(Value::as_str).map(|u| QueueKey::of_url(caller, u))
     }
 
     fn apply(&self, effect: SqsEffect, queue: &Option<QueueKey>) {
         match (effect, queue) {
             (SqsEffect::Receivers, Some(key)) => self.notify(key),
-            (SqsEffect::FifoReceivers, Some(key)) if key.2.ends_with(".fifo") => self.notify(key),
+            (SqsEffect::FifoReceivers, Some(key)) if key.is_fifo() => self.notify(key),
             (SqsEffect::Maintenance, _) => self.wake.notify_one(),
             _ => {}
         }
@@ -139,7 +137,7 @@ impl Sqs {
     /// available, woken by sends to the queue or by the next visibility/delay deadline.
     async fn receive(&self, caller: Caller, doc: Value) -> Result<Value, ApiError> {
         let input: ReceiveMessageInput = json::into_input(doc)?;
-        let key = queue_key(&caller, &input.queue_url);
+        let key = QueueKey::of_url(&caller, &input.queue_url);
         let notify = self.notifier(&key);
         let start = Instant::now();
         loop {
@@ -172,7 +170,7 @@ impl Sqs {
     /// (every SQS action is a billed request, one per started 64 KB of payload).
     async fn dispatch(&self, caller: Caller, operation: &str, doc: Value) -> Result<Value, ApiError> {
         let sent = crate::meter::sqs_request(&doc);
-        let account = doc.get("QueueUrl").and_then(Value::as_str).map(|u| queue_key(&caller, u).0);
+        let account = doc.get("QueueUrl").and_then(Value::as_str).map(|u| QueueKey::of_url(&caller, u).account);
         let ctx = caller.ctx.clone();
         let out = self.run_operation(caller, operation, doc).await;
         if let Ok(v) = &out {
@@ -325,11 +323,6 @@ pub fn is_query_string(query: &str) -> bool {
 pub fn is_query(headers: &HeaderMap, body: &[u8]) -> bool {
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     wire::is_form(ct) || (ct.is_empty() && body.starts_with(b"Action="))
-}
-
-fn queue_key(caller: &Caller, url: &str) -> QueueKey {
-    let r = kinesin_state::sqs::parse_url(caller, url).unwrap_or_default();
-    (r.account, r.region, r.name)
 }
 
 /// `X-Amzn-Trace-Id` on a send becomes each message's `AWSTraceHeader` system attribute.

@@ -47,6 +47,13 @@ impl From<&str> for DestKind {
     }
 }
 
+/// A kind equals its stored name.
+impl PartialEq<&str> for DestKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl DestKind {
     /// The name stored in `fh_streams.dest_kind`.
     pub fn as_str(self) -> &'static str {

@@ -6,9 +6,12 @@
 
 pub mod api;
 pub mod cache;
+pub mod config;
 pub mod consumers;
 pub mod hashing;
 pub mod maintenance;
+pub mod memory;
+pub mod meta;
 pub mod policies;
 pub mod records;
 pub mod reshard;

@@ -2,7 +2,7 @@
 
 use super::cache::{self, StreamMeta};
 use super::{active, epoch_secs, existing, hashing, resolve, seqnum, shards, token};
-use crate::db::{save_next_seq, Engine};
+use crate::db::Engine;
 use crate::error::StateError;
 use crate::Ctx;
 use kinesin_protocol::kinesis::*;
@@ -54,7 +54,7 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
         super::settings::check_on_demand_limit(eng, ctx)?;
     }
     check_shard_limit(eng, ctx, count)?;
-    if eng.settings.aws_limits {
+    if eng.settings.kinesis.aws_limits {
         let creating: i64 = eng
             .conn
             .prepare_cached(
@@ -69,7 +69,7 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
             )));
         }
     }
-    let delay = eng.settings.create_delay_ms;
+    let delay = eng.settings.kinesis.create_delay_ms;
     let status = if delay > 0 { "CREATING" } else { "ACTIVE" };
     let max_kib = input.max_record_size_in_kib.unwrap_or(DEFAULT_MAX_RECORD_KIB);
     eng.conn
@@ -92,7 +92,7 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
             count
         ])?;
     let id = eng.conn.last_insert_rowid();
-    let start_seq = eng.next_seq as i64;
+    let start_seq = eng.kinesis.next_seq as i64;
     for (idx, (s, e)) in hashing::even_ranges(count).into_iter().enumerate() {
         eng.conn
             .prepare_cached(
@@ -113,7 +113,7 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
 /// account's shard limit in the namespace (CreateStream, SplitShard, UpdateShardCount).
 pub fn check_shard_limit(eng: &Engine, ctx: &Ctx, extra: u32) -> Result<(), StateError> {
     let open = open_shard_count(eng, ctx)?;
-    let limit = eng.settings.shard_limit;
+    let limit = eng.settings.kinesis.shard_limit;
     if open + extra > limit {
         return Err(StateError::LimitExceeded(format!(
             "This request would exceed the shard limit for the account {} in {}. Current shard count for the account: {open}. Limit: {limit}. Number of additional shards that would have resulted from this request: {extra}. Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.",
@@ -143,7 +143,7 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteStreamInput) -> Result<(
         return Ok(());
     }
     super::consumers::before_stream_delete(eng, &m, input.enforce_consumer_deletion.unwrap_or(false))?;
-    let delay = eng.settings.delete_delay_ms;
+    let delay = eng.settings.kinesis.delete_delay_ms;
     if delay <= 0 {
         return purge(eng, m.id);
     }
@@ -156,18 +156,18 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteStreamInput) -> Result<(
     eng.conn
         .prepare_cached("UPDATE streams SET status='DELETING', status_until=?2 WHERE id=?1")?
         .execute(params![m.id, until])?;
-    eng.streams.forget(m.id);
+    eng.kinesis.streams.forget(m.id);
     Ok(())
 }
 
 /// Removes a stream and everything it holds.
 pub fn purge(eng: &mut Engine, id: i64) -> Result<(), StateError> {
-    save_next_seq(eng)?;
+    eng.kinesis.save_next_seq(&eng.conn)?;
     eng.conn
         .prepare_cached("DELETE FROM records WHERE shard IN (SELECT id FROM shards WHERE stream=?1)")?
         .execute([id])?;
     eng.conn.prepare_cached("DELETE FROM streams WHERE id=?1")?.execute([id])?;
-    eng.streams.forget(id);
+    eng.kinesis.streams.forget(id);
     Ok(())
 }
 
@@ -336,7 +336,7 @@ fn change_retention(eng: &mut Engine, ctx: &Ctx, input: RetentionInput, increase
         )));
     }
     eng.conn.prepare_cached("UPDATE streams SET retention_h=?2 WHERE id=?1")?.execute(params![m.id, h])?;
-    eng.streams.forget(m.id);
+    eng.kinesis.streams.forget(m.id);
     if !increase {
         super::maintenance::trim_stream(eng, m.id)?;
     }

@@ -28,7 +28,7 @@ use crate::error::StateError;
 use crate::kinesis::cache::{ShardMeta, StreamMeta};
 use crate::kinesis::records::{self, Start};
 use crate::kinesis::{self, seqnum};
-use crate::sqs::{self, messages, Caller, Queue};
+use crate::sqs::{self, messages, Caller, Queue, QueueKey};
 use crate::Ctx;
 use kinesin_protocol::kinesis::Record;
 use rusqlite::params;
@@ -42,9 +42,6 @@ pub const JOB_BUDGET: usize = 2_000;
 pub const DEFAULT_BATCH: u32 = 100;
 /// Longest retry backoff (ms).
 pub const MAX_BACKOFF_MS: i64 = 60_000;
-
-/// A queue to wake after deliveries: `(account, region, name)`.
-pub type QueueKey = (String, String, String);
 
 /// What one [`pump_all`] did and when it wants to run again.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -276,7 +273,7 @@ impl Target {
                 };
                 let caller = Caller::new(Ctx::new(&q.account, &q.region), "localhost");
                 savepoint(eng, |eng| messages::send_to(eng, &caller, q, m).map(|_| ()).map_err(|e| e.to_string()))?;
-                let key = (q.account.clone(), q.region.clone(), q.name.clone());
+                let key = q.key();
                 if !report.queues.contains(&key) {
                     report.queues.push(key);
                 }

@@ -2,7 +2,7 @@
 //! delays, the FIFO group lock, dead-letter redrive, receive attempts), delete and change
 //! visibility, one at a time or in batches.
 
-use super::{by_url, invalid, invalid_param, missing, Caller, Queue, SqsError};
+use super::{by_url, invalid, invalid_param, missing, Caller, Queue, QueueKey, SqsError};
 use super::{md5, pick, receipts};
 use crate::db::Engine;
 use kinesin_protocol::sqs::error_names;
@@ -447,10 +447,10 @@ pub struct Received {
     /// When a message of the queue next becomes visible (delay or visibility ends).
     pub next_visible_ms: Option<i64>,
     /// The queue (account, region, name), for waking.
-    pub queue_key: (String, String, String),
+    pub queue_key: QueueKey,
     /// Dead-letter queues (account, region, name) that messages were moved to, whose long
     /// polls should look again.
-    pub redriven_to: Vec<(String, String, String)>,
+    pub redriven_to: Vec<QueueKey>,
 }
 
 /// A `Received` on the wire is its answer (the server's long poll reads the rest).
@@ -543,12 +543,8 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
         None
     };
     let mut r = received(&q, messages, wait, next);
-    r.redriven_to = redriven.iter().map(key_of).collect();
+    r.redriven_to = redriven.iter().map(Queue::key).collect();
     Ok(r)
-}
-
-fn key_of(q: &Queue) -> (String, String, String) {
-    (q.account.clone(), q.region.clone(), q.name.clone())
 }
 
 fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> Received {
@@ -556,7 +552,7 @@ fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> 
         output: ReceiveMessageOutput { messages },
         wait_seconds: wait,
         next_visible_ms: next,
-        queue_key: key_of(q),
+        queue_key: q.key(),
         redriven_to: Vec::new(),
     }
 }

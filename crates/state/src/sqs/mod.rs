@@ -148,6 +148,35 @@ pub fn no_queue() -> SqsError {
     SqsError::new("QueueDoesNotExist", "The specified queue does not exist.")
 }
 
+/// A queue's identity across accounts and regions: what long polls wait on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct QueueKey {
+    /// Owner account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Queue name.
+    pub name: String,
+}
+
+impl QueueKey {
+    /// The key of queue `name` of `account` in `region`.
+    pub fn new(account: impl Into<String>, region: impl Into<String>, name: impl Into<String>) -> Self {
+        Self { account: account.into(), region: region.into(), name: name.into() }
+    }
+
+    /// The key of the queue a URL names, for `caller` (see [`parse_url`]); empty when the
+    /// URL names none.
+    pub fn of_url(caller: &Caller, url: &str) -> Self {
+        parse_url(caller, url).unwrap_or_default()
+    }
+
+    /// Whether it is a FIFO queue (by its name).
+    pub fn is_fifo(&self) -> bool {
+        self.name.ends_with(".fifo")
+    }
+}
+
 /// A queue as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Queue {
@@ -174,6 +203,11 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// Its key (what its long polls wait on).
+    pub fn key(&self) -> QueueKey {
+        QueueKey::new(&self.account, &self.region, &self.name)
+    }
+
     /// `arn:aws:sqs:<region>:<account>:<name>`.
     pub fn arn(&self) -> String {
         arn(&self.region, &self.account, &self.name)
@@ -236,21 +270,10 @@ pub fn parse_arn(arn: &str) -> Option<(String, String, String)> {
         .then(|| (region.to_string(), account.to_string(), name.to_string()))
 }
 
-/// A queue named by a URL.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
-pub struct QueueRef {
-    /// Owner account.
-    pub account: String,
-    /// Region.
-    pub region: String,
-    /// Name.
-    pub name: String,
-}
-
 /// The queue a URL names: `http://host/<account>/<name>` (in the caller's region),
 /// `http://host/queue/<region>/<account>/<name>`, `http://sqs.<region>.<domain>/<account>/<name>`,
 /// or a bare name (the caller's account and region).
-pub fn parse_url(caller: &Caller, url: &str) -> Option<QueueRef> {
+pub fn parse_url(caller: &Caller, url: &str) -> Option<QueueKey> {
     let (host, path) = match url.split_once("://") {
         Some((_, rest)) => rest.split_once('/').unwrap_or((rest, "")),
         None => ("", url),
@@ -259,7 +282,7 @@ pub fn parse_url(caller: &Caller, url: &str) -> Option<QueueRef> {
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     let host_region = regional_host(host).map(|(r, _)| r);
     let region = |r: Option<&str>| r.or(host_region).unwrap_or(&caller.ctx.region).to_string();
-    let named = |account: &str, r: Option<&str>, name: &str| QueueRef {
+    let named = |account: &str, r: Option<&str>, name: &str| QueueKey {
         account: account.to_string(),
         region: region(r),
         name: name.to_string(),
