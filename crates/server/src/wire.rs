@@ -86,11 +86,11 @@ pub fn plain_xml_error(status: u16, code: &str, message: &str) -> Resp {
 }
 
 /// An SQS error on AWS JSON 1.0: the namespaced `__type`, `x-amzn-query-error` (the legacy
-/// code) and `x-amzn-ErrorType`.
+/// code) and the namespaced `x-amzn-ErrorType`.
 pub fn sqs_json_error(e: &ApiError) -> Resp {
     let mut r = respond(e.status, json::JSON_10, sqs_wire::json_error_body(e));
     header(&mut r, "x-amzn-query-error", &sqs_wire::query_error_header(e));
-    header(&mut r, "x-amzn-ErrorType", sqs_wire::error_names(&e.code).json);
+    header(&mut r, "x-amzn-ErrorType", &format!("com.amazonaws.sqs#{}", sqs_wire::error_names(&e.code).json));
     r
 }
 
