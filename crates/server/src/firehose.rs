@@ -16,8 +16,7 @@ use serde_json::Value;
 use std::future::Future;
 use std::sync::Arc;
 
-impl Front for Firehose {
-    type Service = FirehoseApi;
+impl Front<FirehoseApi> for Firehose {
     /// The delivery stream and record sizes a put bills once it succeeds.
     type Scope = Option<(Ctx, (String, Vec<u64>))>;
 

@@ -11,8 +11,7 @@ use kinesin_state::{Ctx, Db};
 use serde_json::Value;
 use std::future::Future;
 
-impl Front for Kinesis {
-    type Service = KinesisApi;
+impl Front<KinesisApi> for Kinesis {
     /// The stream and record sizes a put bills once it succeeds.
     type Scope = Option<(Ctx, (String, Vec<u64>))>;
 

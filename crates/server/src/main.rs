@@ -39,6 +39,7 @@ use config::{Config, LogFormat};
 use conn::Limits;
 use front::Front;
 use init_hooks::{Hooks, Stage};
+use kinesin_state::analytics::settings::AnalyticsSettings;
 use kinesin_state::firehose::delivery::FirehoseSettings;
 use kinesin_state::kinesis::config::KinesisSettings;
 use kinesin_state::{Db, Settings, Storage, SystemClock};
@@ -97,6 +98,12 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
             error_probability: cfg.error_probability.clamp(0.0, 1.0),
         },
         firehose: FirehoseSettings { interval_override_secs: cfg.firehose_interval_override_secs },
+        // Applications' transitions last as long as streams' (the same flags).
+        analytics: AnalyticsSettings {
+            create_delay_ms: cfg.create_stream_delay_ms as i64,
+            delete_delay_ms: cfg.delete_stream_delay_ms as i64,
+            update_delay_ms: cfg.update_stream_delay_ms as i64,
+        },
     };
     // Bind first: clients that connect while the store opens wait in the backlog and are
     // answered as soon as it is ready, instead of being refused and retrying.

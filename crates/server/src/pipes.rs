@@ -2,12 +2,13 @@
 //! background task that runs the pipes: it pumps records whenever a Kinesis write, a pipe
 //! change or a deadline (retry, batching window, state transition) calls for it.
 
-use crate::http::{percent_decode, query_pairs, read_body, respond, Resp};
+use crate::http::{read_body, respond, Resp};
 use crate::runner::{invoke, BoxFuture, Front};
 use crate::wire::rest_json_error;
 use crate::worker::{Next, Worker};
 use hyper::body::Incoming;
 use hyper::{Method, Request};
+use kinesin_protocol::percent::{decode as percent_decode, query_pairs};
 use kinesin_protocol::{json, ApiError};
 use kinesin_state::kinesis::Kinesis;
 use kinesin_state::pipes::api::{Op, PipesApi, PipesEffect};
@@ -29,8 +30,7 @@ pub struct Pipes {
     transition_ms: i64,
 }
 
-impl Front for Pipes {
-    type Service = PipesApi;
+impl Front<PipesApi> for Pipes {
     type Scope = ();
 
     fn db(&self) -> &Db {

@@ -33,8 +33,7 @@ pub struct Sqs {
     public_host: Option<Arc<str>>,
 }
 
-impl Front for Sqs {
-    type Service = SqsApi;
+impl Front<SqsApi> for Sqs {
     /// The request's queue, whose long polls an operation may wake.
     type Scope = Option<QueueKey>;
 

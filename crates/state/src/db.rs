@@ -67,6 +67,8 @@ pub struct Settings {
     pub kinesis: crate::kinesis::config::KinesisSettings,
     /// Firehose.
     pub firehose: crate::firehose::delivery::FirehoseSettings,
+    /// Kinesis Data Analytics.
+    pub analytics: crate::analytics::settings::AnalyticsSettings,
 }
 
 /// What the store thread owns: the connection, the clock, settings and caches.

@@ -418,7 +418,7 @@ pub fn begin_delete(eng: &mut Engine, row: &AppRow) -> R<()> {
     if row.status == "DELETING" {
         return Err(KdaError::in_use(format!("Application {} is being deleted.", row.name)));
     }
-    let delay = eng.settings.kinesis.delete_delay_ms;
+    let delay = eng.settings.analytics.delete_delay_ms;
     set_status(eng, row.id, "DELETING", delay, None)
 }
 
@@ -483,7 +483,7 @@ pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, S
     eng.conn
         .prepare_cached("UPDATE kda_apps SET config=?2, run=run+1 WHERE id=?1")?
         .execute(params![row.id, serde_json::to_string(&row.config)?])?;
-    let delay = eng.settings.kinesis.create_delay_ms;
+    let delay = eng.settings.analytics.create_delay_ms;
     set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))
 }
 
@@ -498,7 +498,7 @@ pub fn stop(eng: &mut Engine, ctx: &Ctx, input: NameInput) -> R<Value> {
 pub fn begin_stop(eng: &mut Engine, row: &AppRow) -> R<()> {
     match row.status.as_str() {
         "RUNNING" | "STARTING" | "UPDATING" => {
-            let delay = eng.settings.kinesis.delete_delay_ms;
+            let delay = eng.settings.analytics.delete_delay_ms;
             set_status(eng, row.id, "STOPPING", delay, Some("READY"))
         }
         "READY" => Ok(()),
@@ -526,7 +526,7 @@ pub fn commit_update(eng: &mut Engine, row: &AppRow) -> R<()> {
     check_config(&row.config)?;
     save_config(eng, row)?;
     if row.status == "RUNNING" {
-        let delay = eng.settings.kinesis.update_delay_ms;
+        let delay = eng.settings.analytics.update_delay_ms;
         set_status(eng, row.id, "UPDATING", delay, Some("RUNNING"))?;
         eng.conn.prepare_cached("UPDATE kda_apps SET run=run+1 WHERE id=?1")?.execute([row.id])?;
     }
