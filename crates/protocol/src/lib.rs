@@ -8,6 +8,7 @@ pub mod firehose;
 pub mod json;
 pub mod kinesis;
 pub mod model;
+pub mod percent;
 pub mod sigv4;
 pub mod sqs;
 pub mod target;

@@ -1,5 +1,5 @@
 //! HTTP plumbing every service shares: the response type and its builder, request ids,
-//! bounded bodies, the `Host` of queue URLs, and percent-decoding of paths and queries.
+//! bounded bodies, the `Host` of queue URLs (percent-decoding is `kinesin_protocol::percent`).
 
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
@@ -67,57 +67,4 @@ pub fn header_str(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -
 pub fn host_of(headers: &HeaderMap) -> String {
     let host = header_str(headers, hyper::header::HOST);
     if host.is_empty() { "localhost:4566" } else { host }.to_string()
-}
-
-/// Decodes `%XX` escapes; `+` is a space only with `plus_is_space` (queries, not paths).
-/// A `%` not followed by two hex digits stays as it is.
-pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                    out.push(h * 16 + l);
-                    i += 3;
-                    continue;
-                }
-                out.push(b'%');
-            }
-            b'+' if plus_is_space => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// The decoded `key=value` pairs of a query string, in order (`+` is a space).
-pub fn query_pairs(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (percent_decode(k, true), percent_decode(v, true))
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decoding() {
-        assert_eq!(percent_decode("a%2Fb%20c+d", false), "a/b c+d");
-        assert_eq!(percent_decode("a%2", false), "a%2");
-        assert_eq!(percent_decode("%+1", false), "%+1");
-        assert_eq!(
-            query_pairs("a=1+2&b&c=%41"),
-            vec![("a".into(), "1 2".into()), ("b".into(), "".into()), ("c".into(), "A".into())]
-        );
-    }
 }

@@ -5,13 +5,14 @@
 //! `/<bucket>/<key>` and virtual-host `<bucket>.localhost[:port]` addressing. Objects live in
 //! the SQLite store; keys are plain strings and never become file-system paths.
 
-use crate::http::{header, percent_decode, Resp};
+use crate::http::{header, Resp};
 use crate::wire::{self, s3_response as response, s3_xml as xml};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method, Request, Uri};
+use kinesin_protocol::percent::{decode as percent_decode, query_pairs};
 use kinesin_protocol::sigv4;
 use kinesin_protocol::xml::{escape as xml_escape, unescape as xml_unescape};
 use kinesin_state::clock::civil;
@@ -204,7 +205,7 @@ impl S3 {
         if matches!(*method, Method::PUT | Method::POST) {
             keys::check_key(&key)?;
         }
-        let q = crate::http::query_pairs(uri.query().unwrap_or(""));
+        let q = query_pairs(uri.query().unwrap_or(""));
         let has = |k: &str| q.iter().any(|(n, _)| n == k);
         let subresource = q.iter().any(|(k, _)| SUBRESOURCES.contains(&k.as_str()));
         let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
