@@ -1,7 +1,7 @@
 //! kinesin's state, kept in SQLite, and the domain logic of every service (Kinesis, SQS,
-//! Firehose, Pipes, S3), run on one store thread ([`db`]); the service contract the server
-//! runs them through ([`service`]). Knows nothing of HTTP; every operation takes typed input
-//! and returns typed output.
+//! Firehose, Pipes, Kinesis Data Analytics, S3, IAM), run on one store thread ([`db`]); the
+//! service contract the server runs them through ([`service`]). Knows nothing of HTTP; every
+//! operation takes typed input and returns typed output.
 
 pub mod analytics;
 pub mod backoff;

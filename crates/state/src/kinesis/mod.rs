@@ -184,6 +184,4 @@ mod arn_tests {
 }
 
 #[cfg(test)]
-mod fidelity_tests;
-#[cfg(test)]
 mod tests;

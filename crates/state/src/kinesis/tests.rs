@@ -393,3 +393,5 @@ fn put_records_serializes_as_its_output_shape() {
         assert!(seqnum::parse(entry["SequenceNumber"].as_str().unwrap()).is_some());
     }
 }
+
+mod fidelity;

@@ -19,8 +19,6 @@ mod receipts;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_fidelity;
 
 use crate::db::Engine;
 use crate::error::StateError;

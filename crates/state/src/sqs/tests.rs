@@ -505,3 +505,5 @@ fn standard_receive_pages_past_messages_it_redrives() {
     }
     assert_eq!(dead, 40);
 }
+
+mod fidelity;

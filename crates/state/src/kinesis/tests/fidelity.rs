@@ -2,8 +2,8 @@
 //! ShardId forms and error order, sequence-number decoding, continuation sequence numbers and
 //! a stream deleted while CREATING.
 
-use super::testing::{by_name, ctx, engine};
-use super::*;
+use crate::kinesis::testing::{by_name, ctx, engine};
+use crate::kinesis::*;
 use crate::Engine;
 use kinesin_protocol::kinesis::*;
 use std::collections::BTreeMap;
