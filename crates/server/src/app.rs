@@ -275,7 +275,7 @@ impl App {
     fn too_large(&self, wire: Wire, headers: &hyper::HeaderMap) -> Resp {
         let message = format!("The request body exceeds the maximum permitted size of {} bytes.", self.max_body);
         if crate::sqs::is_query(headers, b"") {
-            return crate::front::refusal(headers, 413, "RequestEntityTooLarge", &message);
+            return crate::wire::refusal(headers, 413, "RequestEntityTooLarge", &message);
         }
         aws_error(wire, &ApiError::serialization(message).with_status(413))
     }

@@ -4,8 +4,8 @@
 //! the request's service: `InvalidSignatureException` (JSON services), `SignatureDoesNotMatch`
 //! (S3, SQS query). The request time is not checked against the clock (time travel moves it).
 
-use crate::front::refusal;
 use crate::http::Resp;
+use crate::wire::refusal;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method, Uri};
 use kinesin_protocol::percent::query_pairs;

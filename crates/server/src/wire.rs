@@ -2,8 +2,10 @@
 //! document, encoding its answer), and every protocol's error rendering, in one place:
 //! AWS JSON/CBOR, SQS JSON and query (XML), restJson (Pipes) and S3's XML.
 
-use crate::http::{header, respond, response, Resp};
+use crate::http::{header, request_id, respond, response, Resp};
 use bytes::Bytes;
+use hyper::header::CONTENT_TYPE;
+use hyper::{HeaderMap, StatusCode};
 use kinesin_protocol::model::Model;
 use kinesin_protocol::sqs::{self as sqs_wire, xml};
 use kinesin_protocol::{cbor, json, ApiError};
@@ -77,6 +79,36 @@ impl Wire {
 pub fn aws_error(wire: Wire, e: &ApiError) -> Resp {
     let mut r = respond(e.status, wire.content_type(), wire.error_body(e));
     header(&mut r, "x-amzn-ErrorType", &e.code);
+    r
+}
+
+/// An error answered before routing, in the shape the request's protocol expects: JSON for
+/// `X-Amz-Target` (and JSON bodies), the query protocol's `ErrorResponse` for form posts, S3's
+/// `Error` otherwise.
+pub fn refusal(headers: &HeaderMap, status: u16, code: &str, message: &str) -> Resp {
+    let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let id = request_id();
+    let (content_type, body) = if headers.contains_key("x-amz-target") || ct.contains("json") || ct.contains("cbor") {
+        let body = serde_json::json!({"__type": code, "message": message}).to_string();
+        ("application/x-amz-json-1.1", body)
+    } else if ct.starts_with("application/x-www-form-urlencoded") {
+        let body = format!(
+            "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message><Detail/></Error><RequestId>{id}</RequestId></ErrorResponse>"
+        );
+        ("text/xml", body)
+    } else {
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{id}</RequestId></Error>"
+        );
+        ("application/xml", body)
+    };
+    let mut r = response(status, body);
+    if StatusCode::from_u16(status).is_err() {
+        *r.status_mut() = StatusCode::FORBIDDEN;
+    }
+    header(&mut r, CONTENT_TYPE, content_type);
+    header(&mut r, "x-amzn-RequestId", &id);
+    header(&mut r, "x-amzn-ErrorType", code);
     r
 }
 

@@ -1,7 +1,6 @@
 //! Background upkeep: status transitions, finished deletions and retention trimming.
 
 use super::cache::find_by_id;
-use super::streams::purge;
 use crate::db::Engine;
 use crate::error::StateError;
 use rusqlite::params;
@@ -72,4 +71,15 @@ pub fn trim_stream(eng: &mut Engine, id: i64) -> Result<Option<i64>, StateError>
         }
     }
     Ok(next)
+}
+
+/// Removes a stream and everything it holds.
+pub fn purge(eng: &mut Engine, id: i64) -> Result<(), StateError> {
+    eng.kinesis.save_next_seq(&eng.conn)?;
+    eng.conn
+        .prepare_cached("DELETE FROM records WHERE shard IN (SELECT id FROM shards WHERE stream=?1)")?
+        .execute([id])?;
+    eng.conn.prepare_cached("DELETE FROM streams WHERE id=?1")?.execute([id])?;
+    eng.kinesis.streams.forget(id);
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Stream lifecycle: create, delete, describe, list, retention.
 
 use super::cache::{self, StreamMeta};
+use super::maintenance::{self, purge};
 use super::{active, epoch_secs, existing, hashing, resolve, seqnum, shards, token};
 use crate::db::Engine;
 use crate::error::StateError;
@@ -157,17 +158,6 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteStreamInput) -> Result<(
         .prepare_cached("UPDATE streams SET status='DELETING', status_until=?2 WHERE id=?1")?
         .execute(params![m.id, until])?;
     eng.kinesis.streams.forget(m.id);
-    Ok(())
-}
-
-/// Removes a stream and everything it holds.
-pub fn purge(eng: &mut Engine, id: i64) -> Result<(), StateError> {
-    eng.kinesis.save_next_seq(&eng.conn)?;
-    eng.conn
-        .prepare_cached("DELETE FROM records WHERE shard IN (SELECT id FROM shards WHERE stream=?1)")?
-        .execute([id])?;
-    eng.conn.prepare_cached("DELETE FROM streams WHERE id=?1")?.execute([id])?;
-    eng.kinesis.streams.forget(id);
     Ok(())
 }
 
@@ -338,7 +328,7 @@ fn change_retention(eng: &mut Engine, ctx: &Ctx, input: RetentionInput, increase
     eng.conn.prepare_cached("UPDATE streams SET retention_h=?2 WHERE id=?1")?.execute(params![m.id, h])?;
     eng.kinesis.streams.forget(m.id);
     if !increase {
-        super::maintenance::trim_stream(eng, m.id)?;
+        maintenance::trim_stream(eng, m.id)?;
     }
     Ok(())
 }
