@@ -112,6 +112,26 @@ pub fn refusal(headers: &HeaderMap, status: u16, code: &str, message: &str) -> R
     r
 }
 
+/// A query-protocol XML answer of IAM and STS: `text/xml` with the request's id.
+pub fn query_xml(status: u16, body: String, id: &str) -> Resp {
+    let mut r = response(status, body);
+    if StatusCode::from_u16(status).is_err() {
+        *r.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    header(&mut r, CONTENT_TYPE, "text/xml");
+    header(&mut r, "x-amzn-RequestId", id);
+    r
+}
+
+/// A query-protocol `<ErrorResponse>` of IAM and STS in namespace `xmlns` (the message
+/// already escaped).
+pub fn query_error_body(xmlns: &str, code: &str, escaped_message: &str, id: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"{xmlns}\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{escaped_message}</Message>\
+         </Error><RequestId>{id}</RequestId></ErrorResponse>"
+    )
+}
+
 /// A bare `<Code><Message>..</Message></Code>` document (requests no service claims).
 pub fn plain_xml_error(status: u16, code: &str, message: &str) -> Resp {
     respond(status, "application/xml", format!("<{code}>\n  <Message>{message}</Message>\n</{code}>\n"))
