@@ -24,23 +24,7 @@ pub const DEFAULT_MAX_RECORD_KIB: u32 = 1024;
 pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(), StateError> {
     let now = eng.now();
     let name = input.stream_name;
-    // Without a mode, a shard count means PROVISIONED and no shard count ON_DEMAND (AWS
-    // creates an on-demand stream of 4 shards then).
-    let mode = match (input.stream_mode_details, input.shard_count) {
-        (Some(d), _) => d.stream_mode,
-        (None, Some(_)) => "PROVISIONED".into(),
-        (None, None) => "ON_DEMAND".into(),
-    };
-    let count = match (mode.as_str(), input.shard_count) {
-        ("ON_DEMAND", None) => ON_DEMAND_SHARDS,
-        ("ON_DEMAND", Some(_)) => {
-            return Err(StateError::InvalidArgument("ShardCount is not expected when StreamMode=ON_DEMAND".into()))
-        }
-        (_, Some(n)) => n,
-        (_, None) => {
-            return Err(StateError::InvalidArgument("ShardCount is required when StreamMode=PROVISIONED".into()))
-        }
-    };
+    let (mode, count) = mode_and_shards(input.stream_mode_details, input.shard_count)?;
     if let Some(tags) = &input.tags {
         let texts = tags.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]);
         super::tags::check_tag_chars(texts, super::tags::TagAction::Add, &name, &ctx.account)?;
@@ -56,19 +40,7 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
     }
     check_shard_limit(eng, ctx, count)?;
     if eng.settings.kinesis.aws_limits {
-        let creating: i64 = eng
-            .conn
-            .prepare_cached(
-                "SELECT COUNT(*) FROM streams WHERE account=?1 AND region=?2 AND status='CREATING' AND status_until > ?3",
-            )?
-            .query_row(params![ctx.account, ctx.region, now], |r| r.get(0))?;
-        if creating >= MAX_CREATING {
-            // kinesin's wording: AWS answers LimitExceededException; its exact text was not found.
-            return Err(StateError::LimitExceeded(format!(
-                "Account {} already has {creating} streams in CREATING state in {}; at most {MAX_CREATING} streams can be created at once.",
-                ctx.account, ctx.region
-            )));
-        }
+        check_creating_limit(eng, ctx, now)?;
     }
     let delay = eng.settings.kinesis.create_delay_ms;
     let status = if delay > 0 { "CREATING" } else { "ACTIVE" };
@@ -106,6 +78,46 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
         eng.conn
             .prepare_cached("INSERT OR REPLACE INTO stream_tags(stream, key, value) VALUES (?1, ?2, ?3)")?
             .execute(params![id, k, v])?;
+    }
+    Ok(())
+}
+
+/// A new stream's mode and shard count. Without a mode, a shard count means PROVISIONED and
+/// no shard count ON_DEMAND (AWS creates an on-demand stream of 4 shards then).
+fn mode_and_shards(details: Option<StreamModeDetails>, shard_count: Option<u32>) -> Result<(String, u32), StateError> {
+    let mode = match (details, shard_count) {
+        (Some(d), _) => d.stream_mode,
+        (None, Some(_)) => "PROVISIONED".into(),
+        (None, None) => "ON_DEMAND".into(),
+    };
+    let count = match (mode.as_str(), shard_count) {
+        ("ON_DEMAND", None) => ON_DEMAND_SHARDS,
+        ("ON_DEMAND", Some(_)) => {
+            return Err(StateError::InvalidArgument("ShardCount is not expected when StreamMode=ON_DEMAND".into()))
+        }
+        (_, Some(n)) => n,
+        (_, None) => {
+            return Err(StateError::InvalidArgument("ShardCount is required when StreamMode=PROVISIONED".into()))
+        }
+    };
+    Ok((mode, count))
+}
+
+/// With AWS's limits, at most [`MAX_CREATING`] streams of an account and region are
+/// CREATING at once.
+fn check_creating_limit(eng: &Engine, ctx: &Ctx, now: i64) -> Result<(), StateError> {
+    let creating: i64 = eng
+        .conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM streams WHERE account=?1 AND region=?2 AND status='CREATING' AND status_until > ?3",
+        )?
+        .query_row(params![ctx.account, ctx.region, now], |r| r.get(0))?;
+    if creating >= MAX_CREATING {
+        // kinesin's wording: AWS answers LimitExceededException; its exact text was not found.
+        return Err(StateError::LimitExceeded(format!(
+            "Account {} already has {creating} streams in CREATING state in {}; at most {MAX_CREATING} streams can be created at once.",
+            ctx.account, ctx.region
+        )));
     }
     Ok(())
 }
