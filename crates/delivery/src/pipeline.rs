@@ -26,11 +26,6 @@ pub struct Partition {
     pub records: Vec<Rec>,
 }
 
-/// Whether a destination kind is delivered as S3 objects of its own description.
-pub fn is_s3(kind: &str) -> bool {
-    matches!(kind, "ExtendedS3" | "S3")
-}
-
 /// Processes a batch: never fails; problems become a retry or error records.
 pub async fn process(batch: &Batch, env: &Env) -> Outcome {
     match run(batch, env).await {
@@ -42,7 +37,7 @@ pub async fn process(batch: &Batch, env: &Env) -> Outcome {
 /// The S3 configuration that takes deliveries (S3 kinds) or error output and backups
 /// (network destinations: their `S3DestinationDescription`).
 fn s3_target(batch: &Batch) -> S3Target {
-    if is_s3(&batch.dest_kind) {
+    if batch.dest_kind.is_s3() {
         destination::target(&batch.dest)
     } else {
         destination::target(batch.dest.get("S3DestinationDescription").unwrap_or(&Value::Null))
@@ -71,7 +66,7 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
     if !failed.is_empty() {
         objects.push(objects::error_object(batch, &target, &failed, PROCESSING_FAILED)?);
     }
-    if is_s3(&batch.dest_kind) {
+    if batch.dest_kind.is_s3() {
         let split = partitions(env, &batch.dest, &target, records).await;
         let mut failed = split.failed;
         for part in split.partitions {
@@ -125,12 +120,12 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
     let result = if data.is_empty() {
         Ok(())
     } else {
-        destinations::deliver(&batch.dest_kind, env, &batch.dest, &ctx, &data).await
+        destinations::deliver(batch.dest_kind, env, &batch.dest, &ctx, &data).await
     };
     let backup_mode = batch.dest.get("S3BackupMode").and_then(Value::as_str).unwrap_or("");
     let all_data = backup_mode.starts_with("All");
     // Redshift's intermediate object: written whether or not COPY loads it.
-    let intermediate = if destinations::writes_intermediate_object(&batch.dest_kind) && !data.is_empty() {
+    let intermediate = if destinations::writes_intermediate_object(batch.dest_kind) && !data.is_empty() {
         let first = records.iter().map(|r| r.arrival_ms).min().unwrap_or(batch.taken_ms);
         Some(objects::object(batch, &target, &target.prefix, None, first, &data.concat())?)
     } else {
@@ -145,7 +140,7 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
             // AWS skips the batch and leaves a manifest of its object in the errors/ folder.
             objects.push(objects::redshift_error_manifest(batch, object, env.now_ms())?);
         } else {
-            let (error_type, default_code) = destinations::failure(&batch.dest_kind);
+            let (error_type, default_code) = destinations::failure(batch.dest_kind);
             let now = env.now_ms();
             let error = |r: &Rec, code: &str, message: &str| ErrorRecord {
                 attempts_made: batch.attempt,
@@ -334,18 +329,19 @@ mod tests {
     #[tokio::test]
     async fn a_failed_network_delivery_goes_to_the_s3_backup_bucket() {
         let env = Env::new(Arc::new(ManualClock::new(10_000)), []);
-        let dest = json!({"S3BackupMode": "AllData", "S3DestinationDescription": {
+        let dest = json!({"S3BackupMode": "AllData", "EndpointConfiguration": {"Url": "not a url"},
+            "S3DestinationDescription": {
             "BucketARN": "arn:aws:s3:::bak", "Prefix": "all/", "ErrorOutputPrefix": "",
             "CompressionFormat": "UNCOMPRESSED"}});
-        // A kind no destination module serves fails permanently: no retry.
-        let Outcome::Delivered { objects } = process(&batch("Snowflake", dest), &env).await else {
+        // An endpoint URL that cannot be used fails permanently: no retry.
+        let Outcome::Delivered { objects } = process(&batch("HttpEndpoint", dest), &env).await else {
             panic!("expected delivered");
         };
         assert_eq!(objects.len(), 2);
         assert!(objects.iter().all(|o| o.bucket == "bak"));
         let err = objects
             .iter()
-            .find(|o| o.key.starts_with("delivery-failed/1970/01/01/00/s-1-1970-01-01-00-00-01-"))
+            .find(|o| o.key.starts_with("http-endpoint-failed/1970/01/01/00/s-1-1970-01-01-00-00-01-"))
             .unwrap();
         let lines: Vec<Value> = err
             .body

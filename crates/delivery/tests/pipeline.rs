@@ -3,7 +3,8 @@
 
 use aws_smithy_types::base64;
 use kinesin_delivery::{process, Env, LambdaTarget};
-use kinesin_state::firehose::{batch, records, run_op, streams};
+use kinesin_state::firehose::{batch, records, streams};
+use kinesin_state::run_op;
 use kinesin_state::{s3, Ctx, Engine, ManualClock};
 use serde_json::{json, Value};
 use std::io::Read;
@@ -100,7 +101,7 @@ fn gzip_object_with_the_aws_key_format() {
 #[test]
 fn custom_prefix_and_size_split() {
     let (mut eng, clock) = engine();
-    eng.settings.firehose_interval_override_secs = Some(1);
+    eng.settings.firehose.interval_override_secs = Some(1);
     s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
     create(
         &mut eng,

@@ -8,8 +8,10 @@ pub mod firehose;
 pub mod json;
 pub mod kinesis;
 pub mod model;
+pub mod percent;
 pub mod sigv4;
 pub mod sqs;
 pub mod target;
+pub mod xml;
 
 pub use error::ApiError;

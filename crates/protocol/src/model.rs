@@ -165,7 +165,16 @@ impl Model {
         let Some(operation) = self.operations.get(op) else {
             return Err(ApiError::new("UnknownOperationException", format!("Unknown operation {op}")));
         };
-        validate::validate(self, operation.input, input)
+        validate::validate(self, operation.input, input, false)
+    }
+
+    /// Like [`Model::validate_input`], but reports only missing required members (services
+    /// such as SQS check the other constraints in their own words).
+    pub fn validate_required(&self, op: &str, input: &mut Value) -> Result<(), ApiError> {
+        let Some(operation) = self.operations.get(op) else {
+            return Err(ApiError::new("UnknownOperationException", format!("Unknown operation {op}")));
+        };
+        validate::validate(self, operation.input, input, true)
     }
 }
 

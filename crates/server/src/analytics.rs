@@ -1,123 +1,57 @@
 //! Kinesis Data Analytics over AWS JSON 1.1 (`KinesisAnalytics_20150814.<Op>` for API v1,
-//! `KinesisAnalytics_20180523.<Op>` for API v2): the operation tables, and the runner task
-//! that moves input records of RUNNING applications through their SQL.
+//! `KinesisAnalytics_20180523.<Op>` for API v2): the front of both APIs (operations in
+//! `kinesin_state::analytics::api`), and the runner task that moves input records of RUNNING
+//! applications through their SQL.
 
-use kinesin_protocol::{json, model, ApiError};
+use crate::runner::{AwsJson, Front};
+use crate::wire::Wire;
+use kinesin_protocol::ApiError;
+use kinesin_state::analytics::api::{v1, v2, AnalyticsEffect};
 use kinesin_state::analytics::run::{self, Runners};
-use kinesin_state::analytics::{apps, changes, v2, Analytics, KdaError};
+use kinesin_state::analytics::Analytics;
 use kinesin_state::firehose::Firehose;
 use kinesin_state::kinesis::Kinesis;
-use kinesin_state::{Ctx, Engine};
-use serde::de::DeserializeOwned;
+use kinesin_state::service::Service;
+use kinesin_state::{Ctx, Db};
 use serde_json::Value;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-type Reply = Pin<Box<dyn Future<Output = Result<Vec<u8>, ApiError>> + Send>>;
-type Handler = fn(Analytics, Ctx, Value) -> Reply;
+/// Both APIs share the store and the runner.
+impl<S: Service<Caller = Ctx, Effect = AnalyticsEffect>> Front<S> for Analytics {
+    type Scope = ();
 
-async fn call<I>(
-    a: Analytics,
-    ctx: Ctx,
-    doc: Value,
-    op: fn(&mut Engine, &Ctx, I) -> Result<Value, KdaError>,
-) -> Result<Vec<u8>, ApiError>
-where
-    I: DeserializeOwned + Send + 'static,
-{
-    let input: I = json::into_input(doc)?;
-    let out = a.run(ctx, input, op).await?;
-    Ok(json::encode(&out))
-}
-
-macro_rules! ops {
-    ($table:ident, $doc:literal, $($name:literal => $f:path),* $(,)?) => {
-        #[doc = $doc]
-        pub const $table: &[(&str, Handler)] = &[
-            $(($name, |a, c, v| Box::pin(call(a, c, v, $f)))),*
-        ];
-    };
-}
-
-ops! {
-    V1, "Every API v1 operation, by name.",
-    "AddApplicationCloudWatchLoggingOption" => changes::add_logging,
-    "AddApplicationInput" => changes::add_input,
-    "AddApplicationInputProcessingConfiguration" => changes::add_processing,
-    "AddApplicationOutput" => changes::add_output,
-    "AddApplicationReferenceDataSource" => changes::add_reference,
-    "CreateApplication" => apps::create,
-    "DeleteApplication" => apps::delete,
-    "DeleteApplicationCloudWatchLoggingOption" => changes::delete_logging,
-    "DeleteApplicationInputProcessingConfiguration" => changes::delete_processing,
-    "DeleteApplicationOutput" => changes::delete_output,
-    "DeleteApplicationReferenceDataSource" => changes::delete_reference,
-    "DescribeApplication" => apps::describe,
-    "DiscoverInputSchema" => kinesin_state::analytics::discover::discover,
-    "ListApplications" => apps::list,
-    "ListTagsForResource" => changes::list_tags,
-    "StartApplication" => apps::start,
-    "StopApplication" => apps::stop,
-    "TagResource" => changes::tag,
-    "UntagResource" => changes::untag,
-    "UpdateApplication" => changes::update,
-}
-
-ops! {
-    V2, "Every API v2 operation, by name.",
-    "AddApplicationCloudWatchLoggingOption" => v2::add_logging,
-    "AddApplicationInput" => v2::add_input,
-    "AddApplicationInputProcessingConfiguration" => v2::add_processing,
-    "AddApplicationOutput" => v2::add_output,
-    "AddApplicationReferenceDataSource" => v2::add_reference,
-    "AddApplicationVpcConfiguration" => v2::add_vpc,
-    "CreateApplication" => v2::create,
-    "CreateApplicationPresignedUrl" => v2::presigned_url,
-    "CreateApplicationSnapshot" => v2::create_snapshot,
-    "DeleteApplication" => v2::delete,
-    "DeleteApplicationCloudWatchLoggingOption" => v2::delete_logging,
-    "DeleteApplicationInputProcessingConfiguration" => v2::delete_processing,
-    "DeleteApplicationOutput" => v2::delete_output,
-    "DeleteApplicationReferenceDataSource" => v2::delete_reference,
-    "DeleteApplicationSnapshot" => v2::delete_snapshot,
-    "DeleteApplicationVpcConfiguration" => v2::delete_vpc,
-    "DescribeApplication" => v2::describe,
-    "DescribeApplicationOperation" => v2::describe_operation,
-    "DescribeApplicationSnapshot" => v2::describe_snapshot,
-    "DescribeApplicationVersion" => v2::describe_version,
-    "DiscoverInputSchema" => kinesin_state::analytics::discover::discover,
-    "ListApplicationOperations" => v2::list_operations,
-    "ListApplicationSnapshots" => v2::list_snapshots,
-    "ListApplicationVersions" => v2::list_versions,
-    "ListApplications" => v2::list,
-    "ListTagsForResource" => changes::list_tags,
-    "RollbackApplication" => v2::rollback,
-    "StartApplication" => v2::start,
-    "StopApplication" => v2::stop,
-    "TagResource" => changes::tag,
-    "UntagResource" => changes::untag,
-    "UpdateApplication" => v2::update,
-    "UpdateApplicationMaintenanceConfiguration" => v2::update_maintenance,
-}
-
-/// Handles one operation of either API whose body is already read (JSON 1.1).
-pub async fn handle(a: &Analytics, ctx: Ctx, version: u8, operation: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let (model, table) = match version {
-        1 => (model::kinesisanalytics(), V1),
-        _ => (model::kinesisanalyticsv2(), V2),
-    };
-    let Some((_, handler)) = table.iter().find(|(n, _)| *n == operation) else {
-        return Err(ApiError::new("UnknownOperationException", ""));
-    };
-    let mut doc = json::decode(body)?;
-    model.validate_input(operation, &mut doc)?;
-    let out = handler(a.clone(), ctx, doc).await;
-    if out.is_ok() && !operation.starts_with("Describe") && !operation.starts_with("List") {
-        a.wake();
+    fn db(&self) -> &Db {
+        Analytics::db(self)
     }
-    out
+
+    fn scope(&self, _: &Ctx, _: &str, _: &Value) {}
+
+    fn apply(&self, effect: AnalyticsEffect, _: &()) {
+        match effect {
+            AnalyticsEffect::Runner => self.wake(),
+        }
+    }
+}
+
+/// Handles one operation of either API whose body is already read (JSON 1.1, whatever the
+/// content type).
+pub async fn handle(a: &Analytics, ctx: Ctx, version: u8, operation: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+    let unknown = || ApiError::new("UnknownOperationException", "");
+    match version {
+        1 => {
+            v1::Op::parse(operation)
+                .ok_or_else(unknown)?
+                .visit(AwsJson { front: a, caller: ctx, body, wire: Wire::Json })
+                .await
+        }
+        _ => {
+            v2::Op::parse(operation)
+                .ok_or_else(unknown)?
+                .visit(AwsJson { front: a, caller: ctx, body, wire: Wire::Json })
+                .await
+        }
+    }
 }
 
 /// Runs applications forever: after every Kinesis write (while applications run), after a

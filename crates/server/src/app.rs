@@ -2,15 +2,15 @@
 //! admin endpoints), bounded bodies, AWS-shaped errors.
 
 use crate::context::request_ctx;
+use crate::http::{read_body, respond, BodyError, Resp};
 use crate::kinesis;
-use crate::kinesis::Wire;
 use crate::subscribe;
+use crate::wire::{aws_error, plain_xml_error, Wire};
 use bytes::Bytes;
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{Method, Request};
 use kinesin_protocol::target::{parse_target, Service};
 use kinesin_protocol::ApiError;
 use kinesin_state::kinesis::Kinesis;
@@ -59,43 +59,8 @@ pub struct App {
     pub sts: crate::sts::Sts,
 }
 
-/// The response type.
-pub type Resp = Response<BoxBody<Bytes, std::convert::Infallible>>;
-
-pub(crate) fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Resp {
-    let mut r = Response::new(Full::new(body.into()).boxed());
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        r.headers_mut().insert(CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&request_id()) {
-        r.headers_mut().insert("x-amzn-RequestId", v);
-    }
-    r
-}
-
-/// A request id in AWS's UUID form, for `x-amzn-RequestId` and XML `RequestId`s.
-pub(crate) fn request_id() -> String {
-    let a = fastrand::u128(..);
-    let h = format!("{a:032x}");
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
-}
-
 fn json_error(e: &ApiError) -> Resp {
-    wire_error(Wire::Json, e)
-}
-
-/// An AWS error in the request's wire format (JSON or CBOR), with `x-amzn-ErrorType`.
-fn wire_error(wire: Wire, e: &ApiError) -> Resp {
-    let mut r = respond(e.status, wire.content_type(), wire.error_body(e));
-    if let Ok(v) = HeaderValue::from_str(&e.code) {
-        r.headers_mut().insert("x-amzn-ErrorType", v);
-    }
-    r
-}
-
-fn xml_error(status: u16, code: &str, message: &str) -> Resp {
-    respond(status, "application/xml", format!("<{code}>\n  <Message>{message}</Message>\n</{code}>\n"))
+    aws_error(Wire::Json, e)
 }
 
 impl App {
@@ -133,11 +98,11 @@ impl App {
             (&Method::GET, _) if crate::sqs::is_query_string(req.uri().query().unwrap_or("")) => {
                 let ctx = request_ctx(req.headers(), &self.account, &self.region);
                 let query = req.uri().query().unwrap_or("");
-                self.sqs.handle_query(ctx, req.headers(), &path, query, b"").await.map(BodyExt::boxed)
+                self.sqs.handle_query(ctx, req.headers(), &path, query, b"").await
             }
             (&Method::POST, _) => self.aws(req).await,
             (&Method::GET, "/") if !crate::s3::claims(req.headers(), "/") => {
-                xml_error(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+                plain_xml_error(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
             }
             _ => self.s3.serve(request_ctx(req.headers(), &self.account, &self.region), req, self.max_body).await,
         }
@@ -151,9 +116,8 @@ impl App {
     /// IAM (signed for `iam`): global, by account.
     async fn iam(&self, req: Request<Incoming>) -> Resp {
         let ctx = request_ctx(req.headers(), &self.account, &self.region);
-        let body = match Limited::new(req.into_body(), self.max_body).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(_) => return xml_error(413, "RequestEntityTooLarge", "The request body is too large."),
+        let Ok(body) = read_body(req.into_body(), self.max_body).await else {
+            return plain_xml_error(413, "RequestEntityTooLarge", "The request body is too large.");
         };
         let mut r = crate::iam::handle(self.kinesis.db(), &ctx.account, &body).await;
         if let Some(action) = crate::unsupported::form_action(&body) {
@@ -165,9 +129,8 @@ impl App {
     /// STS (signed for `sts`).
     async fn sts(&self, req: Request<Incoming>) -> Resp {
         let headers = req.headers().clone();
-        let body = match Limited::new(req.into_body(), self.max_body).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(_) => return xml_error(413, "RequestEntityTooLarge", "The request body is too large."),
+        let Ok(body) = read_body(req.into_body(), self.max_body).await else {
+            return plain_xml_error(413, "RequestEntityTooLarge", "The request body is too large.");
         };
         let ctx = request_ctx(&headers, &self.account, &self.region);
         let auth = headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -230,10 +193,12 @@ impl App {
         if declared.is_some_and(|n| n > self.max_body) {
             return self.too_large(wire, &headers);
         }
-        let body = match Limited::new(req.into_body(), self.max_body).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => return self.too_large(wire, &headers),
-            Err(_) => return wire_error(wire, &ApiError::serialization("The request body could not be read.")),
+        let body = match read_body(req.into_body(), self.max_body).await {
+            Ok(b) => b,
+            Err(BodyError::TooLarge) => return self.too_large(wire, &headers),
+            Err(BodyError::Unreadable) => {
+                return aws_error(wire, &ApiError::serialization("The request body could not be read."))
+            }
         };
         if let Some(refused) = pending.and_then(|p| p.verify(&Method::POST, &uri, &headers, &body)) {
             return refused;
@@ -242,7 +207,7 @@ impl App {
             let query = uri.query().unwrap_or("");
             if crate::sqs::is_query(&headers, &body) || crate::sqs::is_query_string(query) {
                 let ctx = request_ctx(&headers, &self.account, &self.region);
-                let mut r = self.sqs.handle_query(ctx, &headers, &path, query, &body).await.map(BodyExt::boxed);
+                let mut r = self.sqs.handle_query(ctx, &headers, &path, query, &body).await;
                 if let Some(action) = crate::unsupported::form_action(&body) {
                     r.extensions_mut().insert(crate::request_log::Operation(action));
                 }
@@ -256,14 +221,14 @@ impl App {
             if ct.contains("json") {
                 return json_error(&ApiError::new("UnknownOperationException", ""));
             }
-            return xml_error(
+            return plain_xml_error(
                 403,
                 "AccessDeniedException",
                 "Unable to determine service/operation name to be authorized",
             );
         };
         let Some(t) = parse_target(&target) else {
-            return xml_error(
+            return plain_xml_error(
                 403,
                 "AccessDeniedException",
                 "Unable to determine service/operation name to be authorized",
@@ -278,7 +243,7 @@ impl App {
                         *r.body_mut() = events.boxed();
                         r
                     }
-                    Err(e) => wire_error(wire, &e),
+                    Err(e) => aws_error(wire, &e),
                 };
             }
             Some(Service::Kinesis) => {
@@ -287,9 +252,7 @@ impl App {
                 }
                 kinesis::handle(&self.kinesis, ctx, t.operation, &body, wire).await
             }
-            Some(Service::Sqs) => {
-                return self.sqs.handle_json(ctx, &headers, t.operation, &body).await.map(BodyExt::boxed)
-            }
+            Some(Service::Sqs) => return self.sqs.handle_json(ctx, &headers, t.operation, &body).await,
             Some(Service::Firehose) => {
                 let out = crate::firehose::handle(&self.firehose, ctx, t.operation, &body, wire).await;
                 if out.is_ok() && t.operation.starts_with("PutRecord") {
@@ -309,7 +272,7 @@ impl App {
             Ok(out) => respond(200, wire.content_type(), out),
             Err(e) => {
                 tracing::debug!(target = %target, code = %e.code, message = %e.message, "request failed");
-                wire_error(wire, &e)
+                aws_error(wire, &e)
             }
         }
     }
@@ -318,8 +281,8 @@ impl App {
     fn too_large(&self, wire: Wire, headers: &hyper::HeaderMap) -> Resp {
         let message = format!("The request body exceeds the maximum permitted size of {} bytes.", self.max_body);
         if crate::sqs::is_query(headers, b"") {
-            return crate::front::refusal(headers, 413, "RequestEntityTooLarge", &message);
+            return crate::wire::refusal(headers, 413, "RequestEntityTooLarge", &message);
         }
-        wire_error(wire, &ApiError::serialization(message).with_status(413))
+        aws_error(wire, &ApiError::serialization(message).with_status(413))
     }
 }

@@ -181,7 +181,7 @@ where
     F: FnOnce(Arc<Activity>) -> Svc,
     Svc: hyper::service::Service<
             hyper::Request<hyper::body::Incoming>,
-            Response = crate::app::Resp,
+            Response = crate::http::Resp,
             Error = std::convert::Infallible,
         > + Send
         + 'static,

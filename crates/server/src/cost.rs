@@ -131,7 +131,7 @@ fn line(item: &'static str, quantity: f64, unit: &'static str, price: f64) -> Li
 /// resources of regions without a price file).
 pub async fn estimate(db: &Db, since: i64) -> Result<Estimate, StateError> {
     let (streams, deliveries) =
-        db.call(|eng| Ok((inventory::streams(eng)?, inventory::delivery_streams(eng)?))).await?;
+        db.call(|eng| Ok::<_, StateError>((inventory::streams(eng)?, inventory::delivery_streams(eng)?))).await?;
     let now = db.clock().now_ms();
     let counts = meter::global().snapshot();
     let mut resources = Vec::new();

@@ -1,126 +1,90 @@
 //! Amazon Data Firehose over AWS JSON 1.1 and CBOR (`X-Amz-Target: Firehose_20150804.<Op>`):
-//! the operation table, and the delivery task: take due batches, process them outside the
+//! the service's front (operations in `kinesin_state::firehose::api`), and the delivery task: take due batches, process them outside the
 //! store, complete them.
 
-use crate::kinesis::Wire;
+use crate::runner::{AwsJson, Front};
+use crate::wire::Wire;
+use crate::worker::{self, Next, Worker};
 use kinesin_delivery::{Batch, Env, Outcome};
-use kinesin_protocol::{cbor, json, model, ApiError};
+use kinesin_protocol::ApiError;
+use kinesin_state::firehose::api::{FirehoseApi, FirehoseEffect, Op};
+use kinesin_state::firehose::batch;
 use kinesin_state::firehose::delivery::RETRY_MS;
-use kinesin_state::firehose::{batch, records, streams, FhError, Firehose};
-use kinesin_state::{Ctx, Engine};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use kinesin_state::firehose::Firehose;
+use kinesin_state::{Ctx, Db};
 use serde_json::Value;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
-type Reply = Pin<Box<dyn Future<Output = Result<Vec<u8>, ApiError>> + Send>>;
-type Handler = fn(Firehose, Ctx, Value, Wire) -> Reply;
+impl Front<FirehoseApi> for Firehose {
+    /// The delivery stream and record sizes a put bills once it succeeds.
+    type Scope = Option<(Ctx, (String, Vec<u64>))>;
 
-async fn call<I, O>(
-    f: Firehose,
-    ctx: Ctx,
-    doc: Value,
-    wire: Wire,
-    name: &'static str,
-    op: fn(&mut Engine, &Ctx, I) -> Result<O, FhError>,
-) -> Result<Vec<u8>, ApiError>
-where
-    I: DeserializeOwned + Send + 'static,
-    O: Serialize + Send + 'static,
-{
-    let input: I = json::into_input(doc)?;
-    let out = f.run(ctx, input, op).await?;
-    let value = serde_json::to_value(&out).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(match wire {
-        Wire::Cbor => cbor::encode_output(model::firehose(), name, &value),
-        Wire::Json => json::encode(&value),
-    })
+    fn db(&self) -> &Db {
+        Firehose::db(self)
+    }
+
+    fn scope(&self, ctx: &Ctx, operation: &str, doc: &Value) -> Self::Scope {
+        crate::meter::firehose_put(operation, doc).map(|m| (ctx.clone(), m))
+    }
+
+    fn apply(&self, effect: FirehoseEffect, _: &Self::Scope) {
+        match effect {
+            FirehoseEffect::Delivery => self.wake(),
+        }
+    }
+
+    fn succeeded(&self, metered: Self::Scope) {
+        if let Some((ctx, (name, sizes))) = metered {
+            crate::meter::count_firehose_put(&ctx.account, &ctx.region, &name, &sizes);
+        }
+    }
 }
-
-macro_rules! ops {
-    ($($name:literal => $f:path),* $(,)?) => {
-        /// Every Firehose operation kinesin serves, by name.
-        pub const OPERATIONS: &[(&str, Handler)] = &[
-            $(($name, |f, c, v, w| Box::pin(call(f, c, v, w, $name, $f)))),*
-        ];
-    };
-}
-
-ops! {
-    "CreateDeliveryStream" => streams::create,
-    "DeleteDeliveryStream" => streams::delete,
-    "DescribeDeliveryStream" => streams::describe,
-    "ListDeliveryStreams" => streams::list,
-    "ListTagsForDeliveryStream" => streams::list_tags,
-    "PutRecord" => records::put_record,
-    "PutRecordBatch" => records::put_record_batch,
-    "StartDeliveryStreamEncryption" => streams::start_encryption,
-    "StopDeliveryStreamEncryption" => streams::stop_encryption,
-    "TagDeliveryStream" => streams::tag,
-    "UntagDeliveryStream" => streams::untag,
-    "UpdateDestination" => streams::update_destination,
-}
-
-/// Operations after which the delivery task looks again at its deadlines.
-const WAKES_DELIVERY: &[&str] =
-    &["CreateDeliveryStream", "DeleteDeliveryStream", "PutRecord", "PutRecordBatch", "UpdateDestination"];
 
 /// Handles one Firehose operation whose body is already read, in the request's wire format.
 pub async fn handle(f: &Firehose, ctx: Ctx, operation: &str, body: &[u8], wire: Wire) -> Result<Vec<u8>, ApiError> {
-    let model = model::firehose();
-    let Some((_, handler)) = OPERATIONS.iter().find(|(n, _)| *n == operation) else {
+    let Some(op) = Op::parse(operation) else {
         return Err(ApiError::new("UnknownOperationException", ""));
     };
-    let mut doc = match wire {
-        Wire::Json => json::decode(body)?,
-        Wire::Cbor => cbor::decode_input(model, operation, body)?,
-    };
-    model.validate_input(operation, &mut doc)?;
-    let metered = crate::meter::firehose_put(operation, &doc).map(|m| (ctx.clone(), m));
-    let out = handler(f.clone(), ctx, doc, wire).await;
-    if let (Ok(_), Some((ctx, (name, sizes)))) = (&out, metered) {
-        crate::meter::count_firehose_put(&ctx.account, &ctx.region, &name, &sizes);
-    }
-    if out.is_ok() && WAKES_DELIVERY.contains(&operation) {
-        f.wake();
-    }
-    out
+    op.visit(AwsJson { front: f, caller: ctx, body, wire }).await
 }
 
-/// Delivers buffers forever: takes the batches that are due, processes each in its own
-/// task (streams are delivered concurrently, one batch in flight per stream) and completes
-/// it; sleeps until the next deadline or until woken by a put, a creation, a completed
-/// batch or a clock change.
+/// Delivers buffers forever (after putting back the batches a previous run had taken).
 pub async fn deliver_forever(f: Firehose, env: Arc<Env>) {
     if let Err(e) = f.db().call(batch::reset_leases).await {
         tracing::warn!(error = %e, "firehose: cannot reset delivery leases");
     }
-    loop {
-        let taken = f.db().call(batch::take).await;
-        let now = f.db().clock().now_ms();
-        let wait = match taken {
-            Ok(taken) => {
-                for b in taken.batches {
-                    tokio::spawn(deliver_one(f.clone(), env.clone(), b));
-                }
-                taken.next_ms.map_or(60_000, |at| (at - now).clamp(0, 60_000))
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "firehose delivery pass failed");
-                5_000
-            }
-        };
-        if wait == 0 {
-            tokio::task::yield_now().await;
-            continue;
+    worker::run_forever(Delivery { f, env }).await
+}
+
+/// The delivery task: takes the batches that are due, processes each in its own task
+/// (streams are delivered concurrently, one batch in flight per stream) and completes it;
+/// sleeps until the next deadline or until woken by a put, a creation, a completed batch or
+/// a clock change.
+struct Delivery {
+    f: Firehose,
+    env: Arc<Env>,
+}
+
+impl Worker for Delivery {
+    const NAME: &'static str = "firehose delivery";
+    const MIN_WAIT_MS: i64 = 0;
+    const RETRY_MS: i64 = 5_000;
+
+    async fn pass(&mut self) -> Result<Next, String> {
+        let taken = self.f.db().call(batch::take).await.map_err(|e| e.to_string())?;
+        for b in taken.batches {
+            tokio::spawn(deliver_one(self.f.clone(), self.env.clone(), b));
         }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
-            _ = f.woken() => {}
-        }
+        Ok(Next::At(taken.next_ms))
+    }
+
+    fn woken(&mut self) -> impl Future<Output = ()> + Send {
+        self.f.woken()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.f.db().clock().now_ms()
     }
 }
 
@@ -172,6 +136,7 @@ fn report_retry(stream: &str, message: &str, attempts: u32, retry_in_ms: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kinesin_protocol::{cbor, model};
     use kinesin_state::{Db, Settings, Storage, SystemClock};
 
     #[tokio::test]

@@ -2,38 +2,54 @@
 //! KinesisStreamAsSource delivery streams that read them (see
 //! `kinesin_state::firehose::source`), then wakes the delivery task.
 
+use crate::worker::{Next, Worker};
 use kinesin_state::firehose::{source, Firehose};
 use kinesin_state::kinesis::Kinesis;
-use std::time::Duration;
+use tokio::sync::watch;
 
-/// Pumps forever: after every Kinesis write (while source delivery streams exist), after a
-/// Firehose change or clock move, and when a delivery stream that is CREATING turns ACTIVE.
-pub async fn pump_forever(f: Firehose, k: Kinesis) {
-    let mut data = k.watch_data();
-    loop {
-        data.mark_unchanged();
-        let report = f.db().call(|eng| source::pump(eng, source::JOB_BUDGET)).await;
-        let (wait_ms, watch_data) = match report {
-            Ok(r) => {
-                if r.buffered > 0 {
-                    f.wake_delivery();
-                }
-                if r.more {
-                    tokio::task::yield_now().await;
-                    continue;
-                }
-                let now = f.db().clock().now_ms();
-                (r.next_ms.map_or(60_000, |t| (t - now).clamp(5, 60_000)), r.sources > 0)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "firehose: reading source streams failed");
-                (1_000, true)
-            }
-        };
-        tokio::select! {
-            _ = data.changed(), if watch_data => {}
-            _ = f.source_woken() => {}
-            _ = tokio::time::sleep(Duration::from_millis(wait_ms as u64)) => {}
+/// Pumps after every Kinesis write (while source delivery streams exist), after a Firehose
+/// change or clock move, and when a delivery stream that is CREATING turns ACTIVE.
+pub struct SourcePump {
+    f: Firehose,
+    data: watch::Receiver<u64>,
+    /// Whether Kinesis writes wake the pump (some delivery stream reads a stream).
+    watch_data: bool,
+}
+
+impl SourcePump {
+    /// The pump of `f`'s stream sources, woken by `k`'s writes.
+    pub fn new(f: Firehose, k: Kinesis) -> Self {
+        Self { f, data: k.watch_data(), watch_data: true }
+    }
+}
+
+impl Worker for SourcePump {
+    const NAME: &'static str = "firehose source pump";
+    const MIN_WAIT_MS: i64 = 5;
+    const RETRY_MS: i64 = 1_000;
+
+    async fn pass(&mut self) -> Result<Next, String> {
+        self.data.mark_unchanged();
+        self.watch_data = true;
+        let r = self.f.db().call(|eng| source::pump(eng, source::JOB_BUDGET)).await.map_err(|e| e.to_string())?;
+        if r.buffered > 0 {
+            self.f.wake_delivery();
         }
+        if r.more {
+            return Ok(Next::Again);
+        }
+        self.watch_data = r.sources > 0;
+        Ok(Next::At(r.next_ms))
+    }
+
+    async fn woken(&mut self) {
+        tokio::select! {
+            _ = self.data.changed(), if self.watch_data => {}
+            _ = self.f.source_woken() => {}
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.f.db().clock().now_ms()
     }
 }

@@ -2,17 +2,19 @@
 //! optional SigV4 verification, the body-memory budget, the request timeout, and the in-flight
 //! mark the idle timeout looks at.
 
-use crate::app::{App, Resp};
+use crate::app::App;
 use crate::budget::Budget;
 use crate::conn::{Activity, InFlight};
 use crate::guard::{add_cors, Guard, Verdict};
+use crate::http::Resp;
 use crate::sigv4check::{Pending, Verifier};
+use crate::wire::refusal;
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue, CONNECTION, CONTENT_TYPE};
-use hyper::{HeaderMap, Request, Response, StatusCode, Uri};
+use hyper::{HeaderMap, Request, Response, Uri};
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -159,36 +161,4 @@ fn with_cors(mut resp: Resp, origin: Option<&HeaderValue>) -> Resp {
         add_cors(resp.headers_mut(), o);
     }
     resp
-}
-
-/// An error answered before routing, in the shape the request's protocol expects: JSON for
-/// `X-Amz-Target` (and JSON bodies), the query protocol's `ErrorResponse` for form posts, S3's
-/// `Error` otherwise.
-pub fn refusal(headers: &HeaderMap, status: u16, code: &str, message: &str) -> Resp {
-    let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let id = crate::app::request_id();
-    let (content_type, body) = if headers.contains_key("x-amz-target") || ct.contains("json") || ct.contains("cbor") {
-        let body = serde_json::json!({"__type": code, "message": message}).to_string();
-        ("application/x-amz-json-1.1", body)
-    } else if ct.starts_with("application/x-www-form-urlencoded") {
-        let body = format!(
-            "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"http://queue.amazonaws.com/doc/2012-11-05/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message><Detail/></Error><RequestId>{id}</RequestId></ErrorResponse>"
-        );
-        ("text/xml", body)
-    } else {
-        let body = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{id}</RequestId></Error>"
-        );
-        ("application/xml", body)
-    };
-    let mut r = Response::new(Full::new(Bytes::from(body)).boxed());
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        r.headers_mut().insert("x-amzn-RequestId", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(code) {
-        r.headers_mut().insert("x-amzn-ErrorType", v);
-    }
-    r
 }

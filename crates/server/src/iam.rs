@@ -2,11 +2,8 @@
 //! policies, managed policies with versions, attachments and tags (domain in
 //! `kinesin_state::iam`). Policy documents are returned URL-encoded, as IAM returns them.
 
-use crate::app::{request_id, Resp};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::StatusCode;
+use crate::http::{request_id, Resp};
+use crate::wire::{query_error_body, query_xml as respond};
 use kinesin_protocol::sqs::query::{parse_form, Form};
 use kinesin_state::iam::{self, IamError, Policy, Role};
 use kinesin_state::{Db, Engine};
@@ -34,9 +31,9 @@ pub async fn handle(db: &Db, account: &str, body: &[u8]) -> Resp {
     let action = form.get("Action").cloned().unwrap_or_default();
     let account = account.to_string();
     let act = action.clone();
-    let out = db.call(move |eng| Ok(dispatch(eng, &account, &act, &form))).await;
+    let out = db.call(move |eng| dispatch(eng, &account, &act, &form)).await;
     match out {
-        Ok(Ok(inner)) => {
+        Ok(inner) => {
             let result =
                 if inner.is_empty() { String::new() } else { format!("<{action}Result>{inner}</{action}Result>") };
             respond(
@@ -47,8 +44,7 @@ pub async fn handle(db: &Db, account: &str, body: &[u8]) -> Resp {
                 &id,
             )
         }
-        Ok(Err(e)) => error(&e, &id),
-        Err(e) => error(&IamError::from(e), &id),
+        Err(e) => error(&e, &id),
     }
 }
 
@@ -462,22 +458,7 @@ fn esc(s: &str) -> String {
 }
 
 fn error(e: &IamError, id: &str) -> Resp {
-    let body = format!(
-        "<ErrorResponse xmlns=\"{XMLNS}\"><Error><Type>Sender</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{id}</RequestId></ErrorResponse>",
-        e.code,
-        esc(&e.message)
-    );
-    respond(e.status, body, id)
-}
-
-fn respond(status: u16, body: String, id: &str) -> Resp {
-    let mut r = Resp::new(Full::new(Bytes::from(body)).boxed());
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-    if let Ok(v) = HeaderValue::from_str(id) {
-        r.headers_mut().insert("x-amzn-RequestId", v);
-    }
-    r
+    respond(e.status, query_error_body(XMLNS, e.code, &esc(&e.message), id), id)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@
 //!   - {Name: orders-to-queue, RoleArn: ..., Source: ..., Target: ...}
 //! ```
 
-use crate::kinesis::Wire;
+use crate::wire::Wire;
 use kinesin_protocol::ApiError;
 use kinesin_state::kinesis::Kinesis;
 use kinesin_state::Ctx;
@@ -155,12 +155,11 @@ fn existing_ok(r: Result<(), ApiError>, exists: &str) -> Result<(), String> {
 
 async fn create_bucket(s: &Services<'_>, ctx: Ctx, name: &str) -> Result<(), String> {
     let name = name.to_string();
-    let out = s.db.call(move |eng| Ok(kinesin_state::s3::create_bucket(eng, &ctx, &name))).await;
+    let out = s.db.call(move |eng| kinesin_state::s3::create_bucket(eng, &ctx, &name)).await;
     match out {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) if e.code == "BucketAlreadyOwnedByYou" => Ok(()),
-        Ok(Err(e)) => Err(format!("{}: {}", e.code, e.message)),
-        Err(e) => Err(e.to_string()),
+        Ok(()) => Ok(()),
+        Err(e) if e.code == "BucketAlreadyOwnedByYou" => Ok(()),
+        Err(e) => Err(format!("{}: {}", e.code, e.message)),
     }
 }
 

@@ -14,6 +14,7 @@ mod firehose;
 mod firehose_source;
 mod front;
 mod guard;
+mod http;
 mod iam;
 mod init_file;
 mod init_hooks;
@@ -22,6 +23,7 @@ mod localstack;
 mod meter;
 mod pipes;
 mod request_log;
+mod runner;
 mod s3;
 mod sigv4check;
 mod sqs;
@@ -29,6 +31,8 @@ mod sts;
 mod subscribe;
 mod tls;
 mod unsupported;
+mod wire;
+mod worker;
 
 use app::App;
 use clap::Parser;
@@ -36,6 +40,9 @@ use config::{Config, LogFormat};
 use conn::Limits;
 use front::Front;
 use init_hooks::{Hooks, Stage};
+use kinesin_state::analytics::settings::AnalyticsSettings;
+use kinesin_state::firehose::delivery::FirehoseSettings;
+use kinesin_state::kinesis::config::KinesisSettings;
 use kinesin_state::{Db, Settings, Storage, SystemClock};
 use std::io::Write;
 use std::sync::Arc;
@@ -85,14 +92,22 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     };
     let clock = Arc::new(SystemClock::default());
     let settings = Settings {
-        create_delay_ms: cfg.create_stream_delay_ms as i64,
-        delete_delay_ms: cfg.delete_stream_delay_ms as i64,
-        update_delay_ms: cfg.update_stream_delay_ms as i64,
-        shard_limit: cfg.shard_limit,
-        on_demand_stream_limit: cfg.on_demand_stream_limit,
-        aws_limits: cfg.aws_limits,
-        error_probability: cfg.error_probability.clamp(0.0, 1.0),
-        firehose_interval_override_secs: cfg.firehose_interval_override_secs,
+        kinesis: KinesisSettings {
+            create_delay_ms: cfg.create_stream_delay_ms as i64,
+            delete_delay_ms: cfg.delete_stream_delay_ms as i64,
+            update_delay_ms: cfg.update_stream_delay_ms as i64,
+            shard_limit: cfg.shard_limit,
+            on_demand_stream_limit: cfg.on_demand_stream_limit,
+            aws_limits: cfg.aws_limits,
+            error_probability: cfg.error_probability.clamp(0.0, 1.0),
+        },
+        firehose: FirehoseSettings { interval_override_secs: cfg.firehose_interval_override_secs },
+        // Applications' transitions last as long as streams' (the same flags).
+        analytics: AnalyticsSettings {
+            create_delay_ms: cfg.create_stream_delay_ms as i64,
+            delete_delay_ms: cfg.delete_stream_delay_ms as i64,
+            update_delay_ms: cfg.update_stream_delay_ms as i64,
+        },
     };
     // Bind first: clients that connect while the store opens wait in the backlog and are
     // answered as soon as it is ready, instead of being refused and retrying.
@@ -112,7 +127,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let db = Db::start(&storage, clock.clone(), settings)?;
     meter::global().start(kinesin_state::Clock::now_ms(clock.as_ref()));
     let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
-    tokio::spawn(kinesis.clone().maintain_forever());
+    tokio::spawn(worker::run_forever(kinesis::Upkeep(kinesis.clone())));
     let domains = cfg
         .opensearch_endpoint
         .iter()
@@ -142,16 +157,16 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     let delivery_env = kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains).with_tls(&trust)?;
     let delivery_env = Arc::new(delivery_env.with_jq_workers(kinesin_delivery::jq_worker::Workers::new(own_binary())));
     tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env.clone()));
-    tokio::spawn(firehose_source::pump_forever(firehose.clone(), kinesis.clone()));
+    tokio::spawn(worker::run_forever(firehose_source::SourcePump::new(firehose.clone(), kinesis.clone())));
     let analytics = kinesin_state::analytics::Analytics::new(db.clone());
     tokio::spawn(analytics::run_forever(analytics.clone(), kinesis.clone(), firehose.clone()));
     tokio::spawn(analytics_functions::run_forever(analytics.clone(), kinesis.clone(), delivery_env));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs =
         sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host(&cfg, addr).as_deref());
-    tokio::spawn(sqs.clone().maintain_forever());
+    tokio::spawn(worker::run_forever(sqs::Upkeep(sqs.clone())));
     let pipes = pipes::Pipes::new(db.clone(), kinesis.clone(), sqs.clone(), cfg.pipes_transition_ms);
-    tokio::spawn(pipes.clone().run_forever());
+    tokio::spawn(worker::run_forever(pipes::Pump::new(pipes.clone())));
     if let Some(spec) = &cfg.initialize_streams {
         initialize_streams(&kinesis, &cfg, spec).await?;
     }
@@ -193,7 +208,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         latency: std::time::Duration::from_millis(cfg.latency_ms),
         hooks: hooks.clone(),
         started: std::time::Instant::now(),
-        session: app::request_id(),
+        session: http::request_id(),
         log_requests: cfg.log_requests || cfg.log_level.eq_ignore_ascii_case("debug"),
         sts: sts::Sts::default(),
     });
@@ -399,7 +414,7 @@ async fn initialize_streams(
             max_record_size_in_kib: None,
             warm_throughput_mibps: None,
         };
-        match kinesis.run(ctx, input, kinesin_state::kinesis::streams::create).await {
+        match kinesis.db().call(move |eng| kinesin_state::kinesis::streams::create(eng, &ctx, input)).await {
             Ok(()) | Err(kinesin_state::StateError::InUse(_)) => {}
             Err(e) => return Err(format!("INITIALIZE_STREAMS {}: {e}", s.name).into()),
         }

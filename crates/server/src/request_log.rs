@@ -1,7 +1,7 @@
 //! The request log: one line per request (service, operation, status, duration, request
 //! id), at `--log-requests` or `--log-level debug`.
 
-use crate::app::Resp;
+use crate::http::Resp;
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE};
 use hyper::Request;

@@ -5,14 +5,17 @@
 //! `/<bucket>/<key>` and virtual-host `<bucket>.localhost[:port]` addressing. Objects live in
 //! the SQLite store; keys are plain strings and never become file-system paths.
 
-use crate::app::Resp;
+use crate::http::{header, Resp};
+use crate::wire::{self, s3_response as response, s3_xml as xml};
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
-use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri};
+use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use hyper::{HeaderMap, Method, Request, Uri};
+use kinesin_protocol::percent::{decode as percent_decode, query_pairs};
 use kinesin_protocol::sigv4;
-use kinesin_state::firehose::keys::civil;
+use kinesin_protocol::xml::{escape as xml_escape, unescape as xml_unescape};
+use kinesin_state::clock::civil;
 use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
 use kinesin_state::{Ctx, Db, Engine};
 use std::fmt::Write as _;
@@ -23,7 +26,6 @@ mod multipart;
 mod versioning;
 
 const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
-const XML_DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
 /// The S3 surface.
 #[derive(Clone)]
@@ -56,67 +58,6 @@ fn virtual_bucket(headers: &HeaderMap) -> Option<String> {
     (!bucket.is_empty() && bucket != "s3").then(|| bucket.to_string())
 }
 
-fn percent_decode(s: &str, plus_is_space: bool) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 3;
-                        continue;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b'+' if plus_is_space => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
-    uri.query()
-        .unwrap_or("")
-        .split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (percent_decode(k, true), percent_decode(v, true))
-        })
-        .collect()
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Control characters as character references, as S3 writes them (a carriage return
-            // would otherwise be read back as a line feed); clients whose XML 1.0 parser refuses
-            // the references ask for `encoding-type=url`.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n') => {
-                let _ = write!(out, "&#x{:X};", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn xml_unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
-}
-
 fn iso8601(ms: i64) -> String {
     let t = civil(ms);
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.year, t.month, t.day, t.hour, t.minute, t.second, t.milli)
@@ -138,42 +79,10 @@ fn http_date(ms: i64) -> String {
     )
 }
 
-fn request_id() -> String {
-    format!("{:016X}", fastrand::u64(..))
-}
-
-fn response(status: u16, body: impl Into<Bytes>) -> Resp {
-    let mut r = Response::new(Full::new(body.into()).boxed());
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if let Ok(v) = HeaderValue::from_str(&request_id()) {
-        r.headers_mut().insert("x-amz-request-id", v);
-    }
-    r
-}
-
-fn header(r: &mut Resp, name: &'static str, value: &str) {
-    if let Ok(v) = HeaderValue::from_str(value) {
-        r.headers_mut().insert(name, v);
-    }
-}
-
-fn xml(status: u16, body: String) -> Resp {
-    let mut r = response(status, format!("{XML_DECL}{body}"));
-    header(&mut r, "content-type", "application/xml");
-    r
-}
-
 /// An S3 error in S3's XML shape (no body for HEAD).
 fn error(e: &S3Error, head: bool) -> Resp {
-    if head {
-        return response(e.status, Bytes::new());
-    }
-    let mut body = format!("<Error><Code>{}</Code><Message>{}</Message>", e.code, xml_escape(&e.message));
-    if let Some((name, value)) = &e.resource {
-        let _ = write!(body, "<{name}>{}</{name}>", xml_escape(value));
-    }
-    let _ = write!(body, "<RequestId>{}</RequestId></Error>", request_id());
-    xml(e.status, body)
+    let resource = e.resource.as_ref().map(|(name, value)| (*name, value.as_str()));
+    wire::s3_error(e.code, &e.message, e.status, resource, head)
 }
 
 fn not_implemented(what: &str) -> S3Error {
@@ -238,10 +147,7 @@ impl S3 {
         O: Send + 'static,
     {
         let ctx = ctx.clone();
-        match self.db.call(move |eng| Ok(op(eng, &ctx, input))).await {
-            Ok(r) => r,
-            Err(e) => Err(S3Error::other("InternalError", e.to_string(), 500)),
-        }
+        self.db.call(move |eng| op(eng, &ctx, input)).await
     }
 
     /// Serves a request whose body is not read yet.
@@ -300,7 +206,7 @@ impl S3 {
         if matches!(*method, Method::PUT | Method::POST) {
             keys::check_key(&key)?;
         }
-        let q = query_pairs(uri);
+        let q = query_pairs(uri.query().unwrap_or(""));
         let has = |k: &str| q.iter().any(|(n, _)| n == k);
         let subresource = q.iter().any(|(k, _)| SUBRESOURCES.contains(&k.as_str()));
         let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -710,6 +616,7 @@ fn object_headers(r: &mut Resp, m: &ObjectMeta) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hyper::header::HeaderValue;
 
     #[test]
     fn decoding_helpers() {

@@ -4,10 +4,11 @@
 //! the request's service: `InvalidSignatureException` (JSON services), `SignatureDoesNotMatch`
 //! (S3, SQS query). The request time is not checked against the clock (time travel moves it).
 
-use crate::app::Resp;
-use crate::front::refusal;
+use crate::http::Resp;
+use crate::wire::refusal;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method, Uri};
+use kinesin_protocol::percent::query_pairs;
 use ring::{digest, hmac};
 use std::collections::HashMap;
 use std::path::Path;
@@ -241,42 +242,6 @@ fn canonical_request(method: &Method, uri: &Uri, headers: &HeaderMap, s: &Signed
 /// Trims a header value and collapses its runs of spaces.
 fn collapse(v: &str) -> String {
     v.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Decoded `key=value` pairs of a query string.
-fn query_pairs(q: &str) -> Vec<(String, String)> {
-    q.split('&')
-        .filter(|kv| !kv.is_empty())
-        .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hexpair =
-            b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], hexpair) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// SigV4's URI encoding: unreserved characters stay, the rest become `%XX`; `/` stays

@@ -2,28 +2,24 @@
 //! (form POSTs to `/` or to a queue URL, answered in XML): the operation table, long polling
 //! that wakes when messages arrive, and the background upkeep (retention, move tasks).
 
-use crate::app::request_id;
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::{HeaderMap, Response, StatusCode};
+use crate::http::{host_of, request_id, respond, Resp};
+use crate::runner::{execute, invoke, BoxFuture, Front};
+use crate::wire::{sqs_json_error, sqs_query_error};
+use crate::worker::{Next, Worker};
+use hyper::header::CONTENT_TYPE;
+use hyper::HeaderMap;
 use kinesin_protocol::sqs::{self as wire, query, types::*, xml};
 use kinesin_protocol::{json, model, ApiError};
-use kinesin_state::sqs::{maintenance, messages, moves, queues, run_op, Caller, SqsError};
-use kinesin_state::{Ctx, Db, Engine};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use kinesin_state::service::{Operation, Service, Visitor};
+use kinesin_state::sqs::api::{ops, Op, SqsApi, SqsEffect};
+use kinesin_state::sqs::{maintenance, Caller, QueueKey};
+use kinesin_state::{Ctx, Db};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
-
-type Reply = Pin<Box<dyn Future<Output = Result<Value, ApiError>> + Send>>;
-type Handler = fn(Sqs, Caller, Value) -> Reply;
-type QueueKey = (String, String, String);
 
 /// The SQS service: the store plus the wake-ups of long polls and of the upkeep task.
 #[derive(Clone)]
@@ -37,76 +33,45 @@ pub struct Sqs {
     public_host: Option<Arc<str>>,
 }
 
-async fn call<I, O>(
-    s: Sqs,
+impl Front<SqsApi> for Sqs {
+    /// The request's queue, whose long polls an operation may wake.
+    type Scope = Option<QueueKey>;
+
+    fn db(&self) -> &Db {
+        &self.db
+    }
+
+    fn scope(&self, caller: &Caller, _: &str, doc: &Value) -> Option<QueueKey> {
+        doc.get("QueueUrl").and_then(Value::as_str).map(|u| QueueKey::of_url(caller, u))
+    }
+
+    fn apply(&self, effect: SqsEffect, queue: &Option<QueueKey>) {
+        match (effect, queue) {
+            (SqsEffect::Receivers, Some(key)) => self.notify(key),
+            (SqsEffect::FifoReceivers, Some(key)) if key.is_fifo() => self.notify(key),
+            (SqsEffect::Maintenance, _) => self.wake.notify_one(),
+            _ => {}
+        }
+    }
+}
+
+/// One SQS operation on a validated document, answering its output document.
+struct Call<'a> {
+    sqs: &'a Sqs,
     caller: Caller,
     doc: Value,
-    op: fn(&mut Engine, &Caller, I) -> Result<O, SqsError>,
-) -> Result<Value, ApiError>
-where
-    I: DeserializeOwned + Send + 'static,
-    O: Serialize + Send + 'static,
-{
-    let input: I = json::into_input(doc)?;
-    let out = s.run(caller, input, op).await?;
-    serde_json::to_value(&out).map_err(|e| ApiError::internal(e.to_string()))
 }
 
-macro_rules! ops {
-    ($($name:literal => $f:path),* $(,)?) => {
-        /// Every SQS operation kinesin serves, by name (ReceiveMessage is handled apart).
-        pub const OPERATIONS: &[(&str, Handler)] = &[
-            $(($name, |s, c, v| Box::pin(call(s, c, v, $f)))),*
-        ];
-    };
+impl<'a> Visitor<SqsApi> for Call<'a> {
+    type Out = BoxFuture<'a, Result<Value, ApiError>>;
+
+    fn visit<O: Operation<Service = SqsApi>>(self) -> Self::Out {
+        Box::pin(async move {
+            let out = invoke::<Sqs, O>(self.sqs, self.caller, self.doc).await?;
+            serde_json::to_value(&out).map_err(|e| ApiError::internal(e.to_string()))
+        })
+    }
 }
-
-ops! {
-    "AddPermission" => queues::add_permission,
-    "CancelMessageMoveTask" => moves::cancel_message_move_task,
-    "ChangeMessageVisibility" => messages::change_message_visibility,
-    "ChangeMessageVisibilityBatch" => messages::change_message_visibility_batch,
-    "CreateQueue" => queues::create_queue,
-    "DeleteMessage" => messages::delete_message,
-    "DeleteMessageBatch" => messages::delete_message_batch,
-    "DeleteQueue" => queues::delete_queue,
-    "GetQueueAttributes" => queues::get_queue_attributes,
-    "GetQueueUrl" => queues::get_queue_url,
-    "ListDeadLetterSourceQueues" => queues::list_dead_letter_source_queues,
-    "ListMessageMoveTasks" => moves::list_message_move_tasks,
-    "ListQueueTags" => queues::list_queue_tags,
-    "ListQueues" => queues::list_queues,
-    "PurgeQueue" => queues::purge_queue,
-    "RemovePermission" => queues::remove_permission,
-    "SendMessage" => messages::send_message,
-    "SendMessageBatch" => messages::send_message_batch,
-    "SetQueueAttributes" => queues::set_queue_attributes,
-    "StartMessageMoveTask" => moves::start_message_move_task,
-    "TagQueue" => queues::tag_queue,
-    "UntagQueue" => queues::untag_queue,
-}
-
-/// Operations after which long polls of the queue should look again.
-const WAKES_RECEIVERS: &[&str] = &[
-    "SendMessage",
-    "SendMessageBatch",
-    "ChangeMessageVisibility",
-    "ChangeMessageVisibilityBatch",
-    "SetQueueAttributes",
-    "DeleteQueue",
-];
-
-/// Whether long polls of queue `name` should look again after `operation`: a delete matters
-/// only on a FIFO queue, where it may unlock a message group.
-fn wakes_receivers(operation: &str, name: &str) -> bool {
-    WAKES_RECEIVERS.contains(&operation)
-        || (name.ends_with(".fifo") && matches!(operation, "DeleteMessage" | "DeleteMessageBatch"))
-}
-
-/// Operations after which the upkeep task should look again. Not sends: a new message expires
-/// no sooner than 60 s from now and the upkeep looks at least once a minute (receives skip
-/// expired messages meanwhile), so waking it on every send only costs store-thread time.
-const WAKES_MAINTENANCE: &[&str] = &["StartMessageMoveTask", "SetQueueAttributes"];
 
 impl Sqs {
     /// SQS over a started store.
@@ -141,43 +106,6 @@ impl Sqs {
         Caller::new(ctx, self.url_host(headers)).with_default_region(&*self.default_region)
     }
 
-    /// Runs an operation on the store thread, in its own savepoint.
-    pub async fn run<I, O>(
-        &self,
-        caller: Caller,
-        input: I,
-        op: fn(&mut Engine, &Caller, I) -> Result<O, SqsError>,
-    ) -> Result<O, ApiError>
-    where
-        I: Send + 'static,
-        O: Send + 'static,
-    {
-        let out = self.db.call(move |eng| Ok(run_op(eng, &caller, input, op))).await?;
-        Ok(out?)
-    }
-
-    /// SendMessage for other services (Pipes): sends and wakes the queue's long polls.
-    #[allow(dead_code)] // the entry point of the Pipes delivery worker
-    pub async fn send_message(&self, caller: Caller, input: SendMessageInput) -> Result<SendMessageOutput, ApiError> {
-        let key = queue_key(&caller, &input.queue_url);
-        let out = self.run(caller, input, messages::send_message).await?;
-        self.notify(&key);
-        Ok(out)
-    }
-
-    /// SendMessageBatch for other services (Pipes): sends and wakes the queue's long polls.
-    #[allow(dead_code)] // the entry point of the Pipes delivery worker
-    pub async fn send_message_batch(
-        &self,
-        caller: Caller,
-        input: SendMessageBatchInput,
-    ) -> Result<SendMessageBatchOutput, ApiError> {
-        let key = queue_key(&caller, &input.queue_url);
-        let out = self.run(caller, input, messages::send_message_batch).await?;
-        self.notify(&key);
-        Ok(out)
-    }
-
     fn notifier(&self, key: &QueueKey) -> Arc<Notify> {
         let mut w = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         w.entry(key.clone()).or_default().clone()
@@ -204,43 +132,18 @@ impl Sqs {
         self.notify_all();
     }
 
-    /// Trims retention and runs move tasks forever, sleeping until the next deadline.
-    pub async fn maintain_forever(self) {
-        loop {
-            let next = self.db.call(|eng| Ok(maintenance::run(eng))).await;
-            let now = self.db.clock().now_ms();
-            let wait = match next {
-                Ok(Ok(Some(at))) => (at - now).clamp(10, 60_000),
-                Ok(Ok(None)) => 60_000,
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "sqs maintenance failed");
-                    5_000
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "sqs maintenance failed");
-                    5_000
-                }
-            };
-            self.notify_all();
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_millis(wait as u64)) => {}
-                _ = self.wake.notified() => {}
-            }
-        }
-    }
-
     /// ReceiveMessage with long polling: waits (up to WaitTimeSeconds) until a message is
     /// available, woken by sends to the queue or by the next visibility/delay deadline.
     async fn receive(&self, caller: Caller, doc: Value) -> Result<Value, ApiError> {
         let input: ReceiveMessageInput = json::into_input(doc)?;
-        let key = queue_key(&caller, &input.queue_url);
+        let key = QueueKey::of_url(&caller, &input.queue_url);
         let notify = self.notifier(&key);
         let start = Instant::now();
         loop {
             let notified = notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let r = self.run(caller.clone(), input.clone(), messages::receive_message).await?;
+            let r = execute::<Sqs, ops::ReceiveMessage>(self, caller.clone(), input.clone()).await?;
             // Messages past maxReceiveCount just arrived in their dead-letter queues.
             for dlq in &r.redriven_to {
                 self.notify(dlq);
@@ -266,7 +169,7 @@ impl Sqs {
     /// (every SQS action is a billed request, one per started 64 KB of payload).
     async fn dispatch(&self, caller: Caller, operation: &str, doc: Value) -> Result<Value, ApiError> {
         let sent = crate::meter::sqs_request(&doc);
-        let account = doc.get("QueueUrl").and_then(Value::as_str).map(|u| queue_key(&caller, u).0);
+        let account = doc.get("QueueUrl").and_then(Value::as_str).map(|u| QueueKey::of_url(&caller, u).account);
         let ctx = caller.ctx.clone();
         let out = self.run_operation(caller, operation, doc).await;
         if let Ok(v) = &out {
@@ -277,43 +180,23 @@ impl Sqs {
     }
 
     async fn run_operation(&self, caller: Caller, operation: &str, doc: Value) -> Result<Value, ApiError> {
-        let model = model::sqs();
-        if operation == "ReceiveMessage" {
-            return self.receive(caller, doc).await;
+        match Op::parse(operation) {
+            Some(Op::ReceiveMessage) => self.receive(caller, doc).await,
+            Some(op) => op.visit(Call { sqs: self, caller, doc }).await,
+            None if model::sqs().has_operation(operation) => Err(wire::error(
+                "UnsupportedOperation",
+                format!("The operation {operation} is not supported by kinesin yet."),
+            )),
+            None => Err(ApiError::new("UnknownOperationException", "")),
         }
-        let Some((_, handler)) = OPERATIONS.iter().find(|(n, _)| *n == operation) else {
-            return Err(if model.has_operation(operation) {
-                wire::error(
-                    "UnsupportedOperation",
-                    format!("The operation {operation} is not supported by kinesin yet."),
-                )
-            } else {
-                ApiError::new("UnknownOperationException", "")
-            });
-        };
-        let key = doc.get("QueueUrl").and_then(Value::as_str).map(|u| queue_key(&caller, u));
-        let out = handler(self.clone(), caller, doc).await;
-        if out.is_ok() {
-            if let Some(key) = key.filter(|k| wakes_receivers(operation, &k.2)) {
-                self.notify(&key);
-            }
-            if WAKES_MAINTENANCE.contains(&operation) {
-                self.wake.notify_one();
-            }
-        }
-        out
     }
 
+    /// Validates a document of an operation the model has, as SQS does.
     fn validate(operation: &str, doc: &mut Value) -> Result<(), ApiError> {
-        let model = model::sqs();
-        if !model.has_operation(operation) {
+        if !model::sqs().has_operation(operation) {
             return Ok(());
         }
-        match model.validate_input(operation, doc) {
-            Ok(()) => Ok(()),
-            Err(e) if e.code == "ValidationException" && !e.message.contains("Value null at") => Ok(()),
-            Err(e) => Err(wire::from_validation(e)),
-        }
+        SqsApi::validate(operation, doc)
     }
 
     /// Runs one operation from a JSON document (`--init`), validated as a request is.
@@ -323,13 +206,7 @@ impl Sqs {
     }
 
     /// Serves an AWS JSON 1.0 request.
-    pub async fn handle_json(
-        &self,
-        ctx: Ctx,
-        headers: &HeaderMap,
-        operation: &str,
-        body: &[u8],
-    ) -> Response<Full<Bytes>> {
+    pub async fn handle_json(&self, ctx: Ctx, headers: &HeaderMap, operation: &str, body: &[u8]) -> Resp {
         let caller = self.caller(ctx, headers);
         let result = async {
             let mut doc = json::decode(body)?;
@@ -345,15 +222,7 @@ impl Sqs {
             }
             Err(e) => {
                 tracing::debug!(operation, code = %e.code, message = %e.message, "sqs request failed");
-                let mut r = respond(e.status, json::JSON_10, wire::json_error_body(&e));
-                if let Ok(v) = HeaderValue::from_str(&wire::query_error_header(&e)) {
-                    r.headers_mut().insert("x-amzn-query-error", v);
-                }
-                let error_type = format!("com.amazonaws.sqs#{}", wire::error_names(&e.code).json);
-                if let Ok(v) = HeaderValue::from_str(&error_type) {
-                    r.headers_mut().insert("x-amzn-ErrorType", v);
-                }
-                r
+                sqs_json_error(&e)
             }
         }
     }
@@ -368,7 +237,7 @@ impl Sqs {
         path: &str,
         query_string: &str,
         body: &[u8],
-    ) -> Response<Full<Bytes>> {
+    ) -> Resp {
         let request_id = request_id();
         let host = self.url_host(headers);
         let result = async {
@@ -412,15 +281,35 @@ impl Sqs {
         .await;
         match result {
             Ok(body) => respond(200, "text/xml", body),
-            Err(mut e) => {
+            Err(e) => {
                 tracing::debug!(code = %e.code, message = %e.message, "sqs query request failed");
-                if e.code == "QueueDoesNotExist" {
-                    // What AWS answers on the query protocol (as recorded by LocalStack's AWS-validated tests).
-                    e.message = "The specified queue does not exist for this wsdl version.".into();
-                }
-                respond(e.status, "text/xml", xml::encode_error(&e, &request_id))
+                sqs_query_error(e, &request_id)
             }
         }
+    }
+}
+
+/// The SQS upkeep: trims retention and runs move tasks at their deadlines or when woken;
+/// after each pass the long polls look again (visibility and delays may have ended).
+pub struct Upkeep(pub Sqs);
+
+impl Worker for Upkeep {
+    const NAME: &'static str = "sqs maintenance";
+    const MIN_WAIT_MS: i64 = 10;
+    const RETRY_MS: i64 = 5_000;
+
+    async fn pass(&mut self) -> Result<Next, String> {
+        let next = self.0.db.call(maintenance::run).await;
+        self.0.notify_all();
+        next.map(Next::At).map_err(|e| e.to_string())
+    }
+
+    fn woken(&mut self) -> impl Future<Output = ()> + Send {
+        self.0.wake.notified()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.0.db.clock().now_ms()
     }
 }
 
@@ -433,11 +322,6 @@ pub fn is_query_string(query: &str) -> bool {
 pub fn is_query(headers: &HeaderMap, body: &[u8]) -> bool {
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     wire::is_form(ct) || (ct.is_empty() && body.starts_with(b"Action="))
-}
-
-fn queue_key(caller: &Caller, url: &str) -> QueueKey {
-    let r = kinesin_state::sqs::parse_url(caller, url).unwrap_or_default();
-    (r.account, r.region, r.name)
 }
 
 /// `X-Amzn-Trace-Id` on a send becomes each message's `AWSTraceHeader` system attribute.
@@ -453,25 +337,4 @@ fn presigned_ctx(form: &query::Form, ctx: Ctx) -> Ctx {
     let c = kinesin_protocol::sigv4::parse_credential_scope(cred);
     let account = c.access_key.and_then(kinesin_protocol::sigv4::account_from_access_key).unwrap_or(&ctx.account);
     Ctx::new(account, c.region.unwrap_or(&ctx.region))
-}
-
-fn host_of(headers: &HeaderMap) -> String {
-    headers
-        .get(hyper::header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| !h.is_empty())
-        .unwrap_or("localhost:4566")
-        .to_string()
-}
-
-fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(body.into()));
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        r.headers_mut().insert(CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&request_id()) {
-        r.headers_mut().insert("x-amzn-RequestId", v);
-    }
-    r
 }

@@ -7,11 +7,8 @@
 //! `arn:aws:iam::<account>:root`; keys issued by AssumeRole answer as their assumed role for
 //! the life of the process (they are not stored).
 
-use crate::app::{request_id, Resp};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::header::{HeaderValue, CONTENT_TYPE};
-use hyper::StatusCode;
+use crate::http::{request_id, Resp};
+use crate::wire::{query_error_body, query_xml as respond};
 use kinesin_protocol::sqs::query::Form;
 use kinesin_state::Ctx;
 use std::collections::HashMap;
@@ -190,25 +187,11 @@ impl Credentials {
 }
 
 fn error_xml(code: &str, message: &str, id: &str) -> String {
-    format!(
-        "<ErrorResponse xmlns=\"{XMLNS}\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message>\
-         </Error><RequestId>{id}</RequestId></ErrorResponse>",
-        esc(message)
-    )
+    query_error_body(XMLNS, code, &esc(message), id)
 }
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn respond(status: u16, body: String, id: &str) -> Resp {
-    let mut r = Resp::new(Full::new(Bytes::from(body)).boxed());
-    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-    if let Ok(v) = HeaderValue::from_str(id) {
-        r.headers_mut().insert("x-amzn-RequestId", v);
-    }
-    r
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! five minutes and pushes a `SubscribeToShardEvent` whenever records arrive (and an empty
 //! one every few seconds while the shard is quiet), over HTTP/1.1 or HTTP/2.
 
-use crate::kinesis::{decode, Wire};
+use crate::kinesis::decode;
+use crate::wire::Wire;
 use bytes::Bytes;
 use hyper::body::Frame;
 use kinesin_protocol::eventstream::{self, Message};
@@ -72,7 +73,7 @@ pub async fn open(
 ) -> Result<ChannelBody, ApiError> {
     let doc = decode("SubscribeToShard", body, wire)?;
     let input: SubscribeToShardInput = json::into_input(doc)?;
-    let sub = k.run(ctx, input, subscribe::start).await?;
+    let sub = k.db().call(move |eng| subscribe::start(eng, &ctx, input)).await?;
     let slot = registry.claim((sub.consumer_arn.clone(), sub.shard_id.clone())).ok_or_else(|| {
         ApiError::new(
             "ResourceInUseException",

@@ -6,7 +6,7 @@
 //! The code is `InternalFailure` with HTTP 501, as LocalStack answers an API it does not
 //! provide; every SDK surfaces it as a service error carrying the message.
 
-use crate::app::{request_id, Resp};
+use crate::http::{request_id, Resp};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;

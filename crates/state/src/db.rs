@@ -3,7 +3,7 @@
 
 use crate::clock::Clock;
 use crate::error::StateError;
-use crate::kinesis::cache::StreamCache;
+use crate::kinesis::memory::Memory;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -62,42 +62,15 @@ impl Storage {
     }
 }
 
-/// Settings of the Kinesis state that come from the command line.
-#[derive(Debug, Clone)]
+/// Settings that come from the command line, per service.
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
-    /// How long a new stream stays CREATING (ms).
-    pub create_delay_ms: i64,
-    /// How long a deleted stream stays DELETING (ms).
-    pub delete_delay_ms: i64,
-    /// How long an updated stream stays UPDATING (ms).
-    pub update_delay_ms: i64,
-    /// Open shards allowed per account and region.
-    pub shard_limit: u32,
-    /// On-demand streams allowed per account and region.
-    pub on_demand_stream_limit: u32,
-    /// Enforce AWS's throughput limits (per shard writes and reads, streams CREATING).
-    pub aws_limits: bool,
-    /// Probability of failing a PutRecord, or each PutRecords entry, with
-    /// ProvisionedThroughputExceededException (fault injection).
-    pub error_probability: f64,
-    /// Firehose: the longest buffering interval used, whatever a stream asks for (seconds;
-    /// shortens deliveries for fast tests).
-    pub firehose_interval_override_secs: Option<u32>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            create_delay_ms: 0,
-            delete_delay_ms: 0,
-            update_delay_ms: 0,
-            shard_limit: 500,
-            on_demand_stream_limit: 50,
-            aws_limits: false,
-            error_probability: 0.0,
-            firehose_interval_override_secs: None,
-        }
-    }
+    /// Kinesis Data Streams.
+    pub kinesis: crate::kinesis::config::KinesisSettings,
+    /// Firehose.
+    pub firehose: crate::firehose::delivery::FirehoseSettings,
+    /// Kinesis Data Analytics.
+    pub analytics: crate::analytics::settings::AnalyticsSettings,
 }
 
 /// What the store thread owns: the connection, the clock, settings and caches.
@@ -108,16 +81,10 @@ pub struct Engine {
     pub clock: Arc<dyn Clock>,
     /// Settings.
     pub settings: Settings,
-    /// Next store-wide record counter.
-    pub next_seq: u64,
     /// Secret that authenticates iterators and paging tokens.
     pub secret: [u8; 16],
-    /// Streams as routing needs them; cleared whenever a job fails.
-    pub streams: StreamCache,
-    /// Last arrival timestamp handed out, so arrival times never go backwards.
-    pub last_ts: i64,
-    /// Throughput budgets of shards when AWS's limits are enforced.
-    pub throttle: crate::kinesis::throttle::Budgets,
+    /// What Kinesis keeps in memory beside the store (counter, stream cache, budgets).
+    pub kinesis: Memory,
 }
 
 impl Engine {
@@ -153,17 +120,8 @@ impl Engine {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&conn)?;
         let secret = load_secret(&conn)?;
-        let next_seq = load_next_seq(&conn)?;
-        Ok(Self {
-            conn,
-            clock,
-            settings,
-            next_seq,
-            secret,
-            streams: StreamCache::default(),
-            last_ts: 0,
-            throttle: Default::default(),
-        })
+        let kinesis = Memory::load(&conn)?;
+        Ok(Self { conn, clock, settings, secret, kinesis })
     }
 
     /// An ephemeral engine for tests.
@@ -176,20 +134,34 @@ impl Engine {
         self.clock.now_ms()
     }
 
-    /// Runs `f` inside a savepoint: its writes are undone if it fails or panics.
-    pub fn in_savepoint<T>(&mut self, f: impl FnOnce(&mut Engine) -> Result<T, StateError>) -> Result<T, StateError> {
-        exec(&self.conn, "SAVEPOINT job")?;
-        let next_seq = self.next_seq;
+    /// Runs `f` inside a savepoint: its writes are undone if it fails or panics. The one
+    /// savepoint helper of every service: `E` is the service's error.
+    pub fn in_savepoint<T, E: From<StateError>>(
+        &mut self,
+        f: impl FnOnce(&mut Engine) -> Result<T, E>,
+    ) -> Result<T, E> {
+        exec(&self.conn, "SAVEPOINT job").map_err(StateError::from)?;
+        let next_seq = self.kinesis.next_seq;
         let out = catch_unwind(AssertUnwindSafe(|| f(self)))
-            .unwrap_or_else(|_| Err(StateError::Storage("internal error while handling the request".into())));
+            .unwrap_or_else(|_| Err(StateError::Storage("internal error while handling the request".into()).into()));
         if out.is_err() {
-            exec(&self.conn, "ROLLBACK TO job")?;
-            self.streams.clear();
-            self.next_seq = next_seq;
+            exec(&self.conn, "ROLLBACK TO job").map_err(StateError::from)?;
+            self.kinesis.undo(next_seq);
         }
-        exec(&self.conn, "RELEASE job")?;
+        exec(&self.conn, "RELEASE job").map_err(StateError::from)?;
         out
     }
+}
+
+/// Runs one operation `op(eng, caller, input)` in its own savepoint, as [`Db::call`] does on
+/// the store thread (tests and benches call it directly).
+pub fn run_op<C, I, O, E: From<StateError>>(
+    eng: &mut Engine,
+    caller: &C,
+    input: I,
+    op: fn(&mut Engine, &C, I) -> Result<O, E>,
+) -> Result<O, E> {
+    eng.in_savepoint(|eng| op(eng, caller, input))
 }
 
 /// Brings a store to [`VERSION`]: a new one gets [`SCHEMA`], an older one the
@@ -233,32 +205,6 @@ fn load_secret(conn: &Connection) -> Result<[u8; 16], StateError> {
     Ok(s)
 }
 
-/// The next record counter: above every stored record, every shard's bounds and the saved
-/// high-water mark (saved whenever records are deleted, so trimming never lowers it).
-/// One index probe per shard, however many records are stored.
-fn load_next_seq(conn: &Connection) -> Result<u64, StateError> {
-    let hwm: Option<i64> =
-        conn.query_row("SELECT CAST(value AS INTEGER) FROM meta WHERE key='next_seq'", [], |r| r.get(0)).ok();
-    let bounds: i64 = conn
-        .query_row(
-            "SELECT MAX(MAX(start_seq), COALESCE(MAX(end_seq) + 1, 0),
-                    COALESCE(MAX((SELECT MAX(seq) FROM records WHERE records.shard = shards.id)) + 1, 0))
-         FROM shards",
-            [],
-            |r| r.get::<_, Option<i64>>(0),
-        )?
-        .unwrap_or(1);
-    Ok(bounds.max(hwm.unwrap_or(1)).max(1) as u64)
-}
-
-/// Saves the counter high-water mark (inside the current transaction).
-pub(crate) fn save_next_seq(eng: &Engine) -> Result<(), StateError> {
-    eng.conn
-        .prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES('next_seq', ?1)")?
-        .execute([eng.next_seq as i64])?;
-    Ok(())
-}
-
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 type Job = Box<dyn FnOnce(&mut Engine) -> Reply + Send>;
 
@@ -292,12 +238,14 @@ impl Db {
         &self.clock
     }
 
-    /// Runs `f` on the store thread; its writes are committed (and synced in durable mode)
-    /// before the result is returned.
-    pub async fn call<T, F>(&self, f: F) -> Result<T, StateError>
+    /// Runs `f` on the store thread in its own savepoint; its writes are committed (and
+    /// synced in durable mode) before the result is returned. `E` is the caller's service
+    /// error: store failures become it through `From<StateError>`.
+    pub async fn call<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Engine) -> Result<T, StateError> + Send + 'static,
+        E: From<StateError> + Send + 'static,
+        F: FnOnce(&mut Engine) -> Result<T, E> + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |eng| {
@@ -305,7 +253,7 @@ impl Db {
             Box::new(move |commit: Result<(), String>| {
                 let _ = tx.send(match commit {
                     Ok(()) => r,
-                    Err(e) => Err(StateError::Storage(e)),
+                    Err(e) => Err(StateError::Storage(e).into()),
                 });
             })
         });
@@ -341,8 +289,7 @@ fn run(mut eng: Engine, rx: mpsc::Receiver<Job>) {
         let commit = exec(&eng.conn, "COMMIT").map_err(|e| e.to_string());
         if commit.is_err() {
             let _ = eng.conn.execute_batch("ROLLBACK");
-            eng.streams.clear();
-            eng.next_seq = load_next_seq(&eng.conn).unwrap_or(eng.next_seq);
+            eng.kinesis.reload(&eng.conn);
             tracing::error!(error = ?commit, "commit failed");
         }
         for reply in replies.drain(..) {

@@ -1,7 +1,10 @@
-//! kinesin's state, kept in SQLite: Kinesis streams, shards, records, retention.
-//! Knows nothing of HTTP; every operation takes typed input and returns typed output.
+//! kinesin's state, kept in SQLite, and the domain logic of every service (Kinesis, SQS,
+//! Firehose, Pipes, Kinesis Data Analytics, S3, IAM), run on one store thread ([`db`]); the
+//! service contract the server runs them through ([`service`]). Knows nothing of HTTP; every
+//! operation takes typed input and returns typed output.
 
 pub mod analytics;
+pub mod backoff;
 pub mod clock;
 pub mod db;
 pub mod error;
@@ -12,10 +15,11 @@ pub mod kinesis;
 pub mod perms;
 pub mod pipes;
 pub mod s3;
+pub mod service;
 pub mod sqs;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use db::{Db, Engine, Settings, Storage};
+pub use db::{run_op, Db, Engine, Settings, Storage};
 pub use error::StateError;
 
 /// Who is calling: the namespace of every resource.

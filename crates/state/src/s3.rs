@@ -50,6 +50,12 @@ impl S3Error {
     }
 }
 
+impl From<crate::StateError> for S3Error {
+    fn from(e: crate::StateError) -> Self {
+        S3Error::other("InternalError", e.to_string(), 500)
+    }
+}
+
 impl From<rusqlite::Error> for S3Error {
     fn from(e: rusqlite::Error) -> Self {
         S3Error::other("InternalError", e.to_string(), 500)

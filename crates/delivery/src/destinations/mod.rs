@@ -17,6 +17,8 @@ pub mod redshift;
 pub mod splunk;
 
 use crate::env::Env;
+use kinesin_state::backoff;
+use kinesin_state::firehose::dest_kind::DestKind;
 use serde_json::Value;
 
 /// Default `RetryOptions.DurationInSeconds`.
@@ -84,20 +86,20 @@ impl DestError {
 /// Delivers transformed records to the destination of `kind` described by `desc` (one
 /// attempt).
 pub async fn deliver(
-    kind: &str,
+    kind: impl Into<DestKind>,
     env: &Env,
     desc: &Value,
     ctx: &DeliveryCtx,
     records: &[Vec<u8>],
 ) -> Result<(), DestError> {
-    match kind {
-        "HttpEndpoint" => http_endpoint::deliver(env, desc, ctx, records).await,
-        "Splunk" => splunk::deliver(env, desc, ctx, records).await,
-        "Elasticsearch" => opensearch::deliver_as("ES", env, desc, ctx, records).await,
-        "AmazonOpenSearchService" => opensearch::deliver(env, desc, ctx, records).await,
-        "Redshift" => redshift::deliver(env, desc, ctx, records).await,
-        other => {
-            Err(DestError::permanent("DeliveryFailed", format!("destination {other} is not supported by kinesin yet")))
+    match kind.into() {
+        DestKind::HttpEndpoint => http_endpoint::deliver(env, desc, ctx, records).await,
+        DestKind::Splunk => splunk::deliver(env, desc, ctx, records).await,
+        DestKind::Elasticsearch => opensearch::deliver_as("ES", env, desc, ctx, records).await,
+        DestKind::AmazonOpenSearchService => opensearch::deliver(env, desc, ctx, records).await,
+        DestKind::Redshift => redshift::deliver(env, desc, ctx, records).await,
+        DestKind::ExtendedS3 => {
+            Err(DestError::permanent("DeliveryFailed", "destination ExtendedS3 is not supported by kinesin yet"))
         }
     }
 }
@@ -105,24 +107,21 @@ pub async fn deliver(
 /// Whether a destination of `kind` first stores each batch as an S3 object of its
 /// `S3DestinationDescription` (Redshift's intermediate object, which COPY loads): the
 /// caller adds that object to the outcome whether or not the load succeeds.
-pub fn writes_intermediate_object(kind: &str) -> bool {
-    kind == "Redshift"
+pub fn writes_intermediate_object(kind: DestKind) -> bool {
+    kind == DestKind::Redshift
 }
 
 /// `!{firehose:error-output-type}` and the error code of records that could not be
 /// delivered to a destination of `kind`.
-pub fn failure(kind: &str) -> (&'static str, &'static str) {
+pub fn failure(kind: DestKind) -> (&'static str, &'static str) {
     match kind {
-        "HttpEndpoint" => ("http-endpoint-failed", "HttpEndpoint.DeliveryFailed"),
-        "Splunk" => ("splunk-failed", "Splunk.DeliveryFailed"),
-        "Elasticsearch" => ("elasticsearch-failed", "ES.DeliveryFailed"),
-        "AmazonOpenSearchServerless" => {
-            ("AmazonOpenSearchServerless-failed", "AmazonOpenSearchServerless.DeliveryFailed")
-        }
-        "AmazonopensearchserviceDestination" | "AmazonOpenSearchService" => {
+        DestKind::HttpEndpoint => ("http-endpoint-failed", "HttpEndpoint.DeliveryFailed"),
+        DestKind::Splunk => ("splunk-failed", "Splunk.DeliveryFailed"),
+        DestKind::Elasticsearch => ("elasticsearch-failed", "ES.DeliveryFailed"),
+        DestKind::AmazonOpenSearchService => {
             ("AmazonOpenSearchService-failed", "AmazonOpenSearchService.DeliveryFailed")
         }
-        _ => ("delivery-failed", "DeliveryFailed"),
+        DestKind::ExtendedS3 | DestKind::Redshift => ("delivery-failed", "DeliveryFailed"),
     }
 }
 
@@ -131,11 +130,10 @@ pub fn retry_duration_ms(desc: &Value) -> i64 {
     desc.pointer("/RetryOptions/DurationInSeconds").and_then(Value::as_i64).unwrap_or(DEFAULT_RETRY_SECS) * 1000
 }
 
-/// Wait before attempt `attempt + 1`: 1 s doubling, at most [`MAX_BACKOFF_MS`], +-15% jitter.
+/// Wait before attempt `attempt + 1`: the shared backoff, at most [`MAX_BACKOFF_MS`],
+/// +-15% jitter.
 pub fn backoff_ms(attempt: u32) -> i64 {
-    let base = (1000i64 << attempt.saturating_sub(1).min(7)).min(MAX_BACKOFF_MS);
-    let jitter = base * 15 / 100;
-    base - jitter + fastrand::i64(0..=2 * jitter)
+    backoff::jittered(backoff::backoff_ms(attempt, MAX_BACKOFF_MS))
 }
 
 /// A string member of a description (`""` when absent).

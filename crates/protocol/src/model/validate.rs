@@ -41,8 +41,14 @@ pub(super) fn val_min_message(n: &str) -> String {
 }
 
 /// Validates a request document against an operation's input structure (`None`: no input).
-/// Numbers of integer shapes are left as AWS reads them (see [`truncate`]).
-pub(super) fn validate(model: &Model, input: Option<ShapeId>, doc: &mut Value) -> Result<(), ApiError> {
+/// Numbers of integer shapes are left as AWS reads them (see [`truncate`]). With
+/// `required_only`, only missing required members (and type mismatches) are reported.
+pub(super) fn validate(
+    model: &Model,
+    input: Option<ShapeId>,
+    doc: &mut Value,
+    required_only: bool,
+) -> Result<(), ApiError> {
     let mut empty = Map::new();
     let obj = match doc {
         Value::Object(obj) => obj,
@@ -51,7 +57,7 @@ pub(super) fn validate(model: &Model, input: Option<ShapeId>, doc: &mut Value) -
     };
     let Some(input) = input else { return Ok(()) };
     let Kind::Structure(members) = &model.shapes[input as usize].kind else { return Ok(()) };
-    let mut v = Validator { model, errors: Vec::new() };
+    let mut v = Validator { model, errors: Vec::new(), required_only };
     v.structure(members, obj, None)?;
     if v.errors.is_empty() {
         Ok(())
@@ -106,6 +112,8 @@ impl Path<'_> {
 struct Validator<'m> {
     model: &'m Model,
     errors: Vec<String>,
+    /// Report only missing required members.
+    required_only: bool,
 }
 
 impl<'m> Validator<'m> {
@@ -325,6 +333,9 @@ impl<'m> Validator<'m> {
     }
 
     fn fail(&mut self, id: ShapeId, v: Option<&Value>, path: &Path<'_>, message: &str) {
+        if self.required_only && message != NOT_NULL {
+            return;
+        }
         let value = match v {
             None | Some(Value::Null) => "null".to_owned(),
             Some(v) => format!("'{}'", self.java_string(id, v)),
@@ -334,6 +345,9 @@ impl<'m> Validator<'m> {
 
     /// Inserts, at `mark`, the error for a container whose elements break `elem`'s constraints.
     fn aggregate(&mut self, mark: usize, id: ShapeId, v: &Value, path: &Path<'_>, what: &str, elem: ShapeId) {
+        if self.required_only {
+            return;
+        }
         let Some(list) = &self.shape(elem).constraint_list else { return };
         let message = format!(
             "Value '{}' at '{}' failed to satisfy constraint: {what}{list}",

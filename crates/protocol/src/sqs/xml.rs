@@ -8,23 +8,7 @@ use crate::model::{Model, ShapeKind, ShapeRef};
 use serde_json::Value;
 use std::fmt::Write;
 
-/// Escapes text for XML content (and `\r`, which XML parsers would otherwise fold away,
-/// breaking the body's MD5).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::xml::escape;
 
 /// `<OpResponse><OpResult>..</OpResult><ResponseMetadata>..</ResponseMetadata></OpResponse>`
 /// for the operation's output document (`null` or `{}` for operations without output).

@@ -2,10 +2,12 @@
 //! state (peeking at messages, FIFO group locks, Firehose buffers, pipe positions), the
 //! resource counts, the cost estimate, and live updates as server-sent events.
 
-use crate::app::{respond, App, Resp};
+use crate::app::App;
+use crate::http::{respond, Resp};
 use crate::meter::{self, Item};
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use kinesin_protocol::percent;
 use kinesin_state::{inventory, Db, StateError};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -15,33 +17,7 @@ use std::time::Duration;
 const TICK: Duration = Duration::from_secs(2);
 
 fn query(q: &str) -> HashMap<String, String> {
-    q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), decode(v))).collect()
-}
-
-/// Percent-decodes a query value (`+` is a space).
-fn decode(v: &str) -> String {
-    let b = v.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex =
-            b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], hex) {
-            (b'%', Some(c)) => {
-                out.push(c);
-                i += 3;
-            }
-            (b'+', _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), percent::decode(v, true))).collect()
 }
 
 /// A 200 answer with `v` as JSON.

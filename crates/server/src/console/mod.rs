@@ -5,7 +5,8 @@
 mod analytics;
 mod api;
 
-use crate::app::{respond, App, Resp};
+use crate::app::App;
+use crate::http::{respond, Resp};
 use hyper::body::Incoming;
 use hyper::Request;
 

@@ -10,7 +10,7 @@
 //! (`versioning.rs`).
 
 use super::{request_data, response, xml, S3, XMLNS};
-use crate::app::Resp;
+use crate::http::Resp;
 use bytes::Bytes;
 use hyper::{HeaderMap, Method};
 use kinesin_state::s3::config::{self, Setting};

@@ -3,6 +3,7 @@
 //! 1,024 bytes, `max-keys` is a non-negative integer, and `encoding-type=url` URL-encodes the
 //! names of a listing (what SDKs ask for, since XML 1.0 cannot carry every key).
 
+use kinesin_protocol::percent;
 use kinesin_state::s3::S3Error;
 
 /// S3's limit on the UTF-8 length of a key.
@@ -10,24 +11,8 @@ pub const MAX_KEY_BYTES: usize = 1024;
 
 /// Percent-decodes a path part; bytes that are not UTF-8 are S3's `InvalidURI`.
 pub fn decode_path(s: &str) -> Result<String, S3Error> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let pair =
-            b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b[i], pair) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            (c, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).map_err(|_| S3Error::other("InvalidURI", "Couldn't parse the specified URI.", 400))
+    String::from_utf8(percent::decode_bytes(s, false))
+        .map_err(|_| S3Error::other("InvalidURI", "Couldn't parse the specified URI.", 400))
 }
 
 /// `KeyTooLongError` for keys over 1,024 bytes.

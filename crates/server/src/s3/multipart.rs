@@ -4,7 +4,7 @@
 
 use super::versioning::version_header;
 use super::{header, iso8601, malformed, percent_decode, response, xml, xml_escape, xml_unescape, S3, XMLNS};
-use crate::app::Resp;
+use crate::http::Resp;
 use bytes::Bytes;
 use hyper::header::{CONTENT_TYPE, HOST};
 use hyper::HeaderMap;

@@ -7,7 +7,7 @@ use super::{
     encoding_element, error, header, http_date, iso8601, listing_params, malformed, response, write_object, xml,
     xml_escape, xml_unescape, Esc, S3, XMLNS,
 };
-use crate::app::Resp;
+use crate::http::Resp;
 use bytes::Bytes;
 use kinesin_state::s3::versions::{self, Found, Marker, VersionQuery, Versioning};
 use kinesin_state::s3::{self, Deleted, GetOutput, KeyVersion, ObjectMeta, RangeAsked, S3Error};

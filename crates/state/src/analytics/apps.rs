@@ -421,7 +421,7 @@ pub fn begin_delete(eng: &mut Engine, row: &AppRow) -> R<()> {
         return Err(KdaError::in_use(format!("Application {} is being deleted.", row.name)));
     }
     super::firehose_input::close(eng, row.id)?;
-    let delay = eng.settings.delete_delay_ms;
+    let delay = eng.settings.analytics.delete_delay_ms;
     set_status(eng, row.id, "DELETING", delay, None)
 }
 
@@ -488,7 +488,7 @@ pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, S
         .prepare_cached("UPDATE kda_apps SET config=?2, run=run+1 WHERE id=?1")?
         .execute(params![row.id, serde_json::to_string(&row.config)?])?;
     super::firehose_input::open(eng, row, resume)?;
-    let delay = eng.settings.create_delay_ms;
+    let delay = eng.settings.analytics.create_delay_ms;
     set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))
 }
 
@@ -504,7 +504,7 @@ pub fn begin_stop(eng: &mut Engine, row: &AppRow) -> R<()> {
     match row.status.as_str() {
         "RUNNING" | "STARTING" | "UPDATING" => {
             super::firehose_input::close(eng, row.id)?;
-            let delay = eng.settings.delete_delay_ms;
+            let delay = eng.settings.analytics.delete_delay_ms;
             set_status(eng, row.id, "STOPPING", delay, Some("READY"))
         }
         "READY" => Ok(()),
@@ -532,7 +532,7 @@ pub fn commit_update(eng: &mut Engine, row: &AppRow) -> R<()> {
     check_config(&row.config)?;
     save_config(eng, row)?;
     if row.status == "RUNNING" {
-        let delay = eng.settings.update_delay_ms;
+        let delay = eng.settings.analytics.update_delay_ms;
         set_status(eng, row.id, "UPDATING", delay, Some("RUNNING"))?;
         eng.conn.prepare_cached("UPDATE kda_apps SET run=run+1 WHERE id=?1")?.execute([row.id])?;
         super::firehose_input::open(eng, row, true)?;

@@ -2,9 +2,10 @@
 //! `kinesisanalyticsv2`, one store) and the runner that feeds their input streams through the
 //! SQL engine of `kinesin-analytics` into their outputs.
 //!
-//! Operations are plain functions of `(&mut Engine, &Ctx, input)` returning [`KdaError`];
-//! [`Analytics`] is the async facade the server uses.
+//! Operations are plain functions of `(&mut Engine, &Ctx, input)` returning [`KdaError`],
+//! declared per API in [`api`]; [`Analytics`] is the server's handle (store and wake-up).
 
+pub mod api;
 pub mod apps;
 pub mod changes;
 pub mod config;
@@ -16,15 +17,40 @@ pub mod preprocess;
 pub mod recent;
 pub mod records;
 pub mod run;
+pub mod settings;
 pub mod v2;
 
-use crate::db::{Db, Engine};
+use crate::db::Db;
 use crate::error::StateError;
 use crate::Ctx;
 use kinesin_protocol::ApiError;
 use std::sync::Arc;
 
-/// A Kinesis Data Analytics error: AWS's code and message.
+/// Kinesis Data Analytics error codes.
+pub mod codes {
+    /// `InvalidArgumentException`.
+    pub const INVALID_ARGUMENT: &str = "InvalidArgumentException";
+    /// `ResourceNotFoundException`.
+    pub const NOT_FOUND: &str = "ResourceNotFoundException";
+    /// `ResourceInUseException`.
+    pub const IN_USE: &str = "ResourceInUseException";
+    /// `ConcurrentModificationException`.
+    pub const CONCURRENT_MODIFICATION: &str = "ConcurrentModificationException";
+    /// `CodeValidationException`.
+    pub const CODE_VALIDATION: &str = "CodeValidationException";
+    /// `InvalidApplicationConfigurationException`.
+    pub const INVALID_CONFIGURATION: &str = "InvalidApplicationConfigurationException";
+    /// `LimitExceededException`.
+    pub const LIMIT_EXCEEDED: &str = "LimitExceededException";
+    /// `TooManyTagsException`.
+    pub const TOO_MANY_TAGS: &str = "TooManyTagsException";
+    /// `UnableToDetectSchemaException`.
+    pub const NO_SCHEMA: &str = "UnableToDetectSchemaException";
+    /// An internal failure (HTTP 500).
+    pub const INTERNAL: &str = "InternalFailure";
+}
+
+/// A Kinesis Data Analytics error: AWS's code (one of [`codes`]) and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KdaError {
     /// AWS error code, e.g. `ResourceNotFoundException`.
@@ -39,43 +65,43 @@ impl KdaError {
     }
     /// `InvalidArgumentException`.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::new("InvalidArgumentException", message)
+        Self::new(codes::INVALID_ARGUMENT, message)
     }
     /// `ResourceNotFoundException`.
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new("ResourceNotFoundException", message)
+        Self::new(codes::NOT_FOUND, message)
     }
     /// `ResourceInUseException`.
     pub fn in_use(message: impl Into<String>) -> Self {
-        Self::new("ResourceInUseException", message)
+        Self::new(codes::IN_USE, message)
     }
     /// `ConcurrentModificationException`.
     pub fn concurrent(message: impl Into<String>) -> Self {
-        Self::new("ConcurrentModificationException", message)
+        Self::new(codes::CONCURRENT_MODIFICATION, message)
     }
     /// `CodeValidationException`.
     pub fn code(message: impl Into<String>) -> Self {
-        Self::new("CodeValidationException", message)
+        Self::new(codes::CODE_VALIDATION, message)
     }
     /// `InvalidApplicationConfigurationException`.
     pub fn configuration(message: impl Into<String>) -> Self {
-        Self::new("InvalidApplicationConfigurationException", message)
+        Self::new(codes::INVALID_CONFIGURATION, message)
     }
     /// `LimitExceededException`.
     pub fn limit(message: impl Into<String>) -> Self {
-        Self::new("LimitExceededException", message)
+        Self::new(codes::LIMIT_EXCEEDED, message)
     }
     /// `TooManyTagsException`.
     pub fn too_many_tags(message: impl Into<String>) -> Self {
-        Self::new("TooManyTagsException", message)
+        Self::new(codes::TOO_MANY_TAGS, message)
     }
     /// `UnableToDetectSchemaException`.
     pub fn no_schema(message: impl Into<String>) -> Self {
-        Self::new("UnableToDetectSchemaException", message)
+        Self::new(codes::NO_SCHEMA, message)
     }
     /// An internal failure (HTTP 500).
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new("InternalFailure", message)
+        Self::new(codes::INTERNAL, message)
     }
 }
 
@@ -101,42 +127,25 @@ impl From<serde_json::Error> for KdaError {
 
 impl From<StateError> for KdaError {
     fn from(e: StateError) -> Self {
-        let api = ApiError::from(e);
-        let code = match api.code.as_str() {
-            "ResourceNotFoundException" => "ResourceNotFoundException",
-            "ResourceInUseException" => "ResourceInUseException",
-            "InvalidArgumentException" => "InvalidArgumentException",
-            "LimitExceededException" => "LimitExceededException",
-            _ => "InternalFailure",
+        let code = match &e {
+            StateError::NotFound(_) => codes::NOT_FOUND,
+            StateError::InUse(_) => codes::IN_USE,
+            StateError::InvalidArgument(_) => codes::INVALID_ARGUMENT,
+            StateError::LimitExceeded(_) => codes::LIMIT_EXCEEDED,
+            _ => codes::INTERNAL,
         };
-        Self { code, message: api.message }
+        Self { code, message: e.to_string() }
     }
 }
 
 impl From<KdaError> for ApiError {
     fn from(e: KdaError) -> Self {
-        let status = if e.code == "InternalFailure" { 500 } else { 400 };
+        let status = if e.code == codes::INTERNAL { 500 } else { 400 };
         ApiError::new(e.code, e.message).with_status(status)
     }
 }
 
-/// Runs `op` in its own savepoint: its writes are undone when it fails.
-pub fn run_op<I, O>(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: I,
-    op: fn(&mut Engine, &Ctx, I) -> Result<O, KdaError>,
-) -> Result<O, KdaError> {
-    eng.conn.execute_batch("SAVEPOINT kda_op")?;
-    let out = op(eng, ctx, input);
-    if out.is_err() {
-        eng.conn.execute_batch("ROLLBACK TO kda_op")?;
-    }
-    eng.conn.execute_batch("RELEASE kda_op")?;
-    out
-}
-
-/// The async face of Kinesis Data Analytics for the server.
+/// Kinesis Data Analytics in the server: the store and the runner's wake-up.
 #[derive(Clone)]
 pub struct Analytics {
     db: Db,
@@ -158,20 +167,6 @@ impl Analytics {
     /// The store.
     pub fn db(&self) -> &Db {
         &self.db
-    }
-
-    /// Runs an operation on the store thread.
-    pub async fn run<I, O>(
-        &self,
-        ctx: Ctx,
-        input: I,
-        op: fn(&mut Engine, &Ctx, I) -> Result<O, KdaError>,
-    ) -> Result<O, KdaError>
-    where
-        I: Send + 'static,
-        O: Send + 'static,
-    {
-        self.db.call(move |eng| Ok(run_op(eng, &ctx, input, op))).await?
     }
 
     /// Wakes the runner (after a start, stop, update or clock change).

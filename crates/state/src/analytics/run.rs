@@ -190,7 +190,7 @@ fn initialize_positions(eng: &mut Engine, ctx: &Ctx, app: &AppRow) -> Result<(),
     for shard in m.shards.iter().filter(|s| !m.shard_expired(s, now)) {
         let next = match position {
             "TRIM_HORIZON" => shard.start_seq,
-            _ => shard.end_seq.map_or(eng.next_seq, |e| e + 1),
+            _ => shard.end_seq.map_or(eng.kinesis.next_seq, |e| e + 1),
         };
         save_checkpoint(eng, app.id, shard.id, next, false)?;
     }

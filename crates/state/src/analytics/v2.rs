@@ -321,7 +321,7 @@ pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartV2) -> R<Value> {
         if row.status != "READY" {
             return Err(KdaError::in_use(format!("Application {} is in {} state.", row.name, row.status)));
         }
-        let delay = eng.settings.create_delay_ms;
+        let delay = eng.settings.analytics.create_delay_ms;
         apps::set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))?;
     }
     let mut row = load(eng, ctx, &input.application_name)?;

@@ -12,7 +12,7 @@
 use super::delivery::{interval_ms, RETRY_MS};
 use super::dest_kind::{self, DestKind};
 use super::destination;
-use super::streams::{from_row, purge, StreamRow};
+use super::streams::{from_row, purge, Status, StreamRow};
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::s3;
@@ -85,8 +85,8 @@ pub struct Batch {
     pub version: i64,
     /// `DirectPut`, `KinesisStreamAsSource`.
     pub kind: String,
-    /// The destination's kind as stored (`ExtendedS3`, ...).
-    pub dest_kind: String,
+    /// The destination's kind.
+    pub dest_kind: DestKind,
     /// The stored destination description (e.g. an `ExtendedS3DestinationDescription`).
     pub dest: Value,
     /// The stored source description.
@@ -250,7 +250,6 @@ struct Pending {
     row: StreamRow,
     account: String,
     region: String,
-    dest_kind: String,
     buf_bytes: i64,
     buf_first_ms: Option<i64>,
     retry_at: Option<i64>,
@@ -274,7 +273,6 @@ fn pending(eng: &Engine) -> Result<Vec<Pending>, StateError> {
             row: from_row(r)?,
             account: r.get(11)?,
             region: r.get(12)?,
-            dest_kind: r.get(13)?,
             buf_bytes: r.get(14)?,
             buf_first_ms: r.get(15)?,
             retry_at: r.get(16)?,
@@ -336,7 +334,7 @@ fn read_records(
 /// deletion is over.
 pub fn take(eng: &mut Engine) -> Result<Taken, StateError> {
     let now = eng.now();
-    let override_secs = eng.settings.firehose_interval_override_secs;
+    let override_secs = eng.settings.firehose.interval_override_secs;
     let mut taken = Taken::default();
     let next = |taken: &mut Taken, at: i64| taken.next_ms = Some(taken.next_ms.map_or(at, |n: i64| n.min(at)));
     for p in pending(eng)? {
@@ -345,7 +343,7 @@ pub fn take(eng: &mut Engine) -> Result<Taken, StateError> {
                 purge(eng, p.row.id).map_err(|e| StateError::Storage(e.message))?;
                 continue;
             }
-            Some("CREATING" | "DELETING") => next(&mut taken, p.row.status_until),
+            Some(Status::Creating | Status::Deleting) => next(&mut taken, p.row.status_until),
             _ => {}
         }
         if let Some(until) = p.lease_until.filter(|u| *u > now) {
@@ -399,7 +397,7 @@ pub fn take(eng: &mut Engine) -> Result<Taken, StateError> {
             region: p.region,
             version: p.row.version,
             kind: p.row.kind,
-            dest_kind: p.dest_kind,
+            dest_kind: p.row.dest_kind,
             dest: p.row.dest,
             source: p.row.source,
             source_stream_arn,

@@ -5,6 +5,14 @@
 
 use super::destination::S3Target;
 
+/// Firehose settings that come from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct FirehoseSettings {
+    /// The longest buffering interval used, whatever a stream asks for (seconds; shortens
+    /// deliveries for fast tests).
+    pub interval_override_secs: Option<u32>,
+}
+
 /// Wait before retrying a delivery that failed (the first retry of a batch whose objects
 /// could not be written: later ones back off, [`super::batch::s3_backoff_ms`]).
 pub const RETRY_MS: i64 = 5_000;

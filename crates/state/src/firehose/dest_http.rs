@@ -1,7 +1,7 @@
 //! HTTP endpoint destinations (`HttpEndpointDestinationConfiguration`): defaults and the
 //! access key that DescribeDeliveryStream does not show.
 
-use super::dest_kind::Spec;
+use super::dest_spec::Spec;
 use super::FhError;
 use serde_json::{json, Map, Value};
 

@@ -8,6 +8,7 @@
 //! places, because delivery needs them. [`public`] strips them for DescribeDeliveryStream.
 //! The kind itself is stored in `fh_streams.dest_kind`.
 
+use super::dest_spec::Spec;
 use super::{dest_http, dest_opensearch, dest_redshift, dest_splunk, destination, FhError};
 use md5::Digest;
 use serde_json::{json, Map, Value};
@@ -39,6 +40,20 @@ pub const ALL: &[DestKind] = &[
     DestKind::Redshift,
 ];
 
+/// A kind by its stored name ([`DestKind::parse`]).
+impl From<&str> for DestKind {
+    fn from(s: &str) -> Self {
+        DestKind::parse(s)
+    }
+}
+
+/// A kind equals its stored name.
+impl PartialEq<&str> for DestKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl DestKind {
     /// The name stored in `fh_streams.dest_kind`.
     pub fn as_str(self) -> &'static str {
@@ -55,6 +70,12 @@ impl DestKind {
     /// The kind stored as `s` (unknown names read as S3, the only kind of old stores).
     pub fn parse(s: &str) -> DestKind {
         ALL.iter().copied().find(|k| k.as_str() == s).unwrap_or(DestKind::ExtendedS3)
+    }
+
+    /// Whether deliveries are S3 objects (otherwise a network destination, with S3 only
+    /// for error output and backups).
+    pub fn is_s3(self) -> bool {
+        self == DestKind::ExtendedS3
     }
 
     /// CreateDeliveryStream member, e.g. `HttpEndpointDestinationConfiguration`.
@@ -104,17 +125,6 @@ pub const UNSUPPORTED_CONFIGS: &[&str] = &[
 /// Destination members of UpdateDestination that kinesin does not serve.
 pub const UNSUPPORTED_UPDATES: &[&str] =
     &["AmazonOpenSearchServerlessDestinationUpdate", "SnowflakeDestinationUpdate", "IcebergDestinationUpdate"];
-
-/// What is fixed per kind: buffering defaults, retry default, backup mode default.
-pub struct Spec {
-    /// Default (`SizeInMBs`, `IntervalInSeconds`) of the top-level `BufferingHints`; `None`
-    /// when the kind has none (Redshift buffers by its S3 configuration's hints).
-    pub hints: Option<(u64, u64)>,
-    /// Default `RetryOptions.DurationInSeconds`.
-    pub retry_s: u64,
-    /// Default `S3BackupMode`.
-    pub backup_mode: &'static str,
-}
 
 fn spec(kind: DestKind) -> Spec {
     match kind {

@@ -3,7 +3,7 @@
 //! The cluster is `ClusterEndpoint`, or a `DomainARN` that kinesin maps to a URL with
 //! `--opensearch-endpoint ARN=URL` at delivery time (no domain resolves locally).
 
-use super::dest_kind::Spec;
+use super::dest_spec::Spec;
 use super::FhError;
 use serde_json::{json, Map, Value};
 

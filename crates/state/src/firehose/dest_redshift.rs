@@ -1,7 +1,7 @@
 //! Redshift destinations (`RedshiftDestinationConfiguration`): defaults, checks, and the
 //! password that DescribeDeliveryStream does not show.
 
-use super::dest_kind::Spec;
+use super::dest_spec::Spec;
 use super::FhError;
 use serde_json::{Map, Value};
 

@@ -3,7 +3,7 @@
 //! `HECToken` is a member of `SplunkDestinationDescription` (not marked sensitive in the
 //! model), so DescribeDeliveryStream shows it, as AWS does.
 
-use super::dest_kind::Spec;
+use super::dest_spec::Spec;
 use super::FhError;
 use serde_json::{json, Map, Value};
 

@@ -3,14 +3,17 @@
 //!
 //! Each operation is a plain function of `(&mut Engine, &Ctx, input)` returning
 //! [`FhError`] (Firehose has error codes the shared `StateError` does not know, such as
-//! `ConcurrentModificationException`); [`Firehose`] is the async facade the server uses.
+//! `ConcurrentModificationException`), declared in [`api`]; [`Firehose`] holds the wake-ups
+//! of the background tasks.
 
+pub mod api;
 pub mod batch;
 pub mod delivery;
 pub mod dest_http;
 pub mod dest_kind;
 pub mod dest_opensearch;
 pub mod dest_redshift;
+pub mod dest_spec;
 pub mod dest_splunk;
 pub mod destination;
 pub mod keys;
@@ -19,7 +22,7 @@ pub mod records;
 pub mod source;
 pub mod streams;
 
-use crate::db::{Db, Engine};
+use crate::db::Db;
 use crate::error::StateError;
 use crate::Ctx;
 use kinesin_protocol::ApiError;
@@ -28,7 +31,23 @@ use std::sync::Arc;
 /// The destination id of every stream's single destination.
 pub const DESTINATION_ID: &str = "destinationId-000000000001";
 
-/// A Firehose error: AWS's code and message.
+/// Firehose's error codes (the model's error shapes kinesin raises).
+pub mod codes {
+    /// `InvalidArgumentException`.
+    pub const INVALID_ARGUMENT: &str = "InvalidArgumentException";
+    /// `ResourceNotFoundException`.
+    pub const NOT_FOUND: &str = "ResourceNotFoundException";
+    /// `ResourceInUseException`.
+    pub const IN_USE: &str = "ResourceInUseException";
+    /// `LimitExceededException`.
+    pub const LIMIT_EXCEEDED: &str = "LimitExceededException";
+    /// `ConcurrentModificationException`.
+    pub const CONCURRENT_MODIFICATION: &str = "ConcurrentModificationException";
+    /// An internal failure (HTTP 500).
+    pub const INTERNAL: &str = "InternalFailure";
+}
+
+/// A Firehose error: AWS's code (one of [`codes`]) and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FhError {
     /// AWS error code, e.g. `ResourceNotFoundException`.
@@ -40,27 +59,27 @@ pub struct FhError {
 impl FhError {
     /// `InvalidArgumentException`.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { code: "InvalidArgumentException", message: message.into() }
+        Self { code: codes::INVALID_ARGUMENT, message: message.into() }
     }
     /// `ResourceNotFoundException`.
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self { code: "ResourceNotFoundException", message: message.into() }
+        Self { code: codes::NOT_FOUND, message: message.into() }
     }
     /// `ResourceInUseException`.
     pub fn in_use(message: impl Into<String>) -> Self {
-        Self { code: "ResourceInUseException", message: message.into() }
+        Self { code: codes::IN_USE, message: message.into() }
     }
     /// `LimitExceededException`.
     pub fn limit(message: impl Into<String>) -> Self {
-        Self { code: "LimitExceededException", message: message.into() }
+        Self { code: codes::LIMIT_EXCEEDED, message: message.into() }
     }
     /// `ConcurrentModificationException`.
     pub fn concurrent(message: impl Into<String>) -> Self {
-        Self { code: "ConcurrentModificationException", message: message.into() }
+        Self { code: codes::CONCURRENT_MODIFICATION, message: message.into() }
     }
     /// An internal failure (HTTP 500).
     pub fn internal(message: impl Into<String>) -> Self {
-        Self { code: "InternalFailure", message: message.into() }
+        Self { code: codes::INTERNAL, message: message.into() }
     }
 }
 
@@ -78,41 +97,26 @@ impl From<rusqlite::Error> for FhError {
     }
 }
 
+/// Shared domain errors (from stream and store helpers) under Firehose's codes; those
+/// Firehose has no code for are internal failures.
 impl From<StateError> for FhError {
     fn from(e: StateError) -> Self {
-        let api = ApiError::from(e);
-        let code = match api.code.as_str() {
-            "ResourceNotFoundException" => "ResourceNotFoundException",
-            "ResourceInUseException" => "ResourceInUseException",
-            "InvalidArgumentException" => "InvalidArgumentException",
-            "LimitExceededException" => "LimitExceededException",
-            _ => "InternalFailure",
+        let code = match &e {
+            StateError::NotFound(_) => codes::NOT_FOUND,
+            StateError::InUse(_) => codes::IN_USE,
+            StateError::InvalidArgument(_) => codes::INVALID_ARGUMENT,
+            StateError::LimitExceeded(_) => codes::LIMIT_EXCEEDED,
+            _ => codes::INTERNAL,
         };
-        Self { code, message: api.message }
+        Self { code, message: e.to_string() }
     }
 }
 
 impl From<FhError> for ApiError {
     fn from(e: FhError) -> Self {
-        let status = if e.code == "InternalFailure" { 500 } else { 400 };
+        let status = if e.code == codes::INTERNAL { 500 } else { 400 };
         ApiError::new(e.code, e.message).with_status(status)
     }
-}
-
-/// Runs `op` in its own savepoint: its writes are undone when it fails.
-pub fn run_op<I, O>(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    input: I,
-    op: fn(&mut Engine, &Ctx, I) -> Result<O, FhError>,
-) -> Result<O, FhError> {
-    eng.conn.execute_batch("SAVEPOINT firehose_op")?;
-    let out = op(eng, ctx, input);
-    if out.is_err() {
-        eng.conn.execute_batch("ROLLBACK TO firehose_op")?;
-    }
-    eng.conn.execute_batch("RELEASE firehose_op")?;
-    out
 }
 
 /// The async face of Firehose for the server.
@@ -132,20 +136,6 @@ impl Firehose {
     /// The store.
     pub fn db(&self) -> &Db {
         &self.db
-    }
-
-    /// Runs an operation on the store thread.
-    pub async fn run<I, O>(
-        &self,
-        ctx: Ctx,
-        input: I,
-        op: fn(&mut Engine, &Ctx, I) -> Result<O, FhError>,
-    ) -> Result<O, FhError>
-    where
-        I: Send + 'static,
-        O: Send + 'static,
-    {
-        self.db.call(move |eng| Ok(run_op(eng, &ctx, input, op))).await?
     }
 
     /// Wakes the delivery task and the source pump (after puts, creations, updates, clock

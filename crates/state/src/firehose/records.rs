@@ -1,7 +1,7 @@
 //! PutRecord and PutRecordBatch: accepted records go to the durable buffer, to be delivered
 //! when the buffer's size or age limit is reached.
 
-use super::streams::{existing, StreamRow};
+use super::streams::{existing, Status, StreamRow};
 use super::FhError;
 use crate::db::Engine;
 use crate::Ctx;
@@ -17,7 +17,7 @@ fn writable(eng: &Engine, ctx: &Ctx, name: &str) -> Result<StreamRow, FhError> {
         return Err(FhError::invalid("This operation is not permitted on KinesisStreamAsSource delivery stream type."));
     }
     match s.status_at(eng.now()) {
-        Some("ACTIVE") => Ok(s),
+        Some(Status::Active) => Ok(s),
         // kinesin's wording: the model lists no ResourceInUseException for puts, so a stream
         // that is not ACTIVE is answered as not found; AWS's exact text was not found.
         Some(status) => Err(FhError::not_found(format!(

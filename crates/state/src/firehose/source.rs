@@ -13,7 +13,7 @@
 //! write), then the usual buffering hints decide when they are delivered.
 
 use super::batch::{buffered, insert, KinesisMeta};
-use super::streams::{from_row, StreamRow};
+use super::streams::{from_row, Status, StreamRow};
 use super::{kpl, FhError};
 use crate::db::Engine;
 use crate::error::StateError;
@@ -186,8 +186,8 @@ pub fn pump(eng: &mut Engine, budget: usize) -> Result<PumpReport, StateError> {
     let mut left = budget;
     for row in source_streams(eng)? {
         match row.status_at(now) {
-            Some("ACTIVE") => {}
-            Some("CREATING") => {
+            Some(Status::Active) => {}
+            Some(Status::Creating) => {
                 report.sources += 1;
                 report.next_ms = Some(report.next_ms.map_or(row.status_until, |t| t.min(row.status_until)));
                 continue;
@@ -309,5 +309,4 @@ fn buffer_record(
 }
 
 #[cfg(test)]
-#[path = "source_tests.rs"]
 mod tests;

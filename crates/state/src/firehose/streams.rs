@@ -22,7 +22,7 @@ pub struct StreamRow {
     /// `DirectPut`, ...
     pub kind: String,
     /// Stored status.
-    pub status: String,
+    pub status: Status,
     /// When a transitional status ends (ms).
     pub status_until: i64,
     /// Creation time (ms).
@@ -41,13 +41,50 @@ pub struct StreamRow {
     pub dest_kind: DestKind,
 }
 
+/// A delivery stream's status (`DeliveryStreamStatus`; the `*_FAILED` ones never happen here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// `CREATING` until `status_until`.
+    Creating,
+    /// `ACTIVE`.
+    Active,
+    /// `DELETING` until `status_until`, then gone.
+    Deleting,
+}
+
+impl Status {
+    /// The name stored and answered.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Creating => "CREATING",
+            Status::Active => "ACTIVE",
+            Status::Deleting => "DELETING",
+        }
+    }
+
+    /// The status stored as `s` (anything unknown reads as ACTIVE).
+    pub fn parse(s: &str) -> Status {
+        match s {
+            "CREATING" => Status::Creating,
+            "DELETING" => Status::Deleting,
+            _ => Status::Active,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl StreamRow {
     /// The status at `now`: CREATING turns ACTIVE when its time is up; `None` once a
     /// DELETING stream is gone.
-    pub fn status_at(&self, now: i64) -> Option<&str> {
-        match self.status.as_str() {
-            "CREATING" if now >= self.status_until => Some("ACTIVE"),
-            "DELETING" if now >= self.status_until => None,
+    pub fn status_at(&self, now: i64) -> Option<Status> {
+        match self.status {
+            Status::Creating if now >= self.status_until => Some(Status::Active),
+            Status::Deleting if now >= self.status_until => None,
             s => Some(s),
         }
     }
@@ -69,7 +106,7 @@ pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamRow> {
         id: r.get(0)?,
         name: r.get(1)?,
         kind: r.get(2)?,
-        status: r.get(3)?,
+        status: Status::parse(&r.get::<_, String>(3)?),
         status_until: r.get(4)?,
         created_ms: r.get(5)?,
         updated_ms: r.get(6)?,
@@ -101,7 +138,7 @@ pub fn existing(eng: &Engine, ctx: &Ctx, name: &str) -> Result<StreamRow, FhErro
 pub fn active(eng: &Engine, ctx: &Ctx, name: &str) -> Result<StreamRow, FhError> {
     let s = existing(eng, ctx, name)?;
     match s.status_at(eng.now()) {
-        Some("ACTIVE") => Ok(s),
+        Some(Status::Active) => Ok(s),
         // kinesin's wording: AWS answers ResourceInUseException; its exact text was not found.
         Some(status) => Err(FhError::in_use(format!(
             "Firehose {name} under account {} is not ACTIVE, instead in state {status}.",
@@ -160,8 +197,8 @@ pub fn create(
         Some(k) => Some(k.description(now).to_string()),
         None => input.direct_put_source_configuration.map(|c| json!({"DirectPutSourceDescription": c}).to_string()),
     };
-    let delay = eng.settings.create_delay_ms;
-    let status = if delay > 0 { "CREATING" } else { "ACTIVE" };
+    let delay = eng.settings.kinesis.create_delay_ms;
+    let status = if delay > 0 { Status::Creating } else { Status::Active }.as_str();
     eng.conn
         .prepare_cached(
             "INSERT INTO fh_streams(account, region, name, type, status, status_until, created_ms, version,
@@ -226,10 +263,10 @@ pub fn purge(eng: &mut Engine, id: i64) -> Result<(), FhError> {
 /// DeleteDeliveryStream. Buffered records that were not delivered yet are dropped, as on AWS.
 pub fn delete(eng: &mut Engine, ctx: &Ctx, input: StreamNameInput) -> Result<Empty, FhError> {
     let s = existing(eng, ctx, &input.delivery_stream_name)?;
-    if s.status == "DELETING" {
+    if s.status == Status::Deleting {
         return Ok(Empty {});
     }
-    let delay = eng.settings.delete_delay_ms;
+    let delay = eng.settings.kinesis.delete_delay_ms;
     if delay <= 0 {
         purge(eng, s.id)?;
     } else {
@@ -247,7 +284,7 @@ fn secs(ms: i64) -> f64 {
 /// DescribeDeliveryStream.
 pub fn describe(eng: &mut Engine, ctx: &Ctx, input: DescribeDeliveryStreamInput) -> Result<Value, FhError> {
     let s = existing(eng, ctx, &input.delivery_stream_name)?;
-    let status = s.status_at(eng.now()).unwrap_or("DELETING");
+    let status = s.status_at(eng.now()).unwrap_or(Status::Deleting).as_str();
     let mut destinations = Vec::new();
     let after_ours = input.exclusive_start_destination_id.as_deref().is_some_and(|id| id >= DESTINATION_ID);
     if !after_ours {
@@ -306,7 +343,7 @@ pub fn list(
 pub fn update_destination(eng: &mut Engine, ctx: &Ctx, input: UpdateDestinationInput) -> Result<Empty, FhError> {
     let name = &input.delivery_stream_name;
     let s = existing(eng, ctx, name)?;
-    if let Some(status) = s.status_at(eng.now()).filter(|st| *st != "ACTIVE") {
+    if let Some(status) = s.status_at(eng.now()).filter(|st| *st != Status::Active) {
         // Wording as other emulators record it; AWS's exact text was not found.
         return Err(FhError::in_use(format!("Cannot update firehose: {name} when it is in {status} status")));
     }

@@ -4,7 +4,9 @@ use super::batch::{self, Outcome, S3Object};
 use super::delivery;
 use super::*;
 use crate::clock::ManualClock;
+use crate::run_op;
 use crate::s3;
+use crate::Engine;
 use kinesin_protocol::firehose::*;
 use serde_json::json;
 
@@ -112,7 +114,7 @@ fn interval_take_and_complete_deliver_once() {
 #[test]
 fn size_limit_splits_batches_one_in_flight_per_stream() {
     let (mut eng, clock) = engine();
-    eng.settings.firehose_interval_override_secs = Some(1);
+    eng.settings.firehose.interval_override_secs = Some(1);
     s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
     create(
         &mut eng,
@@ -380,7 +382,7 @@ fn describe_fills_defaults_and_update_checks_the_version() {
 #[test]
 fn creating_turns_active_with_the_clock_and_puts_wait_for_it() {
     let (mut eng, clock) = engine();
-    eng.settings.create_delay_ms = 500;
+    eng.settings.kinesis.create_delay_ms = 500;
     create(&mut eng, "fh5", json!({"RoleARN": "r", "BucketARN": "arn:aws:s3:::b"})).unwrap();
     let put = |eng: &mut Engine| {
         let input = PutRecordInput { delivery_stream_name: "fh5".into(), record: Record { data: b"x".to_vec() } };

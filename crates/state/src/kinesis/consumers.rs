@@ -256,7 +256,7 @@ pub fn register(
     super::tags::check_tag_chars(texts, super::tags::TagAction::Add, &m.name, &sctx.account)?;
     eng.conn.prepare_cached("DELETE FROM consumers WHERE stream=?1 AND name=?2")?.execute(params![m.id, name])?;
     let created_ms = now.div_euclid(1000) * 1000;
-    let until = now + eng.settings.create_delay_ms.max(0);
+    let until = now + eng.settings.kinesis.create_delay_ms.max(0);
     eng.conn
         .prepare_cached(
             "INSERT INTO consumers(stream, name, created_ms, status, status_until) VALUES (?1, ?2, ?3, 'CREATING', ?4)",
@@ -313,7 +313,7 @@ pub fn deregister(eng: &mut Engine, ctx: &Ctx, input: ConsumerRef) -> Result<(),
     if c.status_at(now) == ConsumerStatus::Deleting {
         return Ok(());
     }
-    let delay = eng.settings.delete_delay_ms;
+    let delay = eng.settings.kinesis.delete_delay_ms;
     if delay <= 0 {
         eng.conn.prepare_cached("DELETE FROM consumers WHERE id=?1")?.execute([c.id])?;
     } else {
@@ -406,7 +406,7 @@ pub fn before_stream_delete(eng: &mut Engine, m: &StreamMeta, enforce: bool) -> 
             m.account, m.name, m.name
         )));
     }
-    let until = now + eng.settings.delete_delay_ms.max(0);
+    let until = now + eng.settings.kinesis.delete_delay_ms.max(0);
     for id in registered {
         eng.conn
             .prepare_cached("UPDATE consumers SET status='DELETING', status_until=?2 WHERE id=?1")?
@@ -461,7 +461,7 @@ mod tests {
     #[test]
     fn register_creating_then_active_and_describe_both_ways() {
         let (mut eng, clock) = setup();
-        eng.settings.create_delay_ms = 2000;
+        eng.settings.kinesis.create_delay_ms = 2000;
         clock.advance(1234);
         let c = reg(&mut eng, "app").unwrap();
         let secs = (1_767_225_600_000i64 + 1234) / 1000;
@@ -496,7 +496,7 @@ mod tests {
     #[test]
     fn limits_twenty_per_stream_and_five_creating() {
         let (mut eng, clock) = setup();
-        eng.settings.create_delay_ms = 1000;
+        eng.settings.kinesis.create_delay_ms = 1000;
         for i in 0..5 {
             reg(&mut eng, &format!("c{i}")).unwrap();
         }
@@ -519,7 +519,7 @@ mod tests {
     #[test]
     fn deregister_goes_through_deleting_and_frees_the_name() {
         let (mut eng, clock) = setup();
-        eng.settings.delete_delay_ms = 500;
+        eng.settings.kinesis.delete_delay_ms = 500;
         let c = reg(&mut eng, "app").unwrap();
         deregister(&mut eng, &ctx(), by_arn(&c.consumer_arn)).unwrap();
         let d = describe(&mut eng, &ctx(), by_stream("app")).unwrap().consumer_description;
@@ -610,7 +610,7 @@ mod tests {
     #[test]
     fn enforced_delete_marks_consumers_deleting_while_the_stream_is_deleting() {
         let (mut eng, _clock) = setup();
-        eng.settings.delete_delay_ms = 1000;
+        eng.settings.kinesis.delete_delay_ms = 1000;
         reg(&mut eng, "app").unwrap();
         streams::delete(
             &mut eng,

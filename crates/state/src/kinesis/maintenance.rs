@@ -1,8 +1,7 @@
 //! Background upkeep: status transitions, finished deletions and retention trimming.
 
 use super::cache::find_by_id;
-use super::streams::purge;
-use crate::db::{save_next_seq, Engine};
+use crate::db::Engine;
 use crate::error::StateError;
 use rusqlite::params;
 
@@ -16,7 +15,7 @@ pub fn run(eng: &mut Engine) -> Result<Option<i64>, StateError> {
         )?
         .execute([now])?;
     if changed > 0 {
-        eng.streams.clear();
+        eng.kinesis.streams.clear();
     }
     let gone: Vec<i64> = eng
         .conn
@@ -60,7 +59,7 @@ pub fn trim_stream(eng: &mut Engine, id: i64) -> Result<Option<i64>, StateError>
             eng.conn.prepare_cached("DELETE FROM records WHERE shard=?1 AND seq<?2")?.execute(params![s.id, bound])?;
         if deleted > 0 {
             // The newest records may be among the deleted: keep the counter's high-water mark.
-            save_next_seq(eng)?;
+            eng.kinesis.save_next_seq(&eng.conn)?;
         }
         if keep_from.is_some() {
             let oldest: i64 = eng
@@ -72,4 +71,15 @@ pub fn trim_stream(eng: &mut Engine, id: i64) -> Result<Option<i64>, StateError>
         }
     }
     Ok(next)
+}
+
+/// Removes a stream and everything it holds.
+pub fn purge(eng: &mut Engine, id: i64) -> Result<(), StateError> {
+    eng.kinesis.save_next_seq(&eng.conn)?;
+    eng.conn
+        .prepare_cached("DELETE FROM records WHERE shard IN (SELECT id FROM shards WHERE stream=?1)")?
+        .execute([id])?;
+    eng.conn.prepare_cached("DELETE FROM streams WHERE id=?1")?.execute([id])?;
+    eng.kinesis.streams.forget(id);
+    Ok(())
 }

@@ -1,12 +1,17 @@
 //! Kinesis Data Streams: the domain logic, run on the store thread.
 //!
 //! Each operation is a plain function of `(&mut Engine, &Ctx, input)`, so tests call them
-//! directly with a manual clock; [`Kinesis`] is the async facade the server uses.
+//! directly with a manual clock; [`api`] declares them as the service's operations and
+//! [`Kinesis`] holds the wake-ups of its background tasks and subscribers.
 
+pub mod api;
 pub mod cache;
+pub mod config;
 pub mod consumers;
 pub mod hashing;
 pub mod maintenance;
+pub mod memory;
+pub mod meta;
 pub mod policies;
 pub mod records;
 pub mod reshard;
@@ -56,44 +61,14 @@ impl Kinesis {
         &self.db
     }
 
-    /// Runs an operation on the store thread.
-    pub async fn run<I, O>(
-        &self,
-        ctx: Ctx,
-        input: I,
-        op: fn(&mut Engine, &Ctx, I) -> Result<O, StateError>,
-    ) -> Result<O, StateError>
-    where
-        I: Send + 'static,
-        O: Send + 'static,
-    {
-        self.db.call(move |eng| op(eng, &ctx, input)).await
-    }
-
     /// Wakes the maintenance task (after creations, deletions, retention changes).
     pub fn wake_maintenance(&self) {
         self.wake.notify_one();
     }
 
-    /// Runs retention trimming and status transitions forever, sleeping until the next
-    /// deadline or until woken.
-    pub async fn maintain_forever(self) {
-        loop {
-            let next = self.db.call(maintenance::run).await;
-            let now = self.db.clock().now_ms();
-            let wait = match next {
-                Ok(Some(at)) => (at - now).clamp(10, 60_000),
-                Ok(None) => 60_000,
-                Err(e) => {
-                    tracing::warn!(error = %e, "maintenance failed");
-                    5_000
-                }
-            };
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_millis(wait as u64)) => {}
-                _ = self.wake.notified() => {}
-            }
-        }
+    /// Waits until [`Kinesis::wake_maintenance`] is called.
+    pub async fn maintenance_woken(&self) {
+        self.wake.notified().await
     }
 }
 
@@ -208,7 +183,5 @@ mod arn_tests {
     }
 }
 
-#[cfg(test)]
-mod fidelity_tests;
 #[cfg(test)]
 mod tests;

@@ -266,7 +266,7 @@ mod tests {
         assert_eq!(get(&mut eng, S_ARN), "{}");
         assert_eq!(get(&mut eng, &c_arn), "{}");
 
-        eng.settings.create_delay_ms = 1000;
+        eng.settings.kinesis.create_delay_ms = 1000;
         clock.advance(5000);
         let c2 = consumers::register(
             &mut eng,

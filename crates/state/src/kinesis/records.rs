@@ -3,7 +3,7 @@
 use super::cache::{ShardMeta, StreamMeta};
 use super::throttle;
 use super::{epoch_secs, hashing, not_found, resolve, seqnum, token, usable};
-use crate::db::{save_next_seq, Engine, Settings};
+use crate::db::{Engine, Settings};
 use crate::error::StateError;
 use crate::Ctx;
 use kinesin_protocol::kinesis::*;
@@ -63,22 +63,22 @@ fn check_size(m: &StreamMeta, r: &NewRecord<'_>, path: impl FnOnce() -> String) 
 /// injection, and within the shard's budget when AWS's limits are on.
 fn admit(eng: &mut Engine, shard: i64, bytes: usize) -> bool {
     let now = eng.now();
-    admit_parts(&eng.settings, &mut eng.throttle, now, shard, bytes)
+    admit_parts(&eng.settings, &mut eng.kinesis.throttle, now, shard, bytes)
 }
 
 fn admit_parts(settings: &Settings, budgets: &mut throttle::Budgets, now: i64, shard: i64, bytes: usize) -> bool {
-    if settings.error_probability > 0.0 && fastrand::f64() < settings.error_probability {
+    if settings.kinesis.error_probability > 0.0 && fastrand::f64() < settings.kinesis.error_probability {
         return false;
     }
-    !settings.aws_limits || budgets.write(shard, bytes, now)
+    !settings.kinesis.aws_limits || budgets.write(shard, bytes, now)
 }
 
 /// Appends one record to `shard`; returns its sequence number.
 fn append(eng: &mut Engine, m: &StreamMeta, shard: &ShardMeta, r: &NewRecord<'_>) -> Result<String, StateError> {
-    let ts = eng.now().max(eng.last_ts);
-    eng.last_ts = ts;
-    let seq = eng.next_seq;
-    eng.next_seq += 1;
+    let ts = eng.now().max(eng.kinesis.last_ts);
+    eng.kinesis.last_ts = ts;
+    let seq = eng.kinesis.next_seq;
+    eng.kinesis.next_seq += 1;
     eng.conn
         .prepare_cached("INSERT INTO records(shard, seq, ts, pkey, data) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![shard.id, seq as i64, ts, r.partition_key, r.data])?;
@@ -106,7 +106,7 @@ pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<
     }
     let seq = append(eng, &m, &shard, &rec)?;
     if input.sequence_number_for_ordering.is_some() {
-        save_next_seq(eng)?;
+        eng.kinesis.save_next_seq(&eng.conn)?;
     }
     Ok(PutRecordOutput {
         shard_id: seqnum::shard_id(shard.idx),
@@ -121,7 +121,7 @@ pub fn put_record(eng: &mut Engine, ctx: &Ctx, input: PutRecordInput) -> Result<
 /// it cannot decode and ones written in the future.
 fn ordering_floor(eng: &mut Engine, ctx: &Ctx, name: &str, min: &str) -> Result<(), StateError> {
     if let Some(parts) = seqnum::parse(min) {
-        eng.next_seq = eng.next_seq.max(parts.counter.saturating_add(1));
+        eng.kinesis.next_seq = eng.kinesis.next_seq.max(parts.counter.saturating_add(1));
         return Ok(());
     }
     match seqnum::decode_aws(min) {
@@ -202,17 +202,24 @@ pub fn put_records(eng: &mut Engine, ctx: &Ctx, input: PreparedPutRecords) -> Re
     if total > MAX_PUT_RECORDS_BYTES {
         return Err(StateError::InvalidArgument("Records size exceeds 10 MB limit".into()));
     }
-    let ts = eng.now().max(eng.last_ts);
-    eng.last_ts = ts;
-    let first = eng.next_seq;
-    eng.next_seq += routed.len() as u64;
+    let ts = eng.now().max(eng.kinesis.last_ts);
+    eng.kinesis.last_ts = ts;
+    let first = eng.kinesis.next_seq;
+    eng.kinesis.next_seq += routed.len() as u64;
     let mut entries = Vec::with_capacity(routed.len());
     let mut rows: Vec<(i64, i64, &PreparedRecord)> = Vec::with_capacity(routed.len());
-    let limited = eng.settings.aws_limits || eng.settings.error_probability > 0.0;
+    let limited = eng.settings.kinesis.aws_limits || eng.settings.kinesis.error_probability > 0.0;
     for (i, (e, &si)) in input.records.iter().zip(&routed).enumerate() {
         let seq = first + i as u64;
         let shard = open[si];
-        if limited && !admit_parts(&eng.settings, &mut eng.throttle, ts, shard.id, e.data.len() + e.partition_key.len())
+        if limited
+            && !admit_parts(
+                &eng.settings,
+                &mut eng.kinesis.throttle,
+                ts,
+                shard.id,
+                e.data.len() + e.partition_key.len(),
+            )
         {
             let message = throttle::rate_exceeded(&seqnum::shard_id(shard.idx), &m.name, &m.account);
             entries.push(Written::Throttled(message));
@@ -430,7 +437,7 @@ pub fn start_position(
     }
     let next = match kind {
         "TRIM_HORIZON" => shard.start_seq,
-        "LATEST" => shard.end_seq.map(|e| e + 1).unwrap_or(eng.next_seq),
+        "LATEST" => shard.end_seq.map(|e| e + 1).unwrap_or(eng.kinesis.next_seq),
         "AT_SEQUENCE_NUMBER" | "AFTER_SEQUENCE_NUMBER" => {
             let seq = start.sequence_number.as_deref().unwrap_or_default();
             let invalid = |why: &str| {
@@ -491,7 +498,7 @@ fn first_at_or_after(eng: &Engine, shard: &ShardMeta, t: i64) -> Result<u64, Sta
         .ok();
     Ok(match found {
         Some(s) => s as u64,
-        None => shard.end_seq.map(|e| e + 1).unwrap_or(eng.next_seq),
+        None => shard.end_seq.map(|e| e + 1).unwrap_or(eng.kinesis.next_seq),
     })
 }
 
@@ -535,13 +542,13 @@ pub fn get_records(eng: &mut Engine, ctx: &Ctx, input: GetRecordsInput) -> Resul
         )));
     }
     let limit = input.limit.unwrap_or(MAX_GET_RECORDS).clamp(1, MAX_GET_RECORDS);
-    if eng.settings.aws_limits && !eng.throttle.read_call(shard.id, now) {
+    if eng.settings.kinesis.aws_limits && !eng.kinesis.throttle.read_call(shard.id, now) {
         return Err(StateError::Throughput(throttle::rate_exceeded(&seqnum::shard_id(shard.idx), &m.name, &m.account)));
     }
     let read = read(eng, &m, &shard, pos.next, limit)?;
-    if eng.settings.aws_limits {
+    if eng.settings.kinesis.aws_limits {
         let bytes = read.records.iter().map(|r| r.data.len() + r.partition_key.len()).sum();
-        eng.throttle.read_bytes(shard.id, bytes, now);
+        eng.kinesis.throttle.read_bytes(shard.id, bytes, now);
     }
     if read.child_shards.is_some() {
         return Ok(GetRecordsOutput {

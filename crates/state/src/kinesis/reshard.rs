@@ -3,7 +3,7 @@
 
 use super::cache::{ShardMeta, StreamMeta};
 use super::{active, resolve, seqnum};
-use crate::db::{save_next_seq, Engine};
+use crate::db::Engine;
 use crate::error::StateError;
 use crate::Ctx;
 use kinesin_protocol::kinesis::*;
@@ -49,10 +49,10 @@ struct Resharder<'a> {
 impl Resharder<'_> {
     /// Closes `s`: its last sequence number is the last counter handed out so far.
     fn close(&mut self, s: &ShardMeta) -> Result<(), StateError> {
-        if self.eng.next_seq <= s.start_seq {
-            self.eng.next_seq = s.start_seq + 1;
+        if self.eng.kinesis.next_seq <= s.start_seq {
+            self.eng.kinesis.next_seq = s.start_seq + 1;
         }
-        let end = self.eng.next_seq - 1;
+        let end = self.eng.kinesis.next_seq - 1;
         self.eng
             .conn
             .prepare_cached("UPDATE shards SET end_seq=?2, closed_ms=?3 WHERE id=?1")?
@@ -63,7 +63,7 @@ impl Resharder<'_> {
     fn open(&mut self, range: (u128, u128), parent: i64, adj: Option<i64>) -> Result<ShardMeta, StateError> {
         let idx = self.next_index;
         self.next_index += 1;
-        let start_seq = self.eng.next_seq;
+        let start_seq = self.eng.kinesis.next_seq;
         self.eng
             .conn
             .prepare_cached(
@@ -110,14 +110,14 @@ impl Resharder<'_> {
 
     /// Saves the stream's next index and status, and drops it from the cache.
     fn finish(self) -> Result<(), StateError> {
-        let delay = self.eng.settings.update_delay_ms;
+        let delay = self.eng.settings.kinesis.update_delay_ms;
         let status = if delay > 0 { "UPDATING" } else { "ACTIVE" };
         self.eng
             .conn
             .prepare_cached("UPDATE streams SET next_index=?2, status=?3, status_until=?4 WHERE id=?1")?
             .execute(params![self.stream, self.next_index, status, self.now + delay])?;
-        save_next_seq(self.eng)?;
-        self.eng.streams.forget(self.stream);
+        self.eng.kinesis.save_next_seq(&self.eng.conn)?;
+        self.eng.kinesis.streams.forget(self.stream);
         Ok(())
     }
 }
@@ -201,7 +201,7 @@ pub fn update_shard_count(
         super::streams::check_shard_limit(eng, &ctx, target - current)?;
     }
     let now = eng.now();
-    if target != current && eng.settings.aws_limits && !eng.throttle.scale(m.id, now) {
+    if target != current && eng.settings.kinesis.aws_limits && !eng.kinesis.throttle.scale(m.id, now) {
         // kinesin's wording: AWS answers LimitExceededException; its exact text was not found.
         return Err(StateError::LimitExceeded(format!(
             "UpdateShardCount failed for stream {name} under account {}: a stream can be scaled at most {} times in a rolling 24-hour period.",

@@ -34,14 +34,14 @@ pub const COMMITMENT_MIN_MS: i64 = 24 * 3_600_000;
 /// as resharding does, and drops it from the cache.
 pub(crate) fn mark_updating(eng: &mut Engine, id: i64) -> Result<(), StateError> {
     let now = eng.now();
-    let delay = eng.settings.update_delay_ms;
+    let delay = eng.settings.kinesis.update_delay_ms;
     let status = if delay > 0 { "UPDATING" } else { "ACTIVE" };
     eng.conn.prepare_cached("UPDATE streams SET status=?2, status_until=?3 WHERE id=?1")?.execute(params![
         id,
         status,
         now + delay.max(0)
     ])?;
-    eng.streams.forget(id);
+    eng.kinesis.streams.forget(id);
     Ok(())
 }
 
@@ -83,10 +83,10 @@ pub fn stop_encryption(eng: &mut Engine, ctx: &Ctx, input: StreamEncryptionInput
 /// before keep reporting the encryption they were written with.
 fn record_encryption_change(eng: &mut Engine, m: &super::cache::StreamMeta, kind: &str) -> Result<(), StateError> {
     let mut changes = m.encryption_changes.clone();
-    changes.push((eng.next_seq, kind.to_string()));
+    changes.push((eng.kinesis.next_seq, kind.to_string()));
     let json = serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into());
     eng.conn.prepare_cached("UPDATE streams SET encryption_changes=?2 WHERE id=?1")?.execute(params![m.id, json])?;
-    eng.streams.forget(m.id);
+    eng.kinesis.streams.forget(m.id);
     Ok(())
 }
 
@@ -167,7 +167,7 @@ fn on_demand_streams(eng: &Engine, ctx: &Ctx, now: i64) -> Result<u32, StateErro
 /// (CreateStream and UpdateStreamMode to ON_DEMAND).
 pub fn check_on_demand_limit(eng: &Engine, ctx: &Ctx) -> Result<(), StateError> {
     let count = on_demand_streams(eng, ctx, eng.now())?;
-    let limit = eng.settings.on_demand_stream_limit;
+    let limit = eng.settings.kinesis.on_demand_stream_limit;
     if count >= limit {
         // kinesin's wording, shaped like AWS's shard-limit message: AWS's text for the
         // on-demand stream limit was not found.
@@ -187,10 +187,10 @@ pub fn describe_limits(
 ) -> Result<DescribeLimitsOutput, StateError> {
     let now = eng.now();
     Ok(DescribeLimitsOutput {
-        shard_limit: eng.settings.shard_limit,
+        shard_limit: eng.settings.kinesis.shard_limit,
         open_shard_count: open_shards(eng, ctx, now)?,
         on_demand_stream_count: on_demand_streams(eng, ctx, now)?,
-        on_demand_stream_count_limit: eng.settings.on_demand_stream_limit,
+        on_demand_stream_count_limit: eng.settings.kinesis.on_demand_stream_limit,
     })
 }
 
@@ -254,7 +254,7 @@ pub fn update_max_record_size(eng: &mut Engine, ctx: &Ctx, input: UpdateMaxRecor
     eng.conn
         .prepare_cached("UPDATE streams SET max_record_kib=?2 WHERE id=?1")?
         .execute(params![m.id, input.max_record_size_in_kib])?;
-    eng.streams.forget(m.id);
+    eng.kinesis.streams.forget(m.id);
     Ok(())
 }
 
@@ -420,7 +420,7 @@ mod tests {
     #[test]
     fn encryption_starts_and_stops_with_an_updating_phase() {
         let (mut eng, clock) = engine();
-        eng.settings.update_delay_ms = 1000;
+        eng.settings.kinesis.update_delay_ms = 1000;
         create(&mut eng, "s", None);
         stop_encryption(&mut eng, &ctx(), enc("KMS")).unwrap();
         assert_eq!(summary(&mut eng, "s").stream_status, "ACTIVE", "stopping on a plain stream is a no-op");
@@ -481,7 +481,7 @@ mod tests {
         assert!(!out.desired_shard_level_metrics.contains(&"IncomingBytes".to_string()));
         let out = disable_monitoring(&mut eng, &ctx(), metrics(&["ALL"])).unwrap();
         assert!(out.desired_shard_level_metrics.is_empty());
-        eng.settings.update_delay_ms = 10;
+        eng.settings.kinesis.update_delay_ms = 10;
         enable_monitoring(&mut eng, &ctx(), metrics(&["ALL"])).unwrap();
         let err = disable_monitoring(&mut eng, &ctx(), metrics(&["ALL"])).unwrap_err();
         assert!(matches!(err, StateError::InUse(_)), "UPDATING streams refuse changes: {err}");
@@ -490,7 +490,7 @@ mod tests {
     #[test]
     fn limits_count_open_shards_and_on_demand_streams_per_namespace() {
         let (mut eng, _clock) = engine();
-        eng.settings.on_demand_stream_limit = 2;
+        eng.settings.kinesis.on_demand_stream_limit = 2;
         create(&mut eng, "p", None);
         create(&mut eng, "d1", Some("ON_DEMAND"));
         let other = Ctx::new("111111111111", "us-east-1");
@@ -533,7 +533,7 @@ mod tests {
     #[test]
     fn stream_mode_switches_with_an_updating_phase() {
         let (mut eng, clock) = engine();
-        eng.settings.update_delay_ms = 500;
+        eng.settings.kinesis.update_delay_ms = 500;
         create(&mut eng, "s", None);
         let input = |mode: &str, warm: Option<u32>| UpdateStreamModeInput {
             stream: StreamRef {

@@ -1,8 +1,9 @@
 //! Stream lifecycle: create, delete, describe, list, retention.
 
 use super::cache::{self, StreamMeta};
+use super::maintenance::{self, purge};
 use super::{active, epoch_secs, existing, hashing, resolve, seqnum, shards, token};
-use crate::db::{save_next_seq, Engine};
+use crate::db::Engine;
 use crate::error::StateError;
 use crate::Ctx;
 use kinesin_protocol::kinesis::*;
@@ -23,23 +24,7 @@ pub const DEFAULT_MAX_RECORD_KIB: u32 = 1024;
 pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(), StateError> {
     let now = eng.now();
     let name = input.stream_name;
-    // Without a mode, a shard count means PROVISIONED and no shard count ON_DEMAND (AWS
-    // creates an on-demand stream of 4 shards then).
-    let mode = match (input.stream_mode_details, input.shard_count) {
-        (Some(d), _) => d.stream_mode,
-        (None, Some(_)) => "PROVISIONED".into(),
-        (None, None) => "ON_DEMAND".into(),
-    };
-    let count = match (mode.as_str(), input.shard_count) {
-        ("ON_DEMAND", None) => ON_DEMAND_SHARDS,
-        ("ON_DEMAND", Some(_)) => {
-            return Err(StateError::InvalidArgument("ShardCount is not expected when StreamMode=ON_DEMAND".into()))
-        }
-        (_, Some(n)) => n,
-        (_, None) => {
-            return Err(StateError::InvalidArgument("ShardCount is required when StreamMode=PROVISIONED".into()))
-        }
-    };
+    let (mode, count) = mode_and_shards(input.stream_mode_details, input.shard_count)?;
     if let Some(tags) = &input.tags {
         let texts = tags.iter().flat_map(|(k, v)| [k.as_str(), v.as_str()]);
         super::tags::check_tag_chars(texts, super::tags::TagAction::Add, &name, &ctx.account)?;
@@ -54,22 +39,10 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
         super::settings::check_on_demand_limit(eng, ctx)?;
     }
     check_shard_limit(eng, ctx, count)?;
-    if eng.settings.aws_limits {
-        let creating: i64 = eng
-            .conn
-            .prepare_cached(
-                "SELECT COUNT(*) FROM streams WHERE account=?1 AND region=?2 AND status='CREATING' AND status_until > ?3",
-            )?
-            .query_row(params![ctx.account, ctx.region, now], |r| r.get(0))?;
-        if creating >= MAX_CREATING {
-            // kinesin's wording: AWS answers LimitExceededException; its exact text was not found.
-            return Err(StateError::LimitExceeded(format!(
-                "Account {} already has {creating} streams in CREATING state in {}; at most {MAX_CREATING} streams can be created at once.",
-                ctx.account, ctx.region
-            )));
-        }
+    if eng.settings.kinesis.aws_limits {
+        check_creating_limit(eng, ctx, now)?;
     }
-    let delay = eng.settings.create_delay_ms;
+    let delay = eng.settings.kinesis.create_delay_ms;
     let status = if delay > 0 { "CREATING" } else { "ACTIVE" };
     let max_kib = input.max_record_size_in_kib.unwrap_or(DEFAULT_MAX_RECORD_KIB);
     eng.conn
@@ -92,7 +65,7 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
             count
         ])?;
     let id = eng.conn.last_insert_rowid();
-    let start_seq = eng.next_seq as i64;
+    let start_seq = eng.kinesis.next_seq as i64;
     for (idx, (s, e)) in hashing::even_ranges(count).into_iter().enumerate() {
         eng.conn
             .prepare_cached(
@@ -109,11 +82,51 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateStreamInput) -> Result<(
     Ok(())
 }
 
+/// A new stream's mode and shard count. Without a mode, a shard count means PROVISIONED and
+/// no shard count ON_DEMAND (AWS creates an on-demand stream of 4 shards then).
+fn mode_and_shards(details: Option<StreamModeDetails>, shard_count: Option<u32>) -> Result<(String, u32), StateError> {
+    let mode = match (details, shard_count) {
+        (Some(d), _) => d.stream_mode,
+        (None, Some(_)) => "PROVISIONED".into(),
+        (None, None) => "ON_DEMAND".into(),
+    };
+    let count = match (mode.as_str(), shard_count) {
+        ("ON_DEMAND", None) => ON_DEMAND_SHARDS,
+        ("ON_DEMAND", Some(_)) => {
+            return Err(StateError::InvalidArgument("ShardCount is not expected when StreamMode=ON_DEMAND".into()))
+        }
+        (_, Some(n)) => n,
+        (_, None) => {
+            return Err(StateError::InvalidArgument("ShardCount is required when StreamMode=PROVISIONED".into()))
+        }
+    };
+    Ok((mode, count))
+}
+
+/// With AWS's limits, at most [`MAX_CREATING`] streams of an account and region are
+/// CREATING at once.
+fn check_creating_limit(eng: &Engine, ctx: &Ctx, now: i64) -> Result<(), StateError> {
+    let creating: i64 = eng
+        .conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM streams WHERE account=?1 AND region=?2 AND status='CREATING' AND status_until > ?3",
+        )?
+        .query_row(params![ctx.account, ctx.region, now], |r| r.get(0))?;
+    if creating >= MAX_CREATING {
+        // kinesin's wording: AWS answers LimitExceededException; its exact text was not found.
+        return Err(StateError::LimitExceeded(format!(
+            "Account {} already has {creating} streams in CREATING state in {}; at most {MAX_CREATING} streams can be created at once.",
+            ctx.account, ctx.region
+        )));
+    }
+    Ok(())
+}
+
 /// Fails with AWS's LimitExceededException when `extra` more open shards would exceed the
 /// account's shard limit in the namespace (CreateStream, SplitShard, UpdateShardCount).
 pub fn check_shard_limit(eng: &Engine, ctx: &Ctx, extra: u32) -> Result<(), StateError> {
     let open = open_shard_count(eng, ctx)?;
-    let limit = eng.settings.shard_limit;
+    let limit = eng.settings.kinesis.shard_limit;
     if open + extra > limit {
         return Err(StateError::LimitExceeded(format!(
             "This request would exceed the shard limit for the account {} in {}. Current shard count for the account: {open}. Limit: {limit}. Number of additional shards that would have resulted from this request: {extra}. Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current limits and how to request higher limits.",
@@ -143,7 +156,7 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteStreamInput) -> Result<(
         return Ok(());
     }
     super::consumers::before_stream_delete(eng, &m, input.enforce_consumer_deletion.unwrap_or(false))?;
-    let delay = eng.settings.delete_delay_ms;
+    let delay = eng.settings.kinesis.delete_delay_ms;
     if delay <= 0 {
         return purge(eng, m.id);
     }
@@ -156,18 +169,7 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteStreamInput) -> Result<(
     eng.conn
         .prepare_cached("UPDATE streams SET status='DELETING', status_until=?2 WHERE id=?1")?
         .execute(params![m.id, until])?;
-    eng.streams.forget(m.id);
-    Ok(())
-}
-
-/// Removes a stream and everything it holds.
-pub fn purge(eng: &mut Engine, id: i64) -> Result<(), StateError> {
-    save_next_seq(eng)?;
-    eng.conn
-        .prepare_cached("DELETE FROM records WHERE shard IN (SELECT id FROM shards WHERE stream=?1)")?
-        .execute([id])?;
-    eng.conn.prepare_cached("DELETE FROM streams WHERE id=?1")?.execute([id])?;
-    eng.streams.forget(id);
+    eng.kinesis.streams.forget(m.id);
     Ok(())
 }
 
@@ -336,9 +338,9 @@ fn change_retention(eng: &mut Engine, ctx: &Ctx, input: RetentionInput, increase
         )));
     }
     eng.conn.prepare_cached("UPDATE streams SET retention_h=?2 WHERE id=?1")?.execute(params![m.id, h])?;
-    eng.streams.forget(m.id);
+    eng.kinesis.streams.forget(m.id);
     if !increase {
-        super::maintenance::trim_stream(eng, m.id)?;
+        maintenance::trim_stream(eng, m.id)?;
     }
     Ok(())
 }

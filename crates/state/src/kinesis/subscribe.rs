@@ -87,11 +87,11 @@ fn continuation(eng: &mut Engine, read: &records::Read) -> Result<u64, StateErro
     if !read.caught_up {
         return Ok(last_read);
     }
-    let handed_out = eng.next_seq.saturating_sub(1).max(last_read);
+    let handed_out = eng.kinesis.next_seq.saturating_sub(1).max(last_read);
     if handed_out > last_read {
         return Ok(handed_out);
     }
-    eng.next_seq = handed_out + 2;
-    crate::db::save_next_seq(eng)?;
+    eng.kinesis.next_seq = handed_out + 2;
+    eng.kinesis.save_next_seq(&eng.conn)?;
     Ok(handed_out + 1)
 }

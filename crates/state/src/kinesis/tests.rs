@@ -133,8 +133,8 @@ fn decreasing_retention_trims_at_once() {
 #[test]
 fn creating_and_deleting_follow_the_clock() {
     let (mut eng, clock) = engine();
-    eng.settings.create_delay_ms = 500;
-    eng.settings.delete_delay_ms = 500;
+    eng.settings.kinesis.create_delay_ms = 500;
+    eng.settings.kinesis.delete_delay_ms = 500;
     create(&mut eng, "s", 2);
     let status = |eng: &mut Engine| {
         streams::describe_summary(eng, &ctx(), by_name("s")).map(|o| o.stream_description_summary.stream_status)
@@ -169,7 +169,7 @@ fn creating_and_deleting_follow_the_clock() {
 fn failed_jobs_leave_no_trace() {
     let (mut eng, _clock) = engine();
     create(&mut eng, "s", 1);
-    let before = eng.next_seq;
+    let before = eng.kinesis.next_seq;
     let r = eng.in_savepoint(|eng| -> Result<(), StateError> {
         put(eng, "s", "k", b"x");
         Err(StateError::InvalidArgument("boom".into()))
@@ -177,13 +177,13 @@ fn failed_jobs_leave_no_trace() {
     assert!(r.is_err());
     let n: i64 = eng.conn.query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 0);
-    assert_eq!(eng.next_seq, before);
+    assert_eq!(eng.kinesis.next_seq, before);
 }
 
 #[test]
 fn shard_limit_and_duplicates() {
     let (mut eng, _clock) = engine();
-    eng.settings.shard_limit = 3;
+    eng.settings.kinesis.shard_limit = 3;
     create(&mut eng, "a", 2);
     let err = streams::create(
         &mut eng,
@@ -393,3 +393,5 @@ fn put_records_serializes_as_its_output_shape() {
         assert!(seqnum::parse(entry["SequenceNumber"].as_str().unwrap()).is_some());
     }
 }
+
+mod fidelity;

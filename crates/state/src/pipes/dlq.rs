@@ -10,7 +10,7 @@
 //! AWS documents the Lambda form (`functionArn`); a pipe puts its own ARN there.
 
 use crate::db::Engine;
-use crate::sqs::{self, messages, Caller};
+use crate::sqs::{self, messages, Caller, QueueKey};
 use crate::Ctx;
 use kinesin_protocol::kinesis::Record;
 use serde_json::{json, Value};
@@ -95,7 +95,7 @@ pub fn check_arn(arn: &str) -> Result<(), String> {
 }
 
 /// Sends a DLQ message to the queue `arn`; returns the queue's key to wake its readers.
-pub fn send(eng: &mut Engine, arn: &str, body: &Value) -> Result<(String, String, String), String> {
+pub fn send(eng: &mut Engine, arn: &str, body: &Value) -> Result<QueueKey, String> {
     let q = sqs::find_by_arn(eng, arn)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("Dead-letter queue {arn} does not exist."))?;
@@ -110,5 +110,5 @@ pub fn send(eng: &mut Engine, arn: &str, body: &Value) -> Result<(String, String
     };
     let caller = Caller::new(Ctx::new(&q.account, &q.region), "localhost");
     messages::send_to(eng, &caller, &q, m).map_err(|e| e.to_string())?;
-    Ok((q.account.clone(), q.region.clone(), q.name.clone()))
+    Ok(q.key())
 }

@@ -22,12 +22,13 @@
 use super::dlq::{self, BatchInfo, Condition};
 use super::pattern::{self, Pattern};
 use super::{jsonpath, set_reason, PipeRow};
+use crate::backoff::backoff_ms;
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::kinesis::cache::{ShardMeta, StreamMeta};
 use crate::kinesis::records::{self, Start};
 use crate::kinesis::{self, seqnum};
-use crate::sqs::{self, messages, Caller, Queue};
+use crate::sqs::{self, messages, Caller, Queue, QueueKey};
 use crate::Ctx;
 use kinesin_protocol::kinesis::Record;
 use rusqlite::params;
@@ -41,9 +42,6 @@ pub const JOB_BUDGET: usize = 2_000;
 pub const DEFAULT_BATCH: u32 = 100;
 /// Longest retry backoff (ms).
 pub const MAX_BACKOFF_MS: i64 = 60_000;
-
-/// A queue to wake after deliveries: `(account, region, name)`.
-pub type QueueKey = (String, String, String);
 
 /// What one [`pump_all`] did and when it wants to run again.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -275,7 +273,7 @@ impl Target {
                 };
                 let caller = Caller::new(Ctx::new(&q.account, &q.region), "localhost");
                 savepoint(eng, |eng| messages::send_to(eng, &caller, q, m).map(|_| ()).map_err(|e| e.to_string()))?;
-                let key = (q.account.clone(), q.region.clone(), q.name.clone());
+                let key = q.key();
                 if !report.queues.contains(&key) {
                     report.queues.push(key);
                 }
@@ -442,146 +440,37 @@ fn pump_kinesis(
         cps = checkpoints(eng, pipe.id)?;
     }
     let now = eng.now();
-    let opened = target.open(eng);
-    let template = pipe.spec_at(&["TargetParameters", "InputTemplate"]).and_then(Value::as_str).map(str::to_string);
-    let ctx = EventCtx {
-        role: pipe.spec.get("RoleArn").and_then(Value::as_str).unwrap_or_default().to_string(),
-        region: m.region.clone(),
-        stream_arn: m.arn(),
+    let mut pass = KinesisPass {
+        pipe,
+        k,
+        target,
+        opened: target.open(eng),
+        template: pipe.spec_at(&["TargetParameters", "InputTemplate"]).and_then(Value::as_str).map(str::to_string),
+        ctx: EventCtx {
+            role: pipe.spec.get("RoleArn").and_then(Value::as_str).unwrap_or_default().to_string(),
+            region: m.region.clone(),
+            stream_arn: m.arn(),
+        },
+        now,
+        failure: None,
+        healthy: false,
     };
-    let mut failure: Option<String> = None;
-    let mut healthy = false;
     // Shards in index order: a child's index is above its parents', so parents finished in
     // this pass unblock their children in the same pass.
     for shard in m.shards.iter() {
         if m.shard_expired(shard, now) || !parents_done(&m, shard, &cps, now) {
             continue;
         }
-        let mut cp =
+        let before =
             *cps.entry(shard.id).or_insert(Checkpoint { next: shard.start_seq, done: false, attempts: 0, retry_at: 0 });
-        if cp.done {
+        if before.done {
             continue;
         }
-        if cp.retry_at > now {
-            report.wake_at(cp.retry_at);
+        if before.retry_at > now {
+            report.wake_at(before.retry_at);
             continue;
         }
-        let before = cp;
-        let shard_id = seqnum::shard_id(shard.idx);
-        'batches: while *budget > 0 {
-            let limit = k.batch_size.min(*budget as u32).max(1);
-            let read = records::read(eng, &m, shard, cp.next, limit)?;
-            if read.records.is_empty() {
-                if read.child_shards.is_some() {
-                    cp.next = read.next;
-                    cp.done = true;
-                }
-                break;
-            }
-            let full = read.records.len() as u32 >= k.batch_size;
-            if k.window_ms > 0 && !full && read.child_shards.is_none() {
-                let first = (read.records[0].approximate_arrival_timestamp * 1000.0).round() as i64;
-                if now < first + k.window_ms {
-                    report.wake_at(first + k.window_ms);
-                    break;
-                }
-            }
-            let n = read.records.len();
-            let mut i = 0;
-            let mut batch_bytes = 0u64;
-            while i < n {
-                let rec = &read.records[i];
-                let counter = counter_of(rec, cp.next);
-                let arrival = (rec.approximate_arrival_timestamp * 1000.0).round() as i64;
-                *budget = budget.saturating_sub(1);
-                i += 1;
-                let (event, lookup) = kinesis_event(&ctx, &shard_id, rec);
-                if !k.filters.is_empty() && !k.filters.iter().any(|f| f.matches(&lookup)) {
-                    report.filtered += 1;
-                    cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
-                    continue;
-                }
-                let too_old = k.max_age_ms.is_some_and(|age| arrival < now - age);
-                let (condition, batch, error): (Condition, &[Record], Option<String>) = if too_old {
-                    (Condition::RecordAgeExceeded, std::slice::from_ref(rec), None)
-                } else {
-                    let body = match &template {
-                        Some(t) => jsonpath::fill_template(t, &lookup, &event),
-                        None => event,
-                    };
-                    match target.deliver(eng, &opened, &lookup, body, report) {
-                        Ok(()) => {
-                            report.delivered += 1;
-                            batch_bytes += rec.data.len().max(1) as u64;
-                            healthy = true;
-                            cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..cp };
-                            continue;
-                        }
-                        Err(e) => {
-                            cp.attempts += 1;
-                            if k.max_retries < 0 || cp.attempts <= k.max_retries {
-                                let backoff = (1000i64 << (cp.attempts - 1).clamp(0, 6)).min(MAX_BACKOFF_MS);
-                                cp.retry_at = now + backoff;
-                                report.wake_at(cp.retry_at);
-                                failure = Some(format!("Delivery to {} failed: {e}", pipe.target));
-                                break 'batches;
-                            }
-                            tracing::warn!(pipe = %pipe.name, shard = %shard_id, error = %e, "delivery failed after its retries");
-                            // Without bisection the rest of the batch fails with the record.
-                            let batch = if k.bisect { std::slice::from_ref(rec) } else { &read.records[i - 1..] };
-                            (Condition::RetryAttemptsExhausted, batch, Some(e))
-                        }
-                    }
-                };
-                if let Some(arn) = &k.dead_letter {
-                    let info = BatchInfo {
-                        pipe_arn: &pipe.arn(),
-                        stream_arn: &ctx.stream_arn,
-                        shard_id: &shard_id,
-                        records: batch,
-                        attempts: cp.attempts,
-                        error: error.as_deref(),
-                    };
-                    let sent = savepoint_value(eng, |eng| dlq::send(eng, arn, &dlq::message(&info, condition, now)));
-                    match sent {
-                        Ok(key) => {
-                            if !report.queues.contains(&key) {
-                                report.queues.push(key);
-                            }
-                        }
-                        Err(e) => {
-                            // The batch stays where it is until its description can be sent.
-                            cp.retry_at = now + MAX_BACKOFF_MS.min(1000i64 << cp.attempts.clamp(0, 6));
-                            report.wake_at(cp.retry_at);
-                            failure = Some(format!("Delivery to the dead-letter queue {arn} failed: {e}"));
-                            break 'batches;
-                        }
-                    }
-                }
-                report.dropped += batch.len() as u64;
-                let last = &batch[batch.len() - 1];
-                cp = Checkpoint { next: counter_of(last, cp.next) + 1, attempts: 0, retry_at: 0, ..cp };
-                let skipped = batch.len() - 1;
-                *budget = budget.saturating_sub(skipped);
-                i += skipped;
-            }
-            if batch_bytes > 0 {
-                report.requests.push((
-                    pipe.account.clone(),
-                    pipe.region.clone(),
-                    pipe.name.clone(),
-                    batch_bytes.div_ceil(65_536),
-                ));
-            }
-            if n == read.records.len() && read.child_shards.is_some() {
-                cp.next = cp.next.max(read.next);
-                cp.done = true;
-                break;
-            }
-            if (n as u32) < limit {
-                break;
-            }
-        }
+        let cp = pass.pump_shard(eng, &m, shard, before, budget, report)?;
         if *budget == 0 {
             report.more = true;
         }
@@ -593,12 +482,187 @@ fn pump_kinesis(
             break;
         }
     }
-    match (&failure, &pipe.state_reason) {
+    match (&pass.failure, &pipe.state_reason) {
         (Some(f), r) if r.as_deref() != Some(f.as_str()) => set_reason(eng, pipe.id, Some(f))?,
-        (None, Some(_)) if healthy => set_reason(eng, pipe.id, None)?,
+        (None, Some(_)) if pass.healthy => set_reason(eng, pipe.id, None)?,
         _ => {}
     }
     Ok(())
+}
+
+/// One pass of a pipe over its Kinesis source: what every shard's batches need, and what
+/// the pass found.
+struct KinesisPass<'a> {
+    pipe: &'a PipeRow,
+    k: &'a KinesisSource,
+    target: &'a Target,
+    opened: Opened,
+    template: Option<String>,
+    ctx: EventCtx,
+    now: i64,
+    /// Why delivery stopped (a retry is due), if it did.
+    failure: Option<String>,
+    /// Whether a record was delivered.
+    healthy: bool,
+}
+
+impl KinesisPass<'_> {
+    /// Delivers batches of one shard from `cp` while the budget lasts; the checkpoint reached.
+    fn pump_shard(
+        &mut self,
+        eng: &mut Engine,
+        m: &StreamMeta,
+        shard: &ShardMeta,
+        mut cp: Checkpoint,
+        budget: &mut usize,
+        report: &mut PumpReport,
+    ) -> Result<Checkpoint, StateError> {
+        let k = self.k;
+        let shard_id = seqnum::shard_id(shard.idx);
+        while *budget > 0 {
+            let limit = k.batch_size.min(*budget as u32).max(1);
+            let read = records::read(eng, m, shard, cp.next, limit)?;
+            if read.records.is_empty() {
+                if read.child_shards.is_some() {
+                    cp.next = read.next;
+                    cp.done = true;
+                }
+                break;
+            }
+            let full = read.records.len() as u32 >= k.batch_size;
+            if k.window_ms > 0 && !full && read.child_shards.is_none() {
+                let first = (read.records[0].approximate_arrival_timestamp * 1000.0).round() as i64;
+                if self.now < first + k.window_ms {
+                    report.wake_at(first + k.window_ms);
+                    break;
+                }
+            }
+            let Some(bytes) = self.deliver_batch(eng, &shard_id, &read.records, &mut cp, budget, report) else {
+                break;
+            };
+            if bytes > 0 {
+                let p = self.pipe;
+                report.requests.push((p.account.clone(), p.region.clone(), p.name.clone(), bytes.div_ceil(65_536)));
+            }
+            if read.child_shards.is_some() {
+                cp.next = cp.next.max(read.next);
+                cp.done = true;
+                break;
+            }
+            if (read.records.len() as u32) < limit {
+                break;
+            }
+        }
+        Ok(cp)
+    }
+
+    /// Delivers (or filters, or gives up) the records of one read, advancing `cp`: the bytes
+    /// delivered, or `None` when delivery stopped until a retry.
+    fn deliver_batch(
+        &mut self,
+        eng: &mut Engine,
+        shard_id: &str,
+        records: &[Record],
+        cp: &mut Checkpoint,
+        budget: &mut usize,
+        report: &mut PumpReport,
+    ) -> Option<u64> {
+        let (k, now) = (self.k, self.now);
+        let mut i = 0;
+        let mut bytes = 0u64;
+        while i < records.len() {
+            let rec = &records[i];
+            let counter = counter_of(rec, cp.next);
+            let arrival = (rec.approximate_arrival_timestamp * 1000.0).round() as i64;
+            *budget = budget.saturating_sub(1);
+            i += 1;
+            let (event, lookup) = kinesis_event(&self.ctx, shard_id, rec);
+            if !k.filters.is_empty() && !k.filters.iter().any(|f| f.matches(&lookup)) {
+                report.filtered += 1;
+                *cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..*cp };
+                continue;
+            }
+            let too_old = k.max_age_ms.is_some_and(|age| arrival < now - age);
+            let (condition, batch, error): (Condition, &[Record], Option<String>) = if too_old {
+                (Condition::RecordAgeExceeded, std::slice::from_ref(rec), None)
+            } else {
+                let body = match &self.template {
+                    Some(t) => jsonpath::fill_template(t, &lookup, &event),
+                    None => event,
+                };
+                match self.target.deliver(eng, &self.opened, &lookup, body, report) {
+                    Ok(()) => {
+                        report.delivered += 1;
+                        bytes += rec.data.len().max(1) as u64;
+                        self.healthy = true;
+                        *cp = Checkpoint { next: counter + 1, attempts: 0, retry_at: 0, ..*cp };
+                        continue;
+                    }
+                    Err(e) => {
+                        cp.attempts += 1;
+                        if k.max_retries < 0 || cp.attempts <= k.max_retries {
+                            cp.retry_at = now + backoff_ms(cp.attempts as u32, MAX_BACKOFF_MS);
+                            report.wake_at(cp.retry_at);
+                            self.failure = Some(format!("Delivery to {} failed: {e}", self.pipe.target));
+                            return None;
+                        }
+                        tracing::warn!(pipe = %self.pipe.name, shard = %shard_id, error = %e, "delivery failed after its retries");
+                        // Without bisection the rest of the batch fails with the record.
+                        let batch = if k.bisect { std::slice::from_ref(rec) } else { &records[i - 1..] };
+                        (Condition::RetryAttemptsExhausted, batch, Some(e))
+                    }
+                }
+            };
+            if let Some(arn) = &k.dead_letter {
+                let info = BatchInfo {
+                    pipe_arn: &self.pipe.arn(),
+                    stream_arn: &self.ctx.stream_arn,
+                    shard_id,
+                    records: batch,
+                    attempts: cp.attempts,
+                    error: error.as_deref(),
+                };
+                if let Err(e) = send_dead_letter(eng, arn, &info, condition, now, cp, report) {
+                    self.failure = Some(e);
+                    return None;
+                }
+            }
+            report.dropped += batch.len() as u64;
+            let last = &batch[batch.len() - 1];
+            *cp = Checkpoint { next: counter_of(last, cp.next) + 1, attempts: 0, retry_at: 0, ..*cp };
+            let skipped = batch.len() - 1;
+            *budget = budget.saturating_sub(skipped);
+            i += skipped;
+        }
+        Some(bytes)
+    }
+}
+
+/// Sends the description of a batch given up to the dead-letter queue `arn`. When it cannot
+/// be sent, the batch stays where it is until it can (a retry is due; the failure is
+/// answered).
+fn send_dead_letter(
+    eng: &mut Engine,
+    arn: &str,
+    info: &BatchInfo<'_>,
+    condition: Condition,
+    now: i64,
+    cp: &mut Checkpoint,
+    report: &mut PumpReport,
+) -> Result<(), String> {
+    match savepoint_value(eng, |eng| dlq::send(eng, arn, &dlq::message(info, condition, now))) {
+        Ok(key) => {
+            if !report.queues.contains(&key) {
+                report.queues.push(key);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            cp.retry_at = now + backoff_ms(cp.attempts as u32 + 1, MAX_BACKOFF_MS);
+            report.wake_at(cp.retry_at);
+            Err(format!("Delivery to the dead-letter queue {arn} failed: {e}"))
+        }
+    }
 }
 
 /// The counter of a record's sequence number (`fallback` if it cannot be read).

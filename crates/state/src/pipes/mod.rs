@@ -8,6 +8,7 @@
 //! its desired state (RUNNING or STOPPED) or, after DELETING, gone. Only a RUNNING pipe moves
 //! records.
 
+pub mod api;
 pub mod dlq;
 pub mod engine;
 pub mod jsonpath;
@@ -148,22 +149,6 @@ pub fn invalid(message: impl Into<String>) -> ApiError {
 
 fn storage(e: impl std::fmt::Display) -> ApiError {
     ApiError::new("InternalException", format!("storage error: {e}")).with_status(500)
-}
-
-/// Runs a Pipes operation in its own savepoint: a failed operation leaves nothing behind.
-pub fn run_op(
-    eng: &mut Engine,
-    opts: &Opts,
-    doc: Value,
-    op: fn(&mut Engine, &Opts, Value) -> Result<Value, ApiError>,
-) -> Result<Value, ApiError> {
-    eng.conn.execute_batch("SAVEPOINT pipes_op").map_err(storage)?;
-    let out = op(eng, opts, doc);
-    if out.is_err() {
-        eng.conn.execute_batch("ROLLBACK TO pipes_op").map_err(storage)?;
-    }
-    eng.conn.execute_batch("RELEASE pipes_op").map_err(storage)?;
-    out
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ use super::*;
 use crate::clock::ManualClock;
 use crate::db::{Settings, Storage};
 use crate::kinesis::{records, reshard, streams};
-use crate::sqs::{messages, queues, Caller};
+use crate::run_op;
+use crate::sqs::{messages, queues, Caller, QueueKey};
 use kinesin_protocol::kinesis::*;
 use kinesin_protocol::sqs::types::*;
 use std::collections::HashMap;
@@ -200,7 +201,7 @@ fn every_truck_in_order_through_a_fifo_queue() {
     }
     let r = pump(&mut eng);
     assert_eq!(r.delivered, 100);
-    assert_eq!(r.queues, vec![(ACCOUNT.to_string(), REGION.to_string(), "positions.fifo".to_string())]);
+    assert_eq!(r.queues, vec![QueueKey::new(ACCOUNT, REGION, "positions.fifo")]);
     let got = drain(&mut eng, &url);
     assert_eq!(got.len(), 100);
     let mut per_truck: HashMap<String, Vec<i64>> = HashMap::new();

@@ -2,7 +2,7 @@
 //! delays, the FIFO group lock, dead-letter redrive, receive attempts), delete and change
 //! visibility, one at a time or in batches.
 
-use super::{by_url, invalid, invalid_param, missing, Caller, Queue, SqsError};
+use super::{by_url, invalid, invalid_param, missing, Caller, Queue, QueueKey, SqsError};
 use super::{md5, pick, receipts};
 use crate::db::Engine;
 use kinesin_protocol::sqs::error_names;
@@ -149,6 +149,71 @@ fn check_system_attributes(attrs: &MessageAttributes) -> Result<Option<String>, 
 /// Sends one message to a queue that is already looked up. Used by SendMessage,
 /// SendMessageBatch and by other services (Pipes) on the store thread.
 pub fn send_to(eng: &mut Engine, caller: &Caller, q: &Queue, m: Outgoing) -> Result<SendMessageOutput, SqsError> {
+    let trace = check_message(q, &m)?;
+    let now = eng.now();
+    let mut out = SendMessageOutput {
+        md5_of_message_body: md5::of_body(&m.body),
+        md5_of_message_attributes: md5::of_attributes(&m.attributes),
+        md5_of_message_system_attributes: md5::of_attributes(&m.system_attributes),
+        message_id: String::new(),
+        sequence_number: None,
+    };
+    let (delay_s, dedup) = if q.fifo {
+        let (g, d) = fifo_dedup_id(q, &m)?;
+        if let Some((message_id, seq)) = find_duplicate(eng, q, &g, &d, now)? {
+            return Ok(SendMessageOutput { message_id, sequence_number: seq, ..out });
+        }
+        (q.int("DelaySeconds"), Some((g, d)))
+    } else {
+        (standard_delay(q, &m)?, None)
+    };
+    out.message_id = uuid::Uuid::new_v4().to_string();
+    out.sequence_number = if q.fifo { Some(next_sequence_number(eng, q.id, now)?) } else { None };
+    if let Some((scope, d)) = &dedup {
+        eng.conn
+            .prepare_cached(
+                "INSERT OR REPLACE INTO sqs_dedup(queue, scope, dedup_id, message_id, seq, md5_attrs, expires_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                q.id,
+                scope,
+                d,
+                out.message_id,
+                out.sequence_number,
+                out.md5_of_message_attributes,
+                now + DEDUP_WINDOW_MS
+            ])?;
+    }
+    let attrs_json = (!m.attributes.is_empty()).then(|| serde_json::to_string(&m.attributes).unwrap_or_default());
+    eng.conn
+        .prepare_cached(
+            "INSERT INTO sqs_messages(queue, message_id, body, attributes, md5_body, md5_attrs, trace_header, group_id,
+                 dedup_id, seq, sender, sent_ms, expires_ms, visible_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?
+        .execute(params![
+            q.id,
+            out.message_id,
+            m.body,
+            attrs_json,
+            out.md5_of_message_body,
+            out.md5_of_message_attributes,
+            trace,
+            m.group_id,
+            dedup.as_ref().map(|d| d.1.clone()),
+            out.sequence_number,
+            caller.ctx.account,
+            now,
+            now + q.retention_ms(),
+            now + delay_s * 1000,
+        ])?;
+    Ok(out)
+}
+
+/// The checks every message passes, in SQS's order (body, attributes, size, group id); the
+/// trace header among its system attributes.
+fn check_message(q: &Queue, m: &Outgoing) -> Result<Option<String>, SqsError> {
     if m.body.is_empty() {
         return Err(missing("MessageBody"));
     }
@@ -163,12 +228,6 @@ pub fn send_to(eng: &mut Engine, caller: &Caller, q: &Queue, m: Outgoing) -> Res
             "One or more parameters are invalid. Reason: Message must be shorter than {max} bytes."
         )));
     }
-    let now = eng.now();
-    let md5_body = md5::of_body(&m.body);
-    let md5_attrs = md5::of_attributes(&m.attributes);
-    let md5_system = md5::of_attributes(&m.system_attributes);
-    let mut delay_s = q.int("DelaySeconds");
-    let (mut group, mut dedup) = (m.group_id.clone(), None);
     if let Some(g) = &m.group_id {
         if !valid_token(g) {
             return Err(invalid_param(
@@ -178,99 +237,57 @@ pub fn send_to(eng: &mut Engine, caller: &Caller, q: &Queue, m: Outgoing) -> Res
             ));
         }
     }
-    if q.fifo {
-        let Some(g) = &m.group_id else { return Err(missing("MessageGroupId")) };
-        // Only a non-zero per-message delay is refused: 0 means the queue's own delay.
-        if let Some(d) = m.delay_seconds.filter(|d| *d != 0) {
-            return Err(invalid_param(
-                d,
-                "DelaySeconds",
-                "The request include parameter that is not valid for this queue type.",
-            ));
-        }
-        let d = match &m.dedup_id {
-            Some(d) if !valid_token(d) => {
-                return Err(invalid_param(
-                    d,
-                    "MessageDeduplicationId",
-                    "MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
-                ))
-            }
-            Some(d) => d.clone(),
-            None if q.flag("ContentBasedDeduplication") => md5::sha256(&m.body),
-            None => {
-                return Err(invalid(
-                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
-                ))
-            }
-        };
-        let seen = find_duplicate(eng, q, g, &d, now)?;
-        if let Some((message_id, seq)) = seen {
-            return Ok(SendMessageOutput {
-                md5_of_message_body: md5_body,
-                md5_of_message_attributes: md5_attrs,
-                md5_of_message_system_attributes: md5_system,
-                message_id,
-                sequence_number: seq,
-            });
-        }
-        dedup = Some((g.clone(), d));
-        group = Some(g.clone());
-    } else {
-        if let Some(d) = &m.dedup_id {
+    Ok(trace)
+}
+
+/// A FIFO message's group and deduplication id (given, or the body's SHA-256 with
+/// content-based deduplication); a per-message delay is refused.
+fn fifo_dedup_id(q: &Queue, m: &Outgoing) -> Result<(String, String), SqsError> {
+    let Some(g) = &m.group_id else { return Err(missing("MessageGroupId")) };
+    // Only a non-zero per-message delay is refused: 0 means the queue's own delay.
+    if let Some(d) = m.delay_seconds.filter(|d| *d != 0) {
+        return Err(invalid_param(
+            d,
+            "DelaySeconds",
+            "The request include parameter that is not valid for this queue type.",
+        ));
+    }
+    let d = match &m.dedup_id {
+        Some(d) if !valid_token(d) => {
             return Err(invalid_param(
                 d,
                 "MessageDeduplicationId",
-                "The request include parameter that is not valid for this queue type.",
-            ));
+                "MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
+            ))
         }
-        if let Some(d) = m.delay_seconds {
-            if !(0..=900).contains(&d) {
-                return Err(invalid_param(d, "DelaySeconds", "DelaySeconds must be >= 0 and <= 900."));
-            }
-            delay_s = d;
+        Some(d) => d.clone(),
+        None if q.flag("ContentBasedDeduplication") => md5::sha256(&m.body),
+        None => {
+            return Err(invalid(
+                "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+            ))
         }
+    };
+    Ok((g.clone(), d))
+}
+
+/// A standard queue's delay for a message (its own, or the queue's); a deduplication id is
+/// refused.
+fn standard_delay(q: &Queue, m: &Outgoing) -> Result<i64, SqsError> {
+    if let Some(d) = &m.dedup_id {
+        return Err(invalid_param(
+            d,
+            "MessageDeduplicationId",
+            "The request include parameter that is not valid for this queue type.",
+        ));
     }
-    let message_id = uuid::Uuid::new_v4().to_string();
-    let seq = if q.fifo { Some(next_sequence_number(eng, q.id, now)?) } else { None };
-    if let Some((scope, d)) = &dedup {
-        eng.conn
-            .prepare_cached(
-                "INSERT OR REPLACE INTO sqs_dedup(queue, scope, dedup_id, message_id, seq, md5_attrs, expires_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?
-            .execute(params![q.id, scope, d, message_id, seq, md5_attrs, now + DEDUP_WINDOW_MS])?;
+    match m.delay_seconds {
+        Some(d) if !(0..=900).contains(&d) => {
+            Err(invalid_param(d, "DelaySeconds", "DelaySeconds must be >= 0 and <= 900."))
+        }
+        Some(d) => Ok(d),
+        None => Ok(q.int("DelaySeconds")),
     }
-    let attrs_json = (!m.attributes.is_empty()).then(|| serde_json::to_string(&m.attributes).unwrap_or_default());
-    eng.conn
-        .prepare_cached(
-            "INSERT INTO sqs_messages(queue, message_id, body, attributes, md5_body, md5_attrs, trace_header, group_id,
-                 dedup_id, seq, sender, sent_ms, expires_ms, visible_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?
-        .execute(params![
-            q.id,
-            message_id,
-            m.body,
-            attrs_json,
-            md5_body,
-            md5_attrs,
-            trace,
-            group,
-            dedup.as_ref().map(|d| d.1.clone()),
-            seq,
-            caller.ctx.account,
-            now,
-            now + q.retention_ms(),
-            now + delay_s * 1000,
-        ])?;
-    Ok(SendMessageOutput {
-        md5_of_message_body: md5_body,
-        md5_of_message_attributes: md5_attrs,
-        md5_of_message_system_attributes: md5_system,
-        message_id,
-        sequence_number: seq,
-    })
 }
 
 /// The message an earlier send with deduplication id `d` enqueued within the window:
@@ -447,10 +464,17 @@ pub struct Received {
     /// When a message of the queue next becomes visible (delay or visibility ends).
     pub next_visible_ms: Option<i64>,
     /// The queue (account, region, name), for waking.
-    pub queue_key: (String, String, String),
+    pub queue_key: QueueKey,
     /// Dead-letter queues (account, region, name) that messages were moved to, whose long
     /// polls should look again.
-    pub redriven_to: Vec<(String, String, String)>,
+    pub redriven_to: Vec<QueueKey>,
+}
+
+/// A `Received` on the wire is its answer (the server's long poll reads the rest).
+impl serde::Serialize for Received {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.output.serialize(s)
+    }
 }
 
 /// ReceiveMessage, without waiting (the server waits and calls again).
@@ -536,12 +560,8 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
         None
     };
     let mut r = received(&q, messages, wait, next);
-    r.redriven_to = redriven.iter().map(key_of).collect();
+    r.redriven_to = redriven.iter().map(Queue::key).collect();
     Ok(r)
-}
-
-fn key_of(q: &Queue) -> (String, String, String) {
-    (q.account.clone(), q.region.clone(), q.name.clone())
 }
 
 fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> Received {
@@ -549,7 +569,7 @@ fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> 
         output: ReceiveMessageOutput { messages },
         wait_seconds: wait,
         next_visible_ms: next,
-        queue_key: key_of(q),
+        queue_key: q.key(),
         redriven_to: Vec::new(),
     }
 }
@@ -606,6 +626,69 @@ enum Fetch {
 const RENDER_COLUMNS: &str = "message_id, body, attributes, md5_body, trace_header, group_id, dedup_id, seq, sender,
     sent_ms, receive_count, first_receive_ms, receipt, dlq_source";
 
+/// A message's columns as [`render`] reads them ([`RENDER_COLUMNS`], in order).
+struct Stored {
+    message_id: String,
+    body: String,
+    attributes: Option<String>,
+    md5_body: String,
+    trace: Option<String>,
+    group: Option<String>,
+    dedup: Option<String>,
+    seq: Option<String>,
+    sender: String,
+    sent_ms: i64,
+    receive_count: i64,
+    first_receive_ms: Option<i64>,
+    receipt: i64,
+    dlq_source: Option<String>,
+}
+
+impl Stored {
+    fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
+        Ok(Stored {
+            message_id: r.get(0)?,
+            body: r.get(1)?,
+            attributes: r.get(2)?,
+            md5_body: r.get(3)?,
+            trace: r.get(4)?,
+            group: r.get(5)?,
+            dedup: r.get(6)?,
+            seq: r.get(7)?,
+            sender: r.get(8)?,
+            sent_ms: r.get(9)?,
+            receive_count: r.get(10)?,
+            first_receive_ms: r.get(11)?,
+            receipt: r.get(12)?,
+            dlq_source: r.get(13)?,
+        })
+    }
+
+    /// The system attributes among `names` (FIFO ones only on a FIFO queue).
+    fn system_attributes(&self, fifo: bool, names: &[String]) -> BTreeMap<String, String> {
+        let mut system = BTreeMap::new();
+        let mut put = |name: &str, value: Option<String>| {
+            if let Some(v) = value {
+                if wants(names, name) {
+                    system.insert(name.to_string(), v);
+                }
+            }
+        };
+        put("SenderId", Some(self.sender.clone()));
+        put("SentTimestamp", Some(self.sent_ms.to_string()));
+        put("ApproximateReceiveCount", Some(self.receive_count.to_string()));
+        put("ApproximateFirstReceiveTimestamp", self.first_receive_ms.map(|f| f.to_string()));
+        put("MessageGroupId", self.group.clone());
+        if fifo {
+            put("MessageDeduplicationId", self.dedup.clone());
+            put("SequenceNumber", self.seq.clone());
+        }
+        put("AWSTraceHeader", self.trace.clone());
+        put("DeadLetterQueueSourceArn", self.dlq_source.clone());
+        system
+    }
+}
+
 /// A message as ReceiveMessage answers it, read (or received) in one statement.
 fn render(
     eng: &Engine,
@@ -615,103 +698,33 @@ fn render(
     names: &[String],
     attribute_names: &[String],
 ) -> Result<Option<Message>, SqsError> {
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        String,
-        i64,
-        i64,
-        Option<i64>,
-        i64,
-        Option<String>,
-    );
-    let read = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Row> {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-            r.get(7)?,
-            r.get(8)?,
-            r.get(9)?,
-            r.get(10)?,
-            r.get(11)?,
-            r.get(12)?,
-            r.get(13)?,
-        ))
-    };
-    let r: Option<Row> = match fetch {
+    let stored = match fetch {
         Fetch::Receive { now, visible_ms, nonce } => eng
             .conn
             .prepare_cached(&format!(
                 "UPDATE sqs_messages SET receive_count=receive_count+1, first_receive_ms=COALESCE(first_receive_ms, ?2),
                      visible_ms=?3, receipt=?4 WHERE id=?1 RETURNING {RENDER_COLUMNS}"
             ))?
-            .query_row(params![row, now, visible_ms, nonce], read)
+            .query_row(params![row, now, visible_ms, nonce], Stored::read)
             .optional()?,
         Fetch::Issued(_) => eng
             .conn
             .prepare_cached(&format!("SELECT {RENDER_COLUMNS} FROM sqs_messages WHERE id=?1"))?
-            .query_row([row], read)
+            .query_row([row], Stored::read)
             .optional()?,
     };
-    let Some((
-        message_id,
-        body,
-        attrs,
-        md5_body,
-        trace,
-        group,
-        dedup,
-        seq,
-        sender,
-        sent,
-        count,
-        first,
-        receipt,
-        dlq_source,
-    )) = r
-    else {
-        return Ok(None);
-    };
-    if matches!(fetch, Fetch::Issued(n) if n != receipt) {
+    let Some(m) = stored else { return Ok(None) };
+    if matches!(fetch, Fetch::Issued(n) if n != m.receipt) {
         return Ok(None);
     }
-    let mut system = BTreeMap::new();
-    let mut put = |name: &str, value: Option<String>| {
-        if let Some(v) = value {
-            if wants(names, name) {
-                system.insert(name.to_string(), v);
-            }
-        }
-    };
-    put("SenderId", Some(sender));
-    put("SentTimestamp", Some(sent.to_string()));
-    put("ApproximateReceiveCount", Some(count.to_string()));
-    put("ApproximateFirstReceiveTimestamp", first.map(|f| f.to_string()));
-    put("MessageGroupId", group);
-    if q.fifo {
-        put("MessageDeduplicationId", dedup);
-        put("SequenceNumber", seq);
-    }
-    put("AWSTraceHeader", trace);
-    put("DeadLetterQueueSourceArn", dlq_source);
-    let all: MessageAttributes = attrs.and_then(|a| serde_json::from_str(&a).ok()).unwrap_or_default();
+    let system = m.system_attributes(q.fifo, names);
+    let all: MessageAttributes = m.attributes.and_then(|a| serde_json::from_str(&a).ok()).unwrap_or_default();
     let chosen: MessageAttributes = all.into_iter().filter(|(n, _)| wants_attribute(attribute_names, n)).collect();
     Ok(Some(Message {
-        message_id: message_id.clone(),
-        receipt_handle: receipts::encode(q.id, row, receipt, &message_id),
-        md5_of_body: md5_body,
-        body,
+        receipt_handle: receipts::encode(q.id, row, m.receipt, &m.message_id),
+        message_id: m.message_id,
+        md5_of_body: m.md5_body,
+        body: m.body,
         attributes: system,
         md5_of_message_attributes: md5::of_attributes(&chosen),
         message_attributes: chosen,

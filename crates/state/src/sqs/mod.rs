@@ -6,6 +6,7 @@
 //! visibility timeouts, delays and the FIFO group lock are evaluated lazily when messages are
 //! received; retention is also trimmed by [`maintenance::run`].
 
+pub mod api;
 pub mod attributes;
 pub mod maintenance;
 pub mod md5;
@@ -18,8 +19,6 @@ mod receipts;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_fidelity;
 
 use crate::db::Engine;
 use crate::error::StateError;
@@ -147,20 +146,33 @@ pub fn no_queue() -> SqsError {
     SqsError::new("QueueDoesNotExist", "The specified queue does not exist.")
 }
 
-/// Runs an operation inside its own savepoint, so a failed operation leaves nothing behind.
-pub fn run_op<I, O>(
-    eng: &mut Engine,
-    caller: &Caller,
-    input: I,
-    op: fn(&mut Engine, &Caller, I) -> Result<O, SqsError>,
-) -> Result<O, SqsError> {
-    eng.conn.prepare_cached("SAVEPOINT sqs_op")?.execute([])?;
-    let out = op(eng, caller, input);
-    if out.is_err() {
-        eng.conn.prepare_cached("ROLLBACK TO sqs_op")?.execute([])?;
+/// A queue's identity across accounts and regions: what long polls wait on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct QueueKey {
+    /// Owner account.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Queue name.
+    pub name: String,
+}
+
+impl QueueKey {
+    /// The key of queue `name` of `account` in `region`.
+    pub fn new(account: impl Into<String>, region: impl Into<String>, name: impl Into<String>) -> Self {
+        Self { account: account.into(), region: region.into(), name: name.into() }
     }
-    eng.conn.prepare_cached("RELEASE sqs_op")?.execute([])?;
-    out
+
+    /// The key of the queue a URL names, for `caller` (see [`parse_url`]); empty when the
+    /// URL names none.
+    pub fn of_url(caller: &Caller, url: &str) -> Self {
+        parse_url(caller, url).unwrap_or_default()
+    }
+
+    /// Whether it is a FIFO queue (by its name).
+    pub fn is_fifo(&self) -> bool {
+        self.name.ends_with(".fifo")
+    }
 }
 
 /// A queue as stored.
@@ -189,6 +201,11 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// Its key (what its long polls wait on).
+    pub fn key(&self) -> QueueKey {
+        QueueKey::new(&self.account, &self.region, &self.name)
+    }
+
     /// `arn:aws:sqs:<region>:<account>:<name>`.
     pub fn arn(&self) -> String {
         arn(&self.region, &self.account, &self.name)
@@ -251,21 +268,10 @@ pub fn parse_arn(arn: &str) -> Option<(String, String, String)> {
         .then(|| (region.to_string(), account.to_string(), name.to_string()))
 }
 
-/// A queue named by a URL.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
-pub struct QueueRef {
-    /// Owner account.
-    pub account: String,
-    /// Region.
-    pub region: String,
-    /// Name.
-    pub name: String,
-}
-
 /// The queue a URL names: `http://host/<account>/<name>` (in the caller's region),
 /// `http://host/queue/<region>/<account>/<name>`, `http://sqs.<region>.<domain>/<account>/<name>`,
 /// or a bare name (the caller's account and region).
-pub fn parse_url(caller: &Caller, url: &str) -> Option<QueueRef> {
+pub fn parse_url(caller: &Caller, url: &str) -> Option<QueueKey> {
     let (host, path) = match url.split_once("://") {
         Some((_, rest)) => rest.split_once('/').unwrap_or((rest, "")),
         None => ("", url),
@@ -274,7 +280,7 @@ pub fn parse_url(caller: &Caller, url: &str) -> Option<QueueRef> {
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     let host_region = regional_host(host).map(|(r, _)| r);
     let region = |r: Option<&str>| r.or(host_region).unwrap_or(&caller.ctx.region).to_string();
-    let named = |account: &str, r: Option<&str>, name: &str| QueueRef {
+    let named = |account: &str, r: Option<&str>, name: &str| QueueKey {
         account: account.to_string(),
         region: region(r),
         name: name.to_string(),

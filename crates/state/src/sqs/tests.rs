@@ -422,7 +422,7 @@ fn receive_reports_the_dead_letter_queues_it_moved_messages_to() {
     clock.advance(5_000);
     let second = receive_message(&mut eng, &caller(), input).unwrap();
     assert!(second.output.messages.is_empty());
-    assert_eq!(second.redriven_to, vec![("000000000000".into(), "us-east-1".into(), "dead".into())]);
+    assert_eq!(second.redriven_to, vec![QueueKey::new("000000000000", "us-east-1", "dead")]);
 }
 
 #[test]
@@ -505,3 +505,5 @@ fn standard_receive_pages_past_messages_it_redrives() {
     }
     assert_eq!(dead, 40);
 }
+
+mod fidelity;

@@ -1,11 +1,11 @@
 //! SQS rules from AWS (issue 14) on an in-memory store with a manual clock: FIFO group
 //! visibility and serving order, receipt handles, FIFO batch checks, attributes, queue URLs.
 
-use super::messages::*;
-use super::moves::*;
-use super::queues::*;
-use super::*;
 use crate::clock::ManualClock;
+use crate::sqs::messages::*;
+use crate::sqs::moves::*;
+use crate::sqs::queues::*;
+use crate::sqs::*;
 use kinesin_protocol::sqs::types::*;
 use std::sync::Arc;
 

@@ -3,8 +3,9 @@
 use super::*;
 use crate::clock::ManualClock;
 use crate::firehose::batch::{self, Outcome, S3Object};
-use crate::firehose::{records as fh_records, run_op, streams};
+use crate::firehose::{records as fh_records, streams};
 use crate::kinesis::{reshard, streams as kstreams};
+use crate::run_op;
 use crate::s3;
 use kinesin_protocol::firehose as fh;
 use kinesin_protocol::kinesis::*;
@@ -256,7 +257,7 @@ fn creation_checks_and_refused_operations() {
     let e = create(&mut eng, "fh", json!({"DeliveryStreamType": "MSKAsSource"})).unwrap_err();
     assert_eq!(e.code, "InvalidArgumentException");
 
-    eng.settings.create_delay_ms = 500;
+    eng.settings.kinesis.create_delay_ms = 500;
     create(&mut eng, "fh", json!({})).unwrap();
     put(&mut eng, "a", b"while creating");
     // CREATING: nothing moves until it is ACTIVE; then records put since creation do.
@@ -279,7 +280,7 @@ fn creation_checks_and_refused_operations() {
 
     // Deleting the delivery stream drops its checkpoints; deleting the source stops reading.
     let del = fh::StreamNameInput { delivery_stream_name: "fh".into(), allow_force_delete: None };
-    eng.settings.delete_delay_ms = 0;
+    eng.settings.kinesis.delete_delay_ms = 0;
     run_op(&mut eng, &ctx(), del, streams::delete).unwrap();
     let n: i64 = eng.conn.query_row("SELECT COUNT(*) FROM fh_source_shards", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 0);

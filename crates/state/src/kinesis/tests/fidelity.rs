@@ -2,8 +2,8 @@
 //! ShardId forms and error order, sequence-number decoding, continuation sequence numbers and
 //! a stream deleted while CREATING.
 
-use super::testing::{by_name, ctx, engine};
-use super::*;
+use crate::kinesis::testing::{by_name, ctx, engine};
+use crate::kinesis::*;
 use crate::Engine;
 use kinesin_protocol::kinesis::*;
 use std::collections::BTreeMap;
@@ -222,17 +222,17 @@ fn continuation_numbers_are_positions_after_the_records() {
     let sub = subscribe::Subscription { next, ..sub };
     let (_, next, _) = subscribe::next_event(&mut eng, &sub).unwrap();
     let sub = subscribe::Subscription { next, ..sub };
-    let before = eng.next_seq;
+    let before = eng.kinesis.next_seq;
     let (idle, _, _) = subscribe::next_event(&mut eng, &sub).unwrap();
     assert!(idle.records.is_empty() && idle.continuation_sequence_number.is_some());
-    assert_eq!(eng.next_seq, before);
+    assert_eq!(eng.kinesis.next_seq, before);
 }
 
 #[test]
 fn a_stream_deleted_while_creating_lists_no_shards() {
     let (mut eng, _clock) = engine();
-    eng.settings.create_delay_ms = 1_000;
-    eng.settings.delete_delay_ms = 1_000;
+    eng.settings.kinesis.create_delay_ms = 1_000;
+    eng.settings.kinesis.delete_delay_ms = 1_000;
     streams::create(&mut eng, &ctx(), create_input("c", Some(3))).unwrap();
     streams::delete(&mut eng, &ctx(), DeleteStreamInput { stream: by_name("c"), enforce_consumer_deletion: None })
         .unwrap();
