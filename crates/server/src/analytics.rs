@@ -100,6 +100,7 @@ pub async fn run_forever(a: Analytics, k: Kinesis, f: Firehose) {
         tokio::select! {
             _ = data.changed(), if watch => {}
             _ = a.woken() => {}
+            _ = f.readers_woken() => {}
             _ = sleep => {}
         }
     }

@@ -253,13 +253,7 @@ impl App {
                 kinesis::handle(&self.kinesis, ctx, t.operation, &body, wire).await
             }
             Some(Service::Sqs) => return self.sqs.handle_json(ctx, &headers, t.operation, &body).await,
-            Some(Service::Firehose) => {
-                let out = crate::firehose::handle(&self.firehose, ctx, t.operation, &body, wire).await;
-                if out.is_ok() && t.operation.starts_with("PutRecord") {
-                    self.analytics.wake(); // applications reading the delivery stream
-                }
-                out
-            }
+            Some(Service::Firehose) => crate::firehose::handle(&self.firehose, ctx, t.operation, &body, wire).await,
             Some(Service::KinesisAnalytics) => {
                 crate::analytics::handle(&self.analytics, ctx, 1, t.operation, &body).await
             }

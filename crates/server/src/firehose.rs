@@ -31,6 +31,7 @@ impl Front<FirehoseApi> for Firehose {
     fn apply(&self, effect: FirehoseEffect, _: &Self::Scope) {
         match effect {
             FirehoseEffect::Delivery => self.wake(),
+            FirehoseEffect::Readers => self.wake_readers(),
         }
     }
 

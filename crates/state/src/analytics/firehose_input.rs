@@ -53,13 +53,15 @@ pub fn forget(eng: &Engine, app: i64) -> Result<(), KdaError> {
     Ok(())
 }
 
-/// A record reached delivery stream `stream`: queues it for every application tapping it.
-pub fn tap(eng: &Engine, stream: i64, arrival_ms: i64, data: &[u8]) -> rusqlite::Result<()> {
-    let apps: Vec<i64> = {
-        let mut st = eng.conn.prepare_cached("SELECT app FROM kda_firehose_taps WHERE stream=?1")?;
-        let rows = st.query_map([stream], |r| r.get(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
+/// The applications tapping delivery stream `stream` (looked up once per put, not per record).
+pub fn taps(eng: &Engine, stream: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut st = eng.conn.prepare_cached("SELECT app FROM kda_firehose_taps WHERE stream=?1")?;
+    let rows = st.query_map([stream], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// A record reached a delivery stream: queues it for each of `apps` (its [`taps`]).
+pub fn feed(eng: &Engine, apps: &[i64], arrival_ms: i64, data: &[u8]) -> rusqlite::Result<()> {
     for app in apps {
         eng.conn
             .prepare_cached("INSERT INTO kda_firehose_feed(app, arrival_ms, data) VALUES (?1, ?2, ?3)")?

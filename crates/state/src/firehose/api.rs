@@ -17,6 +17,8 @@ pub enum FirehoseEffect {
     /// The delivery task and the stream-source pump: records buffered, streams created,
     /// deleted or re-pointed.
     Delivery,
+    /// The Analytics applications reading delivery streams: records put.
+    Readers,
 }
 
 impl Service for FirehoseApi {
@@ -36,8 +38,8 @@ crate::operations! {
     DescribeDeliveryStream(DescribeDeliveryStreamInput) -> Value = streams::describe;
     ListDeliveryStreams(ListDeliveryStreamsInput) -> ListDeliveryStreamsOutput = streams::list;
     ListTagsForDeliveryStream(ListTagsInput) -> ListTagsOutput = streams::list_tags;
-    PutRecord(PutRecordInput) -> PutRecordOutput = records::put_record, wakes [FirehoseEffect::Delivery];
-    PutRecordBatch(PutRecordBatchInput) -> PutRecordBatchOutput = records::put_record_batch, wakes [FirehoseEffect::Delivery];
+    PutRecord(PutRecordInput) -> PutRecordOutput = records::put_record, wakes [FirehoseEffect::Delivery, FirehoseEffect::Readers];
+    PutRecordBatch(PutRecordBatchInput) -> PutRecordBatchOutput = records::put_record_batch, wakes [FirehoseEffect::Delivery, FirehoseEffect::Readers];
     StartDeliveryStreamEncryption(StartEncryptionInput) -> Empty = streams::start_encryption;
     StopDeliveryStreamEncryption(StreamNameInput) -> Empty = streams::stop_encryption;
     TagDeliveryStream(TagDeliveryStreamInput) -> Empty = streams::tag;

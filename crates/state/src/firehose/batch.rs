@@ -13,6 +13,7 @@ use super::delivery::{interval_ms, RETRY_MS};
 use super::dest_kind::{self, DestKind};
 use super::destination;
 use super::streams::{from_row, purge, Status, StreamRow};
+use crate::analytics::firehose_input;
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::s3;
@@ -181,7 +182,7 @@ pub fn enqueue(
     data: &[u8],
     kinesis: Option<&KinesisMeta>,
 ) -> Result<(), rusqlite::Error> {
-    insert(eng, stream_id, arrival_ms, data, kinesis)?;
+    insert(eng, &Sink::of(eng, stream_id)?, arrival_ms, data, kinesis)?;
     buffered(eng, stream_id, data.len(), arrival_ms)
 }
 
@@ -194,19 +195,34 @@ pub fn enqueue_all<'a>(
     arrival_ms: i64,
     records: impl IntoIterator<Item = (&'a [u8], Option<&'a KinesisMeta>)>,
 ) -> Result<(), rusqlite::Error> {
+    let sink = Sink::of(eng, stream_id)?;
     let mut bytes = 0;
     for (data, kinesis) in records {
-        insert(eng, stream_id, arrival_ms, data, kinesis)?;
+        insert(eng, &sink, arrival_ms, data, kinesis)?;
         bytes += data.len();
     }
     buffered(eng, stream_id, bytes, arrival_ms)
 }
 
-/// Adds one buffer row (the stream's buffered size is [`buffered`]'s job), and queues the
-/// record for the Analytics applications reading the stream.
+/// Where records are buffered: a delivery stream, and the Analytics applications reading it
+/// (looked up once per put or shard pass, not per record).
+pub(super) struct Sink {
+    stream: i64,
+    apps: Vec<i64>,
+}
+
+impl Sink {
+    /// Delivery stream `stream` with the applications tapping it now.
+    pub(super) fn of(eng: &Engine, stream: i64) -> Result<Self, rusqlite::Error> {
+        Ok(Self { stream, apps: firehose_input::taps(eng, stream)? })
+    }
+}
+
+/// Adds one buffer row and queues the record for the applications reading the stream (the
+/// stream's buffered size is [`buffered`]'s job).
 pub(super) fn insert(
     eng: &Engine,
-    stream_id: i64,
+    sink: &Sink,
     arrival_ms: i64,
     data: &[u8],
     kinesis: Option<&KinesisMeta>,
@@ -218,7 +234,7 @@ pub(super) fn insert(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
         .execute(params![
-            stream_id,
+            sink.stream,
             arrival_ms,
             data,
             kinesis.map(|k| &k.shard_id),
@@ -227,7 +243,7 @@ pub(super) fn insert(
             kinesis.and_then(|k| k.subsequence_number),
             kinesis.map(|k| k.approximate_arrival_ms),
         ])?;
-    crate::analytics::firehose_input::tap(eng, stream_id, arrival_ms, data)
+    firehose_input::feed(eng, &sink.apps, arrival_ms, data)
 }
 
 /// Counts `bytes` more in the stream's buffer, which is not empty from `arrival_ms` on.

@@ -125,12 +125,14 @@ pub struct Firehose {
     db: Db,
     wake: Arc<tokio::sync::Notify>,
     source_wake: Arc<tokio::sync::Notify>,
+    readers_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Firehose {
     /// Firehose over a started store.
     pub fn new(db: Db) -> Self {
-        Self { db, wake: Arc::new(tokio::sync::Notify::new()), source_wake: Arc::new(tokio::sync::Notify::new()) }
+        let notify = || Arc::new(tokio::sync::Notify::new());
+        Self { db, wake: notify(), source_wake: notify(), readers_wake: notify() }
     }
 
     /// The store.
@@ -148,6 +150,16 @@ impl Firehose {
     /// Wakes the delivery task only (after the source pump buffered records).
     pub fn wake_delivery(&self) {
         self.wake.notify_one();
+    }
+
+    /// Wakes what reads records as they reach delivery streams (Analytics applications).
+    pub fn wake_readers(&self) {
+        self.readers_wake.notify_one();
+    }
+
+    /// Waits until [`Firehose::wake_readers`] is called.
+    pub async fn readers_woken(&self) {
+        self.readers_wake.notified().await
     }
 
     /// Waits until [`Firehose::wake`] is called (the source pump's wake-up).

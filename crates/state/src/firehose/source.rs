@@ -12,7 +12,7 @@
 //! kinesin moves records as soon as they are put (the server runs a pump after every Kinesis
 //! write), then the usual buffering hints decide when they are delivered.
 
-use super::batch::{buffered, insert, KinesisMeta};
+use super::batch::{buffered, insert, KinesisMeta, Sink};
 use super::streams::{from_row, Status, StreamRow};
 use super::{kpl, FhError};
 use crate::db::Engine;
@@ -225,6 +225,7 @@ fn pump_stream(
     report: &mut PumpReport,
 ) -> Result<(), StateError> {
     let now = eng.now();
+    let sink = Sink::of(eng, row.id)?;
     let mut cps = checkpoints(eng, row.id)?;
     // Shards in index order: a child's index is above its parents', so parents finished in
     // this pass unblock their children in the same pass.
@@ -245,7 +246,7 @@ fn pump_stream(
             *left -= read.records.len();
             report.read += read.records.len() as u64;
             for rec in &read.records {
-                bytes += buffer_record(eng, row.id, now, &shard_id, rec, report)?;
+                bytes += buffer_record(eng, &sink, now, &shard_id, rec, report)?;
             }
             cp.next = read.next;
             if read.child_shards.is_some() {
@@ -275,7 +276,7 @@ fn pump_stream(
 /// caller counts them in the stream's buffered size once per shard read).
 fn buffer_record(
     eng: &Engine,
-    stream: i64,
+    sink: &Sink,
     now: i64,
     shard_id: &str,
     rec: &kinesin_protocol::kinesis::Record,
@@ -294,13 +295,13 @@ fn buffer_record(
             for (sub, u) in users.into_iter().enumerate() {
                 meta.partition_key = u.partition_key;
                 meta.subsequence_number = Some(sub as i64);
-                insert(eng, stream, now, &u.data, Some(&meta))?;
+                insert(eng, sink, now, &u.data, Some(&meta))?;
                 bytes += u.data.len();
                 report.buffered += 1;
             }
         }
         None => {
-            insert(eng, stream, now, &rec.data, Some(&meta))?;
+            insert(eng, sink, now, &rec.data, Some(&meta))?;
             bytes += rec.data.len();
             report.buffered += 1;
         }
