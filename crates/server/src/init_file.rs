@@ -136,7 +136,7 @@ impl InitFile {
         for p in &self.pipes {
             let name = p.get("Name").and_then(Value::as_str).unwrap_or("?").to_string();
             let out = s.pipes.create(ctx(&None), Value::Object(p.clone())).await;
-            existing_ok(out.map(drop), "ConflictException").map_err(|e| format!("pipe {name}: {e}"))?;
+            existing_ok(out, "ConflictException").map_err(|e| format!("pipe {name}: {e}"))?;
         }
         s.kinesis.wake_maintenance();
         s.firehose.wake();

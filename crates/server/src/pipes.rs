@@ -47,7 +47,7 @@ impl Front<PipesApi> for Pipes {
 }
 
 /// One Pipes operation on a request document (body, path and query merged): validate from
-/// the model, invoke, answer the output document.
+/// the model, invoke, encode the typed output as the JSON body.
 struct Call<'a> {
     pipes: &'a Pipes,
     opts: Opts,
@@ -55,13 +55,13 @@ struct Call<'a> {
 }
 
 impl<'a> Visitor<PipesApi> for Call<'a> {
-    type Out = BoxFuture<'a, Result<Value, ApiError>>;
+    type Out = BoxFuture<'a, Result<Vec<u8>, ApiError>>;
 
     fn visit<O: Operation<Service = PipesApi>>(mut self) -> Self::Out {
         Box::pin(async move {
             PipesApi::validate(O::NAME, &mut self.doc)?;
             let out = invoke::<Pipes, O>(self.pipes, self.opts, self.doc).await?;
-            serde_json::to_value(&out).map_err(|e| ApiError::internal(e.to_string()))
+            Ok(json::encode(&out))
         })
     }
 }
@@ -179,17 +179,17 @@ impl Pipes {
         doc.extend(params);
         add_query(op, &query, &mut doc);
         match self.run(ctx, op, Value::Object(doc)).await {
-            Ok(v) => respond(200, "application/json", serde_json::to_vec(&v).unwrap_or_default()),
+            Ok(body) => respond(200, "application/json", body),
             Err(e) => rest_json_error(&e, resource.as_deref()),
         }
     }
 
     /// Creates a pipe from a CreatePipe input (`--init`), validated as a request is.
-    pub async fn create(&self, ctx: Ctx, doc: Value) -> Result<Value, ApiError> {
-        self.run(ctx, Op::CreatePipe, doc).await
+    pub async fn create(&self, ctx: Ctx, doc: Value) -> Result<(), ApiError> {
+        self.run(ctx, Op::CreatePipe, doc).await.map(drop)
     }
 
-    async fn run(&self, ctx: Ctx, op: Op, doc: Value) -> Result<Value, ApiError> {
+    async fn run(&self, ctx: Ctx, op: Op, doc: Value) -> Result<Vec<u8>, ApiError> {
         let opts = Opts { ctx, transition_ms: self.transition_ms };
         op.visit(Call { pipes: self, opts, doc }).await
     }

@@ -1,8 +1,8 @@
 //! Amazon EventBridge Pipes as a [`Service`]: its operations, their effects and its error.
 //!
-//! Operations take the validated request document (body merged with the path and query
-//! parameters) and answer the response document; their error is the wire error itself,
-//! built by the constructors of this module's parent ([`super::not_found`], ...).
+//! Operations take their typed request (decoded from the validated document of body, path
+//! and query parameters) and answer their typed response; their error is the wire error
+//! itself, built by the constructors of this module's parent ([`super::not_found`], ...).
 
 use super::{
     create_pipe, delete_pipe, describe_pipe, list_pipes, list_tags_for_resource, start_pipe, stop_pipe, tag_resource,
@@ -11,7 +11,7 @@ use super::{
 use crate::service::Service;
 use kinesin_protocol::model::{self, Model};
 use kinesin_protocol::ApiError;
-use serde_json::Value;
+use kinesin_protocol::pipes::*;
 
 /// Amazon EventBridge Pipes (restJson1).
 #[derive(Debug, Clone, Copy)]
@@ -36,14 +36,14 @@ impl Service for PipesApi {
 
 crate::operations! {
     service PipesApi;
-    CreatePipe(Value) -> Value = create_pipe, wakes [PipesEffect::Pump];
-    DeletePipe(Value) -> Value = delete_pipe, wakes [PipesEffect::Pump];
-    DescribePipe(Value) -> Value = describe_pipe;
-    ListPipes(Value) -> Value = list_pipes;
-    ListTagsForResource(Value) -> Value = list_tags_for_resource;
-    StartPipe(Value) -> Value = start_pipe, wakes [PipesEffect::Pump];
-    StopPipe(Value) -> Value = stop_pipe, wakes [PipesEffect::Pump];
-    TagResource(Value) -> Value = tag_resource, wakes [PipesEffect::Pump];
-    UntagResource(Value) -> Value = untag_resource, wakes [PipesEffect::Pump];
-    UpdatePipe(Value) -> Value = update_pipe, wakes [PipesEffect::Pump];
+    CreatePipe(CreatePipeRequest) -> CreatePipeResponse = create_pipe, wakes [PipesEffect::Pump];
+    DeletePipe(DeletePipeRequest) -> DeletePipeResponse = delete_pipe, wakes [PipesEffect::Pump];
+    DescribePipe(DescribePipeRequest) -> DescribePipeResponse = describe_pipe;
+    ListPipes(ListPipesRequest) -> ListPipesResponse = list_pipes;
+    ListTagsForResource(ListTagsForResourceRequest) -> ListTagsForResourceResponse = list_tags_for_resource;
+    StartPipe(StartPipeRequest) -> StartPipeResponse = start_pipe, wakes [PipesEffect::Pump];
+    StopPipe(StopPipeRequest) -> StopPipeResponse = stop_pipe, wakes [PipesEffect::Pump];
+    TagResource(TagResourceRequest) -> TagResourceResponse = tag_resource, wakes [PipesEffect::Pump];
+    UntagResource(UntagResourceRequest) -> UntagResourceResponse = untag_resource, wakes [PipesEffect::Pump];
+    UpdatePipe(UpdatePipeRequest) -> UpdatePipeResponse = update_pipe, wakes [PipesEffect::Pump];
 }

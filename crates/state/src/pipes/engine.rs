@@ -31,8 +31,9 @@ use crate::kinesis::{self, seqnum};
 use crate::sqs::{self, messages, Caller, Queue, QueueKey};
 use crate::Ctx;
 use kinesin_protocol::kinesis::Record;
+use kinesin_protocol::pipes::PipeDefinition;
 use rusqlite::params;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -107,8 +108,8 @@ pub struct KinesisSource {
 }
 
 /// The patterns of `SourceParameters.FilterCriteria`, or the reason one is invalid.
-pub fn filters(spec: &Map<String, Value>) -> Result<Vec<Pattern>, String> {
-    let list = spec.get("SourceParameters").and_then(|s| s.get("FilterCriteria")).and_then(|f| f.get("Filters"));
+pub fn filters(spec: &PipeDefinition) -> Result<Vec<Pattern>, String> {
+    let list = spec.source_parameters.as_ref().and_then(|s| s.get("FilterCriteria")).and_then(|f| f.get("Filters"));
     let list = list.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     list.iter()
         .filter_map(|f| f.get("Pattern").and_then(Value::as_str))
@@ -127,9 +128,9 @@ fn int_at(v: Option<&Value>, key: &str) -> Option<i64> {
 
 impl Source {
     /// The source named by `arn` with the pipe's parameters.
-    pub fn parse(arn: &str, spec: &Map<String, Value>) -> Result<Source, String> {
+    pub fn parse(arn: &str, spec: &PipeDefinition) -> Result<Source, String> {
         if let Some((ctx, stream)) = kinesis::parse_arn(arn) {
-            let p = spec.get("SourceParameters").and_then(|s| s.get("KinesisStreamParameters"));
+            let p = spec.source_parameters.as_ref().and_then(|s| s.get("KinesisStreamParameters"));
             let starting_position = p
                 .and_then(|p| p.get("StartingPosition"))
                 .and_then(Value::as_str)
@@ -210,9 +211,9 @@ pub enum Opened {
 
 impl Target {
     /// The target named by `arn` with the pipe's parameters.
-    pub fn parse(arn: &str, spec: &Map<String, Value>) -> Result<Target, String> {
+    pub fn parse(arn: &str, spec: &PipeDefinition) -> Result<Target, String> {
         if sqs::parse_arn(arn).is_some() {
-            let p = spec.get("TargetParameters").and_then(|s| s.get("SqsQueueParameters"));
+            let p = spec.target_parameters.as_ref().and_then(|s| s.get("SqsQueueParameters"));
             let get = |k: &str| p.and_then(|p| p.get(k)).and_then(Value::as_str).map(str::to_string);
             return Ok(Target::Sqs(SqsTarget {
                 arn: arn.to_string(),
@@ -445,9 +446,15 @@ fn pump_kinesis(
         k,
         target,
         opened: target.open(eng),
-        template: pipe.spec_at(&["TargetParameters", "InputTemplate"]).and_then(Value::as_str).map(str::to_string),
+        template: pipe
+            .spec
+            .target_parameters
+            .as_ref()
+            .and_then(|t| t.get("InputTemplate"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
         ctx: EventCtx {
-            role: pipe.spec.get("RoleArn").and_then(Value::as_str).unwrap_or_default().to_string(),
+            role: pipe.spec.role_arn.clone().unwrap_or_default(),
             region: m.region.clone(),
             stream_arn: m.arn(),
         },

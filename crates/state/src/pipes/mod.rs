@@ -1,9 +1,9 @@
 //! Amazon EventBridge Pipes: pipe definitions (the control plane) and the engine that moves
 //! records from a source to a target (see [`engine`]), run on the store thread.
 //!
-//! Every control-plane operation takes the validated JSON document of the request (body
-//! merged with the path and query parameters) and answers the response document, so the
-//! server only routes and renders. States: a mutation puts the pipe in a transitional state
+//! Every control-plane operation takes its typed request (decoded from the validated
+//! document of body, path and query parameters) and answers its typed response
+//! ([`kinesin_protocol::pipes`]), so the server only routes and renders. States: a mutation puts the pipe in a transitional state
 //! (CREATING, STARTING, STOPPING, UPDATING, DELETING) for `transition_ms`, after which it is
 //! its desired state (RUNNING or STOPPED) or, after DELETING, gone. Only a RUNNING pipe moves
 //! records.
@@ -20,10 +20,10 @@ mod tests;
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::Ctx;
+use kinesin_protocol::pipes::*;
 use kinesin_protocol::ApiError;
 use rusqlite::{params, OptionalExtension};
-use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
+use serde_json::Value;
 
 /// Who calls and how long transitions take.
 #[derive(Debug, Clone)]
@@ -33,18 +33,6 @@ pub struct Opts {
     /// How long CREATING, STARTING, STOPPING, UPDATING and DELETING last (ms).
     pub transition_ms: i64,
 }
-
-/// Members of a pipe definition kept in `spec` (everything but name, state, ARNs and tags).
-const SPEC_MEMBERS: &[&str] = &[
-    "Description",
-    "SourceParameters",
-    "Enrichment",
-    "EnrichmentParameters",
-    "TargetParameters",
-    "RoleArn",
-    "LogConfiguration",
-    "KmsKeyIdentifier",
-];
 
 /// Transitional states.
 const TRANSITIONAL: &[&str] = &["CREATING", "STARTING", "STOPPING", "UPDATING", "DELETING"];
@@ -73,9 +61,9 @@ pub struct PipeRow {
     /// Target ARN.
     pub target: String,
     /// The rest of the definition.
-    pub spec: Map<String, Value>,
+    pub spec: PipeDefinition,
     /// Tags.
-    pub tags: BTreeMap<String, String>,
+    pub tags: TagMap,
     /// Creation time (ms).
     pub created_ms: i64,
     /// Last change (ms).
@@ -103,15 +91,6 @@ impl PipeRow {
     /// Whether the pipe moves records at `now`.
     pub fn running_at(&self, now: i64) -> bool {
         self.state_at(now) == Some("RUNNING")
-    }
-
-    /// A member of `spec` by path (`["SourceParameters", "KinesisStreamParameters"]`).
-    pub fn spec_at(&self, path: &[&str]) -> Option<&Value> {
-        let mut v = self.spec.get(*path.first()?)?;
-        for k in &path[1..] {
-            v = v.get(k)?;
-        }
-        Some(v)
     }
 }
 
@@ -210,9 +189,13 @@ pub fn set_reason(eng: &Engine, id: i64, reason: Option<&str>) -> Result<(), Sta
     Ok(())
 }
 
+/// A stored column's JSON text.
+fn to_json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
+}
+
 fn save(eng: &Engine, p: &PipeRow) -> Result<(), ApiError> {
-    let spec = Value::Object(p.spec.clone()).to_string();
-    let tags = serde_json::to_string(&p.tags).unwrap_or_else(|_| "{}".into());
+    let (spec, tags) = (to_json(&p.spec), to_json(&p.tags));
     eng.conn
         .prepare_cached(
             "UPDATE pipes SET desired=?2, state=?3, state_until=?4, state_reason=?5, target=?6, spec=?7, tags=?8,
@@ -256,29 +239,25 @@ fn settled(eng: &Engine, ctx: &Ctx, name: &str, action: &str) -> Result<PipeRow,
 // ---------------------------------------------------------------------------------------
 // Operations
 
-fn str_of<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
-    doc.get(key).and_then(Value::as_str)
-}
-
-fn secs(ms: i64) -> Value {
-    json!(ms as f64 / 1000.0)
+fn secs(ms: i64) -> f64 {
+    ms as f64 / 1000.0
 }
 
 /// The short answer of Create/Update/Start/Stop/Delete.
-fn summary(p: &PipeRow, desired: &str, current: &str) -> Value {
-    json!({
-        "Arn": p.arn(),
-        "Name": p.name,
-        "DesiredState": desired,
-        "CurrentState": current,
-        "CreationTime": secs(p.created_ms),
-        "LastModifiedTime": secs(p.modified_ms),
-    })
+fn summary(p: &PipeRow, desired: &str, current: &str) -> CreatePipeResponse {
+    CreatePipeResponse {
+        arn: p.arn(),
+        name: p.name.clone(),
+        desired_state: desired.to_string(),
+        current_state: current.to_string(),
+        creation_time: secs(p.created_ms),
+        last_modified_time: secs(p.modified_ms),
+    }
 }
 
 /// Checks that kinesin can run a pipe from `source` to `target` with these parameters.
-fn check_definition(eng: &mut Engine, source: &str, target: &str, spec: &Map<String, Value>) -> Result<(), ApiError> {
-    if let Some(arn) = spec.get("Enrichment").and_then(Value::as_str).filter(|a| !a.is_empty()) {
+fn check_definition(eng: &mut Engine, source: &str, target: &str, spec: &PipeDefinition) -> Result<(), ApiError> {
+    if let Some(arn) = spec.enrichment.as_deref().filter(|a| !a.is_empty()) {
         // Not AWS behaviour: AWS would invoke the Lambda function, Step Functions state
         // machine, API destination or API Gateway endpoint; kinesin runs no user code.
         return Err(invalid(format!(
@@ -293,28 +272,18 @@ fn check_definition(eng: &mut Engine, source: &str, target: &str, spec: &Map<Str
 }
 
 /// CreatePipe.
-pub fn create_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
+pub fn create_pipe(eng: &mut Engine, opts: &Opts, input: CreatePipeRequest) -> Result<CreatePipeResponse, ApiError> {
     let ctx = &opts.ctx;
-    let name = str_of(&doc, "Name").unwrap_or_default().to_string();
+    let name = input.name;
     if let Some(old) = find_row(eng, ctx, &name)? {
         if old.state_at(eng.now()).is_some() {
             return Err(conflict(format!("Pipe {name} already exists.")));
         }
         purge(eng, old.id)?;
     }
-    let source = str_of(&doc, "Source").unwrap_or_default().to_string();
-    let target = str_of(&doc, "Target").unwrap_or_default().to_string();
-    let spec: Map<String, Value> = SPEC_MEMBERS
-        .iter()
-        .filter_map(|k| doc.get(*k).filter(|v| !v.is_null()).map(|v| (k.to_string(), v.clone())))
-        .collect();
-    check_definition(eng, &source, &target, &spec)?;
-    let tags: BTreeMap<String, String> = doc
-        .get("Tags")
-        .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
-        .unwrap_or_default();
-    let desired = str_of(&doc, "DesiredState").unwrap_or("RUNNING").to_string();
+    check_definition(eng, &input.source, &input.target, &input.definition)?;
+    let tags = input.tags.unwrap_or_default();
+    let desired = input.desired_state.unwrap_or_else(|| "RUNNING".into());
     let now = eng.now();
     eng.conn
         .prepare_cached(
@@ -328,10 +297,10 @@ pub fn create_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, A
             name,
             desired,
             now + opts.transition_ms,
-            source,
-            target,
-            Value::Object(spec).to_string(),
-            serde_json::to_string(&tags).unwrap_or_else(|_| "{}".into()),
+            input.source,
+            input.target,
+            to_json(&input.definition),
+            to_json(&tags),
             now
         ])
         .map_err(storage)?;
@@ -341,27 +310,26 @@ pub fn create_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, A
 }
 
 /// DescribePipe.
-pub fn describe_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
-    let name = str_of(&doc, "Name").unwrap_or_default();
-    let p = existing(eng, &opts.ctx, name)?;
+pub fn describe_pipe(
+    eng: &mut Engine,
+    opts: &Opts,
+    input: DescribePipeRequest,
+) -> Result<DescribePipeResponse, ApiError> {
+    let p = existing(eng, &opts.ctx, &input.name)?;
     let now = eng.now();
-    let mut out = Map::new();
-    out.insert("Arn".into(), p.arn().into());
-    out.insert("Name".into(), p.name.clone().into());
-    out.insert("DesiredState".into(), p.desired.clone().into());
-    out.insert("CurrentState".into(), p.state_at(now).unwrap_or("DELETING").into());
-    if let Some(r) = &p.state_reason {
-        out.insert("StateReason".into(), r.clone().into());
-    }
-    out.insert("Source".into(), p.source.clone().into());
-    out.insert("Target".into(), p.target.clone().into());
-    for (k, v) in &p.spec {
-        out.insert(k.clone(), v.clone());
-    }
-    out.insert("Tags".into(), json!(p.tags));
-    out.insert("CreationTime".into(), secs(p.created_ms));
-    out.insert("LastModifiedTime".into(), secs(p.modified_ms));
-    Ok(Value::Object(out))
+    Ok(DescribePipeResponse {
+        arn: p.arn(),
+        current_state: p.state_at(now).unwrap_or("DELETING").to_string(),
+        name: p.name,
+        desired_state: p.desired,
+        state_reason: p.state_reason,
+        source: p.source,
+        target: p.target,
+        definition: p.spec,
+        tags: p.tags,
+        creation_time: secs(p.created_ms),
+        last_modified_time: secs(p.modified_ms),
+    })
 }
 
 /// Merges `patch` into `base`: objects member by member, anything else replaced.
@@ -384,26 +352,44 @@ fn merge(base: &mut Value, patch: &Value) {
     }
 }
 
-/// UpdatePipe: the members given replace (objects: are merged into) the definition.
-pub fn update_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
-    let name = str_of(&doc, "Name").unwrap_or_default();
-    let mut p = settled(eng, &opts.ctx, name, "updated")?;
-    let mut spec = Value::Object(p.spec.clone());
-    for k in SPEC_MEMBERS {
-        if let Some(v) = doc.get(*k).filter(|v| !v.is_null()) {
-            let mut patch = Map::new();
-            patch.insert(k.to_string(), v.clone());
-            merge(&mut spec, &Value::Object(patch));
-        }
+/// Merges a given parameter structure into the stored one (or sets it).
+fn merge_member(slot: &mut Option<Value>, patch: Option<Value>) {
+    match (slot.as_mut(), patch) {
+        (Some(base), Some(patch)) if base.is_object() && patch.is_object() => merge(base, &patch),
+        (_, Some(patch)) => *slot = Some(patch),
+        (_, None) => {}
     }
-    let Value::Object(spec) = spec else { return Err(storage("spec is not an object")) };
-    let target = str_of(&doc, "Target").unwrap_or(&p.target).to_string();
+}
+
+/// Applies UpdatePipe's members to a definition: strings replace, structures are merged.
+fn update_definition(spec: &mut PipeDefinition, patch: PipeDefinition) {
+    let replace = |slot: &mut Option<String>, v: Option<String>| {
+        if v.is_some() {
+            *slot = v;
+        }
+    };
+    replace(&mut spec.description, patch.description);
+    merge_member(&mut spec.source_parameters, patch.source_parameters);
+    replace(&mut spec.enrichment, patch.enrichment);
+    merge_member(&mut spec.enrichment_parameters, patch.enrichment_parameters);
+    merge_member(&mut spec.target_parameters, patch.target_parameters);
+    replace(&mut spec.role_arn, patch.role_arn);
+    merge_member(&mut spec.log_configuration, patch.log_configuration);
+    replace(&mut spec.kms_key_identifier, patch.kms_key_identifier);
+}
+
+/// UpdatePipe: the members given replace (objects: are merged into) the definition.
+pub fn update_pipe(eng: &mut Engine, opts: &Opts, input: UpdatePipeRequest) -> Result<UpdatePipeResponse, ApiError> {
+    let mut p = settled(eng, &opts.ctx, &input.name, "updated")?;
+    let mut spec = p.spec.clone();
+    update_definition(&mut spec, input.definition);
+    let target = input.target.unwrap_or_else(|| p.target.clone());
     check_definition(eng, &p.source, &target, &spec)?;
     let now = eng.now();
     p.spec = spec;
     p.target = target;
-    if let Some(d) = str_of(&doc, "DesiredState") {
-        p.desired = d.to_string();
+    if let Some(d) = input.desired_state {
+        p.desired = d;
     }
     p.state = "UPDATING".into();
     p.state_until = now + opts.transition_ms;
@@ -414,8 +400,8 @@ pub fn update_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, A
 }
 
 /// DeletePipe.
-pub fn delete_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
-    let name = str_of(&doc, "Name").unwrap_or_default();
+pub fn delete_pipe(eng: &mut Engine, opts: &Opts, input: DeletePipeRequest) -> Result<DeletePipeResponse, ApiError> {
+    let name = &input.name;
     let mut p = existing(eng, &opts.ctx, name)?;
     if p.state_at(eng.now()) == Some("DELETING") {
         return Err(conflict(format!("Pipe {name} is already being deleted.")));
@@ -432,8 +418,7 @@ pub fn delete_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, A
     Ok(summary(&p, "DELETED", "DELETING"))
 }
 
-fn set_desired(eng: &mut Engine, opts: &Opts, doc: Value, desired: &str) -> Result<Value, ApiError> {
-    let name = str_of(&doc, "Name").unwrap_or_default();
+fn set_desired(eng: &mut Engine, opts: &Opts, name: &str, desired: &str) -> Result<CreatePipeResponse, ApiError> {
     let action = if desired == "RUNNING" { "started" } else { "stopped" };
     let mut p = settled(eng, &opts.ctx, name, action)?;
     let now = eng.now();
@@ -447,108 +432,109 @@ fn set_desired(eng: &mut Engine, opts: &Opts, doc: Value, desired: &str) -> Resu
 }
 
 /// StartPipe.
-pub fn start_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
-    set_desired(eng, opts, doc, "RUNNING")
+pub fn start_pipe(eng: &mut Engine, opts: &Opts, input: StartPipeRequest) -> Result<StartPipeResponse, ApiError> {
+    set_desired(eng, opts, &input.name, "RUNNING")
 }
 
 /// StopPipe.
-pub fn stop_pipe(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
-    set_desired(eng, opts, doc, "STOPPED")
+pub fn stop_pipe(eng: &mut Engine, opts: &Opts, input: StopPipeRequest) -> Result<StopPipeResponse, ApiError> {
+    set_desired(eng, opts, &input.name, "STOPPED")
+}
+
+/// The pipe name a ListPipes `NextToken` continues after.
+fn list_after(token: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(t) = token else { return Ok(None) };
+    aws_smithy_types::base64::decode(t)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("kinesin-pipes:").map(str::to_string))
+        .map(Some)
+        .ok_or_else(|| invalid("Invalid NextToken."))
+}
+
+/// Whether a pipe passes ListPipes' filters at `now`.
+fn listed(p: &PipeRow, q: &ListPipesRequest, now: i64) -> bool {
+    let prefix = |filter: &Option<String>, value: &str| filter.as_deref().is_none_or(|x| value.starts_with(x));
+    p.state_at(now).is_some()
+        && prefix(&q.name_prefix, &p.name)
+        && prefix(&q.source_prefix, &p.source)
+        && prefix(&q.target_prefix, &p.target)
+        && q.desired_state.as_deref().is_none_or(|x| p.desired == x)
+        && q.current_state.as_deref().is_none_or(|x| p.state_at(now) == Some(x))
 }
 
 /// ListPipes: filtered by name, state, source and target prefixes; paged by name.
-pub fn list_pipes(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
+pub fn list_pipes(eng: &mut Engine, opts: &Opts, input: ListPipesRequest) -> Result<ListPipesResponse, ApiError> {
     let now = eng.now();
-    let limit = doc.get("Limit").and_then(Value::as_u64).unwrap_or(100).clamp(1, 100) as usize;
-    let after = match str_of(&doc, "NextToken") {
-        Some(t) => Some(
-            aws_smithy_types::base64::decode(t)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| s.strip_prefix("kinesin-pipes:").map(str::to_string))
-                .ok_or_else(|| invalid("Invalid NextToken."))?,
-        ),
-        None => None,
-    };
+    let limit = input.limit.unwrap_or(100).clamp(1, 100) as usize;
+    let after = list_after(input.next_token.as_deref())?;
     let mut rows: Vec<PipeRow> = all_rows(eng)?
         .into_iter()
         .filter(|p| p.account == opts.ctx.account && p.region == opts.ctx.region)
-        .filter(|p| p.state_at(now).is_some())
-        .filter(|p| str_of(&doc, "NamePrefix").is_none_or(|x| p.name.starts_with(x)))
-        .filter(|p| str_of(&doc, "SourcePrefix").is_none_or(|x| p.source.starts_with(x)))
-        .filter(|p| str_of(&doc, "TargetPrefix").is_none_or(|x| p.target.starts_with(x)))
-        .filter(|p| str_of(&doc, "DesiredState").is_none_or(|x| p.desired == x))
-        .filter(|p| str_of(&doc, "CurrentState").is_none_or(|x| p.state_at(now) == Some(x)))
+        .filter(|p| listed(p, &input, now))
         .filter(|p| after.as_ref().is_none_or(|a| p.name.as_str() > a.as_str()))
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     let more = rows.len() > limit;
     rows.truncate(limit);
-    let pipes: Vec<Value> = rows
-        .iter()
-        .map(|p| {
-            let mut v = json!({
-                "Name": p.name,
-                "Arn": p.arn(),
-                "DesiredState": p.desired,
-                "CurrentState": p.state_at(now).unwrap_or("DELETING"),
-                "CreationTime": secs(p.created_ms),
-                "LastModifiedTime": secs(p.modified_ms),
-                "Source": p.source,
-                "Target": p.target,
-            });
-            if let Some(r) = &p.state_reason {
-                v["StateReason"] = r.clone().into();
-            }
-            if let Some(e) = p.spec.get("Enrichment") {
-                v["Enrichment"] = e.clone();
-            }
-            v
+    let next_token = rows
+        .last()
+        .filter(|_| more)
+        .map(|last| aws_smithy_types::base64::encode(format!("kinesin-pipes:{}", last.name)));
+    let pipes = rows
+        .into_iter()
+        .map(|p| Pipe {
+            arn: p.arn(),
+            current_state: p.state_at(now).unwrap_or("DELETING").to_string(),
+            name: p.name,
+            desired_state: p.desired,
+            creation_time: secs(p.created_ms),
+            last_modified_time: secs(p.modified_ms),
+            source: p.source,
+            target: p.target,
+            state_reason: p.state_reason,
+            enrichment: p.spec.enrichment,
         })
         .collect();
-    let mut out = json!({ "Pipes": pipes });
-    if let (true, Some(last)) = (more, rows.last()) {
-        out["NextToken"] = aws_smithy_types::base64::encode(format!("kinesin-pipes:{}", last.name)).into();
-    }
-    Ok(out)
+    Ok(ListPipesResponse { pipes, next_token })
 }
 
-fn by_arn(eng: &Engine, opts: &Opts, doc: &Value) -> Result<PipeRow, ApiError> {
-    let arn = str_of(doc, "resourceArn").unwrap_or_default();
+fn by_arn(eng: &Engine, arn: &str) -> Result<PipeRow, ApiError> {
     let (region, account, name) = parse_pipe_arn(arn).ok_or_else(|| not_found(arn))?;
-    let _ = opts;
     existing(eng, &Ctx::new(account, region), &name)
 }
 
 /// TagResource.
-pub fn tag_resource(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
-    let mut p = by_arn(eng, opts, &doc)?;
-    if let Some(tags) = doc.get("tags").and_then(Value::as_object) {
-        for (k, v) in tags {
-            p.tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-        }
-    }
+pub fn tag_resource(eng: &mut Engine, _: &Opts, input: TagResourceRequest) -> Result<TagResourceResponse, ApiError> {
+    let mut p = by_arn(eng, &input.resource_arn)?;
+    p.tags.extend(input.tags);
     if p.tags.len() > 50 {
         return Err(invalid("A pipe can have at most 50 tags."));
     }
     save(eng, &p)?;
-    Ok(json!({}))
+    Ok(TagResourceResponse {})
 }
 
 /// UntagResource.
-pub fn untag_resource(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
-    let mut p = by_arn(eng, opts, &doc)?;
-    for k in doc.get("tagKeys").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(k) = k.as_str() {
-            p.tags.remove(k);
-        }
+pub fn untag_resource(
+    eng: &mut Engine,
+    _: &Opts,
+    input: UntagResourceRequest,
+) -> Result<UntagResourceResponse, ApiError> {
+    let mut p = by_arn(eng, &input.resource_arn)?;
+    for k in &input.tag_keys {
+        p.tags.remove(k);
     }
     save(eng, &p)?;
-    Ok(json!({}))
+    Ok(TagResourceResponse {})
 }
 
 /// ListTagsForResource.
-pub fn list_tags_for_resource(eng: &mut Engine, opts: &Opts, doc: Value) -> Result<Value, ApiError> {
-    let p = by_arn(eng, opts, &doc)?;
-    Ok(json!({ "tags": p.tags }))
+pub fn list_tags_for_resource(
+    eng: &mut Engine,
+    _: &Opts,
+    input: ListTagsForResourceRequest,
+) -> Result<ListTagsForResourceResponse, ApiError> {
+    let p = by_arn(eng, &input.resource_arn)?;
+    Ok(ListTagsForResourceResponse { tags: p.tags })
 }

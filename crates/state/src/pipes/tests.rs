@@ -5,12 +5,26 @@ use super::*;
 use crate::clock::ManualClock;
 use crate::db::{Settings, Storage};
 use crate::kinesis::{records, reshard, streams};
-use crate::run_op;
 use crate::sqs::{messages, queues, Caller, QueueKey};
 use kinesin_protocol::kinesis::*;
 use kinesin_protocol::sqs::types::*;
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
+
+/// Runs an operation on a request document as the server does (typed input decoded from the
+/// document, the operation in a savepoint) and answers the response document.
+fn run_op<I: DeserializeOwned, O: Serialize>(
+    eng: &mut Engine,
+    opts: &Opts,
+    doc: Value,
+    op: fn(&mut Engine, &Opts, I) -> Result<O, ApiError>,
+) -> Result<Value, ApiError> {
+    let input: I = kinesin_protocol::json::into_input(doc)?;
+    let out = crate::run_op(eng, opts, input, op)?;
+    Ok(serde_json::to_value(out).expect("outputs serialize"))
+}
 
 const T0: i64 = 1_767_225_600_000;
 const ACCOUNT: &str = "000000000000";
