@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 
 mod pattern;
 mod shapes;
+mod conform;
 mod validate;
 
 pub use shapes::{ShapeKind, ShapeRef};

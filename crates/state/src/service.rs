@@ -149,3 +149,32 @@ macro_rules! operations {
         }
     };
 }
+
+/// Runs one operation on a request document as the server does (typed input, the store
+/// savepoint, the error mapped once) and holds its serialized answer to the model's output
+/// shape ([`Model::check_output`]): `Op::parse(name)?.visit(Checked { .. })` in tests.
+#[cfg(test)]
+pub(crate) struct Checked<'a, S: Service> {
+    /// The store.
+    pub eng: &'a mut Engine,
+    /// Who calls.
+    pub caller: &'a S::Caller,
+    /// The validated request document.
+    pub doc: Value,
+}
+
+#[cfg(test)]
+impl<S: Service> Visitor<S> for Checked<'_, S> {
+    type Out = Result<Value, ApiError>;
+
+    fn visit<O: Operation<Service = S>>(self) -> Self::Out {
+        let input: O::Input = kinesin_protocol::json::into_input(self.doc)?;
+        let caller = self.caller;
+        let out = self.eng.in_savepoint(|eng| O::run(eng, caller, input)).map_err(Into::into)?;
+        let doc = serde_json::to_value(&out).expect("outputs serialize");
+        if let Err(e) = S::model().check_output(O::NAME, &doc) {
+            panic!("{} answered outside its model: {e}\n{doc:#}", O::NAME);
+        }
+        Ok(doc)
+    }
+}

@@ -663,3 +663,68 @@ fn a_deleted_target_sends_batches_to_the_dead_letter_queue() {
     let d = run_op(&mut eng, &opts(), json!({"Name": "p"}), describe_pipe).unwrap();
     assert!(d.get("StateReason").is_none(), "the pipe moved on: {d}");
 }
+
+/// Runs Pipes operation `name` through its table and holds the answer to the model.
+fn checked(eng: &mut Engine, name: &str, doc: Value) -> Result<Value, ApiError> {
+    let op = api::Op::parse(name).expect("a Pipes operation");
+    op.visit(crate::service::Checked { eng, caller: &opts(), doc })
+}
+
+#[test]
+fn every_answer_is_spelled_as_the_model_says() {
+    let (mut eng, clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (_, q) = queue(&mut eng, "q", false);
+    let create = json!({"Name": "p", "Source": src, "Target": q, "RoleArn": "arn:aws:iam::000000000000:role/r",
+        "Description": "d", "Enrichment": "", "Tags": {"a": "1"},
+        "SourceParameters": {"KinesisStreamParameters": {"StartingPosition": "LATEST"}},
+        "LogConfiguration": {"Level": "OFF"}, "KmsKeyIdentifier": "k"});
+    let out = checked(&mut eng, "CreatePipe", create).unwrap();
+    assert_eq!(out["DesiredState"], "RUNNING");
+    let d = checked(&mut eng, "DescribePipe", json!({"Name": "p"})).unwrap();
+    let members: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        members,
+        [
+            "Arn",
+            "Name",
+            "DesiredState",
+            "CurrentState",
+            "Source",
+            "Target",
+            "Description",
+            "SourceParameters",
+            "Enrichment",
+            "RoleArn",
+            "LogConfiguration",
+            "KmsKeyIdentifier",
+            "Tags",
+            "CreationTime",
+            "LastModifiedTime"
+        ]
+    );
+    assert_eq!(d["CreationTime"], json!(T0 as f64 / 1000.0));
+    let update = json!({"Name": "p", "RoleArn": "arn:aws:iam::000000000000:role/r", "DesiredState": "STOPPED",
+        "TargetParameters": {"InputTemplate": "{}"}});
+    assert_eq!(checked(&mut eng, "UpdatePipe", update).unwrap()["CurrentState"], "UPDATING");
+    clock.advance(1);
+    assert_eq!(checked(&mut eng, "StartPipe", json!({"Name": "p"})).unwrap()["DesiredState"], "RUNNING");
+    assert_eq!(checked(&mut eng, "StopPipe", json!({"Name": "p"})).unwrap()["DesiredState"], "STOPPED");
+    let arn = d["Arn"].clone();
+    for i in 0..3 {
+        checked(&mut eng, "CreatePipe", json!({"Name": format!("x{i}"), "Source": src, "Target": q,
+            "RoleArn": "arn:aws:iam::000000000000:role/r",
+            "SourceParameters": {"KinesisStreamParameters": {"StartingPosition": "LATEST"}}}))
+        .unwrap();
+    }
+    let l = checked(&mut eng, "ListPipes", json!({"Limit": 2})).unwrap();
+    assert_eq!((l["Pipes"].as_array().unwrap().len(), l["Pipes"][0]["Enrichment"].as_str()), (2, Some("")));
+    let token = l["NextToken"].clone();
+    let rest = checked(&mut eng, "ListPipes", json!({"Limit": 2, "NextToken": token})).unwrap();
+    assert_eq!((rest["Pipes"].as_array().unwrap().len(), rest.get("NextToken")), (2, None));
+    checked(&mut eng, "TagResource", json!({"resourceArn": arn, "tags": {"b": "2"}})).unwrap();
+    checked(&mut eng, "UntagResource", json!({"resourceArn": arn, "tagKeys": ["a"]})).unwrap();
+    let t = checked(&mut eng, "ListTagsForResource", json!({"resourceArn": arn})).unwrap();
+    assert_eq!(t, json!({"tags": {"b": "2"}}));
+    assert_eq!(checked(&mut eng, "DeletePipe", json!({"Name": "p"})).unwrap()["DesiredState"], "DELETED");
+}
