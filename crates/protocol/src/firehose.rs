@@ -1,8 +1,9 @@
 //! Amazon Data Firehose shapes: the typed inputs and outputs of its operations.
 //!
 //! Inputs are read from documents that `model::validate_input` has already checked.
-//! Destination configurations stay JSON documents (`Value`): the state layer stores them
-//! as descriptions with AWS's defaults filled in, so new members of the model pass through.
+//! Destination configurations and descriptions, and source descriptions, stay JSON documents
+//! (`Value`): the state layer stores them as descriptions with AWS's defaults filled in, so
+//! new members of the model pass through.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -82,6 +83,97 @@ pub struct DescribeDeliveryStreamInput {
     pub limit: Option<u32>,
     /// List destinations after this one.
     pub exclusive_start_destination_id: Option<String>,
+}
+
+/// DescribeDeliveryStream output.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeDeliveryStreamOutput {
+    /// The stream.
+    pub delivery_stream_description: DeliveryStreamDescription,
+}
+
+/// `DeliveryStreamDescription`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeliveryStreamDescription {
+    /// Name.
+    pub delivery_stream_name: String,
+    /// ARN.
+    #[serde(rename = "DeliveryStreamARN")]
+    pub delivery_stream_arn: String,
+    /// `CREATING`, `ACTIVE` or `DELETING`.
+    pub delivery_stream_status: String,
+    /// Server-side encryption.
+    pub delivery_stream_encryption_configuration: DeliveryStreamEncryptionConfiguration,
+    /// `DirectPut`, `KinesisStreamAsSource`, ...
+    pub delivery_stream_type: String,
+    /// Version of the destination configuration (for UpdateDestination).
+    pub version_id: String,
+    /// Creation time (epoch seconds).
+    pub create_timestamp: f64,
+    /// The destination (listed after `ExclusiveStartDestinationId`).
+    pub destinations: Vec<DestinationDescription>,
+    /// Whether more destinations follow.
+    pub has_more_destinations: bool,
+    /// Last UpdateDestination (epoch seconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_timestamp: Option<f64>,
+    /// `SourceDescription` of a stream with a source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<Value>,
+}
+
+/// `DeliveryStreamEncryptionConfiguration` (members in the order kinesin has always
+/// written them: stored configurations keep it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeliveryStreamEncryptionConfiguration {
+    /// `AWS_OWNED_CMK` or `CUSTOMER_MANAGED_CMK` (while enabled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_type: Option<String>,
+    /// `ENABLED` or `DISABLED`.
+    pub status: String,
+    /// KMS key ARN (CUSTOMER_MANAGED_CMK).
+    #[serde(default, rename = "KeyARN", skip_serializing_if = "Option::is_none")]
+    pub key_arn: Option<String>,
+}
+
+impl DeliveryStreamEncryptionConfiguration {
+    /// `{"Status": "DISABLED"}`.
+    pub fn disabled() -> Self {
+        Self { key_type: None, status: "DISABLED".into(), key_arn: None }
+    }
+}
+
+/// `DestinationDescription`: the id and the description of the destination's kind (an S3
+/// destination shows both S3 descriptions, as on AWS); the kinds kinesin serves, in model order.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DestinationDescription {
+    /// `destinationId-000000000001`.
+    pub destination_id: String,
+    /// `S3DestinationDescription`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_destination_description: Option<Value>,
+    /// `ExtendedS3DestinationDescription`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extended_s3_destination_description: Option<Value>,
+    /// `RedshiftDestinationDescription`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redshift_destination_description: Option<Value>,
+    /// `ElasticsearchDestinationDescription`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elasticsearch_destination_description: Option<Value>,
+    /// `AmazonopensearchserviceDestinationDescription`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amazonopensearchservice_destination_description: Option<Value>,
+    /// `SplunkDestinationDescription`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub splunk_destination_description: Option<Value>,
+    /// `HttpEndpointDestinationDescription`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_endpoint_destination_description: Option<Value>,
 }
 
 /// ListDeliveryStreams input.

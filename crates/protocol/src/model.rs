@@ -15,9 +15,9 @@ use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
+mod conform;
 mod pattern;
 mod shapes;
-mod conform;
 mod validate;
 
 pub use shapes::{ShapeKind, ShapeRef};

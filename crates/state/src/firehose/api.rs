@@ -5,7 +5,6 @@ use crate::service::Service;
 use crate::Ctx;
 use kinesin_protocol::firehose::*;
 use kinesin_protocol::model::{self, Model};
-use serde_json::Value;
 
 /// Amazon Data Firehose (AWS JSON 1.1 and CBOR 1.1, `Firehose_20150804`).
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +34,7 @@ crate::operations! {
     service FirehoseApi;
     CreateDeliveryStream(CreateDeliveryStreamInput) -> CreateDeliveryStreamOutput = streams::create, wakes [FirehoseEffect::Delivery];
     DeleteDeliveryStream(StreamNameInput) -> Empty = streams::delete, wakes [FirehoseEffect::Delivery];
-    DescribeDeliveryStream(DescribeDeliveryStreamInput) -> Value = streams::describe;
+    DescribeDeliveryStream(DescribeDeliveryStreamInput) -> DescribeDeliveryStreamOutput = streams::describe;
     ListDeliveryStreams(ListDeliveryStreamsInput) -> ListDeliveryStreamsOutput = streams::list;
     ListTagsForDeliveryStream(ListTagsInput) -> ListTagsOutput = streams::list_tags;
     PutRecord(PutRecordInput) -> PutRecordOutput = records::put_record, wakes [FirehoseEffect::Delivery, FirehoseEffect::Readers];

@@ -10,6 +10,7 @@
 
 use super::dest_spec::Spec;
 use super::{dest_http, dest_opensearch, dest_redshift, dest_splunk, destination, FhError};
+use kinesin_protocol::firehose::DestinationDescription;
 use md5::Digest;
 use serde_json::{json, Map, Value};
 
@@ -102,15 +103,15 @@ impl DestKind {
         }
     }
 
-    /// DestinationDescription member, e.g. `HttpEndpointDestinationDescription`.
-    pub fn description_member(self) -> &'static str {
+    /// The `DestinationDescription` member that describes this kind.
+    pub fn description_slot(self, d: &mut DestinationDescription) -> &mut Option<Value> {
         match self {
-            DestKind::ExtendedS3 => "ExtendedS3DestinationDescription",
-            DestKind::HttpEndpoint => "HttpEndpointDestinationDescription",
-            DestKind::Splunk => "SplunkDestinationDescription",
-            DestKind::Elasticsearch => "ElasticsearchDestinationDescription",
-            DestKind::AmazonOpenSearchService => "AmazonopensearchserviceDestinationDescription",
-            DestKind::Redshift => "RedshiftDestinationDescription",
+            DestKind::ExtendedS3 => &mut d.extended_s3_destination_description,
+            DestKind::HttpEndpoint => &mut d.http_endpoint_destination_description,
+            DestKind::Splunk => &mut d.splunk_destination_description,
+            DestKind::Elasticsearch => &mut d.elasticsearch_destination_description,
+            DestKind::AmazonOpenSearchService => &mut d.amazonopensearchservice_destination_description,
+            DestKind::Redshift => &mut d.redshift_destination_description,
         }
     }
 }
@@ -225,16 +226,14 @@ pub fn public(kind: DestKind, doc: &Value) -> Value {
 }
 
 /// The `Destinations` entry of DescribeDeliveryStream.
-pub fn describe(kind: DestKind, id: &str, doc: &Value) -> Value {
-    match kind {
+pub fn describe(kind: DestKind, id: &str, doc: &Value) -> DestinationDescription {
+    let mut d = DestinationDescription { destination_id: id.to_string(), ..Default::default() };
+    if kind == DestKind::ExtendedS3 {
         // AWS shows an S3 destination both ways.
-        DestKind::ExtendedS3 => json!({
-            "DestinationId": id,
-            "S3DestinationDescription": destination::s3_description(doc),
-            "ExtendedS3DestinationDescription": doc,
-        }),
-        _ => json!({"DestinationId": id, kind.description_member(): public(kind, doc)}),
+        d.s3_destination_description = Some(destination::s3_description(doc));
     }
+    *kind.description_slot(&mut d) = Some(public(kind, doc));
+    d
 }
 
 /// (`SizeInMBs`, `IntervalInSeconds`) that decide when a buffer of this destination is due.
@@ -341,7 +340,7 @@ mod tests {
         assert_eq!(doc["S3BackupMode"], "FailedDataOnly");
         assert_eq!(doc["EndpointConfiguration"]["AccessKey"], "k3y");
         assert_eq!(doc["S3DestinationDescription"]["CompressionFormat"], "UNCOMPRESSED");
-        let shown = describe(DestKind::HttpEndpoint, "d", &doc);
+        let shown = serde_json::to_value(describe(DestKind::HttpEndpoint, "d", &doc)).unwrap();
         let d = &shown["HttpEndpointDestinationDescription"];
         assert_eq!(d["EndpointConfiguration"], json!({"Url": "https://example.com/in", "Name": "ep"}));
         assert!(shown.get("S3DestinationDescription").is_none());

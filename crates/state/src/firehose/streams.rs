@@ -36,7 +36,7 @@ pub struct StreamRow {
     /// The source description.
     pub source: Option<Value>,
     /// The encryption configuration.
-    pub encryption: Option<Value>,
+    pub encryption: Option<DeliveryStreamEncryptionConfiguration>,
     /// The destination's kind (`fh_streams.dest_kind`).
     pub dest_kind: DestKind,
 }
@@ -91,7 +91,7 @@ impl StreamRow {
 
     /// Whether records are encrypted at rest.
     pub fn encrypted(&self) -> bool {
-        self.encryption.as_ref().and_then(|e| e.get("Status")).and_then(Value::as_str) == Some("ENABLED")
+        self.encryption.as_ref().is_some_and(|e| e.status == "ENABLED")
     }
 }
 
@@ -101,7 +101,9 @@ pub const COLUMNS: &str =
 
 /// Reads one stored row: the [`COLUMNS`] in order (`dest_kind` may be anywhere).
 pub fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamRow> {
-    let json = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
+    fn json<T: serde::de::DeserializeOwned>(s: Option<String>) -> Option<T> {
+        s.and_then(|s| serde_json::from_str(&s).ok())
+    }
     Ok(StreamRow {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -216,7 +218,7 @@ pub fn create(
             kind_of_dest.as_str(),
             dest.to_string(),
             source,
-            encryption.map(|e| e.to_string())
+            encryption.map(|e| to_json(&e))
         ])?;
     let id = eng.conn.last_insert_rowid();
     if let Some(k) = &kinesis_source {
@@ -235,20 +237,18 @@ fn too_many_tags(name: &str) -> FhError {
     FhError::limit(format!("Firehose {name} would have more than {MAX_TAGS} tags."))
 }
 
-fn encryption_config(e: &EncryptionInput) -> Result<Value, FhError> {
+fn encryption_config(e: &EncryptionInput) -> Result<DeliveryStreamEncryptionConfiguration, FhError> {
     // kinesin's wording for both checks; AWS answers InvalidArgumentException, text not found.
     match (e.key_type.as_str(), &e.key_arn) {
         ("CUSTOMER_MANAGED_CMK", None) => {
             Err(FhError::invalid("KeyARN is required when KeyType is CUSTOMER_MANAGED_CMK."))
         }
         ("AWS_OWNED_CMK", Some(_)) => Err(FhError::invalid("KeyARN must not be given when KeyType is AWS_OWNED_CMK.")),
-        _ => {
-            let mut v = json!({"KeyType": e.key_type, "Status": "ENABLED"});
-            if let Some(k) = &e.key_arn {
-                v["KeyARN"] = json!(k);
-            }
-            Ok(v)
-        }
+        _ => Ok(DeliveryStreamEncryptionConfiguration {
+            key_type: Some(e.key_type.clone()),
+            status: "ENABLED".into(),
+            key_arn: e.key_arn.clone(),
+        }),
     }
 }
 
@@ -282,7 +282,11 @@ fn secs(ms: i64) -> f64 {
 }
 
 /// DescribeDeliveryStream.
-pub fn describe(eng: &mut Engine, ctx: &Ctx, input: DescribeDeliveryStreamInput) -> Result<Value, FhError> {
+pub fn describe(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    input: DescribeDeliveryStreamInput,
+) -> Result<DescribeDeliveryStreamOutput, FhError> {
     let s = existing(eng, ctx, &input.delivery_stream_name)?;
     let status = s.status_at(eng.now()).unwrap_or(Status::Deleting).as_str();
     let mut destinations = Vec::new();
@@ -290,24 +294,22 @@ pub fn describe(eng: &mut Engine, ctx: &Ctx, input: DescribeDeliveryStreamInput)
     if !after_ours {
         destinations.push(dest_kind::describe(s.dest_kind, DESTINATION_ID, &s.dest));
     }
-    let mut d = json!({
-        "DeliveryStreamName": s.name,
-        "DeliveryStreamARN": arn(ctx, &s.name),
-        "DeliveryStreamStatus": status,
-        "DeliveryStreamEncryptionConfiguration": s.encryption.clone().unwrap_or_else(|| json!({"Status": "DISABLED"})),
-        "DeliveryStreamType": s.kind,
-        "VersionId": s.version.to_string(),
-        "CreateTimestamp": secs(s.created_ms),
-        "Destinations": destinations,
-        "HasMoreDestinations": false,
-    });
-    if let Some(u) = s.updated_ms {
-        d["LastUpdateTimestamp"] = json!(secs(u));
-    }
-    if let Some(src) = s.source {
-        d["Source"] = src;
-    }
-    Ok(json!({ "DeliveryStreamDescription": d }))
+    let description = DeliveryStreamDescription {
+        delivery_stream_arn: arn(ctx, &s.name),
+        delivery_stream_name: s.name,
+        delivery_stream_status: status.to_string(),
+        delivery_stream_encryption_configuration: s
+            .encryption
+            .unwrap_or_else(DeliveryStreamEncryptionConfiguration::disabled),
+        delivery_stream_type: s.kind,
+        version_id: s.version.to_string(),
+        create_timestamp: secs(s.created_ms),
+        destinations,
+        has_more_destinations: false,
+        last_update_timestamp: s.updated_ms.map(secs),
+        source: s.source,
+    };
+    Ok(DescribeDeliveryStreamOutput { delivery_stream_description: description })
 }
 
 /// ListDeliveryStreams: names in alphabetical order, 10 by default.
@@ -445,12 +447,17 @@ pub fn start_encryption(eng: &mut Engine, ctx: &Ctx, input: StartEncryptionInput
 /// StopDeliveryStreamEncryption (takes effect at once: DISABLED).
 pub fn stop_encryption(eng: &mut Engine, ctx: &Ctx, input: StreamNameInput) -> Result<Empty, FhError> {
     let s = active(eng, ctx, &input.delivery_stream_name)?;
-    set_encryption(eng, s.id, &json!({"Status": "DISABLED"}))
+    set_encryption(eng, s.id, &DeliveryStreamEncryptionConfiguration::disabled())
 }
 
-fn set_encryption(eng: &Engine, id: i64, config: &Value) -> Result<Empty, FhError> {
+fn set_encryption(eng: &Engine, id: i64, config: &DeliveryStreamEncryptionConfiguration) -> Result<Empty, FhError> {
     eng.conn
         .prepare_cached("UPDATE fh_streams SET encryption=?2 WHERE id=?1")?
-        .execute(params![id, config.to_string()])?;
+        .execute(params![id, to_json(config)])?;
     Ok(Empty {})
+}
+
+/// A stored column's JSON text.
+fn to_json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
 }

@@ -348,7 +348,9 @@ fn describe_fills_defaults_and_update_checks_the_version() {
     assert_eq!(err.code, "ResourceInUseException");
     let d = |eng: &mut Engine| {
         let input = DescribeDeliveryStreamInput { delivery_stream_name: "fh4".into(), ..Default::default() };
-        run_op(eng, &ctx(), input, streams::describe).unwrap()["DeliveryStreamDescription"].clone()
+        serde_json::to_value(run_op(eng, &ctx(), input, streams::describe).unwrap()).unwrap()
+            ["DeliveryStreamDescription"]
+            .clone()
     };
     let desc = d(&mut eng);
     assert_eq!(desc["DeliveryStreamStatus"], "ACTIVE");
@@ -438,7 +440,7 @@ fn create_kind(eng: &mut Engine, name: &str, member: &str, config: serde_json::V
 
 fn describe_dest(eng: &mut Engine, name: &str) -> serde_json::Value {
     let input = DescribeDeliveryStreamInput { delivery_stream_name: name.into(), ..Default::default() };
-    let d = run_op(eng, &ctx(), input, streams::describe).unwrap();
+    let d = serde_json::to_value(run_op(eng, &ctx(), input, streams::describe).unwrap()).unwrap();
     d["DeliveryStreamDescription"]["Destinations"][0].clone()
 }
 
@@ -557,4 +559,61 @@ fn redshift_buffers_by_its_s3_configuration_hints() {
     let taken = batch::take(&mut eng).unwrap();
     assert_eq!(taken.batches.len(), 1);
     assert_eq!(taken.batches[0].dest_kind, "Redshift");
+}
+
+/// Runs Firehose operation `name` through its table and holds the answer to the model.
+fn checked(
+    eng: &mut Engine,
+    name: &str,
+    doc: serde_json::Value,
+) -> Result<serde_json::Value, kinesin_protocol::ApiError> {
+    let op = api::Op::parse(name).expect("a Firehose operation");
+    op.visit(crate::service::Checked { eng, caller: &ctx(), doc })
+}
+
+#[test]
+fn every_answer_is_spelled_as_the_model_says() {
+    let (mut eng, clock) = engine();
+    let key = "arn:aws:kms:us-east-1:000000000000:key/k";
+    let create = json!({"DeliveryStreamName": "fh", "DeliveryStreamType": "DirectPut",
+        "DirectPutSourceConfiguration": {"ThroughputHintInMBs": 1},
+        "DeliveryStreamEncryptionConfigurationInput": {"KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": key},
+        "ExtendedS3DestinationConfiguration": {"RoleARN": "r", "BucketARN": "arn:aws:s3:::b"},
+        "Tags": [{"Key": "a", "Value": "1"}]});
+    checked(&mut eng, "CreateDeliveryStream", create).unwrap();
+    let name = json!({"DeliveryStreamName": "fh"});
+    let d = checked(&mut eng, "DescribeDeliveryStream", name.clone()).unwrap();
+    let d = &d["DeliveryStreamDescription"];
+    assert_eq!(
+        d["DeliveryStreamEncryptionConfiguration"],
+        json!({"KeyType": "CUSTOMER_MANAGED_CMK", "Status": "ENABLED", "KeyARN": key})
+    );
+    let dest = d["Destinations"][0].as_object().unwrap();
+    let members: Vec<&str> = dest.keys().map(String::as_str).collect();
+    assert_eq!(members, ["DestinationId", "S3DestinationDescription", "ExtendedS3DestinationDescription"]);
+    assert!(d.get("LastUpdateTimestamp").is_none() && d["Source"]["DirectPutSourceDescription"].is_object());
+    clock.advance(1_000);
+    let update = json!({"DeliveryStreamName": "fh", "CurrentDeliveryStreamVersionId": "1",
+        "DestinationId": "destinationId-000000000001", "ExtendedS3DestinationUpdate": {"Prefix": "p/"}});
+    checked(&mut eng, "UpdateDestination", update).unwrap();
+    let d = checked(&mut eng, "DescribeDeliveryStream", name.clone()).unwrap();
+    assert_eq!(d["DeliveryStreamDescription"]["LastUpdateTimestamp"], json!(1_772_694_490.0));
+    let after = json!({"DeliveryStreamName": "fh", "ExclusiveStartDestinationId": "destinationId-000000000001"});
+    let d = checked(&mut eng, "DescribeDeliveryStream", after).unwrap();
+    assert_eq!(d["DeliveryStreamDescription"]["Destinations"], json!([]));
+    checked(&mut eng, "StopDeliveryStreamEncryption", name.clone()).unwrap();
+    let d = checked(&mut eng, "DescribeDeliveryStream", name.clone()).unwrap();
+    assert_eq!(d["DeliveryStreamDescription"]["DeliveryStreamEncryptionConfiguration"], json!({"Status": "DISABLED"}));
+    checked(&mut eng, "StartDeliveryStreamEncryption", name.clone()).unwrap();
+    let l = checked(&mut eng, "ListDeliveryStreams", json!({})).unwrap();
+    assert_eq!(l, json!({"DeliveryStreamNames": ["fh"], "HasMoreDeliveryStreams": false}));
+    let record = json!({"DeliveryStreamName": "fh", "Record": {"Data": "aGk="}});
+    assert_eq!(checked(&mut eng, "PutRecord", record).unwrap()["Encrypted"], true);
+    let batch = json!({"DeliveryStreamName": "fh", "Records": [{"Data": "aGk="}, {"Data": "aG8="}]});
+    assert_eq!(checked(&mut eng, "PutRecordBatch", batch).unwrap()["FailedPutCount"], 0);
+    checked(&mut eng, "TagDeliveryStream", json!({"DeliveryStreamName": "fh", "Tags": [{"Key": "b"}]})).unwrap();
+    checked(&mut eng, "UntagDeliveryStream", json!({"DeliveryStreamName": "fh", "TagKeys": ["a"]})).unwrap();
+    let t = checked(&mut eng, "ListTagsForDeliveryStream", name.clone()).unwrap();
+    assert_eq!(t, json!({"Tags": [{"Key": "b"}], "HasMoreTags": false}));
+    checked(&mut eng, "DeleteDeliveryStream", name).unwrap();
 }

@@ -10,8 +10,8 @@ use super::{
 };
 use crate::service::Service;
 use kinesin_protocol::model::{self, Model};
-use kinesin_protocol::ApiError;
 use kinesin_protocol::pipes::*;
+use kinesin_protocol::ApiError;
 
 /// Amazon EventBridge Pipes (restJson1).
 #[derive(Debug, Clone, Copy)]

@@ -712,9 +712,13 @@ fn every_answer_is_spelled_as_the_model_says() {
     assert_eq!(checked(&mut eng, "StopPipe", json!({"Name": "p"})).unwrap()["DesiredState"], "STOPPED");
     let arn = d["Arn"].clone();
     for i in 0..3 {
-        checked(&mut eng, "CreatePipe", json!({"Name": format!("x{i}"), "Source": src, "Target": q,
+        checked(
+            &mut eng,
+            "CreatePipe",
+            json!({"Name": format!("x{i}"), "Source": src, "Target": q,
             "RoleArn": "arn:aws:iam::000000000000:role/r",
-            "SourceParameters": {"KinesisStreamParameters": {"StartingPosition": "LATEST"}}}))
+            "SourceParameters": {"KinesisStreamParameters": {"StartingPosition": "LATEST"}}}),
+        )
         .unwrap();
     }
     let l = checked(&mut eng, "ListPipes", json!({"Limit": 2})).unwrap();

@@ -118,7 +118,7 @@ fn reads_from_latest_at_creation_and_delivers_with_metadata() {
     assert_eq!(pump(&mut eng, JOB_BUDGET).unwrap().read, 0);
 
     let describe = fh::DescribeDeliveryStreamInput { delivery_stream_name: "fh".into(), ..Default::default() };
-    let d = run_op(&mut eng, &ctx(), describe, streams::describe).unwrap();
+    let d = serde_json::to_value(run_op(&mut eng, &ctx(), describe, streams::describe).unwrap()).unwrap();
     let d = &d["DeliveryStreamDescription"];
     assert_eq!(d["DeliveryStreamType"], "KinesisStreamAsSource");
     assert_eq!(
