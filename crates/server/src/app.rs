@@ -57,6 +57,8 @@ pub struct App {
     pub log_requests: bool,
     /// STS.
     pub sts: crate::sts::Sts,
+    /// The web console.
+    pub console: crate::console::Console,
 }
 
 fn json_error(e: &ApiError) -> Resp {
@@ -91,7 +93,7 @@ impl App {
             (&Method::GET, "/_kinesin/health" | "/healthcheck" | "/health") => self.health(),
             (&Method::GET | &Method::HEAD, p) if crate::localstack::handles(p) => self.localstack(p),
             (&Method::POST, "/_kinesin/clock") => self.advance_clock(req.uri().query().unwrap_or("")),
-            (&Method::GET, p) if crate::console::handles(p) => crate::console::serve(self, &req).await,
+            (&Method::GET, p) if crate::console::handles(p) => crate::console::serve(&self.console, &req).await,
             (_, p) if crate::pipes::handles(p) => {
                 self.pipes.serve(request_ctx(req.headers(), &self.account, &self.region), req, self.max_body).await
             }

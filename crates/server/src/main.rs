@@ -25,6 +25,7 @@ mod pipes;
 mod request_log;
 mod runner;
 mod s3;
+mod services;
 mod sigv4check;
 mod sqs;
 mod sts;
@@ -40,10 +41,8 @@ use config::{Config, LogFormat};
 use conn::Limits;
 use front::Front;
 use init_hooks::{Hooks, Stage};
-use kinesin_state::analytics::settings::AnalyticsSettings;
-use kinesin_state::firehose::delivery::FirehoseSettings;
-use kinesin_state::kinesis::config::KinesisSettings;
-use kinesin_state::{Db, Settings, Storage, SystemClock};
+use kinesin_state::{Db, Storage, SystemClock};
+use services::Services;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -91,24 +90,6 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         None => Storage::Ephemeral,
     };
     let clock = Arc::new(SystemClock::default());
-    let settings = Settings {
-        kinesis: KinesisSettings {
-            create_delay_ms: cfg.create_stream_delay_ms as i64,
-            delete_delay_ms: cfg.delete_stream_delay_ms as i64,
-            update_delay_ms: cfg.update_stream_delay_ms as i64,
-            shard_limit: cfg.shard_limit,
-            on_demand_stream_limit: cfg.on_demand_stream_limit,
-            aws_limits: cfg.aws_limits,
-            error_probability: cfg.error_probability.clamp(0.0, 1.0),
-        },
-        firehose: FirehoseSettings { interval_override_secs: cfg.firehose_interval_override_secs },
-        // Applications' transitions last as long as streams' (the same flags).
-        analytics: AnalyticsSettings {
-            create_delay_ms: cfg.create_stream_delay_ms as i64,
-            delete_delay_ms: cfg.delete_stream_delay_ms as i64,
-            update_delay_ms: cfg.update_stream_delay_ms as i64,
-        },
-    };
     // Bind first: clients that connect while the store opens wait in the backlog and are
     // answered as soon as it is ready, instead of being refused and retrying.
     let fd_limit = conn::raise_fd_limit();
@@ -124,94 +105,13 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     std::thread::spawn(|| {
         kinesin_protocol::model::kinesis();
     });
-    let db = Db::start(&storage, clock.clone(), settings)?;
+    let db = Db::start(&storage, clock.clone(), services::settings(&cfg))?;
     meter::global().start(kinesin_state::Clock::now_ms(clock.as_ref()));
-    let kinesis = kinesin_state::kinesis::Kinesis::new(db.clone());
-    tokio::spawn(worker::run_forever(kinesis::Upkeep(kinesis.clone())));
-    let domains = cfg
-        .opensearch_endpoint
-        .iter()
-        .filter(|b| !b.trim().is_empty())
-        .map(|b| kinesin_delivery::env::parse_domain_binding(b))
-        .collect::<Result<Vec<_>, _>>()?;
-    for (arn, url) in &domains {
-        tracing::info!(%arn, %url, "firehose opensearch domain bound");
-    }
-    let firehose = kinesin_state::firehose::Firehose::new(db.clone());
-    let lambdas = cfg
-        .lambda
-        .iter()
-        .filter(|b| !b.trim().is_empty())
-        .map(|b| kinesin_delivery::parse_binding(b))
-        .collect::<Result<Vec<_>, _>>()?;
-    for (arn, target) in &lambdas {
-        tracing::info!(%arn, ?target, "function bound (Firehose transforms, Analytics input processing)");
-    }
-    let trust = kinesin_delivery::TlsTrust {
-        ca_files: cfg.delivery_ca_cert.iter().filter(|p| !p.as_os_str().is_empty()).cloned().collect(),
-        insecure: cfg.delivery_insecure_tls,
-    };
-    if trust.insecure {
-        tracing::warn!("firehose deliveries accept any https certificate (--delivery-insecure-tls)");
-    }
-    let delivery_env = kinesin_delivery::Env::new(clock.clone(), lambdas).with_domains(domains).with_tls(&trust)?;
-    let delivery_env = Arc::new(delivery_env.with_jq_workers(kinesin_delivery::jq_worker::Workers::new(own_binary())));
-    tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env.clone()));
-    tokio::spawn(worker::run_forever(firehose_source::SourcePump::new(firehose.clone(), kinesis.clone())));
-    let analytics = kinesin_state::analytics::Analytics::new(db.clone());
-    tokio::spawn(analytics::run_forever(analytics.clone(), kinesis.clone(), firehose.clone()));
-    tokio::spawn(analytics_functions::run_forever(analytics.clone(), kinesis.clone(), delivery_env));
-    let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
-    let sqs =
-        sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host(&cfg, addr).as_deref());
-    tokio::spawn(worker::run_forever(sqs::Upkeep(sqs.clone())));
-    let pipes = pipes::Pipes::new(db.clone(), kinesis.clone(), sqs.clone(), cfg.pipes_transition_ms);
-    tokio::spawn(worker::run_forever(pipes::Pump::new(pipes.clone())));
-    if let Some(spec) = &cfg.initialize_streams {
-        initialize_streams(&kinesis, &cfg, spec).await?;
-    }
-    if let Some(path) = &cfg.init_file {
-        let services = init_file::Services {
-            kinesis: &kinesis,
-            sqs: &sqs,
-            firehose: &firehose,
-            pipes: &pipes,
-            db: &db,
-            account: &cfg.account_id,
-            region: &cfg.region,
-        };
-        init_file::read(path)?.apply(&services).await.map_err(|e| format!("--init {}: {e}", path.display()))?;
-    }
+    let services = Services::start(&cfg, &db, &clock, public_host(&cfg, addr).as_deref())?;
+    services.initialize(&cfg).await?;
     run_hooks(&hooks, Stage::Start).await;
-    let tls = match cfg.tls_port {
-        Some(port) => {
-            let config = tls::server_config(cfg.tls_cert.as_deref(), cfg.tls_key.as_deref())?;
-            let l = bind(&cfg.host, port).await?;
-            Some((l, tokio_rustls::TlsAcceptor::from(config)))
-        }
-        None => None,
-    };
-    let app = Arc::new(App {
-        kinesis,
-        sqs,
-        pipes,
-        firehose,
-        s3,
-        analytics,
-        clock,
-        account: cfg.account_id.clone(),
-        region: cfg.region.clone(),
-        max_body: cfg.max_body_bytes,
-        store: storage.describe(),
-        time_travel: cfg.time_travel,
-        subscriptions: Default::default(),
-        latency: std::time::Duration::from_millis(cfg.latency_ms),
-        hooks: hooks.clone(),
-        started: std::time::Instant::now(),
-        session: http::request_id(),
-        log_requests: cfg.log_requests || cfg.log_level.eq_ignore_ascii_case("debug"),
-        sts: sts::Sts::default(),
-    });
+    let tls = tls_listener(&cfg).await?;
+    let app = Arc::new(services.into_app(&cfg, clock, &storage, hooks.clone()));
     let front = Arc::new(front_of(&cfg, app)?);
     let limits = Limits::new(cfg.max_connections, fd_limit, std::time::Duration::from_secs(cfg.idle_timeout_secs));
     println!("kinesin {} listening on http://{addr} (store: {})", env!("CARGO_PKG_VERSION"), storage.describe());
@@ -225,11 +125,32 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(path, format!("{addr}\n")).map_err(|e| format!("--addr-file {}: {e}", path.display()))?;
     }
     tokio::spawn(announce_ready(hooks.clone()));
+    serve_until_shutdown(&listener, front, &limits, &hooks).await;
+    Ok(())
+}
+
+/// The TLS listener and acceptor of `--tls-port`, if one is asked for.
+async fn tls_listener(
+    cfg: &Config,
+) -> Result<Option<(tokio::net::TcpListener, tokio_rustls::TlsAcceptor)>, Box<dyn std::error::Error>> {
+    let Some(port) = cfg.tls_port else { return Ok(None) };
+    let config = tls::server_config(cfg.tls_cert.as_deref(), cfg.tls_key.as_deref())?;
+    let l = bind(&cfg.host, port).await?;
+    Ok(Some((l, tokio_rustls::TlsAcceptor::from(config))))
+}
+
+/// Accepts connections until SIGINT/SIGTERM, then runs the shutdown hooks.
+async fn serve_until_shutdown(
+    listener: &tokio::net::TcpListener,
+    front: Arc<Front>,
+    limits: &Limits,
+    hooks: &Arc<Hooks>,
+) {
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            (stream, permit) = limits.accept(&listener) => {
+            (stream, permit) = limits.accept(listener) => {
                 let front = front.clone();
                 let idle = limits.idle();
                 tokio::spawn(async move {
@@ -239,20 +160,11 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
             }
             _ = &mut shutdown => {
                 tracing::info!("shutting down");
-                run_hooks(&hooks, Stage::Shutdown).await;
-                return Ok(());
+                run_hooks(hooks, Stage::Shutdown).await;
+                return;
             }
         }
     }
-}
-
-/// This binary, to start as a worker process: `/proc/self/exe` on Linux (it stays valid when
-/// the file is replaced, as a rebuild does), the path it was started from elsewhere.
-fn own_binary() -> std::path::PathBuf {
-    if cfg!(target_os = "linux") {
-        return "/proc/self/exe".into();
-    }
-    std::env::current_exe().unwrap_or_else(|_| std::env::args_os().next().unwrap_or_default().into())
 }
 
 /// The request front: origin/host guard, SigV4 verification, body budget.
@@ -395,30 +307,4 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
-}
-
-/// Creates the streams named by `--initialize-streams` that do not exist yet.
-async fn initialize_streams(
-    kinesis: &kinesin_state::kinesis::Kinesis,
-    cfg: &Config,
-    spec: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
-    use kinesin_protocol::kinesis::CreateStreamInput;
-    for s in compat::parse_initial_streams(spec)? {
-        let ctx = kinesin_state::Ctx::new(&cfg.account_id, s.region.as_deref().unwrap_or(&cfg.region));
-        let input = CreateStreamInput {
-            stream_name: s.name.clone(),
-            shard_count: Some(s.shards),
-            stream_mode_details: None,
-            tags: None,
-            max_record_size_in_kib: None,
-            warm_throughput_mibps: None,
-        };
-        match kinesis.db().call(move |eng| kinesin_state::kinesis::streams::create(eng, &ctx, input)).await {
-            Ok(()) | Err(kinesin_state::StateError::InUse(_)) => {}
-            Err(e) => return Err(format!("INITIALIZE_STREAMS {}: {e}", s.name).into()),
-        }
-    }
-    kinesis.wake_maintenance();
-    Ok(())
 }

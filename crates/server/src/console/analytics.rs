@@ -2,7 +2,7 @@
 //! streams, and the newest rows of a stream (`/_kinesin/api/analytics/...`).
 
 use super::api::{error_doc, ok};
-use crate::app::App;
+use super::Console;
 use crate::http::{respond, Resp};
 use kinesin_state::analytics::inspect;
 use kinesin_state::Ctx;
@@ -12,7 +12,7 @@ use std::collections::HashMap;
 const MAX_ROWS: usize = 100;
 
 /// Serves `GET /_kinesin/api/analytics/...` for the namespace `ctx`.
-pub async fn serve(app: &App, path: &str, ctx: Ctx, q: &HashMap<String, String>) -> Resp {
+pub async fn serve(app: &Console, path: &str, ctx: Ctx, q: &HashMap<String, String>) -> Resp {
     let recent = std::sync::Arc::clone(app.analytics.recent());
     let db = app.analytics.db().clone();
     let out = match path {

@@ -2,7 +2,7 @@
 //! state (peeking at messages, FIFO group locks, Firehose buffers, pipe positions), the
 //! resource counts, the cost estimate, and live updates as server-sent events.
 
-use crate::app::App;
+use super::Console;
 use crate::http::{respond, Resp};
 use crate::meter::{self, Item};
 use bytes::Bytes;
@@ -35,11 +35,11 @@ fn error(e: &StateError) -> Resp {
 }
 
 /// Serves `GET /_kinesin/api/...`.
-pub async fn serve(app: &App, path: &str, q: &str) -> Resp {
+pub async fn serve(app: &Console, path: &str, q: &str) -> Resp {
     let q = query(q);
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let num = |k: &str, d: i64| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
-    let db = app.kinesis.db().clone();
+    let db = app.db.clone();
     let account = q.get("account").cloned().unwrap_or_else(|| app.account.clone());
     let region = q.get("region").cloned().unwrap_or_else(|| app.region.clone());
     let result = match path {

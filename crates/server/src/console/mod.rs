@@ -5,10 +5,12 @@
 mod analytics;
 mod api;
 
-use crate::app::App;
 use crate::http::{respond, Resp};
+use crate::subscribe;
 use hyper::body::Incoming;
 use hyper::Request;
+use kinesin_state::analytics::Analytics;
+use kinesin_state::Db;
 
 /// The embedded assets: path, content type, body.
 const ASSETS: &[(&str, &str, &str)] = &[
@@ -23,8 +25,23 @@ pub fn handles(path: &str) -> bool {
     path == "/_kinesin" || ASSETS.iter().any(|(p, _, _)| *p == path) || path.starts_with("/_kinesin/api/")
 }
 
+/// What the console reads: the store, the default namespace, the open subscriptions and the
+/// Analytics runner's recent rows.
+pub struct Console {
+    /// The store.
+    pub db: Db,
+    /// Default account id.
+    pub account: String,
+    /// Default region.
+    pub region: String,
+    /// Open SubscribeToShard subscriptions.
+    pub subscriptions: subscribe::Registry,
+    /// Kinesis Data Analytics (its recent output rows).
+    pub analytics: Analytics,
+}
+
 /// Serves a console GET.
-pub async fn serve(app: &App, req: &Request<Incoming>) -> Resp {
+pub async fn serve(console: &Console, req: &Request<Incoming>) -> Resp {
     let path = req.uri().path();
     if path == "/_kinesin" {
         let mut r = respond(308, "text/plain", "");
@@ -36,5 +53,5 @@ pub async fn serve(app: &App, req: &Request<Incoming>) -> Resp {
         r.headers_mut().insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-cache"));
         return r;
     }
-    api::serve(app, path, req.uri().query().unwrap_or("")).await
+    api::serve(console, path, req.uri().query().unwrap_or("")).await
 }
