@@ -16,7 +16,8 @@ use std::time::Duration;
 /// How often the event stream sends the overview.
 const TICK: Duration = Duration::from_secs(2);
 
-fn query(q: &str) -> HashMap<String, String> {
+/// The query string's parameters, percent-decoded.
+pub(super) fn query(q: &str) -> HashMap<String, String> {
     q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), percent::decode(v, true))).collect()
 }
 
@@ -34,14 +35,19 @@ fn error(e: &StateError) -> Resp {
     error_doc(if matches!(e, StateError::NotFound(_)) { 404 } else { 500 }, &e.to_string())
 }
 
-/// Serves `GET /_kinesin/api/...`.
-pub async fn serve(app: &Console, path: &str, q: &str) -> Resp {
-    let q = query(q);
+/// The namespace a console request asks for (`account`, `region`; the defaults otherwise).
+pub(super) fn namespace(app: &Console, q: &HashMap<String, String>) -> (String, String) {
+    let account = q.get("account").cloned().unwrap_or_else(|| app.account.clone());
+    let region = q.get("region").cloned().unwrap_or_else(|| app.region.clone());
+    (account, region)
+}
+
+/// Serves `GET /_kinesin/api/...` (but Analytics's, in [`super::analytics`]).
+pub async fn serve(app: &Console, path: &str, q: &HashMap<String, String>) -> Resp {
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let num = |k: &str, d: i64| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
     let db = app.db.clone();
-    let account = q.get("account").cloned().unwrap_or_else(|| app.account.clone());
-    let region = q.get("region").cloned().unwrap_or_else(|| app.region.clone());
+    let (account, region) = namespace(app, q);
     let result = match path {
         "/_kinesin/api/overview" => overview(&db, (&app.account, &app.region)).await,
         "/_kinesin/api/cost" => crate::cost::estimate(&db, meter::global().started_ms()).await.map(|e| json!(e)),
@@ -71,9 +77,6 @@ pub async fn serve(app: &Console, path: &str, q: &str) -> Resp {
                 .collect::<Vec<_>>()))
         }
         "/_kinesin/api/firehose/buffers" => db.call(inventory::buffers).await.map(|b| json!(b)),
-        p if p.starts_with("/_kinesin/api/analytics/") => {
-            return super::analytics::serve(app, p, kinesin_state::Ctx::new(account, region), &q).await
-        }
         "/_kinesin/api/pipes/positions" => {
             let name = get("pipe");
             db.call(move |eng| inventory::pipe_positions(eng, &account, &region, &name)).await.map(|p| json!(p))

@@ -53,5 +53,10 @@ pub async fn serve(console: &Console, req: &Request<Incoming>) -> Resp {
         r.headers_mut().insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-cache"));
         return r;
     }
-    api::serve(console, path, req.uri().query().unwrap_or("")).await
+    let q = api::query(req.uri().query().unwrap_or(""));
+    if path.starts_with("/_kinesin/api/analytics/") {
+        let (account, region) = api::namespace(console, &q);
+        return analytics::serve(console, path, kinesin_state::Ctx::new(account, region), &q).await;
+    }
+    api::serve(console, path, &q).await
 }
