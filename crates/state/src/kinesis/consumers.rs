@@ -12,7 +12,7 @@
 //! written in AWS's style, and says so.
 
 use super::cache::{Status, StreamMeta};
-use super::{epoch_secs, existing, policies, resolve, shards::NEXT_TOKEN_TTL_MS, token};
+use super::{epoch_secs, existing, resolve, shards::NEXT_TOKEN_TTL_MS, token};
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::Ctx;
@@ -274,7 +274,7 @@ pub fn register(
     Ok(RegisterStreamConsumerOutput { consumer: c.to_wire(&m, now) })
 }
 
-/// Sets tags on a consumer (at most [`policies::MAX_TAGS`] in all).
+/// Sets tags on a consumer (at most [`super::tags::MAX_TAGS`] in all).
 pub fn add_tags(
     eng: &mut Engine,
     m: &StreamMeta,
@@ -287,14 +287,14 @@ pub fn add_tags(
         .query_map([c.id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let total = current.len() + tags.keys().filter(|k| !current.contains(k)).count();
-    if total > policies::MAX_TAGS {
+    if total > super::tags::MAX_TAGS {
         // kinesin's wording, after AWS's message for streams.
         return Err(StateError::InvalidArgument(format!(
             "Failed to add tags to consumer {} of stream {} under account {} because a given consumer cannot have more than {} tags associated with it.",
             c.name,
             m.name,
             m.account,
-            policies::MAX_TAGS
+            super::tags::MAX_TAGS
         )));
     }
     for (k, v) in tags {
