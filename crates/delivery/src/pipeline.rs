@@ -46,9 +46,27 @@ fn s3_target(batch: &Batch) -> S3Target {
 
 async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
     let target = s3_target(batch);
+    let (records, failed) = transformed(batch, env).await;
+    let mut objects = Vec::new();
+    if !failed.is_empty() {
+        objects.push(objects::error_object(batch, &target, &failed, PROCESSING_FAILED)?);
+    }
+    if batch.dest_kind.is_s3() {
+        to_s3(batch, env, &target, records, &mut objects).await?;
+        return Ok(Outcome::Delivered { objects });
+    }
+    if let Some(retry) = to_network(batch, env, &target, &records, &mut objects).await? {
+        return Ok(retry);
+    }
+    Ok(Outcome::Delivered { objects })
+}
+
+/// The batch's records after deaggregation and the Lambda transform (if configured), and
+/// the records the transform failed.
+async fn transformed(batch: &Batch, env: &Env) -> (Vec<Rec>, Vec<ErrorRecord>) {
     let split_batch = deaggregated(batch);
     let source = split_batch.as_ref().unwrap_or(batch);
-    let (records, failed) = match transform::lambda_processor(&batch.dest) {
+    match transform::lambda_processor(&batch.dest) {
         Some(p) => {
             let t = transform::run(env, source, &p).await;
             (t.records, t.failed)
@@ -61,52 +79,69 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
                 .collect(),
             Vec::new(),
         ),
-    };
-    let mut objects = Vec::new();
+    }
+}
+
+/// An S3 destination: one object per partition, the records that could not be partitioned
+/// as error output, and the source backup if enabled.
+async fn to_s3(
+    batch: &Batch,
+    env: &Env,
+    target: &S3Target,
+    records: Vec<Rec>,
+    objects: &mut Vec<S3Object>,
+) -> Result<(), String> {
+    let split = partitions(env, &batch.dest, target, records).await;
+    let mut failed = split.failed;
+    for part in split.partitions {
+        let Some(first) = part.records.iter().map(|r| r.arrival_ms).min() else { continue };
+        let body: Vec<u8> = part.records.iter().flat_map(|r| r.data.iter().copied()).collect();
+        let lambda_keys = part.records[0].lambda_keys.clone();
+        let keys = (&part.keys, &lambda_keys);
+        match objects::object_with_keys(batch, target, (&target.prefix, None), keys, first, &body) {
+            Ok(o) => objects.push(o),
+            // A partition key the prefix names but the record lacks.
+            Err(e) if target.dynamic_partitioning => {
+                let error = PartitionError { code: partition::METADATA_EXTRACTION_FAILED, message: e };
+                failed.extend(part.records.into_iter().map(|r| (r, error.clone())));
+            }
+            Err(e) => return Err(e),
+        }
+    }
     if !failed.is_empty() {
-        objects.push(objects::error_object(batch, &target, &failed, PROCESSING_FAILED)?);
+        let now = env.now_ms();
+        let errors: Vec<ErrorRecord> = failed
+            .into_iter()
+            .map(|(r, e)| ErrorRecord {
+                attempts_made: batch.attempt,
+                arrival_ms: r.arrival_ms,
+                code: e.code.to_string(),
+                message: e.message,
+                ending_ms: now,
+                raw: r.data,
+                lambda_arn: None,
+            })
+            .collect();
+        objects.push(objects::error_object(batch, target, &errors, partition::ERROR_OUTPUT_TYPE)?);
     }
-    if batch.dest_kind.is_s3() {
-        let split = partitions(env, &batch.dest, &target, records).await;
-        let mut failed = split.failed;
-        for part in split.partitions {
-            let Some(first) = part.records.iter().map(|r| r.arrival_ms).min() else { continue };
-            let body: Vec<u8> = part.records.iter().flat_map(|r| r.data.iter().copied()).collect();
-            let lambda_keys = part.records[0].lambda_keys.clone();
-            let keys = (&part.keys, &lambda_keys);
-            match objects::object_with_keys(batch, &target, (&target.prefix, None), keys, first, &body) {
-                Ok(o) => objects.push(o),
-                // A partition key the prefix names but the record lacks.
-                Err(e) if target.dynamic_partitioning => {
-                    let error = PartitionError { code: partition::METADATA_EXTRACTION_FAILED, message: e };
-                    failed.extend(part.records.into_iter().map(|r| (r, error.clone())));
-                }
-                Err(e) => return Err(e),
-            }
+    if batch.dest.get("S3BackupMode").and_then(Value::as_str) == Some("Enabled") {
+        if let Some(backup) = batch.dest.get("S3BackupDescription") {
+            objects.push(source_backup(batch, &destination::target(backup))?);
         }
-        if !failed.is_empty() {
-            let now = env.now_ms();
-            let errors: Vec<ErrorRecord> = failed
-                .into_iter()
-                .map(|(r, e)| ErrorRecord {
-                    attempts_made: batch.attempt,
-                    arrival_ms: r.arrival_ms,
-                    code: e.code.to_string(),
-                    message: e.message,
-                    ending_ms: now,
-                    raw: r.data,
-                    lambda_arn: None,
-                })
-                .collect();
-            objects.push(objects::error_object(batch, &target, &errors, partition::ERROR_OUTPUT_TYPE)?);
-        }
-        if batch.dest.get("S3BackupMode").and_then(Value::as_str) == Some("Enabled") {
-            if let Some(backup) = batch.dest.get("S3BackupDescription") {
-                objects.push(source_backup(batch, &destination::target(backup))?);
-            }
-        }
-        return Ok(Outcome::Delivered { objects });
     }
+    Ok(())
+}
+
+/// A network destination (HTTP endpoint, OpenSearch, Splunk, Redshift): delivers, and on a
+/// failure past the retry duration writes the error output; backups per `S3BackupMode`.
+/// `Some(retry)` while the destination fails and retries are left.
+async fn to_network(
+    batch: &Batch,
+    env: &Env,
+    target: &S3Target,
+    records: &[Rec],
+    objects: &mut Vec<S3Object>,
+) -> Result<Option<Outcome>, String> {
     let data: Vec<Vec<u8>> = records.iter().map(|r| r.data.clone()).collect();
     let ctx = DeliveryCtx {
         stream_arn: batch.arn.clone(),
@@ -123,47 +158,27 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
         destinations::deliver(batch.dest_kind, env, &batch.dest, &ctx, &data).await
     };
     let backup_mode = batch.dest.get("S3BackupMode").and_then(Value::as_str).unwrap_or("");
-    let all_data = backup_mode.starts_with("All");
     // Redshift's intermediate object: written whether or not COPY loads it.
     let intermediate = if destinations::writes_intermediate_object(batch.dest_kind) && !data.is_empty() {
         let first = records.iter().map(|r| r.arrival_ms).min().unwrap_or(batch.taken_ms);
-        Some(objects::object(batch, &target, &target.prefix, None, first, &data.concat())?)
+        Some(objects::object(batch, target, &target.prefix, None, first, &data.concat())?)
     } else {
         None
     };
     if let Err(e) = result {
         let elapsed = env.now_ms() - batch.first_attempt_ms;
         if !e.permanent && elapsed < destinations::retry_duration_ms(&batch.dest) {
-            return Ok(Outcome::Retry { message: e.message, delay_ms: destinations::backoff_ms(batch.attempt) });
+            let delay_ms = destinations::backoff_ms(batch.attempt);
+            return Ok(Some(Outcome::Retry { message: e.message, delay_ms }));
         }
-        if let Some(object) = &intermediate {
+        match &intermediate {
             // AWS skips the batch and leaves a manifest of its object in the errors/ folder.
-            objects.push(objects::redshift_error_manifest(batch, object, env.now_ms())?);
-        } else {
-            let (error_type, default_code) = destinations::failure(batch.dest_kind);
-            let now = env.now_ms();
-            let error = |r: &Rec, code: &str, message: &str| ErrorRecord {
-                attempts_made: batch.attempt,
-                arrival_ms: r.arrival_ms,
-                code: code.to_string(),
-                message: message.to_string(),
-                ending_ms: now,
-                raw: r.data.clone(),
-                lambda_arn: None,
-            };
-            let code = if e.code.is_empty() { default_code } else { e.code.as_str() };
-            let errors: Vec<ErrorRecord> = if e.failed.is_empty() {
-                records.iter().map(|r| error(r, code, &e.message)).collect()
-            } else {
-                e.failed.iter().filter_map(|f| Some(error(records.get(f.index)?, &f.code, &f.message))).collect()
-            };
-            if !errors.is_empty() {
-                objects.push(objects::error_object(batch, &target, &errors, error_type)?);
-            }
+            Some(object) => objects.push(objects::redshift_error_manifest(batch, object, env.now_ms())?),
+            None => objects.extend(failure_object(batch, env, target, records, &e)?),
         }
     }
-    if all_data {
-        objects.push(source_backup(batch, &target)?);
+    if backup_mode.starts_with("All") {
+        objects.push(source_backup(batch, target)?);
     }
     // Redshift's S3BackupMode Enabled: the source records to S3BackupDescription.
     if backup_mode == "Enabled" {
@@ -172,7 +187,39 @@ async fn run(batch: &Batch, env: &Env) -> Result<Outcome, String> {
         }
     }
     objects.extend(intermediate);
-    Ok(Outcome::Delivered { objects })
+    Ok(None)
+}
+
+/// The error output of a delivery that failed for good: every record, or the records the
+/// destination named, with their codes (none if it named none of ours).
+fn failure_object(
+    batch: &Batch,
+    env: &Env,
+    target: &S3Target,
+    records: &[Rec],
+    e: &destinations::DestError,
+) -> Result<Option<S3Object>, String> {
+    let (error_type, default_code) = destinations::failure(batch.dest_kind);
+    let now = env.now_ms();
+    let error = |r: &Rec, code: &str, message: &str| ErrorRecord {
+        attempts_made: batch.attempt,
+        arrival_ms: r.arrival_ms,
+        code: code.to_string(),
+        message: message.to_string(),
+        ending_ms: now,
+        raw: r.data.clone(),
+        lambda_arn: None,
+    };
+    let code = if e.code.is_empty() { default_code } else { e.code.as_str() };
+    let errors: Vec<ErrorRecord> = if e.failed.is_empty() {
+        records.iter().map(|r| error(r, code, &e.message)).collect()
+    } else {
+        e.failed.iter().filter_map(|f| Some(error(records.get(f.index)?, &f.code, &f.message))).collect()
+    };
+    if errors.is_empty() {
+        return Ok(None);
+    }
+    objects::error_object(batch, target, &errors, error_type).map(Some)
 }
 
 /// The batch's records as received (before any transform), as one object of the backup.

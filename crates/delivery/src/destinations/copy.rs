@@ -97,9 +97,48 @@ fn tokens(s: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// The tokens of `CopyOptions`, read one option at a time.
+struct Options {
+    toks: Vec<String>,
+    /// The token being read.
+    i: usize,
+}
+
+impl Options {
+    /// The token after the current one as a literal (`'x'` -> `x`), if it is one.
+    fn next_literal(&self) -> Option<String> {
+        self.toks.get(self.i + 1).and_then(|t| t.strip_prefix('\'')).map(str::to_string)
+    }
+
+    /// Takes an optional `AS`, then the argument.
+    fn arg(&mut self) -> Option<String> {
+        if self.toks.get(self.i + 1).is_some_and(|t| t.eq_ignore_ascii_case("AS")) {
+            self.i += 1;
+        }
+        self.i += 1;
+        self.toks.get(self.i).cloned()
+    }
+
+    /// Takes a literal argument (an optional `AS`, then `'x'`), or nothing.
+    fn literal_arg(&mut self) -> Option<String> {
+        self.arg().and_then(|t| t.strip_prefix('\'').map(str::to_string))
+    }
+
+    /// Takes the argument of an option whose argument is optional, if one follows.
+    fn optional_arg(&mut self) {
+        let has_arg = self.toks.get(self.i + 1).is_some_and(|t| {
+            t.starts_with('\'')
+                || matches!(t.to_ascii_uppercase().as_str(), "AS" | "ON" | "OFF" | "TRUE" | "FALSE" | "PRESET")
+        });
+        if has_arg {
+            self.arg();
+        }
+    }
+}
+
 /// Parses `CopyOptions`; `Err` names what kinesin cannot replay.
 pub fn parse(options: &str) -> Result<Plan, String> {
-    let toks = tokens(options)?;
+    let mut opts = Options { toks: tokens(options)?, i: 0 };
     let mut plan = Plan {
         format: Format::Text,
         delimiter: '|',
@@ -111,78 +150,72 @@ pub fn parse(options: &str) -> Result<Plan, String> {
         escape: false,
     };
     let mut delimiter = None;
-    let mut i = 0;
-    let lit = |t: Option<&String>| t.and_then(|t| t.strip_prefix('\'')).map(str::to_string);
-    // Takes an optional `AS`, then the argument.
-    let arg = |i: &mut usize| -> Option<String> {
-        if toks.get(*i + 1).is_some_and(|t| t.eq_ignore_ascii_case("AS")) {
-            *i += 1;
+    while opts.i < opts.toks.len() {
+        let word = opts.toks[opts.i].to_ascii_uppercase();
+        if word == "DELIMITER" {
+            let d = opts.literal_arg().unwrap_or_default();
+            delimiter = Some(d.chars().next().ok_or("DELIMITER needs a character")?);
+        } else {
+            option(&word, &mut opts, &mut plan)?;
         }
-        *i += 1;
-        toks.get(*i).cloned()
-    };
-    while i < toks.len() {
-        let word = toks[i].to_ascii_uppercase();
-        match word.as_str() {
-            "FORMAT" => {
-                let f = arg(&mut i).unwrap_or_default().to_ascii_uppercase();
-                match f.as_str() {
-                    "CSV" => plan.format = Format::Csv { quote: '"' },
-                    "JSON" => {
-                        plan.format = json_format(lit(toks.get(i + 1)).as_deref())?;
-                        if lit(toks.get(i + 1)).is_some() {
-                            i += 1;
-                        }
-                    }
-                    other => return Err(format!("COPY format {other} is not supported by kinesin")),
-                }
-            }
-            "CSV" => plan.format = Format::Csv { quote: '"' },
-            "JSON" => {
-                let spec = arg(&mut i);
-                plan.format = json_format(spec.as_deref().and_then(|s| s.strip_prefix('\'')))?;
-            }
-            "QUOTE" => {
-                let q = lit(arg(&mut i).as_ref()).unwrap_or_default();
-                let quote = q.chars().next().ok_or("QUOTE needs a character")?;
-                if let Format::Csv { quote: ref mut current } = plan.format {
-                    *current = quote;
-                } else {
-                    plan.format = Format::Csv { quote };
-                }
-            }
-            "DELIMITER" => {
-                let d = lit(arg(&mut i).as_ref()).unwrap_or_default();
-                delimiter = Some(d.chars().next().ok_or("DELIMITER needs a character")?);
-            }
-            "NULL" => plan.null_as = lit(arg(&mut i).as_ref()).unwrap_or_default(),
-            "IGNOREHEADER" => {
-                plan.ignore_header = arg(&mut i).and_then(|n| n.parse().ok()).ok_or("IGNOREHEADER needs a number")?;
-            }
-            "EMPTYASNULL" => plan.empty_as_null = true,
-            "BLANKSASNULL" => plan.blanks_as_null = true,
-            "REMOVEQUOTES" => plan.remove_quotes = true,
-            "ESCAPE" => plan.escape = true,
-            "GZIP" | "BZIP2" | "LZOP" | "ZSTD" | "TRUNCATECOLUMNS" | "TRIMBLANKS" | "FILLRECORD" | "ROUNDEC"
-            | "EXPLICIT_IDS" | "IGNOREBLANKLINES" | "NOLOAD" => {}
-            "TIMEFORMAT" | "DATEFORMAT" | "REGION" | "MAXERROR" | "ENCODING" => {
-                arg(&mut i);
-            }
-            "ACCEPTINVCHARS" | "COMPUPDATE" | "STATUPDATE" | "ACCEPTANYDATE" => {
-                // An optional argument.
-                if toks.get(i + 1).is_some_and(|t| {
-                    t.starts_with('\'')
-                        || matches!(t.to_ascii_uppercase().as_str(), "AS" | "ON" | "OFF" | "TRUE" | "FALSE" | "PRESET")
-                }) {
-                    arg(&mut i);
-                }
-            }
-            other => return Err(format!("COPY option {other} is not supported by kinesin")),
-        }
-        i += 1;
+        opts.i += 1;
     }
     plan.delimiter = delimiter.unwrap_or(if matches!(plan.format, Format::Csv { .. }) { ',' } else { '|' });
     Ok(plan)
+}
+
+/// Applies one option (`word`, at the cursor of `opts`) to `plan`.
+fn option(word: &str, opts: &mut Options, plan: &mut Plan) -> Result<(), String> {
+    match word {
+        "FORMAT" => plan.format = format_as(opts)?,
+        "CSV" => plan.format = Format::Csv { quote: '"' },
+        "JSON" => {
+            let spec = opts.arg();
+            plan.format = json_format(spec.as_deref().and_then(|s| s.strip_prefix('\'')))?;
+        }
+        "QUOTE" => {
+            let q = opts.literal_arg().unwrap_or_default();
+            let quote = q.chars().next().ok_or("QUOTE needs a character")?;
+            if let Format::Csv { quote: ref mut current } = plan.format {
+                *current = quote;
+            } else {
+                plan.format = Format::Csv { quote };
+            }
+        }
+        "NULL" => plan.null_as = opts.literal_arg().unwrap_or_default(),
+        "IGNOREHEADER" => {
+            plan.ignore_header = opts.arg().and_then(|n| n.parse().ok()).ok_or("IGNOREHEADER needs a number")?;
+        }
+        "EMPTYASNULL" => plan.empty_as_null = true,
+        "BLANKSASNULL" => plan.blanks_as_null = true,
+        "REMOVEQUOTES" => plan.remove_quotes = true,
+        "ESCAPE" => plan.escape = true,
+        "GZIP" | "BZIP2" | "LZOP" | "ZSTD" | "TRUNCATECOLUMNS" | "TRIMBLANKS" | "FILLRECORD" | "ROUNDEC"
+        | "EXPLICIT_IDS" | "IGNOREBLANKLINES" | "NOLOAD" => {}
+        "TIMEFORMAT" | "DATEFORMAT" | "REGION" | "MAXERROR" | "ENCODING" => {
+            opts.arg();
+        }
+        "ACCEPTINVCHARS" | "COMPUPDATE" | "STATUPDATE" | "ACCEPTANYDATE" => opts.optional_arg(),
+        other => return Err(format!("COPY option {other} is not supported by kinesin")),
+    }
+    Ok(())
+}
+
+/// `FORMAT [AS] CSV | JSON ['spec']`.
+fn format_as(opts: &mut Options) -> Result<Format, String> {
+    let f = opts.arg().unwrap_or_default().to_ascii_uppercase();
+    match f.as_str() {
+        "CSV" => Ok(Format::Csv { quote: '"' }),
+        "JSON" => {
+            let spec = opts.next_literal();
+            let format = json_format(spec.as_deref())?;
+            if spec.is_some() {
+                opts.i += 1;
+            }
+            Ok(format)
+        }
+        other => Err(format!("COPY format {other} is not supported by kinesin")),
+    }
 }
 
 fn json_format(spec: Option<&str>) -> Result<Format, String> {
