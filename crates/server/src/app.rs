@@ -184,6 +184,8 @@ impl App {
         }
     }
 
+    /// A POST to `/` (or a path): AWS JSON/CBOR by `X-Amz-Target`, else SQS's query protocol
+    /// or S3's POST operations.
     async fn aws(&self, req: Request<Incoming>) -> Resp {
         let path = req.uri().path().to_string();
         let uri = req.uri().clone();
@@ -205,41 +207,47 @@ impl App {
         if let Some(refused) = pending.and_then(|p| p.verify(&Method::POST, &uri, &headers, &body)) {
             return refused;
         }
-        let Some(target) = target else {
-            let query = uri.query().unwrap_or("");
-            if crate::sqs::is_query(&headers, &body) || crate::sqs::is_query_string(query) {
-                let ctx = request_ctx(&headers, &self.account, &self.region);
-                let mut r = self.sqs.handle_query(ctx, &headers, &path, query, &body).await;
-                if let Some(action) = crate::unsupported::form_action(&body) {
-                    r.extensions_mut().insert(crate::request_log::Operation(action));
-                }
-                return r;
+        match target {
+            Some(target) => self.targeted(&target, &headers, wire, &body).await,
+            None => self.untargeted(&uri, &headers, &path, body).await,
+        }
+    }
+
+    /// A POST without `X-Amz-Target`: SQS's query protocol, S3, or AWS's refusal.
+    async fn untargeted(&self, uri: &hyper::Uri, headers: &hyper::HeaderMap, path: &str, body: Bytes) -> Resp {
+        let query = uri.query().unwrap_or("");
+        if crate::sqs::is_query(headers, &body) || crate::sqs::is_query_string(query) {
+            let ctx = request_ctx(headers, &self.account, &self.region);
+            let mut r = self.sqs.handle_query(ctx, headers, path, query, &body).await;
+            if let Some(action) = crate::unsupported::form_action(&body) {
+                r.extensions_mut().insert(crate::request_log::Operation(action));
             }
-            if crate::s3::claims(&headers, &path) {
-                let ctx = request_ctx(&headers, &self.account, &self.region);
-                return self.s3.handle(ctx, &Method::POST, &uri, &headers, body).await;
-            }
-            let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-            if ct.contains("json") {
-                return json_error(&ApiError::new("UnknownOperationException", ""));
-            }
+            return r;
+        }
+        if crate::s3::claims(headers, path) {
+            let ctx = request_ctx(headers, &self.account, &self.region);
+            return self.s3.handle(ctx, &Method::POST, uri, headers, body).await;
+        }
+        let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if ct.contains("json") {
+            return json_error(&ApiError::new("UnknownOperationException", ""));
+        }
+        plain_xml_error(403, "AccessDeniedException", "Unable to determine service/operation name to be authorized")
+    }
+
+    /// An AWS JSON/CBOR request: the service and operation its `X-Amz-Target` names.
+    async fn targeted(&self, target: &str, headers: &hyper::HeaderMap, wire: Wire, body: &[u8]) -> Resp {
+        let Some(t) = parse_target(target) else {
             return plain_xml_error(
                 403,
                 "AccessDeniedException",
                 "Unable to determine service/operation name to be authorized",
             );
         };
-        let Some(t) = parse_target(&target) else {
-            return plain_xml_error(
-                403,
-                "AccessDeniedException",
-                "Unable to determine service/operation name to be authorized",
-            );
-        };
-        let ctx = request_ctx(&headers, &self.account, &self.region);
+        let ctx = request_ctx(headers, &self.account, &self.region);
         let result = match t.service {
             Some(Service::Kinesis) if t.operation == "SubscribeToShard" => {
-                return match subscribe::open(&self.kinesis, &self.subscriptions, ctx, &body, wire).await {
+                return match subscribe::open(&self.kinesis, &self.subscriptions, ctx, body, wire).await {
                     Ok(events) => {
                         let mut r = respond(200, subscribe::CONTENT_TYPE, Bytes::new());
                         *r.body_mut() = events.boxed();
@@ -252,15 +260,15 @@ impl App {
                 if !self.latency.is_zero() {
                     tokio::time::sleep(self.latency).await;
                 }
-                kinesis::handle(&self.kinesis, ctx, t.operation, &body, wire).await
+                kinesis::handle(&self.kinesis, ctx, t.operation, body, wire).await
             }
-            Some(Service::Sqs) => return self.sqs.handle_json(ctx, &headers, t.operation, &body).await,
-            Some(Service::Firehose) => crate::firehose::handle(&self.firehose, ctx, t.operation, &body, wire).await,
+            Some(Service::Sqs) => return self.sqs.handle_json(ctx, headers, t.operation, body).await,
+            Some(Service::Firehose) => crate::firehose::handle(&self.firehose, ctx, t.operation, body, wire).await,
             Some(Service::KinesisAnalytics) => {
-                crate::analytics::handle(&self.analytics, ctx, 1, t.operation, &body).await
+                crate::analytics::handle(&self.analytics, ctx, 1, t.operation, body).await
             }
             Some(Service::KinesisAnalyticsV2) => {
-                crate::analytics::handle(&self.analytics, ctx, 2, t.operation, &body).await
+                crate::analytics::handle(&self.analytics, ctx, 2, t.operation, body).await
             }
             None => Err(ApiError::new("UnknownOperationException", "")),
         };

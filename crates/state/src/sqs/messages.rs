@@ -477,9 +477,16 @@ impl serde::Serialize for Received {
     }
 }
 
-/// ReceiveMessage, without waiting (the server waits and calls again).
-pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageInput) -> Result<Received, SqsError> {
-    let q = by_url(eng, caller, &input.queue_url)?;
+/// ReceiveMessage's checked parameters: most messages, the wait (s), the FIFO receive
+/// attempt id.
+struct ReceiveArgs {
+    max: usize,
+    wait: i64,
+    attempt: Option<String>,
+}
+
+/// Checks ReceiveMessage's limits, in AWS's order.
+fn receive_args(q: &Queue, input: &ReceiveMessageInput) -> Result<ReceiveArgs, SqsError> {
     let max = input.max_number_of_messages.unwrap_or(1);
     if !(1..=10).contains(&max) {
         return Err(invalid_param(max, "MaxNumberOfMessages", "Must be between 1 and 10, if provided."));
@@ -506,40 +513,34 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
             Some(a) if q.fifo => Some(a.clone()),
             _ => None,
         };
+    Ok(ReceiveArgs { max: max as usize, wait, attempt })
+}
+
+/// ReceiveMessage, without waiting (the server waits and calls again).
+pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageInput) -> Result<Received, SqsError> {
+    let q = by_url(eng, caller, &input.queue_url)?;
+    let ReceiveArgs { max, wait, attempt } = receive_args(&q, &input)?;
     let now = eng.now();
     let visibility_ms = input.visibility_timeout.map(|v| v * 1000).unwrap_or_else(|| q.visibility_ms());
     let names: Vec<String> =
         input.attribute_names.iter().chain(&input.message_system_attribute_names).cloned().collect();
+    let attribute_names = &input.message_attribute_names;
 
     // A repeated receive attempt answers the same messages and receipt handles.
     if let Some(a) = &attempt {
-        let previous: Option<String> = eng
-            .conn
-            .prepare_cached(
-                "SELECT messages FROM sqs_receive_attempts WHERE queue=?1 AND attempt_id=?2 AND expires_ms>?3",
-            )?
-            .query_row(params![q.id, a, now], |r| r.get(0))
-            .optional()?;
-        if let Some(previous) = previous {
-            let picks: Vec<(i64, i64)> = serde_json::from_str(&previous).unwrap_or_default();
-            let mut messages = Vec::new();
-            for (row, nonce) in picks {
-                if let Some(m) = render(eng, &q, row, Fetch::Issued(nonce), &names, &input.message_attribute_names)? {
-                    messages.push(m);
-                }
-            }
+        if let Some(messages) = repeated_attempt(eng, &q, a, now, (&names, attribute_names))? {
             return Ok(received(&q, messages, wait, None));
         }
     }
 
     let mut redriven = Vec::new();
-    let picks = pick::pick(eng, &q, max as usize, now, &mut redriven)?;
+    let picks = pick::pick(eng, &q, max, now, &mut redriven)?;
     let mut messages = Vec::with_capacity(picks.len());
     let mut issued = Vec::with_capacity(picks.len());
     for row in picks {
         let nonce = fastrand::i64(1..i64::MAX);
         let fetch = Fetch::Receive { now, visible_ms: now + visibility_ms, nonce };
-        if let Some(m) = render(eng, &q, row, fetch, &names, &input.message_attribute_names)? {
+        if let Some(m) = render(eng, &q, row, fetch, &names, attribute_names)? {
             messages.push(m);
             issued.push((row, nonce));
         }
@@ -562,6 +563,31 @@ pub fn receive_message(eng: &mut Engine, caller: &Caller, input: ReceiveMessageI
     let mut r = received(&q, messages, wait, next);
     r.redriven_to = redriven.iter().map(Queue::key).collect();
     Ok(r)
+}
+
+/// The messages a receive attempt of the last five minutes answered, again (with the same
+/// receipt handles, those still current); `None` if `attempt` is new.
+fn repeated_attempt(
+    eng: &Engine,
+    q: &Queue,
+    attempt: &str,
+    now: i64,
+    (names, attribute_names): (&[String], &[String]),
+) -> Result<Option<Vec<Message>>, SqsError> {
+    let previous: Option<String> = eng
+        .conn
+        .prepare_cached("SELECT messages FROM sqs_receive_attempts WHERE queue=?1 AND attempt_id=?2 AND expires_ms>?3")?
+        .query_row(params![q.id, attempt, now], |r| r.get(0))
+        .optional()?;
+    let Some(previous) = previous else { return Ok(None) };
+    let picks: Vec<(i64, i64)> = serde_json::from_str(&previous).unwrap_or_default();
+    let mut messages = Vec::new();
+    for (row, nonce) in picks {
+        if let Some(m) = render(eng, q, row, Fetch::Issued(nonce), names, attribute_names)? {
+            messages.push(m);
+        }
+    }
+    Ok(Some(messages))
 }
 
 fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> Received {
