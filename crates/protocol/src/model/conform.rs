@@ -8,14 +8,15 @@ use serde_json::Value;
 
 impl Model {
     /// Checks `doc`, a JSON-serialized output of `op`, against the operation's output shape;
-    /// an operation without output must answer `{}`. The error names the first mismatch by
+    /// an operation without output must answer nothing (`null`) or `{}`. The error names the first mismatch by
     /// its path (`DescribePipe.Tags.k`).
     pub fn check_output(&self, op: &str, doc: &Value) -> Result<(), String> {
         match self.operations.get(op) {
             None => Err(format!("{op} is not an operation of the model")),
             Some(o) => match o.output {
                 Some(id) => self.conforms(id, doc, op),
-                None if doc.as_object().is_some_and(|m| m.is_empty()) => Ok(()),
+                // An empty body (`()` serializes as `null`) or `{}`.
+                None if doc.is_null() || doc.as_object().is_some_and(|m| m.is_empty()) => Ok(()),
                 None => Err(format!("{op} has no output in the model but answered {doc}")),
             },
         }
@@ -85,6 +86,7 @@ mod tests {
         let kind = json!({"StreamNames": [1], "HasMoreStreams": false});
         assert!(m.check_output("ListStreams", &kind).unwrap_err().starts_with("ListStreams.StreamNames[0]"));
         assert_eq!(m.check_output("DeleteStream", &json!({})), Ok(()));
+        assert_eq!(m.check_output("DeleteStream", &json!(null)), Ok(()));
         assert!(m.check_output("DeleteStream", &json!({"A": 1})).is_err());
         assert!(m.check_output("Nope", &json!({})).is_err());
         let bad_enum = json!({"Arn": "a", "Name": "p", "CurrentState": "RUNING"});

@@ -395,3 +395,47 @@ fn put_records_serializes_as_its_output_shape() {
 }
 
 mod fidelity;
+
+/// Runs Kinesis operation `name` through its table and holds the answer to the model.
+fn checked(eng: &mut Engine, name: &str, doc: serde_json::Value) -> serde_json::Value {
+    let op = api::Op::parse(name).expect("a Kinesis operation");
+    op.visit(crate::service::Checked { eng, caller: &ctx(), doc }).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+}
+
+#[test]
+fn every_answer_is_spelled_as_the_model_says() {
+    use serde_json::json;
+    let (mut eng, _clock) = engine();
+    let s = json!({"StreamName": "s"});
+    checked(&mut eng, "CreateStream", json!({"StreamName": "s", "ShardCount": 2}));
+    checked(&mut eng, "AddTagsToStream", json!({"StreamName": "s", "Tags": {"a": "1"}}));
+    let put = checked(&mut eng, "PutRecord", json!({"StreamName": "s", "Data": "aGk=", "PartitionKey": "k"}));
+    let entries = json!([{"Data": "aGk=", "PartitionKey": "k"}, {"Data": "aG8=", "PartitionKey": "j"}]);
+    checked(&mut eng, "PutRecords", json!({"StreamName": "s", "Records": entries}));
+    let shard = put["ShardId"].clone();
+    let it = checked(
+        &mut eng,
+        "GetShardIterator",
+        json!({"StreamName": "s", "ShardId": shard, "ShardIteratorType": "TRIM_HORIZON"}),
+    );
+    let got = checked(&mut eng, "GetRecords", json!({"ShardIterator": it["ShardIterator"]}));
+    assert!(!got["Records"].as_array().unwrap().is_empty());
+    for (name, doc) in [
+        ("DescribeStream", s.clone()),
+        ("DescribeStreamSummary", s.clone()),
+        ("ListStreams", json!({})),
+        ("ListShards", s.clone()),
+        ("ListTagsForStream", s.clone()),
+        ("DescribeLimits", json!({})),
+        ("EnableEnhancedMonitoring", json!({"StreamName": "s", "ShardLevelMetrics": ["IncomingBytes"]})),
+        ("IncreaseStreamRetentionPeriod", json!({"StreamName": "s", "RetentionPeriodHours": 48})),
+        ("StartStreamEncryption", json!({"StreamName": "s", "EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"})),
+    ] {
+        checked(&mut eng, name, doc);
+    }
+    let arn = checked(&mut eng, "DescribeStreamSummary", s.clone())["StreamDescriptionSummary"]["StreamARN"].clone();
+    let c = checked(&mut eng, "RegisterStreamConsumer", json!({"StreamARN": arn, "ConsumerName": "c"}));
+    checked(&mut eng, "DescribeStreamConsumer", json!({"ConsumerARN": c["Consumer"]["ConsumerARN"]}));
+    checked(&mut eng, "ListStreamConsumers", json!({"StreamARN": arn}));
+    checked(&mut eng, "DeleteStream", json!({"StreamName": "s", "EnforceConsumerDeletion": true}));
+}

@@ -507,3 +507,49 @@ fn standard_receive_pages_past_messages_it_redrives() {
 }
 
 mod fidelity;
+
+/// Runs SQS operation `name` through its table and holds the (JSON 1.0) answer to the model.
+fn checked(eng: &mut Engine, name: &str, doc: serde_json::Value) -> serde_json::Value {
+    let op = api::Op::parse(name).expect("an SQS operation");
+    op.visit(crate::service::Checked { eng, caller: &caller(), doc }).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+}
+
+#[test]
+fn every_answer_is_spelled_as_the_model_says() {
+    use serde_json::json;
+    let (mut eng, _clock) = engine();
+    let url = checked(&mut eng, "CreateQueue", json!({"QueueName": "q", "tags": {"a": "1"}}))["QueueUrl"].clone();
+    let q = json!({"QueueUrl": url});
+    checked(&mut eng, "GetQueueUrl", json!({"QueueName": "q"}));
+    checked(&mut eng, "ListQueues", json!({}));
+    let attrs = json!({"a": {"DataType": "String", "StringValue": "v"}});
+    checked(&mut eng, "SendMessage", json!({"QueueUrl": url, "MessageBody": "b", "MessageAttributes": attrs}));
+    let entries = json!([{"Id": "1", "MessageBody": "x"}, {"Id": "2", "MessageBody": "y"}]);
+    checked(&mut eng, "SendMessageBatch", json!({"QueueUrl": url, "Entries": entries}));
+    let got = checked(
+        &mut eng,
+        "ReceiveMessage",
+        json!({"QueueUrl": url, "MaxNumberOfMessages": 10, "AttributeNames": ["All"], "MessageAttributeNames": ["All"]}),
+    );
+    let messages = got["Messages"].as_array().unwrap().clone();
+    assert_eq!(messages.len(), 3);
+    let handle = |i: usize| messages[i]["ReceiptHandle"].clone();
+    checked(
+        &mut eng,
+        "ChangeMessageVisibility",
+        json!({"QueueUrl": url, "ReceiptHandle": handle(0), "VisibilityTimeout": 5}),
+    );
+    checked(&mut eng, "DeleteMessage", json!({"QueueUrl": url, "ReceiptHandle": handle(0)}));
+    let batch = json!([{"Id": "a", "ReceiptHandle": handle(1)}, {"Id": "b", "ReceiptHandle": "bad"}]);
+    checked(&mut eng, "DeleteMessageBatch", json!({"QueueUrl": url, "Entries": batch}));
+    for (name, doc) in [
+        ("GetQueueAttributes", json!({"QueueUrl": url, "AttributeNames": ["All"]})),
+        ("SetQueueAttributes", json!({"QueueUrl": url, "Attributes": {"DelaySeconds": "1"}})),
+        ("TagQueue", json!({"QueueUrl": url, "Tags": {"b": "2"}})),
+        ("ListQueueTags", q.clone()),
+        ("PurgeQueue", q.clone()),
+        ("DeleteQueue", q),
+    ] {
+        checked(&mut eng, name, doc);
+    }
+}
