@@ -168,7 +168,7 @@ pub fn send_to(eng: &mut Engine, caller: &Caller, q: &Queue, m: Outgoing) -> Res
         (standard_delay(q, &m)?, None)
     };
     out.message_id = uuid::Uuid::new_v4().to_string();
-    out.sequence_number = if q.fifo { Some(next_sequence_number(eng, q.id, now)?) } else { None };
+    out.sequence_number = if q.fifo { Some(q.next_sequence_number(eng, now)?) } else { None };
     if let Some((scope, d)) = &dedup {
         eng.conn
             .prepare_cached(
@@ -311,15 +311,6 @@ fn find_duplicate(
         .prepare_cached(sql)?
         .query_row(params![q.id, group, d, now], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
-}
-
-/// A FIFO sequence number: 20 digits, increasing, not consecutive.
-fn next_sequence_number(eng: &Engine, queue: i64, now: i64) -> Result<String, SqsError> {
-    let last: i64 =
-        eng.conn.prepare_cached("SELECT last_seq FROM sqs_queues WHERE id=?1")?.query_row([queue], |r| r.get(0))?;
-    let next = (last + 1).max(now * 1000);
-    eng.conn.prepare_cached("UPDATE sqs_queues SET last_seq=?2 WHERE id=?1")?.execute(params![queue, next])?;
-    Ok(format!("1{next:019}"))
 }
 
 /// SendMessage.
@@ -598,35 +589,6 @@ fn received(q: &Queue, messages: Vec<Message>, wait: i64, next: Option<i64>) -> 
         queue_key: q.key(),
         redriven_to: Vec::new(),
     }
-}
-
-/// Moves a message to another queue (dead-letter redrive or a move task). With `to_dlq`,
-/// the message keeps its receive count and records its source queue.
-pub fn move_message(eng: &mut Engine, row: i64, from: &Queue, to: &Queue, to_dlq: bool) -> Result<(), SqsError> {
-    let now = eng.now();
-    let seq = if to.fifo { Some(next_sequence_number(eng, to.id, now)?) } else { None };
-    // Standard queues keep the original enqueue time for retention; FIFO queues restart it.
-    let expires_sql = if to.fifo { "?7" } else { "sent_ms + ?6" };
-    let sql = format!(
-        "INSERT INTO sqs_messages(queue, message_id, body, attributes, md5_body, md5_attrs, trace_header, group_id,
-             dedup_id, seq, sender, sent_ms, expires_ms, visible_ms, receive_count, first_receive_ms, dlq_source)
-         SELECT ?2, message_id, body, attributes, md5_body, md5_attrs, trace_header, group_id, dedup_id, ?3, sender,
-             sent_ms, {expires_sql}, ?4, CASE WHEN ?5 THEN receive_count ELSE 0 END,
-             CASE WHEN ?5 THEN first_receive_ms ELSE NULL END, CASE WHEN ?5 THEN ?8 ELSE NULL END
-         FROM sqs_messages WHERE id=?1"
-    );
-    eng.conn.prepare_cached(&sql)?.execute(params![
-        row,
-        to.id,
-        seq,
-        now,
-        to_dlq,
-        to.retention_ms(),
-        now + to.retention_ms(),
-        from.arn()
-    ])?;
-    eng.conn.prepare_cached("DELETE FROM sqs_messages WHERE id=?1")?.execute([row])?;
-    Ok(())
 }
 
 fn wants(names: &[String], name: &str) -> bool {

@@ -201,6 +201,17 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// The next FIFO sequence number: 20 digits, increasing, not consecutive.
+    fn next_sequence_number(&self, eng: &Engine, now: i64) -> Result<String, SqsError> {
+        let last: i64 = eng
+            .conn
+            .prepare_cached("SELECT last_seq FROM sqs_queues WHERE id=?1")?
+            .query_row([self.id], |r| r.get(0))?;
+        let next = (last + 1).max(now * 1000);
+        eng.conn.prepare_cached("UPDATE sqs_queues SET last_seq=?2 WHERE id=?1")?.execute(params![self.id, next])?;
+        Ok(format!("1{next:019}"))
+    }
+
     /// Its key (what its long polls wait on).
     pub fn key(&self) -> QueueKey {
         QueueKey::new(&self.account, &self.region, &self.name)

@@ -1,11 +1,41 @@
-//! Message move tasks: redrive a dead-letter queue back to its sources or to another queue.
-//! Tasks progress in [`super::maintenance::run`], at most `MaxNumberOfMessagesPerSecond`.
+//! Moving messages between queues: one message ([`move_message`], also a dead-letter
+//! redrive on receive) and message move tasks, which redrive a dead-letter queue back to its
+//! sources or to another queue. Tasks progress in [`super::maintenance::run`], at most
+//! `MaxNumberOfMessagesPerSecond`.
 
-use super::messages::move_message;
 use super::{find_by_arn, invalid, list_all, Caller, Queue, SqsError};
 use crate::db::Engine;
 use kinesin_protocol::sqs::types::*;
 use rusqlite::{params, OptionalExtension};
+
+/// Moves a message to another queue (dead-letter redrive or a move task). With `to_dlq`,
+/// the message keeps its receive count and records its source queue.
+pub fn move_message(eng: &mut Engine, row: i64, from: &Queue, to: &Queue, to_dlq: bool) -> Result<(), SqsError> {
+    let now = eng.now();
+    let seq = if to.fifo { Some(to.next_sequence_number(eng, now)?) } else { None };
+    // Standard queues keep the original enqueue time for retention; FIFO queues restart it.
+    let expires_sql = if to.fifo { "?7" } else { "sent_ms + ?6" };
+    let sql = format!(
+        "INSERT INTO sqs_messages(queue, message_id, body, attributes, md5_body, md5_attrs, trace_header, group_id,
+             dedup_id, seq, sender, sent_ms, expires_ms, visible_ms, receive_count, first_receive_ms, dlq_source)
+         SELECT ?2, message_id, body, attributes, md5_body, md5_attrs, trace_header, group_id, dedup_id, ?3, sender,
+             sent_ms, {expires_sql}, ?4, CASE WHEN ?5 THEN receive_count ELSE 0 END,
+             CASE WHEN ?5 THEN first_receive_ms ELSE NULL END, CASE WHEN ?5 THEN ?8 ELSE NULL END
+         FROM sqs_messages WHERE id=?1"
+    );
+    eng.conn.prepare_cached(&sql)?.execute(params![
+        row,
+        to.id,
+        seq,
+        now,
+        to_dlq,
+        to.retention_ms(),
+        now + to.retention_ms(),
+        from.arn()
+    ])?;
+    eng.conn.prepare_cached("DELETE FROM sqs_messages WHERE id=?1")?.execute([row])?;
+    Ok(())
+}
 
 fn not_found(param: &str) -> SqsError {
     SqsError::new(

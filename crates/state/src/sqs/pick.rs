@@ -8,7 +8,7 @@
 //! before groups whose messages just returned to visibility, as on AWS. From each group, as
 //! many messages as possible, in order, up to a delayed one.
 
-use super::messages::move_message;
+use super::moves::move_message;
 use super::{find_by_arn, Queue, SqsError};
 use crate::db::Engine;
 use rusqlite::params;
