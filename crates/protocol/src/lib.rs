@@ -9,6 +9,7 @@ pub mod json;
 pub mod kinesis;
 pub mod model;
 pub mod percent;
+pub mod s3;
 pub mod sigv4;
 pub mod sqs;
 pub mod target;
