@@ -4,6 +4,7 @@
 # input, or soon after, fails CI. Skips with a message when cargo-fuzz is not installed and cannot
 # be (`cargo install cargo-fuzz`). The stable toolchain builds it with RUSTC_BOOTSTRAP=1.
 # Long runs: `cargo fuzz run TARGET fuzz/corpus/TARGET fuzz/seeds/TARGET -- -max_total_time=600`.
+# Usage: scripts/fuzz-smoke.sh [TARGET...]  (every target with seeds when none is named)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,10 +24,16 @@ export RUSTC_BOOTSTRAP=1
 # instrumentation is what guides libFuzzer. A dev build without debug info: it compiles in a
 # fraction of the optimized build's time, and a few hundred runs per target need no speed.
 export CARGO_PROFILE_DEV_DEBUG=0
-cargo fuzz build -s none --dev
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    for seeds in seeds/*/; do targets+=("$(basename "$seeds")"); done
+    cargo fuzz build -s none --dev
+else
+    for target in "${targets[@]}"; do cargo fuzz build -s none --dev "$target"; done
+fi
 failed=0
-for seeds in seeds/*/; do
-    target="$(basename "$seeds")"
+for target in "${targets[@]}"; do
+    seeds="seeds/$target/"
     work="$(mktemp -d)"
     cp -r "$seeds". "$work/"
     if cargo fuzz run -s none --dev "$target" "$work" -- -runs="$runs" -timeout=20 -rss_limit_mb=2048 \

@@ -10,6 +10,7 @@ pub mod kinesis;
 pub mod model;
 pub mod percent;
 pub mod pipes;
+pub mod s3;
 pub mod sigv4;
 pub mod sqs;
 pub mod target;

@@ -12,16 +12,18 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method, Request, Uri};
-use kinesin_protocol::percent::{decode as percent_decode, query_pairs};
+use kinesin_protocol::s3::listing::{self, Listing};
+use kinesin_protocol::s3::query::Query;
+use kinesin_protocol::s3::range::{self, ByteRange};
+use kinesin_protocol::s3::{chunked, target};
 use kinesin_protocol::sigv4;
-use kinesin_protocol::xml::{escape as xml_escape, unescape as xml_unescape};
+use kinesin_protocol::xml::escape as xml_escape;
 use kinesin_state::clock::civil;
-use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
+use kinesin_state::s3::{self, ListQuery, ObjectMeta, RangeAsked, S3Error};
 use kinesin_state::{Ctx, Db, Engine};
 use std::fmt::Write as _;
 
 mod bucket_config;
-mod keys;
 mod multipart;
 mod versioning;
 
@@ -37,7 +39,7 @@ pub struct S3 {
 /// Whether a request without `X-Amz-Target` that is not an SQS query is meant for S3:
 /// a path other than `/`, a virtual-host bucket, or a SigV4 scope for `s3`.
 pub fn claims(headers: &HeaderMap, path: &str) -> bool {
-    path != "/" || virtual_bucket(headers).is_some() || signed_for_s3(headers)
+    path != "/" || host(headers).and_then(target::virtual_bucket).is_some() || signed_for_s3(headers)
 }
 
 fn signed_for_s3(headers: &HeaderMap) -> bool {
@@ -48,14 +50,13 @@ fn signed_for_s3(headers: &HeaderMap) -> bool {
         .is_some_and(|c| c.service == Some("s3"))
 }
 
-/// `<bucket>.localhost[:port]` (also `<bucket>.s3.localhost` and LocalStack's
-/// `<bucket>.s3.localhost.localstack.cloud`).
-fn virtual_bucket(headers: &HeaderMap) -> Option<String> {
-    let host = headers.get(HOST)?.to_str().ok()?;
-    let host = host.rsplit_once(':').filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit())).map_or(host, |(h, _)| h);
-    let bucket = host.strip_suffix(".localhost").or_else(|| host.strip_suffix(".localhost.localstack.cloud"))?;
-    let bucket = bucket.strip_suffix(".s3").unwrap_or(bucket);
-    (!bucket.is_empty() && bucket != "s3").then(|| bucket.to_string())
+fn host(headers: &HeaderMap) -> Option<&str> {
+    headers.get(HOST)?.to_str().ok()
+}
+
+/// A header's value when it is text.
+fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 fn iso8601(ms: i64) -> String {
@@ -89,32 +90,11 @@ fn not_implemented(what: &str) -> S3Error {
     S3Error::other("NotImplemented", format!("{what} is not implemented by kinesin."), 501)
 }
 
-/// Decodes an `aws-chunked` body (`<hex size>[;chunk-signature=..]\r\n<data>\r\n ... 0\r\n<trailers>`).
-fn decode_aws_chunked(body: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(body.len());
-    let mut rest = body;
-    loop {
-        let line_end = rest.windows(2).position(|w| w == b"\r\n")?;
-        let line = std::str::from_utf8(&rest[..line_end]).ok()?;
-        let size = usize::from_str_radix(line.split(';').next()?.trim(), 16).ok()?;
-        rest = &rest[line_end + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        if rest.len() < size {
-            return None;
-        }
-        out.extend_from_slice(&rest[..size]);
-        rest = &rest[size..];
-        rest = rest.strip_prefix(b"\r\n").unwrap_or(rest);
-    }
-}
-
 /// The body of a PUT, `aws-chunked` decoded when it is, checked against `Content-MD5`.
 fn request_data(headers: &HeaderMap, body: &Bytes) -> Result<Vec<u8>, S3Error> {
-    let data = if is_aws_chunked(headers) {
-        decode_aws_chunked(body)
-            .ok_or_else(|| S3Error::other("IncompleteBody", "The request body terminated unexpectedly", 400))?
+    let h = |n: &str| text(headers, n).unwrap_or("");
+    let data = if chunked::is_chunked(h("x-amz-content-sha256"), h("content-encoding")) {
+        chunked::decode(body)?
     } else {
         body.to_vec()
     };
@@ -124,9 +104,14 @@ fn request_data(headers: &HeaderMap, body: &Bytes) -> Result<Vec<u8>, S3Error> {
     Ok(data)
 }
 
-fn is_aws_chunked(headers: &HeaderMap) -> bool {
-    let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    h("x-amz-content-sha256").starts_with("STREAMING-") || h("content-encoding").contains("aws-chunked")
+/// What the routing of a request reads of it, once its bucket and key are known.
+struct Req<'a> {
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    /// The query string as sent (for messages).
+    raw_query: &'a str,
+    query: Query,
+    body: Bytes,
 }
 
 impl S3 {
@@ -191,111 +176,112 @@ impl S3 {
         headers: &HeaderMap,
         body: Bytes,
     ) -> Result<Resp, S3Error> {
-        let path = uri.path();
-        let (bucket, key) = match virtual_bucket(headers) {
-            Some(b) => (Some(b), keys::decode_path(path.strip_prefix('/').unwrap_or(path))?),
-            None => {
-                let rest = path.strip_prefix('/').unwrap_or(path);
-                match rest.split_once('/') {
-                    Some((b, k)) => (Some(keys::decode_path(b)?), keys::decode_path(k)?),
-                    None if rest.is_empty() => (None, String::new()),
-                    None => (Some(keys::decode_path(rest)?), String::new()),
-                }
-            }
-        };
+        let target::Target { bucket, key } = target::parse(uri.path(), host(headers))?;
         if matches!(*method, Method::PUT | Method::POST) {
-            keys::check_key(&key)?;
+            target::check_key(&key)?;
         }
-        let q = query_pairs(uri.query().unwrap_or(""));
-        let has = |k: &str| q.iter().any(|(n, _)| n == k);
-        let subresource = q.iter().any(|(k, _)| SUBRESOURCES.contains(&k.as_str()));
-        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let Some(bucket) = bucket else {
-            return match *method {
-                Method::GET => self.list_buckets(&ctx).await,
-                _ => Err(method_not_allowed()),
-            };
-        };
-        if key.is_empty() {
-            return match *method {
-                Method::PUT if !subresource => {
-                    self.run(&ctx, bucket.clone(), |eng, ctx, b| s3::create_bucket(eng, ctx, &b)).await?;
-                    if let Some(f) = &self.wake_firehose {
-                        f.wake();
-                    }
-                    let mut r = response(200, Bytes::new());
-                    header(&mut r, "location", &format!("/{bucket}"));
-                    Ok(r)
-                }
-                Method::HEAD => {
-                    let b = self.run(&ctx, bucket, s3::head_bucket).await?;
-                    let mut r = response(200, Bytes::new());
-                    header(&mut r, "x-amz-bucket-region", &b.region);
-                    Ok(r)
-                }
-                Method::DELETE if !subresource => {
-                    self.run(&ctx, bucket, s3::delete_bucket).await?;
-                    Ok(response(204, Bytes::new()))
-                }
-                Method::GET if has("location") => {
-                    let b = self.run(&ctx, bucket, s3::head_bucket).await?;
-                    let region = if b.region == "us-east-1" { String::new() } else { b.region };
-                    Ok(xml(200, format!("<LocationConstraint xmlns=\"{XMLNS}\">{region}</LocationConstraint>")))
-                }
-                Method::GET if has("uploads") => self.list_uploads(&ctx, bucket, &get).await,
-                Method::GET if has("versions") => self.list_versions(&ctx, bucket, &get).await,
-                Method::GET if !subresource => {
-                    self.list_objects(&ctx, bucket, get("list-type").as_deref() == Some("2"), &get).await
-                }
-                Method::POST if has("delete") => self.delete_objects(&ctx, bucket, &body).await,
-                _ if bucket_config::which(&q).is_some() => {
-                    let setting = bucket_config::which(&q).unwrap_or_default();
-                    self.bucket_config(&ctx, method, (bucket, setting), headers, &body).await
-                }
-                _ if subresource => {
-                    Err(not_implemented(&format!("{method} on a bucket with ?{}", uri.query().unwrap_or(""))))
-                }
-                _ => Err(method_not_allowed()),
-            };
+        let raw_query = uri.query().unwrap_or("");
+        let req = Req { method, headers, raw_query, query: Query::parse(raw_query), body };
+        match bucket {
+            None if *method == Method::GET => self.list_buckets(&ctx).await,
+            None => Err(method_not_allowed()),
+            Some(bucket) if key.is_empty() => self.bucket_request(&ctx, bucket, &req).await,
+            Some(bucket) => self.object_request(&ctx, (bucket, key), &req).await,
         }
-        let upload_id = get("uploadId");
-        match (method, upload_id) {
-            (&Method::POST, None) if has("uploads") => return self.create_upload(&ctx, bucket, key, headers).await,
-            (&Method::PUT, Some(id)) => {
-                let number = get("partNumber").unwrap_or_default();
-                let data = request_data(headers, &body)?;
-                return self.upload_part(&ctx, (bucket, key), (&number, id), headers, data).await;
-            }
-            (&Method::POST, Some(id)) => return self.complete_upload(&ctx, (bucket, key), id, headers, &body).await,
-            (&Method::DELETE, Some(id)) => return self.abort_upload(&ctx, (bucket, key), id).await,
-            (&Method::GET, Some(id)) => return self.list_parts(&ctx, (bucket, key), id, &get).await,
-            _ => {}
-        }
-        if subresource {
-            return Err(not_implemented(&format!("{method} on an object with ?{}", uri.query().unwrap_or(""))));
-        }
-        let version = get("versionId");
-        match *method {
-            Method::GET | Method::HEAD => {
-                let part = get("partNumber");
-                self.get_object(&ctx, (bucket, key, version), part, headers, *method == Method::HEAD).await
-            }
-            Method::PUT => {
-                if let Some(src) = multipart::copy_source(headers) {
-                    return self.copy_object(&ctx, (bucket, key), src?, headers).await;
+    }
+
+    /// A request on a bucket: create, head, delete, location, listings, DeleteObjects and
+    /// the bucket settings.
+    async fn bucket_request(&self, ctx: &Ctx, bucket: String, req: &Req<'_>) -> Result<Resp, S3Error> {
+        let (q, subresource) = (&req.query, req.query.subresource());
+        match *req.method {
+            Method::PUT if !subresource => {
+                self.run(ctx, bucket.clone(), |eng, ctx, b| s3::create_bucket(eng, ctx, &b)).await?;
+                if let Some(f) = &self.wake_firehose {
+                    f.wake();
                 }
-                let data = request_data(headers, &body)?;
-                let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-                let put = s3::PutObject { bucket, key, data, content_type };
-                let stored = self.run(&ctx, put, s3::put).await?;
                 let mut r = response(200, Bytes::new());
-                header(&mut r, "etag", &format!("\"{}\"", stored.etag));
-                versioning::version_header(&mut r, "x-amz-version-id", &stored.version_id);
+                header(&mut r, "location", &format!("/{bucket}"));
                 Ok(r)
             }
-            Method::DELETE => self.delete_object(&ctx, (bucket, key, version)).await,
+            Method::HEAD => {
+                let b = self.run(ctx, bucket, s3::head_bucket).await?;
+                let mut r = response(200, Bytes::new());
+                header(&mut r, "x-amz-bucket-region", &b.region);
+                Ok(r)
+            }
+            Method::DELETE if !subresource => {
+                self.run(ctx, bucket, s3::delete_bucket).await?;
+                Ok(response(204, Bytes::new()))
+            }
+            Method::GET if q.has("location") => {
+                let b = self.run(ctx, bucket, s3::head_bucket).await?;
+                let region = if b.region == "us-east-1" { String::new() } else { b.region };
+                Ok(xml(200, format!("<LocationConstraint xmlns=\"{XMLNS}\">{region}</LocationConstraint>")))
+            }
+            Method::GET if q.has("uploads") => self.list_uploads(ctx, bucket, q).await,
+            Method::GET if q.has("versions") => self.list_versions(ctx, bucket, q).await,
+            Method::GET if !subresource => self.list_objects(ctx, bucket, q.get("list-type") == Some("2"), q).await,
+            Method::POST if q.has("delete") => self.delete_objects(ctx, bucket, &req.body).await,
+            _ => match bucket_config::which(q) {
+                Some(setting) => self.bucket_config(ctx, req.method, (bucket, setting), req.headers, &req.body).await,
+                None if subresource => {
+                    Err(not_implemented(&format!("{} on a bucket with ?{}", req.method, req.raw_query)))
+                }
+                None => Err(method_not_allowed()),
+            },
+        }
+    }
+
+    /// A request on an object: multipart uploads (`uploads`, `uploadId`), then Get, Head,
+    /// Put, Copy and Delete.
+    async fn object_request(&self, ctx: &Ctx, (bucket, key): (String, String), req: &Req<'_>) -> Result<Resp, S3Error> {
+        let q = &req.query;
+        let upload_id = q.get("uploadId").map(str::to_owned);
+        match (req.method, upload_id) {
+            (&Method::POST, None) if q.has("uploads") => {
+                return self.create_upload(ctx, bucket, key, req.headers).await
+            }
+            (&Method::PUT, Some(id)) => {
+                let number = q.get("partNumber").unwrap_or_default();
+                let data = request_data(req.headers, &req.body)?;
+                return self.upload_part(ctx, (bucket, key), (number, id), req.headers, data).await;
+            }
+            (&Method::POST, Some(id)) => {
+                return self.complete_upload(ctx, (bucket, key), id, req.headers, &req.body).await
+            }
+            (&Method::DELETE, Some(id)) => return self.abort_upload(ctx, (bucket, key), id).await,
+            (&Method::GET, Some(id)) => return self.list_parts(ctx, (bucket, key), id, q).await,
+            _ => {}
+        }
+        if q.subresource() {
+            return Err(not_implemented(&format!("{} on an object with ?{}", req.method, req.raw_query)));
+        }
+        let version = q.get("versionId").map(str::to_owned);
+        match *req.method {
+            Method::GET | Method::HEAD => {
+                let head = *req.method == Method::HEAD;
+                self.get_object(ctx, (bucket, key, version), q.get("partNumber"), req.headers, head).await
+            }
+            Method::PUT => match multipart::copy_source(req.headers) {
+                Some(src) => self.copy_object(ctx, (bucket, key), src?, req.headers).await,
+                None => self.put_object(ctx, (bucket, key), req).await,
+            },
+            Method::DELETE => self.delete_object(ctx, (bucket, key, version)).await,
             _ => Err(method_not_allowed()),
         }
+    }
+
+    /// PutObject.
+    async fn put_object(&self, ctx: &Ctx, (bucket, key): (String, String), req: &Req<'_>) -> Result<Resp, S3Error> {
+        let data = request_data(req.headers, &req.body)?;
+        let content_type = req.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let put = s3::PutObject { bucket, key, data, content_type };
+        let stored = self.run(ctx, put, s3::put).await?;
+        let mut r = response(200, Bytes::new());
+        header(&mut r, "etag", &format!("\"{}\"", stored.etag));
+        versioning::version_header(&mut r, "x-amz-version-id", &stored.version_id);
+        Ok(r)
     }
 
     async fn list_buckets(&self, ctx: &Ctx) -> Result<Resp, S3Error> {
@@ -317,23 +303,18 @@ impl S3 {
         Ok(xml(200, body))
     }
 
-    async fn list_objects(
-        &self,
-        ctx: &Ctx,
-        bucket: String,
-        v2: bool,
-        get: &(dyn Fn(&str) -> Option<String> + Sync),
-    ) -> Result<Resp, S3Error> {
-        let (prefix, delimiter, max_keys, esc) = listing_params(get)?;
-        let token = get("continuation-token");
-        let token_key = match &token {
-            Some(t) => Some(key_of_token(t).ok_or_else(|| {
+    async fn list_objects(&self, ctx: &Ctx, bucket: String, v2: bool, q: &Query) -> Result<Resp, S3Error> {
+        let Listing { prefix, delimiter, max_keys, url_encoded } = Listing::parse(q)?;
+        let esc = Esc::of(url_encoded);
+        let token = q.get("continuation-token");
+        let token_key = match token {
+            Some(t) => Some(listing::key_of_token(t).ok_or_else(|| {
                 S3Error::other("InvalidArgument", "The continuation token provided is incorrect", 400)
             })?),
             None => None,
         };
-        let start_after = if v2 { get("start-after").unwrap_or_default() } else { get("marker").unwrap_or_default() };
-        let after = token_key.clone().unwrap_or_else(|| start_after.clone());
+        let start_after = q.get(if v2 { "start-after" } else { "marker" }).unwrap_or_default().to_string();
+        let after = token_key.unwrap_or_else(|| start_after.clone());
         let query =
             ListQuery { bucket: bucket.clone(), prefix: prefix.clone(), delimiter: delimiter.clone(), after, max_keys };
         let listing = self.run(ctx, query, s3::list_objects).await?;
@@ -345,7 +326,7 @@ impl S3 {
         body.push_str(encoding_element(esc));
         if v2 {
             let _ = write!(body, "<KeyCount>{}</KeyCount>", listing.contents.len() + listing.common_prefixes.len());
-            if let Some(t) = &token {
+            if let Some(t) = token {
                 let _ = write!(body, "<ContinuationToken>{}</ContinuationToken>", xml_escape(t));
             }
             if !start_after.is_empty() {
@@ -362,7 +343,7 @@ impl S3 {
         if listing.truncated {
             if let Some(last) = &listing.last {
                 if v2 {
-                    let t = token_of(last);
+                    let t = listing::token_of(last);
                     let _ = write!(body, "<NextContinuationToken>{t}</NextContinuationToken>");
                 } else {
                     let _ = write!(body, "<NextMarker>{}</NextMarker>", esc.apply(last));
@@ -378,45 +359,26 @@ impl S3 {
         &self,
         ctx: &Ctx,
         (bucket, key, version): (String, String, Option<String>),
-        part: Option<String>,
+        part: Option<&str>,
         headers: &HeaderMap,
         head: bool,
     ) -> Result<Resp, S3Error> {
         if let Some(part) = part {
-            return self.get_object_part(ctx, (bucket, key, version), &part, head).await;
+            return self.get_object_part(ctx, (bucket, key, version), part, head).await;
         }
-        let range_header = headers.get("range").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let invalid = || S3Error::other("InvalidRange", "The requested range is not satisfiable", 416);
-        let range = match range_header.as_deref().and_then(|r| r.strip_prefix("bytes=")) {
+        let asked = match text(headers, "range") {
+            Some(h) => range::parse(h)?,
             None => None,
-            Some(spec) => {
-                let (s, e) = spec.split_once('-').ok_or_else(invalid)?;
-                if s.is_empty() {
-                    // A suffix: the last N bytes.
-                    let n: u64 = e.parse().map_err(|_| invalid())?;
-                    let meta = match self.meta_of(ctx, (bucket.clone(), key.clone(), version.clone()), head).await? {
-                        Ok(m) => m,
-                        Err(answer) => return Ok(answer),
-                    };
-                    let size = meta.size as u64;
-                    if n == 0 {
-                        return Err(invalid());
-                    }
-                    Some((size.saturating_sub(n), None))
-                } else {
-                    let start: u64 = s.parse().map_err(|_| invalid())?;
-                    // A last byte past u64 is past the end: the rest of the object.
-                    let end: Option<u64> = match e {
-                        "" => None,
-                        e if e.len() > 20 && e.bytes().all(|b| b.is_ascii_digit()) => None,
-                        e => Some(e.parse().map_err(|_| invalid())?),
-                    };
-                    if end.is_some_and(|e| e < start) {
-                        None
-                    } else {
-                        Some((start, end))
-                    }
-                }
+        };
+        let range: RangeAsked = match asked {
+            None => None,
+            Some(ByteRange::From(first, last)) => Some((first, last)),
+            Some(suffix) => {
+                let meta = match self.meta_of(ctx, (bucket.clone(), key.clone(), version.clone()), head).await? {
+                    Ok(m) => m,
+                    Err(answer) => return Ok(answer),
+                };
+                Some(suffix.bounds(meta.size as u64)?)
             }
         };
         if head {
@@ -451,12 +413,7 @@ impl S3 {
         part: &str,
         head: bool,
     ) -> Result<Resp, S3Error> {
-        let n: u64 = part.parse().ok().filter(|n| (1..=10_000).contains(n)).ok_or_else(|| S3Error {
-            code: "InvalidArgument",
-            message: "Part number must be an integer between 1 and 10000, inclusive".into(),
-            status: 400,
-            resource: Some(("ArgumentName", "partNumber".into())),
-        })?;
+        let n = kinesin_protocol::s3::query::part_number(part)?;
         let meta = match self.meta_of(ctx, (bucket.clone(), key.clone(), version.clone()), head).await? {
             Ok(m) => m,
             Err(answer) => return Ok(answer),
@@ -483,64 +440,8 @@ impl S3 {
     }
 }
 
-/// S3's subresources kinesin does not serve (other unknown query parameters are ignored, as
-/// S3 ignores them).
-const SUBRESOURCES: &[&str] = &[
-    "acl",
-    "tagging",
-    "retention",
-    "legal-hold",
-    "torrent",
-    "attributes",
-    "restore",
-    "select",
-    "versioning",
-    "cors",
-    "lifecycle",
-    "policy",
-    "policyStatus",
-    "website",
-    "logging",
-    "notification",
-    "replication",
-    "encryption",
-    "ownershipControls",
-    "publicAccessBlock",
-    "accelerate",
-    "requestPayment",
-    "analytics",
-    "inventory",
-    "metrics",
-    "intelligent-tiering",
-    "object-lock",
-    "renameObject",
-    "session",
-];
-
 fn method_not_allowed() -> S3Error {
     S3Error::other("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
-}
-
-fn malformed() -> S3Error {
-    S3Error::other(
-        "MalformedXML",
-        "The XML you provided was not well-formed or did not validate against our published schema",
-        400,
-    )
-}
-
-/// Continuation tokens: the hex of the last key or common prefix returned.
-fn token_of(last: &str) -> String {
-    last.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn key_of_token(t: &str) -> Option<String> {
-    if t.len() & 1 == 1 {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> =
-        (0..t.len()).step_by(2).map(|i| t.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
-    String::from_utf8(bytes?).ok()
 }
 
 /// How a listing writes names: XML-escaped, or URL-encoded first for `encoding-type=url`.
@@ -551,24 +452,21 @@ enum Esc {
 }
 
 impl Esc {
+    /// URL-encoding when `encoding-type=url` was asked.
+    fn of(url_encoded: bool) -> Self {
+        if url_encoded {
+            Esc::Url
+        } else {
+            Esc::Xml
+        }
+    }
+
     fn apply(self, s: &str) -> String {
         match self {
             Esc::Xml => xml_escape(s),
-            Esc::Url => xml_escape(&keys::url_encode(s)),
+            Esc::Url => xml_escape(&listing::url_encode(s)),
         }
     }
-}
-
-/// `prefix`, `delimiter`, `max-keys` (at most 1000 served) and the name encoding of a
-/// listing request.
-fn listing_params(
-    get: &(dyn Fn(&str) -> Option<String> + Sync),
-) -> Result<(String, Option<String>, usize, Esc), S3Error> {
-    let prefix = get("prefix").unwrap_or_default();
-    let delimiter = get("delimiter").filter(|d| !d.is_empty());
-    let max_keys = keys::max_keys(get("max-keys"))?;
-    let esc = if keys::url_encoding(get("encoding-type"))? { Esc::Url } else { Esc::Xml };
-    Ok((prefix, delimiter, max_keys, esc))
 }
 
 /// `<EncodingType>url</EncodingType>` when names are URL-encoded.
@@ -616,33 +514,10 @@ fn object_headers(r: &mut Resp, m: &ObjectMeta) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hyper::header::HeaderValue;
 
     #[test]
-    fn decoding_helpers() {
-        assert_eq!(percent_decode("a%2Fb%20c+d", false), "a/b c+d");
-        assert_eq!(percent_decode("a+b%", true), "a b%");
-        assert_eq!(percent_decode("%zz%4", false), "%zz%4");
-        assert_eq!(
-            decode_aws_chunked(b"5;chunk-signature=x\r\nhello\r\n0\r\nx-amz-checksum-crc32:abc\r\n\r\n").unwrap(),
-            b"hello"
-        );
-        assert!(decode_aws_chunked(b"9\r\nabc").is_none());
-        assert_eq!(xml_unescape(&xml_escape("a<&>\"'")), "a<&>\"'");
-        assert_eq!(key_of_token(&token_of("a/ü")).as_deref(), Some("a/ü"));
-        assert!(key_of_token("zz").is_none());
+    fn dates() {
         assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(iso8601(1_772_694_489_123), "2026-03-05T07:08:09.123Z");
-        let mut h = HeaderMap::new();
-        h.insert(HOST, HeaderValue::from_static("my-bucket.localhost:4566"));
-        assert_eq!(virtual_bucket(&h).as_deref(), Some("my-bucket"));
-        h.insert(HOST, HeaderValue::from_static("127.0.0.1:4566"));
-        assert_eq!(virtual_bucket(&h), None);
-        h.insert(HOST, HeaderValue::from_static("b2.s3.localhost"));
-        assert_eq!(virtual_bucket(&h).as_deref(), Some("b2"));
-        h.insert(HOST, HeaderValue::from_static("b3.s3.localhost.localstack.cloud:4566"));
-        assert_eq!(virtual_bucket(&h).as_deref(), Some("b3"));
-        h.insert(HOST, HeaderValue::from_static("s3.localhost.localstack.cloud:4566"));
-        assert_eq!(virtual_bucket(&h), None);
     }
 }

@@ -50,6 +50,12 @@ impl S3Error {
     }
 }
 
+impl From<kinesin_protocol::s3::Error> for S3Error {
+    fn from(e: kinesin_protocol::s3::Error) -> Self {
+        Self { code: e.code(), message: e.message().into(), status: e.status(), resource: e.resource() }
+    }
+}
+
 impl From<crate::StateError> for S3Error {
     fn from(e: crate::StateError) -> Self {
         S3Error::other("InternalError", e.to_string(), 500)
@@ -349,13 +355,8 @@ pub fn get_object(
 
 /// The span `(start, exclusive end)` of a range asked of an object of `size` bytes.
 fn span_of(size: i64, range: RangeAsked) -> Result<Option<(u64, u64)>, S3Error> {
-    let size = size as u64;
-    let Some((start, end)) = range else { return Ok(None) };
-    if start >= size {
-        return Err(S3Error::other("InvalidRange", "The requested range is not satisfiable", 416));
-    }
-    // A last byte at or past the end means the end (RFC 9110); a huge one must not wrap.
-    Ok(Some((start, end.map_or(size, |e| e.saturating_add(1).min(size)))))
+    let Some(asked) = range else { return Ok(None) };
+    Ok(Some(kinesin_protocol::s3::range::span(size as u64, asked)?))
 }
 
 /// SQLite `substr` arguments (1-based offset, length) for a span.

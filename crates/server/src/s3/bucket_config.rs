@@ -13,7 +13,10 @@ use super::{request_data, response, xml, S3, XMLNS};
 use crate::http::Resp;
 use bytes::Bytes;
 use hyper::{HeaderMap, Method};
+use kinesin_protocol::s3::body;
+use kinesin_protocol::s3::query::Query;
 use kinesin_state::s3::config::{self, Setting};
+use kinesin_state::s3::versions::Versioning;
 use kinesin_state::s3::S3Error;
 use kinesin_state::Ctx;
 
@@ -72,8 +75,8 @@ const KINDS: &[Kind] = &[
 ];
 
 /// The setting a bucket request's query names, if any.
-pub(super) fn which(q: &[(String, String)]) -> Option<&'static str> {
-    KINDS.iter().find(|k| q.iter().any(|(n, _)| n == k.query)).map(|k| k.query)
+pub(super) fn which(q: &Query) -> Option<&'static str> {
+    KINDS.iter().find(|k| q.has(k.query)).map(|k| k.query)
 }
 
 fn kind(query: &str) -> &'static Kind {
@@ -84,33 +87,9 @@ fn not_found(bucket: &str, (code, message): (&'static str, &'static str)) -> S3E
     S3Error { code, message: message.into(), status: 404, resource: Some(("BucketName", bucket.to_string())) }
 }
 
-fn malformed(json: bool) -> S3Error {
-    if json {
-        S3Error::other("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", 400)
-    } else {
-        S3Error::other(
-            "MalformedXML",
-            "The XML you provided was not well-formed or did not validate against our published schema",
-            400,
-        )
-    }
-}
-
-/// A PUT document, checked for its format; an XML declaration is dropped (GET adds its own).
+/// A PUT document, checked for its format (see [`body::setting_xml`], [`body::policy`]).
 fn document(k: &Kind, data: Vec<u8>) -> Result<Vec<u8>, S3Error> {
-    let text = String::from_utf8(data).map_err(|_| malformed(k.json))?;
-    let text = text.trim();
-    if k.json {
-        return match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(serde_json::Value::Object(_)) => Ok(text.as_bytes().to_vec()),
-            _ => Err(malformed(true)),
-        };
-    }
-    let body = if text.starts_with("<?xml") { text.split_once("?>").map_or("", |(_, b)| b.trim()) } else { text };
-    if !body.starts_with('<') || !body.ends_with('>') {
-        return Err(malformed(false));
-    }
-    Ok(body.as_bytes().to_vec())
+    Ok(if k.json { body::policy(data)? } else { body::setting_xml(data)? })
 }
 
 impl S3 {
@@ -153,7 +132,7 @@ impl S3 {
                 }
                 let doc = document(k, data)?;
                 if query == "versioning" {
-                    let status = super::versioning::status_of(&doc)?;
+                    let status = body::versioning_status(&doc)?.map(Versioning::from);
                     self.run(ctx, (bucket, status, doc), kinesin_state::s3::versions::configure).await?;
                     return Ok(response(k.put_status, Bytes::new()));
                 }

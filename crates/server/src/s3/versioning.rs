@@ -4,34 +4,23 @@
 //! ListObjectVersions, and the status of a PutBucketVersioning document.
 
 use super::{
-    encoding_element, error, header, http_date, iso8601, listing_params, malformed, response, write_object, xml,
-    xml_escape, xml_unescape, Esc, S3, XMLNS,
+    encoding_element, error, header, http_date, iso8601, response, write_object, xml, xml_escape, Esc, S3, XMLNS,
 };
 use crate::http::Resp;
 use bytes::Bytes;
-use kinesin_state::s3::versions::{self, Found, Marker, VersionQuery, Versioning};
-use kinesin_state::s3::{self, Deleted, GetOutput, KeyVersion, ObjectMeta, RangeAsked, S3Error};
+use kinesin_protocol::s3::body;
+use kinesin_protocol::s3::listing::Listing;
+use kinesin_protocol::s3::query::Query;
+use kinesin_state::s3::versions::{self, Found, Marker, VersionQuery};
+use kinesin_state::s3::{self, Deleted, GetOutput, ObjectMeta, RangeAsked, S3Error};
 use kinesin_state::Ctx;
 use std::fmt::Write as _;
-
-/// Most objects one DeleteObjects request may name.
-const MAX_DELETE: usize = 1000;
 
 /// Sets a version header when there is a version id to show.
 pub(super) fn version_header(r: &mut Resp, name: &'static str, v: &Option<String>) {
     if let Some(v) = v {
         header(r, name, v);
     }
-}
-
-/// The `Status` of a PutBucketVersioning document: `Enabled`, `Suspended`, or none (no
-/// change); any other value is `MalformedXML`, as S3 answers it.
-pub(super) fn status_of(doc: &[u8]) -> Result<Option<Versioning>, S3Error> {
-    let text = std::str::from_utf8(doc).map_err(|_| malformed())?;
-    let Some(start) = text.find("<Status>") else { return Ok(None) };
-    let rest = &text[start + "<Status>".len()..];
-    let end = rest.find("</Status>").ok_or_else(malformed)?;
-    Versioning::parse_status(rest[..end].trim()).map(Some).ok_or_else(malformed)
 }
 
 /// The answer for a delete marker: 404 NoSuchKey when it is the current version, 405
@@ -128,7 +117,7 @@ impl S3 {
 
     /// DeleteObjects: `<Object><Key>..</Key>[<VersionId>..</VersionId>]</Object>`s.
     pub(super) async fn delete_objects(&self, ctx: &Ctx, bucket: String, body: &[u8]) -> Result<Resp, S3Error> {
-        let (objects, quiet) = parse_delete(body)?;
+        let body::Delete { objects, quiet } = body::delete(body)?;
         let results = self.run(ctx, (bucket, objects.clone()), s3::delete_objects).await?;
         let mut out = format!("<DeleteResult xmlns=\"{XMLNS}\">");
         for ((key, asked), result) in objects.iter().zip(results) {
@@ -150,15 +139,11 @@ impl S3 {
 
     /// ListObjectVersions: versions and delete markers by key, newest first, paged by
     /// `key-marker` and `version-id-marker`.
-    pub(super) async fn list_versions(
-        &self,
-        ctx: &Ctx,
-        bucket: String,
-        get: &(dyn Fn(&str) -> Option<String> + Sync),
-    ) -> Result<Resp, S3Error> {
-        let (prefix, delimiter, max_keys, esc) = listing_params(get)?;
-        let key_marker = get("key-marker").unwrap_or_default();
-        let version_marker = get("version-id-marker").unwrap_or_default();
+    pub(super) async fn list_versions(&self, ctx: &Ctx, bucket: String, q: &Query) -> Result<Resp, S3Error> {
+        let Listing { prefix, delimiter, max_keys, url_encoded } = Listing::parse(q)?;
+        let esc = Esc::of(url_encoded);
+        let key_marker = q.get("key-marker").unwrap_or_default().to_string();
+        let version_marker = q.get("version-id-marker").unwrap_or_default().to_string();
         let query = VersionQuery {
             bucket: bucket.clone(),
             prefix: prefix.clone(),
@@ -230,63 +215,12 @@ fn write_deleted(out: &mut String, key: &str, named: bool, d: &Deleted) {
     out.push_str("</Deleted>");
 }
 
-/// The objects (key, version id) and `Quiet` of a DeleteObjects body.
-fn parse_delete(body: &[u8]) -> Result<(Vec<KeyVersion>, bool), S3Error> {
-    let text = std::str::from_utf8(body).map_err(|_| malformed())?;
-    if !text.contains("<Delete") {
-        return Err(malformed());
-    }
-    let quiet = text.contains("<Quiet>true</Quiet>");
-    let field = |block: &str, name: &str| -> Option<String> {
-        let open = format!("<{name}>");
-        let start = block.find(&open)? + open.len();
-        let end = block[start..].find(&format!("</{name}>"))? + start;
-        Some(xml_unescape(&block[start..end]))
-    };
-    let mut objects = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("<Object>") {
-        let after = &rest[i + "<Object>".len()..];
-        let end = after.find("</Object>").ok_or_else(malformed)?;
-        let block = &after[..end];
-        let key = field(block, "Key").ok_or_else(malformed)?;
-        objects.push((key, field(block, "VersionId")));
-        rest = &after[end + "</Object>".len()..];
-    }
-    if objects.is_empty() || objects.len() > MAX_DELETE {
-        return Err(malformed());
-    }
-    Ok((objects, quiet))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn parses_versioning_status_and_delete_bodies() {
-        assert_eq!(
-            status_of(b"<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>").unwrap(),
-            Some(Versioning::Enabled)
-        );
-        assert_eq!(
-            status_of(b"<VersioningConfiguration><Status>Suspended</Status></VersioningConfiguration>").unwrap(),
-            Some(Versioning::Suspended)
-        );
-        assert_eq!(status_of(b"<VersioningConfiguration/>").unwrap(), None);
-        assert_eq!(
-            status_of(b"<VersioningConfiguration><Status>On</Status></VersioningConfiguration>").unwrap_err().code,
-            "MalformedXML"
-        );
-        let body = b"<Delete><Object><Key>a&amp;b</Key></Object><Object><Key>c</Key><VersionId>null</VersionId></Object><Quiet>true</Quiet></Delete>";
-        let (objects, quiet) = parse_delete(body).unwrap();
-        assert!(quiet);
-        assert_eq!(objects, vec![("a&b".to_string(), None), ("c".to_string(), Some("null".to_string()))]);
-        assert_eq!(parse_delete(b"<Delete></Delete>").unwrap_err().code, "MalformedXML");
-        assert_eq!(
-            parse_delete(b"<Delete><Object><VersionId>x</VersionId></Object></Delete>").unwrap_err().code,
-            "MalformedXML"
-        );
+    fn writes_deleted_entries() {
         let mut out = String::new();
         write_deleted(&mut out, "k", false, &Deleted { version_id: Some("m1".into()), delete_marker: true });
         assert_eq!(out, "<Deleted><Key>k</Key><DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>m1</DeleteMarkerVersionId></Deleted>");

@@ -10,6 +10,7 @@
 use super::{bucket, meta_row, span_of, substr_args, Bucket, Deleted, GetOutput, ObjectMeta, RangeAsked, S3Error};
 use crate::db::Engine;
 use crate::Ctx;
+use kinesin_protocol::s3::body::VersioningStatus;
 use rusqlite::{params, OptionalExtension};
 
 /// The version id of the null version.
@@ -31,21 +32,21 @@ pub enum Versioning {
     Suspended,
 }
 
+impl From<VersioningStatus> for Versioning {
+    fn from(s: VersioningStatus) -> Self {
+        match s {
+            VersioningStatus::Enabled => Versioning::Enabled,
+            VersioningStatus::Suspended => Versioning::Suspended,
+        }
+    }
+}
+
 impl Versioning {
     pub(crate) fn from_column(v: Option<&str>) -> Self {
         match v {
             Some("Enabled") => Versioning::Enabled,
             Some("Suspended") => Versioning::Suspended,
             _ => Versioning::Unversioned,
-        }
-    }
-
-    /// `Enabled` or `Suspended` (the `Status` of a versioning configuration).
-    pub fn parse_status(s: &str) -> Option<Self> {
-        match s {
-            "Enabled" => Some(Versioning::Enabled),
-            "Suspended" => Some(Versioning::Suspended),
-            _ => None,
         }
     }
 
