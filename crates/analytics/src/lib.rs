@@ -9,10 +9,13 @@ mod compile;
 mod error;
 mod expr;
 mod functions;
+mod items;
+mod join;
 mod lower;
 mod parse;
 mod program;
 mod runtime;
+mod tablefn;
 mod types;
 mod value;
 
