@@ -4,11 +4,11 @@ use crate::error::CodeError;
 use crate::expr::Expr;
 use crate::functions::Func;
 use crate::lower::{Lower, Place, Source, PSEUDO};
+use crate::parse::StreamWindows;
 use crate::parse::{fold, parse, Statement};
 use crate::program::ColumnDef;
-use crate::parse::StreamWindows;
-use crate::program::{AggCall, AggFunc, Frame, Join, JoinKind, JoinWindow, Mode, Program, Pump, StreamDef, StreamJoin};
 use crate::program::StreamKind;
+use crate::program::{AggCall, AggFunc, Frame, Join, JoinKind, JoinWindow, Mode, Program, Pump, StreamDef, StreamJoin};
 use crate::tablefn;
 use sqlparser::ast::{self, GroupByExpr, JoinConstraint, JoinOperator, SelectItem, SetExpr, Spanned, TableFactor};
 use sqlparser::tokenizer::Location;
@@ -99,7 +99,9 @@ fn compile_pump(p: &Program, st: &Statement) -> R<Pump> {
     let target_idx = target_idx.ok_or_else(|| CodeError::new(&format!("Stream '{target}' not found"), *target_at))?;
     let select = plain_select(query)?;
     let windows = named_windows(select);
-    if let [ast::TableWithJoins { relation: TableFactor::TableFunction { expr, alias }, joins }] = select.from.as_slice() {
+    if let [ast::TableWithJoins { relation: TableFactor::TableFunction { expr, alias }, joins }] =
+        select.from.as_slice()
+    {
         if let Some(j) = joins.first() {
             return Err(at(&j.relation, "A table function is not joined"));
         }
@@ -294,6 +296,13 @@ fn stream_join(
 
 fn join_window(lower: &mut Lower, rel: &Relation) -> R<JoinWindow> {
     let Some(w) = rel.window else { return Ok(JoinWindow::Current) };
+    let spec = match w {
+        ast::WindowType::WindowSpec(s) => Some(s),
+        ast::WindowType::NamedWindow(n) => lower.windows.get(&fold(n)),
+    };
+    if spec.is_some_and(|s| !s.partition_by.is_empty()) {
+        return Err(at(rel.node, "A join window takes no PARTITION BY"));
+    }
     match lower.frame(rel.node, w)? {
         Frame::Range { partition, millis } if partition.is_empty() => Ok(JoinWindow::Range(millis)),
         Frame::Rows { partition, rows } if partition.is_empty() => Ok(JoinWindow::Rows(rows)),
@@ -422,7 +431,12 @@ fn window_width(key: &Expr) -> Option<i64> {
     }
 }
 
-pub(crate) fn map_targets(target: &StreamDef, columns: Option<&[String]>, items: usize, at: Location) -> R<Vec<Option<usize>>> {
+pub(crate) fn map_targets(
+    target: &StreamDef,
+    columns: Option<&[String]>,
+    items: usize,
+    at: Location,
+) -> R<Vec<Option<usize>>> {
     let mismatch = || {
         CodeError::new(
             &format!(

@@ -21,6 +21,10 @@ mod value;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_items;
+#[cfg(test)]
+mod tests_joins;
 
 pub use compile::compile;
 pub use error::{CodeError, RowError};

@@ -44,6 +44,11 @@ impl Dialect for KdaDialect {
     fn supports_named_fn_args_with_eq_operator(&self) -> bool {
         false
     }
+
+    /// `CURSOR(SELECT STREAM ...)`, the stream argument of table functions.
+    fn supports_subquery_as_function_arg(&self) -> bool {
+        true
+    }
 }
 
 /// One statement of application code.

@@ -336,7 +336,9 @@ impl Runtime {
                 match keep.and_then(|keep| keep.then(|| eval_all(select, &row, &[], &[], end)).transpose()) {
                     Ok(Some(out)) => emit(&self.program, pump, end, out, &row[PSEUDO..], queue),
                     Ok(None) => {}
-                    Err(e) => queue.push_back(error_row(&self.program, end, &e, row_text(&row[PSEUDO..]), Some(&pump.name))),
+                    Err(e) => {
+                        queue.push_back(error_row(&self.program, end, &e, row_text(&row[PSEUDO..]), Some(&pump.name)))
+                    }
                 }
             }
         }

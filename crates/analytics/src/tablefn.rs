@@ -35,7 +35,9 @@ pub fn compile(
     let name = f.name.to_string().to_uppercase();
     let args = arguments(f, call)?;
     let (func, output) = match (name.as_str(), args.len()) {
-        ("TOP_K_ITEMS_TUMBLING", 4) => (ItemsFunc::TopK(int_arg(args[2], "K", 1, MAX_K)? as usize), "MOST_FREQUENT_VALUES"),
+        ("TOP_K_ITEMS_TUMBLING", 4) => {
+            (ItemsFunc::TopK(int_arg(args[2], "K", 1, MAX_K)? as usize), "MOST_FREQUENT_VALUES")
+        }
         ("COUNT_DISTINCT_ITEMS_TUMBLING", 3) => (ItemsFunc::CountDistinct, "NUMBER_OF_DISTINCT_ITEMS"),
         ("TOP_K_ITEMS_TUMBLING" | "COUNT_DISTINCT_ITEMS_TUMBLING", _) => {
             return Err(at(call, &format!("Invalid number of arguments to function '{name}'")))
@@ -55,9 +57,8 @@ pub fn compile(
     let (stream_join, joins) = lower_joins(&mut lower, stream_join, tables)?;
     let filter = inner.selection.as_ref().map(|w| lower.expr(w, Place::Row)).transpose()?;
     let items = select_items(inner, &sources)?;
-    let picked = cursor_column(inner, &items, &column).ok_or_else(|| {
-        at(args[1], &format!("Column '{column}' not found in the CURSOR of {name}"))
-    })?;
+    let picked = cursor_column(inner, &items, &column)
+        .ok_or_else(|| at(args[1], &format!("Column '{column}' not found in the CURSOR of {name}")))?;
     let column_expr = lower.expr(picked, Place::Row)?;
     let mut columns = vec![output.to_string()];
     if matches!(func, ItemsFunc::TopK(_)) {
