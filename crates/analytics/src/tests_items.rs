@@ -144,7 +144,7 @@ fn window_state_survives_a_checkpoint() {
     again.insert(0, 3_000, None, row("A"));
     again.insert(0, 4_000, None, row("C"));
     let out = again.advance(10_000);
-    assert_eq!(out.iter().map(|e| (e.rowtime, e.values.clone())).last(), Some((10_000, vec![Value::Int(3)])));
+    assert_eq!(out.iter().map(|e| (e.rowtime, e.values.clone())).next_back(), Some((10_000, vec![Value::Int(3)])));
 }
 
 #[test]
