@@ -8,6 +8,7 @@ mod acc;
 mod compile;
 mod error;
 mod expr;
+mod from;
 mod functions;
 mod items;
 mod join;

@@ -6,9 +6,10 @@
 //! per window end (ROWTIME), are `(<column>, MOST_FREQUENT_VALUES BIGINT)` for the K most
 //! frequent values, most frequent first, and `(NUMBER_OF_DISTINCT_ITEMS BIGINT)`.
 
-use crate::compile::{at, from_clause, lower_joins, named_windows, plain_select, select_items, FromClause};
+use crate::compile::{at, named_windows, plain_select, select_items};
 use crate::error::CodeError;
 use crate::expr::Expr;
+use crate::from::{from_clause, lower_joins, FromClause};
 use crate::lower::{Lower, Place, Source};
 use crate::parse::{fold, StreamWindows};
 use crate::program::{ItemsFunc, Mode, Program, Pump};
