@@ -325,7 +325,7 @@ impl Runtime {
         let PumpState::Items(windows) = &mut self.state.pumps[p] else { return };
         let closed = windows.iter().take_while(|(start, _)| start.saturating_add(*width) <= now).count();
         for (start, items) in windows.drain(..closed).collect::<Vec<_>>() {
-            let end = start + width;
+            let end = start.saturating_add(*width);
             let rows: Vec<Vec<Value>> = match func {
                 ItemsFunc::TopK(k) => items.top(*k).into_iter().map(|(v, n)| vec![v, Value::Int(n)]).collect(),
                 ItemsFunc::CountDistinct => vec![vec![Value::Int(items.distinct())]],

@@ -158,6 +158,15 @@ fn invalid_uses_are_refused() {
         ("COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM \"SOURCE_SQL_STREAM_001\"), 'TICKER_SYMBOL')", "Invalid number of arguments"),
         ("COUNT_DISTINCT_ITEMS_TUMBLING(\"SOURCE_SQL_STREAM_001\", 'TICKER_SYMBOL', 60)", "CURSOR(SELECT STREAM"),
         ("TOP_K_ITEMS(CURSOR(SELECT STREAM * FROM \"SOURCE_SQL_STREAM_001\"), 'TICKER_SYMBOL', 60)", "No match found"),
+        ("1", "TABLE takes a table function"),
+        (
+            "COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM TABLE(COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM * FROM \"SOURCE_SQL_STREAM_001\"), 'TICKER_SYMBOL', 60))), 'N', 60)",
+            "Subqueries in FROM",
+        ),
+        (
+            "COUNT_DISTINCT_ITEMS_TUMBLING(CURSOR(SELECT STREAM ticker_symbol, COUNT(*) FROM \"SOURCE_SQL_STREAM_001\" GROUP BY ticker_symbol, STEP(ROWTIME BY INTERVAL '1' MINUTE)), 'TICKER_SYMBOL', 60)",
+            "does not aggregate",
+        ),
     ];
     for (call, msg) in cases {
         let code = format!("CREATE OR REPLACE STREAM \"O\" (n BIGINT);\nCREATE OR REPLACE PUMP \"P\" AS INSERT INTO \"O\"\nSELECT STREAM * FROM TABLE({call});");
