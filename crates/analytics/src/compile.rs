@@ -2,18 +2,19 @@
 
 use crate::error::CodeError;
 use crate::expr::Expr;
+use crate::from::{from_clause, lower_joins, FromClause};
 use crate::functions::Func;
-use crate::lower::{Lower, Place, Source, PSEUDO};
+use crate::lower::{Lower, Place, Source};
 use crate::parse::{fold, parse, Statement};
-use crate::program::ColumnDef;
-use crate::program::{AggCall, AggFunc, Join, Mode, Program, Pump, StreamDef, StreamKind};
-use sqlparser::ast::{self, GroupByExpr, JoinConstraint, JoinOperator, SelectItem, SetExpr, Spanned, TableFactor};
+use crate::program::{AggCall, AggFunc, ColumnDef, Mode, Program, Pump, StreamDef, StreamKind};
+use crate::tablefn;
+use sqlparser::ast::{self, GroupByExpr, SelectItem, SetExpr, Spanned, TableFactor};
 use sqlparser::tokenizer::Location;
 use std::collections::HashMap;
 
 type R<T> = Result<T, CodeError>;
 
-fn at<T: Spanned>(node: &T, message: &str) -> CodeError {
+pub(crate) fn at<T: Spanned>(node: &T, message: &str) -> CodeError {
     CodeError::new(message, node.span().start)
 }
 
@@ -45,6 +46,9 @@ pub fn compile(code: &str, inputs: &[StreamDef], tables: &[StreamDef]) -> R<Prog
     p.readers = vec![Vec::new(); p.streams.len()];
     for (i, pump) in p.pumps.iter().enumerate() {
         p.readers[pump.source].push(i);
+        if let Some(j) = &pump.stream_join {
+            p.readers[j.right].push(i);
+        }
     }
     check_acyclic(&p)?;
     Ok(p)
@@ -70,117 +74,59 @@ fn create_stream(p: &mut Program, name: String, columns: Vec<(String, crate::typ
     Ok(())
 }
 
-fn find_stream(p: &Program, name: &str) -> Option<usize> {
-    p.stream_index(name).or_else(|| {
-        let mut it = (0..p.streams.len())
-            .filter(|&i| p.kinds[i] == StreamKind::Input && p.streams[i].name.eq_ignore_ascii_case(name));
-        it.next()
-    })
-}
-
-fn find_table(p: &Program, name: &str) -> Option<usize> {
-    p.tables
-        .iter()
-        .position(|t| t.name == name)
-        .or_else(|| p.tables.iter().position(|t| t.name.eq_ignore_ascii_case(name)))
-}
-
 fn compile_pump(p: &Program, st: &Statement) -> R<Pump> {
-    let Statement::CreatePump { name, target, target_at, columns, query } = st else {
+    let Statement::CreatePump { name, target, target_at, columns, query, windows: over } = st else {
         unreachable!("only pumps are compiled here")
     };
     let target_idx = p.stream_index(target).filter(|&i| p.kinds[i] == StreamKind::Created);
     let target_idx = target_idx.ok_or_else(|| CodeError::new(&format!("Stream '{target}' not found"), *target_at))?;
-    if query.order_by.is_some() || query.limit_clause.is_some() || query.with.is_some() {
-        return Err(at(query.as_ref(), "ORDER BY, LIMIT and WITH are not supported on streams"));
+    let select = plain_select(query)?;
+    let windows = named_windows(select);
+    if let [ast::TableWithJoins { relation: TableFactor::TableFunction { expr, alias }, joins }] =
+        select.from.as_slice()
+    {
+        if let Some(j) = joins.first() {
+            return Err(at(&j.relation, "A table function is not joined"));
+        }
+        let (pump, items) = tablefn::compile(p, select, expr, alias.as_ref(), over)?;
+        let targets = map_targets(&p.streams[target_idx], columns.as_deref(), items, *target_at)?;
+        return Ok(Pump { name: name.clone(), target: target_idx, targets, ..pump });
     }
-    let SetExpr::Select(select) = query.body.as_ref() else {
-        return Err(at(query.as_ref(), "Only SELECT STREAM queries can feed a pump"));
-    };
-    let (source, sources, joins) = from_clause(p, select)?;
-    let windows: HashMap<String, ast::WindowSpec> = select
+    let FromClause { source, sources, stream_join, tables } = from_clause(p, select, over, &windows)?;
+    let mut lower = Lower { sources: &sources, windows: &windows, keys: Vec::new(), aggs: Vec::new() };
+    let (stream_join, joins) = lower_joins(&mut lower, stream_join, tables)?;
+    let filter = select.selection.as_ref().map(|w| lower.expr(w, Place::Row)).transpose()?;
+    let items = select_items(select, &sources)?;
+    let mode = mode(&mut lower, select, &items)?;
+    let targets = map_targets(&p.streams[target_idx], columns.as_deref(), items.len(), *target_at)?;
+    Ok(Pump { name: name.clone(), source, target: target_idx, targets, stream_join, joins, filter, mode })
+}
+
+/// The SELECT of a pump's query.
+pub(crate) fn plain_select(query: &ast::Query) -> R<&ast::Select> {
+    if query.order_by.is_some() || query.limit_clause.is_some() || query.with.is_some() {
+        return Err(at(query, "ORDER BY, LIMIT and WITH are not supported on streams"));
+    }
+    match query.body.as_ref() {
+        SetExpr::Select(select) => Ok(select),
+        _ => Err(at(query, "Only SELECT STREAM queries can feed a pump")),
+    }
+}
+
+/// The WINDOW clause of a query.
+pub(crate) fn named_windows(select: &ast::Select) -> HashMap<String, ast::WindowSpec> {
+    select
         .named_window
         .iter()
         .filter_map(|w| match &w.1 {
             ast::NamedWindowExpr::WindowSpec(s) => Some((fold(&w.0), s.clone())),
             _ => None,
         })
-        .collect();
-    let mut lower = Lower { sources: &sources, windows: &windows, keys: Vec::new(), aggs: Vec::new() };
-    let joins = joins
-        .into_iter()
-        .map(|(table, on, outer)| Ok(Join { table, on: on.map(|e| lower.expr(e, Place::Row)).transpose()?, outer }))
-        .collect::<R<Vec<_>>>()?;
-    let filter = select.selection.as_ref().map(|w| lower.expr(w, Place::Row)).transpose()?;
-    let items = select_items(select, &sources)?;
-    let mode = mode(&mut lower, select, &items)?;
-    let targets = map_targets(&p.streams[target_idx], columns.as_deref(), items.len(), *target_at)?;
-    Ok(Pump { name: name.clone(), source, target: target_idx, targets, joins, filter, mode })
-}
-
-type From<'q> = (usize, Vec<Source>, Vec<(usize, Option<&'q ast::Expr>, bool)>);
-
-fn from_clause<'q>(p: &Program, select: &'q ast::Select) -> R<From<'q>> {
-    let [from] = select.from.as_slice() else {
-        return Err(at(select, "A pump reads exactly one stream (joins use JOIN ... ON)"));
-    };
-    let (name, alias, node) = table_name(&from.relation)?;
-    let source = find_stream(p, &name).ok_or_else(|| at(node, &format!("Stream '{name}' not found")))?;
-    let def = &p.streams[source];
-    let mut sources = vec![Source {
-        names: [Some(def.name.clone()), alias].into_iter().flatten().collect(),
-        columns: def.columns.iter().map(|c| c.name.clone()).collect(),
-        api: p.kinds[source] == StreamKind::Input,
-        input: p.kinds[source] == StreamKind::Input,
-        offset: 0,
-    }];
-    let mut joins = Vec::new();
-    let mut offset = PSEUDO + def.columns.len();
-    for j in &from.joins {
-        let (name, alias, node) = table_name(&j.relation)?;
-        let table = find_table(p, &name).ok_or_else(|| match find_stream(p, &name) {
-            Some(_) => at(node, "Joins of two streams are not supported yet; join a reference table"),
-            None => at(node, &format!("Table '{name}' not found")),
-        })?;
-        let (on, outer) = match &j.join_operator {
-            JoinOperator::Join(c) | JoinOperator::Inner(c) => (constraint(c, node)?, false),
-            JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (constraint(c, node)?, true),
-            _ => return Err(at(node, "Only INNER and LEFT OUTER joins are supported")),
-        };
-        let t = &p.tables[table];
-        sources.push(Source {
-            names: [Some(t.name.clone()), alias].into_iter().flatten().collect(),
-            columns: t.columns.iter().map(|c| c.name.clone()).collect(),
-            api: true,
-            input: false,
-            offset,
-        });
-        offset += PSEUDO + t.columns.len();
-        joins.push((table, on, outer));
-    }
-    Ok((source, sources, joins))
-}
-
-fn constraint<'q>(c: &'q JoinConstraint, node: &TableFactor) -> R<Option<&'q ast::Expr>> {
-    match c {
-        JoinConstraint::On(e) => Ok(Some(e)),
-        JoinConstraint::None => Ok(None),
-        _ => Err(at(node, "Joins take an ON condition")),
-    }
-}
-
-fn table_name(t: &TableFactor) -> R<(String, Option<String>, &TableFactor)> {
-    match t {
-        TableFactor::Table { name, alias, .. } => {
-            let ident = name.0.last().and_then(|p| p.as_ident()).ok_or_else(|| at(t, "Invalid name"))?;
-            Ok((fold(ident), alias.as_ref().map(|a| fold(&a.name)), t))
-        }
-        _ => Err(at(t, "Subqueries in FROM are not supported")),
-    }
+        .collect()
 }
 
 /// The select list with `*` expanded.
-fn select_items(select: &ast::Select, sources: &[Source]) -> R<Vec<ast::Expr>> {
+pub(crate) fn select_items(select: &ast::Select, sources: &[Source]) -> R<Vec<ast::Expr>> {
     let mut out = Vec::new();
     for item in &select.projection {
         match item {
@@ -285,7 +231,12 @@ fn window_width(key: &Expr) -> Option<i64> {
     }
 }
 
-fn map_targets(target: &StreamDef, columns: Option<&[String]>, items: usize, at: Location) -> R<Vec<Option<usize>>> {
+pub(crate) fn map_targets(
+    target: &StreamDef,
+    columns: Option<&[String]>,
+    items: usize,
+    at: Location,
+) -> R<Vec<Option<usize>>> {
     let mismatch = || {
         CodeError::new(
             &format!(

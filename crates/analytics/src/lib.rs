@@ -8,16 +8,24 @@ mod acc;
 mod compile;
 mod error;
 mod expr;
+mod from;
 mod functions;
+mod items;
+mod join;
 mod lower;
 mod parse;
 mod program;
 mod runtime;
+mod tablefn;
 mod types;
 mod value;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_items;
+#[cfg(test)]
+mod tests_joins;
 
 pub use compile::compile;
 pub use error::{CodeError, RowError};

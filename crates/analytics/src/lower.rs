@@ -71,13 +71,46 @@ impl Lower<'_> {
             }
         }
         use ast::Expr as A;
-        Ok(match e {
-            A::Identifier(id) => self.column(None, id, place)?,
-            A::CompoundIdentifier(parts) if parts.len() == 2 => self.column(Some(&parts[0]), &parts[1], place)?,
-            A::Value(v) => Expr::Lit(literal(&v.value).ok_or_else(|| at(e, format!("Unsupported literal {v}")))?),
-            A::Nested(inner) => self.expr(inner, place)?,
+        match e {
+            A::Identifier(id) => self.column(None, id, place),
+            A::CompoundIdentifier(parts) if parts.len() == 2 => self.column(Some(&parts[0]), &parts[1], place),
+            A::Value(v) => Ok(Expr::Lit(literal(&v.value).ok_or_else(|| at(e, format!("Unsupported literal {v}")))?)),
+            A::Nested(inner) => self.expr(inner, place),
+            A::Interval(iv) => {
+                Ok(Expr::Lit(Value::Interval(interval(iv).ok_or_else(|| at(e, format!("Invalid interval {iv}")))?)))
+            }
+            A::TypedString(ts) => typed_literal(ts).ok_or_else(|| at(e, format!("Invalid literal {e}"))),
+            A::Function(f) => self.function(e, f, place),
+            A::Case { operand, conditions, else_result, .. } => Ok(Expr::Case(
+                operand.as_ref().map(|o| self.boxed(o, place)).transpose()?,
+                conditions
+                    .iter()
+                    .map(|w| Ok((self.expr(&w.condition, place)?, self.expr(&w.result, place)?)))
+                    .collect::<R<_>>()?,
+                else_result.as_ref().map(|o| self.boxed(o, place)).transpose()?,
+            )),
+            A::Cast { expr, data_type, .. } => {
+                let ty = SqlType::parse(&data_type.to_string())
+                    .ok_or_else(|| at(e, format!("Unsupported type {data_type}")))?;
+                Ok(Expr::Cast(self.boxed(expr, place)?, ty))
+            }
+            _ => match self.operator(e, place)? {
+                Some(x) => Ok(x),
+                None => self.syntax_function(e, place),
+            },
+        }
+    }
+
+    fn boxed(&mut self, e: &ast::Expr, place: Place) -> R<Box<Expr>> {
+        self.expr(e, place).map(Box::new)
+    }
+
+    /// Operators and predicates (`None` when `e` is none).
+    fn operator(&mut self, e: &ast::Expr, place: Place) -> R<Option<Expr>> {
+        use ast::Expr as A;
+        Ok(Some(match e {
             A::UnaryOp { op, expr } => {
-                let inner = Box::new(self.expr(expr, place)?);
+                let inner = self.boxed(expr, place)?;
                 match op {
                     UnaryOperator::Minus => Expr::Neg(inner),
                     UnaryOperator::Plus => *inner,
@@ -87,57 +120,44 @@ impl Lower<'_> {
             }
             A::BinaryOp { left, op, right } => {
                 let op = binop(op).ok_or_else(|| at(e, format!("Unsupported operator {op}")))?;
-                Expr::Bin(op, Box::new(self.expr(left, place)?), Box::new(self.expr(right, place)?))
+                Expr::Bin(op, self.boxed(left, place)?, self.boxed(right, place)?)
             }
-            A::IsNull(x) => Expr::IsNull(Box::new(self.expr(x, place)?), false),
-            A::IsNotNull(x) => Expr::IsNull(Box::new(self.expr(x, place)?), true),
-            A::IsTrue(x) => Expr::IsBool(Box::new(self.expr(x, place)?), true, false),
-            A::IsNotTrue(x) => Expr::IsBool(Box::new(self.expr(x, place)?), true, true),
-            A::IsFalse(x) => Expr::IsBool(Box::new(self.expr(x, place)?), false, false),
-            A::IsNotFalse(x) => Expr::IsBool(Box::new(self.expr(x, place)?), false, true),
-            A::Between { expr, negated, low, high } => Expr::Between(
-                Box::new(self.expr(expr, place)?),
-                Box::new(self.expr(low, place)?),
-                Box::new(self.expr(high, place)?),
-                *negated,
-            ),
+            A::IsNull(x) => Expr::IsNull(self.boxed(x, place)?, false),
+            A::IsNotNull(x) => Expr::IsNull(self.boxed(x, place)?, true),
+            A::IsTrue(x) => Expr::IsBool(self.boxed(x, place)?, true, false),
+            A::IsNotTrue(x) => Expr::IsBool(self.boxed(x, place)?, true, true),
+            A::IsFalse(x) => Expr::IsBool(self.boxed(x, place)?, false, false),
+            A::IsNotFalse(x) => Expr::IsBool(self.boxed(x, place)?, false, true),
+            A::Between { expr, negated, low, high } => {
+                Expr::Between(self.boxed(expr, place)?, self.boxed(low, place)?, self.boxed(high, place)?, *negated)
+            }
             A::In { expr, target: ast::InTarget::List(list), negated, .. } => Expr::InList(
-                Box::new(self.expr(expr, place)?),
+                self.boxed(expr, place)?,
                 list.iter().map(|x| self.expr(x, place)).collect::<R<_>>()?,
                 *negated,
             ),
             A::Like { negated, expr, pattern, any: false, escape_char: None } => {
-                Expr::Like(Box::new(self.expr(expr, place)?), like_regex(pattern, false)?, *negated)
+                Expr::Like(self.boxed(expr, place)?, like_regex(pattern, false)?, *negated)
             }
             A::SimilarTo { negated, expr, pattern, escape_char: None } => {
-                Expr::SimilarTo(Box::new(self.expr(expr, place)?), like_regex(pattern, true)?, *negated)
+                Expr::SimilarTo(self.boxed(expr, place)?, like_regex(pattern, true)?, *negated)
             }
-            A::Case { operand, conditions, else_result, .. } => Expr::Case(
-                operand.as_ref().map(|o| self.expr(o, place).map(Box::new)).transpose()?,
-                conditions
-                    .iter()
-                    .map(|w| Ok((self.expr(&w.condition, place)?, self.expr(&w.result, place)?)))
-                    .collect::<R<_>>()?,
-                else_result.as_ref().map(|o| self.expr(o, place).map(Box::new)).transpose()?,
-            ),
-            A::Cast { expr, data_type, .. } => {
-                let ty = SqlType::parse(&data_type.to_string())
-                    .ok_or_else(|| at(e, format!("Unsupported type {data_type}")))?;
-                Expr::Cast(Box::new(self.expr(expr, place)?), ty)
-            }
-            A::Interval(iv) => {
-                Expr::Lit(Value::Interval(interval(iv).ok_or_else(|| at(e, format!("Invalid interval {iv}")))?))
-            }
-            A::TypedString(ts) => typed_literal(ts).ok_or_else(|| at(e, format!("Invalid literal {e}")))?,
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Functions with syntax of their own: FLOOR/CEIL, EXTRACT, SUBSTRING, TRIM, POSITION.
+    fn syntax_function(&mut self, e: &ast::Expr, place: Place) -> R<Expr> {
+        use ast::Expr as A;
+        Ok(match e {
             A::Floor { expr, field } | A::Ceil { expr, field } => self.floor_ceil(e, expr, field, place)?,
             A::Extract { field, expr, .. } => {
                 let u = unit(field).ok_or_else(|| at(e, format!("Unsupported unit {field}")))?;
                 Expr::Call(Func::Extract(u), vec![self.expr(expr, place)?])
             }
             A::Substring { expr, substring_from, substring_for, .. } => {
-                let mut args = vec![self.expr(expr, place)?];
                 let from = substring_from.as_ref().ok_or_else(|| at(e, "SUBSTRING needs FROM".into()))?;
-                args.push(self.expr(from, place)?);
+                let mut args = vec![self.expr(expr, place)?, self.expr(from, place)?];
                 if let Some(f) = substring_for {
                     args.push(self.expr(f, place)?);
                 }
@@ -158,7 +178,6 @@ impl Lower<'_> {
             A::Position { expr, r#in } => {
                 Expr::Call(Func::Position, vec![self.expr(expr, place)?, self.expr(r#in, place)?])
             }
-            A::Function(f) => self.function(e, f, place)?,
             _ => return Err(at(e, format!("Unsupported expression {e}"))),
         })
     }
@@ -277,7 +296,8 @@ impl Lower<'_> {
         Ok(Expr::Agg(self.aggs.len() - 1))
     }
 
-    fn frame(&mut self, e: &ast::Expr, w: &WindowType) -> R<Frame> {
+    /// The frame of a window (written inline or named in the WINDOW clause).
+    pub fn frame<T: Spanned>(&mut self, e: &T, w: &WindowType) -> R<Frame> {
         let spec = match w {
             WindowType::WindowSpec(s) => s,
             WindowType::NamedWindow(n) => {

@@ -4,10 +4,12 @@
 //! The SQLstream-only syntax is taken care of at the token level before the query parser runs:
 //! the `STREAM` after `SELECT` is dropped (built-in dialects read it as an alias) and the `BY`
 //! of `STEP(ts BY INTERVAL ...)` becomes a comma, so STEP is an ordinary two-argument function.
+//! The window of a stream in FROM (`FROM s OVER (RANGE ...) AS a`, stream-to-stream joins) is
+//! taken out and handed to the compiler beside the query.
 
 use crate::error::CodeError;
 use crate::types::SqlType;
-use sqlparser::ast::{Ident, Query};
+use sqlparser::ast::{Ident, Query, WindowType};
 use sqlparser::dialect::Dialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -42,6 +44,11 @@ impl Dialect for KdaDialect {
     fn supports_named_fn_args_with_eq_operator(&self) -> bool {
         false
     }
+
+    /// `CURSOR(SELECT STREAM ...)`, the stream argument of table functions.
+    fn supports_subquery_as_function_arg(&self) -> bool {
+        true
+    }
 }
 
 /// One statement of application code.
@@ -50,8 +57,19 @@ pub enum Statement {
     /// `CREATE OR REPLACE STREAM name (col type, ...)`.
     CreateStream { name: String, columns: Vec<(String, SqlType)>, at: Location },
     /// `CREATE OR REPLACE PUMP name AS INSERT INTO target [(cols)] query`.
-    CreatePump { name: String, target: String, target_at: Location, columns: Option<Vec<String>>, query: Box<Query> },
+    CreatePump {
+        name: String,
+        target: String,
+        target_at: Location,
+        columns: Option<Vec<String>>,
+        query: Box<Query>,
+        windows: StreamWindows,
+    },
 }
+
+/// Windows written after streams of a FROM clause, each with the position of the stream
+/// name it follows.
+pub type StreamWindows = Vec<(Location, WindowType)>;
 
 /// The name an identifier denotes: quoted as written, unquoted upper-cased.
 pub fn fold(ident: &Ident) -> String {
@@ -69,17 +87,29 @@ pub fn parse(code: &str) -> Result<Vec<Statement>, CodeError> {
     let dialect = KdaDialect;
     let tokens =
         Tokenizer::new(&dialect, code).tokenize_with_location().map_err(|e| CodeError::new(&e.message, e.location))?;
-    let mut parser = Parser::new(&dialect)
-        .with_recursion_limit(RECURSION_LIMIT)
-        .with_tokens_with_locations(rewrite_stagger(rewrite(tokens)));
+    let (tokens, mut windows) = take_stream_windows(rewrite_stagger(rewrite(tokens)))?;
+    let mut parser = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
     let mut out = Vec::new();
     loop {
         while parser.consume_token(&Token::SemiColon) {}
         if parser.peek_token().token == Token::EOF {
-            return Ok(out);
+            return match windows.first() {
+                Some((at, _)) => Err(CodeError::new("OVER follows an aggregate or a stream of FROM", *at)),
+                None => Ok(out),
+            };
         }
-        out.push(statement(&mut parser)?);
+        let mut st = statement(&mut parser)?;
+        if let Statement::CreatePump { windows: mine, .. } = &mut st {
+            let end = parser.peek_token().span.start;
+            let ours = windows.iter().take_while(|(at, _)| end == Location::new(0, 0) || before(*at, end)).count();
+            *mine = windows.drain(..ours).collect();
+        }
+        out.push(st);
     }
+}
+
+fn before(a: Location, b: Location) -> bool {
+    (a.line, a.column) < (b.line, b.column)
 }
 
 fn statement(p: &mut Parser) -> Result<Statement, CodeError> {
@@ -134,7 +164,7 @@ fn create_pump(p: &mut Parser) -> Result<Statement, CodeError> {
         _ => None,
     };
     let query = p.parse_query().map_err(err(p))?;
-    Ok(Statement::CreatePump { name, target, target_at, columns, query })
+    Ok(Statement::CreatePump { name, target, target_at, columns, query, windows: Vec::new() })
 }
 
 fn expect_keyword(p: &mut Parser, k: Keyword) -> Result<(), CodeError> {
@@ -225,6 +255,61 @@ fn rewrite_stagger(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
         }
     }
     out
+}
+
+/// Takes `OVER (spec)` and `OVER name` following a name (a stream of FROM; an aggregate's
+/// OVER follows a parenthesis) out of the tokens.
+fn take_stream_windows(tokens: Vec<TokenWithSpan>) -> Result<(Vec<TokenWithSpan>, StreamWindows), CodeError> {
+    let mut out: Vec<TokenWithSpan> = Vec::with_capacity(tokens.len());
+    let mut windows = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let over = matches!(&tokens[i].token, Token::Word(w) if w.keyword == Keyword::OVER);
+        let name = out.iter().rev().find(|t| !matches!(t.token, Token::Whitespace(_)));
+        match name {
+            Some(name) if over && matches!(name.token, Token::Word(_)) => {
+                let (window, next) = stream_window(&tokens, i)?;
+                windows.push((name.span.start, window));
+                i = next;
+            }
+            _ => {
+                out.push(tokens[i].clone());
+                i += 1;
+            }
+        }
+    }
+    Ok((out, windows))
+}
+
+/// The window after the `OVER` at `over`, and the index of the token after it.
+fn stream_window(tokens: &[TokenWithSpan], over: usize) -> Result<(WindowType, usize), CodeError> {
+    let missing = || CodeError::new("Expected a window after OVER", tokens[over].span.start);
+    let start = (over + 1..tokens.len()).find(|&j| !matches!(tokens[j].token, Token::Whitespace(_)));
+    let start = start.ok_or_else(missing)?;
+    match &tokens[start].token {
+        Token::Word(w) if w.keyword != Keyword::AS => {
+            Ok((WindowType::NamedWindow(w.clone().into_ident(tokens[start].span)), start + 1))
+        }
+        Token::LParen => {
+            let mut depth = 0usize;
+            let close = tokens[start..].iter().position(|t| {
+                match t.token {
+                    Token::LParen => depth += 1,
+                    Token::RParen => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            });
+            let close = start + close.ok_or_else(missing)?;
+            let mut inner = tokens[start + 1..=close].to_vec();
+            inner.push(TokenWithSpan::new(Token::EOF, tokens[close].span));
+            let mut p =
+                Parser::new(&KdaDialect).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(inner);
+            let spec = p.parse_window_spec().map_err(err(&p))?;
+            Ok((WindowType::WindowSpec(spec), close + 1))
+        }
+        _ => Err(missing()),
+    }
 }
 
 /// At `WINDOWED BY STAGGER (`: the indexes of its parentheses.

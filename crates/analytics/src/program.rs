@@ -123,6 +123,57 @@ pub struct AggCall {
     pub frame: Option<Frame>,
 }
 
+/// The rows one side of a stream-to-stream join keeps for rows of the other side to meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinWindow {
+    /// No OVER clause: only the arriving row takes part (it is not kept).
+    Current,
+    /// `OVER (RANGE INTERVAL ... PRECEDING)`: rows of the last so many ms.
+    Range(i64),
+    /// `OVER (ROWS n PRECEDING)`: the latest n rows.
+    Rows(usize),
+}
+
+/// Which unmatched rows a join keeps (null-extended on the other side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+}
+
+impl JoinKind {
+    /// True when unmatched rows of `side` (0 left, 1 right) are kept.
+    pub fn keeps(self, side: usize) -> bool {
+        matches!((self, side), (JoinKind::Full, _) | (JoinKind::Left, 0) | (JoinKind::Right, 1))
+    }
+}
+
+/// A stream-to-stream join: the pump reads both streams. A joined row is a header (the
+/// output ROWTIME and a NULL arrival time: what unqualified `ROWTIME` reads), then the left
+/// row, then the right row, each with its own pseudo columns.
+#[derive(Debug, Clone)]
+pub struct StreamJoin {
+    /// Index of the right stream (the left one is [`Pump::source`]).
+    pub right: usize,
+    /// Windows of the left and right streams.
+    pub windows: [JoinWindow; 2],
+    /// Slots of the left and right rows (pseudo columns included).
+    pub widths: [usize; 2],
+    pub on: Option<Expr>,
+    pub kind: JoinKind,
+}
+
+/// A table function of `FROM TABLE(...)` over a tumbling window of `width` ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemsFunc {
+    /// TOP_K_ITEMS_TUMBLING with its K.
+    TopK(usize),
+    /// COUNT_DISTINCT_ITEMS_TUMBLING.
+    CountDistinct,
+}
+
 /// A reference-table join of a pump.
 #[derive(Debug, Clone)]
 pub struct Join {
@@ -153,6 +204,10 @@ pub enum Mode {
     },
     /// Windowed (OVER) aggregates: one output row per input row.
     Sliding { aggs: Vec<AggCall>, select: Vec<Expr> },
+    /// `SELECT STREAM ... FROM TABLE(TOP_K_ITEMS_TUMBLING(CURSOR(...), 'col', k, secs))` or
+    /// COUNT_DISTINCT_ITEMS_TUMBLING: `column` is read from the cursor's rows; `select` and
+    /// `filter` (the outer WHERE) read the function's output row.
+    Items { func: ItemsFunc, column: Expr, width: i64, filter: Option<Expr>, select: Vec<Expr> },
 }
 
 /// A pump: `INSERT INTO target SELECT STREAM ... FROM source`.
@@ -165,6 +220,9 @@ pub struct Pump {
     pub target: usize,
     /// For each target column, the select item feeding it (`None`: NULL).
     pub targets: Vec<Option<usize>>,
+    /// The stream-to-stream join, when the pump reads two streams.
+    pub stream_join: Option<StreamJoin>,
+    /// Reference-table joins.
     pub joins: Vec<Join>,
     pub filter: Option<Expr>,
     pub mode: Mode,

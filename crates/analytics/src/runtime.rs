@@ -9,11 +9,13 @@
 use crate::acc::Acc;
 use crate::error::RowError;
 use crate::expr::{truth, Ctx, Expr};
+use crate::items::Items;
+use crate::join::{JoinState, Joined};
 use crate::lower::PSEUDO;
-use crate::program::{AggCall, Frame, Mode, Program, Pump};
+use crate::program::{AggCall, Frame, ItemsFunc, Mode, Program, Pump};
 use crate::value::Value;
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// Most rows one call may produce across all pumps (a runaway join stops here).
@@ -40,6 +42,9 @@ pub struct State {
     /// Last ROWTIME per stream (rows older than it are out of order and dropped).
     last_rowtime: Vec<i64>,
     pumps: Vec<PumpState>,
+    /// The windows of stream-to-stream joins, by pump.
+    #[serde(default)]
+    joins: BTreeMap<usize, JoinState>,
 }
 
 /// A sliding-window partition: its key and its rows (rowtime, argument).
@@ -52,6 +57,8 @@ enum PumpState {
     Tumbling(Vec<(Vec<Value>, Vec<Acc>)>),
     /// Per aggregate, partitions sorted by key with their rows (rowtime, argument).
     Sliding(Vec<Vec<Partition>>),
+    /// Open windows of a table function by start time, oldest first.
+    Items(Vec<(i64, Items)>),
 }
 
 /// A running application.
@@ -70,7 +77,8 @@ impl Runtime {
     /// A runtime with empty state.
     pub fn new(program: Arc<Program>) -> Runtime {
         let pumps = program.pumps.iter().map(initial_state).collect();
-        let state = State { last_rowtime: vec![i64::MIN; program.streams.len()], pumps };
+        let joins = BTreeMap::new();
+        let state = State { last_rowtime: vec![i64::MIN; program.streams.len()], pumps, joins };
         let order = topological(&program);
         let tables = vec![Vec::new(); program.tables.len()];
         Runtime { program, state, tables, order, budget: ROW_BUDGET }
@@ -149,24 +157,36 @@ impl Runtime {
             }
             self.budget -= 1;
             for &p in &program.readers[stream] {
-                self.run_pump(p, &row, queue);
+                self.run_pump(p, stream, &row, queue);
             }
             out.push(Emitted { stream, rowtime, values: row[PSEUDO..].to_vec() });
         }
     }
 
-    fn run_pump(&mut self, p: usize, row: &[Value], queue: &mut Queue) {
+    fn run_pump(&mut self, p: usize, stream: usize, row: &[Value], queue: &mut Queue) {
         let program = Arc::clone(&self.program);
         let pump = &program.pumps[p];
         let rowtime = rowtime_of(row);
-        if matches!(pump.mode, Mode::Tumbling { .. }) {
-            self.flush(p, rowtime, queue);
-        }
-        for joined in self.join(pump, row) {
-            match self.pump_row(p, pump, &joined, rowtime) {
-                Ok(Some(values)) => emit(&program, pump, rowtime, values, &row[PSEUDO..], queue),
-                Ok(None) => {}
-                Err(e) => queue.push_back(error_row(&program, rowtime, &e, row_text(&row[PSEUDO..]), Some(&pump.name))),
+        self.flush(p, rowtime, queue);
+        let Some(j) = &pump.stream_join else {
+            return self.run_rows(p, pump, vec![(row.to_vec(), rowtime)], queue);
+        };
+        let side = usize::from(stream != pump.source);
+        let joined = self.state.joins.entry(p).or_default().arrive(j, side, row.to_vec(), self.budget);
+        self.run_rows(p, pump, joined, queue);
+    }
+
+    /// Runs rows of a pump's stream(s) through its reference-table joins and the pump.
+    fn run_rows(&mut self, p: usize, pump: &Pump, rows: Vec<Joined>, queue: &mut Queue) {
+        let program = Arc::clone(&self.program);
+        for (row, rowtime) in rows {
+            let source = if pump.stream_join.is_some() { &row[..] } else { &row[PSEUDO..] };
+            for joined in self.join(pump, &row) {
+                match self.pump_row(p, pump, &joined, rowtime) {
+                    Ok(Some(values)) => emit(&program, pump, rowtime, values, source, queue),
+                    Ok(None) => {}
+                    Err(e) => queue.push_back(error_row(&program, rowtime, &e, row_text(source), Some(&pump.name))),
+                }
             }
         }
     }
@@ -223,13 +243,39 @@ impl Runtime {
                 let results = slide(windows, aggs, row, rowtime)?;
                 Ok(Some(eval_all(select, row, &[], &results, rowtime)?))
             }
+            Mode::Items { func, column, width, .. } => {
+                let v = eval_row(column, row)?;
+                let PumpState::Items(windows) = &mut self.state.pumps[p] else { return Ok(None) };
+                let start = rowtime - rowtime.rem_euclid(*width);
+                if windows.last().is_none_or(|(s, _)| *s != start) {
+                    windows.push((start, new_items(*func)));
+                }
+                if let Some((_, items)) = windows.last_mut() {
+                    items.add(v);
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// Time reached `now` for pump `p`: its join windows and the windows that ended.
+    fn flush(&mut self, p: usize, now: i64, queue: &mut Queue) {
+        let program = Arc::clone(&self.program);
+        let pump = &program.pumps[p];
+        if let Some(j) = &pump.stream_join {
+            let expired = self.state.joins.entry(p).or_default().expire(j, now);
+            self.run_rows(p, pump, expired, queue);
+        }
+        match &pump.mode {
+            Mode::Tumbling { .. } => self.flush_groups(p, pump, now, queue),
+            Mode::Items { .. } => self.flush_items(p, pump, now, queue),
+            _ => {}
         }
     }
 
     /// Emits the groups of tumbling pump `p` whose window ended by `now`.
-    fn flush(&mut self, p: usize, now: i64, queue: &mut Queue) {
+    fn flush_groups(&mut self, p: usize, pump: &Pump, now: i64, queue: &mut Queue) {
         let program = Arc::clone(&self.program);
-        let pump = &program.pumps[p];
         let Mode::Tumbling { keys, width, having, select, stagger, .. } = &pump.mode else { return };
         if let Some(range) = stagger {
             return self.flush_stagger(p, pump, *range, now, queue);
@@ -272,6 +318,38 @@ impl Runtime {
             emit_group(&program, pump, (having.as_ref(), select), &key, &accs, end, queue);
         }
     }
+
+    /// Emits the rows of the table-function windows of pump `p` that ended by `now`.
+    fn flush_items(&mut self, p: usize, pump: &Pump, now: i64, queue: &mut Queue) {
+        let Mode::Items { func, width, filter, select, .. } = &pump.mode else { return };
+        let PumpState::Items(windows) = &mut self.state.pumps[p] else { return };
+        let closed = windows.iter().take_while(|(start, _)| start.saturating_add(*width) <= now).count();
+        for (start, items) in windows.drain(..closed).collect::<Vec<_>>() {
+            let end = start.saturating_add(*width);
+            let rows: Vec<Vec<Value>> = match func {
+                ItemsFunc::TopK(k) => items.top(*k).into_iter().map(|(v, n)| vec![v, Value::Int(n)]).collect(),
+                ItemsFunc::CountDistinct => vec![vec![Value::Int(items.distinct())]],
+            };
+            for values in rows {
+                let row = with_pseudo(Value::Timestamp(end), Value::Null, values);
+                let keep = filter.as_ref().map_or(Ok(true), |f| eval_row(f, &row).map(|v| truth(&v) == Some(true)));
+                match keep.and_then(|keep| keep.then(|| eval_all(select, &row, &[], &[], end)).transpose()) {
+                    Ok(Some(out)) => emit(&self.program, pump, end, out, &row[PSEUDO..], queue),
+                    Ok(None) => {}
+                    Err(e) => {
+                        queue.push_back(error_row(&self.program, end, &e, row_text(&row[PSEUDO..]), Some(&pump.name)))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn new_items(func: ItemsFunc) -> Items {
+    match func {
+        ItemsFunc::TopK(_) => Items::TopK(HashMap::new()),
+        ItemsFunc::CountDistinct => Items::Distinct(BTreeSet::new()),
+    }
 }
 
 /// Evaluates HAVING and the select list of a closed group and queues the row.
@@ -300,6 +378,7 @@ fn initial_state(p: &Pump) -> PumpState {
         Mode::Project(_) => PumpState::Stateless,
         Mode::Tumbling { .. } => PumpState::Tumbling(Vec::new()),
         Mode::Sliding { aggs, .. } => PumpState::Sliding(vec![Vec::new(); aggs.len()]),
+        Mode::Items { .. } => PumpState::Items(Vec::new()),
     }
 }
 
@@ -320,7 +399,8 @@ fn topological(p: &Program) -> Vec<usize> {
         d += 1;
     }
     let mut order: Vec<usize> = (0..p.pumps.len()).collect();
-    order.sort_by_key(|&i| depth[p.pumps[i].source]);
+    let reads = |pump: &Pump| depth[pump.source].max(pump.stream_join.as_ref().map_or(0, |j| depth[j.right]));
+    order.sort_by_key(|&i| reads(&p.pumps[i]));
     order
 }
 
@@ -341,7 +421,11 @@ fn rowtime_of(row: &[Value]) -> i64 {
 
 fn row_width(p: &Program, pump: &Pump) -> usize {
     let tables: usize = pump.joins.iter().map(|j| PSEUDO + p.tables[j.table].columns.len()).sum();
-    PSEUDO + p.streams[pump.source].columns.len() + tables
+    let streams = match &pump.stream_join {
+        Some(j) => PSEUDO + j.widths[0] + j.widths[1],
+        None => PSEUDO + p.streams[pump.source].columns.len(),
+    };
+    streams + tables
 }
 
 fn eval_row(e: &Expr, row: &[Value]) -> Result<Value, RowError> {
