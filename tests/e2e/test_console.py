@@ -1,7 +1,8 @@
-"""The web console at /_kinesin/ in headless Chromium (Debian's chromium, driven by
-playwright-core: tests/console/console.mjs). Data is made with boto3; what the pages show is
+"""The web console at /_kinesin/ in headless Chromium and Firefox (Debian's chromium driven by
+playwright-core, Debian's firefox-esr by puppeteer-core over WebDriver BiDi:
+tests/console/browsers.mjs and console.mjs). Data is made with boto3; what the pages show is
 checked against it, and what the pages put and send is read back with boto3. Screenshots go
-to KINESIN_ARTIFACTS (default: the test's tmp dir)."""
+to KINESIN_ARTIFACTS (default: the test's tmp dir), one folder per browser."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import os
 import shutil
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import boto3
@@ -20,13 +20,37 @@ from botocore.config import Config
 
 from conftest import ACCESS_KEY, ACCOUNT, REGION, REPO, SECRET_KEY, read_shard, unique_name, wait_active
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DRIVER = REPO / "tests" / "console"
+# browser -> (executable, npm package that drives it, how to install both)
+BROWSERS = {
+    "chromium": (os.environ.get("CHROMIUM", "/usr/bin/chromium"), "playwright-core", "apt-get install chromium"),
+    "firefox": (os.environ.get("FIREFOX", "/usr/bin/firefox-esr"), "puppeteer-core", "apt-get install firefox-esr"),
+}
 
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and (DRIVER / "node_modules" / "playwright-core").exists() and shutil.which("node")),
-    reason="needs /usr/bin/chromium (apt-get install chromium) and `npm ci` in tests/console",
-)
+
+def browser_missing(browser: str) -> str | None:
+    """Why the console cannot be driven in `browser` here, or None."""
+    exe, package, install = BROWSERS[browser]
+    if not Path(exe).exists():
+        return f"needs {exe} ({install})"
+    if not (DRIVER / "node_modules" / package).exists() or not shutil.which("node"):
+        return f"needs node and `npm ci` in tests/console ({package})"
+    return None
+
+
+def run_driver(script: str, browser: str, endpoint: str, shots: Path, plan: dict) -> dict:
+    """Runs a tests/console driver script in `browser`; what it saw, with no page errors."""
+    shots.mkdir(parents=True, exist_ok=True)
+    p = subprocess.run(["node", str(DRIVER / script), browser, endpoint, str(shots), json.dumps(plan)],
+                       capture_output=True, timeout=240, cwd=DRIVER)
+    assert p.returncode == 0, p.stderr.decode()[-4000:]
+    seen = json.loads(p.stdout)
+    assert seen["errors"] == []
+    return seen
+
+
+def artifacts(tmp_path: Path, browser: str) -> Path:
+    return Path(os.environ.get("KINESIN_ARTIFACTS") or tmp_path) / "console-screenshots" / browser
 
 
 def clients(endpoint):
@@ -55,7 +79,7 @@ def make_application(kda, stream: str) -> str:
     return app
 
 
-def make_data(c) -> dict:
+def make_data(c, browser: str) -> tuple:
     k, sqs, fh, s3, pipes = c["kinesis"], c["sqs"], c["firehose"], c["s3"], c["pipes"]
     stream = unique_name("con")
     k.create_stream(StreamName=stream, ShardCount=1)
@@ -102,27 +126,27 @@ def make_data(c) -> dict:
                       SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON"}})
     app = make_application(c["kinesisanalytics"], stream)
     return subscription, {"stream": stream, "parent": parent["ShardId"], "queue": queue, "queueUrl": url, "bucket": bucket,
-            "delivery": delivery, "pipe": pipe, "putData": "hello from chromium", "sendBody": "browser message",
-            "browseShard": parent["ShardId"], "application": app, "appRecords": 9}
+            "delivery": delivery, "pipe": pipe, "putData": f"hello from {browser}", "sendBody": "browser message",
+            "browseShard": parent["ShardId"], "application": app, "appRecords": 9, "pipeBatches": 1,
+            "pipeTarget": target}
 
 
-def test_console_pages_in_chromium(start_kinesin, tmp_path):
+@pytest.mark.parametrize("browser", sorted(BROWSERS))
+def test_console_pages(browser, start_kinesin, tmp_path):
+    if why := browser_missing(browser):
+        pytest.skip(why)
     server = start_kinesin("--firehose-interval-override-secs", "1")
     c = clients(server.endpoint)
-    subscription, plan = make_data(c)
-    shots = Path(os.environ.get("KINESIN_ARTIFACTS") or tmp_path) / "console-screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    p = subprocess.run(["node", str(DRIVER / "console.mjs"), server.endpoint, str(shots), json.dumps(plan)],
-                       capture_output=True, timeout=180, cwd=DRIVER)
-    assert p.returncode == 0, p.stderr.decode()[-4000:]
-    seen = json.loads(p.stdout)
-    assert seen["errors"] == []
+    subscription, plan = make_data(c, browser)
+    shots = artifacts(tmp_path, browser)
+    seen = run_driver("console.mjs", browser, server.endpoint, shots, plan)
 
     # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 1 delivery stream, 1 pipe,
     # 1 analytics application, 1 bucket
     assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "1", "1", "1", "1"]]
     assert seen["overview"]["cost"].startswith("$")
-    assert seen["keyboard"] == ["Skip to content", "Overview"]
+    assert seen["keyboard"] == ["Skip to content", "Overview", "Streams"]
+    assert seen["keyboardOpened"] == "#/streams"
 
     # the stream: lineage after the split, records, a record put through the page
     assert plan["stream"] in seen["streams"]
@@ -138,7 +162,7 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
     assert [r[1] for r in shown[:8]] == [f"p{i}" for i in range(8)]
     shard, seq = seen["put"].removeprefix("Put in ").split(" as ")
     recs = read_shard(c["kinesis"], plan["stream"], shard)
-    assert [(r["Data"], r["PartitionKey"]) for r in recs if r["SequenceNumber"] == seq] == [(b"hello from chromium", "from-browser")]
+    assert [(r["Data"], r["PartitionKey"]) for r in recs if r["SequenceNumber"] == seq] == [(f"hello from {browser}".encode(), "from-browser")]
 
     # the FIFO queue: group locks, counts, peek without consuming, a message sent by the page
     assert dict(seen["groups"]) == {"ga": "locked", "gb": "unlocked", "gc": "unlocked"}
@@ -151,10 +175,29 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
         msgs += c["sqs"].receive_message(QueueUrl=plan["queueUrl"], MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]).get("Messages", [])
     assert [(m["Body"], m["Attributes"]["MessageGroupId"]) for m in msgs if m["Body"] == "browser message"] == [("browser message", "from-browser")]
 
-    # Firehose, pipes, S3: the delivered object shown decompressed
-    assert seen["firehose"] == [plan["delivery"]]
+    # the stream's status, mode, retention
+    assert seen["summary"] == {"status": "ACTIVE", "mode": "PROVISIONED", "open shards": "2", "retention": "24 h"}
+    # the FIFO queue's settings: the deduplication window, no DLQ
+    settings = " | ".join(" ".join(row) for row in seen["settings"])
+    assert "content-based, scope queue, 5-minute window" in settings and "Dead-letter queue none" in settings
+
+    # Firehose: the buffer (emptied by the delivery), the recent deliveries with the objects
+    # written, the delivered objects; pipes: state, batches sent, failures; S3: the delivered
+    # object shown decompressed
+    assert [r[0] for r in seen["firehose"]] == [plan["delivery"]] and seen["firehose"][0][3] == "none"
     assert len(seen["delivered"]) >= 1
-    assert seen["pipes"][0][0] == plan["pipe"] and seen["pipes"][0][1].startswith("RUNNING")
+    objects = c["s3"].list_objects_v2(Bucket=plan["bucket"])["Contents"]
+    assert {r[1] for r in seen["deliveries"]} == {plan["delivery"]}
+    assert {r[4] for r in seen["deliveries"]} == {"delivered"}
+    assert sum(int(r[2]) for r in seen["deliveries"]) == 5
+    assert sorted(r[5] for r in seen["deliveries"]) == sorted(f"{plan['bucket']}/{o['Key']}" for o in objects)
+    pipe = seen["pipes"][0]
+    assert pipe[0] == plan["pipe"] and pipe[1].startswith("RUNNING")
+    assert int(pipe[4]) >= 1 and pipe[5] == "0" and pipe[6] == "none"
+    received = []
+    for _ in range(5):
+        received += c["sqs"].receive_message(QueueUrl=plan["pipeTarget"], MaxNumberOfMessages=10).get("Messages", [])
+    assert received, "the pipe delivered the batches the page counts"
     assert plan["bucket"] in seen["buckets"]
     assert seen["object"]["body"].startswith("line 0\n") and "GZIP, decompressed" in seen["object"]["note"]
     obj = c["s3"].get_object(Bucket=plan["bucket"], Key=seen["delivered"][0])["Body"].read()
@@ -170,6 +213,6 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
     assert seen["liveRows"]["columns"] == ["ROWTIME", "N", "TWICE"]
     assert [r[1:] for r in seen["liveRows"]["rows"]] == [[str(n), str(2 * n)] for n in reversed(range(8))]
     err = dict(zip(seen["errorRows"]["columns"], seen["errorRows"]["rows"][0]))
-    assert bytes.fromhex(err["DATA_ROW"]) == b"hello from chromium" and err["ERROR_LEVEL"] == "Error"
+    assert bytes.fromhex(err["DATA_ROW"]) == f"hello from {browser}".encode() and err["ERROR_LEVEL"] == "Error"
     for name in ("overview", "stream", "queue", "firehose", "pipes", "analytics", "s3-object"):
         assert (shots / f"{name}.png").stat().st_size > 1000

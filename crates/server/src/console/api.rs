@@ -74,10 +74,14 @@ pub async fn serve(app: &App, path: &str, q: &str) -> Resp {
         p if p.starts_with("/_kinesin/api/analytics/") => {
             return super::analytics::serve(app, p, kinesin_state::Ctx::new(account, region), &q).await
         }
+        "/_kinesin/api/firehose/deliveries" => {
+            Ok(json!(app.firehose.recent().list(&account, &region, num("limit", 50).clamp(1, 500) as usize)))
+        }
         "/_kinesin/api/pipes/positions" => {
             let name = get("pipe");
             db.call(move |eng| inventory::pipe_positions(eng, &account, &region, &name)).await.map(|p| json!(p))
         }
+        "/_kinesin/api/pipes/counters" => Ok(pipe_counters(&account, &region, &get("pipe"))),
         _ => return respond(404, "application/json", r#"{"message":"no such console API"}"#),
     };
     match result {
@@ -108,6 +112,14 @@ async fn overview(db: &Db, defaults: (&str, &str)) -> Result<Value, StateError> 
     Ok(
         json!({ "nowMs": db.clock().now_ms(), "account": account, "region": region, "regions": counts, "totals": totals }),
     )
+}
+
+/// A pipe's counters since start: batches that reached the target, billed requests, failed
+/// deliveries.
+fn pipe_counters(account: &str, region: &str, pipe: &str) -> Value {
+    let m = meter::global();
+    let get = |item| m.get("pipes", account, region, pipe, item);
+    json!({ "batches": get(Item::PipeBatches), "requests": get(Item::PipesRequests), "failures": get(Item::PipeFailures) })
 }
 
 /// `text/event-stream`: an `overview` event every two seconds while the page listens.

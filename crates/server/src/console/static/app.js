@@ -213,7 +213,7 @@ async function stream(name) {
   const subs = await api("kinesis/subscriptions");
   const subscribed = (arn) => subs.filter((x) => x.consumerArn === arn).map((x) => x.shardId).join(", ") || "none";
   page(`Stream ${name}`, `
-    <div class="cards"><div class="card"><div class="v">${esc(d.StreamStatus)}</div><div class="k">status</div></div>
+    <div class="cards" id="summary"><div class="card"><div class="v">${esc(d.StreamStatus)}</div><div class="k">status</div></div>
     <div class="card"><div class="v">${esc(d.StreamModeDetails?.StreamMode)}</div><div class="k">mode</div></div>
     <div class="card"><div class="v">${d.OpenShardCount}</div><div class="k">open shards</div></div>
     <div class="card"><div class="v">${d.RetentionPeriodHours} h</div><div class="k">retention</div></div></div>
@@ -402,7 +402,7 @@ async function queue(name) {
 // ---------------------------------------------------------------- firehose
 
 async function firehose() {
-  page("Firehose", `<div id="list"></div><h2>Delivered objects</h2><div id="objects"><p class="muted">Choose a delivery stream.</p></div>`);
+  page("Firehose", `<div id="list"></div><h2>Recent deliveries</h2><div id="recent"></div><h2>Delivered objects</h2><div id="objects"><p class="muted">Choose a delivery stream.</p></div>`);
   const paint = async () => {
     const bufs = await api("firehose/buffers");
     const mine = bufs.filter((b) => !state.account || (b.account === state.account && b.region === state.region));
@@ -416,6 +416,9 @@ async function firehose() {
     }).join("");
     if ($("#list")) $("#list").innerHTML = `<table id="delivery-streams"><thead><tr><th>Delivery stream</th><th>Buffer fill (size hint)</th><th>Buffer age (interval hint)</th><th>Errors and retries</th><th>Destination</th></tr></thead><tbody>${rows || `<tr><td colspan="5" class="muted">No delivery streams.</td></tr>`}</tbody></table>`;
     for (const b of document.querySelectorAll("#list button[data-bucket]")) b.onclick = () => objects(b.dataset.bucket, "#objects");
+    const recent = await api("firehose/deliveries", { limit: 50 });
+    const outcome = (d) => (d.outcome === "delivered" ? "delivered" : d.outcome === "retry" ? `failed (attempt ${d.attempts}), retried: ${esc(d.message)}` : `given up: ${esc(d.message)}`);
+    if ($("#recent")) $("#recent").innerHTML = `<table id="deliveries"><thead><tr><th>Time</th><th>Delivery stream</th><th class="num">Records</th><th class="num">Bytes</th><th>Outcome</th><th>Objects</th></tr></thead><tbody>${recent.map((d) => `<tr data-delivery="${esc(d.name)}" data-outcome="${esc(d.outcome)}"><td>${fmtTime(d.atMs)}</td><td>${esc(d.name)}</td><td class="num">${d.records}</td><td class="num">${d.bytes}</td><td class="${d.outcome === "delivered" ? "" : "err"}">${outcome(d)}</td><td class="mono">${d.objects.map((o) => { const [b, ...k] = o.split("/"); return `<a href="#/s3/${enc(b)}/${enc(k.join("/"))}">${esc(o)}</a>`; }).join("<br>")}</td></tr>`).join("") || `<tr><td colspan="6" class="muted">No deliveries yet.</td></tr>`}</tbody></table>`;
   };
   await paint();
   every(3000, () => paint().catch(() => {}));
@@ -425,15 +428,22 @@ async function firehose() {
 
 async function pipes() {
   page("Pipes", `<div id="list"></div>`);
-  const list = await (await rest("pipes", "/v1/pipes")).json();
+  await paintPipes();
+  every(3000, () => paintPipes().catch(() => {}));
+}
+
+/** The pipes (the first 100): state, positions, counters, failures, DLQ. */
+async function paintPipes() {
+  const list = await (await rest("pipes", "/v1/pipes?Limit=100")).json();
   const rows = [];
   for (const p of list.Pipes || []) {
     const d = await (await rest("pipes", `/v1/pipes/${enc(p.Name)}`)).json();
-    const pos = await api("pipes/positions", { pipe: p.Name });
+    const [pos, n] = await Promise.all([api("pipes/positions", { pipe: p.Name }), api("pipes/counters", { pipe: p.Name })]);
     const dlq = d.SourceParameters?.KinesisStreamParameters?.DeadLetterConfig?.Arn || "none";
-    rows.push(`<tr data-pipe="${esc(p.Name)}"><td>${esc(p.Name)}</td><td>${esc(d.CurrentState)} <span class="muted">(desired ${esc(d.DesiredState)})</span></td><td class="mono">${esc(d.Source)}<br>→ ${esc(d.Target)}</td><td>${pos.map((x) => `shardId-${String(x.shardIdx).padStart(12, "0")}: ${x.done ? "done" : "next " + x.nextSeq}`).join("<br>") || "not started"}</td><td class="${d.StateReason ? "err" : ""}">${esc(d.StateReason || "none")}</td><td>${esc(dlq)}</td></tr>`);
+    const shard = (x) => `shardId-${String(x.shardIdx).padStart(12, "0")}: ${x.done ? "done" : "next " + x.nextSeq}${x.attempts ? ` <span class="err">(${x.attempts} failed, retry at ${fmtTime(x.retryAt)})</span>` : ""}`;
+    rows.push(`<tr data-pipe="${esc(p.Name)}"><td>${esc(p.Name)}</td><td>${esc(d.CurrentState)} <span class="muted">(desired ${esc(d.DesiredState)})</span></td><td class="mono">${esc(d.Source)}<br>→ ${esc(d.Target)}</td><td>${pos.map(shard).join("<br>") || "not started"}</td><td class="num batches">${n.batches}</td><td class="num failures${n.failures ? " err" : ""}">${n.failures}</td><td class="${d.StateReason ? "err" : ""}">${esc(d.StateReason || "none")}</td><td>${esc(dlq)}</td></tr>`);
   }
-  $("#list").innerHTML = `<table id="pipes"><thead><tr><th>Pipe</th><th>State</th><th>Source → target</th><th>Position per shard</th><th>Last failure</th><th>Dead-letter queue</th></tr></thead><tbody>${rows.join("") || `<tr><td colspan="6" class="muted">No pipes.</td></tr>`}</tbody></table>`;
+  if ($("#list")) $("#list").innerHTML = `<table id="pipes"><thead><tr><th>Pipe</th><th>State</th><th>Source → target</th><th>Position per shard</th><th class="num">Batches sent</th><th class="num">Failed deliveries</th><th>Last failure</th><th>Dead-letter queue</th></tr></thead><tbody>${rows.join("") || `<tr><td colspan="8" class="muted">No pipes.</td></tr>`}</tbody></table>`;
 }
 
 // ---------------------------------------------------------------- S3
