@@ -73,8 +73,10 @@ await shot("queue");
 
 // Firehose, pipes, S3 (a delivered GZIP object, shown decompressed).
 await go("#/firehose", "#delivery-streams tbody tr[data-stream]");
+await ui.wait("#deliveries tbody tr[data-outcome=delivered]");
+await ui.wait("#deliveries tbody tr[data-outcome=retry]");
+await ui.waitFn(() => document.querySelector("#delivery-streams td.err")); // the same paint as the deliveries
 out.firehose = await ui.cells("#delivery-streams tbody tr[data-stream]");
-await ui.wait("#deliveries tbody tr[data-delivery]");
 out.deliveries = await ui.cells("#deliveries tbody tr[data-delivery]");
 await ui.click("#delivery-streams button[data-bucket]");
 await ui.wait("#object-list tbody tr a");

@@ -118,6 +118,12 @@ def make_data(c, browser: str) -> tuple:
         assert time.monotonic() < deadline, "firehose did not deliver"
         time.sleep(0.3)
 
+    # a delivery stream whose bucket does not exist: its deliveries fail and are retried
+    failing = unique_name("fh")
+    fh.create_delivery_stream(DeliveryStreamName=failing, ExtendedS3DestinationConfiguration={
+        "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/r", "BucketARN": f"arn:aws:s3:::{bucket}-missing"})
+    fh.put_record(DeliveryStreamName=failing, Record={"Data": b"undeliverable\n"})
+
     target = sqs.create_queue(QueueName=unique_name("pt"))["QueueUrl"]
     pipe = unique_name("pipe")
     pipes.create_pipe(Name=pipe, RoleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
@@ -126,7 +132,7 @@ def make_data(c, browser: str) -> tuple:
                       SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON"}})
     app = make_application(c["kinesisanalytics"], stream)
     return subscription, {"stream": stream, "parent": parent["ShardId"], "queue": queue, "queueUrl": url, "bucket": bucket,
-            "delivery": delivery, "pipe": pipe, "putData": f"hello from {browser}", "sendBody": "browser message",
+            "delivery": delivery, "failing": failing, "pipe": pipe, "putData": f"hello from {browser}", "sendBody": "browser message",
             "browseShard": parent["ShardId"], "application": app, "appRecords": 9, "pipeBatches": 1,
             "pipeTarget": target}
 
@@ -141,9 +147,9 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     shots = artifacts(tmp_path, browser)
     seen = run_driver("console.mjs", browser, server.endpoint, shots, plan)
 
-    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 1 delivery stream, 1 pipe,
+    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 2 delivery streams, 1 pipe,
     # 1 analytics application, 1 bucket
-    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "1", "1", "1", "1"]]
+    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "2", "1", "1", "1"]]
     assert seen["overview"]["cost"].startswith("$")
     assert seen["keyboard"] == ["Skip to content", "Overview", "Streams"]
     assert seen["keyboardOpened"] == "#/streams"
@@ -184,13 +190,18 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     # Firehose: the buffer (emptied by the delivery), the recent deliveries with the objects
     # written, the delivered objects; pipes: state, batches sent, failures; S3: the delivered
     # object shown decompressed
-    assert [r[0] for r in seen["firehose"]] == [plan["delivery"]] and seen["firehose"][0][3] == "none"
+    buffers = {r[0]: r for r in seen["firehose"]}
+    assert sorted(buffers) == sorted([plan["delivery"], plan["failing"]]) and buffers[plan["delivery"]][3] == "none"
+    assert buffers[plan["failing"]][3].startswith(("1 failed attempts, retry at", "2 failed attempts, retry at"))
+    assert buffers[plan["failing"]][1].startswith("14 B / 5 MiB"), "the failed batch stays buffered"
     assert len(seen["delivered"]) >= 1
     objects = c["s3"].list_objects_v2(Bucket=plan["bucket"])["Contents"]
-    assert {r[1] for r in seen["deliveries"]} == {plan["delivery"]}
-    assert {r[4] for r in seen["deliveries"]} == {"delivered"}
-    assert sum(int(r[2]) for r in seen["deliveries"]) == 5
-    assert sorted(r[5] for r in seen["deliveries"]) == sorted(f"{plan['bucket']}/{o['Key']}" for o in objects)
+    delivered = [r for r in seen["deliveries"] if r[1] == plan["delivery"]]
+    assert {r[4] for r in delivered} == {"delivered"} and sum(int(r[2]) for r in delivered) == 5
+    assert sorted(r[5] for r in delivered) == sorted(f"{plan['bucket']}/{o['Key']}" for o in objects)
+    failed = [r for r in seen["deliveries"] if r[1] == plan["failing"]]
+    assert failed and all(r[2:4] == ["1", "14"] and r[5] == "" for r in failed)
+    assert failed[-1][4].startswith("failed (attempt 1), retried: S3.NoSuchBucket")
     pipe = seen["pipes"][0]
     assert pipe[0] == plan["pipe"] and pipe[1].startswith("RUNNING")
     assert int(pipe[4]) >= 1 and pipe[5] == "0" and pipe[6] == "none"
