@@ -345,7 +345,7 @@ async function queue(name) {
   const url = (await aws("sqs", "GetQueueUrl", { QueueName: name })).QueueUrl;
   const fifo = name.endsWith(".fifo");
   page(`Queue ${name}`, `<div class="cards" id="counts"></div><div id="settings"></div>
-    ${fifo ? `<h2>Message groups</h2><div id="groups"></div>` : ""}
+    ${fifo ? `<h2>Message groups</h2><div id="groups"></div><div class="pager"><button id="groups-prev" hidden>First groups</button> <button id="groups-next" hidden>Next groups</button></div>` : ""}
     <h2>Messages (peek: nothing is received or changed)</h2><div id="peek"></div><div class="pager"><button id="more">Next page</button></div>
     <h2>Send a message</h2>
     <form class="inline" id="send"><label>Body<textarea name="body" rows="1" cols="40" required></textarea></label>
@@ -369,14 +369,21 @@ async function queue(name) {
     if (reset) { after = 0; $("#peek").innerHTML = ""; }
     const msgs = await api("sqs/messages", { queue: name, after, limit: 50 });
     if (msgs.length) after = msgs[msgs.length - 1].pos;
+    if ($("#more")) $("#more").hidden = msgs.length < 50;
     const now = state.last?.nowMs || Date.now();
     const rows = msgs.map((m) => `<tr><td class="mono">${esc(m.messageId)}</td>${fifo ? `<td>${esc(m.groupId)}</td>` : ""}<td>${fmtTime(m.sentMs)}</td><td>${m.visibleMs > now ? (m.receiveCount ? "in flight" : "delayed") : "visible"}</td><td class="num">${m.receiveCount}</td><td><pre>${esc(m.body)}</pre></td></tr>`).join("");
     if (!$("#peek table")) $("#peek").innerHTML = `<table id="messages"><thead><tr><th>Message id</th>${fifo ? "<th>Group</th>" : ""}<th>Sent</th><th>State</th><th class="num">Receives</th><th>Body</th></tr></thead><tbody></tbody></table>`;
     $("#peek tbody").insertAdjacentHTML("beforeend", rows);
   };
+  // The groups page shown starts after group `groupsAfter` ("": the first page); refreshes keep it.
+  let groupsAfter = "";
   const groups = async () => {
     if (!fifo || !$("#groups")) return;
-    const gs = await api("sqs/groups", { queue: name, limit: 100 });
+    const gs = await api("sqs/groups", { queue: name, after: groupsAfter, limit: 100 });
+    $("#groups-next").hidden = gs.length < 100;
+    $("#groups-next").onclick = () => { groupsAfter = gs[gs.length - 1].groupId; groups().catch(fail); };
+    $("#groups-prev").hidden = !groupsAfter;
+    $("#groups-prev").onclick = () => { groupsAfter = ""; groups().catch(fail); };
     $("#groups").innerHTML = `<table id="group-table"><thead><tr><th>Group</th><th class="num">Messages</th><th class="num">In flight</th><th>Lock</th></tr></thead><tbody>${gs.map((g) => `<tr data-group="${esc(g.groupId)}"><td>${esc(g.groupId)}</td><td class="num">${g.messages}</td><td class="num">${g.inFlight}</td><td class="${g.locked ? "locked" : "open"}">${g.locked ? "locked" : "unlocked"}</td></tr>`).join("") || `<tr><td colspan="4" class="muted">No messages.</td></tr>`}</tbody></table>`;
   };
   $("#more").onclick = () => peek(false).catch(fail);
