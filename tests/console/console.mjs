@@ -18,7 +18,7 @@ const go = async (hash, ready) => {
 await go("#/", "#region-counts tbody tr td.num");
 await ui.wait("#cost-total");
 await ui.sleep(2500); // a second server-sent event gives rates
-out.overview = { rows: await ui.cells("#region-counts tbody tr"), cost: await ui.text("#cost-total") };
+out.overview = { rows: await ui.cells("#region-counts tbody tr"), cost: await ui.text("#cost-total"), rates: await ui.cells("#rates-by-scope tbody tr") };
 await shot("overview");
 
 // Keyboard: the first Tab reaches the skip link, the next ones the service links; Enter on

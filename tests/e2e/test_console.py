@@ -151,6 +151,11 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     # 1 analytics application, 1 bucket
     assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "2", "1", "1", "1"]]
     assert seen["overview"]["cost"].startswith("$")
+    # totals per account and region (rate, then the total in parentheses): Kinesis records in,
+    # Firehose records in, Firehose deliveries, SQS sent, SQS received, Pipes requests
+    (rates,) = seen["overview"]["rates"]
+    totals = [int(cell.split("(")[1].rstrip(")")) for cell in rates[2:]]
+    assert rates[:2] == [ACCOUNT, REGION] and totals[:2] == [8, 6] and totals[2] >= 1 and totals[3] >= 6 and totals[4] == 1
     assert seen["keyboard"] == ["Skip to content", "Overview", "Streams"]
     assert seen["keyboardOpened"] == "#/streams"
 

@@ -104,6 +104,16 @@ async fn deliver_one(f: Firehose, env: Arc<Env>, b: Batch) {
         Ok(done) => {
             let at = f.db().clock().now_ms();
             if let Some(a) = Attempt::of((&account, &region, &stream), &done, at, records, receipt.bytes) {
+                if a.outcome == "delivered" {
+                    crate::meter::global().add(
+                        "firehose",
+                        &account,
+                        &region,
+                        &stream,
+                        crate::meter::Item::Deliveries,
+                        1,
+                    );
+                }
                 f.recent().push(a);
             }
             for w in &done.written {

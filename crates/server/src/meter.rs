@@ -28,6 +28,8 @@ pub enum Item {
     MessagesSent,
     /// SQS messages received, for the console's rates.
     MessagesReceived,
+    /// Firehose batches delivered, for the console's rates.
+    Deliveries,
     /// Pipes batches that reached the target, for the console.
     PipeBatches,
     /// Pipes deliveries to the target that failed, for the console.

@@ -90,28 +90,40 @@ pub async fn serve(app: &App, path: &str, q: &str) -> Resp {
     }
 }
 
-/// Counts per account and region, and the meter's totals per service (rates are their
-/// differences between two overviews).
+/// Counts per account and region, and the meter's totals per service, in all and per account
+/// and region (rates are their differences between two overviews).
 async fn overview(db: &Db, defaults: (&str, &str)) -> Result<Value, StateError> {
-    let counts = db.call(inventory::region_counts).await?;
+    let mut counts = serde_json::to_value(db.call(inventory::region_counts).await?).unwrap_or_default();
     let mut totals: HashMap<&str, u64> = HashMap::new();
-    for ((service, ..), items) in meter::global().snapshot() {
+    let mut scoped: HashMap<(String, String), HashMap<&str, u64>> = HashMap::new();
+    for ((service, account, region, _), items) in meter::global().snapshot() {
         for (item, n) in items {
-            let name = match (service, item) {
-                ("kinesis", Item::RecordsIn) => "kinesisRecordsIn",
-                ("firehose", Item::RecordsIn) => "firehoseRecordsIn",
-                ("sqs", Item::MessagesSent) => "sqsMessagesSent",
-                ("sqs", Item::MessagesReceived) => "sqsMessagesReceived",
-                ("pipes", Item::PipesRequests) => "pipesRequests",
-                _ => continue,
-            };
+            let Some(name) = total_name(service, item) else { continue };
             *totals.entry(name).or_default() += n;
+            *scoped.entry((account.clone(), region.clone())).or_default().entry(name).or_default() += n;
         }
+    }
+    for r in counts.as_array_mut().into_iter().flatten() {
+        let key = (r["account"].as_str().unwrap_or("").to_string(), r["region"].as_str().unwrap_or("").to_string());
+        r["totals"] = json!(scoped.remove(&key).unwrap_or_default());
     }
     let (account, region) = defaults;
     Ok(
         json!({ "nowMs": db.clock().now_ms(), "account": account, "region": region, "regions": counts, "totals": totals }),
     )
+}
+
+/// The overview's name of a metered item, if it shows it.
+fn total_name(service: &str, item: Item) -> Option<&'static str> {
+    Some(match (service, item) {
+        ("kinesis", Item::RecordsIn) => "kinesisRecordsIn",
+        ("firehose", Item::RecordsIn) => "firehoseRecordsIn",
+        ("firehose", Item::Deliveries) => "firehoseDeliveries",
+        ("sqs", Item::MessagesSent) => "sqsMessagesSent",
+        ("sqs", Item::MessagesReceived) => "sqsMessagesReceived",
+        ("pipes", Item::PipesRequests) => "pipesRequests",
+        _ => return None,
+    })
 }
 
 /// A pipe's counters since start: batches that reached the target, billed requests, failed

@@ -133,11 +133,16 @@ function listen() {
     const prev = state.last;
     state.last = doc;
     fillScopes(doc.regions || []);
-    const rates = {};
+    const rates = {}, scopedRates = {};
+    const per = (now, before) => Object.fromEntries(Object.entries(now || {}).map(([k, v]) => [k, ((v - ((before || {})[k] || 0)) * 1000) / (doc.nowMs - prev.nowMs)]));
     if (prev && doc.nowMs > prev.nowMs) {
-      for (const [k, v] of Object.entries(doc.totals || {})) rates[k] = ((v - (prev.totals[k] || 0)) * 1000) / (doc.nowMs - prev.nowMs);
+      Object.assign(rates, per(doc.totals, prev.totals));
+      for (const r of doc.regions || []) {
+        const was = (prev.regions || []).find((p) => p.account === r.account && p.region === r.region);
+        scopedRates[`${r.account}/${r.region}`] = per(r.totals, was?.totals);
+      }
     }
-    if (state.onOverview) state.onOverview({ doc, rates });
+    if (state.onOverview) state.onOverview({ doc, rates, scopedRates });
   });
   state.events = es;
 }
@@ -161,13 +166,15 @@ $("#scope").addEventListener("change", (e) => {
 
 async function overview() {
   page("Overview", `<div id="counts"><p class="muted">Waiting for the first update…</p></div>
-    <h2>Live rates</h2><div class="cards" id="rates"></div>
+    <h2>Live rates</h2><div class="cards" id="rates"></div><div id="region-rates"></div>
     <h2>Estimated AWS cost</h2><div id="cost"></div>`);
-  const paint = ({ doc, rates }) => {
+  const paint = ({ doc, rates, scopedRates = {} }) => {
     const rows = (doc.regions || []).map((r) => `<tr><td>${esc(r.account)}</td><td>${esc(r.region)}</td><td class="num">${r.streams}</td><td class="num">${r.openShards}</td><td class="num">${r.consumers}</td><td class="num">${r.queues}</td><td class="num">${r.deliveryStreams}</td><td class="num">${r.pipes}</td><td class="num">${r.applications}</td><td class="num">${r.buckets}</td></tr>`).join("");
     $("#counts").innerHTML = `<table id="region-counts"><thead><tr><th>Account</th><th>Region</th><th class="num">Streams</th><th class="num">Open shards</th><th class="num">EFO consumers</th><th class="num">Queues</th><th class="num">Delivery streams</th><th class="num">Pipes</th><th class="num">Analytics apps</th><th class="num">Buckets</th></tr></thead><tbody>${rows || `<tr><td colspan="10" class="muted">No resources yet.</td></tr>`}</tbody></table>`;
-    const names = { kinesisRecordsIn: "Kinesis records in/s", firehoseRecordsIn: "Firehose records in/s", sqsMessagesSent: "SQS messages sent/s", sqsMessagesReceived: "SQS messages received/s", pipesRequests: "Pipes requests/s" };
+    const names = { kinesisRecordsIn: "Kinesis records in/s", firehoseRecordsIn: "Firehose records in/s", firehoseDeliveries: "Firehose deliveries/s", sqsMessagesSent: "SQS messages sent/s", sqsMessagesReceived: "SQS messages received/s", pipesRequests: "Pipes requests/s" };
     $("#rates").innerHTML = Object.entries(names).map(([k, label]) => `<div class="card"><div class="v">${(rates[k] || 0).toFixed(1)}</div><div class="k">${label} · total ${(doc.totals || {})[k] || 0}</div></div>`).join("");
+    const scoped = (doc.regions || []).map((r) => `<tr data-scope="${esc(r.account)}/${esc(r.region)}"><td>${esc(r.account)}</td><td>${esc(r.region)}</td>${Object.keys(names).map((k) => `<td class="num">${(scopedRates[`${r.account}/${r.region}`]?.[k] || 0).toFixed(1)} <span class="muted">(${(r.totals || {})[k] || 0})</span></td>`).join("")}</tr>`).join("");
+    $("#region-rates").innerHTML = `<table id="rates-by-scope"><thead><tr><th>Account</th><th>Region</th>${Object.values(names).map((l) => `<th class="num">${l} (total)</th>`).join("")}</tr></thead><tbody>${scoped}</tbody></table>`;
   };
   state.onOverview = paint;
   if (state.last) paint({ doc: state.last, rates: {} });
