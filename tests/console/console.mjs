@@ -83,7 +83,8 @@ await ui.wait("#object-list tbody tr a");
 out.delivered = await ui.texts("#object-list tbody tr td:first-child");
 await shot("firehose");
 await go("#/pipes", "#pipes tbody tr[data-pipe]");
-await ui.waitFn((n) => Number(document.querySelector("#pipes tbody tr[data-pipe] td.batches")?.textContent) >= n, plan.pipeBatches);
+await ui.waitFn(([name, n]) => Number(document.querySelector(`#pipes tr[data-pipe="${name}"] td.batches`)?.textContent) >= n, [plan.pipe, plan.pipeBatches]);
+await ui.waitFn((name) => Number(document.querySelector(`#pipes tr[data-pipe="${name}"] td.failures`)?.textContent) >= 1, plan.failingPipe);
 out.pipes = await ui.cells("#pipes tbody tr[data-pipe]");
 await shot("pipes");
 // Analytics: the list, then one application's SQL, in-application streams and live rows.

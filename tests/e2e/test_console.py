@@ -130,11 +130,19 @@ def make_data(c, browser: str) -> tuple:
                       Source=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}",
                       Target=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{target.rsplit('/', 1)[1]}",
                       SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON"}})
+    # a pipe whose target queue is gone: its deliveries (of the page's put) fail and are retried
+    gone = sqs.create_queue(QueueName=unique_name("gone"))["QueueUrl"]
+    failing_pipe = unique_name("pipe")
+    pipes.create_pipe(Name=failing_pipe, RoleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
+                      Source=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}",
+                      Target=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{gone.rsplit('/', 1)[1]}",
+                      SourceParameters={"KinesisStreamParameters": {"StartingPosition": "LATEST"}})
+    sqs.delete_queue(QueueUrl=gone)
     app = make_application(c["kinesisanalytics"], stream)
     return subscription, {"stream": stream, "parent": parent["ShardId"], "queue": queue, "queueUrl": url, "bucket": bucket,
             "delivery": delivery, "failing": failing, "pipe": pipe, "putData": f"hello from {browser}", "sendBody": "browser message",
             "browseShard": parent["ShardId"], "application": app, "appRecords": 9, "pipeBatches": 1,
-            "pipeTarget": target}
+            "pipeTarget": target, "failingPipe": failing_pipe}
 
 
 @pytest.mark.parametrize("browser", sorted(BROWSERS))
@@ -147,9 +155,9 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     shots = artifacts(tmp_path, browser)
     seen = run_driver("console.mjs", browser, server.endpoint, shots, plan)
 
-    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 2 delivery streams, 1 pipe,
+    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 2 delivery streams, 2 pipes,
     # 1 analytics application, 1 bucket
-    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "2", "1", "1", "1"]]
+    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "2", "2", "1", "1"]]
     assert seen["overview"]["cost"].startswith("$")
     # totals per account and region (rate, then the total in parentheses): Kinesis records in,
     # Firehose records in, Firehose deliveries, SQS sent, SQS received, Pipes requests
@@ -207,9 +215,13 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     failed = [r for r in seen["deliveries"] if r[1] == plan["failing"]]
     assert failed and all(r[2:4] == ["1", "14"] and r[5] == "" for r in failed)
     assert failed[-1][4].startswith("failed (attempt 1), retried: S3.NoSuchBucket")
-    pipe = seen["pipes"][0]
-    assert pipe[0] == plan["pipe"] and pipe[1].startswith("RUNNING")
-    assert int(pipe[4]) >= 1 and pipe[5] == "0" and pipe[6] == "none"
+    shown = {r[0]: r for r in seen["pipes"]}
+    assert sorted(shown) == sorted([plan["pipe"], plan["failingPipe"]])
+    pipe, failing = shown[plan["pipe"]], shown[plan["failingPipe"]]
+    assert pipe[1].startswith("RUNNING") and int(pipe[4]) >= 1 and pipe[5] == "0" and pipe[6] == "none"
+    assert failing[4] == "0" and int(failing[5]) >= 1 and "failed, retry at" in failing[3]
+    reason = c["pipes"].describe_pipe(Name=plan["failingPipe"]).get("StateReason", "")
+    assert reason and failing[6] == reason
     received = []
     for _ in range(5):
         received += c["sqs"].receive_message(QueueUrl=plan["pipeTarget"], MaxNumberOfMessages=10).get("Messages", [])
