@@ -29,15 +29,17 @@ def internal(endpoint: str, path: str, **query) -> list | dict:
 
 def make_data(endpoint: str) -> dict:
     s = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
-    cfg = Config(retries={"total_max_attempts": 2}, max_pool_connections=4)
+    cfg = Config(retries={"total_max_attempts": 2}, max_pool_connections=8)
     kinesis, sqs = s.client("kinesis", endpoint_url=endpoint, config=cfg), s.client("sqs", endpoint_url=endpoint, config=cfg)
     names = [f"scale-{i:04d}" for i in range(STREAMS)]
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(lambda n: kinesis.create_stream(StreamName=n, ShardCount=1), names))
-    # one sender, so the enqueue order is m000000, m000001, ...
+    # 8 senders at once (the store commits their writes together); a batch is enqueued in order
     url = sqs.create_queue(QueueName="scale-big")["QueueUrl"]
-    for b in range(MESSAGES // 10):
-        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{b * 10 + i:06d}"} for i in range(10)])
+    send = lambda b: sqs.send_message_batch(QueueUrl=url, Entries=[  # noqa: E731
+        {"Id": str(i), "MessageBody": f"m{b * 10 + i:06d}"} for i in range(10)])
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(send, range(MESSAGES // 10)))
     fifo = sqs.create_queue(QueueName="scale-groups.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
     for b in range(GROUPS * 2 // 10):
         sqs.send_message_batch(QueueUrl=fifo, Entries=[
@@ -65,10 +67,7 @@ def test_console_pages_a_large_data_set(start_kinesin, tmp_path):
     assert [p["next"] for p in pages] == [True] * 9 + [False]
     assert sorted(n for p in pages for n in p["names"]) == data["streams"]
 
-    # the big queue: counts, the first two pages of its peek in enqueue order, nothing received
-    assert seen["counts"] == {"visible": str(MESSAGES), "inFlight": "0"}
-    assert seen["peek"] == [[f"m{i:06d}" for i in range(50)], [f"m{i:06d}" for i in range(100)]]
-    # the internal API pages through the whole queue: every message once, in order
+    # the internal API pages through the whole queue: every message once, each batch in order
     bodies, after = [], 0
     for _ in range(MESSAGES // 500 + 1):
         page = internal(server.endpoint, "sqs/messages", queue="scale-big", after=after, limit=500)
@@ -77,7 +76,14 @@ def test_console_pages_a_large_data_set(start_kinesin, tmp_path):
         assert len(page) == 500
         bodies += [m["body"] for m in page]
         after = page[-1]["pos"]
-    assert bodies == [f"m{i:06d}" for i in range(MESSAGES)]
+    assert sorted(bodies) == [f"m{i:06d}" for i in range(MESSAGES)]
+    for b in range(0, MESSAGES, 997):
+        batch = [body for body in bodies if body[1:-1] == f"{b // 10:05d}"]
+        assert batch == [f"m{b // 10 * 10 + i:06d}" for i in range(10)]
+    # the big queue in the page: counts, the first two pages of its peek in enqueue order,
+    # nothing received
+    assert seen["counts"] == {"visible": str(MESSAGES), "inFlight": "0"}
+    assert seen["peek"] == [bodies[:50], bodies[:100]]
     attrs = data["sqs"].get_queue_attributes(QueueUrl=data["url"], AttributeNames=["All"])["Attributes"]
     assert (attrs["ApproximateNumberOfMessages"], attrs["ApproximateNumberOfMessagesNotVisible"]) == (str(MESSAGES), "0")
 
