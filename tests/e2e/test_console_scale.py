@@ -36,8 +36,10 @@ def make_data(endpoint: str) -> dict:
         list(pool.map(lambda n: kinesis.create_stream(StreamName=n, ShardCount=1), names))
     # 8 senders at once (the store commits their writes together); a batch is enqueued in order
     url = sqs.create_queue(QueueName="scale-big")["QueueUrl"]
-    send = lambda b: sqs.send_message_batch(QueueUrl=url, Entries=[  # noqa: E731
-        {"Id": str(i), "MessageBody": f"m{b * 10 + i:06d}"} for i in range(10)])
+
+    def send(b: int) -> None:
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{b * 10 + i:06d}"} for i in range(10)])
+
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(send, range(MESSAGES // 10)))
     fifo = sqs.create_queue(QueueName="scale-groups.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
