@@ -1,7 +1,8 @@
-"""The web console at /_kinesin/ in headless Chromium (Debian's chromium, driven by
-playwright-core: tests/console/console.mjs). Data is made with boto3; what the pages show is
+"""The web console at /_kinesin/ in headless Chromium and Firefox (Debian's chromium driven by
+playwright-core, Debian's firefox-esr by puppeteer-core over WebDriver BiDi:
+tests/console/browsers.mjs and console.mjs). Data is made with boto3; what the pages show is
 checked against it, and what the pages put and send is read back with boto3. Screenshots go
-to KINESIN_ARTIFACTS (default: the test's tmp dir)."""
+to KINESIN_ARTIFACTS (default: the test's tmp dir), one folder per browser."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import os
 import shutil
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import boto3
@@ -20,13 +20,37 @@ from botocore.config import Config
 
 from conftest import ACCESS_KEY, ACCOUNT, REGION, REPO, SECRET_KEY, read_shard, unique_name, wait_active
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DRIVER = REPO / "tests" / "console"
+# browser -> (executable, npm package that drives it, how to install both)
+BROWSERS = {
+    "chromium": (os.environ.get("CHROMIUM", "/usr/bin/chromium"), "playwright-core", "apt-get install chromium"),
+    "firefox": (os.environ.get("FIREFOX", "/usr/bin/firefox-esr"), "puppeteer-core", "apt-get install firefox-esr"),
+}
 
-pytestmark = pytest.mark.skipif(
-    not (Path(CHROMIUM).exists() and (DRIVER / "node_modules" / "playwright-core").exists() and shutil.which("node")),
-    reason="needs /usr/bin/chromium (apt-get install chromium) and `npm ci` in tests/console",
-)
+
+def browser_missing(browser: str) -> str | None:
+    """Why the console cannot be driven in `browser` here, or None."""
+    exe, package, install = BROWSERS[browser]
+    if not Path(exe).exists():
+        return f"needs {exe} ({install})"
+    if not (DRIVER / "node_modules" / package).exists() or not shutil.which("node"):
+        return f"needs node and `npm ci` in tests/console ({package})"
+    return None
+
+
+def run_driver(script: str, browser: str, endpoint: str, shots: Path, plan: dict) -> dict:
+    """Runs a tests/console driver script in `browser`; what it saw, with no page errors."""
+    shots.mkdir(parents=True, exist_ok=True)
+    p = subprocess.run(["node", str(DRIVER / script), browser, endpoint, str(shots), json.dumps(plan)],
+                       capture_output=True, timeout=240, cwd=DRIVER)
+    assert p.returncode == 0, p.stderr.decode()[-4000:]
+    seen = json.loads(p.stdout)
+    assert seen["errors"] == []
+    return seen
+
+
+def artifacts(tmp_path: Path, browser: str) -> Path:
+    return Path(os.environ.get("KINESIN_ARTIFACTS") or tmp_path) / "console-screenshots" / browser
 
 
 def clients(endpoint):
@@ -55,7 +79,7 @@ def make_application(kda, stream: str) -> str:
     return app
 
 
-def make_data(c) -> dict:
+def make_data(c, browser: str) -> tuple:
     k, sqs, fh, s3, pipes = c["kinesis"], c["sqs"], c["firehose"], c["s3"], c["pipes"]
     stream = unique_name("con")
     k.create_stream(StreamName=stream, ShardCount=1)
@@ -94,35 +118,54 @@ def make_data(c) -> dict:
         assert time.monotonic() < deadline, "firehose did not deliver"
         time.sleep(0.3)
 
+    # a delivery stream whose bucket does not exist: its deliveries fail and are retried
+    failing = unique_name("fh")
+    fh.create_delivery_stream(DeliveryStreamName=failing, ExtendedS3DestinationConfiguration={
+        "RoleARN": f"arn:aws:iam::{ACCOUNT}:role/r", "BucketARN": f"arn:aws:s3:::{bucket}-missing"})
+    fh.put_record(DeliveryStreamName=failing, Record={"Data": b"undeliverable\n"})
+
     target = sqs.create_queue(QueueName=unique_name("pt"))["QueueUrl"]
     pipe = unique_name("pipe")
     pipes.create_pipe(Name=pipe, RoleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
                       Source=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}",
                       Target=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{target.rsplit('/', 1)[1]}",
                       SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON"}})
+    # a pipe whose target queue is gone: its deliveries (of the page's put) fail and are retried
+    gone = sqs.create_queue(QueueName=unique_name("gone"))["QueueUrl"]
+    failing_pipe = unique_name("pipe")
+    pipes.create_pipe(Name=failing_pipe, RoleArn=f"arn:aws:iam::{ACCOUNT}:role/r",
+                      Source=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}",
+                      Target=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{gone.rsplit('/', 1)[1]}",
+                      SourceParameters={"KinesisStreamParameters": {"StartingPosition": "LATEST"}})
+    sqs.delete_queue(QueueUrl=gone)
     app = make_application(c["kinesisanalytics"], stream)
     return subscription, {"stream": stream, "parent": parent["ShardId"], "queue": queue, "queueUrl": url, "bucket": bucket,
-            "delivery": delivery, "pipe": pipe, "putData": "hello from chromium", "sendBody": "browser message",
-            "browseShard": parent["ShardId"], "application": app, "appRecords": 9}
+            "delivery": delivery, "failing": failing, "pipe": pipe, "putData": f"hello from {browser}", "sendBody": "browser message",
+            "browseShard": parent["ShardId"], "application": app, "appRecords": 9, "pipeBatches": 1,
+            "pipeTarget": target, "failingPipe": failing_pipe}
 
 
-def test_console_pages_in_chromium(start_kinesin, tmp_path):
+@pytest.mark.parametrize("browser", sorted(BROWSERS))
+def test_console_pages(browser, start_kinesin, tmp_path):
+    if why := browser_missing(browser):
+        pytest.skip(why)
     server = start_kinesin("--firehose-interval-override-secs", "1")
     c = clients(server.endpoint)
-    subscription, plan = make_data(c)
-    shots = Path(os.environ.get("KINESIN_ARTIFACTS") or tmp_path) / "console-screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    p = subprocess.run(["node", str(DRIVER / "console.mjs"), server.endpoint, str(shots), json.dumps(plan)],
-                       capture_output=True, timeout=180, cwd=DRIVER)
-    assert p.returncode == 0, p.stderr.decode()[-4000:]
-    seen = json.loads(p.stdout)
-    assert seen["errors"] == []
+    subscription, plan = make_data(c, browser)
+    shots = artifacts(tmp_path, browser)
+    seen = run_driver("console.mjs", browser, server.endpoint, shots, plan)
 
-    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 1 delivery stream, 1 pipe,
+    # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 2 delivery streams, 2 pipes,
     # 1 analytics application, 1 bucket
-    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "1", "1", "1", "1"]]
+    assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "2", "2", "1", "1"]]
     assert seen["overview"]["cost"].startswith("$")
-    assert seen["keyboard"] == ["Skip to content", "Overview"]
+    # totals per account and region (rate, then the total in parentheses): Kinesis records in,
+    # Firehose records in, Firehose deliveries, SQS sent, SQS received, Pipes requests
+    (rates,) = seen["overview"]["rates"]
+    totals = [int(cell.split("(")[1].rstrip(")")) for cell in rates[2:]]
+    assert rates[:2] == [ACCOUNT, REGION] and totals[:2] == [8, 6] and totals[2] >= 1 and totals[3] >= 6 and totals[4] == 1
+    assert seen["keyboard"] == ["Skip to content", "Overview", "Streams"]
+    assert seen["keyboardOpened"] == "#/streams"
 
     # the stream: lineage after the split, records, a record put through the page
     assert plan["stream"] in seen["streams"]
@@ -138,7 +181,7 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
     assert [r[1] for r in shown[:8]] == [f"p{i}" for i in range(8)]
     shard, seq = seen["put"].removeprefix("Put in ").split(" as ")
     recs = read_shard(c["kinesis"], plan["stream"], shard)
-    assert [(r["Data"], r["PartitionKey"]) for r in recs if r["SequenceNumber"] == seq] == [(b"hello from chromium", "from-browser")]
+    assert [(r["Data"], r["PartitionKey"]) for r in recs if r["SequenceNumber"] == seq] == [(f"hello from {browser}".encode(), "from-browser")]
 
     # the FIFO queue: group locks, counts, peek without consuming, a message sent by the page
     assert dict(seen["groups"]) == {"ga": "locked", "gb": "unlocked", "gc": "unlocked"}
@@ -151,10 +194,38 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
         msgs += c["sqs"].receive_message(QueueUrl=plan["queueUrl"], MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]).get("Messages", [])
     assert [(m["Body"], m["Attributes"]["MessageGroupId"]) for m in msgs if m["Body"] == "browser message"] == [("browser message", "from-browser")]
 
-    # Firehose, pipes, S3: the delivered object shown decompressed
-    assert seen["firehose"] == [plan["delivery"]]
+    # the stream's status, mode, retention
+    assert seen["summary"] == {"status": "ACTIVE", "mode": "PROVISIONED", "open shards": "2", "retention": "24 h"}
+    # the FIFO queue's settings: the deduplication window, no DLQ
+    settings = " | ".join(" ".join(row) for row in seen["settings"])
+    assert "content-based, scope queue, 5-minute window" in settings and "Dead-letter queue none" in settings
+
+    # Firehose: the buffer (emptied by the delivery), the recent deliveries with the objects
+    # written, the delivered objects; pipes: state, batches sent, failures; S3: the delivered
+    # object shown decompressed
+    buffers = {r[0]: r for r in seen["firehose"]}
+    assert sorted(buffers) == sorted([plan["delivery"], plan["failing"]]) and buffers[plan["delivery"]][3] == "none"
+    assert buffers[plan["failing"]][3].startswith(("1 failed attempts, retry at", "2 failed attempts, retry at"))
+    assert buffers[plan["failing"]][1].startswith("14 B / 5 MiB"), "the failed batch stays buffered"
     assert len(seen["delivered"]) >= 1
-    assert seen["pipes"][0][0] == plan["pipe"] and seen["pipes"][0][1].startswith("RUNNING")
+    objects = c["s3"].list_objects_v2(Bucket=plan["bucket"])["Contents"]
+    delivered = [r for r in seen["deliveries"] if r[1] == plan["delivery"]]
+    assert {r[4] for r in delivered} == {"delivered"} and sum(int(r[2]) for r in delivered) == 5
+    assert sorted(r[5] for r in delivered) == sorted(f"{plan['bucket']}/{o['Key']}" for o in objects)
+    failed = [r for r in seen["deliveries"] if r[1] == plan["failing"]]
+    assert failed and all(r[2:4] == ["1", "14"] and r[5] == "" for r in failed)
+    assert failed[-1][4].startswith("failed (attempt 1), retried: S3.NoSuchBucket")
+    shown = {r[0]: r for r in seen["pipes"]}
+    assert sorted(shown) == sorted([plan["pipe"], plan["failingPipe"]])
+    pipe, failing = shown[plan["pipe"]], shown[plan["failingPipe"]]
+    assert pipe[1].startswith("RUNNING") and int(pipe[4]) >= 1 and pipe[5] == "0" and pipe[6] == "none"
+    assert failing[4] == "0" and int(failing[5]) >= 1 and "failed, retry at" in failing[3]
+    reason = c["pipes"].describe_pipe(Name=plan["failingPipe"]).get("StateReason", "")
+    assert reason and failing[6] == reason
+    received = []
+    for _ in range(5):
+        received += c["sqs"].receive_message(QueueUrl=plan["pipeTarget"], MaxNumberOfMessages=10).get("Messages", [])
+    assert received, "the pipe delivered the batches the page counts"
     assert plan["bucket"] in seen["buckets"]
     assert seen["object"]["body"].startswith("line 0\n") and "GZIP, decompressed" in seen["object"]["note"]
     obj = c["s3"].get_object(Bucket=plan["bucket"], Key=seen["delivered"][0])["Body"].read()
@@ -170,6 +241,6 @@ def test_console_pages_in_chromium(start_kinesin, tmp_path):
     assert seen["liveRows"]["columns"] == ["ROWTIME", "N", "TWICE"]
     assert [r[1:] for r in seen["liveRows"]["rows"]] == [[str(n), str(2 * n)] for n in reversed(range(8))]
     err = dict(zip(seen["errorRows"]["columns"], seen["errorRows"]["rows"][0]))
-    assert bytes.fromhex(err["DATA_ROW"]) == b"hello from chromium" and err["ERROR_LEVEL"] == "Error"
+    assert bytes.fromhex(err["DATA_ROW"]) == f"hello from {browser}".encode() and err["ERROR_LEVEL"] == "Error"
     for name in ("overview", "stream", "queue", "firehose", "pipes", "analytics", "s3-object"):
         assert (shots / f"{name}.png").stat().st_size > 1000

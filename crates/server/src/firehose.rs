@@ -10,6 +10,7 @@ use kinesin_protocol::ApiError;
 use kinesin_state::firehose::api::{FirehoseApi, FirehoseEffect, Op};
 use kinesin_state::firehose::batch;
 use kinesin_state::firehose::delivery::RETRY_MS;
+use kinesin_state::firehose::recent::Attempt;
 use kinesin_state::firehose::Firehose;
 use kinesin_state::{Ctx, Db};
 use serde_json::Value;
@@ -93,6 +94,7 @@ impl Worker for Delivery {
 async fn deliver_one(f: Firehose, env: Arc<Env>, b: Batch) {
     let receipt = b.receipt;
     let stream = b.name.clone();
+    let (account, region) = (b.account.clone(), b.region.clone());
     let records = b.records.len();
     let outcome = match tokio::spawn(async move { kinesin_delivery::process(&b, &env).await }).await {
         Ok(o) => o,
@@ -100,6 +102,20 @@ async fn deliver_one(f: Firehose, env: Arc<Env>, b: Batch) {
     };
     match f.db().call(move |eng| batch::complete(eng, &receipt, outcome)).await {
         Ok(done) => {
+            let at = f.db().clock().now_ms();
+            if let Some(a) = Attempt::of((&account, &region, &stream), &done, at, records, receipt.bytes) {
+                if a.outcome == "delivered" {
+                    crate::meter::global().add(
+                        "firehose",
+                        &account,
+                        &region,
+                        &stream,
+                        crate::meter::Item::Deliveries,
+                        1,
+                    );
+                }
+                f.recent().push(a);
+            }
             for w in &done.written {
                 tracing::debug!(stream = %stream, bucket = %w.bucket, key = %w.key, bytes = w.bytes, "firehose wrote object");
             }

@@ -28,6 +28,12 @@ pub enum Item {
     MessagesSent,
     /// SQS messages received, for the console's rates.
     MessagesReceived,
+    /// Firehose batches delivered, for the console's rates.
+    Deliveries,
+    /// Pipes batches that reached the target, for the console.
+    PipeBatches,
+    /// Pipes deliveries to the target that failed, for the console.
+    PipeFailures,
 }
 
 /// `(service, account, region, resource name)`.
@@ -70,6 +76,13 @@ impl Meter {
         for (item, n) in items.iter().filter(|(_, n)| *n > 0) {
             *entry.entry(*item).or_default() += n;
         }
+    }
+
+    /// One counter of one resource.
+    pub fn get(&self, service: &'static str, account: &str, region: &str, name: &str, item: Item) -> u64 {
+        let key = (service, account.to_string(), region.to_string(), name.to_string());
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.get(&key).and_then(|c| c.get(&item)).copied().unwrap_or(0)
     }
 
     /// A copy of every counter.

@@ -3,6 +3,7 @@
 //! change or a deadline (retry, batching window, state transition) calls for it.
 
 use crate::http::{read_body, respond, Resp};
+use crate::meter::Item;
 use crate::runner::{invoke, BoxFuture, Front};
 use crate::wire::rest_json_error;
 use crate::worker::{Next, Worker};
@@ -218,8 +219,12 @@ impl Worker for Pump {
     async fn pass(&mut self) -> Result<Next, String> {
         self.data.mark_unchanged();
         let r = self.pipes.db.call(|eng| engine::pump_all(eng, engine::JOB_BUDGET)).await.map_err(|e| e.to_string())?;
+        let meter = crate::meter::global();
         for (account, region, pipe, n) in &r.requests {
-            crate::meter::global().add("pipes", account, region, pipe, crate::meter::Item::PipesRequests, *n);
+            meter.add_all("pipes", account, region, pipe, &[(Item::PipesRequests, *n), (Item::PipeBatches, 1)]);
+        }
+        for (account, region, pipe) in &r.failures {
+            meter.add("pipes", account, region, pipe, Item::PipeFailures, 1);
         }
         for key in &r.queues {
             self.pipes.sqs.notify(key);

@@ -139,6 +139,7 @@ impl Services {
             region: cfg.region.clone(),
             subscriptions: subscriptions.clone(),
             analytics: self.analytics.clone(),
+            firehose: self.firehose.clone(),
         };
         App {
             kinesis: self.kinesis,

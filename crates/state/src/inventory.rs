@@ -293,6 +293,10 @@ pub struct PipePosition {
     pub next_seq: i64,
     /// The (closed) shard is delivered to its end.
     pub done: bool,
+    /// Failed deliveries of the record at `next_seq` so far.
+    pub attempts: i64,
+    /// No delivery before this time (ms; 0: none pending).
+    pub retry_at: i64,
 }
 
 /// A pipe's positions per shard.
@@ -303,11 +307,17 @@ pub fn pipe_positions(
     name: &str,
 ) -> Result<Vec<PipePosition>, StateError> {
     let mut st = eng.conn.prepare_cached(
-        "SELECT h.idx, ps.next_seq, ps.done FROM pipe_shards ps JOIN pipes p ON ps.pipe = p.id JOIN shards h ON ps.shard = h.id
+        "SELECT h.idx, ps.next_seq, ps.done, ps.attempts, ps.retry_at FROM pipe_shards ps JOIN pipes p ON ps.pipe = p.id JOIN shards h ON ps.shard = h.id
          WHERE p.account = ?1 AND p.region = ?2 AND p.name = ?3 ORDER BY h.idx",
     )?;
     let rows = st.query_map(params![account, region, name], |r| {
-        Ok(PipePosition { shard_idx: r.get(0)?, next_seq: r.get(1)?, done: r.get::<_, i64>(2)? != 0 })
+        Ok(PipePosition {
+            shard_idx: r.get(0)?,
+            next_seq: r.get(1)?,
+            done: r.get::<_, i64>(2)? != 0,
+            attempts: r.get(3)?,
+            retry_at: r.get(4)?,
+        })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -77,10 +77,14 @@ pub async fn serve(app: &Console, path: &str, q: &HashMap<String, String>) -> Re
                 .collect::<Vec<_>>()))
         }
         "/_kinesin/api/firehose/buffers" => db.call(inventory::buffers).await.map(|b| json!(b)),
+        "/_kinesin/api/firehose/deliveries" => {
+            Ok(json!(app.firehose.recent().list(&account, &region, num("limit", 50).clamp(1, 500) as usize)))
+        }
         "/_kinesin/api/pipes/positions" => {
             let name = get("pipe");
             db.call(move |eng| inventory::pipe_positions(eng, &account, &region, &name)).await.map(|p| json!(p))
         }
+        "/_kinesin/api/pipes/counters" => Ok(pipe_counters(&account, &region, &get("pipe"))),
         _ => return respond(404, "application/json", r#"{"message":"no such console API"}"#),
     };
     match result {
@@ -89,28 +93,48 @@ pub async fn serve(app: &Console, path: &str, q: &HashMap<String, String>) -> Re
     }
 }
 
-/// Counts per account and region, and the meter's totals per service (rates are their
-/// differences between two overviews).
+/// Counts per account and region, and the meter's totals per service, in all and per account
+/// and region (rates are their differences between two overviews).
 async fn overview(db: &Db, defaults: (&str, &str)) -> Result<Value, StateError> {
-    let counts = db.call(inventory::region_counts).await?;
+    let mut counts = serde_json::to_value(db.call(inventory::region_counts).await?).unwrap_or_default();
     let mut totals: HashMap<&str, u64> = HashMap::new();
-    for ((service, ..), items) in meter::global().snapshot() {
+    let mut scoped: HashMap<(String, String), HashMap<&str, u64>> = HashMap::new();
+    for ((service, account, region, _), items) in meter::global().snapshot() {
         for (item, n) in items {
-            let name = match (service, item) {
-                ("kinesis", Item::RecordsIn) => "kinesisRecordsIn",
-                ("firehose", Item::RecordsIn) => "firehoseRecordsIn",
-                ("sqs", Item::MessagesSent) => "sqsMessagesSent",
-                ("sqs", Item::MessagesReceived) => "sqsMessagesReceived",
-                ("pipes", Item::PipesRequests) => "pipesRequests",
-                _ => continue,
-            };
+            let Some(name) = total_name(service, item) else { continue };
             *totals.entry(name).or_default() += n;
+            *scoped.entry((account.clone(), region.clone())).or_default().entry(name).or_default() += n;
         }
+    }
+    for r in counts.as_array_mut().into_iter().flatten() {
+        let key = (r["account"].as_str().unwrap_or("").to_string(), r["region"].as_str().unwrap_or("").to_string());
+        r["totals"] = json!(scoped.remove(&key).unwrap_or_default());
     }
     let (account, region) = defaults;
     Ok(
         json!({ "nowMs": db.clock().now_ms(), "account": account, "region": region, "regions": counts, "totals": totals }),
     )
+}
+
+/// The overview's name of a metered item, if it shows it.
+fn total_name(service: &str, item: Item) -> Option<&'static str> {
+    Some(match (service, item) {
+        ("kinesis", Item::RecordsIn) => "kinesisRecordsIn",
+        ("firehose", Item::RecordsIn) => "firehoseRecordsIn",
+        ("firehose", Item::Deliveries) => "firehoseDeliveries",
+        ("sqs", Item::MessagesSent) => "sqsMessagesSent",
+        ("sqs", Item::MessagesReceived) => "sqsMessagesReceived",
+        ("pipes", Item::PipesRequests) => "pipesRequests",
+        _ => return None,
+    })
+}
+
+/// A pipe's counters since start: batches that reached the target, billed requests, failed
+/// deliveries.
+fn pipe_counters(account: &str, region: &str, pipe: &str) -> Value {
+    let m = meter::global();
+    let get = |item| m.get("pipes", account, region, pipe, item);
+    json!({ "batches": get(Item::PipeBatches), "requests": get(Item::PipesRequests), "failures": get(Item::PipeFailures) })
 }
 
 /// `text/event-stream`: an `overview` event every two seconds while the page listens.

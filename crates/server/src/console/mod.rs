@@ -38,6 +38,8 @@ pub struct Console {
     pub subscriptions: subscribe::Registry,
     /// Kinesis Data Analytics (its recent output rows).
     pub analytics: Analytics,
+    /// Firehose (its recent delivery attempts).
+    pub firehose: kinesin_state::firehose::Firehose,
 }
 
 /// Serves a console GET.

@@ -18,6 +18,7 @@ pub mod dest_splunk;
 pub mod destination;
 pub mod keys;
 pub mod kpl;
+pub mod recent;
 pub mod records;
 pub mod source;
 pub mod streams;
@@ -126,13 +127,19 @@ pub struct Firehose {
     wake: Arc<tokio::sync::Notify>,
     source_wake: Arc<tokio::sync::Notify>,
     readers_wake: Arc<tokio::sync::Notify>,
+    recent: Arc<recent::Recent>,
 }
 
 impl Firehose {
     /// Firehose over a started store.
     pub fn new(db: Db) -> Self {
         let notify = || Arc::new(tokio::sync::Notify::new());
-        Self { db, wake: notify(), source_wake: notify(), readers_wake: notify() }
+        Self { db, wake: notify(), source_wake: notify(), readers_wake: notify(), recent: Arc::default() }
+    }
+
+    /// The latest delivery attempts of each delivery stream (this run).
+    pub fn recent(&self) -> &recent::Recent {
+        &self.recent
     }
 
     /// The store.

@@ -62,6 +62,8 @@ pub struct PumpReport {
     /// Billable requests per pipe, `(account, region, pipe, requests)`: each batch of
     /// events that reached the target counts once per started 64 KB of its payload.
     pub requests: Vec<(String, String, String, u64)>,
+    /// Failed deliveries to the target, one `(account, region, pipe)` each.
+    pub failures: Vec<(String, String, String)>,
 }
 
 impl PumpReport {
@@ -607,6 +609,8 @@ impl KinesisPass<'_> {
                     }
                     Err(e) => {
                         cp.attempts += 1;
+                        let p = self.pipe;
+                        report.failures.push((p.account.clone(), p.region.clone(), p.name.clone()));
                         if k.max_retries < 0 || cp.attempts <= k.max_retries {
                             cp.retry_at = now + backoff_ms(cp.attempts as u32, MAX_BACKOFF_MS);
                             report.wake_at(cp.retry_at);

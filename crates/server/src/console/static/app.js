@@ -133,11 +133,16 @@ function listen() {
     const prev = state.last;
     state.last = doc;
     fillScopes(doc.regions || []);
-    const rates = {};
+    const rates = {}, scopedRates = {};
+    const per = (now, before) => Object.fromEntries(Object.entries(now || {}).map(([k, v]) => [k, ((v - ((before || {})[k] || 0)) * 1000) / (doc.nowMs - prev.nowMs)]));
     if (prev && doc.nowMs > prev.nowMs) {
-      for (const [k, v] of Object.entries(doc.totals || {})) rates[k] = ((v - (prev.totals[k] || 0)) * 1000) / (doc.nowMs - prev.nowMs);
+      Object.assign(rates, per(doc.totals, prev.totals));
+      for (const r of doc.regions || []) {
+        const was = (prev.regions || []).find((p) => p.account === r.account && p.region === r.region);
+        scopedRates[`${r.account}/${r.region}`] = per(r.totals, was?.totals);
+      }
     }
-    if (state.onOverview) state.onOverview({ doc, rates });
+    if (state.onOverview) state.onOverview({ doc, rates, scopedRates });
   });
   state.events = es;
 }
@@ -161,13 +166,15 @@ $("#scope").addEventListener("change", (e) => {
 
 async function overview() {
   page("Overview", `<div id="counts"><p class="muted">Waiting for the first update…</p></div>
-    <h2>Live rates</h2><div class="cards" id="rates"></div>
+    <h2>Live rates</h2><div class="cards" id="rates"></div><div id="region-rates"></div>
     <h2>Estimated AWS cost</h2><div id="cost"></div>`);
-  const paint = ({ doc, rates }) => {
+  const paint = ({ doc, rates, scopedRates = {} }) => {
     const rows = (doc.regions || []).map((r) => `<tr><td>${esc(r.account)}</td><td>${esc(r.region)}</td><td class="num">${r.streams}</td><td class="num">${r.openShards}</td><td class="num">${r.consumers}</td><td class="num">${r.queues}</td><td class="num">${r.deliveryStreams}</td><td class="num">${r.pipes}</td><td class="num">${r.applications}</td><td class="num">${r.buckets}</td></tr>`).join("");
     $("#counts").innerHTML = `<table id="region-counts"><thead><tr><th>Account</th><th>Region</th><th class="num">Streams</th><th class="num">Open shards</th><th class="num">EFO consumers</th><th class="num">Queues</th><th class="num">Delivery streams</th><th class="num">Pipes</th><th class="num">Analytics apps</th><th class="num">Buckets</th></tr></thead><tbody>${rows || `<tr><td colspan="10" class="muted">No resources yet.</td></tr>`}</tbody></table>`;
-    const names = { kinesisRecordsIn: "Kinesis records in/s", firehoseRecordsIn: "Firehose records in/s", sqsMessagesSent: "SQS messages sent/s", sqsMessagesReceived: "SQS messages received/s", pipesRequests: "Pipes requests/s" };
+    const names = { kinesisRecordsIn: "Kinesis records in/s", firehoseRecordsIn: "Firehose records in/s", firehoseDeliveries: "Firehose deliveries/s", sqsMessagesSent: "SQS messages sent/s", sqsMessagesReceived: "SQS messages received/s", pipesRequests: "Pipes requests/s" };
     $("#rates").innerHTML = Object.entries(names).map(([k, label]) => `<div class="card"><div class="v">${(rates[k] || 0).toFixed(1)}</div><div class="k">${label} · total ${(doc.totals || {})[k] || 0}</div></div>`).join("");
+    const scoped = (doc.regions || []).map((r) => `<tr data-scope="${esc(r.account)}/${esc(r.region)}"><td>${esc(r.account)}</td><td>${esc(r.region)}</td>${Object.keys(names).map((k) => `<td class="num">${(scopedRates[`${r.account}/${r.region}`]?.[k] || 0).toFixed(1)} <span class="muted">(${(r.totals || {})[k] || 0})</span></td>`).join("")}</tr>`).join("");
+    $("#region-rates").innerHTML = `<table id="rates-by-scope"><thead><tr><th>Account</th><th>Region</th>${Object.values(names).map((l) => `<th class="num">${l} (total)</th>`).join("")}</tr></thead><tbody>${scoped}</tbody></table>`;
   };
   state.onOverview = paint;
   if (state.last) paint({ doc: state.last, rates: {} });
@@ -213,7 +220,7 @@ async function stream(name) {
   const subs = await api("kinesis/subscriptions");
   const subscribed = (arn) => subs.filter((x) => x.consumerArn === arn).map((x) => x.shardId).join(", ") || "none";
   page(`Stream ${name}`, `
-    <div class="cards"><div class="card"><div class="v">${esc(d.StreamStatus)}</div><div class="k">status</div></div>
+    <div class="cards" id="summary"><div class="card"><div class="v">${esc(d.StreamStatus)}</div><div class="k">status</div></div>
     <div class="card"><div class="v">${esc(d.StreamModeDetails?.StreamMode)}</div><div class="k">mode</div></div>
     <div class="card"><div class="v">${d.OpenShardCount}</div><div class="k">open shards</div></div>
     <div class="card"><div class="v">${d.RetentionPeriodHours} h</div><div class="k">retention</div></div></div>
@@ -345,7 +352,7 @@ async function queue(name) {
   const url = (await aws("sqs", "GetQueueUrl", { QueueName: name })).QueueUrl;
   const fifo = name.endsWith(".fifo");
   page(`Queue ${name}`, `<div class="cards" id="counts"></div><div id="settings"></div>
-    ${fifo ? `<h2>Message groups</h2><div id="groups"></div>` : ""}
+    ${fifo ? `<h2>Message groups</h2><div id="groups"></div><div class="pager"><button id="groups-prev" hidden>First groups</button> <button id="groups-next" hidden>Next groups</button></div>` : ""}
     <h2>Messages (peek: nothing is received or changed)</h2><div id="peek"></div><div class="pager"><button id="more">Next page</button></div>
     <h2>Send a message</h2>
     <form class="inline" id="send"><label>Body<textarea name="body" rows="1" cols="40" required></textarea></label>
@@ -369,14 +376,21 @@ async function queue(name) {
     if (reset) { after = 0; $("#peek").innerHTML = ""; }
     const msgs = await api("sqs/messages", { queue: name, after, limit: 50 });
     if (msgs.length) after = msgs[msgs.length - 1].pos;
+    if ($("#more")) $("#more").hidden = msgs.length < 50;
     const now = state.last?.nowMs || Date.now();
     const rows = msgs.map((m) => `<tr><td class="mono">${esc(m.messageId)}</td>${fifo ? `<td>${esc(m.groupId)}</td>` : ""}<td>${fmtTime(m.sentMs)}</td><td>${m.visibleMs > now ? (m.receiveCount ? "in flight" : "delayed") : "visible"}</td><td class="num">${m.receiveCount}</td><td><pre>${esc(m.body)}</pre></td></tr>`).join("");
     if (!$("#peek table")) $("#peek").innerHTML = `<table id="messages"><thead><tr><th>Message id</th>${fifo ? "<th>Group</th>" : ""}<th>Sent</th><th>State</th><th class="num">Receives</th><th>Body</th></tr></thead><tbody></tbody></table>`;
     $("#peek tbody").insertAdjacentHTML("beforeend", rows);
   };
+  // The groups page shown starts after group `groupsAfter` ("": the first page); refreshes keep it.
+  let groupsAfter = "";
   const groups = async () => {
     if (!fifo || !$("#groups")) return;
-    const gs = await api("sqs/groups", { queue: name, limit: 100 });
+    const gs = await api("sqs/groups", { queue: name, after: groupsAfter, limit: 100 });
+    $("#groups-next").hidden = gs.length < 100;
+    $("#groups-next").onclick = () => { groupsAfter = gs[gs.length - 1].groupId; groups().catch(fail); };
+    $("#groups-prev").hidden = !groupsAfter;
+    $("#groups-prev").onclick = () => { groupsAfter = ""; groups().catch(fail); };
     $("#groups").innerHTML = `<table id="group-table"><thead><tr><th>Group</th><th class="num">Messages</th><th class="num">In flight</th><th>Lock</th></tr></thead><tbody>${gs.map((g) => `<tr data-group="${esc(g.groupId)}"><td>${esc(g.groupId)}</td><td class="num">${g.messages}</td><td class="num">${g.inFlight}</td><td class="${g.locked ? "locked" : "open"}">${g.locked ? "locked" : "unlocked"}</td></tr>`).join("") || `<tr><td colspan="4" class="muted">No messages.</td></tr>`}</tbody></table>`;
   };
   $("#more").onclick = () => peek(false).catch(fail);
@@ -402,7 +416,7 @@ async function queue(name) {
 // ---------------------------------------------------------------- firehose
 
 async function firehose() {
-  page("Firehose", `<div id="list"></div><h2>Delivered objects</h2><div id="objects"><p class="muted">Choose a delivery stream.</p></div>`);
+  page("Firehose", `<div id="list"></div><h2>Recent deliveries</h2><div id="recent"></div><h2>Delivered objects</h2><div id="objects"><p class="muted">Choose a delivery stream.</p></div>`);
   const paint = async () => {
     const bufs = await api("firehose/buffers");
     const mine = bufs.filter((b) => !state.account || (b.account === state.account && b.region === state.region));
@@ -416,6 +430,9 @@ async function firehose() {
     }).join("");
     if ($("#list")) $("#list").innerHTML = `<table id="delivery-streams"><thead><tr><th>Delivery stream</th><th>Buffer fill (size hint)</th><th>Buffer age (interval hint)</th><th>Errors and retries</th><th>Destination</th></tr></thead><tbody>${rows || `<tr><td colspan="5" class="muted">No delivery streams.</td></tr>`}</tbody></table>`;
     for (const b of document.querySelectorAll("#list button[data-bucket]")) b.onclick = () => objects(b.dataset.bucket, "#objects");
+    const recent = await api("firehose/deliveries", { limit: 50 });
+    const outcome = (d) => (d.outcome === "delivered" ? "delivered" : d.outcome === "retry" ? `failed (attempt ${d.attempts}), retried: ${esc(d.message)}` : `given up: ${esc(d.message)}`);
+    if ($("#recent")) $("#recent").innerHTML = `<table id="deliveries"><thead><tr><th>Time</th><th>Delivery stream</th><th class="num">Records</th><th class="num">Bytes</th><th>Outcome</th><th>Objects</th></tr></thead><tbody>${recent.map((d) => `<tr data-delivery="${esc(d.name)}" data-outcome="${esc(d.outcome)}"><td>${fmtTime(d.atMs)}</td><td>${esc(d.name)}</td><td class="num">${d.records}</td><td class="num">${d.bytes}</td><td class="${d.outcome === "delivered" ? "" : "err"}">${outcome(d)}</td><td class="mono">${d.objects.map((o) => { const [b, ...k] = o.split("/"); return `<a href="#/s3/${enc(b)}/${enc(k.join("/"))}">${esc(o)}</a>`; }).join("<br>")}</td></tr>`).join("") || `<tr><td colspan="6" class="muted">No deliveries yet.</td></tr>`}</tbody></table>`;
   };
   await paint();
   every(3000, () => paint().catch(() => {}));
@@ -425,15 +442,22 @@ async function firehose() {
 
 async function pipes() {
   page("Pipes", `<div id="list"></div>`);
-  const list = await (await rest("pipes", "/v1/pipes")).json();
+  await paintPipes();
+  every(3000, () => paintPipes().catch(() => {}));
+}
+
+/** The pipes (the first 100): state, positions, counters, failures, DLQ. */
+async function paintPipes() {
+  const list = await (await rest("pipes", "/v1/pipes?Limit=100")).json();
   const rows = [];
   for (const p of list.Pipes || []) {
     const d = await (await rest("pipes", `/v1/pipes/${enc(p.Name)}`)).json();
-    const pos = await api("pipes/positions", { pipe: p.Name });
+    const [pos, n] = await Promise.all([api("pipes/positions", { pipe: p.Name }), api("pipes/counters", { pipe: p.Name })]);
     const dlq = d.SourceParameters?.KinesisStreamParameters?.DeadLetterConfig?.Arn || "none";
-    rows.push(`<tr data-pipe="${esc(p.Name)}"><td>${esc(p.Name)}</td><td>${esc(d.CurrentState)} <span class="muted">(desired ${esc(d.DesiredState)})</span></td><td class="mono">${esc(d.Source)}<br>→ ${esc(d.Target)}</td><td>${pos.map((x) => `shardId-${String(x.shardIdx).padStart(12, "0")}: ${x.done ? "done" : "next " + x.nextSeq}`).join("<br>") || "not started"}</td><td class="${d.StateReason ? "err" : ""}">${esc(d.StateReason || "none")}</td><td>${esc(dlq)}</td></tr>`);
+    const shard = (x) => `shardId-${String(x.shardIdx).padStart(12, "0")}: ${x.done ? "done" : "next " + x.nextSeq}${x.attempts ? ` <span class="err">(${x.attempts} failed, retry at ${fmtTime(x.retryAt)})</span>` : ""}`;
+    rows.push(`<tr data-pipe="${esc(p.Name)}"><td>${esc(p.Name)}</td><td>${esc(d.CurrentState)} <span class="muted">(desired ${esc(d.DesiredState)})</span></td><td class="mono">${esc(d.Source)}<br>→ ${esc(d.Target)}</td><td>${pos.map(shard).join("<br>") || "not started"}</td><td class="num batches">${n.batches}</td><td class="num failures${n.failures ? " err" : ""}">${n.failures}</td><td class="${d.StateReason ? "err" : ""}">${esc(d.StateReason || "none")}</td><td>${esc(dlq)}</td></tr>`);
   }
-  $("#list").innerHTML = `<table id="pipes"><thead><tr><th>Pipe</th><th>State</th><th>Source → target</th><th>Position per shard</th><th>Last failure</th><th>Dead-letter queue</th></tr></thead><tbody>${rows.join("") || `<tr><td colspan="6" class="muted">No pipes.</td></tr>`}</tbody></table>`;
+  if ($("#list")) $("#list").innerHTML = `<table id="pipes"><thead><tr><th>Pipe</th><th>State</th><th>Source → target</th><th>Position per shard</th><th class="num">Batches sent</th><th class="num">Failed deliveries</th><th>Last failure</th><th>Dead-letter queue</th></tr></thead><tbody>${rows.join("") || `<tr><td colspan="8" class="muted">No pipes.</td></tr>`}</tbody></table>`;
 }
 
 // ---------------------------------------------------------------- S3
