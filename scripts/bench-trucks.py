@@ -7,6 +7,9 @@ returns the message (long polling, so a consumer is always waiting):
   fleet  100 trucks report every --interval seconds (one PutRecords of 100 per round), four
          consumers receive and delete in parallel; every message's latency, and a check that
          every truck's positions arrived once and in order.
+The fleet's latency is also split at the message's SentTimestamp (the server's clock, ms, when
+the pipe enqueued it): put start -> enqueued is the server's share (the put call, the pump),
+enqueued -> received the consumers' (waking, receiving, deleting, the client's own CPU).
 kinesin only: moto's server has the Pipes API but no engine that moves records, so there is
 nothing to compare with.
 
@@ -73,6 +76,7 @@ class Consumers:
     def __init__(self, endpoint: str, url: str, n: int):
         self.url, self.lock, self.stop = url, threading.Lock(), threading.Event()
         self.arrived: dict[str, float] = {}
+        self.sent_ms: dict[str, int] = {}
         self.log: dict[str, list[int]] = {}
         self.cond = threading.Condition(self.lock)
         self.threads = [threading.Thread(target=self.run, args=(client(endpoint, "sqs"),), daemon=True) for _ in range(n)]
@@ -81,12 +85,14 @@ class Consumers:
 
     def run(self, sqs):
         while not self.stop.is_set():
-            msgs = sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+            msgs = sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                       AttributeNames=["SentTimestamp"]).get("Messages", [])
             now = time.perf_counter()
             with self.cond:
                 for m in msgs:
                     d = json.loads(base64.b64decode(json.loads(m["Body"])["data"]))
                     self.arrived[d["id"]] = now
+                    self.sent_ms[d["id"]] = int(m["Attributes"]["SentTimestamp"])
                     self.log.setdefault(d["truck"], []).append(d["seq"])
                 self.cond.notify_all()
             if msgs:
@@ -132,29 +138,31 @@ def probe(endpoint: str, n: int) -> list[float]:
     return lat
 
 
-def fleet(endpoint: str, trucks: int, rounds: int, interval: float, consumers: int) -> tuple[list[float], bool]:
+def fleet(endpoint: str, trucks: int, rounds: int, interval: float, consumers: int):
+    """Every message's (latency, server share) in ms, and whether all arrived once and in order."""
     stream, url = setup(endpoint, 4)
     k, c = client(endpoint, "kinesis"), Consumers(endpoint, url, consumers)
-    sent: dict[str, float] = {}
+    sent: dict[str, tuple[float, float]] = {}
     try:
         for r in range(rounds):
             due = time.perf_counter() + interval
             recs = [{"PartitionKey": f"truck-{t:03d}",
                      "Data": json.dumps({"id": f"{t}-{r}", "truck": f"truck-{t:03d}", "seq": r}).encode()}
                     for t in range(trucks)]
-            t0 = time.perf_counter()
+            t0, wall0 = time.perf_counter(), time.time()
             out = k.put_records(StreamName=stream, Records=recs)
             if out["FailedRecordCount"]:
                 raise RuntimeError("PutRecords failed")
             for t in range(trucks):
-                sent[f"{t}-{r}"] = t0
+                sent[f"{t}-{r}"] = (t0, wall0)
             time.sleep(max(0.0, due - time.perf_counter()))
         complete = c.wait_for(list(sent), 60)
     finally:
         c.close()
-    lat = [(c.arrived[i] - t0) * 1000 for i, t0 in sent.items() if i in c.arrived]
+    lat = [(c.arrived[i] - t0) * 1000 for i, (t0, _) in sent.items() if i in c.arrived]
+    server = [c.sent_ms[i] - wall0 * 1000 for i, (_, wall0) in sent.items() if i in c.sent_ms]
     ordered = complete and all(c.log.get(f"truck-{t:03d}") == list(range(rounds)) for t in range(trucks))
-    return lat, ordered
+    return lat, server, ordered
 
 
 def main() -> int:
@@ -176,7 +184,7 @@ def main() -> int:
         proc, endpoint = start(a.bin)
     try:
         p = probe(endpoint, a.probes)
-        f, ordered = fleet(endpoint, a.trucks, a.rounds, a.interval, a.consumers)
+        f, server, ordered = fleet(endpoint, a.trucks, a.rounds, a.interval, a.consumers)
     finally:
         if proc:
             proc.terminate()
@@ -185,6 +193,7 @@ def main() -> int:
     rows = [
         (f"one record at a time ({len(p)} probes)", p),
         (f"{a.trucks} trucks every {a.interval:g} s, {a.consumers} consumers ({len(f)}/{expected} messages)", f),
+        ("of which put start -> enqueued (SentTimestamp, ms resolution)", server),
     ]
     lines = [f"\n## {datetime.date.today().isoformat()}: truck pipeline latency, Kinesis put -> SQS FIFO receive "
              "(scripts/bench-trucks.py; kinesin only: moto has no Pipes engine)\n",

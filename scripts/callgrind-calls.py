@@ -6,7 +6,8 @@ around them with callgrind_control) and prints the instructions per call, all th
 the top inclusive functions. Instruction counts are repeatable whatever the machine's load,
 unlike wall-clock figures.
 
-Usage: scripts/callgrind-calls.py --bin target/release/kinesin [--calls 200] [--top 12]
+Usage: scripts/callgrind-calls.py --bin target/release/kinesin [--calls 200] [--top 12] [--durable]
+(--durable: the store in a fresh --data-dir, WAL with a sync per commit, instead of in memory)
 Build with symbols for function names: CARGO_PROFILE_RELEASE_STRIP=none cargo build --release
 """
 from __future__ import annotations
@@ -54,9 +55,12 @@ class Api:
         return json.loads(data or b"{}")
 
 
-def start(binary: str, out: str) -> tuple[subprocess.Popen, int]:
+def start(binary: str, out: str, data_dir: str | None) -> tuple[subprocess.Popen, int]:
     cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
            binary, "--port", "0", "--log-level", "warn", "--pipes-transition-ms", "0"]
+    if data_dir:
+        os.makedirs(data_dir, exist_ok=True)
+        cmd += ["--data-dir", data_dir]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline() if proc.stdout else ""
     m = re.search(r"listening on http://[^:]+:(\d+)", line)
@@ -152,9 +156,10 @@ def main() -> int:
     ap.add_argument("--calls", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--top", type=int, default=12)
+    ap.add_argument("--durable", action="store_true", help="a fresh --data-dir instead of the in-memory store")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="callgrind-")
-    proc, port = start(a.bin, os.path.join(tmp, "cg.out"))
+    proc, port = start(a.bin, os.path.join(tmp, "cg.out"), os.path.join(tmp, "data") if a.durable else None)
     results = {}
     try:
         api = Api(port)

@@ -31,9 +31,7 @@ fn writable(eng: &Engine, ctx: &Ctx, name: &str) -> Result<StreamRow, FhError> {
 /// A record id as AWS hands them out: opaque, unique.
 fn record_id() -> String {
     let mut bytes = [0u8; 48];
-    for b in bytes.iter_mut() {
-        *b = fastrand::u8(..);
-    }
+    fastrand::fill(&mut bytes);
     aws_smithy_types::base64::encode(bytes)
 }
 

@@ -447,7 +447,7 @@ fn pump_kinesis(
         pipe,
         k,
         target,
-        opened: target.open(eng),
+        opened: None,
         template: pipe
             .spec
             .target_parameters
@@ -505,7 +505,9 @@ struct KinesisPass<'a> {
     pipe: &'a PipeRow,
     k: &'a KinesisSource,
     target: &'a Target,
-    opened: Opened,
+    /// The target, looked up at the first delivery of the pass (most passes, woken by a
+    /// write to some other stream, deliver nothing).
+    opened: Option<Opened>,
     template: Option<String>,
     ctx: EventCtx,
     now: i64,
@@ -599,7 +601,9 @@ impl KinesisPass<'_> {
                     Some(t) => jsonpath::fill_template(t, &lookup, &event),
                     None => event,
                 };
-                match self.target.deliver(eng, &self.opened, &lookup, body, report) {
+                let target = self.target;
+                let opened = self.opened.get_or_insert_with(|| target.open(eng));
+                match target.deliver(eng, opened, &lookup, body, report) {
                     Ok(()) => {
                         report.delivered += 1;
                         bytes += rec.data.len().max(1) as u64;
