@@ -1,6 +1,7 @@
 //! The `kinesin` binary: AWS streaming services on one localhost port.
 
 mod analytics;
+mod analytics_discover;
 mod analytics_functions;
 mod app;
 mod budget;
@@ -160,7 +161,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(worker::run_forever(firehose_source::SourcePump::new(firehose.clone(), kinesis.clone())));
     let analytics = kinesin_state::analytics::Analytics::new(db.clone());
     tokio::spawn(analytics::run_forever(analytics.clone(), kinesis.clone(), firehose.clone()));
-    tokio::spawn(analytics_functions::run_forever(analytics.clone(), kinesis.clone(), delivery_env));
+    tokio::spawn(analytics_functions::run_forever(analytics.clone(), kinesis.clone(), delivery_env.clone()));
     let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
     let sqs =
         sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host(&cfg, addr).as_deref());
@@ -198,6 +199,7 @@ async fn run(cfg: Config) -> Result<(), Box<dyn std::error::Error>> {
         firehose,
         s3,
         analytics,
+        functions: delivery_env,
         clock,
         account: cfg.account_id.clone(),
         region: cfg.region.clone(),

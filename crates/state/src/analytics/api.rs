@@ -46,7 +46,7 @@ pub mod v1 {
     use super::{AnalyticsEffect, AnalyticsV1Api};
     use crate::analytics::apps::{self, CreateInput, DeleteInput, ListInput, NameInput, StartInput};
     use crate::analytics::changes::{self, *};
-    use crate::analytics::discover::{self, DiscoverInput};
+    use crate::analytics::discover::{self, DiscoverInput, DiscoverOutput};
     use serde_json::Value;
 
     crate::operations! {
@@ -63,7 +63,7 @@ pub mod v1 {
         DeleteApplicationOutput(Versioned<OutputIdBody>) -> Value = changes::delete_output, wakes [AnalyticsEffect::Runner];
         DeleteApplicationReferenceDataSource(Versioned<ReferenceIdBody>) -> Value = changes::delete_reference, wakes [AnalyticsEffect::Runner];
         DescribeApplication(NameInput) -> Value = apps::describe;
-        DiscoverInputSchema(DiscoverInput) -> Value = discover::discover;
+        DiscoverInputSchema(DiscoverInput) -> DiscoverOutput = discover::discover;
         ListApplications(ListInput) -> Value = apps::list;
         ListTagsForResource(ArnInput) -> Value = changes::list_tags;
         StartApplication(StartInput) -> Value = apps::start, wakes [AnalyticsEffect::Runner];
@@ -79,7 +79,7 @@ pub mod v2 {
     use super::{AnalyticsEffect, AnalyticsV2Api};
     use crate::analytics::apps::DeleteInput;
     use crate::analytics::changes::{self, *};
-    use crate::analytics::discover::{self, DiscoverInput};
+    use crate::analytics::discover::{self, DiscoverInput, DiscoverOutput};
     use crate::analytics::v2::{self as app, *};
     use serde_json::Value;
 
@@ -105,7 +105,7 @@ pub mod v2 {
         DescribeApplicationOperation(OperationInput) -> Value = app::describe_operation;
         DescribeApplicationSnapshot(SnapshotInput) -> Value = app::describe_snapshot;
         DescribeApplicationVersion(VersionInput) -> Value = app::describe_version;
-        DiscoverInputSchema(DiscoverInput) -> Value = discover::discover;
+        DiscoverInputSchema(DiscoverInput) -> DiscoverOutput = discover::discover;
         ListApplicationOperations(PagedInput) -> Value = app::list_operations;
         ListApplicationSnapshots(PagedInput) -> Value = app::list_snapshots;
         ListApplicationVersions(PagedInput) -> Value = app::list_versions;

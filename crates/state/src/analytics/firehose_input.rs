@@ -40,6 +40,23 @@ pub fn open(eng: &Engine, row: &AppRow, resume: bool) -> Result<(), KdaError> {
     Ok(())
 }
 
+/// A delivery stream was created: the applications running now that read it (an application
+/// may start before its delivery stream exists, or outlive its deletion) tap it at once.
+pub fn adopt(eng: &mut Engine, ctx: &Ctx, name: &str, stream: i64) -> Result<(), KdaError> {
+    for (_, app) in super::apps::all(eng, None)? {
+        if !matches!(app.status.as_str(), "RUNNING" | "STARTING" | "UPDATING") {
+            continue;
+        }
+        let mut arns = app.config.inputs.iter().filter_map(|i| i.item.kinesis_firehose_input.as_ref());
+        if arns.any(|r| delivery_stream(&r.resource_arn).is_some_and(|(c, n)| c == *ctx && n == name)) {
+            eng.conn
+                .prepare_cached("INSERT OR IGNORE INTO kda_firehose_taps(stream, app) VALUES (?1, ?2)")?
+                .execute(params![stream, app.id])?;
+        }
+    }
+    Ok(())
+}
+
 /// Stops queueing records for the application (what is queued stays for a resumed run).
 pub fn close(eng: &Engine, app: i64) -> Result<(), KdaError> {
     eng.conn.prepare_cached("DELETE FROM kda_firehose_taps WHERE app=?1")?.execute([app])?;

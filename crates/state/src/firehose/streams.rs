@@ -219,6 +219,7 @@ pub fn create(
             encryption.map(|e| e.to_string())
         ])?;
     let id = eng.conn.last_insert_rowid();
+    crate::analytics::firehose_input::adopt(eng, ctx, &name, id).map_err(|e| FhError::internal(e.message))?;
     if let Some(k) = &kinesis_source {
         source::initialize(eng, id, k)?;
     }
