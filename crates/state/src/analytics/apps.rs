@@ -477,6 +477,7 @@ pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, S
         return Err(KdaError::configuration("The application has no input to read."));
     }
     row.config.compile().map_err(KdaError::configuration)?;
+    super::targets::check_outputs(eng, &row.config)?;
     let resume = positions.iter().all(|(_, p)| p == "LAST_STOPPED_POINT");
     if !resume {
         eng.conn.prepare_cached("DELETE FROM kda_source_shards WHERE app=?1")?.execute([row.id])?;

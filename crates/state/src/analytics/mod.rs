@@ -18,6 +18,7 @@ pub mod recent;
 pub mod records;
 pub mod run;
 pub mod settings;
+pub mod targets;
 pub mod v2;
 
 use crate::db::Db;
