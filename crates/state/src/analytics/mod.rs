@@ -5,6 +5,7 @@
 //! Operations are plain functions of `(&mut Engine, &Ctx, input)` returning [`KdaError`],
 //! declared per API in [`api`]; [`Analytics`] is the server's handle (store and wake-up).
 
+pub mod answers;
 pub mod api;
 pub mod apps;
 pub mod changes;

@@ -3,6 +3,7 @@
 //! `FLINK-*` (and `ZEPPELIN-*`) applications get the whole control plane, but their code is
 //! not executed.
 
+use super::answers::Empty;
 use super::apps::{self, check_version, load, AppRow, CreateInput, Tag};
 use super::changes::{self, apply_update, ApplicationUpdate, Versioned};
 use super::config::{AppConfig, Input, Item, LoggingOption, Output, ReferenceDataSource};
@@ -131,11 +132,7 @@ pub fn detail(ctx: &Ctx, row: &AppRow) -> Value {
     d.insert("CreateTimestamp".into(), json!(epoch_secs(row.created_ms)));
     d.insert("LastUpdateTimestamp".into(), json!(epoch_secs(row.updated_ms)));
     d.insert("ApplicationConfigurationDescription".into(), configuration_description(c, &runtime));
-    let logging: Vec<Value> = c
-        .logging
-        .iter()
-        .map(|l| json!({"CloudWatchLoggingOptionId": l.id, "LogStreamARN": l.item.log_stream_arn, "RoleARN": l.item.role_arn}))
-        .collect();
+    let logging: Vec<_> = c.logging.iter().map(apps::logging_description).collect();
     d.insert("CloudWatchLoggingOptionDescriptions".into(), json!(logging));
     if let Some(start) = &c.v2.maintenance_start {
         d.insert(
@@ -275,7 +272,7 @@ pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListV2) -> R<Value> {
 }
 
 /// DeleteApplication (v2).
-pub fn delete(eng: &mut Engine, ctx: &Ctx, input: apps::DeleteInput) -> R<Value> {
+pub fn delete(eng: &mut Engine, ctx: &Ctx, input: apps::DeleteInput) -> R<Empty> {
     apps::delete(eng, ctx, input)
 }
 
@@ -505,7 +502,7 @@ fn logging_answer(eng: &mut Engine, ctx: &Ctx, name: &str) -> R<Value> {
     let mut row = load(eng, ctx, name)?;
     let op = operation(eng, &mut row, "UpdateApplication")?;
     let mut out = changed(eng, ctx, name, "CloudWatchLoggingOptionDescriptions", |c| {
-        json!(c.logging.iter().map(|l| json!({"CloudWatchLoggingOptionId": l.id, "LogStreamARN": l.item.log_stream_arn, "RoleARN": l.item.role_arn})).collect::<Vec<_>>())
+        json!(c.logging.iter().map(apps::logging_description).collect::<Vec<_>>())
     })?;
     out["OperationId"] = json!(op);
     Ok(out)
