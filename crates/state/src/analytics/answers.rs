@@ -167,3 +167,37 @@ pub struct TagDescription {
 pub struct TagsOutput {
     pub tags: Vec<TagDescription>,
 }
+
+/// API v2 answers naming only the operation (`StartApplication`, `StopApplication`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OperationOutput {
+    pub operation_id: String,
+}
+
+/// API v2 answers of a configuration change: the application's ARN and new version, the
+/// changed part's descriptions, and the operation (when the operation has one).
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ChangeOutput {
+    #[serde(rename = "ApplicationARN")]
+    pub application_arn: String,
+    pub application_version_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_descriptions: Option<Vec<InputDescription>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_descriptions: Option<Vec<OutputDescription>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_data_source_descriptions: Option<Vec<ReferenceDescription>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud_watch_logging_option_descriptions: Option<Vec<LoggingDescription>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_id: Option<String>,
+}
+
+/// `CreateApplicationPresignedUrlResponse`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PresignedUrlOutput {
+    pub authorized_url: String,
+}

@@ -77,7 +77,7 @@ pub mod v1 {
 /// The operations of API v2.
 pub mod v2 {
     use super::{AnalyticsEffect, AnalyticsV2Api};
-    use crate::analytics::answers::{Empty, TagsOutput};
+    use crate::analytics::answers::{ChangeOutput, Empty, OperationOutput, PresignedUrlOutput, TagsOutput};
     use crate::analytics::apps::DeleteInput;
     use crate::analytics::changes::{self, *};
     use crate::analytics::discover::{self, DiscoverInput, DiscoverOutput};
@@ -86,22 +86,22 @@ pub mod v2 {
 
     crate::operations! {
         service AnalyticsV2Api;
-        AddApplicationCloudWatchLoggingOption(MaybeVersioned<LoggingBody>) -> Value = app::add_logging, wakes [AnalyticsEffect::Runner];
-        AddApplicationInput(Versioned<InputBody>) -> Value = app::add_input, wakes [AnalyticsEffect::Runner];
-        AddApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> Value = app::add_processing, wakes [AnalyticsEffect::Runner];
-        AddApplicationOutput(Versioned<OutputBody>) -> Value = app::add_output, wakes [AnalyticsEffect::Runner];
-        AddApplicationReferenceDataSource(Versioned<ReferenceBody>) -> Value = app::add_reference, wakes [AnalyticsEffect::Runner];
+        AddApplicationCloudWatchLoggingOption(MaybeVersioned<LoggingBody>) -> ChangeOutput = app::add_logging, wakes [AnalyticsEffect::Runner];
+        AddApplicationInput(Versioned<InputBody>) -> ChangeOutput = app::add_input, wakes [AnalyticsEffect::Runner];
+        AddApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> ChangeOutput = app::add_processing, wakes [AnalyticsEffect::Runner];
+        AddApplicationOutput(Versioned<OutputBody>) -> ChangeOutput = app::add_output, wakes [AnalyticsEffect::Runner];
+        AddApplicationReferenceDataSource(Versioned<ReferenceBody>) -> ChangeOutput = app::add_reference, wakes [AnalyticsEffect::Runner];
         AddApplicationVpcConfiguration(MaybeVersioned<VpcBody>) -> Value = app::add_vpc, wakes [AnalyticsEffect::Runner];
         CreateApplication(CreateV2) -> Value = app::create, wakes [AnalyticsEffect::Runner];
-        CreateApplicationPresignedUrl(PresignedInput) -> Value = app::presigned_url;
-        CreateApplicationSnapshot(SnapshotInput) -> Value = app::create_snapshot, wakes [AnalyticsEffect::Runner];
+        CreateApplicationPresignedUrl(PresignedInput) -> PresignedUrlOutput = app::presigned_url;
+        CreateApplicationSnapshot(SnapshotInput) -> Empty = app::create_snapshot, wakes [AnalyticsEffect::Runner];
         DeleteApplication(DeleteInput) -> Empty = app::delete, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationCloudWatchLoggingOption(MaybeVersioned<LoggingIdBody>) -> Value = app::delete_logging, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> Value = app::delete_processing, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationOutput(Versioned<OutputIdBody>) -> Value = app::delete_output, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationReferenceDataSource(Versioned<ReferenceIdBody>) -> Value = app::delete_reference, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationSnapshot(SnapshotInput) -> Value = app::delete_snapshot, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationVpcConfiguration(MaybeVersioned<VpcIdBody>) -> Value = app::delete_vpc, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationCloudWatchLoggingOption(MaybeVersioned<LoggingIdBody>) -> ChangeOutput = app::delete_logging, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> ChangeOutput = app::delete_processing, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationOutput(Versioned<OutputIdBody>) -> ChangeOutput = app::delete_output, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationReferenceDataSource(Versioned<ReferenceIdBody>) -> ChangeOutput = app::delete_reference, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationSnapshot(SnapshotInput) -> Empty = app::delete_snapshot, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationVpcConfiguration(MaybeVersioned<VpcIdBody>) -> ChangeOutput = app::delete_vpc, wakes [AnalyticsEffect::Runner];
         DescribeApplication(NameV2) -> Value = app::describe;
         DescribeApplicationOperation(OperationInput) -> Value = app::describe_operation;
         DescribeApplicationSnapshot(SnapshotInput) -> Value = app::describe_snapshot;
@@ -113,8 +113,8 @@ pub mod v2 {
         ListApplications(ListV2) -> Value = app::list;
         ListTagsForResource(ArnInput) -> TagsOutput = changes::list_tags;
         RollbackApplication(RollbackInput) -> Value = app::rollback, wakes [AnalyticsEffect::Runner];
-        StartApplication(StartV2) -> Value = app::start, wakes [AnalyticsEffect::Runner];
-        StopApplication(StopV2) -> Value = app::stop, wakes [AnalyticsEffect::Runner];
+        StartApplication(StartV2) -> OperationOutput = app::start, wakes [AnalyticsEffect::Runner];
+        StopApplication(StopV2) -> OperationOutput = app::stop, wakes [AnalyticsEffect::Runner];
         TagResource(TagInput) -> Empty = changes::tag, wakes [AnalyticsEffect::Runner];
         UntagResource(UntagInput) -> Empty = changes::untag, wakes [AnalyticsEffect::Runner];
         UpdateApplication(UpdateV2) -> Value = app::update, wakes [AnalyticsEffect::Runner];
