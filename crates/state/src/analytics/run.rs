@@ -96,6 +96,8 @@ pub fn pump(eng: &mut Engine, runners: &mut Runners, budget: usize) -> Result<Pu
         }
         run_app(eng, &ctx, &app, runners, &mut left, &mut report)?;
     }
+    // The budget ran out on the last application: more input may be waiting.
+    report.more |= left == 0;
     Ok(report)
 }
 
