@@ -336,3 +336,146 @@ def test_firehose_input_survives_sigkill(start_kinesin, tmp_path):
     marker = {"sensor": "end", "temp": 1.0}
     put(fh, delivery, [marker])
     assert [r["SENSOR"] for r in read_rows(kinesis, out, len(want) + 1)] == want + ["END"]
+
+
+def test_firehose_input_created_after_the_start_is_read_at_once(kinesin_server):
+    """An application started before its delivery stream exists reads the stream as soon as it
+    is created (no restart or update); a stream deleted and created again is read as well."""
+    fh, _, kda, kinesis = clients(kinesin_server.endpoint)
+    delivery, out = unique_name("fh"), unique_name("out")
+    kinesis.create_stream(StreamName=out, ShardCount=1)
+    wait_active(kinesis, out)
+    app = unique_name("app")
+    kda.create_application(
+        ApplicationName=app, ApplicationCode=CODE,
+        Inputs=[{"NamePrefix": "SOURCE_SQL_STREAM", "InputSchema": SCHEMA, "KinesisFirehoseInput": {
+            "ResourceARN": f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{delivery}", "RoleARN": ROLE}}],
+        Outputs=[{"Name": "DESTINATION_SQL_STREAM", "DestinationSchema": {"RecordFormatType": "JSON"}, "KinesisStreamsOutput": {
+            "ResourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{out}", "RoleARN": ROLE}}])
+    start(kda, app)
+    version = kda.describe_application(ApplicationName=app)["ApplicationDetail"]["ApplicationVersionId"]
+    create = lambda: fh.create_delivery_stream(DeliveryStreamName=delivery, DeliveryStreamType="DirectPut",  # noqa: E731
+                                               S3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::nowhere"})
+    create()
+    put(fh, delivery, [{"sensor": "a", "temp": 1.0}, {"sensor": "b", "temp": 2.0}])
+    assert [r["SENSOR"] for r in read_rows(kinesis, out, 2)] == ["A", "B"]
+    fh.delete_delivery_stream(DeliveryStreamName=delivery)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            create()
+            break
+        except fh.exceptions.ResourceInUseException:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    put(fh, delivery, [{"sensor": "c", "temp": 3.0}])
+    assert [r["SENSOR"] for r in read_rows(kinesis, out, 3)] == ["A", "B", "C"]
+    # Read without an update: the application is at the version it started with.
+    assert kda.describe_application(ApplicationName=app)["ApplicationDetail"]["ApplicationVersionId"] == version
+
+
+def test_discover_input_schema_through_the_processing_function(processing_server):
+    """DiscoverInputSchema with an InputProcessingConfiguration: the sample goes through the
+    function bound with --lambda (AWS's preprocessing event); RawInputRecords are the stream's
+    records, ProcessedInputRecords what the function answered Ok, and the schema and
+    ParsedInputRecords come from the processed records. Both APIs."""
+    server, events = processing_server
+    _, _, kda, kinesis = clients(server.endpoint)
+    s = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    kda2 = s.client("kinesisanalyticsv2", endpoint_url=server.endpoint)
+    src = unique_name("src")
+    kinesis.create_stream(StreamName=src, ShardCount=1)
+    wait_active(kinesis, src)
+    lines = ["north;1.5", "drop;2", "bad;3", "southeast;-4.25"]
+    for i, l in enumerate(lines):
+        kinesis.put_record(StreamName=src, Data=l.encode(), PartitionKey=f"k{i}")
+    arn = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{src}"
+    start_at = {"InputStartingPosition": "TRIM_HORIZON"}
+    v1 = kda.discover_input_schema(ResourceARN=arn, RoleARN=ROLE, InputStartingPositionConfiguration=start_at,
+                                   InputProcessingConfiguration={"InputLambdaProcessor": {"ResourceARN": FN, "RoleARN": ROLE}})
+    v2 = kda2.discover_input_schema(ResourceARN=arn, ServiceExecutionRole=ROLE, InputStartingPositionConfiguration=start_at,
+                                    InputProcessingConfiguration={"InputLambdaProcessor": {"ResourceARN": FN}})
+    kept = [(sensor, float(t)) for sensor, t in (l.split(";") for l in lines) if sensor not in ("drop", "bad")]
+    for out in (v1, v2):
+        assert out["RawInputRecords"] == lines
+        assert [json.loads(p) for p in out["ProcessedInputRecords"]] == [{"sensor": n, "temp": t} for n, t in kept]
+        columns = [(c["Name"], c["Mapping"], c["SqlType"]) for c in out["InputSchema"]["RecordColumns"]]
+        assert columns == [("sensor", "$.sensor", "VARCHAR(16)"), ("temp", "$.temp", "REAL")]
+        assert out["InputSchema"]["RecordFormat"]["RecordFormatType"] == "JSON"
+        assert out["ParsedInputRecords"] == [[n, str(t)] for n, t in kept]
+    seen = [json.loads(l) for l in events.read_text().splitlines()]
+    assert len(seen) == 2 and all(e["streamArn"] == arn for e in seen)
+    sent = {r["SequenceNumber"]: r for r in read_stream(kinesis, src)["shardId-000000000000"]}
+    for r in seen[0]["records"]:
+        meta = r["kinesisStreamRecordMetadata"]
+        assert base64.b64decode(r["data"]) == sent[meta["sequenceNumber"]]["Data"]
+        assert meta["partitionKey"] == sent[meta["sequenceNumber"]]["PartitionKey"]
+
+    # A function that cannot be invoked (no --lambda binding): no schema can be detected.
+    other = "arn:aws:lambda:us-east-1:000000000000:function:unbound"
+    with pytest.raises(kda.exceptions.UnableToDetectSchemaException):
+        kda.discover_input_schema(ResourceARN=arn, RoleARN=ROLE, InputStartingPositionConfiguration=start_at,
+                                  InputProcessingConfiguration={"InputLambdaProcessor": {"ResourceARN": other, "RoleARN": ROLE}})
+
+
+def test_outputs_are_found_in_the_account_and_region_of_their_arns(kinesin_server):
+    """A Kinesis output in another account and a Firehose output in another region get the
+    rows (the ARN names the stream, as on AWS); StartApplication refuses an application whose
+    output stream does not exist with InvalidApplicationConfigurationException."""
+    fh, s3, kda, kinesis = clients(kinesin_server.endpoint)
+    other_account, other_region = "111122223333", "eu-west-1"
+    s = boto3.session.Session(aws_access_key_id=other_account, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    kinesis_other = s.client("kinesis", endpoint_url=kinesin_server.endpoint)
+    s = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=other_region)
+    fh_other = s.client("firehose", endpoint_url=kinesin_server.endpoint)
+    src, out, delivery, bucket = unique_name("src"), unique_name("out"), unique_name("fh"), unique_name("b").lower()
+    kinesis.create_stream(StreamName=src, ShardCount=1)
+    kinesis_other.create_stream(StreamName=out, ShardCount=1)
+    wait_active(kinesis, src)
+    wait_active(kinesis_other, out)
+    s3.create_bucket(Bucket=bucket)
+    fh_other.create_delivery_stream(DeliveryStreamName=delivery, DeliveryStreamType="DirectPut", ExtendedS3DestinationConfiguration={
+        "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 0}})
+    out_arn = f"arn:aws:kinesis:{REGION}:{other_account}:stream/{out}"
+    fh_arn = f"arn:aws:firehose:{other_region}:{ACCOUNT}:deliverystream/{delivery}"
+    app = unique_name("app")
+    code = CODE + """
+CREATE OR REPLACE STREAM "COPY_STREAM" (sensor VARCHAR(8), temp DOUBLE);
+CREATE OR REPLACE PUMP "C" AS INSERT INTO "COPY_STREAM" SELECT STREAM sensor, temp FROM "SOURCE_SQL_STREAM_001";"""
+    kda.create_application(
+        ApplicationName=app, ApplicationCode=code,
+        Inputs=[{"NamePrefix": "SOURCE_SQL_STREAM", "InputSchema": SCHEMA, "KinesisStreamsInput": {
+            "ResourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{src}", "RoleARN": ROLE}}],
+        Outputs=[{"Name": "DESTINATION_SQL_STREAM", "DestinationSchema": {"RecordFormatType": "JSON"},
+                  "KinesisStreamsOutput": {"ResourceARN": out_arn, "RoleARN": ROLE}},
+                 {"Name": "COPY_STREAM", "DestinationSchema": {"RecordFormatType": "CSV"},
+                  "KinesisFirehoseOutput": {"ResourceARN": fh_arn, "RoleARN": ROLE}}])
+    start(kda, app)
+    records = [{"sensor": "a", "temp": 1.0}, {"sensor": "b", "temp": -2.0}, {"sensor": "c", "temp": 3.0}]
+    kinesis.put_records(StreamName=src, Records=[{"Data": json.dumps(r).encode(), "PartitionKey": "k"} for r in records])
+    got = read_rows(kinesis_other, out, 2)
+    assert [g["SENSOR"] for g in got] == ["A", "C"]
+    deadline = time.monotonic() + 30
+    while True:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        body = b"".join(s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in sorted(keys)).decode()
+        if body.count("\n") >= len(records) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert body.splitlines() == [f"{r['sensor']},{r['temp']}" for r in records]
+    # Nothing went to a same-named stream in the application's own account and region.
+    with pytest.raises(kinesis.exceptions.ResourceNotFoundException):
+        kinesis.describe_stream_summary(StreamName=out)
+
+    missing = unique_name("app")
+    kda.create_application(
+        ApplicationName=missing, ApplicationCode=CODE,
+        Inputs=[{"NamePrefix": "SOURCE_SQL_STREAM", "InputSchema": SCHEMA, "KinesisStreamsInput": {
+            "ResourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{src}", "RoleARN": ROLE}}],
+        Outputs=[{"Name": "DESTINATION_SQL_STREAM", "DestinationSchema": {"RecordFormatType": "JSON"},
+                  "KinesisStreamsOutput": {"ResourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{out}", "RoleARN": ROLE}}])
+    input_id = kda.describe_application(ApplicationName=missing)["ApplicationDetail"]["InputDescriptions"][0]["InputId"]
+    with pytest.raises(kda.exceptions.InvalidApplicationConfigurationException):
+        kda.start_application(ApplicationName=missing, InputConfigurations=[
+            {"Id": input_id, "InputStartingPositionConfiguration": {"InputStartingPosition": "NOW"}}])
+    assert kda.describe_application(ApplicationName=missing)["ApplicationDetail"]["ApplicationStatus"] == "READY"

@@ -3,10 +3,12 @@
 //! `kinesin_state::analytics::api`), and the runner task that moves input records of RUNNING
 //! applications through their SQL.
 
+use crate::analytics_discover;
 use crate::runner::{AwsJson, Front};
 use crate::wire::Wire;
+use kinesin_delivery::Env;
 use kinesin_protocol::ApiError;
-use kinesin_state::analytics::api::{v1, v2, AnalyticsEffect};
+use kinesin_state::analytics::api::{v1, v2, AnalyticsEffect, AnalyticsV1Api, AnalyticsV2Api};
 use kinesin_state::analytics::run::{self, Runners};
 use kinesin_state::analytics::Analytics;
 use kinesin_state::firehose::Firehose;
@@ -35,22 +37,30 @@ impl<S: Service<Caller = Ctx, Effect = AnalyticsEffect>> Front<S> for Analytics 
 }
 
 /// Handles one operation of either API whose body is already read (JSON 1.1, whatever the
-/// content type).
-pub async fn handle(a: &Analytics, ctx: Ctx, version: u8, operation: &str, body: &[u8]) -> Result<Vec<u8>, ApiError> {
+/// content type); `env` has the functions bound with `--lambda` (DiscoverInputSchema with an
+/// input processing function).
+pub async fn handle(
+    a: &Analytics,
+    env: &Env,
+    ctx: Ctx,
+    version: u8,
+    operation: &str,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
     let unknown = || ApiError::new("UnknownOperationException", "");
     match version {
-        1 => {
-            v1::Op::parse(operation)
-                .ok_or_else(unknown)?
-                .visit(AwsJson { front: a, caller: ctx, body, wire: Wire::Json })
-                .await
-        }
-        _ => {
-            v2::Op::parse(operation)
-                .ok_or_else(unknown)?
-                .visit(AwsJson { front: a, caller: ctx, body, wire: Wire::Json })
-                .await
-        }
+        1 => match v1::Op::parse(operation).ok_or_else(unknown)? {
+            v1::Op::DiscoverInputSchema => {
+                analytics_discover::handle::<AnalyticsV1Api, v1::ops::DiscoverInputSchema>(a, env, ctx, body).await
+            }
+            op => op.visit(AwsJson { front: a, caller: ctx, body, wire: Wire::Json }).await,
+        },
+        _ => match v2::Op::parse(operation).ok_or_else(unknown)? {
+            v2::Op::DiscoverInputSchema => {
+                analytics_discover::handle::<AnalyticsV2Api, v2::ops::DiscoverInputSchema>(a, env, ctx, body).await
+            }
+            op => op.visit(AwsJson { front: a, caller: ctx, body, wire: Wire::Json }).await,
+        },
     }
 }
 

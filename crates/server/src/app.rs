@@ -31,6 +31,8 @@ pub struct App {
     pub s3: crate::s3::S3,
     /// Kinesis Data Analytics.
     pub analytics: kinesin_state::analytics::Analytics,
+    /// The functions bound with `--lambda` (and the rest of the delivery environment).
+    pub functions: Arc<kinesin_delivery::Env>,
     /// The clock (advanced by the time-travel endpoint when enabled).
     pub clock: Arc<SystemClock>,
     /// Default account id.
@@ -265,10 +267,10 @@ impl App {
             Some(Service::Sqs) => return self.sqs.handle_json(ctx, headers, t.operation, body).await,
             Some(Service::Firehose) => crate::firehose::handle(&self.firehose, ctx, t.operation, body, wire).await,
             Some(Service::KinesisAnalytics) => {
-                crate::analytics::handle(&self.analytics, ctx, 1, t.operation, body).await
+                crate::analytics::handle(&self.analytics, &self.functions, ctx, 1, t.operation, body).await
             }
             Some(Service::KinesisAnalyticsV2) => {
-                crate::analytics::handle(&self.analytics, ctx, 2, t.operation, body).await
+                crate::analytics::handle(&self.analytics, &self.functions, ctx, 2, t.operation, body).await
             }
             None => Err(ApiError::new("UnknownOperationException", "")),
         };

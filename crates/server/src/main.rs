@@ -1,6 +1,7 @@
 //! The `kinesin` binary: AWS streaming services on one localhost port.
 
 mod analytics;
+mod analytics_discover;
 mod analytics_functions;
 mod app;
 mod budget;

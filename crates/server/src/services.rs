@@ -46,6 +46,7 @@ pub struct Services {
     s3: s3::S3,
     sqs: sqs::Sqs,
     pipes: pipes::Pipes,
+    functions: Arc<kinesin_delivery::Env>,
 }
 
 /// What Firehose deliveries and Analytics functions reach: bound OpenSearch domains and
@@ -101,13 +102,13 @@ impl Services {
         tokio::spawn(worker::run_forever(firehose_source::SourcePump::new(firehose.clone(), kinesis.clone())));
         let analytics = kinesin_state::analytics::Analytics::new(db.clone());
         tokio::spawn(analytics::run_forever(analytics.clone(), kinesis.clone(), firehose.clone()));
-        tokio::spawn(analytics_functions::run_forever(analytics.clone(), kinesis.clone(), delivery_env));
+        tokio::spawn(analytics_functions::run_forever(analytics.clone(), kinesis.clone(), delivery_env.clone()));
         let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
         let sqs = sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host);
         tokio::spawn(worker::run_forever(sqs::Upkeep(sqs.clone())));
         let pipes = pipes::Pipes::new(db.clone(), kinesis.clone(), sqs.clone(), cfg.pipes_transition_ms);
         tokio::spawn(worker::run_forever(pipes::Pump::new(pipes.clone())));
-        Ok(Services { db: db.clone(), kinesis, firehose, analytics, s3, sqs, pipes })
+        Ok(Services { db: db.clone(), kinesis, firehose, analytics, s3, sqs, pipes, functions: delivery_env })
     }
 
     /// Creates what `--initialize-streams` and `--init` ask for.
@@ -148,6 +149,7 @@ impl Services {
             firehose: self.firehose,
             s3: self.s3,
             analytics: self.analytics,
+            functions: self.functions,
             clock,
             account: cfg.account_id.clone(),
             region: cfg.region.clone(),

@@ -225,3 +225,25 @@ pub async fn shard_ranges(c: &Client, name: &str) -> Vec<(String, u128, u128)> {
         })
         .collect()
 }
+
+/// A Kinesis Data Analytics (API v1) client for us-east-1 with the default account.
+pub fn analytics(server: &Server) -> aws_sdk_kinesisanalytics::Client {
+    let conf = aws_sdk_kinesisanalytics::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(server.endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests"))
+        .build();
+    aws_sdk_kinesisanalytics::Client::from_conf(conf)
+}
+
+/// A Kinesis Data Analytics API v2 client for us-east-1 with the default account.
+pub fn analytics_v2(server: &Server) -> aws_sdk_kinesisanalyticsv2::Client {
+    let conf = aws_sdk_kinesisanalyticsv2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(server.endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(TEST_ACCESS_KEY, "secret", None, None, "tests"))
+        .build();
+    aws_sdk_kinesisanalyticsv2::Client::from_conf(conf)
+}

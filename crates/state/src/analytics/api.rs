@@ -44,78 +44,79 @@ impl Service for AnalyticsV2Api {
 /// The operations of API v1.
 pub mod v1 {
     use super::{AnalyticsEffect, AnalyticsV1Api};
+    use crate::analytics::answers::{CreateOutput, DescribeOutput, Empty, ListOutput, TagsOutput};
     use crate::analytics::apps::{self, CreateInput, DeleteInput, ListInput, NameInput, StartInput};
     use crate::analytics::changes::{self, *};
-    use crate::analytics::discover::{self, DiscoverInput};
-    use serde_json::Value;
+    use crate::analytics::discover::{self, DiscoverInput, DiscoverOutput};
 
     crate::operations! {
         service AnalyticsV1Api;
-        AddApplicationCloudWatchLoggingOption(Versioned<LoggingBody>) -> Value = changes::add_logging, wakes [AnalyticsEffect::Runner];
-        AddApplicationInput(Versioned<InputBody>) -> Value = changes::add_input, wakes [AnalyticsEffect::Runner];
-        AddApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> Value = changes::add_processing, wakes [AnalyticsEffect::Runner];
-        AddApplicationOutput(Versioned<OutputBody>) -> Value = changes::add_output, wakes [AnalyticsEffect::Runner];
-        AddApplicationReferenceDataSource(Versioned<ReferenceBody>) -> Value = changes::add_reference, wakes [AnalyticsEffect::Runner];
-        CreateApplication(CreateInput) -> Value = apps::create, wakes [AnalyticsEffect::Runner];
-        DeleteApplication(DeleteInput) -> Value = apps::delete, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationCloudWatchLoggingOption(Versioned<LoggingIdBody>) -> Value = changes::delete_logging, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> Value = changes::delete_processing, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationOutput(Versioned<OutputIdBody>) -> Value = changes::delete_output, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationReferenceDataSource(Versioned<ReferenceIdBody>) -> Value = changes::delete_reference, wakes [AnalyticsEffect::Runner];
-        DescribeApplication(NameInput) -> Value = apps::describe;
-        DiscoverInputSchema(DiscoverInput) -> Value = discover::discover;
-        ListApplications(ListInput) -> Value = apps::list;
-        ListTagsForResource(ArnInput) -> Value = changes::list_tags;
-        StartApplication(StartInput) -> Value = apps::start, wakes [AnalyticsEffect::Runner];
-        StopApplication(NameInput) -> Value = apps::stop, wakes [AnalyticsEffect::Runner];
-        TagResource(TagInput) -> Value = changes::tag, wakes [AnalyticsEffect::Runner];
-        UntagResource(UntagInput) -> Value = changes::untag, wakes [AnalyticsEffect::Runner];
-        UpdateApplication(Versioned<UpdateBody>) -> Value = changes::update, wakes [AnalyticsEffect::Runner];
+        AddApplicationCloudWatchLoggingOption(Versioned<LoggingBody>) -> Empty = changes::add_logging, wakes [AnalyticsEffect::Runner];
+        AddApplicationInput(Versioned<InputBody>) -> Empty = changes::add_input, wakes [AnalyticsEffect::Runner];
+        AddApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> Empty = changes::add_processing, wakes [AnalyticsEffect::Runner];
+        AddApplicationOutput(Versioned<OutputBody>) -> Empty = changes::add_output, wakes [AnalyticsEffect::Runner];
+        AddApplicationReferenceDataSource(Versioned<ReferenceBody>) -> Empty = changes::add_reference, wakes [AnalyticsEffect::Runner];
+        CreateApplication(CreateInput) -> CreateOutput = apps::create, wakes [AnalyticsEffect::Runner];
+        DeleteApplication(DeleteInput) -> Empty = apps::delete, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationCloudWatchLoggingOption(Versioned<LoggingIdBody>) -> Empty = changes::delete_logging, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> Empty = changes::delete_processing, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationOutput(Versioned<OutputIdBody>) -> Empty = changes::delete_output, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationReferenceDataSource(Versioned<ReferenceIdBody>) -> Empty = changes::delete_reference, wakes [AnalyticsEffect::Runner];
+        DescribeApplication(NameInput) -> DescribeOutput = apps::describe;
+        DiscoverInputSchema(DiscoverInput) -> DiscoverOutput = discover::discover;
+        ListApplications(ListInput) -> ListOutput = apps::list;
+        ListTagsForResource(ArnInput) -> TagsOutput = changes::list_tags;
+        StartApplication(StartInput) -> Empty = apps::start, wakes [AnalyticsEffect::Runner];
+        StopApplication(NameInput) -> Empty = apps::stop, wakes [AnalyticsEffect::Runner];
+        TagResource(TagInput) -> Empty = changes::tag, wakes [AnalyticsEffect::Runner];
+        UntagResource(UntagInput) -> Empty = changes::untag, wakes [AnalyticsEffect::Runner];
+        UpdateApplication(Versioned<UpdateBody>) -> Empty = changes::update, wakes [AnalyticsEffect::Runner];
     }
 }
 
 /// The operations of API v2.
 pub mod v2 {
     use super::{AnalyticsEffect, AnalyticsV2Api};
+    use crate::analytics::answers::{ChangeOutput, Empty, OperationOutput, PresignedUrlOutput, TagsOutput};
     use crate::analytics::apps::DeleteInput;
     use crate::analytics::changes::{self, *};
-    use crate::analytics::discover::{self, DiscoverInput};
+    use crate::analytics::discover::{self, DiscoverInput, DiscoverOutput};
     use crate::analytics::v2::{self as app, *};
     use serde_json::Value;
 
     crate::operations! {
         service AnalyticsV2Api;
-        AddApplicationCloudWatchLoggingOption(MaybeVersioned<LoggingBody>) -> Value = app::add_logging, wakes [AnalyticsEffect::Runner];
-        AddApplicationInput(Versioned<InputBody>) -> Value = app::add_input, wakes [AnalyticsEffect::Runner];
-        AddApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> Value = app::add_processing, wakes [AnalyticsEffect::Runner];
-        AddApplicationOutput(Versioned<OutputBody>) -> Value = app::add_output, wakes [AnalyticsEffect::Runner];
-        AddApplicationReferenceDataSource(Versioned<ReferenceBody>) -> Value = app::add_reference, wakes [AnalyticsEffect::Runner];
+        AddApplicationCloudWatchLoggingOption(MaybeVersioned<LoggingBody>) -> ChangeOutput = app::add_logging, wakes [AnalyticsEffect::Runner];
+        AddApplicationInput(Versioned<InputBody>) -> ChangeOutput = app::add_input, wakes [AnalyticsEffect::Runner];
+        AddApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> ChangeOutput = app::add_processing, wakes [AnalyticsEffect::Runner];
+        AddApplicationOutput(Versioned<OutputBody>) -> ChangeOutput = app::add_output, wakes [AnalyticsEffect::Runner];
+        AddApplicationReferenceDataSource(Versioned<ReferenceBody>) -> ChangeOutput = app::add_reference, wakes [AnalyticsEffect::Runner];
         AddApplicationVpcConfiguration(MaybeVersioned<VpcBody>) -> Value = app::add_vpc, wakes [AnalyticsEffect::Runner];
         CreateApplication(CreateV2) -> Value = app::create, wakes [AnalyticsEffect::Runner];
-        CreateApplicationPresignedUrl(PresignedInput) -> Value = app::presigned_url;
-        CreateApplicationSnapshot(SnapshotInput) -> Value = app::create_snapshot, wakes [AnalyticsEffect::Runner];
-        DeleteApplication(DeleteInput) -> Value = app::delete, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationCloudWatchLoggingOption(MaybeVersioned<LoggingIdBody>) -> Value = app::delete_logging, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> Value = app::delete_processing, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationOutput(Versioned<OutputIdBody>) -> Value = app::delete_output, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationReferenceDataSource(Versioned<ReferenceIdBody>) -> Value = app::delete_reference, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationSnapshot(SnapshotInput) -> Value = app::delete_snapshot, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationVpcConfiguration(MaybeVersioned<VpcIdBody>) -> Value = app::delete_vpc, wakes [AnalyticsEffect::Runner];
+        CreateApplicationPresignedUrl(PresignedInput) -> PresignedUrlOutput = app::presigned_url;
+        CreateApplicationSnapshot(SnapshotInput) -> Empty = app::create_snapshot, wakes [AnalyticsEffect::Runner];
+        DeleteApplication(DeleteInput) -> Empty = app::delete, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationCloudWatchLoggingOption(MaybeVersioned<LoggingIdBody>) -> ChangeOutput = app::delete_logging, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> ChangeOutput = app::delete_processing, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationOutput(Versioned<OutputIdBody>) -> ChangeOutput = app::delete_output, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationReferenceDataSource(Versioned<ReferenceIdBody>) -> ChangeOutput = app::delete_reference, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationSnapshot(SnapshotInput) -> Empty = app::delete_snapshot, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationVpcConfiguration(MaybeVersioned<VpcIdBody>) -> ChangeOutput = app::delete_vpc, wakes [AnalyticsEffect::Runner];
         DescribeApplication(NameV2) -> Value = app::describe;
         DescribeApplicationOperation(OperationInput) -> Value = app::describe_operation;
         DescribeApplicationSnapshot(SnapshotInput) -> Value = app::describe_snapshot;
         DescribeApplicationVersion(VersionInput) -> Value = app::describe_version;
-        DiscoverInputSchema(DiscoverInput) -> Value = discover::discover;
+        DiscoverInputSchema(DiscoverInput) -> DiscoverOutput = discover::discover;
         ListApplicationOperations(PagedInput) -> Value = app::list_operations;
         ListApplicationSnapshots(PagedInput) -> Value = app::list_snapshots;
         ListApplicationVersions(PagedInput) -> Value = app::list_versions;
         ListApplications(ListV2) -> Value = app::list;
-        ListTagsForResource(ArnInput) -> Value = changes::list_tags;
+        ListTagsForResource(ArnInput) -> TagsOutput = changes::list_tags;
         RollbackApplication(RollbackInput) -> Value = app::rollback, wakes [AnalyticsEffect::Runner];
-        StartApplication(StartV2) -> Value = app::start, wakes [AnalyticsEffect::Runner];
-        StopApplication(StopV2) -> Value = app::stop, wakes [AnalyticsEffect::Runner];
-        TagResource(TagInput) -> Value = changes::tag, wakes [AnalyticsEffect::Runner];
-        UntagResource(UntagInput) -> Value = changes::untag, wakes [AnalyticsEffect::Runner];
+        StartApplication(StartV2) -> OperationOutput = app::start, wakes [AnalyticsEffect::Runner];
+        StopApplication(StopV2) -> OperationOutput = app::stop, wakes [AnalyticsEffect::Runner];
+        TagResource(TagInput) -> Empty = changes::tag, wakes [AnalyticsEffect::Runner];
+        UntagResource(UntagInput) -> Empty = changes::untag, wakes [AnalyticsEffect::Runner];
         UpdateApplication(UpdateV2) -> Value = app::update, wakes [AnalyticsEffect::Runner];
         UpdateApplicationMaintenanceConfiguration(MaintenanceInput) -> Value = app::update_maintenance, wakes [AnalyticsEffect::Runner];
     }

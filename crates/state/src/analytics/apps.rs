@@ -4,6 +4,7 @@
 //! AWS's exact messages for most of these errors are not published; where none was found
 //! the message says plainly what is wrong.
 
+use super::answers::*;
 use super::config::{AppConfig, Input, Item, LoggingOption, Output, Processing, ReferenceDataSource};
 use super::{arn, KdaError};
 use crate::db::Engine;
@@ -11,7 +12,6 @@ use crate::kinesis::epoch_secs;
 use crate::Ctx;
 use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// Most outputs per application.
@@ -257,7 +257,7 @@ pub struct CreateInput {
 }
 
 /// CreateApplication (v1).
-pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateInput) -> R<Value> {
+pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateInput) -> R<CreateOutput> {
     let mut c =
         AppConfig { description: input.application_description, code: input.application_code, ..Default::default() };
     for i in input.inputs.unwrap_or_default() {
@@ -276,11 +276,15 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateInput) -> R<Value> {
     let tags = tag_map(input.tags)?;
     insert(eng, ctx, &input.application_name, 1, &c, &tags)?;
     let row = load(eng, ctx, &input.application_name)?;
-    Ok(json!({"ApplicationSummary": summary(ctx, &row)}))
+    Ok(CreateOutput { application_summary: summary(ctx, &row) })
 }
 
-fn summary(ctx: &Ctx, row: &AppRow) -> Value {
-    json!({"ApplicationName": row.name, "ApplicationARN": arn(ctx, &row.name), "ApplicationStatus": row.status})
+fn summary(ctx: &Ctx, row: &AppRow) -> ApplicationSummary {
+    ApplicationSummary {
+        application_name: row.name.clone(),
+        application_arn: arn(ctx, &row.name),
+        application_status: row.status.clone(),
+    }
 }
 
 /// `{ApplicationName}`.
@@ -291,87 +295,82 @@ pub struct NameInput {
 }
 
 /// DescribeApplication (v1).
-pub fn describe(eng: &mut Engine, ctx: &Ctx, input: NameInput) -> R<Value> {
+pub fn describe(eng: &mut Engine, ctx: &Ctx, input: NameInput) -> R<DescribeOutput> {
     let row = load(eng, ctx, &input.application_name)?;
-    Ok(json!({"ApplicationDetail": detail(ctx, &row)}))
+    Ok(DescribeOutput { application_detail: detail(ctx, &row) })
 }
 
 /// The v1 `ApplicationDetail`.
-pub fn detail(ctx: &Ctx, row: &AppRow) -> Value {
+pub fn detail(ctx: &Ctx, row: &AppRow) -> ApplicationDetail {
     let c = &row.config;
-    let mut d = Map::new();
-    d.insert("ApplicationName".into(), json!(row.name));
-    if let Some(desc) = &c.description {
-        d.insert("ApplicationDescription".into(), json!(desc));
-    }
-    d.insert("ApplicationARN".into(), json!(arn(ctx, &row.name)));
-    d.insert("ApplicationStatus".into(), json!(row.status));
-    d.insert("CreateTimestamp".into(), json!(epoch_secs(row.created_ms)));
-    d.insert("LastUpdateTimestamp".into(), json!(epoch_secs(row.updated_ms)));
-    d.insert("InputDescriptions".into(), c.inputs.iter().map(|i| input_description(c, i)).collect());
-    d.insert("OutputDescriptions".into(), c.outputs.iter().map(output_description).collect());
-    d.insert("ReferenceDataSourceDescriptions".into(), c.references.iter().map(reference_description).collect());
-    d.insert("CloudWatchLoggingOptionDescriptions".into(), c.logging.iter().map(logging_description).collect());
-    if let Some(code) = &c.code {
-        d.insert("ApplicationCode".into(), json!(code));
-    }
-    d.insert("ApplicationVersionId".into(), json!(row.version));
-    Value::Object(d)
-}
-
-fn described(kind: &str, r: &Option<super::config::Resource>, out: &mut Map<String, Value>) {
-    if let Some(r) = r {
-        out.insert(format!("{kind}Description"), json!({"ResourceARN": r.resource_arn, "RoleARN": r.role_arn}));
+    ApplicationDetail {
+        application_name: row.name.clone(),
+        application_description: c.description.clone(),
+        application_arn: arn(ctx, &row.name),
+        application_status: row.status.clone(),
+        create_timestamp: epoch_secs(row.created_ms),
+        last_update_timestamp: epoch_secs(row.updated_ms),
+        input_descriptions: c.inputs.iter().map(|i| input_description(c, i)).collect(),
+        output_descriptions: c.outputs.iter().map(output_description).collect(),
+        reference_data_source_descriptions: c.references.iter().map(reference_description).collect(),
+        cloud_watch_logging_option_descriptions: c.logging.iter().map(logging_description).collect(),
+        application_code: c.code.clone(),
+        application_version_id: row.version,
     }
 }
 
 /// `InputDescription` (both APIs).
-pub fn input_description(c: &AppConfig, i: &Item<Input>) -> Value {
-    let mut d = Map::new();
-    d.insert("InputId".into(), json!(i.id));
-    d.insert("NamePrefix".into(), json!(i.item.name_prefix));
-    d.insert("InAppStreamNames".into(), json!(i.item.stream_names()));
-    if let Some(Processing { input_lambda_processor: l }) = &i.item.input_processing_configuration {
-        d.insert(
-            "InputProcessingConfigurationDescription".into(),
-            json!({"InputLambdaProcessorDescription": {"ResourceARN": l.resource_arn, "RoleARN": l.role_arn}}),
-        );
+pub fn input_description(c: &AppConfig, i: &Item<Input>) -> InputDescription {
+    let processing = i.item.input_processing_configuration.as_ref();
+    let start = c.starting_positions.iter().find(|(id, _)| *id == i.id).map(|(_, p)| p.clone());
+    InputDescription {
+        input_id: i.id.clone(),
+        name_prefix: i.item.name_prefix.clone(),
+        in_app_stream_names: i.item.stream_names(),
+        input_processing_configuration_description: processing.map(|Processing { input_lambda_processor: l }| {
+            ProcessingDescription { input_lambda_processor_description: l.clone() }
+        }),
+        kinesis_streams_input_description: i.item.kinesis_streams_input.clone(),
+        kinesis_firehose_input_description: i.item.kinesis_firehose_input.clone(),
+        input_schema: i.item.input_schema.clone(),
+        input_parallelism: ParallelismDescription { count: i.item.parallelism() },
+        input_starting_position_configuration: StartingPositionDescription { input_starting_position: start },
     }
-    described("KinesisStreamsInput", &i.item.kinesis_streams_input, &mut d);
-    described("KinesisFirehoseInput", &i.item.kinesis_firehose_input, &mut d);
-    d.insert("InputSchema".into(), json!(i.item.input_schema));
-    d.insert("InputParallelism".into(), json!({"Count": i.item.parallelism()}));
-    let start =
-        c.starting_positions.iter().find(|(id, _)| *id == i.id).map(|(_, p)| json!({"InputStartingPosition": p}));
-    d.insert("InputStartingPositionConfiguration".into(), start.unwrap_or_else(|| json!({})));
-    Value::Object(d)
 }
 
 /// `OutputDescription` (both APIs).
-pub fn output_description(o: &Item<Output>) -> Value {
-    let mut d = Map::new();
-    d.insert("OutputId".into(), json!(o.id));
-    d.insert("Name".into(), json!(o.item.name));
-    described("KinesisStreamsOutput", &o.item.kinesis_streams_output, &mut d);
-    described("KinesisFirehoseOutput", &o.item.kinesis_firehose_output, &mut d);
-    described("LambdaOutput", &o.item.lambda_output, &mut d);
-    d.insert("DestinationSchema".into(), json!(o.item.destination_schema));
-    Value::Object(d)
+pub fn output_description(o: &Item<Output>) -> OutputDescription {
+    OutputDescription {
+        output_id: o.id.clone(),
+        name: o.item.name.clone(),
+        kinesis_streams_output_description: o.item.kinesis_streams_output.clone(),
+        kinesis_firehose_output_description: o.item.kinesis_firehose_output.clone(),
+        lambda_output_description: o.item.lambda_output.clone(),
+        destination_schema: o.item.destination_schema.clone(),
+    }
 }
 
 /// `ReferenceDataSourceDescription` (both APIs).
-pub fn reference_description(r: &Item<ReferenceDataSource>) -> Value {
-    let mut d =
-        json!({"ReferenceId": r.id, "TableName": r.item.table_name, "ReferenceSchema": r.item.reference_schema});
-    if let Some(s3) = &r.item.s3 {
-        d["S3ReferenceDataSourceDescription"] =
-            json!({"BucketARN": s3.bucket_arn, "FileKey": s3.file_key, "ReferenceRoleARN": s3.reference_role_arn});
+pub fn reference_description(r: &Item<ReferenceDataSource>) -> ReferenceDescription {
+    ReferenceDescription {
+        reference_id: r.id.clone(),
+        table_name: r.item.table_name.clone(),
+        reference_schema: r.item.reference_schema.clone(),
+        s3: r.item.s3.as_ref().map(|s3| S3ReferenceDescription {
+            bucket_arn: s3.bucket_arn.clone(),
+            file_key: s3.file_key.clone(),
+            reference_role_arn: s3.reference_role_arn.clone(),
+        }),
     }
-    d
 }
 
-fn logging_description(l: &Item<LoggingOption>) -> Value {
-    json!({"CloudWatchLoggingOptionId": l.id, "LogStreamARN": l.item.log_stream_arn, "RoleARN": l.item.role_arn})
+/// `CloudWatchLoggingOptionDescription` (both APIs).
+pub fn logging_description(l: &Item<LoggingOption>) -> LoggingDescription {
+    LoggingDescription {
+        cloud_watch_logging_option_id: l.id.clone(),
+        log_stream_arn: l.item.log_stream_arn.clone(),
+        role_arn: l.item.role_arn.clone(),
+    }
 }
 
 /// `ListApplications` (v1).
@@ -385,7 +384,7 @@ pub struct ListInput {
 }
 
 /// ListApplications (v1).
-pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListInput) -> R<Value> {
+pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListInput) -> R<ListOutput> {
     let limit = input.limit.unwrap_or(40);
     let apps: Vec<AppRow> = all(eng, Some(ctx))?
         .into_iter()
@@ -393,8 +392,8 @@ pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListInput) -> R<Value> {
         .filter(|r| input.exclusive_start_application_name.as_ref().is_none_or(|s| r.name > *s))
         .collect();
     let more = apps.len() > limit;
-    let summaries: Vec<Value> = apps.iter().take(limit).map(|r| summary(ctx, r)).collect();
-    Ok(json!({"ApplicationSummaries": summaries, "HasMoreApplications": more}))
+    let application_summaries = apps.iter().take(limit).map(|r| summary(ctx, r)).collect();
+    Ok(ListOutput { application_summaries, has_more_applications: more })
 }
 
 /// `DeleteApplication` (v1).
@@ -406,13 +405,13 @@ pub struct DeleteInput {
 }
 
 /// DeleteApplication (v1): the CreateTimestamp must be the application's.
-pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteInput) -> R<Value> {
+pub fn delete(eng: &mut Engine, ctx: &Ctx, input: DeleteInput) -> R<Empty> {
     let row = load(eng, ctx, &input.application_name)?;
     if (input.create_timestamp - epoch_secs(row.created_ms)).abs() >= 1.0 {
         return Err(KdaError::invalid("CreateTimestamp does not match the application's."));
     }
     begin_delete(eng, &row)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// Starts deleting an application (DELETING for the delete delay, then gone).
@@ -450,7 +449,7 @@ pub struct StartingPosition {
 }
 
 /// StartApplication (v1).
-pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartInput) -> R<Value> {
+pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartInput) -> R<Empty> {
     let mut row = load(eng, ctx, &input.application_name)?;
     let mut positions = Vec::new();
     for ic in &input.input_configurations {
@@ -462,7 +461,7 @@ pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartInput) -> R<Value> {
         positions.push((ic.id.clone(), p));
     }
     begin_start(eng, &mut row, positions)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// Checks and starts an application: STARTING for the create delay, then RUNNING.
@@ -477,6 +476,7 @@ pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, S
         return Err(KdaError::configuration("The application has no input to read."));
     }
     row.config.compile().map_err(KdaError::configuration)?;
+    super::targets::check_outputs(eng, &row.config)?;
     let resume = positions.iter().all(|(_, p)| p == "LAST_STOPPED_POINT");
     if !resume {
         eng.conn.prepare_cached("DELETE FROM kda_source_shards WHERE app=?1")?.execute([row.id])?;
@@ -493,10 +493,10 @@ pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, S
 }
 
 /// StopApplication (v1).
-pub fn stop(eng: &mut Engine, ctx: &Ctx, input: NameInput) -> R<Value> {
+pub fn stop(eng: &mut Engine, ctx: &Ctx, input: NameInput) -> R<Empty> {
     let row = load(eng, ctx, &input.application_name)?;
     begin_stop(eng, &row)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// Stops an application: STOPPING for the delete delay, then READY.

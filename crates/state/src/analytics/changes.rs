@@ -1,13 +1,14 @@
 //! API v1 operations that change a configuration: UpdateApplication, the Add/Delete
 //! operations, and tags.
 
+use super::answers::{Empty, TagDescription, TagsOutput};
 use super::apps::{check_version, commit_update, load, save_tags, AppRow, Tag};
 use super::config::{Input, Item, LoggingOption, Output, Processing, ReferenceDataSource, SourceSchema};
 use super::KdaError;
 use crate::db::Engine;
 use crate::Ctx;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 type R<T> = Result<T, KdaError>;
 
@@ -21,12 +22,12 @@ pub struct Versioned<T> {
     pub body: T,
 }
 
-fn change<T>(eng: &mut Engine, ctx: &Ctx, input: Versioned<T>, f: impl FnOnce(&mut AppRow, T) -> R<()>) -> R<Value> {
+fn change<T>(eng: &mut Engine, ctx: &Ctx, input: Versioned<T>, f: impl FnOnce(&mut AppRow, T) -> R<()>) -> R<Empty> {
     let mut row = load(eng, ctx, &input.application_name)?;
     check_version(&row, input.current_application_version_id)?;
     f(&mut row, input.body)?;
     commit_update(eng, &row)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 fn missing(kind: &str, id: &str) -> KdaError {
@@ -57,7 +58,7 @@ pub struct UpdateBody {
 }
 
 /// UpdateApplication (v1).
-pub fn update(eng: &mut Engine, ctx: &Ctx, input: Versioned<UpdateBody>) -> R<Value> {
+pub fn update(eng: &mut Engine, ctx: &Ctx, input: Versioned<UpdateBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| apply_update(row, b.application_update))
 }
 
@@ -190,7 +191,7 @@ pub struct InputBody {
 }
 
 /// AddApplicationInput.
-pub fn add_input(eng: &mut Engine, ctx: &Ctx, input: Versioned<InputBody>) -> R<Value> {
+pub fn add_input(eng: &mut Engine, ctx: &Ctx, input: Versioned<InputBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| {
         let id = row.config.new_id();
         row.config.inputs.push(Item { id, item: b.input });
@@ -206,7 +207,7 @@ pub struct OutputBody {
 }
 
 /// AddApplicationOutput.
-pub fn add_output(eng: &mut Engine, ctx: &Ctx, input: Versioned<OutputBody>) -> R<Value> {
+pub fn add_output(eng: &mut Engine, ctx: &Ctx, input: Versioned<OutputBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| {
         let id = row.config.new_id();
         row.config.outputs.push(Item { id, item: b.output });
@@ -222,7 +223,7 @@ pub struct OutputIdBody {
 }
 
 /// DeleteApplicationOutput.
-pub fn delete_output(eng: &mut Engine, ctx: &Ctx, input: Versioned<OutputIdBody>) -> R<Value> {
+pub fn delete_output(eng: &mut Engine, ctx: &Ctx, input: Versioned<OutputIdBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| remove(&mut row.config.outputs, &b.output_id, "Output"))
 }
 
@@ -245,7 +246,7 @@ pub struct ProcessingBody {
 }
 
 /// AddApplicationInputProcessingConfiguration.
-pub fn add_processing(eng: &mut Engine, ctx: &Ctx, input: Versioned<ProcessingBody>) -> R<Value> {
+pub fn add_processing(eng: &mut Engine, ctx: &Ctx, input: Versioned<ProcessingBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| {
         let item =
             row.config.inputs.iter_mut().find(|i| i.id == b.input_id).ok_or_else(|| missing("Input", &b.input_id))?;
@@ -255,7 +256,7 @@ pub fn add_processing(eng: &mut Engine, ctx: &Ctx, input: Versioned<ProcessingBo
 }
 
 /// DeleteApplicationInputProcessingConfiguration.
-pub fn delete_processing(eng: &mut Engine, ctx: &Ctx, input: Versioned<ProcessingBody>) -> R<Value> {
+pub fn delete_processing(eng: &mut Engine, ctx: &Ctx, input: Versioned<ProcessingBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| {
         let item =
             row.config.inputs.iter_mut().find(|i| i.id == b.input_id).ok_or_else(|| missing("Input", &b.input_id))?;
@@ -272,7 +273,7 @@ pub struct ReferenceBody {
 }
 
 /// AddApplicationReferenceDataSource.
-pub fn add_reference(eng: &mut Engine, ctx: &Ctx, input: Versioned<ReferenceBody>) -> R<Value> {
+pub fn add_reference(eng: &mut Engine, ctx: &Ctx, input: Versioned<ReferenceBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| {
         let id = row.config.new_id();
         row.config.references.push(Item { id, item: b.reference_data_source });
@@ -288,7 +289,7 @@ pub struct ReferenceIdBody {
 }
 
 /// DeleteApplicationReferenceDataSource.
-pub fn delete_reference(eng: &mut Engine, ctx: &Ctx, input: Versioned<ReferenceIdBody>) -> R<Value> {
+pub fn delete_reference(eng: &mut Engine, ctx: &Ctx, input: Versioned<ReferenceIdBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| remove(&mut row.config.references, &b.reference_id, "Reference data source"))
 }
 
@@ -300,7 +301,7 @@ pub struct LoggingBody {
 }
 
 /// AddApplicationCloudWatchLoggingOption.
-pub fn add_logging(eng: &mut Engine, ctx: &Ctx, input: Versioned<LoggingBody>) -> R<Value> {
+pub fn add_logging(eng: &mut Engine, ctx: &Ctx, input: Versioned<LoggingBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| {
         let id = row.config.new_id();
         row.config.logging.push(Item { id, item: b.cloud_watch_logging_option });
@@ -316,7 +317,7 @@ pub struct LoggingIdBody {
 }
 
 /// DeleteApplicationCloudWatchLoggingOption.
-pub fn delete_logging(eng: &mut Engine, ctx: &Ctx, input: Versioned<LoggingIdBody>) -> R<Value> {
+pub fn delete_logging(eng: &mut Engine, ctx: &Ctx, input: Versioned<LoggingIdBody>) -> R<Empty> {
     change(eng, ctx, input, |row, b| {
         remove(&mut row.config.logging, &b.cloud_watch_logging_option_id, "CloudWatch logging option")
     })
@@ -332,13 +333,13 @@ pub struct TagInput {
 }
 
 /// TagResource (both APIs).
-pub fn tag(eng: &mut Engine, ctx: &Ctx, input: TagInput) -> R<Value> {
+pub fn tag(eng: &mut Engine, ctx: &Ctx, input: TagInput) -> R<Empty> {
     let mut row = super::apps::by_arn(eng, ctx, &input.resource_arn)?;
     for t in input.tags {
         row.tags.insert(t.key, t.value.unwrap_or_default());
     }
     save_tags(eng, &row)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `UntagResource`.
@@ -351,13 +352,13 @@ pub struct UntagInput {
 }
 
 /// UntagResource (both APIs).
-pub fn untag(eng: &mut Engine, ctx: &Ctx, input: UntagInput) -> R<Value> {
+pub fn untag(eng: &mut Engine, ctx: &Ctx, input: UntagInput) -> R<Empty> {
     let mut row = super::apps::by_arn(eng, ctx, &input.resource_arn)?;
     for k in &input.tag_keys {
         row.tags.remove(k);
     }
     save_tags(eng, &row)?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// `{ResourceARN}`.
@@ -368,8 +369,8 @@ pub struct ArnInput {
 }
 
 /// ListTagsForResource (both APIs).
-pub fn list_tags(eng: &mut Engine, ctx: &Ctx, input: ArnInput) -> R<Value> {
+pub fn list_tags(eng: &mut Engine, ctx: &Ctx, input: ArnInput) -> R<TagsOutput> {
     let row = super::apps::by_arn(eng, ctx, &input.resource_arn)?;
-    let tags: Vec<Value> = row.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect();
-    Ok(json!({"Tags": tags}))
+    let tags = row.tags.iter().map(|(k, v)| TagDescription { key: k.clone(), value: v.clone() }).collect();
+    Ok(TagsOutput { tags })
 }

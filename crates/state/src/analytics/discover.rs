@@ -1,6 +1,11 @@
 //! DiscoverInputSchema: infers a schema from a sample of a Kinesis stream or an S3 object
 //! (kinesin's S3), answering InputSchema, RawInputRecords, ProcessedInputRecords and
-//! ParsedInputRecords.
+//! ParsedInputRecords. With an `InputProcessingConfiguration` the server takes the sample
+//! ([`sample`]), hands it to the function bound with `--lambda` off the store thread
+//! ([`Sample::event`]) and infers the schema from what the function returned
+//! ([`Sample::processed`]): ProcessedInputRecords are the records it answered `Ok`, the
+//! schema and ParsedInputRecords come from them; without a function ProcessedInputRecords
+//! repeat the raw records.
 //!
 //! Inference follows what AWS shows for its demo stream: JSON objects map each top-level
 //! key to a column (`$.key`), strings to VARCHAR sized to the next power of two of the longest
@@ -8,13 +13,15 @@
 //! BOOLEAN; anything else is CSV with columns COL1, COL2, ... AWS's exact rules are not
 //! published.
 
-use super::config::{CsvMapping, JsonMapping, MappingParameters, RecordColumn, RecordFormat, SourceSchema};
+use super::apps::StartingPosition;
+use super::config::{CsvMapping, JsonMapping, MappingParameters, Processing, RecordColumn, RecordFormat, SourceSchema};
+use super::preprocess::{self, Outcome, RawRecord};
 use super::KdaError;
 use crate::db::Engine;
-use crate::kinesis::{self, records as krecords};
+use crate::kinesis::{self, records as krecords, seqnum};
 use crate::Ctx;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// Most records sampled.
 const SAMPLE: usize = 100;
@@ -26,9 +33,18 @@ pub struct DiscoverInput {
     #[serde(rename = "ResourceARN", default)]
     pub resource_arn: Option<String>,
     #[serde(default)]
-    pub input_starting_position_configuration: Option<Value>,
+    pub input_starting_position_configuration: Option<StartingPosition>,
     #[serde(default)]
     pub s3_configuration: Option<S3Configuration>,
+    #[serde(default)]
+    pub input_processing_configuration: Option<Processing>,
+}
+
+impl DiscoverInput {
+    /// The ARN of the input processing function, if any.
+    pub fn function_arn(&self) -> Option<&str> {
+        Some(self.input_processing_configuration.as_ref()?.input_lambda_processor.resource_arn.as_str())
+    }
 }
 
 /// `S3Configuration`.
@@ -40,49 +56,130 @@ pub struct S3Configuration {
     pub file_key: String,
 }
 
-/// DiscoverInputSchema.
-pub fn discover(eng: &mut Engine, ctx: &Ctx, input: DiscoverInput) -> Result<Value, KdaError> {
-    let raw = match (&input.resource_arn, &input.s3_configuration) {
+/// `DiscoverInputSchemaResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DiscoverOutput {
+    pub input_schema: SourceSchema,
+    pub parsed_input_records: Vec<Vec<String>>,
+    pub processed_input_records: Vec<String>,
+    pub raw_input_records: Vec<String>,
+}
+
+/// The records sampled from a source, before any function saw them.
+#[derive(Debug)]
+pub struct Sample {
+    source_arn: String,
+    records: Vec<RawRecord>,
+}
+
+impl Sample {
+    /// The preprocessing event for the sample (no application exists yet: `applicationArn`
+    /// is empty; S3 lines carry `kinesisFirehoseRecordMetadata` with the time of reading).
+    pub fn event(&self) -> Vec<u8> {
+        preprocess::event_of("", &self.source_arn, &self.records)
+    }
+
+    /// How many records were sampled.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether nothing was sampled.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    fn raw(&self) -> Vec<String> {
+        self.records.iter().map(|r| String::from_utf8_lossy(&r.data).into_owned()).collect()
+    }
+
+    /// The answer from the function's outcomes (or why it could not be invoked):
+    /// `UnableToDetectSchemaException` when it failed or kept no record.
+    pub fn processed(self, outcomes: Result<Vec<Outcome>, String>) -> Result<DiscoverOutput, KdaError> {
+        let outcomes =
+            outcomes.map_err(|e| KdaError::no_schema(format!("The input processing function failed: {e}")))?;
+        let processed: Vec<String> = outcomes
+            .into_iter()
+            .filter_map(|o| match o {
+                Outcome::Ok(data) => Some(String::from_utf8_lossy(&data).into_owned()),
+                Outcome::Failed | Outcome::Dropped => None,
+            })
+            .collect();
+        if processed.is_empty() {
+            return Err(KdaError::no_schema("The input processing function returned no records to detect a schema."));
+        }
+        answer(self.raw(), processed)
+    }
+}
+
+/// DiscoverInputSchema without a function (the server takes the [`sample`] path itself when
+/// the request names one).
+pub fn discover(eng: &mut Engine, ctx: &Ctx, input: DiscoverInput) -> Result<DiscoverOutput, KdaError> {
+    let raw = sample(eng, ctx, &input)?.raw();
+    answer(raw.clone(), raw)
+}
+
+/// The records to infer a schema from: a stream's or an S3 object's; `UnableToDetectSchemaException`
+/// when there are none.
+pub fn sample(eng: &mut Engine, ctx: &Ctx, input: &DiscoverInput) -> Result<Sample, KdaError> {
+    let sample = match (&input.resource_arn, &input.s3_configuration) {
         (Some(arn), None) => sample_stream(eng, ctx, arn, &input.input_starting_position_configuration)?,
         (None, Some(s3)) => sample_object(eng, ctx, s3)?,
         _ => return Err(KdaError::invalid("Specify either ResourceARN or S3Configuration.")),
     };
-    if raw.is_empty() {
+    if sample.is_empty() {
         return Err(KdaError::no_schema("No data was found in the streaming source to detect a schema."));
     }
-    let (schema, parsed) = infer(&raw)?;
-    Ok(json!({
-        "InputSchema": schema,
-        "ParsedInputRecords": parsed,
-        "ProcessedInputRecords": raw,
-        "RawInputRecords": raw,
-    }))
+    Ok(sample)
 }
 
-fn sample_stream(eng: &mut Engine, ctx: &Ctx, arn: &str, start: &Option<Value>) -> Result<Vec<String>, KdaError> {
+fn answer(raw: Vec<String>, processed: Vec<String>) -> Result<DiscoverOutput, KdaError> {
+    let (input_schema, parsed_input_records) = infer(&processed)?;
+    Ok(DiscoverOutput {
+        input_schema,
+        parsed_input_records,
+        processed_input_records: processed,
+        raw_input_records: raw,
+    })
+}
+
+fn sample_stream(eng: &mut Engine, ctx: &Ctx, arn: &str, start: &Option<StartingPosition>) -> Result<Sample, KdaError> {
     let (sctx, name) =
         kinesis::parse_arn(arn).unwrap_or((ctx.clone(), arn.rsplit('/').next().unwrap_or(arn).to_string()));
     let m = kinesis::usable(eng, &sctx, &name).map_err(|e| KdaError::invalid(e.to_string()))?;
-    let position = start.as_ref().and_then(|s| s["InputStartingPosition"].as_str()).unwrap_or("NOW");
+    let position = start.as_ref().and_then(|s| s.input_starting_position.as_deref()).unwrap_or("NOW");
     let mut out = Vec::new();
     for shard in &m.shards {
         let r = krecords::read(eng, &m, shard, shard.start_seq, 10_000)?;
-        out.extend(r.records.iter().map(|rec| String::from_utf8_lossy(&rec.data).into_owned()));
+        out.extend(r.records.into_iter().map(|rec| RawRecord {
+            arrival_ms: (rec.approximate_arrival_timestamp * 1000.0).round() as i64,
+            data: rec.data,
+            kinesis: Some((seqnum::shard_id(shard.idx), rec.partition_key, rec.sequence_number)),
+        }));
     }
     // NOW has nothing to wait for here: the latest records stand for the ones to come.
     if position != "TRIM_HORIZON" && out.len() > SAMPLE {
         out.drain(..out.len() - SAMPLE);
     }
     out.truncate(SAMPLE);
-    Ok(out)
+    let source_arn = format!("arn:aws:kinesis:{}:{}:stream/{name}", sctx.region, sctx.account);
+    Ok(Sample { source_arn, records: out })
 }
 
-fn sample_object(eng: &mut Engine, ctx: &Ctx, s3: &S3Configuration) -> Result<Vec<String>, KdaError> {
+fn sample_object(eng: &mut Engine, ctx: &Ctx, s3: &S3Configuration) -> Result<Sample, KdaError> {
     let bucket = s3.bucket_arn.rsplit(':').next().unwrap_or_default().to_string();
     let (_, data, _) = crate::s3::get_object(eng, ctx, (bucket, s3.file_key.clone(), None))
         .map_err(|e| KdaError::invalid(format!("Cannot read s3://{}: {e:?}", s3.file_key)))?;
+    let now = eng.now();
     let text = String::from_utf8_lossy(&data);
-    Ok(text.lines().filter(|l| !l.trim().is_empty()).take(SAMPLE).map(str::to_string).collect())
+    let records = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(SAMPLE)
+        .map(|l| RawRecord { arrival_ms: now, data: l.as_bytes().to_vec(), kinesis: None })
+        .collect();
+    Ok(Sample { source_arn: s3.bucket_arn.clone(), records })
 }
 
 type Inferred = (SourceSchema, Vec<Vec<String>>);
@@ -148,7 +245,10 @@ fn infer_csv(raw: &[String]) -> Inferred {
 }
 
 fn guess(s: &str) -> Value {
-    serde_json::from_str::<Value>(s.trim()).ok().filter(|v| v.is_number() || v.is_boolean()).unwrap_or_else(|| json!(s))
+    serde_json::from_str::<Value>(s.trim())
+        .ok()
+        .filter(|v| v.is_number() || v.is_boolean())
+        .unwrap_or_else(|| Value::String(s.to_string()))
 }
 
 fn text(v: &Value) -> Option<String> {

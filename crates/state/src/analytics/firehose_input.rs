@@ -5,6 +5,7 @@
 //! produced.
 
 use super::apps::AppRow;
+use super::targets::delivery_stream;
 use super::KdaError;
 use crate::db::Engine;
 use crate::Ctx;
@@ -12,14 +13,6 @@ use rusqlite::params;
 
 /// A queued record: its queue id, arrival (ms) and data.
 pub type Queued = (i64, i64, Vec<u8>);
-
-/// The delivery stream named by a `KinesisFirehoseInput` ARN
-/// (`arn:aws:firehose:<region>:<account>:deliverystream/<name>`).
-fn delivery_stream(arn: &str) -> Option<(Ctx, String)> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [_, _, "firehose", region, account, resource] = parts[..] else { return None };
-    Some((Ctx::new(account, region), resource.strip_prefix("deliverystream/")?.to_string()))
-}
 
 /// Taps the application's delivery stream (if it reads one) for a starting run; a run that
 /// does not resume (`LAST_STOPPED_POINT`) drops what an earlier run left unread.
@@ -35,6 +28,23 @@ pub fn open(eng: &Engine, row: &AppRow, resume: bool) -> Result<(), KdaError> {
             eng.conn
                 .prepare_cached("INSERT OR IGNORE INTO kda_firehose_taps(stream, app) VALUES (?1, ?2)")?
                 .execute(params![stream.id, row.id])?;
+        }
+    }
+    Ok(())
+}
+
+/// A delivery stream was created: the applications running now that read it (an application
+/// may start before its delivery stream exists, or outlive its deletion) tap it at once.
+pub fn adopt(eng: &mut Engine, ctx: &Ctx, name: &str, stream: i64) -> Result<(), KdaError> {
+    for (_, app) in super::apps::all(eng, None)? {
+        if !matches!(app.status.as_str(), "RUNNING" | "STARTING" | "UPDATING") {
+            continue;
+        }
+        let mut arns = app.config.inputs.iter().filter_map(|i| i.item.kinesis_firehose_input.as_ref());
+        if arns.any(|r| delivery_stream(&r.resource_arn).is_some_and(|(c, n)| c == *ctx && n == name)) {
+            eng.conn
+                .prepare_cached("INSERT OR IGNORE INTO kda_firehose_taps(stream, app) VALUES (?1, ?2)")?
+                .execute(params![stream, app.id])?;
         }
     }
     Ok(())
@@ -83,18 +93,4 @@ pub fn pending(eng: &Engine, app: i64, limit: usize) -> rusqlite::Result<Vec<Que
 pub fn consumed(eng: &Engine, app: i64, last: i64) -> rusqlite::Result<()> {
     eng.conn.prepare_cached("DELETE FROM kda_firehose_feed WHERE app=?1 AND id<=?2")?.execute(params![app, last])?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn delivery_stream_arns() {
-        let (ctx, name) = delivery_stream("arn:aws:firehose:eu-west-1:123456789012:deliverystream/in").unwrap();
-        assert_eq!((ctx.account.as_str(), ctx.region.as_str(), name.as_str()), ("123456789012", "eu-west-1", "in"));
-        assert!(delivery_stream("arn:aws:kinesis:eu-west-1:123456789012:stream/in").is_none());
-        assert!(delivery_stream("arn:aws:firehose:eu-west-1:123456789012:other/in").is_none());
-        assert!(delivery_stream("nonsense").is_none());
-    }
 }

@@ -5,6 +5,7 @@
 //! Operations are plain functions of `(&mut Engine, &Ctx, input)` returning [`KdaError`],
 //! declared per API in [`api`]; [`Analytics`] is the server's handle (store and wake-up).
 
+pub mod answers;
 pub mod api;
 pub mod apps;
 pub mod changes;
@@ -18,6 +19,7 @@ pub mod recent;
 pub mod records;
 pub mod run;
 pub mod settings;
+pub mod targets;
 pub mod v2;
 
 use crate::db::Db;

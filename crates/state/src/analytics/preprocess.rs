@@ -34,12 +34,13 @@ pub struct RawBatch {
     cursor: Cursor,
 }
 
+/// One raw input record as the function sees it.
 #[derive(Debug, Clone)]
-struct RawRecord {
-    arrival_ms: i64,
-    data: Vec<u8>,
+pub struct RawRecord {
+    pub(crate) arrival_ms: i64,
+    pub(crate) data: Vec<u8>,
     /// Shard id, partition key, sequence number (Kinesis inputs).
-    kinesis: Option<(String, String, String)>,
+    pub(crate) kinesis: Option<(String, String, String)>,
 }
 
 /// Where an application stands in a shard: the next counter, and whether it is read to its end.
@@ -170,8 +171,12 @@ fn firehose_batch(eng: &mut Engine, app: &AppRow) -> Result<Taken, StateError> {
 
 /// The function's event for a batch (AWS's Kinesis Analytics preprocessing event).
 pub fn event(b: &RawBatch) -> Vec<u8> {
-    let records: Vec<Value> = b
-        .records
+    event_of(&b.application_arn, &b.stream_arn, &b.records)
+}
+
+/// The preprocessing event for `records` of the source `stream_arn`.
+pub(crate) fn event_of(application_arn: &str, stream_arn: &str, records: &[RawRecord]) -> Vec<u8> {
+    let records: Vec<Value> = records
         .iter()
         .enumerate()
         .map(|(i, r)| {
@@ -188,16 +193,21 @@ pub fn event(b: &RawBatch) -> Vec<u8> {
         })
         .collect();
     let id = format!("{:032x}", fastrand::u128(..));
-    let doc = json!({"invocationId": id, "applicationArn": b.application_arn, "streamArn": b.stream_arn,
+    let doc = json!({"invocationId": id, "applicationArn": application_arn, "streamArn": stream_arn,
         "records": records});
     serde_json::to_vec(&doc).unwrap_or_default()
 }
 
 /// Reads the function's answer: an outcome per record of the batch, in order.
 pub fn outcomes(b: &RawBatch, response: &[u8]) -> Result<Vec<Outcome>, String> {
+    outcomes_of(b.records.len(), response)
+}
+
+/// Reads the function's answer to an event of `n` records: an outcome per record, in order.
+pub fn outcomes_of(n: usize, response: &[u8]) -> Result<Vec<Outcome>, String> {
     let doc: Value = serde_json::from_slice(response).map_err(|e| format!("the answer is not JSON: {e}"))?;
     let answered = doc["records"].as_array().ok_or("the answer has no records array")?;
-    let mut out = vec![Outcome::Failed; b.records.len()];
+    let mut out = vec![Outcome::Failed; n];
     for r in answered {
         let Some(i) = r["recordId"].as_str().and_then(|id| id.parse::<usize>().ok()).filter(|i| *i < out.len()) else {
             continue;

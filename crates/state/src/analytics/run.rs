@@ -9,6 +9,7 @@ use super::apps::{all, AppRow};
 use super::config::{AppConfig, Output};
 use super::recent::Recent;
 use super::records;
+use super::targets::{self, Target};
 use super::{firehose_input, lambda_output, preprocess};
 use crate::db::Engine;
 use crate::error::StateError;
@@ -95,6 +96,8 @@ pub fn pump(eng: &mut Engine, runners: &mut Runners, budget: usize) -> Result<Pu
         }
         run_app(eng, &ctx, &app, runners, &mut left, &mut report)?;
     }
+    // The budget ran out on the last application: more input may be waiting.
+    report.more |= left == 0;
     Ok(report)
 }
 
@@ -121,7 +124,7 @@ fn run_app(
         return Ok(());
     }
     runners.recent.record(app.id, app.run, running.runtime.program(), read, &emitted);
-    report.to_firehose += deliver(eng, ctx, app.id, running, &emitted)?;
+    report.to_firehose += deliver(eng, app.id, running, &emitted)?;
     save_state(eng, app, running.runtime.state())
 }
 
@@ -357,14 +360,14 @@ fn feed(
 }
 
 /// Writes emitted rows of output streams to their destinations; returns Firehose writes.
-fn deliver(eng: &mut Engine, ctx: &Ctx, app: i64, running: &Running, emitted: &[Emitted]) -> Result<u64, StateError> {
+fn deliver(eng: &mut Engine, app: i64, running: &Running, emitted: &[Emitted]) -> Result<u64, StateError> {
     let program = running.runtime.program();
     let mut to_firehose = 0;
     for e in emitted {
         for (stream, out) in running.outputs.iter().filter(|(s, _)| *s == e.stream) {
             let data =
                 records::format(&program.streams[*stream], &e.values, &out.destination_schema.record_format_type);
-            match write(eng, (ctx, app), out, data) {
+            match write(eng, app, out, data) {
                 Ok(fh) => to_firehose += u64::from(fh),
                 Err(err) => tracing::debug!(error = %err, "analytics: output write failed"),
             }
@@ -373,33 +376,33 @@ fn deliver(eng: &mut Engine, ctx: &Ctx, app: i64, running: &Running, emitted: &[
     Ok(to_firehose)
 }
 
-/// Writes one record of application `app` to an output; `true` when it went to Firehose.
-fn write(eng: &mut Engine, (ctx, app): (&Ctx, i64), out: &Output, data: Vec<u8>) -> Result<bool, String> {
-    if let Some(k) = &out.kinesis_streams_output {
-        let (sctx, name) = kinesis::parse_arn(&k.resource_arn).unwrap_or((ctx.clone(), k.resource_arn.clone()));
-        let input = kinesin_protocol::kinesis::PutRecordInput {
-            stream_name: Some(name),
-            stream_arn: None,
-            data,
-            partition_key: format!("{:016x}", fastrand::u64(..)),
-            explicit_hash_key: None,
-            sequence_number_for_ordering: None,
-        };
-        krecords::put_record(eng, &sctx, input).map_err(|e| e.to_string())?;
-        return Ok(false);
+/// Writes one record of application `app` to an output (a stream in the account and region
+/// of its ARN); `true` when it went to Firehose.
+fn write(eng: &mut Engine, app: i64, out: &Output, data: Vec<u8>) -> Result<bool, String> {
+    match targets::target(out).ok_or("an output without a destination")? {
+        Target::Kinesis(sctx, name) => {
+            let input = kinesin_protocol::kinesis::PutRecordInput {
+                stream_name: Some(name),
+                stream_arn: None,
+                data,
+                partition_key: format!("{:016x}", fastrand::u64(..)),
+                explicit_hash_key: None,
+                sequence_number_for_ordering: None,
+            };
+            krecords::put_record(eng, &sctx, input).map_err(|e| e.to_string())?;
+            Ok(false)
+        }
+        Target::Firehose(fctx, name) => {
+            let input = kinesin_protocol::firehose::PutRecordInput {
+                delivery_stream_name: name,
+                record: kinesin_protocol::firehose::Record { data },
+            };
+            crate::firehose::records::put_record(eng, &fctx, input).map_err(|e| e.to_string())?;
+            Ok(true)
+        }
+        Target::Lambda(arn) => {
+            lambda_output::enqueue(eng, app, &arn, &data).map_err(|e| e.to_string())?;
+            Ok(false)
+        }
     }
-    if let Some(f) = &out.kinesis_firehose_output {
-        let name = f.resource_arn.rsplit('/').next().unwrap_or_default().to_string();
-        let input = kinesin_protocol::firehose::PutRecordInput {
-            delivery_stream_name: name,
-            record: kinesin_protocol::firehose::Record { data },
-        };
-        crate::firehose::records::put_record(eng, ctx, input).map_err(|e| e.to_string())?;
-        return Ok(true);
-    }
-    if let Some(l) = &out.lambda_output {
-        lambda_output::enqueue(eng, app, &l.resource_arn, &data).map_err(|e| e.to_string())?;
-        return Ok(false);
-    }
-    Err("an output without a destination".into())
 }

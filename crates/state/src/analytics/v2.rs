@@ -3,6 +3,7 @@
 //! `FLINK-*` (and `ZEPPELIN-*`) applications get the whole control plane, but their code is
 //! not executed.
 
+use super::answers::{ChangeOutput, Empty, OperationOutput, PresignedUrlOutput};
 use super::apps::{self, check_version, load, AppRow, CreateInput, Tag};
 use super::changes::{self, apply_update, ApplicationUpdate, Versioned};
 use super::config::{AppConfig, Input, Item, LoggingOption, Output, ReferenceDataSource};
@@ -131,11 +132,7 @@ pub fn detail(ctx: &Ctx, row: &AppRow) -> Value {
     d.insert("CreateTimestamp".into(), json!(epoch_secs(row.created_ms)));
     d.insert("LastUpdateTimestamp".into(), json!(epoch_secs(row.updated_ms)));
     d.insert("ApplicationConfigurationDescription".into(), configuration_description(c, &runtime));
-    let logging: Vec<Value> = c
-        .logging
-        .iter()
-        .map(|l| json!({"CloudWatchLoggingOptionId": l.id, "LogStreamARN": l.item.log_stream_arn, "RoleARN": l.item.role_arn}))
-        .collect();
+    let logging: Vec<_> = c.logging.iter().map(apps::logging_description).collect();
     d.insert("CloudWatchLoggingOptionDescriptions".into(), json!(logging));
     if let Some(start) = &c.v2.maintenance_start {
         d.insert(
@@ -275,7 +272,7 @@ pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListV2) -> R<Value> {
 }
 
 /// DeleteApplication (v2).
-pub fn delete(eng: &mut Engine, ctx: &Ctx, input: apps::DeleteInput) -> R<Value> {
+pub fn delete(eng: &mut Engine, ctx: &Ctx, input: apps::DeleteInput) -> R<Empty> {
     apps::delete(eng, ctx, input)
 }
 
@@ -302,7 +299,7 @@ pub struct StartV2 {
 }
 
 /// StartApplication (v2): SQL applications run; others only change status.
-pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartV2) -> R<Value> {
+pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartV2) -> R<OperationOutput> {
     let mut row = load(eng, ctx, &input.application_name)?;
     let runtime = row.config.runtime.clone().unwrap_or_else(|| "SQL-1_0".into());
     if is_sql(&runtime) {
@@ -325,7 +322,7 @@ pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartV2) -> R<Value> {
         apps::set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))?;
     }
     let mut row = load(eng, ctx, &input.application_name)?;
-    Ok(json!({"OperationId": operation(eng, &mut row, "StartApplication")?}))
+    Ok(OperationOutput { operation_id: operation(eng, &mut row, "StartApplication")? })
 }
 
 /// `StopApplication` (v2).
@@ -338,11 +335,11 @@ pub struct StopV2 {
 }
 
 /// StopApplication (v2).
-pub fn stop(eng: &mut Engine, ctx: &Ctx, input: StopV2) -> R<Value> {
+pub fn stop(eng: &mut Engine, ctx: &Ctx, input: StopV2) -> R<OperationOutput> {
     let mut row = load(eng, ctx, &input.application_name)?;
     apps::begin_stop(eng, &row)?;
     let _ = input.force;
-    Ok(json!({"OperationId": operation(eng, &mut row, "StopApplication")?}))
+    Ok(OperationOutput { operation_id: operation(eng, &mut row, "StopApplication")? })
 }
 
 /// `UpdateApplication` (v2).
@@ -440,42 +437,55 @@ fn remember_version(row: &mut AppRow) {
     row.config.v2.versions.drain(..excess);
 }
 
-/// Wraps a v1 change with v2's answer: ARN and new version (plus a description).
-fn changed(eng: &mut Engine, ctx: &Ctx, name: &str, key: &str, f: impl Fn(&AppConfig) -> Value) -> R<Value> {
+/// Wraps a v1 change with v2's answer: ARN and new version, plus what `describe` fills in.
+fn changed(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    name: &str,
+    describe: impl Fn(&AppConfig, &mut ChangeOutput),
+) -> R<ChangeOutput> {
     let row = load(eng, ctx, name)?;
-    let mut out = json!({"ApplicationARN": arn(ctx, &row.name), "ApplicationVersionId": row.version});
-    if !key.is_empty() {
-        out[key] = f(&row.config);
-    }
+    let mut out = ChangeOutput {
+        application_arn: arn(ctx, &row.name),
+        application_version_id: row.version,
+        ..Default::default()
+    };
+    describe(&row.config, &mut out);
     Ok(out)
 }
 
 macro_rules! via_v1 {
-    ($(#[$doc:meta] $name:ident($body:ty) => $v1:path, $key:literal, $describe:expr;)*) => {$(
+    ($(#[$doc:meta] $name:ident($body:ty) => $v1:path, $describe:expr;)*) => {$(
         #[$doc]
-        pub fn $name(eng: &mut Engine, ctx: &Ctx, input: Versioned<$body>) -> R<Value> {
+        pub fn $name(eng: &mut Engine, ctx: &Ctx, input: Versioned<$body>) -> R<ChangeOutput> {
             let name = input.application_name.clone();
             $v1(eng, ctx, input)?;
-            changed(eng, ctx, &name, $key, $describe)
+            changed(eng, ctx, &name, $describe)
         }
     )*};
 }
 
 via_v1! {
     /// AddApplicationInput (v2).
-    add_input(changes::InputBody) => changes::add_input, "InputDescriptions", |c| json!(c.inputs.iter().map(|i| apps::input_description(c, i)).collect::<Vec<_>>());
+    add_input(changes::InputBody) => changes::add_input, |c, out| {
+        out.input_descriptions = Some(c.inputs.iter().map(|i| apps::input_description(c, i)).collect());
+    };
     /// AddApplicationOutput (v2).
-    add_output(changes::OutputBody) => changes::add_output, "OutputDescriptions", |c| json!(c.outputs.iter().map(apps::output_description).collect::<Vec<_>>());
+    add_output(changes::OutputBody) => changes::add_output, |c, out| {
+        out.output_descriptions = Some(c.outputs.iter().map(apps::output_description).collect());
+    };
     /// AddApplicationReferenceDataSource (v2).
-    add_reference(changes::ReferenceBody) => changes::add_reference, "ReferenceDataSourceDescriptions", |c| json!(c.references.iter().map(apps::reference_description).collect::<Vec<_>>());
+    add_reference(changes::ReferenceBody) => changes::add_reference, |c, out| {
+        out.reference_data_source_descriptions = Some(c.references.iter().map(apps::reference_description).collect());
+    };
     /// AddApplicationInputProcessingConfiguration (v2).
-    add_processing(changes::ProcessingBody) => changes::add_processing, "", |_| Value::Null;
+    add_processing(changes::ProcessingBody) => changes::add_processing, |_, _| {};
     /// DeleteApplicationInputProcessingConfiguration (v2).
-    delete_processing(changes::ProcessingBody) => changes::delete_processing, "", |_| Value::Null;
+    delete_processing(changes::ProcessingBody) => changes::delete_processing, |_, _| {};
     /// DeleteApplicationOutput (v2).
-    delete_output(changes::OutputIdBody) => changes::delete_output, "", |_| Value::Null;
+    delete_output(changes::OutputIdBody) => changes::delete_output, |_, _| {};
     /// DeleteApplicationReferenceDataSource (v2).
-    delete_reference(changes::ReferenceIdBody) => changes::delete_reference, "", |_| Value::Null;
+    delete_reference(changes::ReferenceIdBody) => changes::delete_reference, |_, _| {};
 }
 
 /// A v2 request whose CurrentApplicationVersionId is optional.
@@ -501,18 +511,18 @@ fn with_version<T>(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<T>) -> R<V
     })
 }
 
-fn logging_answer(eng: &mut Engine, ctx: &Ctx, name: &str) -> R<Value> {
+fn logging_answer(eng: &mut Engine, ctx: &Ctx, name: &str) -> R<ChangeOutput> {
     let mut row = load(eng, ctx, name)?;
     let op = operation(eng, &mut row, "UpdateApplication")?;
-    let mut out = changed(eng, ctx, name, "CloudWatchLoggingOptionDescriptions", |c| {
-        json!(c.logging.iter().map(|l| json!({"CloudWatchLoggingOptionId": l.id, "LogStreamARN": l.item.log_stream_arn, "RoleARN": l.item.role_arn})).collect::<Vec<_>>())
+    let mut out = changed(eng, ctx, name, |c, out| {
+        out.cloud_watch_logging_option_descriptions = Some(c.logging.iter().map(apps::logging_description).collect());
     })?;
-    out["OperationId"] = json!(op);
+    out.operation_id = Some(op);
     Ok(out)
 }
 
 /// AddApplicationCloudWatchLoggingOption (v2).
-pub fn add_logging(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<changes::LoggingBody>) -> R<Value> {
+pub fn add_logging(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<changes::LoggingBody>) -> R<ChangeOutput> {
     let input = with_version(eng, ctx, input)?;
     let name = input.application_name.clone();
     changes::add_logging(eng, ctx, input)?;
@@ -520,7 +530,7 @@ pub fn add_logging(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<changes::L
 }
 
 /// DeleteApplicationCloudWatchLoggingOption (v2).
-pub fn delete_logging(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<changes::LoggingIdBody>) -> R<Value> {
+pub fn delete_logging(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<changes::LoggingIdBody>) -> R<ChangeOutput> {
     let input = with_version(eng, ctx, input)?;
     let name = input.application_name.clone();
     changes::delete_logging(eng, ctx, input)?;
@@ -562,7 +572,7 @@ pub struct VpcIdBody {
 }
 
 /// DeleteApplicationVpcConfiguration (v2).
-pub fn delete_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcIdBody>) -> R<Value> {
+pub fn delete_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcIdBody>) -> R<ChangeOutput> {
     let input = with_version(eng, ctx, input)?;
     let mut row = load(eng, ctx, &input.application_name)?;
     check_version(&row, input.current_application_version_id)?;
@@ -582,7 +592,12 @@ pub fn delete_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcIdBody>)
     apps::commit_update(eng, &row)?;
     let mut row = load(eng, ctx, &input.application_name)?;
     let op = operation(eng, &mut row, "UpdateApplication")?;
-    Ok(json!({"ApplicationARN": arn(ctx, &row.name), "ApplicationVersionId": row.version, "OperationId": op}))
+    Ok(ChangeOutput {
+        application_arn: arn(ctx, &row.name),
+        application_version_id: row.version,
+        operation_id: Some(op),
+        ..Default::default()
+    })
 }
 
 /// `CreateApplicationSnapshot` / `DescribeApplicationSnapshot`.
@@ -596,7 +611,7 @@ pub struct SnapshotInput {
 }
 
 /// CreateApplicationSnapshot.
-pub fn create_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Value> {
+pub fn create_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Empty> {
     let mut row = load(eng, ctx, &input.application_name)?;
     if row.config.v2.snapshots.iter().any(|s| s["SnapshotName"] == input.snapshot_name.as_str()) {
         return Err(KdaError::invalid(format!("Snapshot {} already exists.", input.snapshot_name)));
@@ -605,7 +620,7 @@ pub fn create_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<V
                       "SnapshotCreationTimestamp": epoch_secs(eng.now()), "RuntimeEnvironment": row.config.runtime.clone().unwrap_or_else(|| "SQL-1_0".into())});
     row.config.v2.snapshots.push(snap);
     operation(eng, &mut row, "CreateApplicationSnapshot")?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 fn find_snapshot<'a>(row: &'a AppRow, name: &str) -> R<&'a Value> {
@@ -624,7 +639,7 @@ pub fn describe_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R
 }
 
 /// DeleteApplicationSnapshot.
-pub fn delete_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Value> {
+pub fn delete_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Empty> {
     let mut row = load(eng, ctx, &input.application_name)?;
     let snap = find_snapshot(&row, &input.snapshot_name)?;
     let at = snap["SnapshotCreationTimestamp"].as_f64().unwrap_or_default();
@@ -633,7 +648,7 @@ pub fn delete_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<V
     }
     row.config.v2.snapshots.retain(|s| s["SnapshotName"] != input.snapshot_name.as_str());
     operation(eng, &mut row, "DeleteApplicationSnapshot")?;
-    Ok(json!({}))
+    Ok(Empty {})
 }
 
 /// A paged list request naming an application.
@@ -776,12 +791,12 @@ pub struct PresignedInput {
 }
 
 /// CreateApplicationPresignedUrl: a URL naming the application (kinesin serves no dashboard).
-pub fn presigned_url(eng: &mut Engine, ctx: &Ctx, input: PresignedInput) -> R<Value> {
+pub fn presigned_url(eng: &mut Engine, ctx: &Ctx, input: PresignedInput) -> R<PresignedUrlOutput> {
     let row = load(eng, ctx, &input.application_name)?;
     let kind = input.url_type.to_ascii_lowercase().replace('_', "-");
-    Ok(
-        json!({"AuthorizedUrl": format!("https://{}.kinesisanalytics.{}.localhost/{kind}/{}", ctx.account, ctx.region, row.name)}),
-    )
+    let authorized_url =
+        format!("https://{}.kinesisanalytics.{}.localhost/{kind}/{}", ctx.account, ctx.region, row.name);
+    Ok(PresignedUrlOutput { authorized_url })
 }
 
 /// `UpdateApplicationMaintenanceConfiguration`.

@@ -221,6 +221,7 @@ pub fn create(
             encryption.map(|e| to_json(&e))
         ])?;
     let id = eng.conn.last_insert_rowid();
+    crate::analytics::firehose_input::adopt(eng, ctx, &name, id).map_err(|e| FhError::internal(e.message))?;
     if let Some(k) = &kinesis_source {
         source::initialize(eng, id, k)?;
     }
