@@ -78,7 +78,7 @@ await ui.wait("#deliveries tbody tr[data-outcome=retry]");
 await ui.waitFn(() => document.querySelector("#delivery-streams td.err")); // the same paint as the deliveries
 out.firehose = await ui.cells("#delivery-streams tbody tr[data-stream]");
 out.deliveries = await ui.cells("#deliveries tbody tr[data-delivery]");
-await ui.click("#delivery-streams button[data-bucket]");
+await ui.click(`#delivery-streams tr[data-stream="${plan.delivery}"] button[data-bucket]`); // not the failing one
 await ui.wait("#object-list tbody tr a");
 out.delivered = await ui.texts("#object-list tbody tr td:first-child");
 await shot("firehose");
