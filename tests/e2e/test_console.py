@@ -88,6 +88,8 @@ def make_data(c, browser: str) -> tuple:
     parent = k.list_shards(StreamName=stream)["Shards"][0]
     k.split_shard(StreamName=stream, ShardToSplit=parent["ShardId"], NewStartingHashKey=str(2**127))
     wait_active(k, stream)
+    # records read out (GetRecords): the closed parent's 8, the overview's records out
+    assert len(read_shard(k, stream, parent["ShardId"])) == 8
 
     arn = k.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
     consumer = k.register_stream_consumer(StreamARN=arn, ConsumerName="viewer")["Consumer"]["ConsumerARN"]
@@ -160,9 +162,12 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "2", "2", "1", "1"]]
     assert seen["overview"]["cost"].startswith("$")
     # totals per account and region (rate, then the total in parentheses): Kinesis records in,
-    # Firehose records in, Firehose deliveries, SQS sent, SQS received, Pipes requests
+    # Kinesis records out, Firehose records in, Firehose deliveries, SQS sent, SQS received,
+    # Pipes requests
     (rates,) = seen["overview"]["rates"]
     totals = [int(cell.split("(")[1].rstrip(")")) for cell in rates[2:]]
+    records_out = totals.pop(1)
+    assert records_out == 8, "the records boto3 read in the set-up (and nothing else yet)"
     assert rates[:2] == [ACCOUNT, REGION] and totals[:2] == [8, 6] and totals[2] >= 1 and totals[3] >= 6 and totals[4] == 1
     assert seen["keyboard"] == ["Skip to content", "Overview", "Streams"]
     assert seen["keyboardOpened"] == "#/streams"
