@@ -11,7 +11,10 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
+import threading
 import time
+from datetime import timezone
 from pathlib import Path
 
 import boto3
@@ -38,13 +41,31 @@ def browser_missing(browser: str) -> str | None:
     return None
 
 
-def run_driver(script: str, browser: str, endpoint: str, shots: Path, plan: dict) -> dict:
-    """Runs a tests/console driver script in `browser`; what it saw, with no page errors."""
+def run_driver(script: str, browser: str, endpoint: str, shots: Path, plan: dict, hooks: dict | None = None) -> dict:
+    """Runs a tests/console driver script in `browser`; what it saw, with no page errors. A
+    line `@name JSON` the driver prints asks the test to act now: `hooks[name](arg)` runs and
+    its answer goes back as one JSON line on the driver's stdin."""
     shots.mkdir(parents=True, exist_ok=True)
-    p = subprocess.run(["node", str(DRIVER / script), browser, endpoint, str(shots), json.dumps(plan)],
-                       capture_output=True, timeout=240, cwd=DRIVER)
-    assert p.returncode == 0, p.stderr.decode()[-4000:]
-    seen = json.loads(p.stdout)
+    with tempfile.TemporaryFile() as err, subprocess.Popen(
+            ["node", str(DRIVER / script), browser, endpoint, str(shots), json.dumps(plan)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=DRIVER, text=True) as p:
+        timer = threading.Timer(240, p.kill)
+        timer.start()
+        output = []
+        try:
+            for line in p.stdout:
+                if line.startswith("@"):
+                    name, _, arg = line[1:].partition(" ")
+                    p.stdin.write(json.dumps((hooks or {})[name](json.loads(arg))) + "\n")
+                    p.stdin.flush()
+                else:
+                    output.append(line)
+            p.wait()
+        finally:
+            timer.cancel()
+        err.seek(0)
+        assert p.returncode == 0, err.read().decode()[-4000:]
+    seen = json.loads("".join(output))
     assert seen["errors"] == []
     return seen
 
@@ -147,6 +168,45 @@ def make_data(c, browser: str) -> tuple:
             "pipeTarget": target, "failingPipe": failing_pipe}
 
 
+class Browsed:
+    """The driver's hooks for the record browser: records boto3 puts into one child shard of
+    the stream while the page runs, and what boto3 reads of them."""
+
+    DATA = [b"\x00\xff binary \x7f", b'{"b": 1}', b"text C"]
+
+    def __init__(self, kinesis, stream: str):
+        self.k, self.stream, self.made, self.tailed = kinesis, stream, [], None
+
+    def put(self, data: bytes, key: str) -> dict:
+        return self.k.put_record(StreamName=self.stream, Data=data, PartitionKey=key, ExplicitHashKey="0")
+
+    def records(self, _arg) -> dict:
+        puts = []
+        for i, data in enumerate(self.DATA):
+            if i:
+                time.sleep(0.05)  # arrival times apart, for the browse from a timestamp
+            puts.append(self.put(data, f"k{i}"))
+        shard = puts[0]["ShardId"]
+        assert {p["ShardId"] for p in puts} == {shard}
+        it = self.k.get_shard_iterator(StreamName=self.stream, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                       StartingSequenceNumber=puts[0]["SequenceNumber"])["ShardIterator"]
+        self.made = self.k.get_records(ShardIterator=it)["Records"]
+        a, b, _ = self.made
+        assert a["ApproximateArrivalTimestamp"] < b["ApproximateArrivalTimestamp"]
+        return {"shard": shard, "seqA": a["SequenceNumber"],
+                "timeB": b["ApproximateArrivalTimestamp"].isoformat(timespec="milliseconds")}
+
+    def tail(self, _arg) -> dict:
+        self.tailed = self.put(b"tailed record", "tail")
+        return {"seq": self.tailed["SequenceNumber"]}
+
+
+def as_shown(rec: dict, data: str) -> list:
+    """A record as the page's table shows it: sequence number, key, arrival, data."""
+    arrival = rec["ApproximateArrivalTimestamp"].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return [rec["SequenceNumber"], rec["PartitionKey"], arrival, data]
+
+
 @pytest.mark.parametrize("browser", sorted(BROWSERS))
 def test_console_pages(browser, start_kinesin, tmp_path):
     if why := browser_missing(browser):
@@ -155,7 +215,8 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     c = clients(server.endpoint)
     subscription, plan = make_data(c, browser)
     shots = artifacts(tmp_path, browser)
-    seen = run_driver("console.mjs", browser, server.endpoint, shots, plan)
+    browsed = Browsed(c["kinesis"], plan["stream"])
+    seen = run_driver("console.mjs", browser, server.endpoint, shots, plan, {"records": browsed.records, "tail": browsed.tail})
 
     # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 2 delivery streams, 2 pipes,
     # 1 analytics application, 1 bucket
@@ -247,5 +308,16 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     assert [r[1:] for r in seen["liveRows"]["rows"]] == [[str(n), str(2 * n)] for n in reversed(range(8))]
     err = dict(zip(seen["errorRows"]["columns"], seen["errorRows"]["rows"][0]))
     assert bytes.fromhex(err["DATA_ROW"]) == f"hello from {browser}".encode() and err["ERROR_LEVEL"] == "Error"
-    for name in ("overview", "stream", "queue", "firehose", "pipes", "analytics", "s3-object"):
+    # the record browser over the records boto3 put while the page ran: from A's sequence
+    # number in hex; from B's arrival time (A arrived before) as text; from LATEST with the
+    # live tail: nothing of A, B, C, then the record boto3 put once the tail ran
+    assert [(r["PartitionKey"], r["Data"]) for r in browsed.made] == [(f"k{i}", d) for i, d in enumerate(Browsed.DATA)]
+    assert seen["browseHex"] == [as_shown(r, r["Data"].hex(" ")) for r in browsed.made]
+    since_b = [r for r in browsed.made if r["ApproximateArrivalTimestamp"] >= browsed.made[1]["ApproximateArrivalTimestamp"]]
+    assert seen["browseAt"] == [as_shown(r, r["Data"].decode()) for r in since_b] and len(since_b) == 2
+    assert seen["tailBefore"] == [] and seen["tailStatus"] == "0 records, tailing (every second)"
+    tailed = [r for r in read_shard(c["kinesis"], plan["stream"], browsed.tailed["ShardId"])
+              if r["SequenceNumber"] == browsed.tailed["SequenceNumber"]]
+    assert seen["tail"] == [as_shown(r, "tailed record") for r in tailed] and len(tailed) == 1
+    for name in ("overview", "stream", "queue", "firehose", "pipes", "analytics", "s3-object", "stream-tail"):
         assert (shots / f"{name}.png").stat().st_size > 1000

@@ -237,7 +237,7 @@ async function stream(name) {
       <label>Timestamp or sequence number<input name="at" size="40"></label>
       <label>View<select name="view"><option>text</option><option>json</option><option>hex</option></select></label>
       <label><span>Live tail</span><input type="checkbox" name="live"></label>
-      <button class="primary">Read</button></form>
+      <button class="primary">Read</button> <span id="browse-status" role="status"></span></form>
     <table id="records"><thead><tr><th>Sequence number</th><th>Partition key</th><th>Arrival</th><th>Data</th></tr></thead><tbody></tbody></table>`);
   $("#put").onsubmit = async (e) => {
     e.preventDefault();
@@ -307,16 +307,24 @@ function browser(name) {
     }
     while (body.rows.length > 500) body.deleteRow(0);
   };
+  const status = () => {
+    const n = $("#records tbody")?.rows.length ?? 0;
+    const end = iterator ? (live ? ", tailing (every second)" : "") : ", end of the shard";
+    if ($("#browse-status")) $("#browse-status").textContent = `${n} records${end}`;
+  };
   const read = async () => {
     if (!iterator) return;
     const out = await aws("kinesis", "GetRecords", { ShardIterator: iterator, Limit: 100 });
     iterator = out.NextShardIterator;
     show(out.Records || [], form.view.value);
+    status();
   };
   form.onsubmit = async (e) => {
     e.preventDefault();
     if (live) clearInterval(live);
+    live = null;
     $("#records tbody").innerHTML = "";
+    $("#browse-status").textContent = "Reading…";
     const req = { StreamName: name, ShardId: form.shard.value, ShardIteratorType: form.from.value };
     if (form.from.value === "AT_TIMESTAMP") req.Timestamp = (Date.parse(form.at.value) || Number(form.at.value) * 1000) / 1000;
     if (form.from.value === "AT_SEQUENCE_NUMBER") req.StartingSequenceNumber = form.at.value.trim();
@@ -326,6 +334,7 @@ function browser(name) {
       if (form.live.checked) {
         live = setInterval(() => read().catch(fail), 1000);
         state.timers.push(live);
+        status();
       }
     } catch (err) { fail(err); }
   };
