@@ -147,6 +147,30 @@ await ui.waitFn((seq) => [...document.querySelectorAll("#records tbody tr td:fir
 out.tail = await ui.cells("#records tbody tr");
 await shot("stream-tail");
 
+// Dead-letter redrive and purge, over queues boto3 makes now (the pages above counted the
+// others): the DLQ's sources, "redrive back to source queues" (StartMessageMoveTask) and the
+// task's status (ListMessageMoveTasks); then the source queue purged through the page.
+const dlq = await ask("dlq");
+await go(`#/queue/${encodeURIComponent(dlq.dlq)}`, "#move-task-table");
+out.dlqSettings = await ui.cells("#settings tr");
+out.dlqVisible = await ui.text("#n-visible");
+await ui.click("#redrive-form button");
+await ui.waitFn(() => document.querySelector("#redrive-result").textContent === "Redrive started.");
+await ui.waitFn(() => document.querySelector("#move-task-table tbody tr[data-status=COMPLETED]"));
+out.moveTasks = await ui.cells("#move-task-table tbody tr");
+await ui.waitFn(() => !document.querySelector("#messages tbody tr")); // the peek read again: moved away
+out.dlqPeekAfter = await ui.texts("#messages tbody tr");
+await shot("dlq-redrive");
+await ask("redriven");
+await ui.goto(`${endpoint}/_kinesin/#/queue/${encodeURIComponent(dlq.source)}`);
+// the same kind of page as the DLQ's: wait for this queue's
+await ui.waitFn((title) => document.querySelector("h1")?.textContent === title && document.querySelector("#n-inflight"), `Queue ${dlq.source}`);
+out.beforePurge = { visible: await ui.text("#n-visible"), inFlight: await ui.text("#n-inflight") };
+await ui.click("#purge"); // its confirm() is accepted (browsers.mjs)
+await ui.waitFn(() => document.querySelector("#purge-result").textContent === "Purged.");
+await ui.waitFn(() => document.querySelector("#n-visible").textContent === "0" && document.querySelector("#n-inflight").textContent === "0");
+out.purged = await ui.text("#purge-result");
+
 await close();
 stdin.close();
 process.stdout.write(JSON.stringify(out));

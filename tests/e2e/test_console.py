@@ -201,6 +201,43 @@ class Browsed:
         return {"seq": self.tailed["SequenceNumber"]}
 
 
+class Redriven:
+    """The driver's hooks for the dead-letter redrive and the purge: a source queue whose three
+    messages boto3 moves into its DLQ (received past maxReceiveCount 1), then, once the page
+    redrove them back, boto3 receives them from the source (in flight for the purge)."""
+
+    SENT = [f"redrive-{i}" for i in range(3)]
+
+    def __init__(self, sqs):
+        self.sqs, self.source, self.dlq, self.received = sqs, "", "", []
+
+    def count(self, url: str, name: str = "ApproximateNumberOfMessages") -> int:
+        return int(self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[name])["Attributes"][name])
+
+    def make(self, _arg) -> dict:
+        self.dlq = self.sqs.create_queue(QueueName=unique_name("dlq"))["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "1"})
+        self.source = self.sqs.create_queue(QueueName=unique_name("src"), Attributes={"RedrivePolicy": policy})["QueueUrl"]
+        for body in self.SENT:
+            self.sqs.send_message(QueueUrl=self.source, MessageBody=body)
+        for _ in range(20):  # each message: received once, then moved on its next receive
+            if self.count(self.dlq) == 3:
+                break
+            self.sqs.receive_message(QueueUrl=self.source, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        assert (self.count(self.dlq), self.count(self.source)) == (3, 0)
+        return {"dlq": self.dlq.rsplit("/", 1)[1], "source": self.source.rsplit("/", 1)[1]}
+
+    def redriven(self, _arg) -> dict:
+        assert self.count(self.dlq) == 0
+        for _ in range(10):
+            if len(self.received) == 3:
+                break
+            got = self.sqs.receive_message(QueueUrl=self.source, MaxNumberOfMessages=10, VisibilityTimeout=600)
+            self.received += [m["Body"] for m in got.get("Messages", [])]
+        return {}
+
+
 def as_shown(rec: dict, data: str) -> list:
     """A record as the page's table shows it: sequence number, key, arrival, data."""
     arrival = rec["ApproximateArrivalTimestamp"].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
@@ -215,8 +252,9 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     c = clients(server.endpoint)
     subscription, plan = make_data(c, browser)
     shots = artifacts(tmp_path, browser)
-    browsed = Browsed(c["kinesis"], plan["stream"])
-    seen = run_driver("console.mjs", browser, server.endpoint, shots, plan, {"records": browsed.records, "tail": browsed.tail})
+    browsed, redriven = Browsed(c["kinesis"], plan["stream"]), Redriven(c["sqs"])
+    hooks = {"records": browsed.records, "tail": browsed.tail, "dlq": redriven.make, "redriven": redriven.redriven}
+    seen = run_driver("console.mjs", browser, server.endpoint, shots, plan, hooks)
 
     # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 2 delivery streams, 2 pipes,
     # 1 analytics application, 1 bucket
@@ -319,5 +357,19 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     tailed = [r for r in read_shard(c["kinesis"], plan["stream"], browsed.tailed["ShardId"])
               if r["SequenceNumber"] == browsed.tailed["SequenceNumber"]]
     assert seen["tail"] == [as_shown(r, "tailed record") for r in tailed] and len(tailed) == 1
-    for name in ("overview", "stream", "queue", "firehose", "pipes", "analytics", "s3-object", "stream-tail"):
+    # the DLQ: its sources and 3 messages; redriven back through the page (the task completed,
+    # 3 of 3 moved to the source queues), boto3 received the 3 from the source; the page's
+    # purge of the source (its 3 in flight) left nothing, as boto3 sees
+    source = redriven.source.rsplit("/", 1)[1]
+    assert any(row[-2:] == ["DLQ of", source] for row in seen["dlqSettings"]) and seen["dlqVisible"] == "3"
+    (task,) = seen["moveTasks"]
+    assert task[1:] == ["COMPLETED", "3", "3", "source queues", "system optimized", ""]
+    assert seen["dlqPeekAfter"] == [] and redriven.count(redriven.dlq) == 0
+    assert sorted(redriven.received) == Redriven.SENT
+    assert seen["beforePurge"] == {"visible": "0", "inFlight": "3"} and seen["purged"] == "Purged."
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]
+    after = c["sqs"].get_queue_attributes(QueueUrl=redriven.source, AttributeNames=names)["Attributes"]
+    assert after == {n: "0" for n in names}
+    assert not c["sqs"].receive_message(QueueUrl=redriven.source, MaxNumberOfMessages=10).get("Messages")
+    for name in ("overview", "stream", "queue", "firehose", "pipes", "analytics", "s3-object", "stream-tail", "dlq-redrive"):
         assert (shots / f"{name}.png").stat().st_size > 1000

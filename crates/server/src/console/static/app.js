@@ -367,7 +367,13 @@ async function queue(name) {
     <form class="inline" id="send"><label>Body<textarea name="body" rows="1" cols="40" required></textarea></label>
       ${fifo ? `<label>Group id<input name="group" required value="console"></label><label>Deduplication id<input name="dedup"></label>` : `<label>Delay (s)<input name="delay" type="number" min="0" max="900" value="0"></label>`}
       <button class="primary">Send</button><span id="send-result" role="status"></span></form>
+    <div id="redrive" hidden><h2>Dead-letter redrive</h2>
+      <form class="inline" id="redrive-form"><label>Max messages per second<input name="rate" type="number" min="1" max="500" placeholder="system optimized"></label>
+        <button class="primary">Redrive back to source queues</button><span id="redrive-result" role="status"></span></form>
+      <div id="move-tasks"></div></div>
     <h2>Purge</h2><button class="danger" id="purge">Purge queue</button> <span id="purge-result" role="status"></span>`);
+  // Set by counts(): the queue's ARN, and whether it is the dead-letter queue of others.
+  let arn = "", isDlq = false;
   const counts = async () => {
     const a = (await aws("sqs", "GetQueueAttributes", { QueueUrl: url, AttributeNames: ["All"] })).Attributes;
     if (!$("#counts")) return;
@@ -375,6 +381,9 @@ async function queue(name) {
     $("#counts").innerHTML = card(a.ApproximateNumberOfMessages, "visible", "n-visible") + card(a.ApproximateNumberOfMessagesNotVisible, "in flight", "n-inflight") + card(a.ApproximateNumberOfMessagesDelayed, "delayed", "n-delayed");
     const redrive = a.RedrivePolicy ? JSON.parse(a.RedrivePolicy) : null;
     const sources = (await aws("sqs", "ListDeadLetterSourceQueues", { QueueUrl: url })).queueUrls || [];
+    arn = a.QueueArn;
+    isDlq = sources.length > 0;
+    $("#redrive").hidden = !isDlq;
     $("#settings").innerHTML = `<table><tbody>
       <tr><th>Visibility timeout</th><td>${esc(a.VisibilityTimeout)} s</td><th>Retention</th><td>${esc(a.MessageRetentionPeriod)} s</td></tr>
       ${fifo ? `<tr><th>Deduplication</th><td>${a.ContentBasedDeduplication === "true" ? "content-based" : "by id"}, scope ${esc(a.DeduplicationScope || "queue")}, 5-minute window</td><th>Throughput limit</th><td>${esc(a.FifoThroughputLimit || "perQueue")}</td></tr>` : ""}
@@ -402,6 +411,28 @@ async function queue(name) {
     $("#groups-prev").onclick = () => { groupsAfter = ""; groups().catch(fail); };
     $("#groups").innerHTML = `<table id="group-table"><thead><tr><th>Group</th><th class="num">Messages</th><th class="num">In flight</th><th>Lock</th></tr></thead><tbody>${gs.map((g) => `<tr data-group="${esc(g.groupId)}"><td>${esc(g.groupId)}</td><td class="num">${g.messages}</td><td class="num">${g.inFlight}</td><td class="${g.locked ? "locked" : "open"}">${g.locked ? "locked" : "unlocked"}</td></tr>`).join("") || `<tr><td colspan="4" class="muted">No messages.</td></tr>`}</tbody></table>`;
   };
+  // A dead-letter queue's message move tasks (ListMessageMoveTasks: the newest 10); the peek
+  // is read again when a task moved messages.
+  let moved = null;
+  const moves = async () => {
+    if (!isDlq || !$("#move-tasks")) return;
+    const tasks = (await aws("sqs", "ListMessageMoveTasks", { SourceArn: arn, MaxResults: 10 })).Results || [];
+    const progress = tasks.map((t) => `${t.Status}/${t.ApproximateNumberOfMessagesMoved}`).join();
+    if (moved !== null && progress !== moved) await peek(true);
+    moved = progress;
+    const row = (t) => `<tr data-status="${esc(t.Status)}"><td>${fmtTime(t.StartedTimestamp)}</td><td>${esc(t.Status)}</td><td class="num">${esc(t.ApproximateNumberOfMessagesMoved)}</td><td class="num">${esc(t.ApproximateNumberOfMessagesToMove ?? "")}</td><td>${esc(t.DestinationArn ? t.DestinationArn.split(":").pop() : "source queues")}</td><td>${esc(t.MaxNumberOfMessagesPerSecond ?? "system optimized")}</td><td class="${t.FailureReason ? "err" : ""}">${esc(t.FailureReason || "")}</td></tr>`;
+    $("#move-tasks").innerHTML = `<table id="move-task-table"><thead><tr><th>Started</th><th>Status</th><th class="num">Moved</th><th class="num">To move</th><th>To</th><th>Messages/s</th><th>Failure</th></tr></thead><tbody>${tasks.map(row).join("") || `<tr><td colspan="7" class="muted">No redrive yet.</td></tr>`}</tbody></table>`;
+  };
+  $("#redrive-form").onsubmit = async (e) => {
+    e.preventDefault();
+    const req = { SourceArn: arn };
+    if (e.target.rate.value) req.MaxNumberOfMessagesPerSecond = Number(e.target.rate.value);
+    try {
+      await aws("sqs", "StartMessageMoveTask", req);
+      $("#redrive-result").textContent = "Redrive started.";
+      await moves();
+    } catch (err) { $("#redrive-result").textContent = err.message; }
+  };
   $("#more").onclick = () => peek(false).catch(fail);
   $("#send").onsubmit = async (e) => {
     e.preventDefault();
@@ -419,7 +450,8 @@ async function queue(name) {
     try { await aws("sqs", "PurgeQueue", { QueueUrl: url }); $("#purge-result").textContent = "Purged."; await Promise.all([counts(), groups(), peek(true)]); } catch (err) { $("#purge-result").textContent = err.message; }
   };
   await Promise.all([counts(), groups(), peek(true)]);
-  every(3000, () => Promise.all([counts(), groups()]).catch(() => {}));
+  await moves();
+  every(3000, () => Promise.all([counts(), groups()]).then(moves).catch(() => {}));
 }
 
 // ---------------------------------------------------------------- firehose
