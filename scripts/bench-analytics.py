@@ -24,14 +24,13 @@ import datetime
 import json
 import random
 import statistics
-import subprocess
 import sys
 import time
 import urllib.request
 import uuid
 
-import boto3
-from botocore.config import Config
+
+import bench_server
 
 REGION, ACCOUNT = "us-east-1", "000000000000"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/bench"
@@ -65,18 +64,10 @@ CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_STREAM"
 
 
 def client(endpoint: str, service: str):
-    return boto3.session.Session().client(
-        service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="AKIDBENCHKDA",
-        aws_secret_access_key="bench", config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
+    return bench_server.client(endpoint, service, "AKIDBENCHKDA")
 
 
-def start(binary: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([binary, "--port", "0", "--log-level", "warn"], stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline() if proc.stdout else ""
-    if "listening on http://" not in line:
-        proc.kill()
-        raise RuntimeError(f"kinesin did not start: {line!r}")
-    return proc, "http://" + line.split("listening on http://", 1)[1].split()[0]
+start = bench_server.start
 
 
 def position(rng: random.Random, i: int) -> bytes:

@@ -23,31 +23,22 @@ import base64
 import datetime
 import json
 import statistics
-import subprocess
 import sys
 import threading
 import time
 import uuid
 
-import boto3
-from botocore.config import Config
+
+import bench_server
 
 REGION, ACCOUNT = "us-east-1", "000000000000"
 
 
 def client(endpoint: str, service: str):
-    return boto3.session.Session().client(
-        service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="AKIDBENCHTRUCKS",
-        aws_secret_access_key="bench", config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
+    return bench_server.client(endpoint, service, "AKIDBENCHTRUCKS")
 
 
-def start(binary: str) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([binary, "--port", "0", "--log-level", "warn"], stdout=subprocess.PIPE, text=True)
-    line = proc.stdout.readline() if proc.stdout else ""
-    if "listening on http://" not in line:
-        proc.kill()
-        raise RuntimeError(f"kinesin did not start: {line!r}")
-    return proc, "http://" + line.split("listening on http://", 1)[1].split()[0]
+start = bench_server.start
 
 
 def setup(endpoint: str, shards: int) -> tuple[str, str]:
