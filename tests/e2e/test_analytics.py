@@ -98,6 +98,20 @@ def read_output(kinesis, stream: str, want: int, timeout: float = 20) -> list[by
     return got
 
 
+def wait_read(endpoint: str, app: str, want: int, timeout: float = 20) -> int:
+    """Waits until application `app` has read `want` input records in its current run (the
+    console API's count), so that a clock advance after it cannot give them a later ROWTIME."""
+    deadline = time.monotonic() + timeout
+    read = 0
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{endpoint}/_kinesin/api/analytics/applications", timeout=10) as r:
+            read = next(a["recordsRead"] for a in json.loads(r.read()) if a["name"] == app)
+        if read >= want:
+            break
+        time.sleep(0.05)
+    return read
+
+
 def advance(endpoint: str, ms: int) -> int:
     req = urllib.request.Request(f"{endpoint}/_kinesin/clock?advance_ms={ms}", data=b"", method="POST")
     with urllib.request.urlopen(req, timeout=10) as r:
@@ -149,7 +163,7 @@ CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
     advance(server.endpoint, 60_000 - now % 60_000 + 1_000)  # one second into a fresh window
     records = ticks(100)
     put_all(kinesis, src, records)
-    time.sleep(0.5)
+    assert wait_read(server.endpoint, name, len(records)) == len(records)
     assert read_output(kinesis, dst, 1, timeout=1) == []  # the window is still open
     advance(server.endpoint, 60_000)
     agg = defaultdict(list)

@@ -15,7 +15,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from conftest import make_kinesis_client, unique_name, wait_active
-from test_analytics import ROLE, TICKER_SCHEMA, advance, kda, put_all, read_output, start_and_wait, stream_arn
+from test_analytics import ROLE, TICKER_SCHEMA, advance, kda, put_all, read_output, start_and_wait, stream_arn, wait_read
 
 ORDER_SCHEMA = {
     "RecordFormat": {"RecordFormatType": "JSON", "MappingParameters": {"JSONMappingParameters": {"RecordRowPath": "$"}}},
@@ -208,6 +208,7 @@ def test_top_k_items_and_count_distinct_items_tumbling(server):
     advance(server.endpoint, 60_000 - now % 60_000 + 1_000)  # one second into a fresh window
     records = skewed_ticks()
     put_all(kinesis, src, records)
+    assert wait_read(server.endpoint, name, len(records)) == len(records)  # each row in this window
     advance(server.endpoint, 60_000)
     counts = Counter(r["TICKER_SYMBOL"] for r in records)
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
