@@ -302,3 +302,79 @@ fn every_v2_answer_is_what_the_model_lists() {
     api.call(e, "DeleteApplication", json!({"ApplicationName": "b", "CreateTimestamp": b["CreateTimestamp"]}));
     api.all_called(v2::Op::ALL.iter().map(|o| o.name()));
 }
+
+fn kinesis(eng: &mut Engine, name: &str, doc: Value) -> Value {
+    let op = crate::kinesis::api::Op::parse(name).expect("a Kinesis operation");
+    op.visit(Checked { eng, caller: &ctx(), doc }).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+}
+
+fn put_input(eng: &mut Engine, n: usize) {
+    for i in 0..n {
+        let input = kinesin_protocol::kinesis::PutRecordInput {
+            stream_name: Some("in".into()),
+            stream_arn: None,
+            data: format!(r#"{{"ticker":"U{i}","price":1.0}}"#).into_bytes(),
+            partition_key: "k".into(),
+            explicit_hash_key: None,
+            sequence_number_for_ordering: None,
+        };
+        crate::kinesis::records::put_record(eng, &ctx(), input).unwrap();
+    }
+}
+
+fn output_records(eng: &mut Engine) -> usize {
+    let shard = json!({"StreamName": "out", "ShardId": "shardId-000000000000", "ShardIteratorType": "TRIM_HORIZON"});
+    let mut it = kinesis(eng, "GetShardIterator", shard)["ShardIterator"].clone();
+    let mut n = 0;
+    loop {
+        let got = kinesis(eng, "GetRecords", json!({"ShardIterator": it, "Limit": 10000}));
+        match got["Records"].as_array().unwrap().len() {
+            0 => return n,
+            k => (n, it) = (n + k, got["NextShardIterator"].clone()),
+        }
+    }
+}
+
+#[test]
+fn kept_rows_hold_back_new_input_at_the_cap_and_drain_once_the_destination_is_back() {
+    use super::{backlog, run};
+    let (mut eng, clock) = engine();
+    let mut api = v1_api();
+    let e = &mut eng;
+    let input = json!({"NamePrefix": "SOURCE_SQL_STREAM", "KinesisStreamsInput": {"ResourceARN": IN, "RoleARN": ROLE}, "InputSchema": schema()});
+    let output = json!({"Name": "DESTINATION_SQL_STREAM", "KinesisStreamsOutput": {"ResourceARN": OUT, "RoleARN": ROLE}, "DestinationSchema": {"RecordFormatType": "JSON"}});
+    api.call(
+        e,
+        "CreateApplication",
+        json!({"ApplicationName": "a", "ApplicationCode": CODE, "Inputs": [input], "Outputs": [output]}),
+    );
+    let d = api.call(e, "DescribeApplication", json!({"ApplicationName": "a"}))["ApplicationDetail"].clone();
+    let start = json!([{"Id": d["InputDescriptions"][0]["InputId"], "InputStartingPositionConfiguration": {"InputStartingPosition": "TRIM_HORIZON"}}]);
+    api.call(e, "StartApplication", json!({"ApplicationName": "a", "InputConfigurations": start}));
+    clock.advance(60_000);
+    let mut runners = run::Runners::default();
+    run::pump(e, &mut runners, run::JOB_BUDGET).unwrap();
+    assert_eq!(output_records(e), 3);
+    kinesis(e, "DeleteStream", json!({"StreamName": "out"}));
+    clock.advance(60_000);
+    put_input(e, 4);
+    let report = run::pump(e, &mut runners, run::JOB_BUDGET).unwrap();
+    assert_eq!(report.read, 4);
+    let app = super::apps::all(e, None).unwrap()[0].1.id;
+    assert_eq!(backlog::count(e, app).unwrap(), 4);
+    let output_id = d["OutputDescriptions"][0]["OutputId"].as_str().unwrap().to_string();
+    for _ in 4..backlog::CAP {
+        backlog::keep(e, app, &output_id, b"{}").unwrap();
+    }
+    put_input(e, 2);
+    assert_eq!(run::pump(e, &mut runners, run::JOB_BUDGET).unwrap().read, 0, "no new input at the cap");
+    kinesis(e, "CreateStream", json!({"StreamName": "out", "ShardCount": 1}));
+    clock.advance(60_000);
+    let mut pumps = 0;
+    while backlog::count(e, app).unwrap() > 0 {
+        run::pump(e, &mut runners, run::JOB_BUDGET).unwrap();
+        pumps += 1;
+        assert!(pumps <= backlog::CAP / backlog::RETRY_BATCH + 1, "the kept rows never drained");
+    }
+    assert_eq!(output_records(e), backlog::CAP + 2);
+}
