@@ -13,8 +13,8 @@ export async function open(kind, errors) {
   const ui = {
     kind,
     goto: (url) => page.goto(url),
-    wait: (sel, timeout = 15000) => page.waitForSelector(sel, { timeout }),
-    waitFn: (fn, arg, timeout = 15000) => p.waitFn(fn, arg, timeout),
+    wait: (sel, timeout = 30000) => page.waitForSelector(sel, { timeout }),
+    waitFn: (fn, arg, timeout = 30000) => p.waitFn(fn, arg, timeout),
     sleep,
     text: (sel) => page.$eval(sel, (e) => e.textContent),
     texts: (sel) => page.$$eval(sel, (els) => els.map((e) => e.textContent.trim())),

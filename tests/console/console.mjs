@@ -1,7 +1,17 @@
 // Drives kinesin's web console in a headless browser (browsers.mjs: Debian's Chromium or
 // Firefox ESR). Usage: node console.mjs BROWSER ENDPOINT OUT_DIR PLAN_JSON. Prints one JSON
 // document of what each page showed; tests/e2e/test_console.py checks it against boto3.
+// When the test must act with boto3 in the middle (put records while the page tails), the
+// driver asks on stdout (`@name JSON`) and reads the answer (one JSON line) on stdin.
+import { createInterface } from "node:readline";
 import { open } from "./browsers.mjs";
+
+const stdin = createInterface({ input: process.stdin });
+const answers = stdin[Symbol.asyncIterator]();
+const ask = async (name, arg = {}) => {
+  process.stdout.write(`@${name} ${JSON.stringify(arg)}\n`);
+  return JSON.parse((await answers.next()).value);
+};
 
 const [kind, endpoint, outDir, planJson] = process.argv.slice(2);
 const plan = JSON.parse(planJson);
@@ -78,7 +88,7 @@ await ui.wait("#deliveries tbody tr[data-outcome=retry]");
 await ui.waitFn(() => document.querySelector("#delivery-streams td.err")); // the same paint as the deliveries
 out.firehose = await ui.cells("#delivery-streams tbody tr[data-stream]");
 out.deliveries = await ui.cells("#deliveries tbody tr[data-delivery]");
-await ui.click("#delivery-streams button[data-bucket]");
+await ui.click(`#delivery-streams tr[data-stream="${plan.delivery}"] button[data-bucket]`); // not the failing one's missing bucket
 await ui.wait("#object-list tbody tr a");
 out.delivered = await ui.texts("#object-list tbody tr td:first-child");
 await shot("firehose");
@@ -113,5 +123,54 @@ await ui.waitFn(() => document.querySelector("#object-body").textContent.length 
 out.object = { body: await ui.text("#object-body"), note: await ui.text("#object p.muted") };
 await shot("s3-object");
 
+// The record browser over records boto3 puts now (after the pages above counted the stream's
+// records): from a sequence number in hex, from a timestamp, and from LATEST with the live tail
+// (a record boto3 puts once the tail runs appears without reload).
+await go(`#/stream/${encodeURIComponent(plan.stream)}`, "#browse button");
+const made = await ask("records");
+const browse = async (from, at, view) => {
+  await ui.select("#browse select[name=shard]", made.shard);
+  await ui.select("#browse select[name=from]", from);
+  await ui.fill("#browse input[name=at]", at);
+  await ui.select("#browse select[name=view]", view);
+  await ui.click("#browse button");
+  await ui.waitFn(() => /^\d+ records/.test(document.querySelector("#browse-status").textContent));
+  return ui.cells("#records tbody tr");
+};
+out.browseHex = await browse("AT_SEQUENCE_NUMBER", made.seqA, "hex");
+out.browseAt = await browse("AT_TIMESTAMP", made.timeB, "text");
+await ui.click("#browse input[name=live]");
+out.tailBefore = await browse("LATEST", "", "text");
+out.tailStatus = await ui.text("#browse-status");
+const tailed = await ask("tail");
+await ui.waitFn((seq) => [...document.querySelectorAll("#records tbody tr td:first-child")].some((td) => td.textContent === seq), tailed.seq);
+out.tail = await ui.cells("#records tbody tr");
+await shot("stream-tail");
+
+// Dead-letter redrive and purge, over queues boto3 makes now (the pages above counted the
+// others): the DLQ's sources, "redrive back to source queues" (StartMessageMoveTask) and the
+// task's status (ListMessageMoveTasks); then the source queue purged through the page.
+const dlq = await ask("dlq");
+await go(`#/queue/${encodeURIComponent(dlq.dlq)}`, "#move-task-table");
+out.dlqSettings = await ui.cells("#settings tr");
+out.dlqVisible = await ui.text("#n-visible");
+await ui.click("#redrive-form button");
+await ui.waitFn(() => document.querySelector("#redrive-result").textContent === "Redrive started.");
+await ui.waitFn(() => document.querySelector("#move-task-table tbody tr[data-status=COMPLETED]"));
+out.moveTasks = await ui.cells("#move-task-table tbody tr");
+await ui.waitFn(() => !document.querySelector("#messages tbody tr")); // the peek read again: moved away
+out.dlqPeekAfter = await ui.texts("#messages tbody tr");
+await shot("dlq-redrive");
+await ask("redriven");
+await ui.goto(`${endpoint}/_kinesin/#/queue/${encodeURIComponent(dlq.source)}`);
+// the same kind of page as the DLQ's: wait for this queue's
+await ui.waitFn((title) => document.querySelector("h1")?.textContent === title && document.querySelector("#n-inflight"), `Queue ${dlq.source}`);
+out.beforePurge = { visible: await ui.text("#n-visible"), inFlight: await ui.text("#n-inflight") };
+await ui.click("#purge"); // its confirm() is accepted (browsers.mjs)
+await ui.waitFn(() => document.querySelector("#purge-result").textContent === "Purged.");
+await ui.waitFn(() => document.querySelector("#n-visible").textContent === "0" && document.querySelector("#n-inflight").textContent === "0");
+out.purged = await ui.text("#purge-result");
+
 await close();
+stdin.close();
 process.stdout.write(JSON.stringify(out));

@@ -11,7 +11,10 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
+import threading
 import time
+from datetime import timezone
 from pathlib import Path
 
 import boto3
@@ -38,13 +41,31 @@ def browser_missing(browser: str) -> str | None:
     return None
 
 
-def run_driver(script: str, browser: str, endpoint: str, shots: Path, plan: dict) -> dict:
-    """Runs a tests/console driver script in `browser`; what it saw, with no page errors."""
+def run_driver(script: str, browser: str, endpoint: str, shots: Path, plan: dict, hooks: dict | None = None) -> dict:
+    """Runs a tests/console driver script in `browser`; what it saw, with no page errors. A
+    line `@name JSON` the driver prints asks the test to act now: `hooks[name](arg)` runs and
+    its answer goes back as one JSON line on the driver's stdin."""
     shots.mkdir(parents=True, exist_ok=True)
-    p = subprocess.run(["node", str(DRIVER / script), browser, endpoint, str(shots), json.dumps(plan)],
-                       capture_output=True, timeout=240, cwd=DRIVER)
-    assert p.returncode == 0, p.stderr.decode()[-4000:]
-    seen = json.loads(p.stdout)
+    with tempfile.TemporaryFile() as err, subprocess.Popen(
+            ["node", str(DRIVER / script), browser, endpoint, str(shots), json.dumps(plan)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, cwd=DRIVER, text=True) as p:
+        timer = threading.Timer(240, p.kill)
+        timer.start()
+        output = []
+        try:
+            for line in p.stdout:
+                if line.startswith("@"):
+                    name, _, arg = line[1:].partition(" ")
+                    p.stdin.write(json.dumps((hooks or {})[name](json.loads(arg))) + "\n")
+                    p.stdin.flush()
+                else:
+                    output.append(line)
+            p.wait()
+        finally:
+            timer.cancel()
+        err.seek(0)
+        assert p.returncode == 0, err.read().decode()[-4000:]
+    seen = json.loads("".join(output))
     assert seen["errors"] == []
     return seen
 
@@ -88,6 +109,8 @@ def make_data(c, browser: str) -> tuple:
     parent = k.list_shards(StreamName=stream)["Shards"][0]
     k.split_shard(StreamName=stream, ShardToSplit=parent["ShardId"], NewStartingHashKey=str(2**127))
     wait_active(k, stream)
+    # records read out (GetRecords): the closed parent's 8, the overview's records out
+    assert len(read_shard(k, stream, parent["ShardId"])) == 8
 
     arn = k.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
     consumer = k.register_stream_consumer(StreamARN=arn, ConsumerName="viewer")["Consumer"]["ConsumerARN"]
@@ -145,6 +168,82 @@ def make_data(c, browser: str) -> tuple:
             "pipeTarget": target, "failingPipe": failing_pipe}
 
 
+class Browsed:
+    """The driver's hooks for the record browser: records boto3 puts into one child shard of
+    the stream while the page runs, and what boto3 reads of them."""
+
+    DATA = [b"\x00\xff binary \x7f", b'{"b": 1}', b"text C"]
+
+    def __init__(self, kinesis, stream: str):
+        self.k, self.stream, self.made, self.tailed = kinesis, stream, [], None
+
+    def put(self, data: bytes, key: str) -> dict:
+        return self.k.put_record(StreamName=self.stream, Data=data, PartitionKey=key, ExplicitHashKey="0")
+
+    def records(self, _arg) -> dict:
+        puts = []
+        for i, data in enumerate(self.DATA):
+            if i:
+                time.sleep(0.05)  # arrival times apart, for the browse from a timestamp
+            puts.append(self.put(data, f"k{i}"))
+        shard = puts[0]["ShardId"]
+        assert {p["ShardId"] for p in puts} == {shard}
+        it = self.k.get_shard_iterator(StreamName=self.stream, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                       StartingSequenceNumber=puts[0]["SequenceNumber"])["ShardIterator"]
+        self.made = self.k.get_records(ShardIterator=it)["Records"]
+        a, b, _ = self.made
+        assert a["ApproximateArrivalTimestamp"] < b["ApproximateArrivalTimestamp"]
+        return {"shard": shard, "seqA": a["SequenceNumber"],
+                "timeB": b["ApproximateArrivalTimestamp"].isoformat(timespec="milliseconds")}
+
+    def tail(self, _arg) -> dict:
+        self.tailed = self.put(b"tailed record", "tail")
+        return {"seq": self.tailed["SequenceNumber"]}
+
+
+class Redriven:
+    """The driver's hooks for the dead-letter redrive and the purge: a source queue whose three
+    messages boto3 moves into its DLQ (received past maxReceiveCount 1), then, once the page
+    redrove them back, boto3 receives them from the source (in flight for the purge)."""
+
+    SENT = [f"redrive-{i}" for i in range(3)]
+
+    def __init__(self, sqs):
+        self.sqs, self.source, self.dlq, self.received = sqs, "", "", []
+
+    def count(self, url: str, name: str = "ApproximateNumberOfMessages") -> int:
+        return int(self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[name])["Attributes"][name])
+
+    def make(self, _arg) -> dict:
+        self.dlq = self.sqs.create_queue(QueueName=unique_name("dlq"))["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        policy = json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": "1"})
+        self.source = self.sqs.create_queue(QueueName=unique_name("src"), Attributes={"RedrivePolicy": policy})["QueueUrl"]
+        for body in self.SENT:
+            self.sqs.send_message(QueueUrl=self.source, MessageBody=body)
+        for _ in range(20):  # each message: received once, then moved on its next receive
+            if self.count(self.dlq) == 3:
+                break
+            self.sqs.receive_message(QueueUrl=self.source, MaxNumberOfMessages=10, VisibilityTimeout=0)
+        assert (self.count(self.dlq), self.count(self.source)) == (3, 0)
+        return {"dlq": self.dlq.rsplit("/", 1)[1], "source": self.source.rsplit("/", 1)[1]}
+
+    def redriven(self, _arg) -> dict:
+        assert self.count(self.dlq) == 0
+        for _ in range(10):
+            if len(self.received) == 3:
+                break
+            got = self.sqs.receive_message(QueueUrl=self.source, MaxNumberOfMessages=10, VisibilityTimeout=600)
+            self.received += [m["Body"] for m in got.get("Messages", [])]
+        return {}
+
+
+def as_shown(rec: dict, data: str) -> list:
+    """A record as the page's table shows it: sequence number, key, arrival, data."""
+    arrival = rec["ApproximateArrivalTimestamp"].astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return [rec["SequenceNumber"], rec["PartitionKey"], arrival, data]
+
+
 @pytest.mark.parametrize("browser", sorted(BROWSERS))
 def test_console_pages(browser, start_kinesin, tmp_path):
     if why := browser_missing(browser):
@@ -153,16 +252,21 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     c = clients(server.endpoint)
     subscription, plan = make_data(c, browser)
     shots = artifacts(tmp_path, browser)
-    seen = run_driver("console.mjs", browser, server.endpoint, shots, plan)
+    browsed, redriven = Browsed(c["kinesis"], plan["stream"]), Redriven(c["sqs"])
+    hooks = {"records": browsed.records, "tail": browsed.tail, "dlq": redriven.make, "redriven": redriven.redriven}
+    seen = run_driver("console.mjs", browser, server.endpoint, shots, plan, hooks)
 
     # overview: 1 stream, 2 open shards, 1 consumer, 2 queues, 2 delivery streams, 2 pipes,
     # 1 analytics application, 1 bucket
     assert seen["overview"]["rows"] == [[ACCOUNT, REGION, "1", "2", "1", "2", "2", "2", "1", "1"]]
     assert seen["overview"]["cost"].startswith("$")
     # totals per account and region (rate, then the total in parentheses): Kinesis records in,
-    # Firehose records in, Firehose deliveries, SQS sent, SQS received, Pipes requests
+    # Kinesis records out, Firehose records in, Firehose deliveries, SQS sent, SQS received,
+    # Pipes requests
     (rates,) = seen["overview"]["rates"]
     totals = [int(cell.split("(")[1].rstrip(")")) for cell in rates[2:]]
+    records_out = totals.pop(1)
+    assert records_out == 8, "the records boto3 read in the set-up (and nothing else yet)"
     assert rates[:2] == [ACCOUNT, REGION] and totals[:2] == [8, 6] and totals[2] >= 1 and totals[3] >= 6 and totals[4] == 1
     assert seen["keyboard"] == ["Skip to content", "Overview", "Streams"]
     assert seen["keyboardOpened"] == "#/streams"
@@ -242,5 +346,30 @@ def test_console_pages(browser, start_kinesin, tmp_path):
     assert [r[1:] for r in seen["liveRows"]["rows"]] == [[str(n), str(2 * n)] for n in reversed(range(8))]
     err = dict(zip(seen["errorRows"]["columns"], seen["errorRows"]["rows"][0]))
     assert bytes.fromhex(err["DATA_ROW"]) == f"hello from {browser}".encode() and err["ERROR_LEVEL"] == "Error"
-    for name in ("overview", "stream", "queue", "firehose", "pipes", "analytics", "s3-object"):
+    # the record browser over the records boto3 put while the page ran: from A's sequence
+    # number in hex; from B's arrival time (A arrived before) as text; from LATEST with the
+    # live tail: nothing of A, B, C, then the record boto3 put once the tail ran
+    assert [(r["PartitionKey"], r["Data"]) for r in browsed.made] == [(f"k{i}", d) for i, d in enumerate(Browsed.DATA)]
+    assert seen["browseHex"] == [as_shown(r, r["Data"].hex(" ")) for r in browsed.made]
+    since_b = [r for r in browsed.made if r["ApproximateArrivalTimestamp"] >= browsed.made[1]["ApproximateArrivalTimestamp"]]
+    assert seen["browseAt"] == [as_shown(r, r["Data"].decode()) for r in since_b] and len(since_b) == 2
+    assert seen["tailBefore"] == [] and seen["tailStatus"] == "0 records, tailing (every second)"
+    tailed = [r for r in read_shard(c["kinesis"], plan["stream"], browsed.tailed["ShardId"])
+              if r["SequenceNumber"] == browsed.tailed["SequenceNumber"]]
+    assert seen["tail"] == [as_shown(r, "tailed record") for r in tailed] and len(tailed) == 1
+    # the DLQ: its sources and 3 messages; redriven back through the page (the task completed,
+    # 3 of 3 moved to the source queues), boto3 received the 3 from the source; the page's
+    # purge of the source (its 3 in flight) left nothing, as boto3 sees
+    source = redriven.source.rsplit("/", 1)[1]
+    assert any(row[-2:] == ["DLQ of", source] for row in seen["dlqSettings"]) and seen["dlqVisible"] == "3"
+    (task,) = seen["moveTasks"]
+    assert task[1:] == ["COMPLETED", "3", "3", "source queues", "system optimized", ""]
+    assert seen["dlqPeekAfter"] == [] and redriven.count(redriven.dlq) == 0
+    assert sorted(redriven.received) == Redriven.SENT
+    assert seen["beforePurge"] == {"visible": "0", "inFlight": "3"} and seen["purged"] == "Purged."
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"]
+    after = c["sqs"].get_queue_attributes(QueueUrl=redriven.source, AttributeNames=names)["Attributes"]
+    assert after == {n: "0" for n in names}
+    assert not c["sqs"].receive_message(QueueUrl=redriven.source, MaxNumberOfMessages=10).get("Messages")
+    for name in ("overview", "stream", "queue", "firehose", "pipes", "analytics", "s3-object", "stream-tail", "dlq-redrive"):
         assert (shots / f"{name}.png").stat().st_size > 1000

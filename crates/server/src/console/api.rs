@@ -93,12 +93,20 @@ pub async fn serve(app: &Console, path: &str, q: &HashMap<String, String>) -> Re
     }
 }
 
-/// Counts per account and region, and the meter's totals per service, in all and per account
-/// and region (rates are their differences between two overviews).
+/// Counts per account and region, and the meter's totals per service (with the records Kinesis
+/// read out, counted by the store), in all and per account and region (rates are their
+/// differences between two overviews).
 async fn overview(db: &Db, defaults: (&str, &str)) -> Result<Value, StateError> {
-    let mut counts = serde_json::to_value(db.call(inventory::region_counts).await?).unwrap_or_default();
+    let (counts, read) = db
+        .call(|eng| Ok::<_, StateError>((inventory::region_counts(eng)?, eng.kinesis.records_out_by_region())))
+        .await?;
+    let mut counts = serde_json::to_value(counts).unwrap_or_default();
     let mut totals: HashMap<&str, u64> = HashMap::new();
     let mut scoped: HashMap<(String, String), HashMap<&str, u64>> = HashMap::new();
+    for (scope, n) in read {
+        *totals.entry("kinesisRecordsOut").or_default() += n;
+        *scoped.entry(scope).or_default().entry("kinesisRecordsOut").or_default() += n;
+    }
     for ((service, account, region, _), items) in meter::global().snapshot() {
         for (item, n) in items {
             let Some(name) = total_name(service, item) else { continue };

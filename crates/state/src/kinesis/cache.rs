@@ -30,6 +30,7 @@ fn read_stream(r: &rusqlite::Row<'_>) -> rusqlite::Result<StreamMeta> {
         next_index: r.get(14)?,
         encryption_changes: serde_json::from_str(&r.get::<_, String>(15)?).unwrap_or_default(),
         shards: Vec::new(),
+        records_out: Arc::default(),
     })
 }
 
@@ -82,6 +83,8 @@ pub fn find_by_id(eng: &mut Engine, id: i64) -> Result<Option<Arc<StreamMeta>>, 
 fn load_into_cache(eng: &mut Engine, found: Option<StreamMeta>) -> Result<Option<Arc<StreamMeta>>, StateError> {
     let Some(mut m) = found else { return Ok(None) };
     m.shards = load_shards(eng, m.id)?;
+    let key = (m.account.clone(), m.region.clone(), m.name.clone());
+    m.records_out = eng.kinesis.records_out.entry(key).or_default().clone();
     let m = Arc::new(m);
     eng.kinesis.streams.insert(m.clone());
     Ok(Some(m))

@@ -1,10 +1,13 @@
 //! What Kinesis keeps on the store thread beside SQLite: the record counter, the stream
-//! cache, the last arrival time and the throughput budgets (`eng.kinesis`).
+//! cache, the last arrival time, the throughput budgets and the records read (`eng.kinesis`).
 
 use super::meta::StreamCache;
 use super::throttle::Budgets;
 use crate::error::StateError;
 use rusqlite::Connection;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Kinesis's in-memory state on the store thread.
 #[derive(Debug, Default)]
@@ -17,12 +20,24 @@ pub struct Memory {
     pub last_ts: i64,
     /// Throughput budgets of shards when AWS's limits are enforced.
     pub throttle: Budgets,
+    /// Records read out (GetRecords, SubscribeToShard) since start, per stream `(account,
+    /// region, name)`; each cached stream holds its counter and bumps it with one atomic add.
+    pub records_out: HashMap<(String, String, String), Arc<AtomicU64>>,
 }
 
 impl Memory {
     /// The memory of an opened store.
     pub fn load(conn: &Connection) -> Result<Self, StateError> {
         Ok(Self { next_seq: load_next_seq(conn)?, ..Self::default() })
+    }
+
+    /// Records read out since start per `(account, region)`.
+    pub fn records_out_by_region(&self) -> HashMap<(String, String), u64> {
+        let mut out = HashMap::new();
+        for ((account, region, _), n) in &self.records_out {
+            *out.entry((account.clone(), region.clone())).or_default() += n.load(Ordering::Relaxed);
+        }
+        out
     }
 
     /// Forgets what a failed job may have changed (the counter goes back to `next_seq`).

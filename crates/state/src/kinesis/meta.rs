@@ -2,6 +2,7 @@
 //! [`super::cache`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 /// A shard's metadata.
@@ -73,6 +74,9 @@ pub struct StreamMeta {
     pub encryption_changes: Vec<(u64, String)>,
     /// Shards by index.
     pub shards: Vec<ShardMeta>,
+    /// Records GetRecords and SubscribeToShard handed out since start (shared with
+    /// [`super::memory::Memory::records_out`], so it outlives reloads of the cache).
+    pub records_out: Arc<AtomicU64>,
 }
 
 /// What a stream's status means right now.
@@ -103,6 +107,11 @@ impl Status {
 }
 
 impl StreamMeta {
+    /// Counts `n` records handed out to a reader.
+    pub fn count_out(&self, n: usize) {
+        self.records_out.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The stream's status at `now`: transitional states end by themselves.
     pub fn status_at(&self, now: i64) -> Status {
         let over = now >= self.status_until;

@@ -546,6 +546,7 @@ pub fn get_records(eng: &mut Engine, ctx: &Ctx, input: GetRecordsInput) -> Resul
         return Err(StateError::Throughput(throttle::rate_exceeded(&seqnum::shard_id(shard.idx), &m.name, &m.account)));
     }
     let read = read(eng, &m, &shard, pos.next, limit)?;
+    m.count_out(read.records.len());
     if eng.settings.kinesis.aws_limits {
         let bytes = read.records.iter().map(|r| r.data.len() + r.partition_key.len()).sum();
         eng.kinesis.throttle.read_bytes(shard.id, bytes, now);

@@ -65,6 +65,7 @@ pub fn next_event(eng: &mut Engine, sub: &Subscription) -> Result<(SubscribeToSh
     }
     let shard = m.shards.iter().find(|s| s.id == sub.shard).cloned().ok_or_else(gone)?;
     let read = records::read(eng, &m, &shard, sub.next, MAX_EVENT_RECORDS)?;
+    m.count_out(read.records.len());
     let continuation = seqnum::format(m.created_ms, shard.idx, continuation(eng, &read)?);
     let ended = read.child_shards.is_some();
     let event = SubscribeToShardEvent {

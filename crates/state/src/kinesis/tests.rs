@@ -80,6 +80,22 @@ fn records_round_trip_in_order() {
 }
 
 #[test]
+fn records_read_out_are_counted_across_cache_reloads() {
+    let (mut eng, _clock) = engine();
+    create(&mut eng, "s", 1);
+    for i in 0..3 {
+        put(&mut eng, "s", "k", &[i]);
+    }
+    let it = iterator(&mut eng, "s", "shardId-000000000000", "TRIM_HORIZON", None).unwrap();
+    let out = get(&mut eng, &it).unwrap();
+    eng.kinesis.streams.clear();
+    get(&mut eng, &it).unwrap();
+    get(&mut eng, out.next_shard_iterator.as_deref().unwrap()).unwrap();
+    let c = ctx();
+    assert_eq!(eng.kinesis.records_out_by_region(), [((c.account, c.region), 6)].into_iter().collect());
+}
+
+#[test]
 fn iterators_expire_after_five_minutes() {
     let (mut eng, clock) = engine();
     create(&mut eng, "s", 1);

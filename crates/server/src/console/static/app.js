@@ -171,7 +171,7 @@ async function overview() {
   const paint = ({ doc, rates, scopedRates = {} }) => {
     const rows = (doc.regions || []).map((r) => `<tr><td>${esc(r.account)}</td><td>${esc(r.region)}</td><td class="num">${r.streams}</td><td class="num">${r.openShards}</td><td class="num">${r.consumers}</td><td class="num">${r.queues}</td><td class="num">${r.deliveryStreams}</td><td class="num">${r.pipes}</td><td class="num">${r.applications}</td><td class="num">${r.buckets}</td></tr>`).join("");
     $("#counts").innerHTML = `<table id="region-counts"><thead><tr><th>Account</th><th>Region</th><th class="num">Streams</th><th class="num">Open shards</th><th class="num">EFO consumers</th><th class="num">Queues</th><th class="num">Delivery streams</th><th class="num">Pipes</th><th class="num">Analytics apps</th><th class="num">Buckets</th></tr></thead><tbody>${rows || `<tr><td colspan="10" class="muted">No resources yet.</td></tr>`}</tbody></table>`;
-    const names = { kinesisRecordsIn: "Kinesis records in/s", firehoseRecordsIn: "Firehose records in/s", firehoseDeliveries: "Firehose deliveries/s", sqsMessagesSent: "SQS messages sent/s", sqsMessagesReceived: "SQS messages received/s", pipesRequests: "Pipes requests/s" };
+    const names = { kinesisRecordsIn: "Kinesis records in/s", kinesisRecordsOut: "Kinesis records out/s", firehoseRecordsIn: "Firehose records in/s", firehoseDeliveries: "Firehose deliveries/s", sqsMessagesSent: "SQS messages sent/s", sqsMessagesReceived: "SQS messages received/s", pipesRequests: "Pipes requests/s" };
     $("#rates").innerHTML = Object.entries(names).map(([k, label]) => `<div class="card"><div class="v">${(rates[k] || 0).toFixed(1)}</div><div class="k">${label} · total ${(doc.totals || {})[k] || 0}</div></div>`).join("");
     const scoped = (doc.regions || []).map((r) => `<tr data-scope="${esc(r.account)}/${esc(r.region)}"><td>${esc(r.account)}</td><td>${esc(r.region)}</td>${Object.keys(names).map((k) => `<td class="num">${(scopedRates[`${r.account}/${r.region}`]?.[k] || 0).toFixed(1)} <span class="muted">(${(r.totals || {})[k] || 0})</span></td>`).join("")}</tr>`).join("");
     $("#region-rates").innerHTML = `<table id="rates-by-scope"><thead><tr><th>Account</th><th>Region</th>${Object.values(names).map((l) => `<th class="num">${l} (total)</th>`).join("")}</tr></thead><tbody>${scoped}</tbody></table>`;
@@ -237,7 +237,7 @@ async function stream(name) {
       <label>Timestamp or sequence number<input name="at" size="40"></label>
       <label>View<select name="view"><option>text</option><option>json</option><option>hex</option></select></label>
       <label><span>Live tail</span><input type="checkbox" name="live"></label>
-      <button class="primary">Read</button></form>
+      <button class="primary">Read</button> <span id="browse-status" role="status"></span></form>
     <table id="records"><thead><tr><th>Sequence number</th><th>Partition key</th><th>Arrival</th><th>Data</th></tr></thead><tbody></tbody></table>`);
   $("#put").onsubmit = async (e) => {
     e.preventDefault();
@@ -307,16 +307,24 @@ function browser(name) {
     }
     while (body.rows.length > 500) body.deleteRow(0);
   };
+  const status = () => {
+    const n = $("#records tbody")?.rows.length ?? 0;
+    const end = iterator ? (live ? ", tailing (every second)" : "") : ", end of the shard";
+    if ($("#browse-status")) $("#browse-status").textContent = `${n} records${end}`;
+  };
   const read = async () => {
     if (!iterator) return;
     const out = await aws("kinesis", "GetRecords", { ShardIterator: iterator, Limit: 100 });
     iterator = out.NextShardIterator;
     show(out.Records || [], form.view.value);
+    status();
   };
   form.onsubmit = async (e) => {
     e.preventDefault();
     if (live) clearInterval(live);
+    live = null;
     $("#records tbody").innerHTML = "";
+    $("#browse-status").textContent = "Reading…";
     const req = { StreamName: name, ShardId: form.shard.value, ShardIteratorType: form.from.value };
     if (form.from.value === "AT_TIMESTAMP") req.Timestamp = (Date.parse(form.at.value) || Number(form.at.value) * 1000) / 1000;
     if (form.from.value === "AT_SEQUENCE_NUMBER") req.StartingSequenceNumber = form.at.value.trim();
@@ -326,6 +334,7 @@ function browser(name) {
       if (form.live.checked) {
         live = setInterval(() => read().catch(fail), 1000);
         state.timers.push(live);
+        status();
       }
     } catch (err) { fail(err); }
   };
@@ -358,7 +367,13 @@ async function queue(name) {
     <form class="inline" id="send"><label>Body<textarea name="body" rows="1" cols="40" required></textarea></label>
       ${fifo ? `<label>Group id<input name="group" required value="console"></label><label>Deduplication id<input name="dedup"></label>` : `<label>Delay (s)<input name="delay" type="number" min="0" max="900" value="0"></label>`}
       <button class="primary">Send</button><span id="send-result" role="status"></span></form>
+    <div id="redrive" hidden><h2>Dead-letter redrive</h2>
+      <form class="inline" id="redrive-form"><label>Max messages per second<input name="rate" type="number" min="1" max="500" placeholder="system optimized"></label>
+        <button class="primary">Redrive back to source queues</button><span id="redrive-result" role="status"></span></form>
+      <div id="move-tasks"></div></div>
     <h2>Purge</h2><button class="danger" id="purge">Purge queue</button> <span id="purge-result" role="status"></span>`);
+  // Set by counts(): the queue's ARN, and whether it is the dead-letter queue of others.
+  let arn = "", isDlq = false;
   const counts = async () => {
     const a = (await aws("sqs", "GetQueueAttributes", { QueueUrl: url, AttributeNames: ["All"] })).Attributes;
     if (!$("#counts")) return;
@@ -366,6 +381,9 @@ async function queue(name) {
     $("#counts").innerHTML = card(a.ApproximateNumberOfMessages, "visible", "n-visible") + card(a.ApproximateNumberOfMessagesNotVisible, "in flight", "n-inflight") + card(a.ApproximateNumberOfMessagesDelayed, "delayed", "n-delayed");
     const redrive = a.RedrivePolicy ? JSON.parse(a.RedrivePolicy) : null;
     const sources = (await aws("sqs", "ListDeadLetterSourceQueues", { QueueUrl: url })).queueUrls || [];
+    arn = a.QueueArn;
+    isDlq = sources.length > 0;
+    $("#redrive").hidden = !isDlq;
     $("#settings").innerHTML = `<table><tbody>
       <tr><th>Visibility timeout</th><td>${esc(a.VisibilityTimeout)} s</td><th>Retention</th><td>${esc(a.MessageRetentionPeriod)} s</td></tr>
       ${fifo ? `<tr><th>Deduplication</th><td>${a.ContentBasedDeduplication === "true" ? "content-based" : "by id"}, scope ${esc(a.DeduplicationScope || "queue")}, 5-minute window</td><th>Throughput limit</th><td>${esc(a.FifoThroughputLimit || "perQueue")}</td></tr>` : ""}
@@ -393,6 +411,28 @@ async function queue(name) {
     $("#groups-prev").onclick = () => { groupsAfter = ""; groups().catch(fail); };
     $("#groups").innerHTML = `<table id="group-table"><thead><tr><th>Group</th><th class="num">Messages</th><th class="num">In flight</th><th>Lock</th></tr></thead><tbody>${gs.map((g) => `<tr data-group="${esc(g.groupId)}"><td>${esc(g.groupId)}</td><td class="num">${g.messages}</td><td class="num">${g.inFlight}</td><td class="${g.locked ? "locked" : "open"}">${g.locked ? "locked" : "unlocked"}</td></tr>`).join("") || `<tr><td colspan="4" class="muted">No messages.</td></tr>`}</tbody></table>`;
   };
+  // A dead-letter queue's message move tasks (ListMessageMoveTasks: the newest 10); the peek
+  // is read again when a task moved messages.
+  let moved = null;
+  const moves = async () => {
+    if (!isDlq || !$("#move-tasks")) return;
+    const tasks = (await aws("sqs", "ListMessageMoveTasks", { SourceArn: arn, MaxResults: 10 })).Results || [];
+    const progress = tasks.map((t) => `${t.Status}/${t.ApproximateNumberOfMessagesMoved}`).join();
+    if (moved !== null && progress !== moved) await peek(true);
+    moved = progress;
+    const row = (t) => `<tr data-status="${esc(t.Status)}"><td>${fmtTime(t.StartedTimestamp)}</td><td>${esc(t.Status)}</td><td class="num">${esc(t.ApproximateNumberOfMessagesMoved)}</td><td class="num">${esc(t.ApproximateNumberOfMessagesToMove ?? "")}</td><td>${esc(t.DestinationArn ? t.DestinationArn.split(":").pop() : "source queues")}</td><td>${esc(t.MaxNumberOfMessagesPerSecond ?? "system optimized")}</td><td class="${t.FailureReason ? "err" : ""}">${esc(t.FailureReason || "")}</td></tr>`;
+    $("#move-tasks").innerHTML = `<table id="move-task-table"><thead><tr><th>Started</th><th>Status</th><th class="num">Moved</th><th class="num">To move</th><th>To</th><th>Messages/s</th><th>Failure</th></tr></thead><tbody>${tasks.map(row).join("") || `<tr><td colspan="7" class="muted">No redrive yet.</td></tr>`}</tbody></table>`;
+  };
+  $("#redrive-form").onsubmit = async (e) => {
+    e.preventDefault();
+    const req = { SourceArn: arn };
+    if (e.target.rate.value) req.MaxNumberOfMessagesPerSecond = Number(e.target.rate.value);
+    try {
+      await aws("sqs", "StartMessageMoveTask", req);
+      $("#redrive-result").textContent = "Redrive started.";
+      await moves();
+    } catch (err) { $("#redrive-result").textContent = err.message; }
+  };
   $("#more").onclick = () => peek(false).catch(fail);
   $("#send").onsubmit = async (e) => {
     e.preventDefault();
@@ -410,7 +450,8 @@ async function queue(name) {
     try { await aws("sqs", "PurgeQueue", { QueueUrl: url }); $("#purge-result").textContent = "Purged."; await Promise.all([counts(), groups(), peek(true)]); } catch (err) { $("#purge-result").textContent = err.message; }
   };
   await Promise.all([counts(), groups(), peek(true)]);
-  every(3000, () => Promise.all([counts(), groups()]).catch(() => {}));
+  await moves();
+  every(3000, () => Promise.all([counts(), groups()]).then(moves).catch(() => {}));
 }
 
 // ---------------------------------------------------------------- firehose

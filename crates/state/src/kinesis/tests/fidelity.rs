@@ -226,6 +226,8 @@ fn continuation_numbers_are_positions_after_the_records() {
     let (idle, _, _) = subscribe::next_event(&mut eng, &sub).unwrap();
     assert!(idle.records.is_empty() && idle.continuation_sequence_number.is_some());
     assert_eq!(eng.kinesis.next_seq, before);
+    // Records read out (for the console): 3 + 1 in events, 1 per GetRecords.
+    assert_eq!(m.records_out.load(std::sync::atomic::Ordering::Relaxed), 6);
 }
 
 #[test]
