@@ -349,3 +349,42 @@ CREATE OR REPLACE PUMP "STREAM_PUMP" AS INSERT INTO "DESTINATION_SQL_STREAM"
     assert sorted(bytes.fromhex(r["DATA_ROW"]) for r in rows) == sorted(bad)
     assert all(r["ERROR_LEVEL"] == "Error" and r["PUMP_NAME"] is None for r in rows)
     assert len(read_output(kinesis, dst, 1)) == 1
+
+
+def test_rows_for_a_deleted_destination_are_kept_and_delivered_in_order_once_it_is_back(server):
+    """AWS keeps trying a destination it cannot write to: rows emitted while the output stream
+    is gone are kept and reach it, in order and before newer rows, once it exists again. A
+    second output that stays reachable shows when the application has emitted them."""
+    kinesis, client = make_kinesis_client(server.endpoint), kda(server.endpoint)
+    src, dst = make_streams(kinesis)
+    probe = unique_name("probe")
+    kinesis.create_stream(StreamName=probe, ShardCount=1)
+    wait_active(kinesis, probe)
+    code = """CREATE OR REPLACE STREAM "DESTINATION_SQL_STREAM" (ticker_symbol VARCHAR(4), price DOUBLE);
+CREATE OR REPLACE PUMP "P" AS INSERT INTO "DESTINATION_SQL_STREAM" SELECT STREAM ticker_symbol, price FROM "SOURCE_SQL_STREAM_001";"""
+    name = unique_name("app")
+    create_app(client, name, src, dst, code)
+    version = client.describe_application(ApplicationName=name)["ApplicationDetail"]["ApplicationVersionId"]
+    client.add_application_output(ApplicationName=name, CurrentApplicationVersionId=version, Output={
+        "Name": "DESTINATION_SQL_STREAM", "KinesisStreamsOutput": {"ResourceARN": stream_arn(probe), "RoleARN": ROLE},
+        "DestinationSchema": {"RecordFormatType": "JSON"}})
+    start_and_wait(client, name)
+    kinesis.delete_stream(StreamName=dst)
+    for _ in range(100):
+        try:
+            kinesis.describe_stream_summary(StreamName=dst)
+        except kinesis.exceptions.ResourceNotFoundException:
+            break
+        advance(server.endpoint, 1_000)
+    else:
+        raise AssertionError("the output stream was never deleted")
+    records = ticks(40)
+    put_all(kinesis, src, records[:25])
+    assert len(read_output(kinesis, probe, 25)) == 25  # emitted while dst is gone
+    kinesis.create_stream(StreamName=dst, ShardCount=1)
+    wait_active(kinesis, dst)
+    put_all(kinesis, src, records[25:])
+    want = [{"TICKER_SYMBOL": r["TICKER_SYMBOL"], "PRICE": r["PRICE"]} for r in records]
+    assert [json.loads(d) for d in read_output(kinesis, probe, 40)] == want
+    assert [json.loads(d) for d in read_output(kinesis, dst, 40)] == want
+    client.stop_application(ApplicationName=name)

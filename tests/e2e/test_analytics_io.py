@@ -479,3 +479,28 @@ CREATE OR REPLACE PUMP "C" AS INSERT INTO "COPY_STREAM" SELECT STREAM sensor, te
         kda.start_application(ApplicationName=missing, InputConfigurations=[
             {"Id": input_id, "InputStartingPositionConfiguration": {"InputStartingPosition": "NOW"}}])
     assert kda.describe_application(ApplicationName=missing)["ApplicationDetail"]["ApplicationStatus"] == "READY"
+
+
+def test_discover_input_schema_from_a_delivery_stream(kinesin_server):
+    """A Firehose delivery stream as DiscoverInputSchema's streaming source: the records it
+    buffers (not yet delivered) are the sample, through both APIs."""
+    fh, s3, kda, _ = clients(kinesin_server.endpoint)
+    kda2 = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION).client(
+        "kinesisanalyticsv2", endpoint_url=kinesin_server.endpoint, config=Config(retries={"total_max_attempts": 1}))
+    bucket, delivery = unique_name("b").lower(), unique_name("fh")
+    s3.create_bucket(Bucket=bucket)
+    fh.create_delivery_stream(DeliveryStreamName=delivery, DeliveryStreamType="DirectPut", ExtendedS3DestinationConfiguration={
+        "RoleARN": ROLE, "BucketARN": f"arn:aws:s3:::{bucket}", "BufferingHints": {"SizeInMBs": 128, "IntervalInSeconds": 900}})
+    records = [{"sensor": f"s{i % 3}", "temp": i + 0.25, "ok": i % 2 == 0} for i in range(12)]
+    put(fh, delivery, records)
+    arn = f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/{delivery}"
+    start_at = {"InputStartingPosition": "TRIM_HORIZON"}
+    v1 = kda.discover_input_schema(ResourceARN=arn, RoleARN=ROLE, InputStartingPositionConfiguration=start_at)
+    v2 = kda2.discover_input_schema(ResourceARN=arn, ServiceExecutionRole=ROLE, InputStartingPositionConfiguration=start_at)
+    for out in (v1, v2):
+        assert [json.loads(r) for r in out["RawInputRecords"]] == records
+        cols = {c["Name"]: (c["SqlType"], c["Mapping"]) for c in out["InputSchema"]["RecordColumns"]}
+        assert cols == {"sensor": ("VARCHAR(2)", "$.sensor"), "temp": ("REAL", "$.temp"), "ok": ("BOOLEAN", "$.ok")}
+        assert [p[0] for p in out["ParsedInputRecords"]] == [r["sensor"] for r in records]
+    with pytest.raises(kda.exceptions.InvalidArgumentException):
+        kda.discover_input_schema(ResourceARN=arn + "-missing", RoleARN=ROLE, InputStartingPositionConfiguration=start_at)

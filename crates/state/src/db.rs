@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/analytics.sql"),
     include_str!("migrations/s3_versions.sql"),
     include_str!("migrations/kda_function_queues.sql"),
+    include_str!("migrations/kda_output_backlog.sql"),
 ];
 
 /// The schema version this build reads and writes.

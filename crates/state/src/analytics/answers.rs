@@ -184,6 +184,10 @@ pub struct ChangeOutput {
     pub application_arn: String,
     pub application_version_id: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_processing_configuration_description: Option<ProcessingDescription>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub input_descriptions: Option<Vec<InputDescription>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub output_descriptions: Option<Vec<OutputDescription>>,

@@ -139,6 +139,7 @@ fn forget(eng: &Engine, id: i64) -> R<()> {
     }
     super::preprocess::consumed(eng, id, None)?;
     super::lambda_output::forget(eng, id)?;
+    super::backlog::forget(eng, id)?;
     super::firehose_input::forget(eng, id)
 }
 

@@ -1,5 +1,5 @@
-//! DiscoverInputSchema: infers a schema from a sample of a Kinesis stream or an S3 object
-//! (kinesin's S3), answering InputSchema, RawInputRecords, ProcessedInputRecords and
+//! DiscoverInputSchema: infers a schema from a sample of a Kinesis stream, a Firehose
+//! delivery stream (the records it buffers, not yet delivered) or an S3 object (kinesin's S3), answering InputSchema, RawInputRecords, ProcessedInputRecords and
 //! ParsedInputRecords. With an `InputProcessingConfiguration` the server takes the sample
 //! ([`sample`]), hands it to the function bound with `--lambda` off the store thread
 //! ([`Sample::event`]) and infers the schema from what the function returned
@@ -124,6 +124,9 @@ pub fn discover(eng: &mut Engine, ctx: &Ctx, input: DiscoverInput) -> Result<Dis
 /// when there are none.
 pub fn sample(eng: &mut Engine, ctx: &Ctx, input: &DiscoverInput) -> Result<Sample, KdaError> {
     let sample = match (&input.resource_arn, &input.s3_configuration) {
+        (Some(arn), None) if arn.starts_with("arn:aws:firehose:") => {
+            sample_delivery_stream(eng, arn, &input.input_starting_position_configuration)?
+        }
         (Some(arn), None) => sample_stream(eng, ctx, arn, &input.input_starting_position_configuration)?,
         (None, Some(s3)) => sample_object(eng, ctx, s3)?,
         _ => return Err(KdaError::invalid("Specify either ResourceARN or S3Configuration.")),
@@ -165,6 +168,19 @@ fn sample_stream(eng: &mut Engine, ctx: &Ctx, arn: &str, start: &Option<Starting
     out.truncate(SAMPLE);
     let source_arn = format!("arn:aws:kinesis:{}:{}:stream/{name}", sctx.region, sctx.account);
     Ok(Sample { source_arn, records: out })
+}
+
+/// The records a delivery stream buffers: the oldest for TRIM_HORIZON, else the latest.
+fn sample_delivery_stream(eng: &mut Engine, arn: &str, start: &Option<StartingPosition>) -> Result<Sample, KdaError> {
+    let not_found = || KdaError::invalid(format!("Delivery stream {arn} not found."));
+    let (fctx, name) = super::targets::delivery_stream(arn).ok_or_else(not_found)?;
+    let stream = crate::firehose::streams::find(eng, &fctx, &name).map_err(|e| KdaError::internal(e.message))?;
+    let stream = stream.ok_or_else(not_found)?;
+    let position = start.as_ref().and_then(|s| s.input_starting_position.as_deref()).unwrap_or("NOW");
+    let buffered = crate::firehose::batch::sample(eng, stream.id, SAMPLE, position != "TRIM_HORIZON")?;
+    let records =
+        buffered.into_iter().map(|(arrival_ms, data)| RawRecord { arrival_ms, data, kinesis: None }).collect();
+    Ok(Sample { source_arn: arn.to_string(), records })
 }
 
 fn sample_object(eng: &mut Engine, ctx: &Ctx, s3: &S3Configuration) -> Result<Sample, KdaError> {

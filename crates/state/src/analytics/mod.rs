@@ -8,6 +8,7 @@
 pub mod answers;
 pub mod api;
 pub mod apps;
+pub mod backlog;
 pub mod changes;
 pub mod config;
 pub mod discover;

@@ -10,14 +10,14 @@ use super::config::{AppConfig, Output};
 use super::recent::Recent;
 use super::records;
 use super::targets::{self, Target};
-use super::{firehose_input, lambda_output, preprocess};
+use super::{backlog, firehose_input, lambda_output, preprocess};
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::kinesis::{self, records as krecords};
 use crate::Ctx;
 use kinesin_analytics::{Emitted, Program, RowError, Runtime, State, StreamDef};
 use rusqlite::{params, OptionalExtension};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Most input records one job reads.
@@ -31,8 +31,9 @@ pub const TICK_MS: i64 = 1_000;
 pub struct Running {
     run: i64,
     runtime: Runtime,
-    /// Output destinations by the index of the in-application stream they read.
-    outputs: Vec<(usize, Output)>,
+    /// Output destinations (with their OutputIds) by the index of the in-application stream
+    /// they read.
+    outputs: Vec<(usize, String, Output)>,
 }
 
 /// The running applications, by row id.
@@ -116,6 +117,11 @@ fn run_app(
         };
     }
     let Some(running) = runners.apps.get_mut(&app.id) else { return Ok(()) };
+    let (blocked, to_firehose) = retry_kept(eng, app.id, running)?;
+    report.to_firehose += to_firehose;
+    if backlog::count(eng, app.id)? >= backlog::CAP {
+        return Ok(()); // back pressure: no new input until the destinations take what is kept
+    }
     let mut emitted = Vec::new();
     let read = read_input(eng, ctx, app, &mut running.runtime, left, &mut emitted)?;
     report.read += read;
@@ -124,7 +130,7 @@ fn run_app(
         return Ok(());
     }
     runners.recent.record(app.id, app.run, running.runtime.program(), read, &emitted);
-    report.to_firehose += deliver(eng, app.id, running, &emitted)?;
+    report.to_firehose += deliver(eng, app.id, running, &emitted, blocked)?;
     save_state(eng, app, running.runtime.state())
 }
 
@@ -155,8 +161,9 @@ fn start_runtime(eng: &mut Engine, ctx: &Ctx, app: &AppRow) -> Result<Option<Run
     Ok(Some(Running { run: app.run, runtime, outputs }))
 }
 
-fn outputs_of(program: &Program, c: &AppConfig) -> Vec<(usize, Output)> {
-    c.outputs.iter().filter_map(|o| program.stream_index(&o.item.name).map(|i| (i, o.item.clone()))).collect()
+fn outputs_of(program: &Program, c: &AppConfig) -> Vec<(usize, String, Output)> {
+    let streams = c.outputs.iter().filter_map(|o| program.stream_index(&o.item.name).map(|i| (i, o)));
+    streams.map(|(i, o)| (i, o.id.clone(), o.item.clone())).collect()
 }
 
 /// Loads reference tables from kinesin's S3 (missing objects leave a table empty).
@@ -359,17 +366,63 @@ fn feed(
     }
 }
 
-/// Writes emitted rows of output streams to their destinations; returns Firehose writes.
-fn deliver(eng: &mut Engine, app: i64, running: &Running, emitted: &[Emitted]) -> Result<u64, StateError> {
+/// Offers the rows kept for each output to its destination again, oldest first, until one
+/// is refused; returns the outputs still refusing and the Firehose writes. Rows of outputs the
+/// application no longer has are dropped.
+fn retry_kept(eng: &mut Engine, app: i64, running: &Running) -> Result<(HashSet<String>, u64), StateError> {
+    let mut blocked = HashSet::new();
+    let mut to_firehose = 0;
+    for id in backlog::outputs(eng, app)? {
+        let Some((_, _, out)) = running.outputs.iter().find(|(_, o, _)| *o == id) else {
+            backlog::drop_output(eng, app, &id)?;
+            continue;
+        };
+        let mut last = None;
+        for (row, data) in backlog::oldest(eng, app, &id, backlog::RETRY_BATCH)? {
+            match write(eng, app, out, data) {
+                Ok(fh) => (to_firehose, last) = (to_firehose + u64::from(fh), Some(row)),
+                Err(_) => {
+                    blocked.insert(id.clone());
+                    break;
+                }
+            }
+        }
+        if let Some(last) = last {
+            backlog::taken(eng, app, &id, last)?;
+        }
+        if backlog::oldest(eng, app, &id, 1)?.len() == 1 {
+            blocked.insert(id); // more kept than one run offers: newer rows wait behind them
+        }
+    }
+    Ok((blocked, to_firehose))
+}
+
+/// Writes emitted rows of output streams to their destinations, keeping (in order) the rows
+/// of an output that refuses one or still holds kept rows; returns Firehose writes.
+fn deliver(
+    eng: &mut Engine,
+    app: i64,
+    running: &Running,
+    emitted: &[Emitted],
+    mut blocked: HashSet<String>,
+) -> Result<u64, StateError> {
     let program = running.runtime.program();
     let mut to_firehose = 0;
     for e in emitted {
-        for (stream, out) in running.outputs.iter().filter(|(s, _)| *s == e.stream) {
+        for (stream, id, out) in running.outputs.iter().filter(|(s, _, _)| *s == e.stream) {
             let data =
                 records::format(&program.streams[*stream], &e.values, &out.destination_schema.record_format_type);
-            match write(eng, app, out, data) {
+            if blocked.contains(id) {
+                backlog::keep(eng, app, id, &data)?;
+                continue;
+            }
+            match write(eng, app, out, data.clone()) {
                 Ok(fh) => to_firehose += u64::from(fh),
-                Err(err) => tracing::debug!(error = %err, "analytics: output write failed"),
+                Err(err) => {
+                    tracing::debug!(error = %err, output = %id, "analytics: output write failed; kept for a retry");
+                    backlog::keep(eng, app, id, &data)?;
+                    blocked.insert(id.clone());
+                }
             }
         }
     }

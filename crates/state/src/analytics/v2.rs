@@ -478,14 +478,26 @@ via_v1! {
     add_reference(changes::ReferenceBody) => changes::add_reference, |c, out| {
         out.reference_data_source_descriptions = Some(c.references.iter().map(apps::reference_description).collect());
     };
-    /// AddApplicationInputProcessingConfiguration (v2).
-    add_processing(changes::ProcessingBody) => changes::add_processing, |_, _| {};
     /// DeleteApplicationInputProcessingConfiguration (v2).
     delete_processing(changes::ProcessingBody) => changes::delete_processing, |_, _| {};
     /// DeleteApplicationOutput (v2).
     delete_output(changes::OutputIdBody) => changes::delete_output, |_, _| {};
     /// DeleteApplicationReferenceDataSource (v2).
     delete_reference(changes::ReferenceIdBody) => changes::delete_reference, |_, _| {};
+}
+
+/// AddApplicationInputProcessingConfiguration (v2): the input's id and its new processing
+/// configuration besides the ARN and version.
+pub fn add_processing(eng: &mut Engine, ctx: &Ctx, input: Versioned<changes::ProcessingBody>) -> R<ChangeOutput> {
+    let name = input.application_name.clone();
+    let id = input.body.input_id.clone();
+    changes::add_processing(eng, ctx, input)?;
+    changed(eng, ctx, &name, |c, out| {
+        let described = c.inputs.iter().find(|i| i.id == id).map(|i| apps::input_description(c, i));
+        out.input_processing_configuration_description =
+            described.and_then(|d| d.input_processing_configuration_description);
+        out.input_id = Some(id.clone());
+    })
 }
 
 /// A v2 request whose CurrentApplicationVersionId is optional.

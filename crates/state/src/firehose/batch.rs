@@ -301,6 +301,19 @@ fn pending(eng: &Engine) -> Result<Vec<Pending>, StateError> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Up to `limit` records buffered in delivery stream `stream` (not yet delivered), as
+/// (arrival ms, data) in arrival order: the oldest, or with `newest` the latest.
+pub fn sample(eng: &Engine, stream: i64, limit: usize, newest: bool) -> Result<Vec<(i64, Vec<u8>)>, StateError> {
+    let sql = if newest {
+        "SELECT arrival_ms, data FROM (SELECT id, arrival_ms, data FROM fh_buffer WHERE stream=?1 ORDER BY id DESC LIMIT ?2) ORDER BY id"
+    } else {
+        "SELECT arrival_ms, data FROM fh_buffer WHERE stream=?1 ORDER BY id LIMIT ?2"
+    };
+    let mut stmt = eng.conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![stream, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The buffer size limit (bytes) and interval (ms) of a destination description.
 /// Redshift buffers by its S3 configuration's hints; the other kinds by their own.
 pub fn hints(kind: DestKind, dest: &Value, override_secs: Option<u32>) -> (i64, i64) {
