@@ -1,7 +1,7 @@
 //! The console's read-only view of applications: status, configuration, SQL, the
 //! in-application streams with the rows that entered them, and their newest rows.
 
-use super::apps::{all, load, AppRow};
+use super::stored::{all, load, AppRow};
 use super::config::{AppConfig, Resource};
 use super::recent::Recent;
 use super::records::json_value;

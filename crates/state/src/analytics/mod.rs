@@ -14,12 +14,14 @@ pub mod config;
 pub mod discover;
 pub mod firehose_input;
 pub mod inspect;
+pub mod kinesis_input;
 pub mod lambda_output;
 pub mod preprocess;
 pub mod recent;
 pub mod records;
 pub mod run;
 pub mod settings;
+pub mod stored;
 pub mod targets;
 pub mod v2;
 

@@ -4,7 +4,8 @@
 //! not executed.
 
 use super::answers::{ChangeOutput, Empty, OperationOutput, PresignedUrlOutput};
-use super::apps::{self, check_version, load, AppRow, CreateInput, Tag};
+use super::apps::{self, check_version, CreateInput, Tag};
+use super::stored::{self, load, AppRow};
 use super::changes::{self, apply_update, ApplicationUpdate, Versioned};
 use super::config::{AppConfig, Input, Item, LoggingOption, Output, ReferenceDataSource};
 use super::{arn, KdaError};
@@ -250,7 +251,7 @@ pub struct ListV2 {
 /// ListApplications (v2).
 pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListV2) -> R<Value> {
     let limit = input.limit.unwrap_or(50);
-    let rows: Vec<AppRow> = apps::all(eng, Some(ctx))?
+    let rows: Vec<AppRow> = stored::all(eng, Some(ctx))?
         .into_iter()
         .map(|(_, r)| r)
         .filter(|r| input.next_token.as_ref().is_none_or(|t| r.name > *t))
@@ -319,7 +320,7 @@ pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartV2) -> R<OperationOutput> 
             return Err(KdaError::in_use(format!("Application {} is in {} state.", row.name, row.status)));
         }
         let delay = eng.settings.analytics.create_delay_ms;
-        apps::set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))?;
+        stored::set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))?;
     }
     let mut row = load(eng, ctx, &input.application_name)?;
     Ok(OperationOutput { operation_id: operation(eng, &mut row, "StartApplication")? })

@@ -481,7 +481,7 @@ fn http_endpoint_streams_are_described_taken_with_their_secrets_and_updated() {
     // Same kind: merged, the access key kept.
     update(&mut eng, "h", "1", "HttpEndpointDestinationUpdate", json!({"RetryOptions": {"DurationInSeconds": 10}}))
         .unwrap();
-    let row = streams::find(&eng, &ctx(), "h").unwrap().unwrap();
+    let row = stream_row::find(&eng, &ctx(), "h").unwrap().unwrap();
     assert_eq!(row.dest["EndpointConfiguration"]["AccessKey"], "secret");
     assert_eq!(row.dest["RetryOptions"]["DurationInSeconds"], 10);
     // Another kind without its S3 configuration: rejected, nothing changes.
