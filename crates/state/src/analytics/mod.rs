@@ -6,6 +6,7 @@
 //! declared per API in [`api`]; [`Analytics`] is the server's handle (store and wake-up).
 
 pub mod answers;
+pub mod answers_v2;
 pub mod api;
 pub mod apps;
 pub mod backlog;
