@@ -3,8 +3,8 @@
 
 use super::answers::{Empty, TagDescription, TagsOutput};
 use super::apps::{check_version, commit_update, save_tags, Tag};
-use super::stored::{load, AppRow};
 use super::config::{Input, Item, LoggingOption, Output, Processing, ReferenceDataSource, SourceSchema};
+use super::stored::{load, AppRow};
 use super::KdaError;
 use crate::db::Engine;
 use crate::Ctx;

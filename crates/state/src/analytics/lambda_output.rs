@@ -4,8 +4,8 @@
 //! queue, `DeliveryFailed` (or unanswered) ones are sent again with a growing `retryHint`,
 //! after a backoff of 1 s doubling to 60 s, until delivered or the application is deleted.
 
-use super::stored::all;
 use super::arn;
+use super::stored::all;
 use crate::db::Engine;
 use crate::error::StateError;
 use aws_smithy_types::base64;

@@ -7,12 +7,12 @@
 //! data; `ProcessingFailed`: a row of `error_stream`; `Dropped`: nothing) and moves the input
 //! position, in one transaction, unless the application changed meanwhile.
 
+use super::arn;
 use super::kinesis_input::{checkpoints, input_stream, save_checkpoint};
 use super::stored::{all, AppRow};
-use super::arn;
-use crate::firehose::taps;
 use crate::db::Engine;
 use crate::error::StateError;
+use crate::firehose::taps;
 use crate::kinesis::{self, records as krecords, seqnum};
 use crate::Ctx;
 use aws_smithy_types::base64;

@@ -5,16 +5,16 @@
 //! so after a crash every result is emitted exactly once. Shards are read in index order and
 //! a child only after its parents are read to their end (order per key across resharding).
 
-use super::kinesis_input::{checkpoints, input_stream, save_checkpoint};
-use super::stored::{all, AppRow};
 use super::config::{AppConfig, Output};
+use super::kinesis_input::{checkpoints, input_stream, save_checkpoint};
 use super::recent::Recent;
 use super::records;
+use super::stored::{all, AppRow};
 use super::targets::{self, Target};
 use super::{backlog, lambda_output, preprocess};
-use crate::firehose::taps;
 use crate::db::Engine;
 use crate::error::StateError;
+use crate::firehose::taps;
 use crate::kinesis::{self, records as krecords};
 use crate::Ctx;
 use kinesin_analytics::{Emitted, Program, RowError, Runtime, State, StreamDef};

@@ -6,9 +6,9 @@
 use super::answers::{ChangeOutput, Empty, OperationOutput, PresignedUrlOutput};
 use super::answers_v2::*;
 use super::apps::{self, check_version, CreateInput, Tag};
-use super::stored::{self, load, AppRow};
 use super::changes::{self, apply_update, ApplicationUpdate, Versioned};
 use super::config::{AppConfig, Input, Item, LoggingOption, Output, ReferenceDataSource};
+use super::stored::{self, load, AppRow};
 use super::{arn, KdaError};
 use crate::db::Engine;
 use crate::kinesis::epoch_secs;
