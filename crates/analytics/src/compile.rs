@@ -1,22 +1,19 @@
 //! Compiling parsed statements into a [`Program`].
 
-use crate::error::CodeError;
+use crate::error::{at, CodeError};
 use crate::expr::Expr;
 use crate::from::{from_clause, lower_joins, FromClause};
 use crate::functions::Func;
-use crate::lower::{Lower, Place, Source};
-use crate::parse::{fold, parse, Statement};
+use crate::lower::{Lower, Place};
+use crate::parse::{parse, Statement};
 use crate::program::{AggCall, AggFunc, ColumnDef, Mode, Program, Pump, StreamDef, StreamKind};
+use crate::select::{named_windows, plain_select, select_items};
 use crate::tablefn;
-use sqlparser::ast::{self, GroupByExpr, SelectItem, SetExpr, Spanned, TableFactor};
+use sqlparser::ast::{self, GroupByExpr, TableFactor};
 use sqlparser::tokenizer::Location;
 use std::collections::HashMap;
 
 type R<T> = Result<T, CodeError>;
-
-pub(crate) fn at<T: Spanned>(node: &T, message: &str) -> CodeError {
-    CodeError::new(message, node.span().start)
-}
 
 /// Compiles application code against the input streams and reference tables it may read.
 pub fn compile(code: &str, inputs: &[StreamDef], tables: &[StreamDef]) -> R<Program> {
@@ -100,54 +97,6 @@ fn compile_pump(p: &Program, st: &Statement) -> R<Pump> {
     let mode = mode(&mut lower, select, &items)?;
     let targets = map_targets(&p.streams[target_idx], columns.as_deref(), items.len(), *target_at)?;
     Ok(Pump { name: name.clone(), source, target: target_idx, targets, stream_join, joins, filter, mode })
-}
-
-/// The SELECT of a pump's query.
-pub(crate) fn plain_select(query: &ast::Query) -> R<&ast::Select> {
-    if query.order_by.is_some() || query.limit_clause.is_some() || query.with.is_some() {
-        return Err(at(query, "ORDER BY, LIMIT and WITH are not supported on streams"));
-    }
-    match query.body.as_ref() {
-        SetExpr::Select(select) => Ok(select),
-        _ => Err(at(query, "Only SELECT STREAM queries can feed a pump")),
-    }
-}
-
-/// The WINDOW clause of a query.
-pub(crate) fn named_windows(select: &ast::Select) -> HashMap<String, ast::WindowSpec> {
-    select
-        .named_window
-        .iter()
-        .filter_map(|w| match &w.1 {
-            ast::NamedWindowExpr::WindowSpec(s) => Some((fold(&w.0), s.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The select list with `*` expanded.
-pub(crate) fn select_items(select: &ast::Select, sources: &[Source]) -> R<Vec<ast::Expr>> {
-    let mut out = Vec::new();
-    for item in &select.projection {
-        match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => out.push(e.clone()),
-            SelectItem::Wildcard(_) => sources.iter().for_each(|s| expand(s, &mut out)),
-            SelectItem::QualifiedWildcard(kind, _) => {
-                let q = kind.to_string().trim_matches('"').to_string();
-                let s = sources.iter().find(|s| s.names.iter().any(|n| n == &q || n.eq_ignore_ascii_case(&q)));
-                expand(s.ok_or_else(|| at(item, &format!("Table '{q}' not found")))?, &mut out);
-            }
-            _ => return Err(at(item, "Unsupported select item")),
-        }
-    }
-    Ok(out)
-}
-
-fn expand(s: &Source, out: &mut Vec<ast::Expr>) {
-    for c in &s.columns {
-        let q = ast::Ident::with_quote('"', s.names[0].clone());
-        out.push(ast::Expr::CompoundIdentifier(vec![q, ast::Ident::with_quote('"', c.clone())]));
-    }
 }
 
 fn mode(lower: &mut Lower, select: &ast::Select, items: &[ast::Expr]) -> R<Mode> {

@@ -1,5 +1,6 @@
 //! Errors of the engine: refused application code, and per-row evaluation errors.
 
+use sqlparser::ast::Spanned;
 use sqlparser::tokenizer::Location;
 use std::fmt;
 
@@ -19,6 +20,11 @@ impl CodeError {
     pub fn new(message: &str, at: Location) -> CodeError {
         CodeError { message: message.to_string(), line: at.line.max(1), column: at.column.max(1) }
     }
+}
+
+/// A [`CodeError`] at the start of `node`.
+pub(crate) fn at<T: Spanned>(node: &T, message: &str) -> CodeError {
+    CodeError::new(message, node.span().start)
 }
 
 impl fmt::Display for CodeError {

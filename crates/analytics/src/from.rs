@@ -1,8 +1,7 @@
 //! The FROM clause of a pump: the stream it reads, a stream-to-stream join with its windows
 //! (`FROM a OVER (RANGE ...) AS o JOIN b AS s ON ...`) and reference-table joins.
 
-use crate::compile::at;
-use crate::error::CodeError;
+use crate::error::{at, CodeError};
 use crate::lower::{Lower, Place, Source, PSEUDO};
 use crate::parse::{fold, StreamWindows};
 use crate::program::{Frame, Join, JoinKind, JoinWindow, Program, StreamJoin, StreamKind};

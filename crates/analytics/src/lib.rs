@@ -16,6 +16,7 @@ mod lower;
 mod parse;
 mod program;
 mod runtime;
+mod select;
 mod tablefn;
 mod types;
 mod value;

@@ -6,13 +6,13 @@
 //! per window end (ROWTIME), are `(<column>, MOST_FREQUENT_VALUES BIGINT)` for the K most
 //! frequent values, most frequent first, and `(NUMBER_OF_DISTINCT_ITEMS BIGINT)`.
 
-use crate::compile::{at, named_windows, plain_select, select_items};
-use crate::error::CodeError;
+use crate::error::{at, CodeError};
 use crate::expr::Expr;
 use crate::from::{from_clause, lower_joins, FromClause};
 use crate::lower::{Lower, Place, Source};
 use crate::parse::{fold, StreamWindows};
 use crate::program::{ItemsFunc, Mode, Program, Pump};
+use crate::select::{named_windows, plain_select, select_items};
 use sqlparser::ast::{self, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, SelectItem};
 use std::collections::HashMap;
 

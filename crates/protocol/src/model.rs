@@ -297,34 +297,7 @@ fn build(raw: RawModel) -> Result<Model, String> {
     let mut shapes = Vec::with_capacity(raw.shapes.len());
     for (name, s) in &raw.shapes {
         let kind = match s.ty.as_str() {
-            "structure" | "union" => {
-                let mut members = Vec::with_capacity(s.members.len());
-                for (member_name, r) in &s.members {
-                    let shape = ids
-                        .get(r.shape.as_str())
-                        .copied()
-                        .ok_or_else(|| format!("{name}.{member_name} refers to unknown shape {}", r.shape))?;
-                    // Members bound to the URI, query string or headers (REST protocols) are
-                    // expected under their member name in the document handed to us.
-                    let wire = match (&r.location, &r.location_name) {
-                        (None, Some(renamed)) => renamed.as_str(),
-                        _ => member_name.as_str(),
-                    };
-                    members.push(Member {
-                        wire: wire.into(),
-                        path: lower_first(member_name).into(),
-                        shape,
-                        required: s.required.iter().any(|m| m == member_name),
-                    });
-                }
-                // AWS reports broken members in alphabetical order of their (lower-camel)
-                // names, not in model order: CreateStream `{}` lists 'shardCount' before
-                // 'streamName', GetShardIterator lists shardId, shardIteratorType,
-                // startingSequenceNumber, streamName (responses recorded by kinesalite's
-                // tests against the real service).
-                members.sort_by(|a, b| a.path.cmp(&b.path));
-                Kind::Structure(members.into())
-            }
+            "structure" | "union" => Kind::Structure(members(name, s, &ids)?),
             "list" => Kind::List(resolve(&s.member, name, "member")?),
             "map" => Kind::Map { key: resolve(&s.key, name, "key")?, value: resolve(&s.value, name, "value")? },
             "string" => Kind::String,
@@ -365,6 +338,36 @@ fn build(raw: RawModel) -> Result<Model, String> {
         shapes,
         operations,
     })
+}
+
+/// A structure's members, resolved, in the order AWS reports broken members.
+fn members(name: &str, s: &RawShape, ids: &HashMap<&str, ShapeId>) -> Result<Box<[Member]>, String> {
+    let mut members = Vec::with_capacity(s.members.len());
+    for (member_name, r) in &s.members {
+        let shape = ids
+            .get(r.shape.as_str())
+            .copied()
+            .ok_or_else(|| format!("{name}.{member_name} refers to unknown shape {}", r.shape))?;
+        // Members bound to the URI, query string or headers (REST protocols) are
+        // expected under their member name in the document handed to us.
+        let wire = match (&r.location, &r.location_name) {
+            (None, Some(renamed)) => renamed.as_str(),
+            _ => member_name.as_str(),
+        };
+        members.push(Member {
+            wire: wire.into(),
+            path: lower_first(member_name).into(),
+            shape,
+            required: s.required.iter().any(|m| m == member_name),
+        });
+    }
+    // AWS reports broken members in alphabetical order of their (lower-camel)
+    // names, not in model order: CreateStream `{}` lists 'shardCount' before
+    // 'streamName', GetShardIterator lists shardId, shardIteratorType,
+    // startingSequenceNumber, streamName (responses recorded by kinesalite's
+    // tests against the real service).
+    members.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(members.into())
 }
 
 fn shape(name: &str, kind: Kind, s: &RawShape) -> Shape {

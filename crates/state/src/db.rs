@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/s3_versions.sql"),
     include_str!("migrations/kda_function_queues.sql"),
     include_str!("migrations/kda_output_backlog.sql"),
+    include_str!("migrations/fh_taps_by_name.sql"),
 ];
 
 /// The schema version this build reads and writes.

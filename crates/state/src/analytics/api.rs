@@ -78,6 +78,7 @@ pub mod v1 {
 pub mod v2 {
     use super::{AnalyticsEffect, AnalyticsV2Api};
     use crate::analytics::answers::{ChangeOutput, Empty, OperationOutput, PresignedUrlOutput, TagsOutput};
+    use crate::analytics::answers_v2::*;
     use crate::analytics::apps::DeleteInput;
     use crate::analytics::changes::{self, *};
     use crate::analytics::discover::{self, DiscoverInput, DiscoverOutput};
@@ -91,8 +92,8 @@ pub mod v2 {
         AddApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> ChangeOutput = app::add_processing, wakes [AnalyticsEffect::Runner];
         AddApplicationOutput(Versioned<OutputBody>) -> ChangeOutput = app::add_output, wakes [AnalyticsEffect::Runner];
         AddApplicationReferenceDataSource(Versioned<ReferenceBody>) -> ChangeOutput = app::add_reference, wakes [AnalyticsEffect::Runner];
-        AddApplicationVpcConfiguration(MaybeVersioned<VpcBody>) -> Value = app::add_vpc, wakes [AnalyticsEffect::Runner];
-        CreateApplication(CreateV2) -> Value = app::create, wakes [AnalyticsEffect::Runner];
+        AddApplicationVpcConfiguration(MaybeVersioned<VpcBody>) -> VpcOutput = app::add_vpc, wakes [AnalyticsEffect::Runner];
+        CreateApplication(CreateV2) -> DetailOutput = app::create, wakes [AnalyticsEffect::Runner];
         CreateApplicationPresignedUrl(PresignedInput) -> PresignedUrlOutput = app::presigned_url;
         CreateApplicationSnapshot(SnapshotInput) -> Empty = app::create_snapshot, wakes [AnalyticsEffect::Runner];
         DeleteApplication(DeleteInput) -> Empty = app::delete, wakes [AnalyticsEffect::Runner];
@@ -102,22 +103,22 @@ pub mod v2 {
         DeleteApplicationReferenceDataSource(Versioned<ReferenceIdBody>) -> ChangeOutput = app::delete_reference, wakes [AnalyticsEffect::Runner];
         DeleteApplicationSnapshot(SnapshotInput) -> Empty = app::delete_snapshot, wakes [AnalyticsEffect::Runner];
         DeleteApplicationVpcConfiguration(MaybeVersioned<VpcIdBody>) -> ChangeOutput = app::delete_vpc, wakes [AnalyticsEffect::Runner];
-        DescribeApplication(NameV2) -> Value = app::describe;
+        DescribeApplication(NameV2) -> DetailOutput = app::describe;
         DescribeApplicationOperation(OperationInput) -> Value = app::describe_operation;
         DescribeApplicationSnapshot(SnapshotInput) -> Value = app::describe_snapshot;
-        DescribeApplicationVersion(VersionInput) -> Value = app::describe_version;
+        DescribeApplicationVersion(VersionInput) -> VersionDetailOutput = app::describe_version;
         DiscoverInputSchema(DiscoverInput) -> DiscoverOutput = discover::discover;
         ListApplicationOperations(PagedInput) -> Value = app::list_operations;
         ListApplicationSnapshots(PagedInput) -> Value = app::list_snapshots;
         ListApplicationVersions(PagedInput) -> Value = app::list_versions;
-        ListApplications(ListV2) -> Value = app::list;
+        ListApplications(ListV2) -> ListOutputV2 = app::list;
         ListTagsForResource(ArnInput) -> TagsOutput = changes::list_tags;
-        RollbackApplication(RollbackInput) -> Value = app::rollback, wakes [AnalyticsEffect::Runner];
+        RollbackApplication(RollbackInput) -> DetailOutput = app::rollback, wakes [AnalyticsEffect::Runner];
         StartApplication(StartV2) -> OperationOutput = app::start, wakes [AnalyticsEffect::Runner];
         StopApplication(StopV2) -> OperationOutput = app::stop, wakes [AnalyticsEffect::Runner];
         TagResource(TagInput) -> Empty = changes::tag, wakes [AnalyticsEffect::Runner];
         UntagResource(UntagInput) -> Empty = changes::untag, wakes [AnalyticsEffect::Runner];
-        UpdateApplication(UpdateV2) -> Value = app::update, wakes [AnalyticsEffect::Runner];
-        UpdateApplicationMaintenanceConfiguration(MaintenanceInput) -> Value = app::update_maintenance, wakes [AnalyticsEffect::Runner];
+        UpdateApplication(UpdateV2) -> DetailOutput = app::update, wakes [AnalyticsEffect::Runner];
+        UpdateApplicationMaintenanceConfiguration(MaintenanceInput) -> MaintenanceOutput = app::update_maintenance, wakes [AnalyticsEffect::Runner];
     }
 }

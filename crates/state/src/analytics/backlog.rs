@@ -66,9 +66,3 @@ pub fn drop_output(eng: &Engine, app: i64, output: &str) -> rusqlite::Result<()>
         .execute(params![app, output])?;
     Ok(())
 }
-
-/// Drops every row of a deleted application.
-pub fn forget(eng: &Engine, app: i64) -> rusqlite::Result<()> {
-    eng.conn.prepare_cached("DELETE FROM kda_output_backlog WHERE app=?1")?.execute([app])?;
-    Ok(())
-}

@@ -2,8 +2,9 @@
 //! operations, and tags.
 
 use super::answers::{Empty, TagDescription, TagsOutput};
-use super::apps::{check_version, commit_update, load, save_tags, AppRow, Tag};
+use super::apps::{check_version, commit_update, save_tags, Tag};
 use super::config::{Input, Item, LoggingOption, Output, Processing, ReferenceDataSource, SourceSchema};
+use super::stored::{load, AppRow};
 use super::KdaError;
 use crate::db::Engine;
 use crate::Ctx;

@@ -174,7 +174,7 @@ fn sample_stream(eng: &mut Engine, ctx: &Ctx, arn: &str, start: &Option<Starting
 fn sample_delivery_stream(eng: &mut Engine, arn: &str, start: &Option<StartingPosition>) -> Result<Sample, KdaError> {
     let not_found = || KdaError::invalid(format!("Delivery stream {arn} not found."));
     let (fctx, name) = super::targets::delivery_stream(arn).ok_or_else(not_found)?;
-    let stream = crate::firehose::streams::find(eng, &fctx, &name).map_err(|e| KdaError::internal(e.message))?;
+    let stream = crate::firehose::stream_row::find(eng, &fctx, &name).map_err(|e| KdaError::internal(e.message))?;
     let stream = stream.ok_or_else(not_found)?;
     let position = start.as_ref().and_then(|s| s.input_starting_position.as_deref()).unwrap_or("NOW");
     let buffered = crate::firehose::batch::sample(eng, stream.id, SAMPLE, position != "TRIM_HORIZON")?;

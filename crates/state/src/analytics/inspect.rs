@@ -1,10 +1,10 @@
 //! The console's read-only view of applications: status, configuration, SQL, the
 //! in-application streams with the rows that entered them, and their newest rows.
 
-use super::apps::{all, load, AppRow};
 use super::config::{AppConfig, Resource};
 use super::recent::Recent;
 use super::records::json_value;
+use super::stored::{all, load, AppRow};
 use super::KdaError;
 use crate::db::Engine;
 use crate::Ctx;

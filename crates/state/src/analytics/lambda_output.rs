@@ -4,8 +4,8 @@
 //! queue, `DeliveryFailed` (or unanswered) ones are sent again with a growing `retryHint`,
 //! after a backoff of 1 s doubling to 60 s, until delivered or the application is deleted.
 
-use super::apps::all;
 use super::arn;
+use super::stored::all;
 use crate::db::Engine;
 use crate::error::StateError;
 use aws_smithy_types::base64;
@@ -102,12 +102,6 @@ pub fn settle(eng: &mut Engine, b: &OutBatch, delivered: &[i64]) -> Result<(), S
                 .execute(params![id, now + wait])?;
         }
     }
-    Ok(())
-}
-
-/// Drops an application's queued rows (it is gone).
-pub fn forget(eng: &Engine, app: i64) -> rusqlite::Result<()> {
-    eng.conn.prepare_cached("DELETE FROM kda_lambda_outbox WHERE app=?1")?.execute([app])?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 //! declared per API in [`api`]; [`Analytics`] is the server's handle (store and wake-up).
 
 pub mod answers;
+pub mod answers_v2;
 pub mod api;
 pub mod apps;
 pub mod backlog;
@@ -14,12 +15,14 @@ pub mod config;
 pub mod discover;
 pub mod firehose_input;
 pub mod inspect;
+pub mod kinesis_input;
 pub mod lambda_output;
 pub mod preprocess;
 pub mod recent;
 pub mod records;
 pub mod run;
 pub mod settings;
+pub mod stored;
 pub mod targets;
 pub mod v2;
 

@@ -7,11 +7,12 @@
 //! data; `ProcessingFailed`: a row of `error_stream`; `Dropped`: nothing) and moves the input
 //! position, in one transaction, unless the application changed meanwhile.
 
-use super::apps::{all, AppRow};
-use super::run::{checkpoints, input_stream, save_checkpoint};
-use super::{arn, firehose_input};
+use super::arn;
+use super::kinesis_input::{checkpoints, input_stream, save_checkpoint};
+use super::stored::{all, AppRow};
 use crate::db::Engine;
 use crate::error::StateError;
+use crate::firehose::taps;
 use crate::kinesis::{self, records as krecords, seqnum};
 use crate::Ctx;
 use aws_smithy_types::base64;
@@ -162,7 +163,7 @@ fn kinesis_batch(eng: &mut Engine, app: &AppRow, sctx: &Ctx, name: &str) -> Resu
 fn firehose_batch(eng: &mut Engine, app: &AppRow) -> Result<Taken, StateError> {
     let input = app.config.inputs.first().and_then(|i| i.item.kinesis_firehose_input.as_ref());
     let Some(stream_arn) = input.map(|r| r.resource_arn.clone()) else { return Ok(None) };
-    let queued = firehose_input::pending(eng, app.id, BATCH)?;
+    let queued = taps::pending(eng, app.id, BATCH)?;
     let Some(last) = queued.last().map(|q| q.0) else { return Ok(None) };
     let records =
         queued.into_iter().map(|(_, arrival_ms, data)| RawRecord { arrival_ms, data, kinesis: None }).collect();
@@ -245,7 +246,7 @@ pub fn apply(eng: &mut Engine, b: &RawBatch, outcomes: &[Outcome]) -> Result<boo
                 save_checkpoint(eng, b.app, *shard, *next, *done)?;
             }
         }
-        Cursor::Firehose(last) => firehose_input::consumed(eng, b.app, *last)?,
+        Cursor::Firehose(last) => taps::consumed(eng, b.app, *last)?,
     }
     for (r, o) in b.records.iter().zip(outcomes) {
         let (data, failed) = match o {

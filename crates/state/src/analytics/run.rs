@@ -5,14 +5,16 @@
 //! so after a crash every result is emitted exactly once. Shards are read in index order and
 //! a child only after its parents are read to their end (order per key across resharding).
 
-use super::apps::{all, AppRow};
 use super::config::{AppConfig, Output};
+use super::kinesis_input::{checkpoints, input_stream, save_checkpoint};
 use super::recent::Recent;
 use super::records;
+use super::stored::{all, AppRow};
 use super::targets::{self, Target};
-use super::{backlog, firehose_input, lambda_output, preprocess};
+use super::{backlog, lambda_output, preprocess};
 use crate::db::Engine;
 use crate::error::StateError;
+use crate::firehose::taps;
 use crate::kinesis::{self, records as krecords};
 use crate::Ctx;
 use kinesin_analytics::{Emitted, Program, RowError, Runtime, State, StreamDef};
@@ -207,27 +209,6 @@ fn initialize_positions(eng: &mut Engine, ctx: &Ctx, app: &AppRow) -> Result<(),
     Ok(())
 }
 
-/// The Kinesis stream an application reads (namespace, name).
-pub(super) fn input_stream(ctx: &Ctx, c: &AppConfig) -> Option<(Ctx, String)> {
-    let input = c.inputs.first()?;
-    let arn = &input.item.kinesis_streams_input.as_ref()?.resource_arn;
-    kinesis::parse_arn(arn).or_else(|| Some((ctx.clone(), arn.rsplit('/').next()?.to_string())))
-}
-
-pub(super) fn checkpoints(eng: &Engine, app: i64) -> Result<HashMap<i64, (u64, bool)>, StateError> {
-    let mut st = eng.conn.prepare_cached("SELECT shard, next_seq, done FROM kda_source_shards WHERE app=?1")?;
-    let rows =
-        st.query_map([app], |r| Ok((r.get::<_, i64>(0)?, (r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? != 0))))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-pub(super) fn save_checkpoint(eng: &Engine, app: i64, shard: i64, next: u64, done: bool) -> Result<(), StateError> {
-    eng.conn
-        .prepare_cached("INSERT OR REPLACE INTO kda_source_shards(app, shard, next_seq, done) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![app, shard, next as i64, done as i64])?;
-    Ok(())
-}
-
 fn save_state(eng: &Engine, app: &AppRow, state: &State) -> Result<(), StateError> {
     let json = serde_json::to_string(state).map_err(|e| StateError::Storage(e.to_string()))?;
     eng.conn
@@ -300,14 +281,14 @@ fn read_firehose(
         return Ok(0);
     }
     let defs: Vec<StreamDef> = app.config.input_streams().map_err(StateError::Storage)?;
-    let queued = firehose_input::pending(eng, app.id, *left)?;
+    let queued = taps::pending(eng, app.id, *left)?;
     let now = eng.now();
     for (id, arrival, data) in &queued {
         let stream = (*id as usize) % defs.len().max(1);
         feed(runtime, input, &defs[stream], stream, now, *arrival, data, emitted);
     }
     if let Some((last, _, _)) = queued.last() {
-        firehose_input::consumed(eng, app.id, *last)?;
+        taps::consumed(eng, app.id, *last)?;
     }
     *left -= queued.len();
     Ok(queued.len() as u64)

@@ -51,7 +51,7 @@ pub(super) fn check_outputs(eng: &mut Engine, config: &AppConfig) -> Result<(), 
                 crate::kinesis::existing(eng, &ctx, &name).map_err(|_| missing(&arn_of(&out.item)))?;
             }
             Some(Target::Firehose(ctx, name)) => {
-                crate::firehose::streams::existing(eng, &ctx, &name).map_err(|_| missing(&arn_of(&out.item)))?;
+                crate::firehose::stream_row::existing(eng, &ctx, &name).map_err(|_| missing(&arn_of(&out.item)))?;
             }
             Some(Target::Lambda(_)) => {}
             None => return Err(missing(&arn_of(&out.item))),

@@ -360,7 +360,7 @@ fn kept_rows_hold_back_new_input_at_the_cap_and_drain_once_the_destination_is_ba
     put_input(e, 4);
     let report = run::pump(e, &mut runners, run::JOB_BUDGET).unwrap();
     assert_eq!(report.read, 4);
-    let app = super::apps::all(e, None).unwrap()[0].1.id;
+    let app = super::stored::all(e, None).unwrap()[0].1.id;
     assert_eq!(backlog::count(e, app).unwrap(), 4);
     let output_id = d["OutputDescriptions"][0]["OutputId"].as_str().unwrap().to_string();
     for _ in 4..backlog::CAP {

@@ -4,15 +4,17 @@
 //! not executed.
 
 use super::answers::{ChangeOutput, Empty, OperationOutput, PresignedUrlOutput};
-use super::apps::{self, check_version, load, AppRow, CreateInput, Tag};
+use super::answers_v2::*;
+use super::apps::{self, check_version, CreateInput, Tag};
 use super::changes::{self, apply_update, ApplicationUpdate, Versioned};
 use super::config::{AppConfig, Input, Item, LoggingOption, Output, ReferenceDataSource};
+use super::stored::{self, load, AppRow};
 use super::{arn, KdaError};
 use crate::db::Engine;
 use crate::kinesis::epoch_secs;
 use crate::Ctx;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 type R<T> = Result<T, KdaError>;
 
@@ -47,7 +49,7 @@ fn is_sql(runtime: &str) -> bool {
 }
 
 /// CreateApplication (v2).
-pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateV2) -> R<Value> {
+pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateV2) -> R<DetailOutput> {
     let mut conf = input.application_configuration.unwrap_or_else(|| json!({}));
     let sql = conf.as_object_mut().and_then(|o| o.remove("SqlApplicationConfiguration")).unwrap_or(Value::Null);
     let code = text_code(&conf);
@@ -74,7 +76,7 @@ pub fn create(eng: &mut Engine, ctx: &Ctx, input: CreateV2) -> R<Value> {
         v1.tags.map(|t| t.into_iter().map(|t| (t.key, t.value.unwrap_or_default())).collect()).unwrap_or_default();
     apps::insert(eng, ctx, &input.application_name, 2, &c, &tags)?;
     let row = load(eng, ctx, &input.application_name)?;
-    Ok(json!({"ApplicationDetail": detail(ctx, &row)}))
+    Ok(DetailOutput { application_detail: detail(ctx, &row), operation_id: None })
 }
 
 impl CreateInput {
@@ -114,114 +116,104 @@ fn text_code(conf: &Value) -> Option<String> {
 }
 
 /// The v2 `ApplicationDetail`.
-pub fn detail(ctx: &Ctx, row: &AppRow) -> Value {
+pub fn detail(ctx: &Ctx, row: &AppRow) -> ApplicationDetailV2 {
     let c = &row.config;
     let runtime = c.runtime.clone().unwrap_or_else(|| "SQL-1_0".into());
-    let mut d = Map::new();
-    d.insert("ApplicationARN".into(), json!(arn(ctx, &row.name)));
-    if let Some(desc) = &c.description {
-        d.insert("ApplicationDescription".into(), json!(desc));
+    ApplicationDetailV2 {
+        application_arn: arn(ctx, &row.name),
+        application_description: c.description.clone(),
+        application_name: row.name.clone(),
+        application_configuration_description: configuration_description(c, &runtime),
+        runtime_environment: runtime,
+        service_execution_role: c.service_role.clone(),
+        application_status: row.status.clone(),
+        application_version_id: row.version,
+        create_timestamp: epoch_secs(row.created_ms),
+        last_update_timestamp: epoch_secs(row.updated_ms),
+        cloud_watch_logging_option_descriptions: c.logging.iter().map(apps::logging_description).collect(),
+        application_maintenance_configuration_description: c.v2.maintenance_start.clone().map(maintenance),
+        application_mode: c.v2.mode.clone().unwrap_or_else(|| "STREAMING".into()),
     }
-    d.insert("ApplicationName".into(), json!(row.name));
-    d.insert("RuntimeEnvironment".into(), json!(runtime));
-    if let Some(role) = &c.service_role {
-        d.insert("ServiceExecutionRole".into(), json!(role));
-    }
-    d.insert("ApplicationStatus".into(), json!(row.status));
-    d.insert("ApplicationVersionId".into(), json!(row.version));
-    d.insert("CreateTimestamp".into(), json!(epoch_secs(row.created_ms)));
-    d.insert("LastUpdateTimestamp".into(), json!(epoch_secs(row.updated_ms)));
-    d.insert("ApplicationConfigurationDescription".into(), configuration_description(c, &runtime));
-    let logging: Vec<_> = c.logging.iter().map(apps::logging_description).collect();
-    d.insert("CloudWatchLoggingOptionDescriptions".into(), json!(logging));
-    if let Some(start) = &c.v2.maintenance_start {
-        d.insert(
-            "ApplicationMaintenanceConfigurationDescription".into(),
-            json!({"ApplicationMaintenanceWindowStartTime": start, "ApplicationMaintenanceWindowEndTime": start}),
-        );
-    }
-    d.insert("ApplicationMode".into(), json!(c.v2.mode.clone().unwrap_or_else(|| "STREAMING".into())));
-    Value::Object(d)
 }
 
-fn configuration_description(c: &AppConfig, runtime: &str) -> Value {
+/// The maintenance window that starts at `start` (kinesin keeps no end of its own).
+fn maintenance(start: String) -> MaintenanceDescription {
+    MaintenanceDescription {
+        application_maintenance_window_end_time: start.clone(),
+        application_maintenance_window_start_time: start,
+    }
+}
+
+fn configuration_description(c: &AppConfig, runtime: &str) -> ConfigurationDescription {
     let conf = &c.v2.configuration;
-    let mut d = Map::new();
-    if is_sql(runtime) {
-        d.insert(
-            "SqlApplicationConfigurationDescription".into(),
-            json!({
-                "InputDescriptions": c.inputs.iter().map(|i| apps::input_description(c, i)).collect::<Vec<_>>(),
-                "OutputDescriptions": c.outputs.iter().map(apps::output_description).collect::<Vec<_>>(),
-                "ReferenceDataSourceDescriptions": c.references.iter().map(apps::reference_description).collect::<Vec<_>>(),
-            }),
-        );
-    } else {
-        d.insert(
-            "FlinkApplicationConfigurationDescription".into(),
-            flink_description(&conf["FlinkApplicationConfiguration"]),
-        );
-    }
-    d.insert("ApplicationCodeConfigurationDescription".into(), code_description(c, conf));
-    d.insert(
-        "RunConfigurationDescription".into(),
-        json!({"ApplicationRestoreConfigurationDescription": {"ApplicationRestoreType": "SKIP_RESTORE_FROM_SNAPSHOT"}}),
-    );
-    let groups = conf["EnvironmentProperties"]["PropertyGroups"].clone();
-    if !groups.is_null() {
-        d.insert("EnvironmentPropertyDescriptions".into(), json!({"PropertyGroupDescriptions": groups}));
-    }
+    let sql = is_sql(runtime).then(|| SqlDescription {
+        input_descriptions: c.inputs.iter().map(|i| apps::input_description(c, i)).collect(),
+        output_descriptions: c.outputs.iter().map(apps::output_description).collect(),
+        reference_data_source_descriptions: c.references.iter().map(apps::reference_description).collect(),
+    });
+    let groups = &conf["EnvironmentProperties"]["PropertyGroups"];
     let snapshots = conf["ApplicationSnapshotConfiguration"]["SnapshotsEnabled"].as_bool().unwrap_or(!is_sql(runtime));
-    d.insert("ApplicationSnapshotConfigurationDescription".into(), json!({"SnapshotsEnabled": snapshots}));
-    if let Some(vpcs) = conf["VpcConfigurations"].as_array() {
-        let described: Vec<Value> = vpcs.iter().enumerate().map(|(i, v)| vpc_description(i, v)).collect();
-        d.insert("VpcConfigurationDescriptions".into(), json!(described));
+    let vpcs = conf["VpcConfigurations"].as_array();
+    ConfigurationDescription {
+        flink_application_configuration_description: sql
+            .is_none()
+            .then(|| flink_description(&conf["FlinkApplicationConfiguration"])),
+        sql_application_configuration_description: sql,
+        application_code_configuration_description: code_description(c, conf),
+        run_configuration_description: RunDescription {
+            application_restore_configuration_description: RestoreDescription {
+                application_restore_type: "SKIP_RESTORE_FROM_SNAPSHOT",
+            },
+        },
+        environment_property_descriptions: (!groups.is_null())
+            .then(|| EnvironmentDescription { property_group_descriptions: groups.clone() }),
+        application_snapshot_configuration_description: SnapshotsDescription { snapshots_enabled: snapshots },
+        vpc_configuration_descriptions: vpcs
+            .map(|vpcs| vpcs.iter().enumerate().map(|(i, v)| vpc_description(i, v)).collect()),
     }
-    Value::Object(d)
 }
 
-fn vpc_description(i: usize, v: &Value) -> Value {
-    json!({"VpcConfigurationId": format!("{}.1", i + 1), "VpcId": "vpc-00000000", "SubnetIds": v["SubnetIds"], "SecurityGroupIds": v["SecurityGroupIds"]})
+fn vpc_description(i: usize, v: &Value) -> VpcDescription {
+    let ids = |key: &str| serde_json::from_value(v[key].clone()).unwrap_or_default();
+    VpcDescription {
+        vpc_configuration_id: format!("{}.1", i + 1),
+        vpc_id: "vpc-00000000",
+        subnet_ids: ids("SubnetIds"),
+        security_group_ids: ids("SecurityGroupIds"),
+    }
 }
 
-fn code_description(c: &AppConfig, conf: &Value) -> Value {
+fn code_description(c: &AppConfig, conf: &Value) -> CodeDescription {
     let given = &conf["ApplicationCodeConfiguration"];
-    let kind = given["CodeContentType"].as_str().unwrap_or("PLAINTEXT");
     let content = &given["CodeContent"];
-    let mut desc = Map::new();
-    if let Some(text) = c.code.as_deref().or(content["TextContent"].as_str()) {
-        desc.insert("TextContent".into(), json!(text));
-        desc.insert("CodeSize".into(), json!(text.len()));
-    }
+    let text = c.code.as_deref().or(content["TextContent"].as_str());
     let s3 = &content["S3ContentLocation"];
-    if !s3.is_null() {
-        desc.insert("S3ApplicationCodeLocationDescription".into(), s3.clone());
+    CodeDescription {
+        code_content_type: given["CodeContentType"].as_str().unwrap_or("PLAINTEXT").to_string(),
+        code_content_description: CodeContentDescription {
+            text_content: text.map(str::to_string),
+            code_size: text.map(str::len),
+            s3_application_code_location_description: (!s3.is_null()).then(|| s3.clone()),
+        },
     }
-    json!({"CodeContentType": kind, "CodeContentDescription": desc})
 }
 
-/// Flink's three configurations, AWS's defaults where `ConfigurationType` is DEFAULT.
-fn flink_description(given: &Value) -> Value {
-    let pick = |part: &str, defaults: Value| -> Value {
-        let g = &given[part];
-        let mut out = defaults;
-        if g["ConfigurationType"] == "CUSTOM" {
-            for (k, v) in g.as_object().into_iter().flatten() {
-                out[k] = v.clone();
-            }
+/// Flink's three configurations: AWS's defaults, but for the members of a part whose
+/// `ConfigurationType` is CUSTOM.
+fn flink_description(given: &Value) -> FlinkDescription {
+    fn pick<T: serde::de::DeserializeOwned + Default>(part: &Value) -> T {
+        match part["ConfigurationType"] == "CUSTOM" {
+            true => serde_json::from_value(part.clone()).unwrap_or_default(),
+            false => T::default(),
         }
-        out
-    };
-    let mut parallelism = pick(
-        "ParallelismConfiguration",
-        json!({"ConfigurationType": "DEFAULT", "Parallelism": 1, "ParallelismPerKPU": 1, "AutoScalingEnabled": false}),
-    );
-    parallelism["CurrentParallelism"] = parallelism["Parallelism"].clone();
-    json!({
-        "CheckpointConfigurationDescription": pick("CheckpointConfiguration", json!({"ConfigurationType": "DEFAULT", "CheckpointingEnabled": true, "CheckpointInterval": 60000, "MinPauseBetweenCheckpoints": 5000})),
-        "MonitoringConfigurationDescription": pick("MonitoringConfiguration", json!({"ConfigurationType": "DEFAULT", "MetricsLevel": "APPLICATION", "LogLevel": "INFO"})),
-        "ParallelismConfigurationDescription": parallelism,
-    })
+    }
+    let mut parallelism: FlinkParallelismDescription = pick(&given["ParallelismConfiguration"]);
+    parallelism.current_parallelism = parallelism.parallelism;
+    FlinkDescription {
+        checkpoint_configuration_description: pick(&given["CheckpointConfiguration"]),
+        monitoring_configuration_description: pick(&given["MonitoringConfiguration"]),
+        parallelism_configuration_description: parallelism,
+    }
 }
 
 /// `{ApplicationName}` (v2 DescribeApplication).
@@ -232,9 +224,9 @@ pub struct NameV2 {
 }
 
 /// DescribeApplication (v2).
-pub fn describe(eng: &mut Engine, ctx: &Ctx, input: NameV2) -> R<Value> {
+pub fn describe(eng: &mut Engine, ctx: &Ctx, input: NameV2) -> R<DetailOutput> {
     let row = load(eng, ctx, &input.application_name)?;
-    Ok(json!({"ApplicationDetail": detail(ctx, &row)}))
+    Ok(DetailOutput { application_detail: detail(ctx, &row), operation_id: None })
 }
 
 /// `ListApplications` (v2).
@@ -248,27 +240,27 @@ pub struct ListV2 {
 }
 
 /// ListApplications (v2).
-pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListV2) -> R<Value> {
+pub fn list(eng: &mut Engine, ctx: &Ctx, input: ListV2) -> R<ListOutputV2> {
     let limit = input.limit.unwrap_or(50);
-    let rows: Vec<AppRow> = apps::all(eng, Some(ctx))?
+    let rows: Vec<AppRow> = stored::all(eng, Some(ctx))?
         .into_iter()
         .map(|(_, r)| r)
         .filter(|r| input.next_token.as_ref().is_none_or(|t| r.name > *t))
         .collect();
-    let page: Vec<Value> = rows
+    let summaries = rows
         .iter()
         .take(limit)
-        .map(|r| {
-            json!({"ApplicationName": r.name, "ApplicationARN": arn(ctx, &r.name), "ApplicationStatus": r.status,
-                   "ApplicationVersionId": r.version, "RuntimeEnvironment": r.config.runtime.clone().unwrap_or_else(|| "SQL-1_0".into()),
-                   "ApplicationMode": r.config.v2.mode.clone().unwrap_or_else(|| "STREAMING".into())})
+        .map(|r| ApplicationSummaryV2 {
+            application_name: r.name.clone(),
+            application_arn: arn(ctx, &r.name),
+            application_status: r.status.clone(),
+            application_version_id: r.version,
+            runtime_environment: r.config.runtime.clone().unwrap_or_else(|| "SQL-1_0".into()),
+            application_mode: r.config.v2.mode.clone().unwrap_or_else(|| "STREAMING".into()),
         })
         .collect();
-    let mut out = json!({"ApplicationSummaries": page});
-    if rows.len() > limit {
-        out["NextToken"] = json!(rows[limit - 1].name);
-    }
-    Ok(out)
+    let next_token = (rows.len() > limit).then(|| rows[limit - 1].name.clone());
+    Ok(ListOutputV2 { application_summaries: summaries, next_token })
 }
 
 /// DeleteApplication (v2).
@@ -319,7 +311,7 @@ pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartV2) -> R<OperationOutput> 
             return Err(KdaError::in_use(format!("Application {} is in {} state.", row.name, row.status)));
         }
         let delay = eng.settings.analytics.create_delay_ms;
-        apps::set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))?;
+        stored::set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))?;
     }
     let mut row = load(eng, ctx, &input.application_name)?;
     Ok(OperationOutput { operation_id: operation(eng, &mut row, "StartApplication")? })
@@ -360,7 +352,7 @@ pub struct UpdateV2 {
 }
 
 /// UpdateApplication (v2).
-pub fn update(eng: &mut Engine, ctx: &Ctx, input: UpdateV2) -> R<Value> {
+pub fn update(eng: &mut Engine, ctx: &Ctx, input: UpdateV2) -> R<DetailOutput> {
     let mut row = load(eng, ctx, &input.application_name)?;
     check_version(&row, input.current_application_version_id.unwrap_or(row.version))?;
     remember_version(&mut row);
@@ -393,7 +385,7 @@ pub fn update(eng: &mut Engine, ctx: &Ctx, input: UpdateV2) -> R<Value> {
     apps::commit_update(eng, &row)?;
     let mut row = load(eng, ctx, &input.application_name)?;
     let op = operation(eng, &mut row, "UpdateApplication")?;
-    Ok(json!({"ApplicationDetail": detail(ctx, &row), "OperationId": op}))
+    Ok(DetailOutput { application_detail: detail(ctx, &row), operation_id: Some(op) })
 }
 
 fn list_of(v: &Value) -> Vec<Value> {
@@ -557,7 +549,7 @@ pub struct VpcBody {
 }
 
 /// AddApplicationVpcConfiguration (v2): kept and described; no network is involved.
-pub fn add_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcBody>) -> R<Value> {
+pub fn add_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcBody>) -> R<VpcOutput> {
     let input = with_version(eng, ctx, input)?;
     let mut row = load(eng, ctx, &input.application_name)?;
     check_version(&row, input.current_application_version_id)?;
@@ -572,8 +564,12 @@ pub fn add_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcBody>) -> R
     apps::commit_update(eng, &row)?;
     let mut row = load(eng, ctx, &input.application_name)?;
     let op = operation(eng, &mut row, "UpdateApplication")?;
-    Ok(json!({"ApplicationARN": arn(ctx, &row.name), "ApplicationVersionId": row.version,
-              "VpcConfigurationDescription": vpc_description(index, &input.body.vpc_configuration), "OperationId": op}))
+    Ok(VpcOutput {
+        application_arn: arn(ctx, &row.name),
+        application_version_id: row.version,
+        vpc_configuration_description: vpc_description(index, &input.body.vpc_configuration),
+        operation_id: op,
+    })
 }
 
 /// `{VpcConfigurationId}`.
@@ -752,10 +748,10 @@ pub struct VersionInput {
 }
 
 /// DescribeApplicationVersion.
-pub fn describe_version(eng: &mut Engine, ctx: &Ctx, input: VersionInput) -> R<Value> {
+pub fn describe_version(eng: &mut Engine, ctx: &Ctx, input: VersionInput) -> R<VersionDetailOutput> {
     let row = load(eng, ctx, &input.application_name)?;
     if input.application_version_id == row.version {
-        return Ok(json!({"ApplicationVersionDetail": detail(ctx, &row)}));
+        return Ok(VersionDetailOutput { application_version_detail: detail(ctx, &row) });
     }
     let (_, saved) = row
         .config
@@ -765,7 +761,7 @@ pub fn describe_version(eng: &mut Engine, ctx: &Ctx, input: VersionInput) -> R<V
         .find(|(v, _)| *v == input.application_version_id)
         .ok_or_else(|| KdaError::not_found(format!("Version {} not found.", input.application_version_id)))?;
     let old = AppRow { config: typed(saved)?, version: input.application_version_id, ..row.clone() };
-    Ok(json!({"ApplicationVersionDetail": detail(ctx, &old)}))
+    Ok(VersionDetailOutput { application_version_detail: detail(ctx, &old) })
 }
 
 /// `{ApplicationName, CurrentApplicationVersionId}`.
@@ -777,7 +773,7 @@ pub struct RollbackInput {
 }
 
 /// RollbackApplication: the previous version's configuration becomes a new version.
-pub fn rollback(eng: &mut Engine, ctx: &Ctx, input: RollbackInput) -> R<Value> {
+pub fn rollback(eng: &mut Engine, ctx: &Ctx, input: RollbackInput) -> R<DetailOutput> {
     let mut row = load(eng, ctx, &input.application_name)?;
     check_version(&row, input.current_application_version_id)?;
     let Some((_, saved)) = row.config.v2.versions.last().cloned() else {
@@ -791,7 +787,7 @@ pub fn rollback(eng: &mut Engine, ctx: &Ctx, input: RollbackInput) -> R<Value> {
     apps::commit_update(eng, &row)?;
     let mut row = load(eng, ctx, &input.application_name)?;
     let op = operation(eng, &mut row, "RollbackApplication")?;
-    Ok(json!({"ApplicationDetail": detail(ctx, &row), "OperationId": op}))
+    Ok(DetailOutput { application_detail: detail(ctx, &row), operation_id: Some(op) })
 }
 
 /// `CreateApplicationPresignedUrl`.
@@ -820,13 +816,15 @@ pub struct MaintenanceInput {
 }
 
 /// UpdateApplicationMaintenanceConfiguration.
-pub fn update_maintenance(eng: &mut Engine, ctx: &Ctx, input: MaintenanceInput) -> R<Value> {
+pub fn update_maintenance(eng: &mut Engine, ctx: &Ctx, input: MaintenanceInput) -> R<MaintenanceOutput> {
     let mut row = load(eng, ctx, &input.application_name)?;
     let start = input.application_maintenance_configuration_update["ApplicationMaintenanceWindowStartTimeUpdate"]
         .as_str()
         .map(str::to_string);
     row.config.v2.maintenance_start = start.clone();
     operation(eng, &mut row, "UpdateApplicationMaintenanceConfiguration")?;
-    Ok(json!({"ApplicationARN": arn(ctx, &row.name),
-              "ApplicationMaintenanceConfigurationDescription": {"ApplicationMaintenanceWindowStartTime": start, "ApplicationMaintenanceWindowEndTime": start}}))
+    Ok(MaintenanceOutput {
+        application_arn: arn(ctx, &row.name),
+        application_maintenance_configuration_description: maintenance(start.unwrap_or_default()),
+    })
 }

@@ -12,8 +12,8 @@
 use super::delivery::{interval_ms, RETRY_MS};
 use super::dest_kind::{self, DestKind};
 use super::destination;
-use super::streams::{from_row, purge, Status, StreamRow};
-use crate::analytics::firehose_input;
+use super::stream_row::{from_row, purge, Status, StreamRow};
+use super::taps;
 use crate::db::Engine;
 use crate::error::StateError;
 use crate::s3;
@@ -204,21 +204,21 @@ pub fn enqueue_all<'a>(
     buffered(eng, stream_id, bytes, arrival_ms)
 }
 
-/// Where records are buffered: a delivery stream, and the Analytics applications reading it
+/// Where records are buffered: a delivery stream, and the readers tapping it
 /// (looked up once per put or shard pass, not per record).
 pub(super) struct Sink {
     stream: i64,
-    apps: Vec<i64>,
+    readers: Vec<i64>,
 }
 
 impl Sink {
-    /// Delivery stream `stream` with the applications tapping it now.
+    /// Delivery stream `stream` with the readers tapping it now.
     pub(super) fn of(eng: &Engine, stream: i64) -> Result<Self, rusqlite::Error> {
-        Ok(Self { stream, apps: firehose_input::taps(eng, stream)? })
+        Ok(Self { stream, readers: taps::readers(eng, stream)? })
     }
 }
 
-/// Adds one buffer row and queues the record for the applications reading the stream (the
+/// Adds one buffer row and queues the record for the readers tapping the stream (the
 /// stream's buffered size is [`buffered`]'s job).
 pub(super) fn insert(
     eng: &Engine,
@@ -243,7 +243,7 @@ pub(super) fn insert(
             kinesis.and_then(|k| k.subsequence_number),
             kinesis.map(|k| k.approximate_arrival_ms),
         ])?;
-    firehose_input::feed(eng, &sink.apps, arrival_ms, data)
+    taps::feed(eng, &sink.readers, arrival_ms, data)
 }
 
 /// Counts `bytes` more in the stream's buffer, which is not empty from `arrival_ms` on.

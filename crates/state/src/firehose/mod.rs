@@ -21,7 +21,9 @@ pub mod kpl;
 pub mod recent;
 pub mod records;
 pub mod source;
+pub mod stream_row;
 pub mod streams;
+pub mod taps;
 
 use crate::db::Db;
 use crate::error::StateError;

@@ -1,7 +1,7 @@
 //! PutRecord and PutRecordBatch: accepted records go to the durable buffer, to be delivered
 //! when the buffer's size or age limit is reached.
 
-use super::streams::{existing, Status, StreamRow};
+use super::stream_row::{existing, Status, StreamRow};
 use super::FhError;
 use crate::db::Engine;
 use crate::Ctx;

@@ -13,7 +13,7 @@
 //! write), then the usual buffering hints decide when they are delivered.
 
 use super::batch::{buffered, insert, KinesisMeta, Sink};
-use super::streams::{from_row, Status, StreamRow};
+use super::stream_row::{from_row, Status, StreamRow};
 use super::{kpl, FhError};
 use crate::db::Engine;
 use crate::error::StateError;

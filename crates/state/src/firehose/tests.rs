@@ -481,7 +481,7 @@ fn http_endpoint_streams_are_described_taken_with_their_secrets_and_updated() {
     // Same kind: merged, the access key kept.
     update(&mut eng, "h", "1", "HttpEndpointDestinationUpdate", json!({"RetryOptions": {"DurationInSeconds": 10}}))
         .unwrap();
-    let row = streams::find(&eng, &ctx(), "h").unwrap().unwrap();
+    let row = stream_row::find(&eng, &ctx(), "h").unwrap().unwrap();
     assert_eq!(row.dest["EndpointConfiguration"]["AccessKey"], "secret");
     assert_eq!(row.dest["RetryOptions"]["DurationInSeconds"], 10);
     // Another kind without its S3 configuration: rejected, nothing changes.
@@ -616,4 +616,33 @@ fn every_answer_is_spelled_as_the_model_says() {
     let t = checked(&mut eng, "ListTagsForDeliveryStream", name.clone()).unwrap();
     assert_eq!(t, json!({"Tags": [{"Key": "b"}], "HasMoreTags": false}));
     checked(&mut eng, "DeleteDeliveryStream", name).unwrap();
+}
+
+#[test]
+fn the_taps_migration_keeps_taps_by_name_and_the_queue() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    conn.execute_batch(include_str!("../schema/firehose.sql")).unwrap();
+    conn.execute_batch(include_str!("../migrations/kda_function_queues.sql")).unwrap();
+    conn.execute(
+        "INSERT INTO fh_streams(id, account, region, name, type, status, status_until, created_ms, version, dest_kind, dest)
+         VALUES (7, '000000000000', 'us-east-1', 'h', 'DirectPut', 'ACTIVE', 0, 0, 1, 'ExtendedS3', '{}')",
+        [],
+    )
+    .unwrap();
+    conn.execute_batch(
+        "INSERT INTO kda_firehose_taps(stream, app) VALUES (7, 3);
+         INSERT INTO kda_firehose_feed(app, arrival_ms, data) VALUES (3, 5, x'61');",
+    )
+    .unwrap();
+    conn.execute_batch(include_str!("../migrations/fh_taps_by_name.sql")).unwrap();
+    let tap: (String, String, String, i64) = conn
+        .query_row("SELECT account, region, name, reader FROM fh_taps", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap();
+    assert_eq!(tap, ("000000000000".into(), "us-east-1".into(), "h".into(), 3));
+    let queued: (i64, i64, Vec<u8>) = conn
+        .query_row("SELECT reader, arrival_ms, data FROM fh_tap_queue", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap();
+    assert_eq!(queued, (3, 5, b"a".to_vec()));
 }

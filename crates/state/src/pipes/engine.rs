@@ -628,28 +628,46 @@ impl KinesisPass<'_> {
                     }
                 }
             };
-            if let Some(arn) = &k.dead_letter {
-                let info = BatchInfo {
-                    pipe_arn: &self.pipe.arn(),
-                    stream_arn: &self.ctx.stream_arn,
-                    shard_id,
-                    records: batch,
-                    attempts: cp.attempts,
-                    error: error.as_deref(),
-                };
-                if let Err(e) = send_dead_letter(eng, arn, &info, condition, now, cp, report) {
-                    self.failure = Some(e);
-                    return None;
-                }
+            if !self.give_up(eng, shard_id, (condition, batch, error), cp, report) {
+                return None;
             }
-            report.dropped += batch.len() as u64;
-            let last = &batch[batch.len() - 1];
-            *cp = Checkpoint { next: counter_of(last, cp.next) + 1, attempts: 0, retry_at: 0, ..*cp };
             let skipped = batch.len() - 1;
             *budget = budget.saturating_sub(skipped);
             i += skipped;
         }
         Some(bytes)
+    }
+
+    /// Gives up a batch (its condition, records and last error): sends it to the dead-letter
+    /// queue if the pipe has one, and moves `cp` past it; `false` when the queue did not take
+    /// it (delivery stops until a retry).
+    fn give_up(
+        &mut self,
+        eng: &mut Engine,
+        shard_id: &str,
+        (condition, batch, error): (Condition, &[Record], Option<String>),
+        cp: &mut Checkpoint,
+        report: &mut PumpReport,
+    ) -> bool {
+        let k = self.k;
+        if let Some(arn) = &k.dead_letter {
+            let info = BatchInfo {
+                pipe_arn: &self.pipe.arn(),
+                stream_arn: &self.ctx.stream_arn,
+                shard_id,
+                records: batch,
+                attempts: cp.attempts,
+                error: error.as_deref(),
+            };
+            if let Err(e) = send_dead_letter(eng, arn, &info, condition, self.now, cp, report) {
+                self.failure = Some(e);
+                return false;
+            }
+        }
+        report.dropped += batch.len() as u64;
+        let last = &batch[batch.len() - 1];
+        *cp = Checkpoint { next: counter_of(last, cp.next) + 1, attempts: 0, retry_at: 0, ..*cp };
+        true
     }
 }
 
