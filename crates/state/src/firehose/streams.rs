@@ -255,7 +255,7 @@ fn encryption_config(e: &EncryptionInput) -> Result<DeliveryStreamEncryptionConf
 
 /// Removes a stream, its tags, its buffered records and the Analytics taps on it.
 pub fn purge(eng: &mut Engine, id: i64) -> Result<(), FhError> {
-    eng.conn.prepare_cached("DELETE FROM fh_buffer WHERE stream=?1")?.execute([id])?;
+    eng.conn.prepare_cached("DELETE FROM fh_records WHERE stream=?1")?.execute([id])?;
     eng.conn.prepare_cached("DELETE FROM kda_firehose_taps WHERE stream=?1")?.execute([id])?;
     eng.conn.prepare_cached("DELETE FROM fh_streams WHERE id=?1")?.execute([id])?;
     Ok(())
