@@ -531,7 +531,8 @@ fn s3_error_text(e: &crate::s3::S3Error) -> String {
     }
 }
 
-/// Removes a batch's records from the buffer and clears the retry state.
+/// Removes a batch's records from the buffer and clears the retry state; the buffer's age is
+/// then its first remaining record's (one seek, where a `MIN` scanned every remaining row).
 fn consume(eng: &Engine, receipt: &Receipt) -> Result<(), StateError> {
     eng.conn
         .prepare_cached("DELETE FROM fh_records WHERE stream=?1 AND id<=?2")?
@@ -540,7 +541,7 @@ fn consume(eng: &Engine, receipt: &Receipt) -> Result<(), StateError> {
         .prepare_cached(
             "UPDATE fh_streams SET buf_bytes = MAX(0, buf_bytes - ?2), retry_at = NULL, lease_until = NULL,
                  attempts = 0, first_attempt_ms = NULL, retry_last_id = NULL,
-                 buf_first_ms = (SELECT MIN(arrival_ms) FROM fh_records WHERE stream=?1) WHERE id=?1",
+                 buf_first_ms = (SELECT arrival_ms FROM fh_records WHERE stream=?1 ORDER BY id LIMIT 1) WHERE id=?1",
         )?
         .execute(params![receipt.stream_id, receipt.bytes])?;
     Ok(())
