@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Instructions per request: runs kinesin under `valgrind --tool=callgrind` (collection off),
 sets up a stream, a queue and a pipe between another pair, warms each operation up, then counts N sequential calls of
-each of PutRecord, GetRecords, SendMessage, ReceiveMessage and a record through a pipe (instrumentation switched on
-around them with callgrind_control) and prints the instructions per call, all threads together, with
-the top inclusive functions. Instruction counts are repeatable whatever the machine's load,
+each of PutRecord, GetRecords, SendMessage, ReceiveMessage, a record through a pipe and a Firehose
+PutRecordBatch of 500 records of 100 B (1 MiB / 1 s buffering, deliveries to S3 that run meanwhile
+included; counted per record) (instrumentation switched on around them with callgrind_control) and
+prints the instructions per call, all threads together, with the top inclusive functions. Instruction counts are repeatable whatever the machine's load,
 unlike wall-clock figures.
 
-Usage: scripts/callgrind-calls.py --bin target/release/kinesin [--calls 200] [--top 12] [--durable]
+Usage: scripts/callgrind-calls.py --bin target/release/kinesin [--calls 200] [--top 12] [--durable] [--only Firehose]
 (--durable: the store in a fresh --data-dir, WAL with a sync per commit, instead of in memory)
 Build with symbols for function names: CARGO_PROFILE_RELEASE_STRIP=none cargo build --release
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
@@ -36,6 +38,8 @@ class Api:
         head = dict(HEAD, **{"X-Amz-Target": target, "Content-Type": f"application/x-amz-json-{version}"})
         if target.startswith("AmazonSQS."):
             head["Authorization"] = head["Authorization"].replace("/kinesis/", "/sqs/")
+        if target.startswith("Firehose_"):
+            head["Authorization"] = head["Authorization"].replace("/kinesis/", "/firehose/")
         self.c.request("POST", "/", json.dumps(body), head)
         r = self.c.getresponse()
         data = r.read()
@@ -43,6 +47,15 @@ class Api:
             raise RuntimeError(f"{target}: HTTP {r.status} {data[:300]!r}")
         return json.loads(data or b"{}")
 
+
+    def s3_put(self, path: str) -> None:
+        head = dict(HEAD, **{"Content-Length": "0"})
+        head["Authorization"] = head["Authorization"].replace("/kinesis/", "/s3/")
+        self.c.request("PUT", path, b"", head)
+        r = self.c.getresponse()
+        data = r.read()
+        if r.status != 200:
+            raise RuntimeError(f"PUT {path}: HTTP {r.status} {data[:300]!r}")
 
     def pipes(self, path: str, body: dict) -> dict:
         head = dict(HEAD, **{"Content-Type": "application/json"})
@@ -68,6 +81,10 @@ def start(binary: str, out: str, data_dir: str | None) -> tuple[subprocess.Popen
         proc.kill()
         raise RuntimeError(f"kinesin did not start: {line!r}")
     return proc, int(m.group(1))
+
+
+# Records per Firehose PutRecordBatch call (that case is counted per record).
+FH_BATCH = 500
 
 
 def ops(api: Api):
@@ -120,12 +137,28 @@ def ops(api: Api):
         api.call("AmazonSQS.DeleteMessage", {"QueueUrl": purl, "ReceiptHandle": r["Messages"][0]["ReceiptHandle"]},
                  "1.0")
 
+    api.s3_put("/cgfh")
+    api.call("Firehose_20150804.CreateDeliveryStream", {
+        "DeliveryStreamName": "cgfh", "DeliveryStreamType": "DirectPut",
+        "ExtendedS3DestinationConfiguration": {
+            "RoleARN": "arn:aws:iam::000000000000:role/cg", "BucketARN": "arn:aws:s3:::cgfh",
+            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 1}, "CompressionFormat": "UNCOMPRESSED"}})
+    for _ in range(600):
+        d = api.call("Firehose_20150804.DescribeDeliveryStream", {"DeliveryStreamName": "cgfh"})
+        if d["DeliveryStreamDescription"]["DeliveryStreamStatus"] == "ACTIVE":
+            break
+        time.sleep(0.05)
+    record = base64.b64encode(b"x" * 99 + b"\n").decode()
+    fh_batch = {"DeliveryStreamName": "cgfh", "Records": [{"Data": record}] * FH_BATCH}
+
     return [
         ("PutRecord", lambda: api.call("Kinesis_20131202.PutRecord", put)),
         ("PutRecord + GetRecords", get_records),
         ("SendMessage", lambda: api.call("AmazonSQS.SendMessage", send, "1.0")),
         ("SendMessage + ReceiveMessage + DeleteMessage", receive),
         ("PutRecord -> pipe -> ReceiveMessage(wait) + DeleteMessage", piped),
+        (f"Firehose PutRecordBatch ({FH_BATCH} x 100 B), per record",
+         lambda: api.call("Firehose_20150804.PutRecordBatch", fh_batch)),
     ]
 
 
@@ -157,6 +190,7 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--durable", action="store_true", help="a fresh --data-dir instead of the in-memory store")
+    ap.add_argument("--only", help="measure only the operations whose label contains this text")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="callgrind-")
     proc, port = start(a.bin, os.path.join(tmp, "cg.out"), os.path.join(tmp, "data") if a.durable else None)
@@ -164,6 +198,9 @@ def main() -> int:
     try:
         api = Api(port)
         for label, fn in ops(api):
+            if a.only and a.only not in label:
+                continue
+            per = a.calls * (FH_BATCH if label.startswith("Firehose") else 1)
             for _ in range(a.warmup):
                 fn()
             control(proc.pid, "-z")
@@ -174,10 +211,10 @@ def main() -> int:
             control(proc.pid, "-d", re.sub(r"\W", "", label))
             dumps = sorted((f for f in os.listdir(tmp) if f.startswith("cg.out.")), key=lambda f: int(f.split(".")[-1]))
             total, rows = annotate(os.path.join(tmp, dumps[-1]), a.top)
-            results[label] = total / a.calls
-            print(f"## {label}: {total / a.calls:,.0f} instructions per call ({a.calls} calls)")
+            results[label] = total / per
+            print(f"## {label}: {total / per:,.0f} instructions per call ({a.calls} calls)")
             for ir, fn_name in rows:
-                print(f"  {ir / a.calls:>12,.0f}  {fn_name[:150]}")
+                print(f"  {ir / per:>12,.0f}  {fn_name[:150]}")
             sys.stdout.flush()
     finally:
         proc.terminate()

@@ -36,10 +36,18 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/kda_function_queues.sql"),
     include_str!("migrations/kda_output_backlog.sql"),
     include_str!("migrations/fh_taps_by_name.sql"),
+    include_str!("migrations/fh_records.sql"),
 ];
 
 /// The schema version this build reads and writes.
 const VERSION: usize = BASE_VERSION + MIGRATIONS.len();
+
+/// The schema version a store had just before `migration` (one of [`MIGRATIONS`]), for
+/// tests that build a store of an earlier layout.
+#[cfg(test)]
+pub(crate) fn version_before(migration: &str) -> usize {
+    BASE_VERSION + MIGRATIONS.iter().position(|m| *m == migration).expect("a registered migration")
+}
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 256;

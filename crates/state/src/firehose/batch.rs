@@ -19,6 +19,7 @@ use crate::error::StateError;
 use crate::s3;
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
+use std::sync::OnceLock;
 
 /// How long a batch may be in flight before it is taken again.
 pub const LEASE_MS: i64 = 600_000;
@@ -174,7 +175,7 @@ pub struct Completed {
     pub stale: bool,
 }
 
-/// Buffers a record (DirectPut puts, and a Kinesis source with its metadata).
+/// Buffers a record (PutRecord).
 pub fn enqueue(
     eng: &Engine,
     stream_id: i64,
@@ -182,27 +183,22 @@ pub fn enqueue(
     data: &[u8],
     kinesis: Option<&KinesisMeta>,
 ) -> Result<(), rusqlite::Error> {
-    insert(eng, &Sink::of(eng, stream_id)?, arrival_ms, data, kinesis)?;
-    buffered(eng, stream_id, data.len(), arrival_ms)
+    append(eng, &Sink::of(eng, stream_id)?, arrival_ms, &[(data, kinesis)])
 }
 
-/// Buffers records that arrived together: a row each, and the stream's buffered size updated
-/// once (its row holds the whole destination description; rewriting it per record was most
-/// of the cost of a PutRecordBatch).
+/// Buffers records that arrived together (PutRecordBatch), in order.
 pub fn enqueue_all<'a>(
     eng: &Engine,
     stream_id: i64,
     arrival_ms: i64,
-    records: impl IntoIterator<Item = (&'a [u8], Option<&'a KinesisMeta>)>,
+    records: impl IntoIterator<Item = Row<'a>>,
 ) -> Result<(), rusqlite::Error> {
-    let sink = Sink::of(eng, stream_id)?;
-    let mut bytes = 0;
-    for (data, kinesis) in records {
-        insert(eng, &sink, arrival_ms, data, kinesis)?;
-        bytes += data.len();
-    }
-    buffered(eng, stream_id, bytes, arrival_ms)
+    let rows: Vec<Row<'a>> = records.into_iter().collect();
+    append(eng, &Sink::of(eng, stream_id)?, arrival_ms, &rows)
 }
+
+/// A record to buffer: its bytes, and its source metadata when read from a Kinesis stream.
+pub type Row<'a> = (&'a [u8], Option<&'a KinesisMeta>);
 
 /// Where records are buffered: a delivery stream, and the readers tapping it
 /// (looked up once per put or shard pass, not per record).
@@ -218,41 +214,77 @@ impl Sink {
     }
 }
 
-/// Adds one buffer row and queues the record for the readers tapping the stream (the
-/// stream's buffered size is [`buffered`]'s job).
-pub(super) fn insert(
-    eng: &Engine,
-    sink: &Sink,
-    arrival_ms: i64,
-    data: &[u8],
-    kinesis: Option<&KinesisMeta>,
-) -> Result<(), rusqlite::Error> {
-    eng.conn
-        .prepare_cached(
-            "INSERT INTO fh_buffer(stream, arrival_ms, data, shard_id, partition_key, sequence_number,
-                                   subsequence_number, approx_arrival_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            sink.stream,
-            arrival_ms,
-            data,
-            kinesis.map(|k| &k.shard_id),
-            kinesis.map(|k| &k.partition_key),
-            kinesis.map(|k| &k.sequence_number),
-            kinesis.and_then(|k| k.subsequence_number),
-            kinesis.map(|k| k.approximate_arrival_ms),
-        ])?;
-    taps::feed(eng, &sink.readers, arrival_ms, data)
+/// Rows per multi-row `INSERT`, largest first: a put of any size is written by a few
+/// statements (500 records: 7 x 64 + 3 x 16 + 4), each prepared once and cached.
+const CHUNKS: [usize; 4] = [64, 16, 4, 1];
+
+/// The columns each row of a chunk binds besides the shared `stream` (?1) and `arrival_ms`
+/// (?2): records put directly, and records read from a Kinesis stream with their metadata.
+const DIRECT_COLS: &[&str] = &["id", "data"];
+const SOURCE_COLS: &[&str] =
+    &["id", "data", "shard_id", "partition_key", "sequence_number", "subsequence_number", "approx_arrival_ms"];
+
+/// The `INSERT` of `n` rows of `cols` (built once per shape).
+fn insert_sql(cols: &[&str], n: usize) -> String {
+    let w = cols.len();
+    let rows: Vec<String> = (0..n)
+        .map(|i| {
+            let params: Vec<String> = (0..w).map(|c| format!("?{}", 3 + i * w + c)).collect();
+            format!("(?1, ?2, {})", params.join(", "))
+        })
+        .collect();
+    format!("INSERT INTO fh_records(stream, arrival_ms, {}) VALUES {}", cols.join(", "), rows.join(", "))
 }
 
-/// Counts `bytes` more in the stream's buffer, which is not empty from `arrival_ms` on.
-pub(super) fn buffered(eng: &Engine, stream_id: i64, bytes: usize, arrival_ms: i64) -> Result<(), rusqlite::Error> {
-    eng.conn
+/// Appends `rows` to the stream's buffer: ids and buffered bytes reserved on the stream in one
+/// update, the rows written by a few multi-row `INSERT`s, and each record queued for the
+/// applications reading the stream.
+pub(super) fn append(eng: &Engine, sink: &Sink, arrival_ms: i64, rows: &[Row<'_>]) -> Result<(), rusqlite::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let bytes: usize = rows.iter().map(|(data, _)| data.len()).sum();
+    let first_id: i64 = eng
+        .conn
         .prepare_cached(
-            "UPDATE fh_streams SET buf_bytes = buf_bytes + ?2, buf_first_ms = COALESCE(buf_first_ms, ?3) WHERE id=?1",
+            "UPDATE fh_streams SET buf_bytes = buf_bytes + ?2, buf_first_ms = COALESCE(buf_first_ms, ?3),
+                 buf_next_id = buf_next_id + ?4 WHERE id=?1 RETURNING buf_next_id - ?4",
         )?
-        .execute(params![stream_id, bytes as i64, arrival_ms])?;
+        .query_row(params![sink.stream, bytes as i64, arrival_ms, rows.len() as i64], |r| r.get(0))?;
+    static DIRECT: [OnceLock<String>; CHUNKS.len()] = [const { OnceLock::new() }; CHUNKS.len()];
+    static SOURCE: [OnceLock<String>; CHUNKS.len()] = [const { OnceLock::new() }; CHUNKS.len()];
+    let direct = rows.iter().all(|(_, k)| k.is_none());
+    let (cols, sqls) = if direct { (DIRECT_COLS, &DIRECT) } else { (SOURCE_COLS, &SOURCE) };
+    let mut at = 0;
+    for (shape, &n) in CHUNKS.iter().enumerate() {
+        if rows.len() - at < n {
+            continue;
+        }
+        let mut st = eng.conn.prepare_cached(sqls[shape].get_or_init(|| insert_sql(cols, n)))?;
+        st.raw_bind_parameter(1, sink.stream)?;
+        st.raw_bind_parameter(2, arrival_ms)?;
+        while rows.len() - at >= n {
+            for (j, (data, kinesis)) in rows[at..at + n].iter().enumerate() {
+                let p = 3 + j * cols.len();
+                st.raw_bind_parameter(p, first_id + (at + j) as i64)?;
+                st.raw_bind_parameter(p + 1, data)?;
+                if !direct {
+                    st.raw_bind_parameter(p + 2, kinesis.map(|k| &k.shard_id))?;
+                    st.raw_bind_parameter(p + 3, kinesis.map(|k| &k.partition_key))?;
+                    st.raw_bind_parameter(p + 4, kinesis.map(|k| &k.sequence_number))?;
+                    st.raw_bind_parameter(p + 5, kinesis.and_then(|k| k.subsequence_number))?;
+                    st.raw_bind_parameter(p + 6, kinesis.map(|k| k.approximate_arrival_ms))?;
+                }
+            }
+            st.raw_execute()?;
+            at += n;
+        }
+    }
+    if !sink.readers.is_empty() {
+        for (data, _) in rows {
+            taps::feed(eng, &sink.readers, arrival_ms, data)?;
+        }
+    }
     Ok(())
 }
 
@@ -305,9 +337,9 @@ fn pending(eng: &Engine) -> Result<Vec<Pending>, StateError> {
 /// (arrival ms, data) in arrival order: the oldest, or with `newest` the latest.
 pub fn sample(eng: &Engine, stream: i64, limit: usize, newest: bool) -> Result<Vec<(i64, Vec<u8>)>, StateError> {
     let sql = if newest {
-        "SELECT arrival_ms, data FROM (SELECT id, arrival_ms, data FROM fh_buffer WHERE stream=?1 ORDER BY id DESC LIMIT ?2) ORDER BY id"
+        "SELECT arrival_ms, data FROM (SELECT id, arrival_ms, data FROM fh_records WHERE stream=?1 ORDER BY id DESC LIMIT ?2) ORDER BY id"
     } else {
-        "SELECT arrival_ms, data FROM fh_buffer WHERE stream=?1 ORDER BY id LIMIT ?2"
+        "SELECT arrival_ms, data FROM fh_records WHERE stream=?1 ORDER BY id LIMIT ?2"
     };
     let mut stmt = eng.conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params![stream, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -332,7 +364,7 @@ fn read_records(
 ) -> Result<Vec<BatchRecord>, StateError> {
     let mut stmt = eng.conn.prepare_cached(
         "SELECT id, arrival_ms, data, shard_id, partition_key, sequence_number, subsequence_number, approx_arrival_ms
-         FROM fh_buffer WHERE stream=?1 AND id <= ?2 ORDER BY id",
+         FROM fh_records WHERE stream=?1 AND id <= ?2 ORDER BY id",
     )?;
     let mut rows = stmt.query(params![stream, last_id.unwrap_or(i64::MAX)])?;
     let mut out = Vec::new();
@@ -499,16 +531,17 @@ fn s3_error_text(e: &crate::s3::S3Error) -> String {
     }
 }
 
-/// Removes a batch's records from the buffer and clears the retry state.
+/// Removes a batch's records from the buffer and clears the retry state; the buffer's age is
+/// then its first remaining record's (one seek, where a `MIN` scanned every remaining row).
 fn consume(eng: &Engine, receipt: &Receipt) -> Result<(), StateError> {
     eng.conn
-        .prepare_cached("DELETE FROM fh_buffer WHERE stream=?1 AND id<=?2")?
+        .prepare_cached("DELETE FROM fh_records WHERE stream=?1 AND id<=?2")?
         .execute(params![receipt.stream_id, receipt.last_id])?;
     eng.conn
         .prepare_cached(
             "UPDATE fh_streams SET buf_bytes = MAX(0, buf_bytes - ?2), retry_at = NULL, lease_until = NULL,
                  attempts = 0, first_attempt_ms = NULL, retry_last_id = NULL,
-                 buf_first_ms = (SELECT MIN(arrival_ms) FROM fh_buffer WHERE stream=?1) WHERE id=?1",
+                 buf_first_ms = (SELECT arrival_ms FROM fh_records WHERE stream=?1 ORDER BY id LIMIT 1) WHERE id=?1",
         )?
         .execute(params![receipt.stream_id, receipt.bytes])?;
     Ok(())
@@ -531,3 +564,6 @@ fn retry(
     let attempts = u32::try_from(attempts + 1).unwrap_or(u32::MAX);
     Ok(Completed { retry: Some(message), attempts, retry_in_ms: delay_ms, ..Default::default() })
 }
+
+#[cfg(test)]
+mod tests;

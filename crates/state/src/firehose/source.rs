@@ -12,7 +12,7 @@
 //! kinesin moves records as soon as they are put (the server runs a pump after every Kinesis
 //! write), then the usual buffering hints decide when they are delivered.
 
-use super::batch::{buffered, insert, KinesisMeta, Sink};
+use super::batch::{append, KinesisMeta, Row, Sink};
 use super::stream_row::{from_row, Status, StreamRow};
 use super::{kpl, FhError};
 use crate::db::Engine;
@@ -24,6 +24,7 @@ use crate::Ctx;
 use kinesin_protocol::firehose::CreateDeliveryStreamInput;
 use rusqlite::params;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Most Kinesis records one [`pump`] job reads, so other requests are not held up.
@@ -239,15 +240,16 @@ fn pump_stream(
         }
         let before = cp;
         let shard_id = seqnum::shard_id(shard.idx);
-        let mut bytes = 0;
         while *left > 0 {
             let limit = READ_LIMIT.min(*left as u32);
             let read = records::read(eng, m, shard, cp.next, limit)?;
             *left -= read.records.len();
             report.read += read.records.len() as u64;
-            for rec in &read.records {
-                bytes += buffer_record(eng, &sink, now, &shard_id, rec, report)?;
-            }
+            let users: Vec<(Cow<[u8]>, KinesisMeta)> =
+                read.records.iter().flat_map(|rec| user_records(&shard_id, rec)).collect();
+            report.buffered += users.len() as u64;
+            let rows: Vec<Row> = users.iter().map(|(data, meta)| (&data[..], Some(meta))).collect();
+            append(eng, &sink, now, &rows)?;
             cp.next = read.next;
             if read.child_shards.is_some() {
                 cp.done = true;
@@ -256,9 +258,6 @@ fn pump_stream(
             if read.records.is_empty() {
                 break;
             }
-        }
-        if bytes > 0 {
-            buffered(eng, row.id, bytes, now)?;
         }
         if cp != before {
             save(eng, row.id, shard.id, &cp)?;
@@ -272,18 +271,10 @@ fn pump_stream(
     Ok(())
 }
 
-/// Adds the user records of one Kinesis record to the buffer; returns their bytes (the
-/// caller counts them in the stream's buffered size once per shard read).
-fn buffer_record(
-    eng: &Engine,
-    sink: &Sink,
-    now: i64,
-    shard_id: &str,
-    rec: &kinesin_protocol::kinesis::Record,
-    report: &mut PumpReport,
-) -> Result<usize, StateError> {
-    let mut bytes = 0;
-    let mut meta = KinesisMeta {
+/// The user records of one Kinesis record (several when it is a KPL aggregate), with their
+/// Kinesis metadata.
+fn user_records<'a>(shard_id: &str, rec: &'a kinesin_protocol::kinesis::Record) -> Vec<(Cow<'a, [u8]>, KinesisMeta)> {
+    let meta = KinesisMeta {
         shard_id: shard_id.to_string(),
         partition_key: rec.partition_key.clone(),
         sequence_number: rec.sequence_number.clone(),
@@ -291,22 +282,20 @@ fn buffer_record(
         approximate_arrival_ms: (rec.approximate_arrival_timestamp * 1000.0).round() as i64,
     };
     match kpl::deaggregate(&rec.data) {
-        Some(users) => {
-            for (sub, u) in users.into_iter().enumerate() {
-                meta.partition_key = u.partition_key;
-                meta.subsequence_number = Some(sub as i64);
-                insert(eng, sink, now, &u.data, Some(&meta))?;
-                bytes += u.data.len();
-                report.buffered += 1;
-            }
-        }
-        None => {
-            insert(eng, sink, now, &rec.data, Some(&meta))?;
-            bytes += rec.data.len();
-            report.buffered += 1;
-        }
+        Some(users) => users
+            .into_iter()
+            .enumerate()
+            .map(|(sub, u)| {
+                let meta = KinesisMeta {
+                    partition_key: u.partition_key,
+                    subsequence_number: Some(sub as i64),
+                    ..meta.clone()
+                };
+                (Cow::Owned(u.data), meta)
+            })
+            .collect(),
+        None => vec![(Cow::Borrowed(&rec.data[..]), meta)],
     }
-    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -149,7 +149,7 @@ pub fn active(eng: &Engine, ctx: &Ctx, name: &str) -> Result<StreamRow, FhError>
 
 /// Removes a stream, its tags and its buffered records (its taps name it: they stay).
 pub fn purge(eng: &mut Engine, id: i64) -> Result<(), FhError> {
-    eng.conn.prepare_cached("DELETE FROM fh_buffer WHERE stream=?1")?.execute([id])?;
+    eng.conn.prepare_cached("DELETE FROM fh_records WHERE stream=?1")?.execute([id])?;
     eng.conn.prepare_cached("DELETE FROM fh_streams WHERE id=?1")?.execute([id])?;
     Ok(())
 }

@@ -75,7 +75,7 @@ type Row = (String, String, Option<i64>, Vec<u8>);
 fn buffered(eng: &Engine) -> Vec<Row> {
     let mut st = eng
         .conn
-        .prepare("SELECT shard_id, partition_key, subsequence_number, data FROM fh_buffer ORDER BY id")
+        .prepare("SELECT shard_id, partition_key, subsequence_number, data FROM fh_records ORDER BY stream, id")
         .unwrap();
     st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).unwrap().map(Result::unwrap).collect()
 }
@@ -110,7 +110,7 @@ fn reads_from_latest_at_creation_and_delivers_with_metadata() {
     assert_eq!((r.read, r.buffered, r.more), (1, 1, false));
     let (seq, arrival): (String, i64) = eng
         .conn
-        .query_row("SELECT sequence_number, approx_arrival_ms FROM fh_buffer", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row("SELECT sequence_number, approx_arrival_ms FROM fh_records", [], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap();
     assert_eq!((seq, arrival), (out.sequence_number, T0 + 2_000));
     assert_eq!(buffered(&eng), vec![(out.shard_id, "a".to_string(), None, b"after;".to_vec())]);
@@ -230,7 +230,7 @@ fn kpl_records_are_deaggregated_with_subsequence_numbers() {
     );
     let seqs: Vec<String> = eng
         .conn
-        .prepare("SELECT sequence_number FROM fh_buffer ORDER BY id")
+        .prepare("SELECT sequence_number FROM fh_records ORDER BY stream, id")
         .unwrap()
         .query_map([], |r| r.get(0))
         .unwrap()
