@@ -4,6 +4,7 @@
 use crate::clock::Clock;
 use crate::error::StateError;
 use crate::kinesis::memory::Memory;
+use crate::pipes::cache::PipeCache;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -86,6 +87,8 @@ pub struct Engine {
     pub secret: [u8; 16],
     /// What Kinesis keeps in memory beside the store (counter, stream cache, budgets).
     pub kinesis: Memory,
+    /// The stored pipes, parsed (the Pipes pump reads them on every pass).
+    pub pipes: PipeCache,
 }
 
 impl Engine {
@@ -122,7 +125,7 @@ impl Engine {
         migrate(&conn)?;
         let secret = load_secret(&conn)?;
         let kinesis = Memory::load(&conn)?;
-        Ok(Self { conn, clock, settings, secret, kinesis })
+        Ok(Self { conn, clock, settings, secret, kinesis, pipes: PipeCache::default() })
     }
 
     /// An ephemeral engine for tests.
@@ -148,6 +151,7 @@ impl Engine {
         if out.is_err() {
             exec(&self.conn, "ROLLBACK TO job").map_err(StateError::from)?;
             self.kinesis.undo(next_seq);
+            self.pipes.clear();
         }
         exec(&self.conn, "RELEASE job").map_err(StateError::from)?;
         out
@@ -291,6 +295,7 @@ fn run(mut eng: Engine, rx: mpsc::Receiver<Job>) {
         if commit.is_err() {
             let _ = eng.conn.execute_batch("ROLLBACK");
             eng.kinesis.reload(&eng.conn);
+            eng.pipes.clear();
             tracing::error!(error = ?commit, "commit failed");
         }
         for reply in replies.drain(..) {
