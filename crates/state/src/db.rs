@@ -4,6 +4,7 @@
 use crate::clock::Clock;
 use crate::error::StateError;
 use crate::kinesis::memory::Memory;
+use crate::pipes::cache::PipeCache;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -48,6 +49,16 @@ const VERSION: usize = BASE_VERSION + MIGRATIONS.len();
 pub(crate) fn version_before(migration: &str) -> usize {
     BASE_VERSION + MIGRATIONS.iter().position(|m| *m == migration).expect("a registered migration")
 }
+
+/// SQLite's page size for a new store (an existing store keeps its own). Every page a
+/// transaction changes is copied once into the rollback journal (in memory) or written as a
+/// checksummed WAL frame (durable), so a single call pays per byte of page: with 4 KiB pages
+/// a SendMessage runs a quarter (in memory) to two fifths (durable) fewer instructions than
+/// with 16 KiB ones, and bulk PutRecords is as fast (BENCHMARKS.md, "2026-12-05: issue 15, single calls").
+const PAGE_SIZE: usize = 4096;
+
+/// WAL pages after which a durable store checkpoints: about 16 MB of WAL, whatever the page size.
+const WAL_PAGES: usize = 16_384_000 / PAGE_SIZE;
 
 /// Most jobs committed in one transaction.
 const MAX_BATCH: usize = 256;
@@ -95,6 +106,8 @@ pub struct Engine {
     pub secret: [u8; 16],
     /// What Kinesis keeps in memory beside the store (counter, stream cache, budgets).
     pub kinesis: Memory,
+    /// The stored pipes, parsed (the Pipes pump reads them on every pass).
+    pub pipes: PipeCache,
 }
 
 impl Engine {
@@ -103,24 +116,24 @@ impl Engine {
         let conn = match storage {
             Storage::Ephemeral => {
                 let c = Connection::open("")?;
-                c.execute_batch(
-                    "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;
-                     PRAGMA cache_size=-8192;",
-                )?;
+                c.execute_batch(&format!(
+                    "PRAGMA page_size={PAGE_SIZE}; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;
+                     PRAGMA temp_store=FILE; PRAGMA cache_size=-8192;"
+                ))?;
                 c
             }
             Storage::Durable(dir) => {
                 let file =
                     crate::perms::prepare(dir).map_err(|e| StateError::Storage(format!("{}: {e}", dir.display())))?;
                 let c = Connection::open(file)?;
-                // A bounded WAL (1000 pages, 16 MiB) is checkpointed and rewritten from its
+                // A bounded WAL (WAL_PAGES, 16 MB) is checkpointed and rewritten from its
                 // start, so most commits overwrite blocks the file already has and their sync
                 // writes no file-system metadata (here ~0.1 ms instead of ~0.5 ms while a WAL
                 // grows); it still holds a burst of ~100k small records without a checkpoint.
-                c.execute_batch(
-                    "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-8192;
-                     PRAGMA wal_autocheckpoint=1000;",
-                )?;
+                c.execute_batch(&format!(
+                    "PRAGMA page_size={PAGE_SIZE}; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+                     PRAGMA cache_size=-8192; PRAGMA wal_autocheckpoint={WAL_PAGES};"
+                ))?;
                 c
             }
         };
@@ -131,7 +144,7 @@ impl Engine {
         migrate(&conn)?;
         let secret = load_secret(&conn)?;
         let kinesis = Memory::load(&conn)?;
-        Ok(Self { conn, clock, settings, secret, kinesis })
+        Ok(Self { conn, clock, settings, secret, kinesis, pipes: PipeCache::default() })
     }
 
     /// An ephemeral engine for tests.
@@ -157,6 +170,7 @@ impl Engine {
         if out.is_err() {
             exec(&self.conn, "ROLLBACK TO job").map_err(StateError::from)?;
             self.kinesis.undo(next_seq);
+            self.pipes.clear();
         }
         exec(&self.conn, "RELEASE job").map_err(StateError::from)?;
         out
@@ -300,6 +314,7 @@ fn run(mut eng: Engine, rx: mpsc::Receiver<Job>) {
         if commit.is_err() {
             let _ = eng.conn.execute_batch("ROLLBACK");
             eng.kinesis.reload(&eng.conn);
+            eng.pipes.clear();
             tracing::error!(error = ?commit, "commit failed");
         }
         for reply in replies.drain(..) {

@@ -19,6 +19,7 @@
 //! [`super::dlq`]) and skipped; without one the record is skipped. Records older than
 //! MaximumRecordAgeInSeconds are skipped too, and described on the dead-letter queue if any.
 
+use super::cache::Parsed;
 use super::dlq::{self, BatchInfo, Condition};
 use super::pattern::{self, Pattern};
 use super::{jsonpath, set_reason, PipeRow};
@@ -381,17 +382,17 @@ pub fn pump_all(eng: &mut Engine, budget: usize) -> Result<PumpReport, StateErro
     let now = eng.now();
     let mut report = PumpReport::default();
     let mut left = budget;
-    for pipe in super::all_rows(eng)? {
-        match pipe.state_at(now) {
-            None => super::purge(eng, pipe.id)?,
+    for pipe in super::all_parsed(eng)?.iter() {
+        match pipe.row.state_at(now) {
+            None => super::purge(eng, pipe.row.id)?,
             Some("RUNNING") => {
                 if left == 0 {
                     report.more = true;
                     break;
                 }
-                pump(eng, &pipe, &mut left, &mut report)?;
+                pump(eng, pipe, &mut left, &mut report)?;
             }
-            Some(_) if pipe.state_until > now => report.wake_at(pipe.state_until),
+            Some(_) if pipe.row.state_until > now => report.wake_at(pipe.row.state_until),
             Some(_) => {}
         }
     }
@@ -399,18 +400,18 @@ pub fn pump_all(eng: &mut Engine, budget: usize) -> Result<PumpReport, StateErro
 }
 
 /// Moves records of one pipe.
-pub fn pump(eng: &mut Engine, pipe: &PipeRow, budget: &mut usize, report: &mut PumpReport) -> Result<(), StateError> {
-    let (source, target) = match (Source::parse(&pipe.source, &pipe.spec), Target::parse(&pipe.target, &pipe.spec)) {
+pub fn pump(eng: &mut Engine, pipe: &Parsed, budget: &mut usize, report: &mut PumpReport) -> Result<(), StateError> {
+    let (source, target) = match (&pipe.source, &pipe.target) {
         (Ok(s), Ok(t)) => (s, t),
         (Err(e), _) | (_, Err(e)) => {
-            if pipe.state_reason.as_deref() != Some(e.as_str()) {
-                set_reason(eng, pipe.id, Some(&e))?;
+            if pipe.row.state_reason.as_deref() != Some(e.as_str()) {
+                set_reason(eng, pipe.row.id, Some(e))?;
             }
             return Ok(());
         }
     };
     match source {
-        Source::Kinesis(k) => pump_kinesis(eng, pipe, &k, &target, budget, report),
+        Source::Kinesis(k) => pump_kinesis(eng, &pipe.row, k, target, budget, report),
     }
 }
 

@@ -9,6 +9,7 @@
 //! records.
 
 pub mod api;
+pub mod cache;
 pub mod dlq;
 pub mod engine;
 pub mod jsonpath;
@@ -24,6 +25,7 @@ use kinesin_protocol::pipes::*;
 use kinesin_protocol::ApiError;
 use rusqlite::{params, OptionalExtension};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Who calls and how long transitions take.
 #[derive(Debug, Clone)]
@@ -176,15 +178,28 @@ pub fn all_rows(eng: &Engine) -> Result<Vec<PipeRow>, StateError> {
     Ok(rows)
 }
 
+/// Every stored pipe in id order with its source and target parsed: kept on the store
+/// thread until a pipe row is written (see [`cache`]).
+pub fn all_parsed(eng: &mut Engine) -> Result<Arc<[cache::Parsed]>, StateError> {
+    if let Some(pipes) = eng.pipes.get() {
+        return Ok(pipes);
+    }
+    let pipes: Arc<[cache::Parsed]> = all_rows(eng)?.into_iter().map(cache::Parsed::new).collect();
+    eng.pipes.set(pipes.clone());
+    Ok(pipes)
+}
+
 /// Deletes a pipe and its checkpoints.
-pub fn purge(eng: &Engine, id: i64) -> Result<(), StateError> {
+pub fn purge(eng: &mut Engine, id: i64) -> Result<(), StateError> {
+    eng.pipes.clear();
     eng.conn.prepare_cached("DELETE FROM pipe_shards WHERE pipe=?1")?.execute([id])?;
     eng.conn.prepare_cached("DELETE FROM pipes WHERE id=?1")?.execute([id])?;
     Ok(())
 }
 
 /// Records (or clears) why a pipe cannot deliver.
-pub fn set_reason(eng: &Engine, id: i64, reason: Option<&str>) -> Result<(), StateError> {
+pub fn set_reason(eng: &mut Engine, id: i64, reason: Option<&str>) -> Result<(), StateError> {
+    eng.pipes.clear();
     eng.conn.prepare_cached("UPDATE pipes SET state_reason=?2 WHERE id=?1")?.execute(params![id, reason])?;
     Ok(())
 }
@@ -194,7 +209,8 @@ fn to_json(v: &impl serde::Serialize) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
 }
 
-fn save(eng: &Engine, p: &PipeRow) -> Result<(), ApiError> {
+fn save(eng: &mut Engine, p: &PipeRow) -> Result<(), ApiError> {
+    eng.pipes.clear();
     let (spec, tags) = (to_json(&p.spec), to_json(&p.tags));
     eng.conn
         .prepare_cached(
@@ -285,6 +301,7 @@ pub fn create_pipe(eng: &mut Engine, opts: &Opts, input: CreatePipeRequest) -> R
     let tags = input.tags.unwrap_or_default();
     let desired = input.desired_state.unwrap_or_else(|| "RUNNING".into());
     let now = eng.now();
+    eng.pipes.clear();
     eng.conn
         .prepare_cached(
             "INSERT INTO pipes(account, region, name, desired, state, state_until, source, target, spec, tags,

@@ -516,6 +516,23 @@ fn filter_criteria_deliver_matching_records_and_skip_the_rest() {
 }
 
 #[test]
+fn the_pump_never_runs_a_pipe_whose_creation_was_undone() {
+    let (mut eng, _clock) = engine();
+    let src = stream(&mut eng, "s", 1);
+    let (url, q) = queue(&mut eng, "q", false);
+    let undone = eng.in_savepoint(|eng| -> Result<(), StateError> {
+        pipe(eng, "p", &src, &q, json!({})).unwrap();
+        assert_eq!(all_parsed(eng)?.len(), 1, "the job sees its pipe");
+        Err(StateError::Storage("the job fails".into()))
+    });
+    assert!(undone.is_err());
+    put(&mut eng, "s", "k", "x");
+    assert_eq!(pump(&mut eng).delivered, 0);
+    assert!(drain(&mut eng, &url).is_empty());
+    assert!(run_op(&mut eng, &opts(), json!({"Name": "p"}), describe_pipe).is_err());
+}
+
+#[test]
 fn invalid_definitions_are_refused() {
     let (mut eng, _clock) = engine();
     let src = stream(&mut eng, "s", 1);
