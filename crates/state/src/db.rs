@@ -91,11 +91,14 @@ pub struct Engine {
 impl Engine {
     /// Opens (and migrates) a store.
     pub fn open(storage: &Storage, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, StateError> {
+        // The ephemeral store has 4 KiB pages: it holds one root page per table and index
+        // (about 65), all in memory, so an empty store takes ~0.3 MiB instead of ~1.1 MiB with
+        // 16 KiB pages (idle RSS). Durable stores keep 16 KiB pages (their WAL bound below).
         let conn = match storage {
             Storage::Ephemeral => {
                 let c = Connection::open("")?;
                 c.execute_batch(
-                    "PRAGMA page_size=16384; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;
+                    "PRAGMA page_size=4096; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;
                      PRAGMA cache_size=-8192;",
                 )?;
                 c
