@@ -133,6 +133,11 @@ impl Hooks {
         }
     }
 
+    /// Whether a stage has scripts to run.
+    pub fn has_scripts(&self, stage: Stage) -> bool {
+        self.lock_scripts().iter().any(|s| s.stage == stage)
+    }
+
     /// Whether a stage has run.
     pub fn completed(&self, stage: Stage) -> bool {
         self.completed.lock().map(|c| c[stage as usize]).unwrap_or(false)

@@ -246,8 +246,13 @@ fn hooks_for(cfg: &Config, addr: std::net::SocketAddr) -> Hooks {
     hooks
 }
 
-/// Runs one stage of init hooks off the async workers.
+/// Runs one stage of init hooks off the async workers; a stage without scripts is only
+/// marked as run (no blocking-pool thread is started for it).
 async fn run_hooks(hooks: &Arc<Hooks>, stage: Stage) {
+    if !hooks.has_scripts(stage) {
+        hooks.run_stage(stage);
+        return;
+    }
     let h = hooks.clone();
     let _ = tokio::task::spawn_blocking(move || h.run_stage(stage)).await;
 }

@@ -113,6 +113,9 @@ pub struct Engine {
 impl Engine {
     /// Opens (and migrates) a store.
     pub fn open(storage: &Storage, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, StateError> {
+        // New stores have 4 KiB pages ([`PAGE_SIZE`]); for the ephemeral store that also means
+        // its ~65 root pages (one per table and index) take ~0.3 MiB instead of ~1.1 MiB with
+        // 16 KiB pages (idle RSS).
         let conn = match storage {
             Storage::Ephemeral => {
                 let c = Connection::open("")?;
