@@ -192,4 +192,6 @@ pub fn arn(ctx: &Ctx, name: &str) -> String {
 }
 
 #[cfg(test)]
+mod history_tests;
+#[cfg(test)]
 mod tests;
