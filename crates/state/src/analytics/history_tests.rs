@@ -39,7 +39,11 @@ fn setup(eng: &mut Engine, clock: &ManualClock) -> Vec<String> {
     for v in 1..3 {
         clock.advance(1_500);
         let update = json!({"FlinkApplicationConfigurationUpdate": {"ParallelismConfigurationUpdate": {"ConfigurationTypeUpdate": "CUSTOM", "ParallelismUpdate": v + 1}}});
-        call(eng, "UpdateApplication", json!({"ApplicationName": "f", "CurrentApplicationVersionId": v, "ApplicationConfigurationUpdate": update}));
+        call(
+            eng,
+            "UpdateApplication",
+            json!({"ApplicationName": "f", "CurrentApplicationVersionId": v, "ApplicationConfigurationUpdate": update}),
+        );
     }
     for s in ["s1", "s2", "s3"] {
         clock.advance(60_250);
