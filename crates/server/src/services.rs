@@ -138,6 +138,7 @@ impl Services {
     /// The request handler over these services.
     pub fn into_app(self, cfg: &Config, clock: Arc<SystemClock>, storage: &Storage, hooks: Arc<Hooks>) -> App {
         let subscriptions = crate::subscribe::Registry::default();
+        let sts = crate::sts::Sts::new(self.db.clone());
         let console = Console {
             db: self.db,
             account: cfg.account_id.clone(),
@@ -166,7 +167,7 @@ impl Services {
             started: std::time::Instant::now(),
             session: crate::http::request_id(),
             log_requests: cfg.log_requests || cfg.log_level.eq_ignore_ascii_case("debug"),
-            sts: crate::sts::Sts::default(),
+            sts,
             console,
         }
     }
