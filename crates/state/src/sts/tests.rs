@@ -72,6 +72,7 @@ fn validation_is_worded_as_sts_words_it() {
         let e = call(&mut eng, None, "AssumeRole", doc).unwrap_err();
         assert_eq!((e.code.as_str(), e.message.as_str(), e.status), ("ValidationError", message, 400));
     }
+    assert!(super::credentials::parse_role_arn("arn:aws:s3:::bucket").is_err());
     let e = call(&mut eng, None, "GetSessionToken", json!({"DurationSeconds": 899})).unwrap_err();
     assert!(e.message.ends_with("Member must have value greater than or equal to 900"), "{}", e.message);
     assert!(call(&mut eng, None, "GetSessionToken", json!({"DurationSeconds": 129_600})).is_ok());
