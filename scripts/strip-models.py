@@ -11,7 +11,7 @@ import os
 import botocore
 
 SERVICES = {"kinesis": "2013-12-02", "sqs": "2012-11-05", "firehose": "2015-08-04", "pipes": "2015-10-07",
-            "kinesisanalytics": "2015-08-14", "kinesisanalyticsv2": "2018-05-23"}
+            "kinesisanalytics": "2015-08-14", "kinesisanalyticsv2": "2018-05-23", "sts": "2011-06-15"}
 DROP = {"documentation", "documentationUrl", "examples", "deprecatedMessage", "contextParam"}
 
 def strip(node):

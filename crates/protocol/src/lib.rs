@@ -10,9 +10,11 @@ pub mod kinesis;
 pub mod model;
 pub mod percent;
 pub mod pipes;
+pub mod query;
 pub mod s3;
 pub mod sigv4;
 pub mod sqs;
+pub mod sts;
 pub mod target;
 pub mod xml;
 

@@ -35,6 +35,8 @@ pub struct Model {
     /// `com.amazonaws.<endpointPrefix>.v<apiVersion digits>`: how AWS names structures in
     /// echoed values (`com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@…`).
     java_package: String,
+    /// `metadata.xmlNamespace` of the query protocols (STS), empty for the others.
+    xml_namespace: String,
     shapes: Vec<Shape>,
     operations: HashMap<String, Operation>,
 }
@@ -136,6 +138,12 @@ impl Model {
         self.operations.contains_key(op)
     }
 
+    /// `metadata.xmlNamespace`, e.g. `https://sts.amazonaws.com/doc/2011-06-15/` (empty for
+    /// the JSON and REST protocols).
+    pub fn xml_namespace(&self) -> &str {
+        &self.xml_namespace
+    }
+
     /// `metadata.targetPrefix`, e.g. `Kinesis_20131202` (empty for REST protocols).
     pub fn target_prefix(&self) -> &str {
         &self.target_prefix
@@ -234,6 +242,12 @@ pub fn kinesisanalyticsv2() -> &'static Model {
     })
 }
 
+/// The embedded AWS STS model (query protocol, XML answers).
+pub fn sts() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| Model::from_json(include_str!("../models/sts.json")).expect("embedded sts model is valid"))
+}
+
 // ---------------------------------------------------------------------------------------
 // Loading
 
@@ -252,6 +266,7 @@ struct RawMetadata {
     target_prefix: Option<String>,
     endpoint_prefix: Option<String>,
     api_version: Option<String>,
+    xml_namespace: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -335,6 +350,7 @@ fn build(raw: RawModel) -> Result<Model, String> {
     Ok(Model {
         target_prefix: meta.target_prefix.clone().unwrap_or_default(),
         java_package: format!("com.amazonaws.{}.v{version}", meta.endpoint_prefix.as_deref().unwrap_or("")),
+        xml_namespace: meta.xml_namespace.clone().unwrap_or_default(),
         shapes,
         operations,
     })

@@ -1,4 +1,4 @@
-//! XML text escaping, shared by every XML protocol (SQS query answers, S3).
+//! XML text escaping, shared by every XML protocol (SQS query answers, S3, IAM and STS).
 
 use std::fmt::Write as _;
 
@@ -21,6 +21,12 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// Escapes the four characters IAM and STS escape in their answers (`&`, `<`, `>`, `"`);
+/// other text is written as it is.
+pub fn escape_markup(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Undoes the five predefined entities (enough for the element text S3 requests carry).

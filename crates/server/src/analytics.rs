@@ -6,6 +6,7 @@
 use crate::analytics_discover;
 use crate::runner::{AwsJson, Front};
 use crate::wire::Wire;
+use crate::worker::{Next, Worker};
 use kinesin_delivery::Env;
 use kinesin_protocol::ApiError;
 use kinesin_state::analytics::api::{v1, v2, AnalyticsEffect, AnalyticsV1Api, AnalyticsV2Api};
@@ -17,7 +18,7 @@ use kinesin_state::service::Service;
 use kinesin_state::{Ctx, Db};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use tokio::sync::watch;
 
 /// Both APIs share the store and the runner.
 impl<S: Service<Caller = Ctx, Effect = AnalyticsEffect>> Front<S> for Analytics {
@@ -64,54 +65,65 @@ pub async fn handle(
     }
 }
 
-/// Runs applications forever: after every Kinesis write (while applications run), after a
-/// start, stop or update, and once a second while any application runs (windows end).
-pub async fn run_forever(a: Analytics, k: Kinesis, f: Firehose) {
-    let runners = Arc::new(Mutex::new(Runners::new(Arc::clone(a.recent()))));
-    let mut data = k.watch_data();
-    loop {
-        data.mark_unchanged();
-        let r = Arc::clone(&runners);
-        let report = a
+/// The runner: runs applications after every Kinesis write (while applications run), after
+/// a start, stop or update, when a Firehose delivery stream they read gets records, and at
+/// the next window deadline; wakes Firehose delivery when rows went to Firehose.
+pub struct Runner {
+    a: Analytics,
+    f: Firehose,
+    runners: Arc<Mutex<Runners>>,
+    data: watch::Receiver<u64>,
+    /// Whether Kinesis writes wake the runner (some application runs).
+    watch_data: bool,
+}
+
+impl Runner {
+    /// The runner of `a`'s applications, reading `k`'s streams and `f`'s delivery streams.
+    pub fn new(a: Analytics, k: Kinesis, f: Firehose) -> Self {
+        let runners = Arc::new(Mutex::new(Runners::new(Arc::clone(a.recent()))));
+        Self { a, f, runners, data: k.watch_data(), watch_data: true }
+    }
+}
+
+impl Worker for Runner {
+    const NAME: &'static str = "analytics runner";
+    const MIN_WAIT_MS: i64 = 5;
+    const RETRY_MS: i64 = 1_000;
+
+    /// One pump of every running application; a failed pump clears the runners (they are
+    /// rebuilt from the store).
+    async fn pass(&mut self) -> Result<Next, String> {
+        self.data.mark_unchanged();
+        self.watch_data = true;
+        let runners = Arc::clone(&self.runners);
+        let pumped = self
+            .a
             .db()
-            .call(move |eng| {
-                let mut runners = r.lock().unwrap_or_else(|p| p.into_inner());
-                let out = run::pump(eng, &mut runners, run::JOB_BUDGET);
-                if out.is_err() {
-                    runners.clear();
-                }
-                out
-            })
+            .call(move |eng| run::pump(eng, &mut runners.lock().unwrap_or_else(|p| p.into_inner()), run::JOB_BUDGET))
             .await;
-        let (wait_ms, watch) = match report {
-            Ok(r) => {
-                if r.to_firehose > 0 {
-                    f.wake_delivery();
-                }
-                if r.more {
-                    tokio::task::yield_now().await;
-                    continue;
-                }
-                let now = a.db().clock().now_ms();
-                (r.next_ms.map(|t| (t - now).clamp(5, 60_000)), r.running > 0)
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "analytics: running applications failed");
-                runners.lock().unwrap_or_else(|p| p.into_inner()).clear();
-                (Some(1_000), true)
-            }
-        };
-        let sleep = async {
-            match wait_ms {
-                Some(ms) => tokio::time::sleep(Duration::from_millis(ms as u64)).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            _ = data.changed(), if watch => {}
-            _ = a.woken() => {}
-            _ = f.readers_woken() => {}
-            _ = sleep => {}
+        let report = pumped.map_err(|e| {
+            self.runners.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            e.to_string()
+        })?;
+        if report.to_firehose > 0 {
+            self.f.wake_delivery();
         }
+        if report.more {
+            return Ok(Next::Again);
+        }
+        self.watch_data = report.running > 0;
+        Ok(Next::At(report.next_ms))
+    }
+
+    async fn woken(&mut self) {
+        tokio::select! {
+            _ = self.data.changed(), if self.watch_data => {}
+            _ = self.a.woken() => {}
+            _ = self.f.readers_woken() => {}
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.a.db().clock().now_ms()
     }
 }

@@ -4,57 +4,91 @@
 //! queued output rows are handed to the function). See `kinesin_state::analytics::preprocess`
 //! and `kinesin_state::analytics::lambda_output`.
 
+use crate::worker::{Next, Worker};
 use kinesin_delivery::Env;
 use kinesin_state::analytics::lambda_output::{self, OutBatch};
 use kinesin_state::analytics::preprocess::{self, RawBatch};
 use kinesin_state::analytics::Analytics;
 use kinesin_state::kinesis::Kinesis;
 use std::sync::Arc;
-use std::time::Duration;
+use tokio::sync::watch;
 
 /// How often applications with functions are looked at besides Kinesis writes (Firehose
-/// inputs, new output rows, retries).
-const TICK: Duration = Duration::from_secs(1);
-/// How often the store is asked whether any application has a function at all.
-const IDLE: Duration = Duration::from_secs(5);
+/// inputs, new output rows, retries; ms).
+const TICK_MS: i64 = 1_000;
+/// How often the store is asked whether any application has a function at all (ms).
+const IDLE_MS: i64 = 5_000;
 
-/// Runs the functions of every running application, forever.
-pub async fn run_forever(a: Analytics, k: Kinesis, env: Arc<Env>) {
-    let mut data = k.watch_data();
-    loop {
-        data.mark_unchanged();
-        let (inputs, outputs) = tokio::join!(a.db().call(preprocess::take), a.db().call(lambda_output::take));
-        let (mut active, mut moved, mut sent) = (false, false, false);
-        match inputs {
-            Ok(Some(batches)) => {
-                active = true;
-                for b in batches {
-                    moved |= process(&a, &env, b).await;
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "analytics: reading input to preprocess failed"),
+/// Runs the functions of every running application: again at once while input moved or
+/// rows were delivered, else after a Kinesis write or [`TICK_MS`] while any application has
+/// a function, after [`IDLE_MS`] while none has.
+pub struct Functions {
+    a: Analytics,
+    env: Arc<Env>,
+    data: watch::Receiver<u64>,
+    /// Whether any application has a function (Kinesis writes wake the task).
+    active: bool,
+}
+
+impl Functions {
+    /// The functions of `a`'s applications, bound in `env`, woken by `k`'s writes.
+    pub fn new(a: Analytics, k: Kinesis, env: Arc<Env>) -> Self {
+        Self { a, env, data: k.watch_data(), active: false }
+    }
+}
+
+impl Worker for Functions {
+    const NAME: &'static str = "analytics functions";
+    const MIN_WAIT_MS: i64 = TICK_MS;
+    const RETRY_MS: i64 = IDLE_MS;
+
+    /// Takes the batches due for input processing and for function destinations and hands
+    /// each to its function; a failed read or call is logged and tried again next pass.
+    async fn pass(&mut self) -> Result<Next, String> {
+        self.data.mark_unchanged();
+        let db = self.a.db();
+        let (inputs, outputs) = tokio::join!(db.call(preprocess::take), db.call(lambda_output::take));
+        let (mut moved, mut sent) = (false, false);
+        self.active = false;
+        for b in taken(inputs, "reading input to preprocess", &mut self.active) {
+            moved |= process(&self.a, &self.env, b).await;
         }
-        match outputs {
-            Ok(Some(batches)) => {
-                active = true;
-                for b in batches {
-                    sent |= send(&a, &env, b).await;
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "analytics: reading rows for functions failed"),
+        for b in taken(outputs, "reading rows for functions", &mut self.active) {
+            sent |= send(&self.a, &self.env, b).await;
         }
         if moved {
-            a.wake();
+            self.a.wake();
         }
         if moved || sent {
-            continue;
+            return Ok(Next::Again);
         }
-        tokio::select! {
-            _ = data.changed(), if active => {}
-            _ = tokio::time::sleep(TICK), if active => {}
-            _ = tokio::time::sleep(IDLE), if !active => {}
+        let wait = if self.active { TICK_MS } else { IDLE_MS };
+        Ok(Next::At(Some(self.now_ms() + wait)))
+    }
+
+    async fn woken(&mut self) {
+        match self.active {
+            true => drop(self.data.changed().await),
+            false => std::future::pending().await,
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.a.db().clock().now_ms()
+    }
+}
+
+/// The batches a take found (setting `active` if it found any), none when it failed.
+fn taken<B, E: std::fmt::Display>(found: Result<Option<Vec<B>>, E>, what: &str, active: &mut bool) -> Vec<B> {
+    match found {
+        Ok(Some(batches)) => {
+            *active = true;
+            batches
+        }
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            tracing::warn!(error = %e, "analytics: {what} failed");
+            Vec::new()
         }
     }
 }

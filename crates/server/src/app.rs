@@ -138,9 +138,8 @@ impl App {
         };
         let ctx = request_ctx(&headers, &self.account, &self.region);
         let auth = headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let key = kinesin_protocol::sigv4::parse_authorization(auth).access_key;
-        let now = kinesin_state::Clock::now_ms(self.clock.as_ref());
-        let mut r = self.sts.handle(&ctx, key, &body, now);
+        let access_key = kinesin_protocol::sigv4::parse_authorization(auth).access_key.map(str::to_string);
+        let mut r = self.sts.handle(kinesin_state::sts::Caller { ctx, access_key }, &body).await;
         if let Some(action) = crate::unsupported::form_action(&body) {
             r.extensions_mut().insert(crate::request_log::Operation(action));
         }

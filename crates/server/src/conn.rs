@@ -5,6 +5,7 @@
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
+use kinesin_state::backoff;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -55,7 +56,7 @@ impl Limits {
     /// in the listen backlog). Out of descriptors or memory, it waits and tries again.
     pub async fn accept(&self, listener: &TcpListener) -> (TcpStream, OwnedSemaphorePermit) {
         let permit = self.permits.clone().acquire_owned().await.expect("the connection semaphore is never closed");
-        let mut backoff = Duration::from_millis(10);
+        let mut failures = 0u32;
         loop {
             match listener.accept().await {
                 Ok((stream, _)) => {
@@ -63,9 +64,10 @@ impl Limits {
                     return (stream, permit);
                 }
                 Err(e) if is_resource_error(&e) => {
-                    tracing::warn!(error = %e, wait_ms = backoff.as_millis() as u64, "accept failed; backing off");
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    failures = failures.saturating_add(1);
+                    let wait_ms = backoff::doubling(10, failures, 1000);
+                    tracing::warn!(error = %e, wait_ms, "accept failed; backing off");
+                    tokio::time::sleep(Duration::from_millis(wait_ms as u64)).await;
                 }
                 Err(e) => {
                     tracing::debug!(error = %e, "accept failed");

@@ -5,6 +5,7 @@
 use crate::http::{request_id, Resp};
 use crate::wire::{query_error_body, query_xml as respond};
 use kinesin_protocol::sqs::query::{parse_form, Form};
+use kinesin_protocol::xml::escape_markup as esc;
 use kinesin_state::iam::{self, IamError, Policy, Role};
 use kinesin_state::{Db, Engine};
 use std::fmt::Write;
@@ -451,10 +452,6 @@ fn url_encode(s: &str) -> String {
         }
     }
     out
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn error(e: &IamError, id: &str) -> Resp {

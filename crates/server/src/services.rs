@@ -101,8 +101,12 @@ impl Services {
         tokio::spawn(firehose::deliver_forever(firehose.clone(), delivery_env.clone()));
         tokio::spawn(worker::run_forever(firehose_source::SourcePump::new(firehose.clone(), kinesis.clone())));
         let analytics = kinesin_state::analytics::Analytics::new(db.clone());
-        tokio::spawn(analytics::run_forever(analytics.clone(), kinesis.clone(), firehose.clone()));
-        tokio::spawn(analytics_functions::run_forever(analytics.clone(), kinesis.clone(), delivery_env.clone()));
+        tokio::spawn(worker::run_forever(analytics::Runner::new(analytics.clone(), kinesis.clone(), firehose.clone())));
+        tokio::spawn(worker::run_forever(analytics_functions::Functions::new(
+            analytics.clone(),
+            kinesis.clone(),
+            delivery_env.clone(),
+        )));
         let s3 = s3::S3::new(db.clone(), Some(firehose.clone()));
         let sqs = sqs::Sqs::new(db.clone()).with_default_region(&cfg.region).with_public_host(public_host);
         tokio::spawn(worker::run_forever(sqs::Upkeep(sqs.clone())));
@@ -134,6 +138,7 @@ impl Services {
     /// The request handler over these services.
     pub fn into_app(self, cfg: &Config, clock: Arc<SystemClock>, storage: &Storage, hooks: Arc<Hooks>) -> App {
         let subscriptions = crate::subscribe::Registry::default();
+        let sts = crate::sts::Sts::new(self.db.clone());
         let console = Console {
             db: self.db,
             account: cfg.account_id.clone(),
@@ -162,7 +167,7 @@ impl Services {
             started: std::time::Instant::now(),
             session: crate::http::request_id(),
             log_requests: cfg.log_requests || cfg.log_level.eq_ignore_ascii_case("debug"),
-            sts: crate::sts::Sts::default(),
+            sts,
             console,
         }
     }

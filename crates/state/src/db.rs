@@ -5,6 +5,7 @@ use crate::clock::Clock;
 use crate::error::StateError;
 use crate::kinesis::memory::Memory;
 use crate::pipes::cache::PipeCache;
+use crate::sts::Sessions;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -108,6 +109,8 @@ pub struct Engine {
     pub kinesis: Memory,
     /// The stored pipes, parsed (the Pipes pump reads them on every pass).
     pub pipes: PipeCache,
+    /// The sessions STS issued (in memory only).
+    pub sts: Sessions,
 }
 
 impl Engine {
@@ -147,7 +150,7 @@ impl Engine {
         migrate(&conn)?;
         let secret = load_secret(&conn)?;
         let kinesis = Memory::load(&conn)?;
-        Ok(Self { conn, clock, settings, secret, kinesis, pipes: PipeCache::default() })
+        Ok(Self { conn, clock, settings, secret, kinesis, pipes: PipeCache::default(), sts: Sessions::default() })
     }
 
     /// An ephemeral engine for tests.

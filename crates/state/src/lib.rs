@@ -17,6 +17,7 @@ pub mod pipes;
 pub mod s3;
 pub mod service;
 pub mod sqs;
+pub mod sts;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::{run_op, Db, Engine, Settings, Storage};

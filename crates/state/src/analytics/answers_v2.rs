@@ -3,6 +3,7 @@
 //! the caller gave it and echoes back stays a document (`Value`); each such member says so.
 
 use super::answers::{InputDescription, LoggingDescription, OutputDescription, ReferenceDescription};
+use super::history::{OperationStatus, SnapshotStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -253,4 +254,85 @@ pub struct MaintenanceOutput {
     #[serde(rename = "ApplicationARN")]
     pub application_arn: String,
     pub application_maintenance_configuration_description: MaintenanceDescription,
+}
+
+/// `SnapshotDetails` (also the items of `SnapshotSummaries`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapshotDetails {
+    pub snapshot_name: String,
+    pub snapshot_status: SnapshotStatus,
+    pub application_version_id: i64,
+    pub snapshot_creation_timestamp: f64,
+    pub runtime_environment: String,
+}
+
+/// `DescribeApplicationSnapshotResponse`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapshotOutput {
+    pub snapshot_details: SnapshotDetails,
+}
+
+/// `ListApplicationSnapshotsResponse`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapshotsOutput {
+    pub snapshot_summaries: Vec<SnapshotDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `ApplicationOperationInfo`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OperationInfo {
+    pub operation: String,
+    pub operation_id: String,
+    pub start_time: f64,
+    pub end_time: f64,
+    pub operation_status: OperationStatus,
+}
+
+/// `ListApplicationOperationsResponse`, newest first.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OperationsOutput {
+    pub application_operation_info_list: Vec<OperationInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
+/// `ApplicationOperationInfoDetails` (kinesin's operations change no version and do not fail).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OperationInfoDetails {
+    pub operation: String,
+    pub start_time: f64,
+    pub end_time: f64,
+    pub operation_status: OperationStatus,
+}
+
+/// `DescribeApplicationOperationResponse`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OperationDetailOutput {
+    pub application_operation_info_details: OperationInfoDetails,
+}
+
+/// `ApplicationVersionSummary`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VersionSummary {
+    pub application_version_id: i64,
+    pub application_status: String,
+}
+
+/// `ListApplicationVersionsResponse`, newest first.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VersionsOutput {
+    pub application_version_summaries: Vec<VersionSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }

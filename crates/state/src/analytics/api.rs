@@ -83,7 +83,7 @@ pub mod v2 {
     use crate::analytics::changes::{self, *};
     use crate::analytics::discover::{self, DiscoverInput, DiscoverOutput};
     use crate::analytics::v2::{self as app, *};
-    use serde_json::Value;
+    use crate::analytics::v2_history::{self as history, OperationInput, PagedInput, SnapshotInput};
 
     crate::operations! {
         service AnalyticsV2Api;
@@ -95,22 +95,22 @@ pub mod v2 {
         AddApplicationVpcConfiguration(MaybeVersioned<VpcBody>) -> VpcOutput = app::add_vpc, wakes [AnalyticsEffect::Runner];
         CreateApplication(CreateV2) -> DetailOutput = app::create, wakes [AnalyticsEffect::Runner];
         CreateApplicationPresignedUrl(PresignedInput) -> PresignedUrlOutput = app::presigned_url;
-        CreateApplicationSnapshot(SnapshotInput) -> Empty = app::create_snapshot, wakes [AnalyticsEffect::Runner];
+        CreateApplicationSnapshot(SnapshotInput) -> Empty = history::create_snapshot, wakes [AnalyticsEffect::Runner];
         DeleteApplication(DeleteInput) -> Empty = app::delete, wakes [AnalyticsEffect::Runner];
         DeleteApplicationCloudWatchLoggingOption(MaybeVersioned<LoggingIdBody>) -> ChangeOutput = app::delete_logging, wakes [AnalyticsEffect::Runner];
         DeleteApplicationInputProcessingConfiguration(Versioned<ProcessingBody>) -> ChangeOutput = app::delete_processing, wakes [AnalyticsEffect::Runner];
         DeleteApplicationOutput(Versioned<OutputIdBody>) -> ChangeOutput = app::delete_output, wakes [AnalyticsEffect::Runner];
         DeleteApplicationReferenceDataSource(Versioned<ReferenceIdBody>) -> ChangeOutput = app::delete_reference, wakes [AnalyticsEffect::Runner];
-        DeleteApplicationSnapshot(SnapshotInput) -> Empty = app::delete_snapshot, wakes [AnalyticsEffect::Runner];
+        DeleteApplicationSnapshot(SnapshotInput) -> Empty = history::delete_snapshot, wakes [AnalyticsEffect::Runner];
         DeleteApplicationVpcConfiguration(MaybeVersioned<VpcIdBody>) -> ChangeOutput = app::delete_vpc, wakes [AnalyticsEffect::Runner];
         DescribeApplication(NameV2) -> DetailOutput = app::describe;
-        DescribeApplicationOperation(OperationInput) -> Value = app::describe_operation;
-        DescribeApplicationSnapshot(SnapshotInput) -> Value = app::describe_snapshot;
+        DescribeApplicationOperation(OperationInput) -> OperationDetailOutput = history::describe_operation;
+        DescribeApplicationSnapshot(SnapshotInput) -> SnapshotOutput = history::describe_snapshot;
         DescribeApplicationVersion(VersionInput) -> VersionDetailOutput = app::describe_version;
         DiscoverInputSchema(DiscoverInput) -> DiscoverOutput = discover::discover;
-        ListApplicationOperations(PagedInput) -> Value = app::list_operations;
-        ListApplicationSnapshots(PagedInput) -> Value = app::list_snapshots;
-        ListApplicationVersions(PagedInput) -> Value = app::list_versions;
+        ListApplicationOperations(PagedInput) -> OperationsOutput = history::list_operations;
+        ListApplicationSnapshots(PagedInput) -> SnapshotsOutput = history::list_snapshots;
+        ListApplicationVersions(PagedInput) -> VersionsOutput = history::list_versions;
         ListApplications(ListV2) -> ListOutputV2 = app::list;
         ListTagsForResource(ArnInput) -> TagsOutput = changes::list_tags;
         RollbackApplication(RollbackInput) -> DetailOutput = app::rollback, wakes [AnalyticsEffect::Runner];

@@ -1,5 +1,6 @@
 //! The stored configuration of an application, as typed DTOs named like the model's shapes.
 
+use super::history::{OperationRecord, SavedVersion, Snapshot};
 use kinesin_analytics::{ColumnDef, SqlType, StreamDef};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -217,12 +218,12 @@ pub struct V2Extras {
     pub configuration: Value,
     /// ApplicationMode (STREAMING / INTERACTIVE).
     pub mode: Option<String>,
-    /// Snapshots: SnapshotDetails documents.
-    pub snapshots: Vec<Value>,
-    /// Operations: ApplicationOperationInfo documents, newest last.
-    pub operations: Vec<Value>,
-    /// Earlier versions: (version id, configuration), newest last.
-    pub versions: Vec<(i64, Value)>,
+    /// Snapshots, oldest first.
+    pub snapshots: Vec<Snapshot>,
+    /// Operations, newest last.
+    pub operations: Vec<OperationRecord>,
+    /// Earlier versions (their configurations without history), newest last.
+    pub versions: Vec<SavedVersion<AppConfig>>,
     /// ApplicationMaintenanceWindowStartTime.
     pub maintenance_start: Option<String>,
 }

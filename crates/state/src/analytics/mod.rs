@@ -14,6 +14,7 @@ pub mod changes;
 pub mod config;
 pub mod discover;
 pub mod firehose_input;
+pub mod history;
 pub mod inspect;
 pub mod kinesis_input;
 pub mod lambda_output;
@@ -25,6 +26,7 @@ pub mod settings;
 pub mod stored;
 pub mod targets;
 pub mod v2;
+pub mod v2_history;
 
 use crate::db::Db;
 use crate::error::StateError;
@@ -191,5 +193,7 @@ pub fn arn(ctx: &Ctx, name: &str) -> String {
     format!("arn:aws:kinesisanalytics:{}:{}:application/{name}", ctx.region, ctx.account)
 }
 
+#[cfg(test)]
+mod history_tests;
 #[cfg(test)]
 mod tests;

@@ -9,6 +9,7 @@ use super::apps::{self, check_version, CreateInput, Tag};
 use super::changes::{self, apply_update, ApplicationUpdate, Versioned};
 use super::config::{AppConfig, Input, Item, LoggingOption, Output, ReferenceDataSource};
 use super::stored::{self, load, AppRow};
+use super::v2_history::{record, remember_version};
 use super::{arn, KdaError};
 use crate::db::Engine;
 use crate::kinesis::epoch_secs;
@@ -17,9 +18,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 type R<T> = Result<T, KdaError>;
-
-/// Most versions and operations remembered per application.
-const HISTORY: usize = 50;
 
 /// `CreateApplication` (v2).
 #[derive(Debug, Deserialize)]
@@ -268,19 +266,6 @@ pub fn delete(eng: &mut Engine, ctx: &Ctx, input: apps::DeleteInput) -> R<Empty>
     apps::delete(eng, ctx, input)
 }
 
-/// Records an operation and returns its id.
-fn operation(eng: &Engine, row: &mut AppRow, name: &str) -> R<String> {
-    let id = format!("{:016x}", fastrand::u64(..));
-    let now = epoch_secs(eng.now());
-    row.config.v2.operations.push(json!({"Operation": name, "OperationId": id, "StartTime": now, "EndTime": now, "OperationStatus": "SUCCESSFUL"}));
-    let excess = row.config.v2.operations.len().saturating_sub(HISTORY);
-    row.config.v2.operations.drain(..excess);
-    eng.conn
-        .prepare_cached("UPDATE kda_apps SET config=?2 WHERE id=?1")?
-        .execute(rusqlite::params![row.id, serde_json::to_string(&row.config)?])?;
-    Ok(id)
-}
-
 /// `StartApplication` (v2).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -314,7 +299,7 @@ pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartV2) -> R<OperationOutput> 
         stored::set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))?;
     }
     let mut row = load(eng, ctx, &input.application_name)?;
-    Ok(OperationOutput { operation_id: operation(eng, &mut row, "StartApplication")? })
+    Ok(OperationOutput { operation_id: record(eng, &mut row, "StartApplication")? })
 }
 
 /// `StopApplication` (v2).
@@ -331,7 +316,7 @@ pub fn stop(eng: &mut Engine, ctx: &Ctx, input: StopV2) -> R<OperationOutput> {
     let mut row = load(eng, ctx, &input.application_name)?;
     apps::begin_stop(eng, &row)?;
     let _ = input.force;
-    Ok(OperationOutput { operation_id: operation(eng, &mut row, "StopApplication")? })
+    Ok(OperationOutput { operation_id: record(eng, &mut row, "StopApplication")? })
 }
 
 /// `UpdateApplication` (v2).
@@ -384,7 +369,7 @@ pub fn update(eng: &mut Engine, ctx: &Ctx, input: UpdateV2) -> R<DetailOutput> {
     }
     apps::commit_update(eng, &row)?;
     let mut row = load(eng, ctx, &input.application_name)?;
-    let op = operation(eng, &mut row, "UpdateApplication")?;
+    let op = record(eng, &mut row, "UpdateApplication")?;
     Ok(DetailOutput { application_detail: detail(ctx, &row), operation_id: Some(op) })
 }
 
@@ -415,18 +400,6 @@ fn merge_update(target: &mut Value, update: &Value) {
             target[&name] = v.clone();
         }
     }
-}
-
-fn remember_version(row: &mut AppRow) {
-    let mut saved = serde_json::to_value(&row.config).unwrap_or(Value::Null);
-    if let Some(o) = saved.as_object_mut() {
-        if let Some(v2) = o.get_mut("v2").and_then(Value::as_object_mut) {
-            v2.remove("versions");
-        }
-    }
-    row.config.v2.versions.push((row.version, saved));
-    let excess = row.config.v2.versions.len().saturating_sub(HISTORY);
-    row.config.v2.versions.drain(..excess);
 }
 
 /// Wraps a v1 change with v2's answer: ARN and new version, plus what `describe` fills in.
@@ -517,7 +490,7 @@ fn with_version<T>(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<T>) -> R<V
 
 fn logging_answer(eng: &mut Engine, ctx: &Ctx, name: &str) -> R<ChangeOutput> {
     let mut row = load(eng, ctx, name)?;
-    let op = operation(eng, &mut row, "UpdateApplication")?;
+    let op = record(eng, &mut row, "UpdateApplication")?;
     let mut out = changed(eng, ctx, name, |c, out| {
         out.cloud_watch_logging_option_descriptions = Some(c.logging.iter().map(apps::logging_description).collect());
     })?;
@@ -563,7 +536,7 @@ pub fn add_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcBody>) -> R
         json!(list.into_iter().chain([input.body.vpc_configuration.clone()]).collect::<Vec<_>>());
     apps::commit_update(eng, &row)?;
     let mut row = load(eng, ctx, &input.application_name)?;
-    let op = operation(eng, &mut row, "UpdateApplication")?;
+    let op = record(eng, &mut row, "UpdateApplication")?;
     Ok(VpcOutput {
         application_arn: arn(ctx, &row.name),
         application_version_id: row.version,
@@ -599,144 +572,13 @@ pub fn delete_vpc(eng: &mut Engine, ctx: &Ctx, input: MaybeVersioned<VpcIdBody>)
     row.config.v2.configuration["VpcConfigurations"] = json!(list);
     apps::commit_update(eng, &row)?;
     let mut row = load(eng, ctx, &input.application_name)?;
-    let op = operation(eng, &mut row, "UpdateApplication")?;
+    let op = record(eng, &mut row, "UpdateApplication")?;
     Ok(ChangeOutput {
         application_arn: arn(ctx, &row.name),
         application_version_id: row.version,
         operation_id: Some(op),
         ..Default::default()
     })
-}
-
-/// `CreateApplicationSnapshot` / `DescribeApplicationSnapshot`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SnapshotInput {
-    pub application_name: String,
-    pub snapshot_name: String,
-    #[serde(default)]
-    pub snapshot_creation_timestamp: Option<f64>,
-}
-
-/// CreateApplicationSnapshot.
-pub fn create_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Empty> {
-    let mut row = load(eng, ctx, &input.application_name)?;
-    if row.config.v2.snapshots.iter().any(|s| s["SnapshotName"] == input.snapshot_name.as_str()) {
-        return Err(KdaError::invalid(format!("Snapshot {} already exists.", input.snapshot_name)));
-    }
-    let snap = json!({"SnapshotName": input.snapshot_name, "SnapshotStatus": "READY", "ApplicationVersionId": row.version,
-                      "SnapshotCreationTimestamp": epoch_secs(eng.now()), "RuntimeEnvironment": row.config.runtime.clone().unwrap_or_else(|| "SQL-1_0".into())});
-    row.config.v2.snapshots.push(snap);
-    operation(eng, &mut row, "CreateApplicationSnapshot")?;
-    Ok(Empty {})
-}
-
-fn find_snapshot<'a>(row: &'a AppRow, name: &str) -> R<&'a Value> {
-    row.config
-        .v2
-        .snapshots
-        .iter()
-        .find(|s| s["SnapshotName"] == name)
-        .ok_or_else(|| KdaError::not_found(format!("Snapshot {name} not found.")))
-}
-
-/// DescribeApplicationSnapshot.
-pub fn describe_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Value> {
-    let row = load(eng, ctx, &input.application_name)?;
-    Ok(json!({"SnapshotDetails": find_snapshot(&row, &input.snapshot_name)?}))
-}
-
-/// DeleteApplicationSnapshot.
-pub fn delete_snapshot(eng: &mut Engine, ctx: &Ctx, input: SnapshotInput) -> R<Empty> {
-    let mut row = load(eng, ctx, &input.application_name)?;
-    let snap = find_snapshot(&row, &input.snapshot_name)?;
-    let at = snap["SnapshotCreationTimestamp"].as_f64().unwrap_or_default();
-    if input.snapshot_creation_timestamp.is_some_and(|t| (t - at).abs() >= 1.0) {
-        return Err(KdaError::invalid("SnapshotCreationTimestamp does not match the snapshot's."));
-    }
-    row.config.v2.snapshots.retain(|s| s["SnapshotName"] != input.snapshot_name.as_str());
-    operation(eng, &mut row, "DeleteApplicationSnapshot")?;
-    Ok(Empty {})
-}
-
-/// A paged list request naming an application.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct PagedInput {
-    pub application_name: String,
-    #[serde(default)]
-    pub limit: Option<usize>,
-    #[serde(default)]
-    pub next_token: Option<String>,
-    #[serde(default)]
-    pub operation: Option<String>,
-    #[serde(default)]
-    pub operation_status: Option<String>,
-}
-
-fn page(items: Vec<Value>, input: &PagedInput, key: &str) -> Value {
-    let start: usize = input.next_token.as_deref().and_then(|t| t.parse().ok()).unwrap_or(0);
-    let limit = input.limit.unwrap_or(50);
-    let mut out = json!({key: items.iter().skip(start).take(limit).cloned().collect::<Vec<_>>()});
-    if items.len() > start + limit {
-        out["NextToken"] = json!((start + limit).to_string());
-    }
-    out
-}
-
-/// ListApplicationSnapshots.
-pub fn list_snapshots(eng: &mut Engine, ctx: &Ctx, input: PagedInput) -> R<Value> {
-    let row = load(eng, ctx, &input.application_name)?;
-    Ok(page(row.config.v2.snapshots.clone(), &input, "SnapshotSummaries"))
-}
-
-/// ListApplicationOperations.
-pub fn list_operations(eng: &mut Engine, ctx: &Ctx, input: PagedInput) -> R<Value> {
-    let row = load(eng, ctx, &input.application_name)?;
-    let ops = row
-        .config
-        .v2
-        .operations
-        .iter()
-        .rev()
-        .filter(|o| input.operation.as_ref().is_none_or(|x| o["Operation"] == x.as_str()))
-        .filter(|o| input.operation_status.as_ref().is_none_or(|x| o["OperationStatus"] == x.as_str()))
-        .cloned()
-        .collect();
-    Ok(page(ops, &input, "ApplicationOperationInfoList"))
-}
-
-/// `{ApplicationName, OperationId}`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct OperationInput {
-    pub application_name: String,
-    pub operation_id: String,
-}
-
-/// DescribeApplicationOperation.
-pub fn describe_operation(eng: &mut Engine, ctx: &Ctx, input: OperationInput) -> R<Value> {
-    let row = load(eng, ctx, &input.application_name)?;
-    let op = row.config.v2.operations.iter().find(|o| o["OperationId"] == input.operation_id.as_str());
-    let op = op.ok_or_else(|| KdaError::not_found(format!("Operation {} not found.", input.operation_id)))?;
-    Ok(
-        json!({"ApplicationOperationInfoDetails": {"Operation": op["Operation"], "StartTime": op["StartTime"], "EndTime": op["EndTime"], "OperationStatus": op["OperationStatus"]}}),
-    )
-}
-
-/// ListApplicationVersions.
-pub fn list_versions(eng: &mut Engine, ctx: &Ctx, input: PagedInput) -> R<Value> {
-    let row = load(eng, ctx, &input.application_name)?;
-    let mut versions: Vec<Value> = vec![json!({"ApplicationVersionId": row.version, "ApplicationStatus": row.status})];
-    versions.extend(
-        row.config
-            .v2
-            .versions
-            .iter()
-            .rev()
-            .map(|(v, _)| json!({"ApplicationVersionId": v, "ApplicationStatus": "READY"})),
-    );
-    Ok(page(versions, &input, "ApplicationVersionSummaries"))
 }
 
 /// `{ApplicationName, ApplicationVersionId}`.
@@ -753,14 +595,14 @@ pub fn describe_version(eng: &mut Engine, ctx: &Ctx, input: VersionInput) -> R<V
     if input.application_version_id == row.version {
         return Ok(VersionDetailOutput { application_version_detail: detail(ctx, &row) });
     }
-    let (_, saved) = row
+    let saved = row
         .config
         .v2
         .versions
         .iter()
-        .find(|(v, _)| *v == input.application_version_id)
+        .find(|v| v.id == input.application_version_id)
         .ok_or_else(|| KdaError::not_found(format!("Version {} not found.", input.application_version_id)))?;
-    let old = AppRow { config: typed(saved)?, version: input.application_version_id, ..row.clone() };
+    let old = AppRow { config: saved.config.clone(), version: input.application_version_id, ..row.clone() };
     Ok(VersionDetailOutput { application_version_detail: detail(ctx, &old) })
 }
 
@@ -776,17 +618,17 @@ pub struct RollbackInput {
 pub fn rollback(eng: &mut Engine, ctx: &Ctx, input: RollbackInput) -> R<DetailOutput> {
     let mut row = load(eng, ctx, &input.application_name)?;
     check_version(&row, input.current_application_version_id)?;
-    let Some((_, saved)) = row.config.v2.versions.last().cloned() else {
+    let Some(saved) = row.config.v2.versions.last().cloned() else {
         return Err(KdaError::invalid("The application has no earlier version to roll back to."));
     };
     let v2 = row.config.v2.clone();
-    row.config = typed(&saved)?;
+    row.config = saved.config;
     row.config.v2.versions = v2.versions;
     row.config.v2.operations = v2.operations;
     row.config.v2.snapshots = v2.snapshots;
     apps::commit_update(eng, &row)?;
     let mut row = load(eng, ctx, &input.application_name)?;
-    let op = operation(eng, &mut row, "RollbackApplication")?;
+    let op = record(eng, &mut row, "RollbackApplication")?;
     Ok(DetailOutput { application_detail: detail(ctx, &row), operation_id: Some(op) })
 }
 
@@ -822,7 +664,7 @@ pub fn update_maintenance(eng: &mut Engine, ctx: &Ctx, input: MaintenanceInput) 
         .as_str()
         .map(str::to_string);
     row.config.v2.maintenance_start = start.clone();
-    operation(eng, &mut row, "UpdateApplicationMaintenanceConfiguration")?;
+    record(eng, &mut row, "UpdateApplicationMaintenanceConfiguration")?;
     Ok(MaintenanceOutput {
         application_arn: arn(ctx, &row.name),
         application_maintenance_configuration_description: maintenance(start.unwrap_or_default()),

@@ -518,9 +518,10 @@ pub const S3_RETRY_LIMIT_MS: i64 = 24 * 3600 * 1000;
 pub const S3_BACKOFF_CAP_MS: i64 = 300_000;
 
 /// The wait before the next attempt to write a batch's objects to S3 after `failures`
-/// failed attempts (the one just failed not counted): 5 s, doubling, at most 5 minutes.
+/// failed attempts (the one just failed not counted): 5 s, doubling, at most 5 minutes
+/// ([`crate::backoff::doubling`]).
 pub fn s3_backoff_ms(failures: i64) -> i64 {
-    RETRY_MS.saturating_mul(1 << failures.clamp(0, 16)).min(S3_BACKOFF_CAP_MS)
+    crate::backoff::doubling(RETRY_MS, failures.clamp(0, 16) as u32 + 1, S3_BACKOFF_CAP_MS)
 }
 
 /// AWS's wording of the S3 errors a delivery meets.
