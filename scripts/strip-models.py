@@ -11,7 +11,18 @@ import os
 import botocore
 
 SERVICES = {"kinesis": "2013-12-02", "sqs": "2012-11-05", "firehose": "2015-08-04", "pipes": "2015-10-07",
-            "kinesisanalytics": "2015-08-14", "kinesisanalyticsv2": "2018-05-23", "sts": "2011-06-15"}
+            "kinesisanalytics": "2015-08-14", "kinesisanalyticsv2": "2018-05-23", "sts": "2011-06-15",
+            "iam": "2010-05-08"}
+# Services kinesin serves a few operations of: only those operations and the shapes they reach.
+ONLY = {
+    "iam": ["CreateRole", "GetRole", "DeleteRole", "ListRoles", "UpdateRole", "UpdateRoleDescription",
+            "UpdateAssumeRolePolicy", "TagRole", "UntagRole", "ListRoleTags", "ListInstanceProfilesForRole",
+            "PutRolePolicy", "GetRolePolicy", "DeleteRolePolicy", "ListRolePolicies", "AttachRolePolicy",
+            "DetachRolePolicy", "ListAttachedRolePolicies", "CreatePolicy", "GetPolicy", "DeletePolicy",
+            "ListPolicies", "TagPolicy", "UntagPolicy", "ListPolicyTags", "ListEntitiesForPolicy",
+            "CreatePolicyVersion", "GetPolicyVersion", "ListPolicyVersions", "DeletePolicyVersion",
+            "SetDefaultPolicyVersion"],
+}
 DROP = {"documentation", "documentationUrl", "examples", "deprecatedMessage", "contextParam"}
 
 def strip(node):
@@ -21,23 +32,49 @@ def strip(node):
         return [strip(v) for v in node]
     return node
 
+def reachable(shapes, roots):
+    """The names of the shapes `roots` reach (members, list members, map keys and values)."""
+    seen, todo = set(), list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = shapes[name]
+        refs = list(shape.get("members", {}).values()) + [shape[k] for k in ("member", "key", "value") if k in shape]
+        todo.extend(ref["shape"] for ref in refs)
+    return seen
+
+
+def select(model, ops):
+    """The model with only operations `ops` (all if None) and the shapes they use."""
+    if ops is None:
+        return model["operations"], model["shapes"]
+    chosen = {n: model["operations"][n] for n in ops}
+    roots = [op[k]["shape"] for op in chosen.values() for k in ("input", "output") if k in op]
+    roots += [e["shape"] for op in chosen.values() for e in op.get("errors", [])]
+    keep = reachable(model["shapes"], roots)
+    return chosen, {n: s for n, s in model["shapes"].items() if n in keep}
+
+
 def main():
     base = os.path.join(os.path.dirname(botocore.__file__), "data")
     out_dir = os.path.join(os.path.dirname(__file__), "..", "crates", "protocol", "models")
     for svc, ver in SERVICES.items():
         path = os.path.join(base, svc, ver, "service-2.json")
         model = json.load(gzip.open(path + ".gz")) if not os.path.exists(path) else json.load(open(path))
+        operations, shapes = select(model, ONLY.get(svc))
         slim = {
             "botocore": botocore.__version__,
             "metadata": strip(model["metadata"]),
             "operations": {n: strip({k: v for k, v in op.items() if k in ("name", "http", "input", "output", "errors")})
-                           for n, op in model["operations"].items()},
-            "shapes": strip(model["shapes"]),
+                           for n, op in operations.items()},
+            "shapes": strip(shapes),
         }
         with open(os.path.join(out_dir, f"{svc}.json"), "w") as f:
             json.dump(slim, f, separators=(",", ":"))
             f.write("\n")
-        print(svc, ver, len(model["operations"]), "operations")
+        print(svc, ver, len(operations), "operations")
 
 if __name__ == "__main__":
     main()

@@ -5,6 +5,7 @@ pub mod cbor;
 pub mod error;
 pub mod eventstream;
 pub mod firehose;
+pub mod iam;
 pub mod json;
 pub mod kinesis;
 pub mod model;

@@ -35,7 +35,7 @@ pub struct Model {
     /// `com.amazonaws.<endpointPrefix>.v<apiVersion digits>`: how AWS names structures in
     /// echoed values (`com.amazonaws.kinesis.v20131202.PutRecordsRequestEntry@…`).
     java_package: String,
-    /// `metadata.xmlNamespace` of the query protocols (STS), empty for the others.
+    /// `metadata.xmlNamespace` of the query protocols (STS, IAM), empty for the others.
     xml_namespace: String,
     shapes: Vec<Shape>,
     operations: HashMap<String, Operation>,
@@ -246,6 +246,12 @@ pub fn kinesisanalyticsv2() -> &'static Model {
 pub fn sts() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
     MODEL.get_or_init(|| Model::from_json(include_str!("../models/sts.json")).expect("embedded sts model is valid"))
+}
+
+/// The embedded AWS IAM model (query protocol, XML answers): the operations kinesin serves.
+pub fn iam() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| Model::from_json(include_str!("../models/iam.json")).expect("embedded iam model is valid"))
 }
 
 // ---------------------------------------------------------------------------------------

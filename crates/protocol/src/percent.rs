@@ -1,5 +1,22 @@
 //! Percent-decoding of URL paths and query strings, shared by every service that reads them
-//! (Pipes' and S3's paths, query strings, SigV4's canonical query, the console's API).
+//! (Pipes' and S3's paths, query strings, SigV4's canonical query, the console's API), and
+//! the encoding IAM answers policy documents in.
+
+use std::fmt::Write as _;
+
+/// Percent-encodes all but RFC 3986's unreserved characters (IAM's policy document encoding;
+/// clients decode it with a URL query unescape, so a space must not become `+`).
+pub fn encode_unreserved(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 2);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
 
 /// Decodes `%XX` escapes to bytes; `+` is a space only with `plus_is_space` (queries, not
 /// paths). A `%` not followed by two hex digits stays as it is.
@@ -47,6 +64,11 @@ pub fn query_pairs(query: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn documents_are_percent_encoded_without_plus() {
+        assert_eq!(encode_unreserved("{\"a\": \"b+c~\"}"), "%7B%22a%22%3A%20%22b%2Bc~%22%7D");
+    }
 
     #[test]
     fn decoding() {

@@ -1,9 +1,12 @@
-//! The AWS query protocol as STS speaks it, driven by the model: a form
+//! The AWS query protocol as STS and IAM speak it, driven by the model: a form
 //! (`Action=AssumeRole&RoleArn=..&Tags.member.1.Key=..`) decoded into the JSON document of
 //! the operation's input, and the typed output, serialized, written as
 //! `<OpResponse xmlns=".."><OpResult>..</OpResult><ResponseMetadata>..</ResponseMetadata>`
-//! (STS answers with structures and scalars). Request lists are wrapped (`Name.member.N`);
-//! SQS's flattened variant is [`crate::sqs::query`].
+//! (no `<OpResult>` when the answer has nothing in it). Lists are wrapped both ways
+//! (`Name.member.N` in requests, `<Name><member>..</member></Name>` in answers; an empty list
+//! is `<Name></Name>`, a list given as `null` is `<Name/>`, as IAM answers the lists kinesin
+//! keeps nothing in); an empty structure is `<Name/>`. SQS's flattened variant is
+//! [`crate::sqs::query`].
 
 use crate::model::{Model, ShapeKind, ShapeRef};
 use crate::sqs::query::Form;
@@ -52,14 +55,15 @@ fn scalar(kind: ShapeKind, raw: &str) -> Value {
 /// The answer of operation `op`: its output document in the model's namespace, members in
 /// the document's order, timestamps as ISO 8601.
 pub fn encode_output(model: &Model, op: &str, output: &Value, request_id: &str) -> String {
-    let mut xml = format!("<{op}Response xmlns=\"{}\"><{op}Result>", model.xml_namespace());
+    let mut result = String::new();
     if let Some(shape) = model.output_shape(op) {
-        write_members(&mut xml, &shape, output);
+        write_members(&mut result, &shape, output);
     }
-    let _ = write!(
-        xml,
-        "</{op}Result><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{op}Response>"
-    );
+    let mut xml = format!("<{op}Response xmlns=\"{}\">", model.xml_namespace());
+    if !result.is_empty() {
+        let _ = write!(xml, "<{op}Result>{result}</{op}Result>");
+    }
+    let _ = write!(xml, "<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{op}Response>");
     xml
 }
 
@@ -74,18 +78,33 @@ fn write_members(xml: &mut String, shape: &ShapeRef<'_>, value: &Value) {
 
 fn write_element(xml: &mut String, tag: &str, shape: &ShapeRef<'_>, value: &Value) {
     let text = match (shape.kind(), value) {
+        (ShapeKind::List, Value::Null) => return write_empty(xml, tag),
         (_, Value::Null) => return,
         (ShapeKind::Structure, _) => {
-            let _ = write!(xml, "<{tag}>");
-            write_members(xml, shape, value);
-            let _ = write!(xml, "</{tag}>");
-            return;
+            let mut inner = String::new();
+            write_members(&mut inner, shape, value);
+            return if inner.is_empty() { write_empty(xml, tag) } else { wrap(xml, tag, &inner) };
+        }
+        (ShapeKind::List, Value::Array(items)) => {
+            let mut inner = String::new();
+            if let Some(item) = shape.list_member() {
+                items.iter().for_each(|v| write_element(&mut inner, "member", &item, v));
+            }
+            return wrap(xml, tag, &inner);
         }
         (ShapeKind::Timestamp, Value::Number(n)) => timestamp(n.as_f64().unwrap_or_default()),
         (_, Value::String(s)) => escape_markup(s),
         (_, other) => other.to_string(),
     };
-    let _ = write!(xml, "<{tag}>{text}</{tag}>");
+    wrap(xml, tag, &text);
+}
+
+fn wrap(xml: &mut String, tag: &str, inner: &str) {
+    let _ = write!(xml, "<{tag}>{inner}</{tag}>");
+}
+
+fn write_empty(xml: &mut String, tag: &str) {
+    let _ = write!(xml, "<{tag}/>");
 }
 
 /// Epoch seconds as ISO 8601 (`2026-03-05T07:08:09Z`; a fraction only when there is one).

@@ -59,6 +59,8 @@ pub struct App {
     pub log_requests: bool,
     /// STS.
     pub sts: crate::sts::Sts,
+    /// IAM.
+    pub iam: crate::iam::Iam,
     /// The web console.
     pub console: crate::console::Console,
 }
@@ -123,7 +125,7 @@ impl App {
         let Ok(body) = read_body(req.into_body(), self.max_body).await else {
             return plain_xml_error(413, "RequestEntityTooLarge", "The request body is too large.");
         };
-        let mut r = crate::iam::handle(self.kinesis.db(), &ctx.account, &body).await;
+        let mut r = self.iam.handle(ctx, &body).await;
         if let Some(action) = crate::unsupported::form_action(&body) {
             r.extensions_mut().insert(crate::request_log::Operation(action));
         }

@@ -139,6 +139,7 @@ impl Services {
     pub fn into_app(self, cfg: &Config, clock: Arc<SystemClock>, storage: &Storage, hooks: Arc<Hooks>) -> App {
         let subscriptions = crate::subscribe::Registry::default();
         let sts = crate::sts::Sts::new(self.db.clone());
+        let iam = crate::iam::Iam::new(self.db.clone());
         let console = Console {
             db: self.db,
             account: cfg.account_id.clone(),
@@ -168,6 +169,7 @@ impl Services {
             session: crate::http::request_id(),
             log_requests: cfg.log_requests || cfg.log_level.eq_ignore_ascii_case("debug"),
             sts,
+            iam,
             console,
         }
     }

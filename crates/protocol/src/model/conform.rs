@@ -37,6 +37,8 @@ impl Model {
                 }
                 true
             }
+            // `null`: a list the query protocol writes empty and self-closed (`<Name/>`).
+            Kind::List(_) if v.is_null() => true,
             Kind::List(member) => {
                 let Some(items) = v.as_array() else { return Err(format!("{path}: {v} is not a list")) };
                 for (i, item) in items.iter().enumerate() {
