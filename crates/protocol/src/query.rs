@@ -115,7 +115,7 @@ fn timestamp(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::sts;
+    use crate::model::{iam, sts};
     use crate::sqs::query::parse_form;
     use serde_json::json;
 
@@ -150,5 +150,35 @@ mod tests {
              <Expiration>2026-03-05T07:08:09Z</Expiration></Credentials><PackedPolicySize>0</PackedPolicySize>\
              </AssumeRoleResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></AssumeRoleResponse>"
         );
+    }
+
+    #[test]
+    fn iam_lists_are_wrapped_in_members() {
+        let form = parse_form(b"Action=UntagRole&RoleName=r&TagKeys.member.1=a&TagKeys.member.2=b&TagKeys.member.4=d")
+            .unwrap();
+        assert_eq!(decode_input(iam(), "UntagRole", &form), json!({"RoleName": "r", "TagKeys": ["a", "b"]}));
+        let out = json!({"Roles": [{"RoleName": "a<b", "Tags": [{"Key": "k", "Value": "v"}], "RoleLastUsed": {}}],
+                         "IsTruncated": true, "Marker": "m"});
+        assert_eq!(
+            encode_output(iam(), "ListRoles", &out, "r-1"),
+            "<ListRolesResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ListRolesResult><Roles><member>\
+             <RoleName>a&lt;b</RoleName><Tags><member><Key>k</Key><Value>v</Value></member></Tags><RoleLastUsed/>\
+             </member></Roles><IsTruncated>true</IsTruncated><Marker>m</Marker></ListRolesResult>\
+             <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></ListRolesResponse>"
+        );
+    }
+
+    #[test]
+    fn empty_lists_and_empty_answers() {
+        let out = json!({"Policies": [], "IsTruncated": false});
+        assert!(encode_output(iam(), "ListPolicies", &out, "r").contains("<Policies></Policies><IsTruncated>"));
+        let out = json!({"Policies": null, "IsTruncated": false});
+        assert!(encode_output(iam(), "ListPolicies", &out, "r").contains("<Policies/><IsTruncated>"));
+        assert_eq!(
+            encode_output(iam(), "DeleteRole", &Value::Null, "r"),
+            "<DeleteRoleResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ResponseMetadata>\
+             <RequestId>r</RequestId></ResponseMetadata></DeleteRoleResponse>"
+        );
+        assert!(!encode_output(iam(), "UpdateRole", &json!({}), "r").contains("UpdateRoleResult"));
     }
 }
