@@ -184,3 +184,22 @@ def test_copies_name_their_source_version(s3):
     with pytest.raises(ClientError) as e:
         s3.copy_object(Bucket=b, Key="x", CopySource={"Bucket": b, "Key": "src", "VersionId": marker})
     assert error_code(e) == "InvalidRequest"
+
+
+def test_empty_objects_read_back_empty_current_and_noncurrent(s3):
+    """A zero-byte object reads back as zero bytes: current, an earlier version, and a copy."""
+    bucket = new_bucket(s3, "Enabled")
+    first = s3.put_object(Bucket=bucket, Key="empty", Body=b"")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="empty", Body=b"now")
+    s3.put_object(Bucket=bucket, Key="blank", Body=b"")
+    assert s3.get_object(Bucket=bucket, Key="blank")["Body"].read() == b""
+    old = s3.get_object(Bucket=bucket, Key="empty", VersionId=first)
+    assert (old["ContentLength"], old["Body"].read()) == (0, b"")
+    s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "empty", "VersionId": first})
+    assert s3.get_object(Bucket=bucket, Key="copy")["Body"].read() == b""
+    plain = new_bucket(s3, None)
+    s3.put_object(Bucket=plain, Key="e", Body=b"")
+    assert s3.get_object(Bucket=plain, Key="e")["Body"].read() == b""
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=plain, Key="e", Range="bytes=0-0")
+    assert error_code(e) == "InvalidRange"

@@ -348,7 +348,7 @@ pub fn get_object(
     let (off, len) = substr_args(meta.size, span);
     let data: Vec<u8> = eng
         .conn
-        .prepare_cached("SELECT substr(data, ?3, ?4) FROM s3_objects WHERE bucket=?1 AND key=?2")?
+        .prepare_cached("SELECT ifnull(substr(data, ?3, ?4), x'') FROM s3_objects WHERE bucket=?1 AND key=?2")?
         .query_row(params![bucket_name, key, off, len], |r| r.get(0))?;
     Ok((meta, data, span))
 }
@@ -359,7 +359,8 @@ fn span_of(size: i64, range: RangeAsked) -> Result<Option<(u64, u64)>, S3Error> 
     Ok(Some(kinesin_protocol::s3::range::span(size as u64, asked)?))
 }
 
-/// SQLite `substr` arguments (1-based offset, length) for a span.
+/// SQLite `substr` arguments (1-based offset, length) for a span (`substr` of an empty blob
+/// is NULL, hence the `ifnull` around it).
 fn substr_args(size: i64, span: Option<(u64, u64)>) -> (i64, i64) {
     match span {
         Some((s, e)) => (s as i64 + 1, (e - s) as i64),

@@ -102,10 +102,37 @@ pub fn setting_xml(data: Vec<u8>) -> Result<Vec<u8>, Error> {
     let text = String::from_utf8(data).map_err(|_| Error::MalformedXml)?;
     let text = text.trim();
     let body = if text.starts_with("<?xml") { text.split_once("?>").map_or("", |(_, b)| b.trim()) } else { text };
-    if !body.starts_with('<') || !body.ends_with('>') {
+    if !body.starts_with('<') || !well_formed(body) {
         return Err(Error::MalformedXml);
     }
     Ok(body.as_bytes().to_vec())
+}
+
+/// Whether `text` is one well-formed XML element: every token valid, every element closed by
+/// its own name, nothing but white space, comments and processing instructions around it.
+fn well_formed(text: &str) -> bool {
+    let mut open: Vec<(&str, &str)> = Vec::new();
+    let mut roots = 0;
+    for token in xmlparser::Tokenizer::from(text) {
+        match token {
+            Err(_) => return false,
+            Ok(xmlparser::Token::ElementStart { prefix, local, .. }) => {
+                roots += usize::from(open.is_empty());
+                open.push((prefix.as_str(), local.as_str()));
+            }
+            Ok(xmlparser::Token::ElementEnd { end, .. }) => match end {
+                xmlparser::ElementEnd::Open => {}
+                xmlparser::ElementEnd::Empty => _ = open.pop(),
+                xmlparser::ElementEnd::Close(prefix, local) => {
+                    if open.pop() != Some((prefix.as_str(), local.as_str())) {
+                        return false;
+                    }
+                }
+            },
+            Ok(_) => {}
+        }
+    }
+    open.is_empty() && roots == 1
 }
 
 /// A bucket policy as stored: trimmed; `MalformedPolicy` unless it is a JSON object.
@@ -157,6 +184,11 @@ mod tests {
         assert_eq!(setting_xml(b" <?xml version=\"1.0\"?>\n<Tagging/> ".to_vec()).unwrap(), b"<Tagging/>");
         assert_eq!(setting_xml(b"Tagging".to_vec()).unwrap_err(), Error::MalformedXml);
         assert_eq!(setting_xml(b"<?xml version".to_vec()).unwrap_err(), Error::MalformedXml);
+        let tags = "<Tagging><TagSet><Tag><Key>a</Key><Value>1 &amp; 2</Value></Tag></TagSet></Tagging>";
+        assert_eq!(setting_xml(tags.as_bytes().to_vec()).unwrap(), tags.as_bytes());
+        for bad in ["<Tagging><TagSet>", "<Tagging></TagSet>", "<A/><B/>", "<A>x</A>trailing", "<A b='1>x</A>"] {
+            assert_eq!(setting_xml(bad.as_bytes().to_vec()).unwrap_err(), Error::MalformedXml, "{bad}");
+        }
         assert_eq!(policy(b" {\"Version\":\"2012-10-17\"} ".to_vec()).unwrap(), b"{\"Version\":\"2012-10-17\"}");
         assert_eq!(policy(b"[1]".to_vec()).unwrap_err(), Error::MalformedPolicy);
     }

@@ -292,11 +292,11 @@ pub fn get(
     let data: Vec<u8> = match noncurrent {
         None => eng
             .conn
-            .prepare_cached("SELECT substr(data, ?3, ?4) FROM s3_objects WHERE bucket=?1 AND key=?2")?
+            .prepare_cached("SELECT ifnull(substr(data, ?3, ?4), x'') FROM s3_objects WHERE bucket=?1 AND key=?2")?
             .query_row(params![b.name, key, off, len], |r| r.get(0))?,
         Some(id) => eng
             .conn
-            .prepare_cached("SELECT substr(data, ?2, ?3) FROM s3_versions WHERE id=?1")?
+            .prepare_cached("SELECT ifnull(substr(data, ?2, ?3), x'') FROM s3_versions WHERE id=?1")?
             .query_row(params![id, off, len], |r| r.get(0))?,
     };
     Ok(Found::Object((meta, data, span)))
