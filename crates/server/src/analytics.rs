@@ -88,6 +88,9 @@ pub async fn run_forever(a: Analytics, k: Kinesis, f: Firehose) {
                 if r.to_firehose > 0 {
                     f.wake_delivery();
                 }
+                for (ctx, stream) in &r.to_kinesis {
+                    k.notify_written(ctx, stream);
+                }
                 if r.more {
                     tokio::task::yield_now().await;
                     continue;

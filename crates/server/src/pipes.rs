@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request};
 use kinesin_protocol::percent::{decode as percent_decode, query_pairs};
 use kinesin_protocol::{json, ApiError};
+use kinesin_state::kinesis::written::{self, Written};
 use kinesin_state::kinesis::Kinesis;
 use kinesin_state::pipes::api::{Op, PipesApi, PipesEffect};
 use kinesin_state::pipes::{engine, Opts};
@@ -18,7 +19,7 @@ use kinesin_state::service::{Operation, Service, Visitor};
 use kinesin_state::{Ctx, Db};
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 
 /// The Pipes service: the store, the services pipes connect, and the pump's wake-up.
 #[derive(Clone)]
@@ -196,29 +197,52 @@ impl Pipes {
     }
 }
 
-/// Runs the pipes: pumps while there is work, then sleeps until new records, a pipe
-/// change, or the next deadline (retry, batching window, state transition).
+/// Runs the pipes: one batch per store job, round-robin over pipes and shards, while batches
+/// move; then sleeps until records are written to a pipe's source, a pipe changes, or the
+/// next deadline (retry, batching window, state transition). A write wakes a round over the
+/// pipes of the written streams only; anything else (a deadline, a pipe change, shards
+/// changed, the minute's look) a round over every pipe.
 pub struct Pump {
     pipes: Pipes,
-    data: watch::Receiver<u64>,
+    data: written::Reader,
+    /// The streams the current round looks at (it ends when a job moves nothing).
+    round: Written,
+    cursor: engine::Cursor,
+    /// The earliest deadline known (store clock, ms).
+    due: Option<i64>,
+    /// The last pass moved a batch: this one continues its round.
+    again: bool,
+    /// The last wake-up was a Kinesis write.
+    by_data: bool,
 }
 
 impl Pump {
     /// The pump of `pipes`, woken by the Kinesis writes of its sources.
     pub fn new(pipes: Pipes) -> Self {
-        let data = pipes.kinesis.watch_data();
-        Self { pipes, data }
+        let data = pipes.kinesis.written_reader();
+        Self {
+            pipes,
+            data,
+            round: Written::default(),
+            cursor: engine::Cursor::default(),
+            due: None,
+            again: false,
+            by_data: false,
+        }
     }
-}
 
-impl Worker for Pump {
-    const NAME: &'static str = "pipes pump";
-    const MIN_WAIT_MS: i64 = 5;
-    const RETRY_MS: i64 = 1_000;
+    /// Adds what this pass must look at to the round.
+    fn extend_round(&mut self) {
+        self.round.merge(self.data.take());
+        let due = self.due.is_some_and(|t| t <= self.now_ms());
+        if due || !(self.again || self.by_data) {
+            self.round = Written::All;
+        }
+        (self.by_data, self.again) = (false, false);
+    }
 
-    async fn pass(&mut self) -> Result<Next, String> {
-        self.data.mark_unchanged();
-        let r = self.pipes.db.call(|eng| engine::pump_all(eng, engine::JOB_BUDGET)).await.map_err(|e| e.to_string())?;
+    /// Meters what a job delivered and wakes the queues it sent to.
+    fn report(&self, r: &engine::PumpReport) {
         let meter = crate::meter::global();
         for (account, region, pipe, n) in &r.requests {
             meter.add_all("pipes", account, region, pipe, &[(Item::PipesRequests, *n), (Item::PipeBatches, 1)]);
@@ -229,14 +253,47 @@ impl Worker for Pump {
         for key in &r.queues {
             self.pipes.sqs.notify(key);
         }
-        Ok(if r.more { Next::Again } else { Next::At(r.next_wake) })
+    }
+}
+
+impl Worker for Pump {
+    const NAME: &'static str = "pipes pump";
+    const MIN_WAIT_MS: i64 = 5;
+    const RETRY_MS: i64 = 1_000;
+
+    async fn pass(&mut self) -> Result<Next, String> {
+        self.extend_round();
+        if self.round.is_empty() {
+            return Ok(Next::At(self.due));
+        }
+        let (mut cursor, round) = (self.cursor, self.round.clone());
+        let (r, cursor) = self
+            .pipes
+            .db
+            .call(move |eng| engine::pump_next(eng, &mut cursor, &round).map(|r| (r, cursor)))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.cursor = cursor;
+        self.report(&r);
+        if r.more {
+            self.again = true;
+            return Ok(Next::Again);
+        }
+        // A round over every pipe saw every deadline; a narrower one only some.
+        let seen_all = std::mem::take(&mut self.round) == Written::All;
+        self.due = match (seen_all, self.due, r.next_wake) {
+            (false, Some(a), Some(b)) => Some(a.min(b)),
+            (false, a, b) => a.or(b),
+            (true, _, b) => b,
+        };
+        Ok(Next::At(self.due))
     }
 
     async fn woken(&mut self) {
-        tokio::select! {
-            _ = self.data.changed() => {}
-            _ = self.pipes.wake.notified() => {}
-        }
+        self.by_data = tokio::select! {
+            _ = self.data.changed() => true,
+            _ = self.pipes.wake.notified() => false,
+        };
     }
 
     fn now_ms(&self) -> i64 {
