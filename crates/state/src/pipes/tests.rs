@@ -771,3 +771,82 @@ fn every_answer_is_spelled_as_the_model_says() {
     assert_eq!(t, json!({"tags": {"b": "2"}}));
     assert_eq!(checked(&mut eng, "DeletePipe", json!({"Name": "p"})).unwrap()["DesiredState"], "DELETED");
 }
+
+/// Two streams with a pipe each (`busy` on stream `a`, `quiet` on stream `b`); `(url of
+/// busy's queue, url of quiet's queue)`.
+fn two_pipes(eng: &mut Engine) -> (String, String) {
+    let (a, b) = (stream(eng, "a", 1), stream(eng, "b", 1));
+    let (busy, qa) = queue(eng, "qa", false);
+    let (quiet, qb) = queue(eng, "qb", false);
+    pipe(eng, "busy", &a, &qa, json!({})).unwrap();
+    pipe(eng, "quiet", &b, &qb, json!({})).unwrap();
+    (busy, quiet)
+}
+
+#[test]
+fn one_batch_a_job_committed_with_its_checkpoint() {
+    let (mut eng, _clock) = engine();
+    let (busy, _) = two_pipes(&mut eng);
+    let first = put(&mut eng, "a", "k", "0").sequence_number;
+    for i in 1..25 {
+        put(&mut eng, "a", "k", &i.to_string());
+    }
+    let id = find_row(&eng, &ctx(), "busy").unwrap().unwrap().id;
+    let start = crate::kinesis::seqnum::parse(&first).unwrap().counter;
+    let mut cursor = Cursor::default();
+    for (job, delivered) in [(1, 10), (2, 20), (3, 25)] {
+        let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+        assert_eq!((r.delivered, r.more), (if job == 3 { 5 } else { 10 }, true), "job {job}");
+        let cp = checkpoints(&eng, id).unwrap().into_values().next().unwrap();
+        assert_eq!(cp.next, start + delivered, "the checkpoint moves with its batch");
+        assert_eq!(drain(&mut eng, &busy).len(), 10.min(delivered as usize - (job - 1) * 10));
+    }
+    assert_eq!(cursor, Cursor { pipe: id, shard: 0 });
+    let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((r.delivered, r.more), (0, false), "nothing left");
+}
+
+#[test]
+fn a_busy_pipe_does_not_hold_up_the_others() {
+    let (mut eng, _clock) = engine();
+    let (busy, quiet) = two_pipes(&mut eng);
+    for i in 0..100 {
+        put(&mut eng, "a", &format!("k{i}"), &i.to_string());
+    }
+    for i in 0..3 {
+        put(&mut eng, "b", "k", &i.to_string());
+    }
+    let mut cursor = Cursor::default();
+    let first = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    let second = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((first.delivered, second.delivered), (10, 3), "the quiet pipe's batch comes second");
+    assert_eq!(drain(&mut eng, &quiet).len(), 3);
+    let rest = round(&mut eng, &mut cursor, &Written::All);
+    assert_eq!(rest.delivered, 90);
+    let got: Vec<String> = drain(&mut eng, &busy).iter().map(|m| data(m).to_string()).collect();
+    assert_eq!(got, (0..100).map(|i| i.to_string()).collect::<Vec<_>>(), "once each, in order");
+}
+
+#[test]
+fn a_pass_over_written_streams_leaves_the_other_pipes_alone() {
+    let (mut eng, _clock) = engine();
+    let (busy, quiet) = two_pipes(&mut eng);
+    let mut cursor = Cursor::default();
+    assert_eq!(pump(&mut eng).delivered, 0, "positions set");
+    for i in 0..15 {
+        put(&mut eng, "a", "k", &i.to_string());
+        put(&mut eng, "b", "k", &i.to_string());
+    }
+    let other = Written::one(&Ctx::new("111111111111", REGION), "b");
+    assert_eq!(round(&mut eng, &mut cursor, &other).delivered, 0, "b of another account");
+    assert_eq!(round(&mut eng, &mut cursor, &Written::default()).delivered, 0, "nothing written");
+    let r = round(&mut eng, &mut cursor, &Written::one(&ctx(), "a"));
+    assert_eq!(r.delivered, 15);
+    assert_eq!(r.queues, vec![QueueKey::new(ACCOUNT, REGION, "qa")]);
+    assert!(drain(&mut eng, &quiet).is_empty(), "b's pipe was not run");
+    assert_eq!(drain(&mut eng, &busy).len(), 15);
+    let r = round(&mut eng, &mut cursor, &Written::one(&ctx(), "b"));
+    assert_eq!(r.delivered, 15, "b's pipe delivers its own records");
+    let got: Vec<String> = drain(&mut eng, &quiet).iter().map(|m| data(m).to_string()).collect();
+    assert_eq!(got, (0..15).map(|i| i.to_string()).collect::<Vec<_>>());
+}
