@@ -4,6 +4,7 @@
 
 use crate::http::{read_body, respond, Resp};
 use crate::meter::Item;
+use crate::rounds::Rounds;
 use crate::runner::{invoke, BoxFuture, Front};
 use crate::wire::rest_json_error;
 use crate::worker::{Next, Worker};
@@ -11,7 +12,6 @@ use hyper::body::Incoming;
 use hyper::{Method, Request};
 use kinesin_protocol::percent::{decode as percent_decode, query_pairs};
 use kinesin_protocol::{json, ApiError};
-use kinesin_state::kinesis::written::{self, Written};
 use kinesin_state::kinesis::Kinesis;
 use kinesin_state::pipes::api::{Op, PipesApi, PipesEffect};
 use kinesin_state::pipes::{engine, Opts};
@@ -200,45 +200,18 @@ impl Pipes {
 /// Runs the pipes: one batch per store job, round-robin over pipes and shards, while batches
 /// move; then sleeps until records are written to a pipe's source, a pipe changes, or the
 /// next deadline (retry, batching window, state transition). A write wakes a round over the
-/// pipes of the written streams only; anything else (a deadline, a pipe change, shards
-/// changed, the minute's look) a round over every pipe.
+/// pipes of the written streams only (see [`Rounds`]).
 pub struct Pump {
     pipes: Pipes,
-    data: written::Reader,
-    /// The streams the current round looks at (it ends when a job moves nothing).
-    round: Written,
+    rounds: Rounds,
     cursor: engine::Cursor,
-    /// The earliest deadline known (store clock, ms).
-    due: Option<i64>,
-    /// The last pass moved a batch: this one continues its round.
-    again: bool,
-    /// The last wake-up was a Kinesis write.
-    by_data: bool,
 }
 
 impl Pump {
     /// The pump of `pipes`, woken by the Kinesis writes of its sources.
     pub fn new(pipes: Pipes) -> Self {
-        let data = pipes.kinesis.written_reader();
-        Self {
-            pipes,
-            data,
-            round: Written::default(),
-            cursor: engine::Cursor::default(),
-            due: None,
-            again: false,
-            by_data: false,
-        }
-    }
-
-    /// Adds what this pass must look at to the round.
-    fn extend_round(&mut self) {
-        self.round.merge(self.data.take());
-        let due = self.due.is_some_and(|t| t <= self.now_ms());
-        if due || !(self.again || self.by_data) {
-            self.round = Written::All;
-        }
-        (self.by_data, self.again) = (false, false);
+        let rounds = Rounds::new(pipes.kinesis.written_reader());
+        Self { pipes, rounds, cursor: engine::Cursor::default() }
     }
 
     /// Meters what a job delivered and wakes the queues it sent to.
@@ -262,38 +235,30 @@ impl Worker for Pump {
     const RETRY_MS: i64 = 1_000;
 
     async fn pass(&mut self) -> Result<Next, String> {
-        self.extend_round();
-        if self.round.is_empty() {
-            return Ok(Next::At(self.due));
-        }
-        let (mut cursor, round) = (self.cursor, self.round.clone());
+        let Some(streams) = self.rounds.begin(self.now_ms()) else {
+            return Ok(Next::At(self.rounds.due()));
+        };
+        let mut cursor = self.cursor;
         let (r, cursor) = self
             .pipes
             .db
-            .call(move |eng| engine::pump_next(eng, &mut cursor, &round).map(|r| (r, cursor)))
+            .call(move |eng| engine::pump_next(eng, &mut cursor, &streams).map(|r| (r, cursor)))
             .await
             .map_err(|e| e.to_string())?;
         self.cursor = cursor;
         self.report(&r);
         if r.more {
-            self.again = true;
+            self.rounds.again();
             return Ok(Next::Again);
         }
-        // A round over every pipe saw every deadline; a narrower one only some.
-        let seen_all = std::mem::take(&mut self.round) == Written::All;
-        self.due = match (seen_all, self.due, r.next_wake) {
-            (false, Some(a), Some(b)) => Some(a.min(b)),
-            (false, a, b) => a.or(b),
-            (true, _, b) => b,
-        };
-        Ok(Next::At(self.due))
+        Ok(Next::At(self.rounds.end(r.next_wake)))
     }
 
     async fn woken(&mut self) {
-        self.by_data = tokio::select! {
-            _ = self.data.changed() => true,
-            _ = self.pipes.wake.notified() => false,
-        };
+        tokio::select! {
+            _ = self.rounds.written() => {}
+            _ = self.pipes.wake.notified() => {}
+        }
     }
 
     fn now_ms(&self) -> i64 {
