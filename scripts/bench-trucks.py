@@ -68,8 +68,11 @@ def consume(endpoint: str, url: str, stop, out) -> None:
     """One consumer process with its own boto3 client: long-polls the queue, sends each batch
     of messages to the parent as (id, truck, seq, SentTimestamp, position in the batch) with
     the batch's arrival time (time.monotonic: one clock for the machine's processes), deletes
-    them, and at the end sends its CPU time: receiving and deleting batches, and in all."""
+    them, and at the end sends its CPU time: receiving and deleting batches, and in all. It
+    says when it is ready (its client set up), so that no burst waits for a consumer's start."""
     sqs = client(endpoint, "sqs")
+    sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)  # boto3's first-call set-up, before the clock runs
+    out.put(("ready",))
     busy, cpu0 = 0.0, time.process_time()
     while not stop.is_set():
         c0 = time.process_time()
@@ -105,8 +108,13 @@ class Consumers:
                       for _ in range(n)]
         for p in self.procs:
             p.start()
+        for _ in self.procs:
+            self._take(self.queue.get(timeout=60))
+
 
     def _take(self, item) -> None:
+        if item[0] == "ready":
+            return
         if item[0] == "cpu":
             self.cpu_busy += item[1]
             self.cpu_total += item[2]
