@@ -312,7 +312,7 @@ fn savepoint(eng: &mut Engine, f: impl FnOnce(&mut Engine) -> Result<(), String>
 // Checkpoints
 
 /// Where a pipe stands in one shard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Checkpoint {
     /// The next counter to deliver.
     pub next: u64,
@@ -387,29 +387,28 @@ pub struct Cursor {
     pub shard: i64,
 }
 
-/// Which shards of a pipe a job looks at, by index.
+/// Which shards of a pipe a job looks at: indexes above `after`, up to `upto`.
 #[derive(Debug, Clone, Copy)]
-enum Turn {
-    All,
-    After(i64),
-    UpTo(i64),
+struct Turn {
+    after: i64,
+    upto: i64,
 }
 
 impl Turn {
+    const ALL: Turn = Turn { after: i64::MIN, upto: i64::MAX };
+
     fn takes(self, idx: i64) -> bool {
-        match self {
-            Turn::All => true,
-            Turn::After(c) => idx > c,
-            Turn::UpTo(c) => idx <= c,
-        }
+        self.after < idx && idx <= self.upto
     }
 }
 
 /// Moves one batch, as one store job: the first pipe and shard after `cursor` that has one,
 /// round-robin over the RUNNING pipes whose source stream `streams` names and over their
 /// shards. The batch is committed with its checkpoint by the job; `cursor` then names that
-/// pipe and shard and `more` is set. Without `more`, nothing looked at had a batch to move.
-/// Also purges pipes whose deletion finished.
+/// pipe and shard. `more` is set when another batch may be waiting: the shard had more, or
+/// one of the shards not looked at yet has records (looked at without moving them, so a
+/// lone batch needs no second job to find that nothing is left). Also purges pipes whose
+/// deletion finished.
 pub fn pump_next(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Result<PumpReport, StateError> {
     let now = eng.now();
     let mut report = PumpReport::default();
@@ -429,16 +428,46 @@ pub fn pump_next(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Re
     let at = *cursor;
     let first = running.partition_point(|p| p.row.id < at.pipe);
     running.rotate_left(first);
-    let turn = |p: &Parsed| if p.row.id == at.pipe { Turn::After(at.shard) } else { Turn::All };
-    let wrap = running.first().filter(|p| p.row.id == at.pipe).map(|p| (*p, Turn::UpTo(at.shard)));
-    for (pipe, turn) in running.iter().map(|p| (*p, turn(p))).chain(wrap) {
-        if let Some(shard) = pump(eng, pipe, turn, &mut report)? {
-            *cursor = Cursor { pipe: pipe.row.id, shard };
-            report.more = true;
-            break;
+    let turn = |p: &Parsed| if p.row.id == at.pipe { Turn { after: at.shard, ..Turn::ALL } } else { Turn::ALL };
+    let wrap = running.first().filter(|p| p.row.id == at.pipe).map(|p| (*p, Turn { upto: at.shard, ..Turn::ALL }));
+    let mut turns = running.iter().map(|p| (*p, turn(p))).chain(wrap);
+    while let Some((pipe, turn)) = turns.next() {
+        let Some((shard, more)) = pump(eng, pipe, turn, &mut report)? else { continue };
+        *cursor = Cursor { pipe: pipe.row.id, shard };
+        // The rest of this pipe's turn, then the turns not taken yet.
+        let mut more = more || has_batch(eng, pipe, Turn { after: shard, ..turn })?;
+        for (pipe, turn) in turns.by_ref() {
+            if more {
+                break;
+            }
+            more = has_batch(eng, pipe, turn)?;
         }
+        report.more = more;
+        break;
     }
     Ok(report)
+}
+
+/// Whether one of `turn`'s shards of `pipe` has records to look at (or a change to note).
+fn has_batch(eng: &mut Engine, pipe: &Parsed, turn: Turn) -> Result<bool, StateError> {
+    let (Ok(Source::Kinesis(k)), Ok(_)) = (&pipe.source, &pipe.target) else { return Ok(false) };
+    let Ok(m) = kinesis::usable(eng, &k.ctx, &k.stream) else { return Ok(false) };
+    let cps = checkpoints(eng, pipe.row.id)?;
+    let now = eng.now();
+    for shard in m.shards.iter().filter(|s| turn.takes(s.idx)) {
+        if m.shard_expired(shard, now) || !parents_done(&m, shard, &cps, now) {
+            continue;
+        }
+        let cp = cps.get(&shard.id).copied().unwrap_or(Checkpoint { next: shard.start_seq, ..Checkpoint::default() });
+        if cp.done || cp.retry_at > now {
+            continue;
+        }
+        let read = records::read(eng, &m, shard, cp.next, 1)?;
+        if !read.records.is_empty() || read.child_shards.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Whether a pass over `streams` looks at `pipe`: its source stream is named (a pipe whose
@@ -451,8 +480,13 @@ fn reads(pipe: &Parsed, streams: &Written) -> bool {
 }
 
 /// Moves one batch of one pipe from the first of `turn`'s shards that has one: that shard's
-/// index, or `None`.
-fn pump(eng: &mut Engine, pipe: &Parsed, turn: Turn, report: &mut PumpReport) -> Result<Option<i64>, StateError> {
+/// index and whether it may have more at once, or `None`.
+fn pump(
+    eng: &mut Engine,
+    pipe: &Parsed,
+    turn: Turn,
+    report: &mut PumpReport,
+) -> Result<Option<(i64, bool)>, StateError> {
     let (source, target) = match (&pipe.source, &pipe.target) {
         (Ok(s), Ok(t)) => (s, t),
         (Err(e), _) | (_, Err(e)) => {
@@ -479,7 +513,7 @@ fn pump_kinesis(
     target: &Target,
     turn: Turn,
     report: &mut PumpReport,
-) -> Result<Option<i64>, StateError> {
+) -> Result<Option<(i64, bool)>, StateError> {
     let m: Arc<StreamMeta> = match kinesis::usable(eng, &k.ctx, &k.stream) {
         Ok(m) => m,
         Err(e) => {
@@ -512,10 +546,10 @@ fn pump_kinesis(
             report.wake_at(before.retry_at);
             continue;
         }
-        let cp = pass.pump_shard(eng, &m, shard, before, report)?;
+        let (cp, more) = pass.pump_shard(eng, &m, shard, before, report)?;
         if cp != before {
             save_checkpoint(eng, pipe.id, shard.id, &cp)?;
-            moved = Some(shard.idx);
+            moved = Some((shard.idx, more));
             break;
         }
     }
@@ -565,7 +599,9 @@ impl<'a> KinesisPass<'a> {
         }
     }
 
-    /// Delivers one batch (up to BatchSize) of a shard from `cp`; the checkpoint reached.
+    /// Delivers one batch (up to BatchSize) of a shard from `cp`: the checkpoint reached, and
+    /// whether more may be due at once (a full batch, a shard read to its end whose children
+    /// may start, or a delivery that stopped).
     fn pump_shard(
         &mut self,
         eng: &mut Engine,
@@ -573,7 +609,7 @@ impl<'a> KinesisPass<'a> {
         shard: &ShardMeta,
         mut cp: Checkpoint,
         report: &mut PumpReport,
-    ) -> Result<Checkpoint, StateError> {
+    ) -> Result<(Checkpoint, bool), StateError> {
         let k = self.k;
         let read = records::read(eng, m, shard, cp.next, k.batch_size)?;
         if read.records.is_empty() {
@@ -581,19 +617,19 @@ impl<'a> KinesisPass<'a> {
                 cp.next = read.next;
                 cp.done = true;
             }
-            return Ok(cp);
+            return Ok((cp, true));
         }
         let full = read.records.len() as u32 >= k.batch_size;
         if k.window_ms > 0 && !full && read.child_shards.is_none() {
             let first = (read.records[0].approximate_arrival_timestamp * 1000.0).round() as i64;
             if self.now < first + k.window_ms {
                 report.wake_at(first + k.window_ms);
-                return Ok(cp);
+                return Ok((cp, false));
             }
         }
         let shard_id = seqnum::shard_id(shard.idx);
         let Some(bytes) = self.deliver_batch(eng, &shard_id, &read.records, &mut cp, report) else {
-            return Ok(cp);
+            return Ok((cp, true));
         };
         if bytes > 0 {
             let p = self.pipe;
@@ -603,7 +639,7 @@ impl<'a> KinesisPass<'a> {
             cp.next = cp.next.max(read.next);
             cp.done = true;
         }
-        Ok(cp)
+        Ok((cp, full || cp.done))
     }
 
     /// Delivers (or filters, or gives up) the records of one read, advancing `cp`: the bytes
