@@ -452,6 +452,9 @@ pub fn pump_next(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Re
 fn has_batch(eng: &mut Engine, pipe: &Parsed, turn: Turn) -> Result<bool, StateError> {
     let (Ok(Source::Kinesis(k)), Ok(_)) = (&pipe.source, &pipe.target) else { return Ok(false) };
     let Ok(m) = kinesis::usable(eng, &k.ctx, &k.stream) else { return Ok(false) };
+    if !m.shards.iter().any(|s| turn.takes(s.idx)) {
+        return Ok(false);
+    }
     let cps = checkpoints(eng, pipe.row.id)?;
     let now = eng.now();
     for shard in m.shards.iter().filter(|s| turn.takes(s.idx)) {
