@@ -183,7 +183,8 @@ def probe(endpoint: str, n: int) -> list[float]:
 
 def fleet(endpoint: str, trucks: int, rounds: int, interval: float, consumers: int):
     """Every message's (latency, server share) in ms, whether all arrived once and in order,
-    and the consumers' CPU ms per burst (receiving and deleting; in all, with idle polls)."""
+    the consumers' CPU ms per burst (receiving and deleting; in all, with idle polls), and each
+    burst's first and last message's latency."""
     stream, url = setup(endpoint, 4)
     k, c = client(endpoint, "kinesis"), Consumers(endpoint, url, consumers)
     sent: dict[str, tuple[float, float]] = {}
@@ -208,7 +209,10 @@ def fleet(endpoint: str, trucks: int, rounds: int, interval: float, consumers: i
     once = complete and all(c.copies.get(i) == 1 for i in sent)
     ordered = once and all(c.order(f"truck-{t:03d}") == list(range(rounds)) for t in range(trucks))
     cpu = (c.cpu_busy * 1000 / rounds, c.cpu_total * 1000 / rounds)
-    return lat, server, ordered, cpu
+    bursts = [[(c.arrived[f"{t}-{r}"] - sent[f"{t}-{r}"][0]) * 1000 for t in range(trucks) if f"{t}-{r}" in c.arrived]
+              for r in range(rounds)]
+    first_last = [(min(b), max(b)) for b in bursts if b]
+    return lat, server, ordered, cpu, first_last
 
 
 def main() -> int:
@@ -231,7 +235,7 @@ def main() -> int:
         proc, endpoint = start(a.bin)
     try:
         p = probe(endpoint, a.probes)
-        f, server, ordered, cpu = fleet(endpoint, a.trucks, a.rounds, a.interval, a.consumers)
+        f, server, ordered, cpu, first_last = fleet(endpoint, a.trucks, a.rounds, a.interval, a.consumers)
     finally:
         if proc:
             proc.terminate()
@@ -241,6 +245,8 @@ def main() -> int:
         (f"one record at a time ({len(p)} probes)", p),
         (f"{a.trucks} trucks every {a.interval:g} s, {a.consumers} consumer processes ({len(f)}/{expected} messages)", f),
         ("of which put start -> enqueued (SentTimestamp, ms resolution)", server),
+        ("a burst's first message", [x for x, _ in first_last]),
+        ("a burst's last message", [y for _, y in first_last]),
     ]
     lines = [f"\n## {datetime.date.today().isoformat()}: truck pipeline latency, Kinesis put -> SQS FIFO receive "
              "(scripts/bench-trucks.py; kinesin only: moto has no Pipes engine)\n",
@@ -257,7 +263,8 @@ def main() -> int:
             fh.write(text)
     if a.json:
         figures = {"bin": a.bin, "ordered": ordered, "cpu_busy_ms": cpu[0], "cpu_total_ms": cpu[1]}
-        for key, v in zip(("probe", "fleet", "server"), (p, f, server)):
+        firsts, lasts = [x for x, _ in first_last], [y for _, y in first_last]
+        for key, v in zip(("probe", "fleet", "server", "first", "last"), (p, f, server, firsts, lasts)):
             figures[key] = {q: round(pct(v, q), 2) for q in (50, 95, 99)}
         with open(a.json, "a") as fh:
             fh.write(json.dumps(figures) + "\n")
