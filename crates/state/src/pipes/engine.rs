@@ -435,12 +435,12 @@ pub fn pump_next(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Re
         let Some((shard, more)) = pump(eng, pipe, turn, &mut report)? else { continue };
         *cursor = Cursor { pipe: pipe.row.id, shard };
         // The rest of this pipe's turn, then the turns not taken yet.
-        let mut more = more || has_batch(eng, pipe, Turn { after: shard, ..turn })?;
+        let mut more = more || has_batch(eng, pipe, Turn { after: shard, ..turn }, &mut report)?;
         for (pipe, turn) in turns.by_ref() {
             if more {
                 break;
             }
-            more = has_batch(eng, pipe, turn)?;
+            more = has_batch(eng, pipe, turn, &mut report)?;
         }
         report.more = more;
         break;
@@ -448,8 +448,9 @@ pub fn pump_next(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Re
     Ok(report)
 }
 
-/// Whether one of `turn`'s shards of `pipe` has records to look at (or a change to note).
-fn has_batch(eng: &mut Engine, pipe: &Parsed, turn: Turn) -> Result<bool, StateError> {
+/// Whether one of `turn`'s shards of `pipe` has records to look at (or a change to note);
+/// the retries due later are noted in `report`, as a job that looked at them would.
+fn has_batch(eng: &mut Engine, pipe: &Parsed, turn: Turn, report: &mut PumpReport) -> Result<bool, StateError> {
     let (Ok(Source::Kinesis(k)), Ok(_)) = (&pipe.source, &pipe.target) else { return Ok(false) };
     let Ok(m) = kinesis::usable(eng, &k.ctx, &k.stream) else { return Ok(false) };
     if !m.shards.iter().any(|s| turn.takes(s.idx)) {
@@ -462,7 +463,11 @@ fn has_batch(eng: &mut Engine, pipe: &Parsed, turn: Turn) -> Result<bool, StateE
             continue;
         }
         let cp = cps.get(&shard.id).copied().unwrap_or(Checkpoint { next: shard.start_seq, ..Checkpoint::default() });
-        if cp.done || cp.retry_at > now {
+        if cp.done {
+            continue;
+        }
+        if cp.retry_at > now {
+            report.wake_at(cp.retry_at);
             continue;
         }
         let read = records::read(eng, &m, shard, cp.next, 1)?;

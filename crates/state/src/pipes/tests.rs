@@ -861,3 +861,20 @@ fn a_pass_over_written_streams_leaves_the_other_pipes_alone() {
     let got: Vec<String> = drain(&mut eng, &quiet).iter().map(|m| data(m).to_string()).collect();
     assert_eq!(got, (0..15).map(|i| i.to_string()).collect::<Vec<_>>());
 }
+
+#[test]
+fn the_look_ahead_keeps_the_retries_it_passes() {
+    let (mut eng, clock) = engine();
+    let (busy, _) = two_pipes(&mut eng);
+    queues::delete_queue(&mut eng, &caller(), QueueUrlInput { queue_url: busy }).unwrap();
+    put(&mut eng, "a", "k", "stuck");
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.failures.len(), r.next_wake), (0, 1, Some(T0 + 1_000)), "busy's target is gone");
+    clock.advance(10);
+    put(&mut eng, "b", "k", "lone");
+    // quiet's batch first; the look-ahead then passes busy, whose retry is still due.
+    let quiet = find_row(&eng, &ctx(), "quiet").unwrap().unwrap().id;
+    let mut cursor = Cursor { pipe: quiet, shard: -1 };
+    let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((r.delivered, r.more, r.next_wake), (1, false, Some(T0 + 1_000)));
+}
