@@ -197,8 +197,8 @@ impl Pipes {
     }
 }
 
-/// Runs the pipes: one batch per store job, round-robin over pipes and shards, while batches
-/// move; then sleeps until records are written to a pipe's source, a pipe changes, or the
+/// Runs the pipes: store jobs of batches round-robin over pipes and shards
+/// ([`engine::pump_job`]) while batches move; then sleeps until records are written to a pipe's source, a pipe changes, or the
 /// next deadline (retry, batching window, state transition). A write wakes a round over the
 /// pipes of the written streams only (see [`Rounds`]).
 pub struct Pump {
@@ -242,7 +242,7 @@ impl Worker for Pump {
         let (r, cursor) = self
             .pipes
             .db
-            .call(move |eng| engine::pump_next(eng, &mut cursor, &streams).map(|r| (r, cursor)))
+            .call(move |eng| engine::pump_job(eng, &mut cursor, &streams).map(|r| (r, cursor)))
             .await
             .map_err(|e| e.to_string())?;
         self.cursor = cursor;

@@ -72,7 +72,35 @@ impl PumpReport {
     fn wake_at(&mut self, t: i64) {
         self.next_wake = Some(self.next_wake.map_or(t, |w| w.min(t)));
     }
+
+    /// Records this report moved one way or another.
+    fn moved(&self) -> u64 {
+        self.delivered + self.dropped + self.filtered
+    }
+
+    /// Adds what a later pass did (its `more` replaces this one's).
+    pub(crate) fn absorb(&mut self, later: PumpReport) {
+        self.delivered += later.delivered;
+        self.dropped += later.dropped;
+        self.filtered += later.filtered;
+        for key in later.queues {
+            if !self.queues.contains(&key) {
+                self.queues.push(key);
+            }
+        }
+        if let Some(t) = later.next_wake {
+            self.wake_at(t);
+        }
+        self.more = later.more;
+        self.requests.extend(later.requests);
+        self.failures.extend(later.failures);
+    }
 }
+
+/// Most records one [`pump_job`] moves, so other requests are not held up.
+pub const JOB_BUDGET: u64 = 2_000;
+/// Most batches one [`pump_job`] moves (a bound besides the records, for batches that fail).
+const JOB_BATCHES: usize = 256;
 
 // ---------------------------------------------------------------------------------------
 // Sources
@@ -402,9 +430,25 @@ impl Turn {
     }
 }
 
-/// Moves one batch, as one store job: the first pipe and shard after `cursor` that has one,
+/// One store job of the pump: batches round-robin over pipes and shards ([`pump_next`]) from
+/// `cursor` while batches are waiting, up to [`JOB_BUDGET`] records; what they did, merged.
+/// A burst on many shards is one job (one commit, one wake-up of the queues' receivers), and
+/// a busy pipe still leaves the next job's first batch to the pipes after it.
+pub fn pump_job(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Result<PumpReport, StateError> {
+    let mut job = pump_next(eng, cursor, streams)?;
+    for _ in 1..JOB_BATCHES {
+        if !job.more || job.moved() >= JOB_BUDGET {
+            break;
+        }
+        let next = pump_next(eng, cursor, streams)?;
+        job.absorb(next);
+    }
+    Ok(job)
+}
+
+/// Moves one batch: the first pipe and shard after `cursor` that has one,
 /// round-robin over the RUNNING pipes whose source stream `streams` names and over their
-/// shards. The batch is committed with its checkpoint by the job; `cursor` then names that
+/// shards. The batch is saved with its checkpoint (in the job's transaction); `cursor` then names that
 /// pipe and shard. `more` is set when another batch may be waiting: the shard had more, or
 /// one of the shards not looked at yet has records (looked at without moving them, so a
 /// lone batch needs no second job to find that nothing is left). Also purges pipes whose

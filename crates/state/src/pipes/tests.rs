@@ -1,6 +1,6 @@
 //! Pipes tests on a store with a manual clock: the control plane and the engine.
 
-use super::engine::{checkpoints, pump_next, Cursor, PumpReport};
+use super::engine::{checkpoints, pump_job, pump_next, Cursor, PumpReport, JOB_BUDGET};
 use super::*;
 use crate::clock::ManualClock;
 use crate::db::{Settings, Storage};
@@ -134,22 +134,12 @@ fn pump(eng: &mut Engine) -> PumpReport {
     round(eng, &mut Cursor::default(), &Written::All)
 }
 
-/// Jobs from `cursor` over the pipes of `streams` until one moves nothing, added up.
+/// Passes from `cursor` over the pipes of `streams` until one moves nothing, added up.
 fn round(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> PumpReport {
     let mut total = PumpReport::default();
     for _ in 0..1_000 {
-        let r = pump_next(eng, cursor, streams).unwrap();
-        total.delivered += r.delivered;
-        total.dropped += r.dropped;
-        total.filtered += r.filtered;
-        total.queues.extend(r.queues.into_iter().filter(|q| !total.queues.contains(q)).collect::<Vec<_>>());
-        total.requests.extend(r.requests);
-        total.failures.extend(r.failures);
-        total.next_wake = match (total.next_wake, r.next_wake) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if !r.more {
+        total.absorb(pump_next(eng, cursor, streams).unwrap());
+        if !total.more {
             return total;
         }
     }
@@ -877,4 +867,28 @@ fn the_look_ahead_keeps_the_retries_it_passes() {
     let mut cursor = Cursor { pipe: quiet, shard: -1 };
     let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
     assert_eq!((r.delivered, r.more, r.next_wake), (1, false, Some(T0 + 1_000)));
+}
+
+#[test]
+fn a_job_moves_a_burst_round_robin_within_its_budget() {
+    let (mut eng, _clock) = engine();
+    let (busy, quiet) = two_pipes(&mut eng);
+    for i in 0..25 {
+        put(&mut eng, "a", "k", &i.to_string());
+    }
+    for i in 0..3 {
+        put(&mut eng, "b", "k", &i.to_string());
+    }
+    let mut cursor = Cursor::default();
+    let r = pump_job(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((r.delivered, r.more, r.queues.len()), (28, false, 2), "a burst on two pipes is one job");
+    assert_eq!((drain(&mut eng, &busy).len(), drain(&mut eng, &quiet).len()), (25, 3));
+    let total = JOB_BUDGET as usize + 500;
+    for i in 0..total {
+        put(&mut eng, "a", &format!("k{}", i % 100), &i.to_string());
+    }
+    let first = pump_job(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((first.delivered, first.more), (JOB_BUDGET, true), "a job stops at its budget");
+    let second = pump_job(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((second.delivered, second.more), (500, false));
 }
