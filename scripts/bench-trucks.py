@@ -5,15 +5,17 @@ Two measures, both from the start of the put call to the moment a consumer's Rec
 returns the message (long polling, so a consumer is always waiting):
   probe  one record at a time, the next put after the previous record arrived (idle latency);
   fleet  100 trucks report every --interval seconds (one PutRecords of 100 per round), four
-         consumers receive and delete in parallel; every message's latency, and a check that
-         every truck's positions arrived once and in order.
+         consumer processes (each its own boto3 client, as real consumers are: no GIL shared
+         with the benchmark or each other) receive and delete in parallel; every message's
+         latency, a check that every truck's positions arrived once and in order, and the
+         consumers' CPU time per burst (how much of the latency is the client's own work).
 The fleet's latency is also split at the message's SentTimestamp (the server's clock, ms, when
 the pipe enqueued it): put start -> enqueued is the server's share (the put call, the pump),
 enqueued -> received the consumers' (waking, receiving, deleting, the client's own CPU).
 kinesin only: moto's server has the Pipes API but no engine that moves records, so there is
 nothing to compare with.
 
-Usage: scripts/bench-trucks.py --bin target/release/kinesin [--md BENCHMARKS.md]
+Usage: scripts/bench-trucks.py --bin target/release/kinesin [--md BENCHMARKS.md] [--json FILE]
        scripts/bench-trucks.py --endpoint http://127.0.0.1:4566
 """
 from __future__ import annotations
@@ -22,9 +24,10 @@ import argparse
 import base64
 import datetime
 import json
+import multiprocessing
+import queue
 import statistics
 import sys
-import threading
 import time
 import uuid
 
@@ -61,49 +64,98 @@ def setup(endpoint: str, shards: int) -> tuple[str, str]:
     raise RuntimeError("the pipe did not start")
 
 
+def consume(endpoint: str, url: str, stop, out) -> None:
+    """One consumer process with its own boto3 client: long-polls the queue, sends each batch
+    of messages to the parent as (id, truck, seq, SentTimestamp, position in the batch) with
+    the batch's arrival time (time.monotonic: one clock for the machine's processes), deletes
+    them, and at the end sends its CPU time: receiving and deleting batches, and in all. It
+    says when it is ready (its client set up), so that no burst waits for a consumer's start."""
+    sqs = client(endpoint, "sqs")
+    sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)  # boto3's first-call set-up, before the clock runs
+    out.put(("ready",))
+    busy, cpu0 = 0.0, time.process_time()
+    while not stop.is_set():
+        c0 = time.process_time()
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                   AttributeNames=["SentTimestamp"]).get("Messages", [])
+        now = time.monotonic()
+        if not msgs:
+            continue
+        got = []
+        for i, m in enumerate(msgs):
+            d = json.loads(base64.b64decode(json.loads(m["Body"])["data"]))
+            got.append((d["id"], d["truck"], d["seq"], int(m["Attributes"]["SentTimestamp"]), i))
+        out.put(("msgs", now, got))
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+        busy += time.process_time() - c0
+    out.put(("cpu", busy, time.process_time() - cpu0))
+
+
 class Consumers:
-    """Threads that long-poll the queue, note each message's arrival time and delete it."""
+    """Consumer processes (as real consumers are: no shared GIL with the benchmark or each
+    other); the parent collects every message's arrival and the consumers' CPU time."""
 
     def __init__(self, endpoint: str, url: str, n: int):
-        self.url, self.lock, self.stop = url, threading.Lock(), threading.Event()
+        ctx = multiprocessing.get_context("fork")
+        self.stop, self.queue = ctx.Event(), ctx.Queue()
         self.arrived: dict[str, float] = {}
         self.sent_ms: dict[str, int] = {}
-        self.log: dict[str, list[int]] = {}
-        self.cond = threading.Condition(self.lock)
-        self.threads = [threading.Thread(target=self.run, args=(client(endpoint, "sqs"),), daemon=True) for _ in range(n)]
-        for t in self.threads:
-            t.start()
+        self.copies: dict[str, int] = {}
+        self.log: dict[str, list[tuple[float, int, int]]] = {}
+        self.cpu_busy = self.cpu_total = 0.0
+        self.procs = [ctx.Process(target=consume, args=(endpoint, url, self.stop, self.queue), daemon=True)
+                      for _ in range(n)]
+        for p in self.procs:
+            p.start()
+        for _ in self.procs:
+            self._take(self.queue.get(timeout=60))
 
-    def run(self, sqs):
-        while not self.stop.is_set():
-            msgs = sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                       AttributeNames=["SentTimestamp"]).get("Messages", [])
-            now = time.perf_counter()
-            with self.cond:
-                for m in msgs:
-                    d = json.loads(base64.b64decode(json.loads(m["Body"])["data"]))
-                    self.arrived[d["id"]] = now
-                    self.sent_ms[d["id"]] = int(m["Attributes"]["SentTimestamp"])
-                    self.log.setdefault(d["truck"], []).append(d["seq"])
-                self.cond.notify_all()
-            if msgs:
-                sqs.delete_message_batch(QueueUrl=self.url, Entries=[
-                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+
+    def _take(self, item) -> None:
+        if item[0] == "ready":
+            return
+        if item[0] == "cpu":
+            self.cpu_busy += item[1]
+            self.cpu_total += item[2]
+            return
+        _, now, got = item
+        for mid, truck, seq, sent, i in got:
+            self.copies[mid] = self.copies.get(mid, 0) + 1
+            self.arrived.setdefault(mid, now)
+            self.sent_ms.setdefault(mid, sent)
+            self.log.setdefault(truck, []).append((now, i, seq))
 
     def wait_for(self, ids, timeout: float) -> bool:
-        deadline = time.perf_counter() + timeout
-        with self.cond:
-            while not all(i in self.arrived for i in ids):
-                left = deadline - time.perf_counter()
+        deadline = time.monotonic() + timeout
+        for i in ids:
+            while i not in self.arrived:
+                left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                self.cond.wait(left)
+                try:
+                    self._take(self.queue.get(timeout=left))
+                except queue.Empty:
+                    return False
         return True
 
-    def close(self):
+    def order(self, truck: str) -> list[int]:
+        """A truck's positions in the order they were received."""
+        return [seq for _, _, seq in sorted(self.log.get(truck, []))]
+
+    def close(self) -> None:
+        """Stops the consumers and collects what they still send (their CPU times last)."""
         self.stop.set()
-        for t in self.threads:
-            t.join(timeout=5)
+        done, deadline = 0, time.monotonic() + 10
+        while done < len(self.procs) and time.monotonic() < deadline:
+            try:
+                item = self.queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            self._take(item)
+            done += item[0] == "cpu"
+        for p in self.procs:
+            p.join(timeout=5)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -118,7 +170,7 @@ def probe(endpoint: str, n: int) -> list[float]:
     try:
         for i in range(n):
             rid = f"p{i}"
-            t0 = time.perf_counter()
+            t0 = time.monotonic()
             k.put_record(StreamName=stream, PartitionKey=f"truck-{i % 100:03d}",
                          Data=json.dumps({"id": rid, "truck": f"truck-{i % 100:03d}", "seq": i}).encode())
             if not c.wait_for([rid], 10):
@@ -130,30 +182,37 @@ def probe(endpoint: str, n: int) -> list[float]:
 
 
 def fleet(endpoint: str, trucks: int, rounds: int, interval: float, consumers: int):
-    """Every message's (latency, server share) in ms, and whether all arrived once and in order."""
+    """Every message's (latency, server share) in ms, whether all arrived once and in order,
+    the consumers' CPU ms per burst (receiving and deleting; in all, with idle polls), and each
+    burst's first and last message's latency."""
     stream, url = setup(endpoint, 4)
     k, c = client(endpoint, "kinesis"), Consumers(endpoint, url, consumers)
     sent: dict[str, tuple[float, float]] = {}
     try:
         for r in range(rounds):
-            due = time.perf_counter() + interval
+            due = time.monotonic() + interval
             recs = [{"PartitionKey": f"truck-{t:03d}",
                      "Data": json.dumps({"id": f"{t}-{r}", "truck": f"truck-{t:03d}", "seq": r}).encode()}
                     for t in range(trucks)]
-            t0, wall0 = time.perf_counter(), time.time()
+            t0, wall0 = time.monotonic(), time.time()
             out = k.put_records(StreamName=stream, Records=recs)
             if out["FailedRecordCount"]:
                 raise RuntimeError("PutRecords failed")
             for t in range(trucks):
                 sent[f"{t}-{r}"] = (t0, wall0)
-            time.sleep(max(0.0, due - time.perf_counter()))
+            time.sleep(max(0.0, due - time.monotonic()))
         complete = c.wait_for(list(sent), 60)
     finally:
         c.close()
     lat = [(c.arrived[i] - t0) * 1000 for i, (t0, _) in sent.items() if i in c.arrived]
     server = [c.sent_ms[i] - wall0 * 1000 for i, (_, wall0) in sent.items() if i in c.sent_ms]
-    ordered = complete and all(c.log.get(f"truck-{t:03d}") == list(range(rounds)) for t in range(trucks))
-    return lat, server, ordered
+    once = complete and all(c.copies.get(i) == 1 for i in sent)
+    ordered = once and all(c.order(f"truck-{t:03d}") == list(range(rounds)) for t in range(trucks))
+    cpu = (c.cpu_busy * 1000 / rounds, c.cpu_total * 1000 / rounds)
+    bursts = [[(c.arrived[f"{t}-{r}"] - sent[f"{t}-{r}"][0]) * 1000 for t in range(trucks) if f"{t}-{r}" in c.arrived]
+              for r in range(rounds)]
+    first_last = [(min(b), max(b)) for b in bursts if b]
+    return lat, server, ordered, cpu, first_last
 
 
 def main() -> int:
@@ -166,6 +225,7 @@ def main() -> int:
     ap.add_argument("--interval", type=float, default=1.0, help="seconds between a truck's positions")
     ap.add_argument("--consumers", type=int, default=4)
     ap.add_argument("--md", help="append a dated table to this file (BENCHMARKS.md)")
+    ap.add_argument("--json", help="append the figures to this file as one JSON line")
     a = ap.parse_args()
     if not a.bin and not a.endpoint:
         ap.error("--bin or --endpoint")
@@ -175,7 +235,7 @@ def main() -> int:
         proc, endpoint = start(a.bin)
     try:
         p = probe(endpoint, a.probes)
-        f, server, ordered = fleet(endpoint, a.trucks, a.rounds, a.interval, a.consumers)
+        f, server, ordered, cpu, first_last = fleet(endpoint, a.trucks, a.rounds, a.interval, a.consumers)
     finally:
         if proc:
             proc.terminate()
@@ -183,20 +243,31 @@ def main() -> int:
     expected = a.trucks * a.rounds
     rows = [
         (f"one record at a time ({len(p)} probes)", p),
-        (f"{a.trucks} trucks every {a.interval:g} s, {a.consumers} consumers ({len(f)}/{expected} messages)", f),
+        (f"{a.trucks} trucks every {a.interval:g} s, {a.consumers} consumer processes ({len(f)}/{expected} messages)", f),
         ("of which put start -> enqueued (SentTimestamp, ms resolution)", server),
+        ("a burst's first message", [x for x, _ in first_last]),
+        ("a burst's last message", [y for _, y in first_last]),
     ]
     lines = [f"\n## {datetime.date.today().isoformat()}: truck pipeline latency, Kinesis put -> SQS FIFO receive "
              "(scripts/bench-trucks.py; kinesin only: moto has no Pipes engine)\n",
              "| load | p50 (ms) | p95 (ms) | p99 (ms) | mean (ms) |", "|---|---|---|---|---|"]
     for label, v in rows:
         lines.append(f"| {label} | {pct(v, 50):.1f} | {pct(v, 95):.1f} | {pct(v, 99):.1f} | {statistics.mean(v):.1f} |")
-    lines.append(f"\nEvery truck's positions arrived once and in send order: {ordered}.")
+    lines.append(f"\nEvery truck's positions arrived once and in send order: {ordered}. "
+                 f"The {a.consumers} consumers' CPU per burst: {cpu[0]:.1f} ms receiving and deleting "
+                 f"({cpu[1]:.1f} ms with their idle long polls).")
     text = "\n".join(lines) + "\n"
     print(text)
     if a.md:
         with open(a.md, "a") as fh:
             fh.write(text)
+    if a.json:
+        figures = {"bin": a.bin, "ordered": ordered, "cpu_busy_ms": cpu[0], "cpu_total_ms": cpu[1]}
+        firsts, lasts = [x for x, _ in first_last], [y for _, y in first_last]
+        for key, v in zip(("probe", "fleet", "server", "first", "last"), (p, f, server, firsts, lasts)):
+            figures[key] = {q: round(pct(v, q), 2) for q in (50, 95, 99)}
+        with open(a.json, "a") as fh:
+            fh.write(json.dumps(figures) + "\n")
     return 0 if ordered and len(f) == expected else 1
 
 

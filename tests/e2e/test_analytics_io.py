@@ -504,3 +504,29 @@ def test_discover_input_schema_from_a_delivery_stream(kinesin_server):
         assert [p[0] for p in out["ParsedInputRecords"]] == [r["sensor"] for r in records]
     with pytest.raises(kda.exceptions.InvalidArgumentException):
         kda.discover_input_schema(ResourceARN=arn + "-missing", RoleARN=ROLE, InputStartingPositionConfiguration=start_at)
+
+
+def test_rows_written_to_a_kinesis_output_wake_its_readers_at_once(setup):
+    """A pipe reading the application's output stream gets the rows as they are written (no
+    Kinesis request wakes it: the application's own write does)."""
+    s = boto3.session.Session(aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY, region_name=REGION)
+    endpoint = setup["kinesis"].meta.endpoint_url
+    sqs, pipes = s.client("sqs", endpoint_url=endpoint), s.client("pipes", endpoint_url=endpoint)
+    queue = unique_name("q")
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    pipe = unique_name("pipe")
+    pipes.create_pipe(Name=pipe, RoleArn=ROLE, Source=f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{setup['out']}",
+                      SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON"}},
+                      Target=f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue}")
+    deadline = time.monotonic() + 10
+    while pipes.describe_pipe(Name=pipe)["CurrentState"] != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    start(setup["kda"], setup["app"])
+    time.sleep(0.5)  # the pump's passes after the start are over
+    put(setup["fh"], setup["delivery"], [{"sensor": "a", "temp": 10.0}])
+    t0, got = time.monotonic(), []
+    while not got and time.monotonic() < t0 + 5:
+        got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", [])
+    assert [json.loads(base64.b64decode(json.loads(m["Body"])["data"])) for m in got] == [{"SENSOR": "A", "FAHRENHEIT": 50.0}]
+    pipes.delete_pipe(Name=pipe)

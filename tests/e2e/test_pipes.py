@@ -239,6 +239,68 @@ def test_json_path_group_ids_and_template(pipes, kinesis, sqs):
     pipes.delete_pipe(Name=name)
 
 
+def drain(sqs, url, n, timeout=30) -> list[dict]:
+    """Receives (and deletes in batches) until `n` messages arrived or `timeout` passed."""
+    out = []
+    deadline = time.monotonic() + timeout
+    while len(out) < n and time.monotonic() < deadline:
+        msgs = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        if msgs:
+            sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(msgs)])
+        out.extend(msgs)
+    return out
+
+
+def data_of(m) -> dict:
+    return json.loads(base64.b64decode(json.loads(m["Body"])["data"]))
+
+
+def test_two_pipes_on_two_streams_with_a_burst_on_one(pipes, kinesis, sqs):
+    busy, busy_src = make_stream(kinesis, shards=2)
+    quiet, quiet_src = make_stream(kinesis)
+    (busy_url, busy_tgt), (quiet_url, quiet_tgt) = make_queue(sqs), make_queue(sqs)
+    names = unique_name("pipe"), unique_name("pipe")
+    params = {"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON", "BatchSize": 10}}
+    create(pipes, names[0], busy_src, busy_tgt, SourceParameters=params)
+    create(pipes, names[1], quiet_src, quiet_tgt, SourceParameters=params)
+    wait_state(pipes, names[0], "RUNNING")
+    wait_state(pipes, names[1], "RUNNING")
+    for r in range(3):
+        recs = [{"PartitionKey": f"k{i}", "Data": json.dumps({"r": r, "i": i}).encode()} for i in range(100)]
+        assert kinesis.put_records(StreamARN=busy_src, Records=recs)["FailedRecordCount"] == 0
+    kinesis.put_record(StreamARN=quiet_src, Data=b'{"quiet": 1}', PartitionKey="q")
+    # The quiet pipe's record is not held up by the busy pipe's 300.
+    got = drain(sqs, quiet_url, 1, timeout=10)
+    assert [data_of(m) for m in got] == [{"quiet": 1}]
+    got = drain(sqs, busy_url, 300)
+    assert sorted((d["r"], d["i"]) for d in map(data_of, got)) == [(r, i) for r in range(3) for i in range(100)]
+    assert drain(sqs, busy_url, 1, timeout=1.5) == [] and drain(sqs, quiet_url, 1, timeout=0.5) == []
+    for n in names:
+        pipes.delete_pipe(Name=n)
+
+
+def test_order_per_partition_key_under_a_burst_of_100_keys(pipes, kinesis, sqs):
+    stream, src = make_stream(kinesis, shards=4)
+    url, tgt = make_queue(sqs, fifo=True)
+    name = unique_name("pipe")
+    create(pipes, name, src, tgt, TargetParameters={"SqsQueueParameters": {"MessageGroupId": "$.partitionKey"}},
+           SourceParameters={"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON", "BatchSize": 10}})
+    wait_state(pipes, name, "RUNNING")
+    rounds = 5
+    for r in range(rounds):
+        recs = [{"PartitionKey": f"truck-{t:03d}", "Data": json.dumps({"t": t, "r": r}).encode()} for t in range(100)]
+        assert kinesis.put_records(StreamName=stream, Records=recs)["FailedRecordCount"] == 0
+    got = drain(sqs, url, 100 * rounds)
+    per_key: dict[int, list[int]] = {}
+    for m in got:
+        d = data_of(m)
+        per_key.setdefault(d["t"], []).append(d["r"])
+    assert len(got) == 100 * rounds
+    assert per_key == {t: list(range(rounds)) for t in range(100)}, "each once, in order per key"
+    pipes.delete_pipe(Name=name)
+
+
 def test_a_restart_resumes_without_loss_or_duplicates(start_kinesin, tmp_path):
     data = tmp_path / "data"
     server = start_kinesin("--data-dir", data)

@@ -67,9 +67,11 @@ pub async fn handle(
 
 /// The runner: runs applications after every Kinesis write (while applications run), after
 /// a start, stop or update, when a Firehose delivery stream they read gets records, and at
-/// the next window deadline; wakes Firehose delivery when rows went to Firehose.
+/// the next window deadline; wakes Firehose delivery when rows went to Firehose, and the
+/// readers of the Kinesis streams rows went to.
 pub struct Runner {
     a: Analytics,
+    k: Kinesis,
     f: Firehose,
     runners: Arc<Mutex<Runners>>,
     data: watch::Receiver<u64>,
@@ -81,7 +83,8 @@ impl Runner {
     /// The runner of `a`'s applications, reading `k`'s streams and `f`'s delivery streams.
     pub fn new(a: Analytics, k: Kinesis, f: Firehose) -> Self {
         let runners = Arc::new(Mutex::new(Runners::new(Arc::clone(a.recent()))));
-        Self { a, f, runners, data: k.watch_data(), watch_data: true }
+        let data = k.watch_data();
+        Self { a, k, f, runners, data, watch_data: true }
     }
 }
 
@@ -107,6 +110,9 @@ impl Worker for Runner {
         })?;
         if report.to_firehose > 0 {
             self.f.wake_delivery();
+        }
+        for (ctx, stream) in &report.to_kinesis {
+            self.k.notify_written(ctx, stream);
         }
         if report.more {
             return Ok(Next::Again);

@@ -4,34 +4,48 @@
 use crate::runner::{AwsJson, Front};
 use crate::wire::Wire;
 use crate::worker::{Next, Worker};
+use kinesin_protocol::kinesis::StreamRef;
 use kinesin_protocol::{model, ApiError};
 use kinesin_state::kinesis::api::{KinesisApi, KinesisEffect, Op};
-use kinesin_state::kinesis::{maintenance, Kinesis};
+use kinesin_state::kinesis::{maintenance, resolve, Kinesis};
 use kinesin_state::{Ctx, Db};
 use serde_json::Value;
 use std::future::Future;
 
+/// What a put bills once it succeeds (namespace, stream and record sizes), and the stream it
+/// writes (by ARN, the ARN's namespace).
+pub struct PutScope {
+    metered: (Ctx, (String, Vec<u64>)),
+    written: Option<(Ctx, String)>,
+}
+
 impl Front<KinesisApi> for Kinesis {
-    /// The stream and record sizes a put bills once it succeeds.
-    type Scope = Option<(Ctx, (String, Vec<u64>))>;
+    type Scope = Option<PutScope>;
 
     fn db(&self) -> &Db {
         Kinesis::db(self)
     }
 
     fn scope(&self, ctx: &Ctx, operation: &str, doc: &Value) -> Self::Scope {
-        crate::meter::kinesis_put(operation, doc).map(|m| (ctx.clone(), m))
+        let metered = crate::meter::kinesis_put(operation, doc)?;
+        let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_string);
+        let stream = StreamRef { stream_name: text("StreamName"), stream_arn: text("StreamARN") };
+        Some(PutScope { metered: (ctx.clone(), metered), written: resolve(ctx, &stream).ok() })
     }
 
-    fn apply(&self, effect: KinesisEffect, _: &Self::Scope) {
+    fn apply(&self, effect: KinesisEffect, scope: &Self::Scope) {
         match effect {
             KinesisEffect::Maintenance => self.wake_maintenance(),
             KinesisEffect::Subscribers => self.notify_data(),
+            KinesisEffect::Written => match scope.as_ref().and_then(|s| s.written.as_ref()) {
+                Some((ctx, name)) => self.notify_written(ctx, name),
+                None => self.notify_data(),
+            },
         }
     }
 
-    fn succeeded(&self, metered: Self::Scope) {
-        if let Some((ctx, (stream, sizes))) = metered {
+    fn succeeded(&self, scope: Self::Scope) {
+        if let Some(PutScope { metered: (ctx, (stream, sizes)), .. }) = scope {
             crate::meter::count_kinesis_put(&ctx.account, &ctx.region, &stream, &sizes);
         }
     }

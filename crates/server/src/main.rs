@@ -24,6 +24,7 @@ mod localstack;
 mod meter;
 mod pipes;
 mod request_log;
+mod rounds;
 mod runner;
 mod s3;
 mod services;

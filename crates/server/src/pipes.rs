@@ -4,6 +4,7 @@
 
 use crate::http::{read_body, respond, Resp};
 use crate::meter::Item;
+use crate::rounds::Rounds;
 use crate::runner::{invoke, BoxFuture, Front};
 use crate::wire::rest_json_error;
 use crate::worker::{Next, Worker};
@@ -18,7 +19,7 @@ use kinesin_state::service::{Operation, Service, Visitor};
 use kinesin_state::{Ctx, Db};
 use serde_json::{Map, Value};
 use std::sync::Arc;
-use tokio::sync::{watch, Notify};
+use tokio::sync::Notify;
 
 /// The Pipes service: the store, the services pipes connect, and the pump's wake-up.
 #[derive(Clone)]
@@ -196,29 +197,25 @@ impl Pipes {
     }
 }
 
-/// Runs the pipes: pumps while there is work, then sleeps until new records, a pipe
-/// change, or the next deadline (retry, batching window, state transition).
+/// Runs the pipes: store jobs of batches round-robin over pipes and shards
+/// ([`engine::pump_job`]) while batches move; then sleeps until records are written to a pipe's source, a pipe changes, or the
+/// next deadline (retry, batching window, state transition). A write wakes a round over the
+/// pipes of the written streams only (see [`Rounds`]).
 pub struct Pump {
     pipes: Pipes,
-    data: watch::Receiver<u64>,
+    rounds: Rounds,
+    cursor: engine::Cursor,
 }
 
 impl Pump {
     /// The pump of `pipes`, woken by the Kinesis writes of its sources.
     pub fn new(pipes: Pipes) -> Self {
-        let data = pipes.kinesis.watch_data();
-        Self { pipes, data }
+        let rounds = Rounds::new(pipes.kinesis.written_reader());
+        Self { pipes, rounds, cursor: engine::Cursor::default() }
     }
-}
 
-impl Worker for Pump {
-    const NAME: &'static str = "pipes pump";
-    const MIN_WAIT_MS: i64 = 5;
-    const RETRY_MS: i64 = 1_000;
-
-    async fn pass(&mut self) -> Result<Next, String> {
-        self.data.mark_unchanged();
-        let r = self.pipes.db.call(|eng| engine::pump_all(eng, engine::JOB_BUDGET)).await.map_err(|e| e.to_string())?;
+    /// Meters what a job delivered and wakes the queues it sent to.
+    fn report(&self, r: &engine::PumpReport) {
         let meter = crate::meter::global();
         for (account, region, pipe, n) in &r.requests {
             meter.add_all("pipes", account, region, pipe, &[(Item::PipesRequests, *n), (Item::PipeBatches, 1)]);
@@ -229,12 +226,37 @@ impl Worker for Pump {
         for key in &r.queues {
             self.pipes.sqs.notify(key);
         }
-        Ok(if r.more { Next::Again } else { Next::At(r.next_wake) })
+    }
+}
+
+impl Worker for Pump {
+    const NAME: &'static str = "pipes pump";
+    const MIN_WAIT_MS: i64 = 5;
+    const RETRY_MS: i64 = 1_000;
+
+    async fn pass(&mut self) -> Result<Next, String> {
+        let Some(streams) = self.rounds.begin(self.now_ms()) else {
+            return Ok(Next::At(self.rounds.due()));
+        };
+        let mut cursor = self.cursor;
+        let (r, cursor) = self
+            .pipes
+            .db
+            .call(move |eng| engine::pump_job(eng, &mut cursor, &streams).map(|r| (r, cursor)))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.cursor = cursor;
+        self.report(&r);
+        if r.more {
+            self.rounds.again();
+            return Ok(Next::Again);
+        }
+        Ok(Next::At(self.rounds.end(r.next_wake)))
     }
 
     async fn woken(&mut self) {
         tokio::select! {
-            _ = self.data.changed() => {}
+            _ = self.rounds.written() => {}
             _ = self.pipes.wake.notified() => {}
         }
     }

@@ -66,6 +66,8 @@ pub struct PumpReport {
     pub read: u64,
     /// Records written to Firehose delivery streams (their delivery task wants a wake-up).
     pub to_firehose: u64,
+    /// Kinesis streams written to (their readers want a wake-up), by namespace and name.
+    pub to_kinesis: Vec<(Ctx, String)>,
     /// When to look again (ms), if anything is running or starting.
     pub next_ms: Option<i64>,
     /// The budget ran out: run again right away.
@@ -119,8 +121,7 @@ fn run_app(
         };
     }
     let Some(running) = runners.apps.get_mut(&app.id) else { return Ok(()) };
-    let (blocked, to_firehose) = retry_kept(eng, app.id, running)?;
-    report.to_firehose += to_firehose;
+    let blocked = retry_kept(eng, app.id, running, report)?;
     if backlog::count(eng, app.id)? >= backlog::CAP {
         return Ok(()); // back pressure: no new input until the destinations take what is kept
     }
@@ -132,7 +133,7 @@ fn run_app(
         return Ok(());
     }
     runners.recent.record(app.id, app.run, running.runtime.program(), read, &emitted);
-    report.to_firehose += deliver(eng, app.id, running, &emitted, blocked)?;
+    deliver(eng, app.id, running, &emitted, blocked, report)?;
     save_state(eng, app, running.runtime.state())
 }
 
@@ -348,11 +349,15 @@ fn feed(
 }
 
 /// Offers the rows kept for each output to its destination again, oldest first, until one
-/// is refused; returns the outputs still refusing and the Firehose writes. Rows of outputs the
-/// application no longer has are dropped.
-fn retry_kept(eng: &mut Engine, app: i64, running: &Running) -> Result<(HashSet<String>, u64), StateError> {
+/// is refused; returns the outputs still refusing (the writes are noted in `report`). Rows of
+/// outputs the application no longer has are dropped.
+fn retry_kept(
+    eng: &mut Engine,
+    app: i64,
+    running: &Running,
+    report: &mut PumpReport,
+) -> Result<HashSet<String>, StateError> {
     let mut blocked = HashSet::new();
-    let mut to_firehose = 0;
     for id in backlog::outputs(eng, app)? {
         let Some((_, _, out)) = running.outputs.iter().find(|(_, o, _)| *o == id) else {
             backlog::drop_output(eng, app, &id)?;
@@ -361,7 +366,10 @@ fn retry_kept(eng: &mut Engine, app: i64, running: &Running) -> Result<(HashSet<
         let mut last = None;
         for (row, data) in backlog::oldest(eng, app, &id, backlog::RETRY_BATCH)? {
             match write(eng, app, out, data) {
-                Ok(fh) => (to_firehose, last) = (to_firehose + u64::from(fh), Some(row)),
+                Ok(to) => {
+                    report.wrote(to);
+                    last = Some(row);
+                }
                 Err(_) => {
                     blocked.insert(id.clone());
                     break;
@@ -375,20 +383,20 @@ fn retry_kept(eng: &mut Engine, app: i64, running: &Running) -> Result<(HashSet<
             blocked.insert(id); // more kept than one run offers: newer rows wait behind them
         }
     }
-    Ok((blocked, to_firehose))
+    Ok(blocked)
 }
 
 /// Writes emitted rows of output streams to their destinations, keeping (in order) the rows
-/// of an output that refuses one or still holds kept rows; returns Firehose writes.
+/// of an output that refuses one or still holds kept rows; the writes are noted in `report`.
 fn deliver(
     eng: &mut Engine,
     app: i64,
     running: &Running,
     emitted: &[Emitted],
     mut blocked: HashSet<String>,
-) -> Result<u64, StateError> {
+    report: &mut PumpReport,
+) -> Result<(), StateError> {
     let program = running.runtime.program();
-    let mut to_firehose = 0;
     for e in emitted {
         for (stream, id, out) in running.outputs.iter().filter(|(s, _, _)| *s == e.stream) {
             let data =
@@ -398,7 +406,7 @@ fn deliver(
                 continue;
             }
             match write(eng, app, out, data.clone()) {
-                Ok(fh) => to_firehose += u64::from(fh),
+                Ok(to) => report.wrote(to),
                 Err(err) => {
                     tracing::debug!(error = %err, output = %id, "analytics: output write failed; kept for a retry");
                     backlog::keep(eng, app, id, &data)?;
@@ -407,16 +415,35 @@ fn deliver(
             }
         }
     }
-    Ok(to_firehose)
+    Ok(())
+}
+
+/// Where [`write`] put a record.
+enum Wrote {
+    Kinesis(Ctx, String),
+    Firehose,
+    Lambda,
+}
+
+impl PumpReport {
+    fn wrote(&mut self, to: Wrote) {
+        match to {
+            Wrote::Kinesis(ctx, name) if !self.to_kinesis.iter().any(|(c, n)| *c == ctx && *n == name) => {
+                self.to_kinesis.push((ctx, name));
+            }
+            Wrote::Firehose => self.to_firehose += 1,
+            Wrote::Kinesis(..) | Wrote::Lambda => {}
+        }
+    }
 }
 
 /// Writes one record of application `app` to an output (a stream in the account and region
-/// of its ARN); `true` when it went to Firehose.
-fn write(eng: &mut Engine, app: i64, out: &Output, data: Vec<u8>) -> Result<bool, String> {
+/// of its ARN).
+fn write(eng: &mut Engine, app: i64, out: &Output, data: Vec<u8>) -> Result<Wrote, String> {
     match targets::target(out).ok_or("an output without a destination")? {
         Target::Kinesis(sctx, name) => {
             let input = kinesin_protocol::kinesis::PutRecordInput {
-                stream_name: Some(name),
+                stream_name: Some(name.clone()),
                 stream_arn: None,
                 data,
                 partition_key: format!("{:016x}", fastrand::u64(..)),
@@ -424,7 +451,7 @@ fn write(eng: &mut Engine, app: i64, out: &Output, data: Vec<u8>) -> Result<bool
                 sequence_number_for_ordering: None,
             };
             krecords::put_record(eng, &sctx, input).map_err(|e| e.to_string())?;
-            Ok(false)
+            Ok(Wrote::Kinesis(sctx, name))
         }
         Target::Firehose(fctx, name) => {
             let input = kinesin_protocol::firehose::PutRecordInput {
@@ -432,11 +459,11 @@ fn write(eng: &mut Engine, app: i64, out: &Output, data: Vec<u8>) -> Result<bool
                 record: kinesin_protocol::firehose::Record { data },
             };
             crate::firehose::records::put_record(eng, &fctx, input).map_err(|e| e.to_string())?;
-            Ok(true)
+            Ok(Wrote::Firehose)
         }
         Target::Lambda(arn) => {
             lambda_output::enqueue(eng, app, &arn, &data).map_err(|e| e.to_string())?;
-            Ok(false)
+            Ok(Wrote::Lambda)
         }
     }
 }

@@ -353,13 +353,16 @@ fn kept_rows_hold_back_new_input_at_the_cap_and_drain_once_the_destination_is_ba
     api.call(e, "StartApplication", json!({"ApplicationName": "a", "InputConfigurations": start}));
     clock.advance(60_000);
     let mut runners = run::Runners::default();
-    run::pump(e, &mut runners, run::JOB_BUDGET).unwrap();
+    let report = run::pump(e, &mut runners, run::JOB_BUDGET).unwrap();
     assert_eq!(output_records(e), 3);
+    let out = (crate::Ctx::new("000000000000", "us-east-1"), "out".to_string());
+    assert_eq!(report.to_kinesis, vec![out.clone()], "the output stream's readers are to be woken");
     kinesis(e, "DeleteStream", json!({"StreamName": "out"}));
     clock.advance(60_000);
     put_input(e, 4);
     let report = run::pump(e, &mut runners, run::JOB_BUDGET).unwrap();
     assert_eq!(report.read, 4);
+    assert!(report.to_kinesis.is_empty(), "nothing written");
     let app = super::stored::all(e, None).unwrap()[0].1.id;
     assert_eq!(backlog::count(e, app).unwrap(), 4);
     let output_id = d["OutputDescriptions"][0]["OutputId"].as_str().unwrap().to_string();
@@ -372,7 +375,8 @@ fn kept_rows_hold_back_new_input_at_the_cap_and_drain_once_the_destination_is_ba
     clock.advance(60_000);
     let mut pumps = 0;
     while backlog::count(e, app).unwrap() > 0 {
-        run::pump(e, &mut runners, run::JOB_BUDGET).unwrap();
+        let report = run::pump(e, &mut runners, run::JOB_BUDGET).unwrap();
+        assert_eq!(report.to_kinesis, vec![out.clone()], "kept rows written");
         pumps += 1;
         assert!(pumps <= backlog::CAP / backlog::RETRY_BATCH + 1, "the kept rows never drained");
     }

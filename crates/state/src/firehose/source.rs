@@ -19,6 +19,7 @@ use crate::db::Engine;
 use crate::error::StateError;
 use crate::kinesis::cache::StreamMeta;
 use crate::kinesis::records::{self, Start};
+use crate::kinesis::written::Written;
 use crate::kinesis::{self, seqnum};
 use crate::Ctx;
 use kinesin_protocol::firehose::CreateDeliveryStreamInput;
@@ -179,9 +180,9 @@ pub struct PumpReport {
     pub more: bool,
 }
 
-/// Moves new records of every ACTIVE KinesisStreamAsSource delivery stream into its buffer,
-/// reading at most `budget` Kinesis records.
-pub fn pump(eng: &mut Engine, budget: usize) -> Result<PumpReport, StateError> {
+/// Moves new records of every ACTIVE KinesisStreamAsSource delivery stream whose source
+/// stream `streams` names into its buffer, reading at most `budget` Kinesis records.
+pub fn pump(eng: &mut Engine, budget: usize, streams: &Written) -> Result<PumpReport, StateError> {
     let now = eng.now();
     let mut report = PumpReport::default();
     let mut left = budget;
@@ -196,7 +197,7 @@ pub fn pump(eng: &mut Engine, budget: usize) -> Result<PumpReport, StateError> {
             _ => continue,
         }
         report.sources += 1;
-        let Some(src) = KinesisSource::of(&row) else { continue };
+        let Some(src) = KinesisSource::of(&row).filter(|s| streams.includes(&s.ctx, &s.name)) else { continue };
         // A source deleted (or not ACTIVE yet) has nothing to read.
         let Ok(m) = kinesis::usable(eng, &src.ctx, &src.name) else { continue };
         if left == 0 {

@@ -18,8 +18,11 @@ pub enum KinesisEffect {
     /// The maintenance task (status transitions, retention): creations, deletions,
     /// retention changes.
     Maintenance,
-    /// Enhanced fan-out subscribers and pipes: records written or shards changed.
+    /// The readers of every stream (enhanced fan-out, pipes, Firehose sources, Analytics
+    /// inputs): shards changed or a stream was deleted.
     Subscribers,
+    /// The readers of the request's stream: records were written to it.
+    Written,
 }
 
 impl Service for KinesisApi {
@@ -57,8 +60,8 @@ crate::operations! {
     ListTagsForResource(ResourceRef) -> ListTagsForResourceOutput = policies::list_tags;
     ListTagsForStream(ListTagsForStreamInput) -> ListTagsForStreamOutput = tags::list;
     MergeShards(MergeShardsInput) -> () = reshard::merge, wakes [KinesisEffect::Subscribers];
-    PutRecord(PutRecordInput) -> PutRecordOutput = records::put_record, wakes [KinesisEffect::Subscribers];
-    PutRecords(PreparedPutRecords) -> PutRecordsWritten = records::put_records, wakes [KinesisEffect::Subscribers];
+    PutRecord(PutRecordInput) -> PutRecordOutput = records::put_record, wakes [KinesisEffect::Written];
+    PutRecords(PreparedPutRecords) -> PutRecordsWritten = records::put_records, wakes [KinesisEffect::Written];
     PutResourcePolicy(PutResourcePolicyInput) -> () = policies::put_policy;
     RegisterStreamConsumer(RegisterStreamConsumerInput) -> RegisterStreamConsumerOutput = consumers::register;
     RemoveTagsFromStream(RemoveTagsFromStreamInput) -> () = tags::remove;

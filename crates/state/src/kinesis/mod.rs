@@ -23,6 +23,7 @@ pub mod subscribe;
 pub mod tags;
 pub mod throttle;
 pub mod token;
+pub mod written;
 
 use crate::db::{Db, Engine};
 use crate::error::StateError;
@@ -36,24 +37,34 @@ use std::sync::Arc;
 pub struct Kinesis {
     db: Db,
     wake: Arc<tokio::sync::Notify>,
-    data: Arc<tokio::sync::watch::Sender<u64>>,
+    feeds: Arc<written::Feeds>,
 }
 
 impl Kinesis {
     /// Kinesis over a started store.
     pub fn new(db: Db) -> Self {
-        let (data, _) = tokio::sync::watch::channel(0);
-        Self { db, wake: Arc::new(tokio::sync::Notify::new()), data: Arc::new(data) }
+        Self { db, wake: Arc::new(tokio::sync::Notify::new()), feeds: Arc::default() }
     }
 
-    /// Tells subscribers that records were written or shards changed.
+    /// Tells subscribers that shards changed or a stream was deleted (every stream is to be
+    /// looked at).
     pub fn notify_data(&self) {
-        self.data.send_modify(|v| *v = v.wrapping_add(1));
+        self.feeds.tell(&written::Written::All);
     }
 
-    /// A receiver that changes whenever [`Kinesis::notify_data`] is called.
+    /// Tells subscribers that records were written to the stream `name` of `ctx`.
+    pub fn notify_written(&self, ctx: &Ctx, name: &str) {
+        self.feeds.tell(&written::Written::one(ctx, name));
+    }
+
+    /// A receiver that changes whenever subscribers are told of a write or a change.
     pub fn watch_data(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.data.subscribe()
+        self.feeds.watch()
+    }
+
+    /// A reader of which streams were written (see [`written::Reader`]).
+    pub fn written_reader(&self) -> written::Reader {
+        self.feeds.reader()
     }
 
     /// The store.

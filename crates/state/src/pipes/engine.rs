@@ -1,9 +1,11 @@
 //! The pipe engine: moves records from a pipe's source to its target.
 //!
-//! [`pump_all`] runs as one store-thread job: for every RUNNING pipe and every shard it may
-//! read, it reads a batch, delivers it record by record in order and moves the shard's
-//! checkpoint, all in the job's transaction, so a crash or restart never loses or repeats a
-//! delivery. Sources and targets are enums ([`Source`], [`Target`]); a new one is a variant,
+//! [`pump_next`] runs as one store-thread job that moves one batch: going round-robin over
+//! the RUNNING pipes (those whose source stream was written, or all) and their shards from a
+//! [`Cursor`] the caller keeps, it reads the first batch due, delivers it record by record in
+//! order and moves the shard's checkpoint, in the job's transaction, so a crash or restart
+//! never loses or repeats a delivery, and the batch is visible as soon as its job commits
+//! (not after every other pipe's and shard's deliveries). Sources and targets are enums ([`Source`], [`Target`]); a new one is a variant,
 //! its `parse`/`check`, and (for a source) a pump, (for a target) a `deliver`.
 //!
 //! Kinesis sources: every shard is read in sequence order; a child shard (after a split or
@@ -28,6 +30,7 @@ use crate::db::Engine;
 use crate::error::StateError;
 use crate::kinesis::cache::{ShardMeta, StreamMeta};
 use crate::kinesis::records::{self, Start};
+use crate::kinesis::written::Written;
 use crate::kinesis::{self, seqnum};
 use crate::sqs::{self, messages, Caller, Queue, QueueKey};
 use crate::Ctx;
@@ -38,14 +41,12 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Most records one [`pump_all`] job handles, so other requests are not held up.
-pub const JOB_BUDGET: usize = 2_000;
 /// Default BatchSize of a Kinesis source.
 pub const DEFAULT_BATCH: u32 = 100;
 /// Longest retry backoff (ms).
 pub const MAX_BACKOFF_MS: i64 = 60_000;
 
-/// What one [`pump_all`] did and when it wants to run again.
+/// What one [`pump_next`] did and when it wants to run again.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PumpReport {
     /// Records delivered.
@@ -58,7 +59,7 @@ pub struct PumpReport {
     pub queues: Vec<QueueKey>,
     /// The earliest time something is due (a retry, a batching window, a state change).
     pub next_wake: Option<i64>,
-    /// The budget ran out: run again right away.
+    /// A batch moved: run again right away (more may be waiting).
     pub more: bool,
     /// Billable requests per pipe, `(account, region, pipe, requests)`: each batch of
     /// events that reached the target counts once per started 64 KB of its payload.
@@ -71,7 +72,35 @@ impl PumpReport {
     fn wake_at(&mut self, t: i64) {
         self.next_wake = Some(self.next_wake.map_or(t, |w| w.min(t)));
     }
+
+    /// Records this report moved one way or another.
+    fn moved(&self) -> u64 {
+        self.delivered + self.dropped + self.filtered
+    }
+
+    /// Adds what a later pass did (its `more` replaces this one's).
+    pub(crate) fn absorb(&mut self, later: PumpReport) {
+        self.delivered += later.delivered;
+        self.dropped += later.dropped;
+        self.filtered += later.filtered;
+        for key in later.queues {
+            if !self.queues.contains(&key) {
+                self.queues.push(key);
+            }
+        }
+        if let Some(t) = later.next_wake {
+            self.wake_at(t);
+        }
+        self.more = later.more;
+        self.requests.extend(later.requests);
+        self.failures.extend(later.failures);
+    }
 }
+
+/// Most records one [`pump_job`] moves, so other requests are not held up.
+pub const JOB_BUDGET: u64 = 2_000;
+/// Most batches one [`pump_job`] moves (a bound besides the records, for batches that fail).
+const JOB_BATCHES: usize = 256;
 
 // ---------------------------------------------------------------------------------------
 // Sources
@@ -311,7 +340,7 @@ fn savepoint(eng: &mut Engine, f: impl FnOnce(&mut Engine) -> Result<(), String>
 // Checkpoints
 
 /// Where a pipe stands in one shard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Checkpoint {
     /// The next counter to deliver.
     pub next: u64,
@@ -376,42 +405,151 @@ pub fn initialize(eng: &mut Engine, pipe: &PipeRow) -> Result<(), StateError> {
 // ---------------------------------------------------------------------------------------
 // Pumping
 
-/// Moves records for every RUNNING pipe, up to `budget` records in all; purges pipes whose
+/// Where the pump stands between jobs: the pipe and shard that moved last, so that the next
+/// job starts after them and every pipe and shard gets its turn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    /// The pipe's id.
+    pub pipe: i64,
+    /// The shard's index in the pipe's source stream.
+    pub shard: i64,
+}
+
+/// Which shards of a pipe a job looks at: indexes above `after`, up to `upto`.
+#[derive(Debug, Clone, Copy)]
+struct Turn {
+    after: i64,
+    upto: i64,
+}
+
+impl Turn {
+    const ALL: Turn = Turn { after: i64::MIN, upto: i64::MAX };
+
+    fn takes(self, idx: i64) -> bool {
+        self.after < idx && idx <= self.upto
+    }
+}
+
+/// One store job of the pump: batches round-robin over pipes and shards ([`pump_next`]) from
+/// `cursor` while batches are waiting, up to [`JOB_BUDGET`] records; what they did, merged.
+/// A burst on many shards is one job (one commit, one wake-up of the queues' receivers), and
+/// a busy pipe still leaves the next job's first batch to the pipes after it.
+pub fn pump_job(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Result<PumpReport, StateError> {
+    let mut job = pump_next(eng, cursor, streams)?;
+    for _ in 1..JOB_BATCHES {
+        if !job.more || job.moved() >= JOB_BUDGET {
+            break;
+        }
+        let next = pump_next(eng, cursor, streams)?;
+        job.absorb(next);
+    }
+    Ok(job)
+}
+
+/// Moves one batch: the first pipe and shard after `cursor` that has one,
+/// round-robin over the RUNNING pipes whose source stream `streams` names and over their
+/// shards. The batch is saved with its checkpoint (in the job's transaction); `cursor` then names that
+/// pipe and shard. `more` is set when another batch may be waiting: the shard had more, or
+/// one of the shards not looked at yet has records (looked at without moving them, so a
+/// lone batch needs no second job to find that nothing is left). Also purges pipes whose
 /// deletion finished.
-pub fn pump_all(eng: &mut Engine, budget: usize) -> Result<PumpReport, StateError> {
+pub fn pump_next(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Result<PumpReport, StateError> {
     let now = eng.now();
     let mut report = PumpReport::default();
-    let mut left = budget;
-    for pipe in super::all_parsed(eng)?.iter() {
+    let all = super::all_parsed(eng)?;
+    let mut running = Vec::new();
+    for pipe in all.iter() {
         match pipe.row.state_at(now) {
             None => super::purge(eng, pipe.row.id)?,
-            Some("RUNNING") => {
-                if left == 0 {
-                    report.more = true;
-                    break;
-                }
-                pump(eng, pipe, &mut left, &mut report)?;
-            }
+            Some("RUNNING") if reads(pipe, streams) => running.push(pipe),
+            Some("RUNNING") => {}
             Some(_) if pipe.row.state_until > now => report.wake_at(pipe.row.state_until),
             Some(_) => {}
         }
     }
+    // The cursor's pipe (its shards after the cursor), the pipes after it, those before it,
+    // and last the cursor pipe's shards up to the cursor.
+    let at = *cursor;
+    let first = running.partition_point(|p| p.row.id < at.pipe);
+    running.rotate_left(first);
+    let turn = |p: &Parsed| if p.row.id == at.pipe { Turn { after: at.shard, ..Turn::ALL } } else { Turn::ALL };
+    let wrap = running.first().filter(|p| p.row.id == at.pipe).map(|p| (*p, Turn { upto: at.shard, ..Turn::ALL }));
+    let mut turns = running.iter().map(|p| (*p, turn(p))).chain(wrap);
+    while let Some((pipe, turn)) = turns.next() {
+        let Some((shard, more)) = pump(eng, pipe, turn, &mut report)? else { continue };
+        *cursor = Cursor { pipe: pipe.row.id, shard };
+        // The rest of this pipe's turn, then the turns not taken yet.
+        let mut more = more || has_batch(eng, pipe, Turn { after: shard, ..turn }, &mut report)?;
+        for (pipe, turn) in turns.by_ref() {
+            if more {
+                break;
+            }
+            more = has_batch(eng, pipe, turn, &mut report)?;
+        }
+        report.more = more;
+        break;
+    }
     Ok(report)
 }
 
-/// Moves records of one pipe.
-pub fn pump(eng: &mut Engine, pipe: &Parsed, budget: &mut usize, report: &mut PumpReport) -> Result<(), StateError> {
+/// Whether one of `turn`'s shards of `pipe` has records to look at (or a change to note);
+/// the retries due later are noted in `report`, as a job that looked at them would.
+fn has_batch(eng: &mut Engine, pipe: &Parsed, turn: Turn, report: &mut PumpReport) -> Result<bool, StateError> {
+    let (Ok(Source::Kinesis(k)), Ok(_)) = (&pipe.source, &pipe.target) else { return Ok(false) };
+    let Ok(m) = kinesis::usable(eng, &k.ctx, &k.stream) else { return Ok(false) };
+    if !m.shards.iter().any(|s| turn.takes(s.idx)) {
+        return Ok(false);
+    }
+    let cps = checkpoints(eng, pipe.row.id)?;
+    let now = eng.now();
+    for shard in m.shards.iter().filter(|s| turn.takes(s.idx)) {
+        if m.shard_expired(shard, now) || !parents_done(&m, shard, &cps, now) {
+            continue;
+        }
+        let cp = cps.get(&shard.id).copied().unwrap_or(Checkpoint { next: shard.start_seq, ..Checkpoint::default() });
+        if cp.done {
+            continue;
+        }
+        if cp.retry_at > now {
+            report.wake_at(cp.retry_at);
+            continue;
+        }
+        let read = records::read(eng, &m, shard, cp.next, 1)?;
+        if !read.records.is_empty() || read.child_shards.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Whether a pass over `streams` looks at `pipe`: its source stream is named (a pipe whose
+/// source or target cannot be parsed, only by a pass over every stream).
+fn reads(pipe: &Parsed, streams: &Written) -> bool {
+    match (&pipe.source, &pipe.target) {
+        (Ok(Source::Kinesis(k)), Ok(_)) => streams.includes(&k.ctx, &k.stream),
+        _ => *streams == Written::All,
+    }
+}
+
+/// Moves one batch of one pipe from the first of `turn`'s shards that has one: that shard's
+/// index and whether it may have more at once, or `None`.
+fn pump(
+    eng: &mut Engine,
+    pipe: &Parsed,
+    turn: Turn,
+    report: &mut PumpReport,
+) -> Result<Option<(i64, bool)>, StateError> {
     let (source, target) = match (&pipe.source, &pipe.target) {
         (Ok(s), Ok(t)) => (s, t),
         (Err(e), _) | (_, Err(e)) => {
             if pipe.row.state_reason.as_deref() != Some(e.as_str()) {
                 set_reason(eng, pipe.row.id, Some(e))?;
             }
-            return Ok(());
+            return Ok(None);
         }
     };
     match source {
-        Source::Kinesis(k) => pump_kinesis(eng, &pipe.row, k, target, budget, report),
+        Source::Kinesis(k) => pump_kinesis(eng, &pipe.row, k, target, turn, report),
     }
 }
 
@@ -425,9 +563,9 @@ fn pump_kinesis(
     pipe: &PipeRow,
     k: &KinesisSource,
     target: &Target,
-    budget: &mut usize,
+    turn: Turn,
     report: &mut PumpReport,
-) -> Result<(), StateError> {
+) -> Result<Option<(i64, bool)>, StateError> {
     let m: Arc<StreamMeta> = match kinesis::usable(eng, &k.ctx, &k.stream) {
         Ok(m) => m,
         Err(e) => {
@@ -435,7 +573,7 @@ fn pump_kinesis(
             if pipe.state_reason.as_deref() != Some(reason.as_str()) {
                 set_reason(eng, pipe.id, Some(&reason))?;
             }
-            return Ok(());
+            return Ok(None);
         }
     };
     let mut cps = checkpoints(eng, pipe.id)?;
@@ -444,30 +582,10 @@ fn pump_kinesis(
         cps = checkpoints(eng, pipe.id)?;
     }
     let now = eng.now();
-    let mut pass = KinesisPass {
-        pipe,
-        k,
-        target,
-        opened: None,
-        template: pipe
-            .spec
-            .target_parameters
-            .as_ref()
-            .and_then(|t| t.get("InputTemplate"))
-            .and_then(Value::as_str)
-            .map(str::to_string),
-        ctx: EventCtx {
-            role: pipe.spec.role_arn.clone().unwrap_or_default(),
-            region: m.region.clone(),
-            stream_arn: m.arn(),
-        },
-        now,
-        failure: None,
-        healthy: false,
-    };
-    // Shards in index order: a child's index is above its parents', so parents finished in
-    // this pass unblock their children in the same pass.
-    for shard in m.shards.iter() {
+    let mut pass = KinesisPass::new(pipe, k, target, &m, now);
+    let mut moved = None;
+    // Shards in index order; a child waits until its parents are delivered to their end.
+    for shard in m.shards.iter().filter(|s| turn.takes(s.idx)) {
         if m.shard_expired(shard, now) || !parents_done(&m, shard, &cps, now) {
             continue;
         }
@@ -480,15 +598,10 @@ fn pump_kinesis(
             report.wake_at(before.retry_at);
             continue;
         }
-        let cp = pass.pump_shard(eng, &m, shard, before, budget, report)?;
-        if *budget == 0 {
-            report.more = true;
-        }
+        let (cp, more) = pass.pump_shard(eng, &m, shard, before, report)?;
         if cp != before {
             save_checkpoint(eng, pipe.id, shard.id, &cp)?;
-            cps.insert(shard.id, cp);
-        }
-        if *budget == 0 {
+            moved = Some((shard.idx, more));
             break;
         }
     }
@@ -497,7 +610,7 @@ fn pump_kinesis(
         (None, Some(_)) if pass.healthy => set_reason(eng, pipe.id, None)?,
         _ => {}
     }
-    Ok(())
+    Ok(moved)
 }
 
 /// One pass of a pipe over its Kinesis source: what every shard's batches need, and what
@@ -518,54 +631,67 @@ struct KinesisPass<'a> {
     healthy: bool,
 }
 
-impl KinesisPass<'_> {
-    /// Delivers batches of one shard from `cp` while the budget lasts; the checkpoint reached.
+impl<'a> KinesisPass<'a> {
+    fn new(pipe: &'a PipeRow, k: &'a KinesisSource, target: &'a Target, m: &StreamMeta, now: i64) -> Self {
+        let params = pipe.spec.target_parameters.as_ref();
+        KinesisPass {
+            pipe,
+            k,
+            target,
+            opened: None,
+            template: params.and_then(|t| t.get("InputTemplate")).and_then(Value::as_str).map(str::to_string),
+            ctx: EventCtx {
+                role: pipe.spec.role_arn.clone().unwrap_or_default(),
+                region: m.region.clone(),
+                stream_arn: m.arn(),
+            },
+            now,
+            failure: None,
+            healthy: false,
+        }
+    }
+
+    /// Delivers one batch (up to BatchSize) of a shard from `cp`: the checkpoint reached, and
+    /// whether more may be due at once (a full batch, a shard read to its end whose children
+    /// may start, or a delivery that stopped).
     fn pump_shard(
         &mut self,
         eng: &mut Engine,
         m: &StreamMeta,
         shard: &ShardMeta,
         mut cp: Checkpoint,
-        budget: &mut usize,
         report: &mut PumpReport,
-    ) -> Result<Checkpoint, StateError> {
+    ) -> Result<(Checkpoint, bool), StateError> {
         let k = self.k;
-        let shard_id = seqnum::shard_id(shard.idx);
-        while *budget > 0 {
-            let limit = k.batch_size.min(*budget as u32).max(1);
-            let read = records::read(eng, m, shard, cp.next, limit)?;
-            if read.records.is_empty() {
-                if read.child_shards.is_some() {
-                    cp.next = read.next;
-                    cp.done = true;
-                }
-                break;
-            }
-            let full = read.records.len() as u32 >= k.batch_size;
-            if k.window_ms > 0 && !full && read.child_shards.is_none() {
-                let first = (read.records[0].approximate_arrival_timestamp * 1000.0).round() as i64;
-                if self.now < first + k.window_ms {
-                    report.wake_at(first + k.window_ms);
-                    break;
-                }
-            }
-            let Some(bytes) = self.deliver_batch(eng, &shard_id, &read.records, &mut cp, budget, report) else {
-                break;
-            };
-            if bytes > 0 {
-                let p = self.pipe;
-                report.requests.push((p.account.clone(), p.region.clone(), p.name.clone(), bytes.div_ceil(65_536)));
-            }
+        let read = records::read(eng, m, shard, cp.next, k.batch_size)?;
+        if read.records.is_empty() {
             if read.child_shards.is_some() {
-                cp.next = cp.next.max(read.next);
+                cp.next = read.next;
                 cp.done = true;
-                break;
             }
-            if (read.records.len() as u32) < limit {
-                break;
+            return Ok((cp, true));
+        }
+        let full = read.records.len() as u32 >= k.batch_size;
+        if k.window_ms > 0 && !full && read.child_shards.is_none() {
+            let first = (read.records[0].approximate_arrival_timestamp * 1000.0).round() as i64;
+            if self.now < first + k.window_ms {
+                report.wake_at(first + k.window_ms);
+                return Ok((cp, false));
             }
         }
-        Ok(cp)
+        let shard_id = seqnum::shard_id(shard.idx);
+        let Some(bytes) = self.deliver_batch(eng, &shard_id, &read.records, &mut cp, report) else {
+            return Ok((cp, true));
+        };
+        if bytes > 0 {
+            let p = self.pipe;
+            report.requests.push((p.account.clone(), p.region.clone(), p.name.clone(), bytes.div_ceil(65_536)));
+        }
+        if read.child_shards.is_some() {
+            cp.next = cp.next.max(read.next);
+            cp.done = true;
+        }
+        Ok((cp, full || cp.done))
     }
 
     /// Delivers (or filters, or gives up) the records of one read, advancing `cp`: the bytes
@@ -576,7 +702,6 @@ impl KinesisPass<'_> {
         shard_id: &str,
         records: &[Record],
         cp: &mut Checkpoint,
-        budget: &mut usize,
         report: &mut PumpReport,
     ) -> Option<u64> {
         let (k, now) = (self.k, self.now);
@@ -586,7 +711,6 @@ impl KinesisPass<'_> {
             let rec = &records[i];
             let counter = counter_of(rec, cp.next);
             let arrival = (rec.approximate_arrival_timestamp * 1000.0).round() as i64;
-            *budget = budget.saturating_sub(1);
             i += 1;
             let (event, lookup) = kinesis_event(&self.ctx, shard_id, rec);
             if !k.filters.is_empty() && !k.filters.iter().any(|f| f.matches(&lookup)) {
@@ -632,9 +756,7 @@ impl KinesisPass<'_> {
             if !self.give_up(eng, shard_id, (condition, batch, error), cp, report) {
                 return None;
             }
-            let skipped = batch.len() - 1;
-            *budget = budget.saturating_sub(skipped);
-            i += skipped;
+            i += batch.len() - 1;
         }
         Some(bytes)
     }

@@ -1,9 +1,10 @@
 //! Pipes tests on a store with a manual clock: the control plane and the engine.
 
-use super::engine::{checkpoints, pump_all, JOB_BUDGET};
+use super::engine::{checkpoints, pump_job, pump_next, Cursor, PumpReport, JOB_BUDGET};
 use super::*;
 use crate::clock::ManualClock;
 use crate::db::{Settings, Storage};
+use crate::kinesis::written::Written;
 use crate::kinesis::{records, reshard, streams};
 use crate::sqs::{messages, queues, Caller, QueueKey};
 use kinesin_protocol::kinesis::*;
@@ -128,8 +129,21 @@ fn data(m: &Message) -> Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
-fn pump(eng: &mut Engine) -> engine::PumpReport {
-    pump_all(eng, JOB_BUDGET).unwrap()
+/// One round over every pipe: jobs until one moves nothing, their reports added up.
+fn pump(eng: &mut Engine) -> PumpReport {
+    round(eng, &mut Cursor::default(), &Written::All)
+}
+
+/// Passes from `cursor` over the pipes of `streams` until one moves nothing, added up.
+fn round(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> PumpReport {
+    let mut total = PumpReport::default();
+    for _ in 0..1_000 {
+        total.absorb(pump_next(eng, cursor, streams).unwrap());
+        if !total.more {
+            return total;
+        }
+    }
+    panic!("the round does not end");
 }
 
 #[test]
@@ -262,8 +276,9 @@ fn parents_are_delivered_before_children() {
     let src = stream(&mut eng, "s", 1);
     let (url, q) = queue(&mut eng, "all.fifo", true);
     // One group for all: the queue's order is the delivery order.
-    pipe(&mut eng, "p", &src, &q, json!({"TargetParameters": {"SqsQueueParameters": {"MessageGroupId": "one"}}}))
-        .unwrap();
+    let extra = json!({"TargetParameters": {"SqsQueueParameters": {"MessageGroupId": "one"}},
+        "SourceParameters": {"KinesisStreamParameters": {"StartingPosition": "TRIM_HORIZON", "BatchSize": 7}}});
+    pipe(&mut eng, "p", &src, &q, extra).unwrap();
     for i in 0..25 {
         put(&mut eng, "s", &format!("k{i}"), &json!({"gen": 0, "i": i}).to_string());
     }
@@ -285,15 +300,12 @@ fn parents_are_delivered_before_children() {
     for i in 0..25 {
         put(&mut eng, "s", &format!("k{i}"), &json!({"gen": 2, "i": i}).to_string());
     }
-    // Small jobs, so the pipe stops in the middle of shards many times.
-    let mut rounds = 0;
-    loop {
-        let r = pump_all(&mut eng, 7).unwrap();
-        rounds += 1;
-        if r.delivered == 0 && !r.more {
-            break;
-        }
-        assert!(rounds < 100);
+    // Small batches, one a job, so the pipe stops in the middle of shards many times.
+    let mut cursor = Cursor::default();
+    let mut jobs = 0;
+    while pump_next(&mut eng, &mut cursor, &Written::All).unwrap().more {
+        jobs += 1;
+        assert!(jobs < 100);
     }
     let got = drain(&mut eng, &url);
     assert_eq!(got.len(), 75);
@@ -331,8 +343,8 @@ fn checkpoints_survive_a_restart() {
         for i in 0..30 {
             put(&mut eng, "s", &format!("k{}", i % 3), &json!({"i": i}).to_string());
         }
-        let r = pump_all(&mut eng, 12).unwrap();
-        assert_eq!(r.delivered, 12);
+        let r = pump_next(&mut eng, &mut Cursor::default(), &Written::All).unwrap();
+        assert_eq!(r.delivered, 10, "one batch");
         assert!(r.more);
         url
     };
@@ -501,7 +513,7 @@ fn filter_criteria_deliver_matching_records_and_skip_the_rest() {
     assert_eq!(data(&got[0])["i"], 0);
     assert_eq!(event(&got[1])["partitionKey"], "vip-1");
     // Skipped records are checkpointed: nothing comes back on the next pass.
-    assert_eq!(pump(&mut eng), engine::PumpReport::default());
+    assert_eq!(pump(&mut eng), PumpReport::default());
     // Update replaces the filters; an empty list lets everything through.
     run_op(
         &mut eng,
@@ -748,4 +760,135 @@ fn every_answer_is_spelled_as_the_model_says() {
     let t = checked(&mut eng, "ListTagsForResource", json!({"resourceArn": arn})).unwrap();
     assert_eq!(t, json!({"tags": {"b": "2"}}));
     assert_eq!(checked(&mut eng, "DeletePipe", json!({"Name": "p"})).unwrap()["DesiredState"], "DELETED");
+}
+
+/// Two streams with a pipe each (`busy` on stream `a`, `quiet` on stream `b`); `(url of
+/// busy's queue, url of quiet's queue)`.
+fn two_pipes(eng: &mut Engine) -> (String, String) {
+    let (a, b) = (stream(eng, "a", 1), stream(eng, "b", 1));
+    let (busy, qa) = queue(eng, "qa", false);
+    let (quiet, qb) = queue(eng, "qb", false);
+    pipe(eng, "busy", &a, &qa, json!({})).unwrap();
+    pipe(eng, "quiet", &b, &qb, json!({})).unwrap();
+    (busy, quiet)
+}
+
+#[test]
+fn one_batch_a_job_committed_with_its_checkpoint() {
+    let (mut eng, _clock) = engine();
+    let (busy, _) = two_pipes(&mut eng);
+    let first = put(&mut eng, "a", "k", "0").sequence_number;
+    for i in 1..25 {
+        put(&mut eng, "a", "k", &i.to_string());
+    }
+    let id = find_row(&eng, &ctx(), "busy").unwrap().unwrap().id;
+    let start = crate::kinesis::seqnum::parse(&first).unwrap().counter;
+    let mut cursor = Cursor::default();
+    for (job, delivered) in [(1, 10), (2, 20), (3, 25)] {
+        let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+        assert_eq!((r.delivered, r.more), (if job == 3 { 5 } else { 10 }, job < 3), "job {job}");
+        let cp = checkpoints(&eng, id).unwrap().into_values().next().unwrap();
+        assert_eq!(cp.next, start + delivered, "the checkpoint moves with its batch");
+        assert_eq!(drain(&mut eng, &busy).len(), 10.min(delivered as usize - (job - 1) * 10));
+    }
+    assert_eq!(cursor, Cursor { pipe: id, shard: 0 });
+    let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((r.delivered, r.more), (0, false), "nothing left");
+    // A lone batch: one job, which also finds that nothing else is waiting.
+    put(&mut eng, "b", "k", "lone");
+    let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((r.delivered, r.more), (1, false));
+    // A batch that leaves another pipe's records waiting: another job is wanted.
+    put(&mut eng, "a", "k", "x");
+    put(&mut eng, "b", "k", "y");
+    let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((r.delivered, r.more), (1, true));
+    let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((r.delivered, r.more), (1, false));
+}
+
+#[test]
+fn a_busy_pipe_does_not_hold_up_the_others() {
+    let (mut eng, _clock) = engine();
+    let (busy, quiet) = two_pipes(&mut eng);
+    for i in 0..100 {
+        put(&mut eng, "a", &format!("k{i}"), &i.to_string());
+    }
+    for i in 0..3 {
+        put(&mut eng, "b", "k", &i.to_string());
+    }
+    let mut cursor = Cursor::default();
+    let first = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    let second = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((first.delivered, second.delivered), (10, 3), "the quiet pipe's batch comes second");
+    assert_eq!(drain(&mut eng, &quiet).len(), 3);
+    let rest = round(&mut eng, &mut cursor, &Written::All);
+    assert_eq!(rest.delivered, 90);
+    let got: Vec<String> = drain(&mut eng, &busy).iter().map(|m| data(m).to_string()).collect();
+    assert_eq!(got, (0..100).map(|i| i.to_string()).collect::<Vec<_>>(), "once each, in order");
+}
+
+#[test]
+fn a_pass_over_written_streams_leaves_the_other_pipes_alone() {
+    let (mut eng, _clock) = engine();
+    let (busy, quiet) = two_pipes(&mut eng);
+    let mut cursor = Cursor::default();
+    assert_eq!(pump(&mut eng).delivered, 0, "positions set");
+    for i in 0..15 {
+        put(&mut eng, "a", "k", &i.to_string());
+        put(&mut eng, "b", "k", &i.to_string());
+    }
+    let other = Written::one(&Ctx::new("111111111111", REGION), "b");
+    assert_eq!(round(&mut eng, &mut cursor, &other).delivered, 0, "b of another account");
+    assert_eq!(round(&mut eng, &mut cursor, &Written::default()).delivered, 0, "nothing written");
+    let r = round(&mut eng, &mut cursor, &Written::one(&ctx(), "a"));
+    assert_eq!(r.delivered, 15);
+    assert_eq!(r.queues, vec![QueueKey::new(ACCOUNT, REGION, "qa")]);
+    assert!(drain(&mut eng, &quiet).is_empty(), "b's pipe was not run");
+    assert_eq!(drain(&mut eng, &busy).len(), 15);
+    let r = round(&mut eng, &mut cursor, &Written::one(&ctx(), "b"));
+    assert_eq!(r.delivered, 15, "b's pipe delivers its own records");
+    let got: Vec<String> = drain(&mut eng, &quiet).iter().map(|m| data(m).to_string()).collect();
+    assert_eq!(got, (0..15).map(|i| i.to_string()).collect::<Vec<_>>());
+}
+
+#[test]
+fn the_look_ahead_keeps_the_retries_it_passes() {
+    let (mut eng, clock) = engine();
+    let (busy, _) = two_pipes(&mut eng);
+    queues::delete_queue(&mut eng, &caller(), QueueUrlInput { queue_url: busy }).unwrap();
+    put(&mut eng, "a", "k", "stuck");
+    let r = pump(&mut eng);
+    assert_eq!((r.delivered, r.failures.len(), r.next_wake), (0, 1, Some(T0 + 1_000)), "busy's target is gone");
+    clock.advance(10);
+    put(&mut eng, "b", "k", "lone");
+    // quiet's batch first; the look-ahead then passes busy, whose retry is still due.
+    let quiet = find_row(&eng, &ctx(), "quiet").unwrap().unwrap().id;
+    let mut cursor = Cursor { pipe: quiet, shard: -1 };
+    let r = pump_next(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((r.delivered, r.more, r.next_wake), (1, false, Some(T0 + 1_000)));
+}
+
+#[test]
+fn a_job_moves_a_burst_round_robin_within_its_budget() {
+    let (mut eng, _clock) = engine();
+    let (busy, quiet) = two_pipes(&mut eng);
+    for i in 0..25 {
+        put(&mut eng, "a", "k", &i.to_string());
+    }
+    for i in 0..3 {
+        put(&mut eng, "b", "k", &i.to_string());
+    }
+    let mut cursor = Cursor::default();
+    let r = pump_job(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((r.delivered, r.more, r.queues.len()), (28, false, 2), "a burst on two pipes is one job");
+    assert_eq!((drain(&mut eng, &busy).len(), drain(&mut eng, &quiet).len()), (25, 3));
+    let total = JOB_BUDGET as usize + 500;
+    for i in 0..total {
+        put(&mut eng, "a", &format!("k{}", i % 100), &i.to_string());
+    }
+    let first = pump_job(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((first.delivered, first.more), (JOB_BUDGET, true), "a job stops at its budget");
+    let second = pump_job(&mut eng, &mut cursor, &Written::All).unwrap();
+    assert_eq!((second.delivered, second.more), (500, false));
 }

@@ -87,7 +87,7 @@ fn data_of(rows: &[Row]) -> Vec<String> {
 /// Pumps until nothing is left; answers how many jobs it took.
 fn pump_all(eng: &mut Engine, budget: usize) -> usize {
     for jobs in 1..1000 {
-        if !pump(eng, budget).unwrap().more {
+        if !pump(eng, budget, &Written::All).unwrap().more {
             return jobs;
         }
     }
@@ -103,10 +103,10 @@ fn reads_from_latest_at_creation_and_delivers_with_metadata() {
     clock.advance(1_000);
     create(&mut eng, "fh", json!({})).unwrap();
     // Nothing to move yet: the record put before creation is not read.
-    assert_eq!(pump(&mut eng, JOB_BUDGET).unwrap(), PumpReport { sources: 1, ..Default::default() });
+    assert_eq!(pump(&mut eng, JOB_BUDGET, &Written::All).unwrap(), PumpReport { sources: 1, ..Default::default() });
     clock.advance(1_000);
     let out = put(&mut eng, "a", b"after;");
-    let r = pump(&mut eng, JOB_BUDGET).unwrap();
+    let r = pump(&mut eng, JOB_BUDGET, &Written::All).unwrap();
     assert_eq!((r.read, r.buffered, r.more), (1, 1, false));
     let (seq, arrival): (String, i64) = eng
         .conn
@@ -115,7 +115,7 @@ fn reads_from_latest_at_creation_and_delivers_with_metadata() {
     assert_eq!((seq, arrival), (out.sequence_number, T0 + 2_000));
     assert_eq!(buffered(&eng), vec![(out.shard_id, "a".to_string(), None, b"after;".to_vec())]);
     // A second pump finds nothing new.
-    assert_eq!(pump(&mut eng, JOB_BUDGET).unwrap().read, 0);
+    assert_eq!(pump(&mut eng, JOB_BUDGET, &Written::All).unwrap().read, 0);
 
     let describe = fh::DescribeDeliveryStreamInput { delivery_stream_name: "fh".into(), ..Default::default() };
     let d = serde_json::to_value(run_op(&mut eng, &ctx(), describe, streams::describe).unwrap()).unwrap();
@@ -168,7 +168,7 @@ fn parents_are_read_before_children_across_split_and_merge() {
     put_round(&mut eng, 1);
     // A budget of one record per job: the parent's records take six jobs, during which the
     // children wait.
-    let r = pump(&mut eng, 1).unwrap();
+    let r = pump(&mut eng, 1, &Written::All).unwrap();
     assert!(r.more);
     assert_eq!(data_of(&buffered(&eng)), vec!["k0-0"]);
     pump_all(&mut eng, 1);
@@ -214,7 +214,7 @@ fn kpl_records_are_deaggregated_with_subsequence_numbers() {
     corrupt[n - 1] ^= 0xFF;
     put(&mut eng, "outer", &corrupt);
     put(&mut eng, "outer", b"plain");
-    let r = pump(&mut eng, JOB_BUDGET).unwrap();
+    let r = pump(&mut eng, JOB_BUDGET, &Written::All).unwrap();
     assert_eq!((r.read, r.buffered), (3, 5));
     let rows = buffered(&eng);
     let view: Vec<(&str, Option<i64>, &[u8])> = rows.iter().map(|r| (r.1.as_str(), r.2, r.3.as_slice())).collect();
@@ -261,10 +261,10 @@ fn creation_checks_and_refused_operations() {
     create(&mut eng, "fh", json!({})).unwrap();
     put(&mut eng, "a", b"while creating");
     // CREATING: nothing moves until it is ACTIVE; then records put since creation do.
-    let r = pump(&mut eng, JOB_BUDGET).unwrap();
+    let r = pump(&mut eng, JOB_BUDGET, &Written::All).unwrap();
     assert_eq!((r.read, r.next_ms), (0, Some(T0 + 500)));
     clock.advance(500);
-    assert_eq!(pump(&mut eng, JOB_BUDGET).unwrap().buffered, 1);
+    assert_eq!(pump(&mut eng, JOB_BUDGET, &Written::All).unwrap().buffered, 1);
 
     let put_fh = fh::PutRecordInput { delivery_stream_name: "fh".into(), record: fh::Record { data: b"x".to_vec() } };
     let e = run_op(&mut eng, &ctx(), put_fh, fh_records::put_record).unwrap_err();
@@ -284,7 +284,7 @@ fn creation_checks_and_refused_operations() {
     run_op(&mut eng, &ctx(), del, streams::delete).unwrap();
     let n: i64 = eng.conn.query_row("SELECT COUNT(*) FROM fh_source_shards", [], |r| r.get(0)).unwrap();
     assert_eq!(n, 0);
-    assert_eq!(pump(&mut eng, JOB_BUDGET).unwrap(), PumpReport::default());
+    assert_eq!(pump(&mut eng, JOB_BUDGET, &Written::All).unwrap(), PumpReport::default());
 }
 
 #[test]
@@ -295,6 +295,23 @@ fn a_deleted_source_stream_is_skipped() {
     put(&mut eng, "a", b"1");
     let input = DeleteStreamInput { stream: kinesis::testing::by_name("src"), enforce_consumer_deletion: None };
     kstreams::delete(&mut eng, &ctx(), input).unwrap();
-    let r = pump(&mut eng, JOB_BUDGET).unwrap();
+    let r = pump(&mut eng, JOB_BUDGET, &Written::All).unwrap();
     assert_eq!((r.sources, r.read), (1, 0));
+}
+
+#[test]
+fn a_pass_over_other_written_streams_leaves_the_source_alone() {
+    let (mut eng, clock) = engine();
+    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    kinesis_stream(&mut eng, 1);
+    create(&mut eng, "fh", json!({})).unwrap();
+    clock.advance(1_000);
+    put(&mut eng, "a", b"x;");
+    let other = Written::one(&ctx(), "other");
+    let r = pump(&mut eng, JOB_BUDGET, &other).unwrap();
+    assert_eq!((r.sources, r.read), (1, 0), "a write to another stream reads nothing");
+    assert_eq!(pump(&mut eng, JOB_BUDGET, &Written::default()).unwrap().read, 0);
+    let r = pump(&mut eng, JOB_BUDGET, &Written::one(&ctx(), "src")).unwrap();
+    assert_eq!((r.read, r.buffered), (1, 1), "its own stream's write is read");
+    assert_eq!(data_of(&buffered(&eng)), vec!["x;".to_string()]);
 }
