@@ -4,7 +4,7 @@
 use crate::clock::Clock;
 use crate::error::StateError;
 use crate::kinesis::memory::Memory;
-use crate::pipes::cache::PipeCache;
+use crate::memo::Memo;
 use crate::sts::Sessions;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -107,8 +107,9 @@ pub struct Engine {
     pub secret: [u8; 16],
     /// What Kinesis keeps in memory beside the store (counter, stream cache, budgets).
     pub kinesis: Memory,
-    /// The stored pipes, parsed (the Pipes pump reads them on every pass).
-    pub pipes: PipeCache,
+    /// The stored pipes, parsed (the Pipes pump reads them on every pass; see
+    /// `pipes::all_parsed`).
+    pub pipes: Memo,
     /// The sessions STS issued (in memory only).
     pub sts: Sessions,
 }
@@ -150,7 +151,7 @@ impl Engine {
         migrate(&conn)?;
         let secret = load_secret(&conn)?;
         let kinesis = Memory::load(&conn)?;
-        Ok(Self { conn, clock, settings, secret, kinesis, pipes: PipeCache::default(), sts: Sessions::default() })
+        Ok(Self { conn, clock, settings, secret, kinesis, pipes: Memo::default(), sts: Sessions::default() })
     }
 
     /// An ephemeral engine for tests.

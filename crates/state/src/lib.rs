@@ -12,6 +12,7 @@ pub mod firehose;
 pub mod iam;
 pub mod inventory;
 pub mod kinesis;
+pub mod memo;
 pub mod perms;
 pub mod pipes;
 pub mod s3;

@@ -1,12 +1,12 @@
 //! The pipe engine: moves records from a pipe's source to its target.
 //!
-//! [`pump_next`] runs as one store-thread job that moves one batch: going round-robin over
-//! the RUNNING pipes (those whose source stream was written, or all) and their shards from a
-//! [`Cursor`] the caller keeps, it reads the first batch due, delivers it record by record in
-//! order and moves the shard's checkpoint, in the job's transaction, so a crash or restart
-//! never loses or repeats a delivery, and the batch is visible as soon as its job commits
-//! (not after every other pipe's and shard's deliveries). Sources and targets are enums ([`Source`], [`Target`]); a new one is a variant,
-//! its `parse`/`check`, and (for a source) a pump, (for a target) a `deliver`.
+//! [`pump_job`] runs as one store-thread job: going round-robin over the RUNNING pipes
+//! (those whose source stream was written, or all) and their shards from a [`Cursor`] the
+//! caller keeps, it moves one batch at a time ([`pump_next`]) while batches are waiting, up
+//! to [`JOB_BUDGET`] records. A batch is delivered record by record in order and moves its
+//! shard's checkpoint in the job's transaction, so a crash or restart never loses or
+//! repeats a delivery. Sources and targets are enums ([`Source`], [`Target`]); a new one is
+//! a variant, its `parse`/`check`, and (for a source) a pump, (for a target) a `deliver`.
 //!
 //! Kinesis sources: every shard is read in sequence order; a child shard (after a split or
 //! merge) starts only once all of its parents are read to their end. ParallelizationFactor
@@ -21,7 +21,6 @@
 //! [`super::dlq`]) and skipped; without one the record is skipped. Records older than
 //! MaximumRecordAgeInSeconds are skipped too, and described on the dead-letter queue if any.
 
-use super::cache::Parsed;
 use super::dlq::{self, BatchInfo, Condition};
 use super::pattern::{self, Pattern};
 use super::{jsonpath, set_reason, PipeRow};
@@ -101,6 +100,26 @@ impl PumpReport {
 pub const JOB_BUDGET: u64 = 2_000;
 /// Most batches one [`pump_job`] moves (a bound besides the records, for batches that fail).
 const JOB_BATCHES: usize = 256;
+
+/// A stored pipe with its source and target parsed, or why they cannot be.
+#[derive(Debug)]
+pub struct Parsed {
+    /// The row.
+    pub row: PipeRow,
+    /// Its source.
+    pub source: Result<Source, String>,
+    /// Its target.
+    pub target: Result<Target, String>,
+}
+
+impl Parsed {
+    /// Parses a stored row.
+    pub fn new(row: PipeRow) -> Self {
+        let source = Source::parse(&row.source, &row.spec);
+        let target = Target::parse(&row.target, &row.spec);
+        Self { row, source, target }
+    }
+}
 
 // ---------------------------------------------------------------------------------------
 // Sources

@@ -9,7 +9,6 @@
 //! records.
 
 pub mod api;
-pub mod cache;
 pub mod dlq;
 pub mod engine;
 pub mod jsonpath;
@@ -179,12 +178,13 @@ pub fn all_rows(eng: &Engine) -> Result<Vec<PipeRow>, StateError> {
 }
 
 /// Every stored pipe in id order with its source and target parsed: kept on the store
-/// thread until a pipe row is written (see [`cache`]).
-pub fn all_parsed(eng: &mut Engine) -> Result<Arc<[cache::Parsed]>, StateError> {
+/// thread (`eng.pipes`) until a pipe row is written or a job or commit fails (what was
+/// read may then have been undone).
+pub fn all_parsed(eng: &mut Engine) -> Result<Arc<Vec<engine::Parsed>>, StateError> {
     if let Some(pipes) = eng.pipes.get() {
         return Ok(pipes);
     }
-    let pipes: Arc<[cache::Parsed]> = all_rows(eng)?.into_iter().map(cache::Parsed::new).collect();
+    let pipes: Arc<Vec<engine::Parsed>> = Arc::new(all_rows(eng)?.into_iter().map(engine::Parsed::new).collect());
     eng.pipes.set(pipes.clone());
     Ok(pipes)
 }
