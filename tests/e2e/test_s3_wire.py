@@ -125,6 +125,7 @@ CASES: list[tuple] = [
     ("GET", "/gold/chunked"),
     ("GET", "/gold/sp%20ace%26%3C%3E%C3%A9"),
     ("HEAD", "/gold/dir/sub/d"),
+    ("GET", "/gold/dir/sub/d"),
     ("GET", "vh:/v/obj"),
     ("HEAD", "vh:/v/obj"),
     ("GET", "/vhb/v/obj"),
