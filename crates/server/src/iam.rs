@@ -4,13 +4,12 @@
 //! caller is the request's account.
 
 use crate::http::{request_id, Resp};
-use crate::runner::{invoke, BoxFuture, Front};
-use crate::wire::{query_error_body, query_xml as respond};
+use crate::runner::{query_action, AwsQuery, Front};
+use crate::wire::query_answer;
 use kinesin_protocol::sqs::query::{parse_form, Form};
-use kinesin_protocol::xml::escape_markup;
-use kinesin_protocol::{query, ApiError};
+use kinesin_protocol::ApiError;
 use kinesin_state::iam::api::{IamApi, IamEffect, Op};
-use kinesin_state::service::{Operation, Service, Visitor};
+use kinesin_state::service::Service;
 use kinesin_state::{Ctx, Db};
 use serde_json::Value;
 
@@ -47,46 +46,14 @@ impl Iam {
             Ok(form) => self.call(ctx, &form, &id).await,
             Err(_) => Err(ApiError::new("MalformedQueryString", "The request body is not a valid form.")),
         };
-        match answer {
-            Ok(xml) => respond(200, xml, &id),
-            Err(e) => {
-                let xmlns = IamApi::model().xml_namespace();
-                respond(e.status, query_error_body(xmlns, &e.code, &escape_markup(&e.message), &id), &id)
-            }
-        }
+        query_answer(IamApi::model().xml_namespace(), answer, &id)
     }
 
     async fn call(&self, ctx: Ctx, form: &Form, id: &str) -> Result<String, ApiError> {
-        let op = match form.get("Action").map(String::as_str).unwrap_or("") {
-            "" => return Err(ApiError::new("MissingAction", "Missing Action")),
-            action => Op::parse(action).ok_or_else(|| {
-                ApiError::new("InternalFailure", format!("kinesin does not emulate iam:{action}")).with_status(501)
-            })?,
-        };
-        op.visit(Query { iam: self, ctx, form, request_id: id }).await
-    }
-}
-
-/// One IAM request, run with its operation's type: decode the form, validate, invoke, write
-/// the XML answer.
-struct Query<'a> {
-    iam: &'a Iam,
-    ctx: Ctx,
-    form: &'a Form,
-    request_id: &'a str,
-}
-
-impl<'a> Visitor<IamApi> for Query<'a> {
-    type Out = BoxFuture<'a, Result<String, ApiError>>;
-
-    fn visit<O: Operation<Service = IamApi>>(self) -> Self::Out {
-        Box::pin(async move {
-            let model = IamApi::model();
-            let mut doc = query::decode_input(model, O::NAME, self.form);
-            IamApi::validate(O::NAME, &mut doc)?;
-            let out = invoke::<Iam, O>(self.iam, self.ctx, doc).await?;
-            let out = serde_json::to_value(&out).map_err(|e| ApiError::internal(e.to_string()))?;
-            Ok(query::encode_output(model, O::NAME, &out, self.request_id))
-        })
+        let action = query_action(form)?;
+        let op = Op::parse(action).ok_or_else(|| {
+            ApiError::new("InternalFailure", format!("kinesin does not emulate iam:{action}")).with_status(501)
+        })?;
+        op.visit(AwsQuery { front: self, caller: ctx, form, request_id: id }).await
     }
 }

@@ -4,11 +4,13 @@
 //! the operation's typed input, runs [`Operation::run`] on the store thread, maps the
 //! service's error to the wire error once and applies the operation's effects.
 //! [`AwsJson`] is the whole path for AWS JSON/CBOR services (decode per wire, validate from
-//! the model, invoke, encode); SQS (JSON and query) and Pipes (restJson) decode and encode
-//! their own protocols around [`invoke`].
+//! the model, invoke, encode), [`AwsQuery`] for IAM and STS (query forms, XML answers); SQS
+//! (JSON and query) and Pipes (restJson) decode and encode their own protocols around
+//! [`invoke`].
 
 use crate::wire::Wire;
-use kinesin_protocol::{json, ApiError};
+use kinesin_protocol::sqs::query::Form;
+use kinesin_protocol::{json, query, ApiError};
 use kinesin_state::service::{Caller, Operation, Service, Visitor};
 use kinesin_state::Db;
 use serde_json::Value;
@@ -89,5 +91,42 @@ impl<'a, S: Service, F: Front<S>> Visitor<S> for AwsJson<'a, S, F> {
             let out = invoke::<F, O>(self.front, self.caller, doc).await?;
             self.wire.encode(model, O::NAME, &out)
         })
+    }
+}
+
+/// One AWS query request (`Action=` form, XML answer), to be run with its operation's type
+/// (`Op::visit(AwsQuery { .. })`): decode the form and validate from the model, invoke, write
+/// the answer from the model.
+pub struct AwsQuery<'a, S: Service, F: Front<S>> {
+    /// The service's front.
+    pub front: &'a F,
+    /// Who calls.
+    pub caller: S::Caller,
+    /// The request's form.
+    pub form: &'a Form,
+    /// The request id the answer carries.
+    pub request_id: &'a str,
+}
+
+impl<'a, S: Service, F: Front<S>> Visitor<S> for AwsQuery<'a, S, F> {
+    type Out = BoxFuture<'a, Result<String, ApiError>>;
+
+    fn visit<O: Operation<Service = S>>(self) -> Self::Out {
+        Box::pin(async move {
+            let model = S::model();
+            let mut doc = query::decode_input(model, O::NAME, self.form);
+            S::validate(O::NAME, &mut doc)?;
+            let out = invoke::<F, O>(self.front, self.caller, doc).await?;
+            let out = serde_json::to_value(&out).map_err(|e| ApiError::internal(e.to_string()))?;
+            Ok(query::encode_output(model, O::NAME, &out, self.request_id))
+        })
+    }
+}
+
+/// The `Action` a query form names (`MissingAction` if none).
+pub fn query_action(form: &Form) -> Result<&str, ApiError> {
+    match form.get("Action").map(String::as_str).unwrap_or("") {
+        "" => Err(ApiError::new("MissingAction", "Missing Action")),
+        action => Ok(action),
     }
 }

@@ -125,11 +125,23 @@ pub fn query_xml(status: u16, body: String, id: &str) -> Resp {
 
 /// A query-protocol `<ErrorResponse>` of IAM and STS in namespace `xmlns` (the message
 /// already escaped).
-pub fn query_error_body(xmlns: &str, code: &str, escaped_message: &str, id: &str) -> String {
+fn query_error_body(xmlns: &str, code: &str, escaped_message: &str, id: &str) -> String {
     format!(
         "<ErrorResponse xmlns=\"{xmlns}\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{escaped_message}</Message>\
          </Error><RequestId>{id}</RequestId></ErrorResponse>"
     )
+}
+
+/// The answer to a query-protocol request of IAM or STS: the XML written, or the error as an
+/// `<ErrorResponse>` in namespace `xmlns`.
+pub fn query_answer(xmlns: &str, answer: Result<String, ApiError>, id: &str) -> Resp {
+    match answer {
+        Ok(xml) => query_xml(200, xml, id),
+        Err(e) => {
+            let message = kinesin_protocol::xml::escape_markup(&e.message);
+            query_xml(e.status, query_error_body(xmlns, &e.code, &message, id), id)
+        }
+    }
 }
 
 /// A bare `<Code><Message>..</Message></Code>` document (requests no service claims).
