@@ -12,7 +12,7 @@ import botocore
 
 SERVICES = {"kinesis": "2013-12-02", "sqs": "2012-11-05", "firehose": "2015-08-04", "pipes": "2015-10-07",
             "kinesisanalytics": "2015-08-14", "kinesisanalyticsv2": "2018-05-23", "sts": "2011-06-15",
-            "iam": "2010-05-08"}
+            "iam": "2010-05-08", "s3": "2006-03-01"}
 # Services kinesin serves a few operations of: only those operations and the shapes they reach.
 ONLY = {
     "iam": ["CreateRole", "GetRole", "DeleteRole", "ListRoles", "UpdateRole", "UpdateRoleDescription",
@@ -22,6 +22,17 @@ ONLY = {
             "ListPolicies", "TagPolicy", "UntagPolicy", "ListPolicyTags", "ListEntitiesForPolicy",
             "CreatePolicyVersion", "GetPolicyVersion", "ListPolicyVersions", "DeletePolicyVersion",
             "SetDefaultPolicyVersion"],
+    "s3": ["ListBuckets", "CreateBucket", "HeadBucket", "DeleteBucket", "GetBucketLocation", "ListObjects",
+           "ListObjectsV2", "ListObjectVersions", "ListMultipartUploads", "DeleteObjects", "PutObject", "GetObject",
+           "HeadObject", "DeleteObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "UploadPartCopy",
+           "CompleteMultipartUpload", "AbortMultipartUpload", "ListParts", "GetBucketTagging", "PutBucketTagging",
+           "DeleteBucketTagging", "GetBucketVersioning", "PutBucketVersioning", "GetBucketEncryption",
+           "PutBucketEncryption", "DeleteBucketEncryption", "GetPublicAccessBlock", "PutPublicAccessBlock",
+           "DeletePublicAccessBlock", "GetBucketOwnershipControls", "PutBucketOwnershipControls",
+           "DeleteBucketOwnershipControls", "GetBucketAcl", "PutBucketAcl", "GetBucketPolicy", "PutBucketPolicy",
+           "DeleteBucketPolicy", "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration",
+           "DeleteBucketLifecycle", "GetBucketCors", "PutBucketCors", "DeleteBucketCors",
+           "GetBucketNotificationConfiguration", "PutBucketNotificationConfiguration"],
 }
 DROP = {"documentation", "documentationUrl", "examples", "deprecatedMessage", "contextParam"}
 

@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = s3::check_content_md5(&field(0), data);
     let mut eng = Engine::memory(Arc::new(ManualClock::new(1_000)));
     let ctx = Ctx::new("000000000000", "us-east-1");
-    if s3::create_bucket(&mut eng, &ctx, "fuzz").is_err() {
+    if s3::create_bucket(&mut eng, &ctx, "fuzz".into()).is_err() {
         return;
     }
     for key in fields.iter().skip(4).take(64) {

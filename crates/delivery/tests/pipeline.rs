@@ -75,7 +75,7 @@ fn env(clock: &ManualClock, lambdas: Vec<(String, LambdaTarget)>) -> Env {
 #[test]
 fn gzip_object_with_the_aws_key_format() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     create(
         &mut eng,
         "fh1",
@@ -102,7 +102,7 @@ fn gzip_object_with_the_aws_key_format() {
 fn custom_prefix_and_size_split() {
     let (mut eng, clock) = engine();
     eng.settings.firehose.interval_override_secs = Some(1);
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     create(
         &mut eng,
         "fh2",
@@ -169,7 +169,7 @@ fn error_lines(data: &[u8]) -> Vec<Value> {
 #[test]
 fn transform_command_upper_cases_drops_and_fails_records() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     create(&mut eng, "fh3", with_lambda(json!({}), json!([{"ParameterName": "LambdaArn", "ParameterValue": FN}])));
     put(&mut eng, "fh3", &[b"one\n", b"drop me\n", b"fail me\n", b"two\n"]);
     let env = env(&clock, vec![(FN.into(), LambdaTarget::Command(script("ok", TRANSFORM)))]);
@@ -194,7 +194,7 @@ fn transform_command_upper_cases_drops_and_fails_records() {
 #[test]
 fn a_failing_function_is_retried_then_its_records_go_to_the_error_prefix() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     let params = json!([{"ParameterName": "LambdaArn", "ParameterValue": FN},
         {"ParameterName": "NumberOfRetries", "ParameterValue": "2"}]);
     let extra = json!({"Prefix": "ok/!{timestamp:yyyy}/", "ErrorOutputPrefix": "err/!{firehose:error-output-type}/!{timestamp:yyyy}/",
@@ -222,7 +222,7 @@ fn a_failing_function_is_retried_then_its_records_go_to_the_error_prefix() {
 #[test]
 fn an_unbound_function_fails_its_records() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     let params = json!([{"ParameterName": "LambdaArn", "ParameterValue": FN},
         {"ParameterName": "NumberOfRetries", "ParameterValue": "0"}]);
     create(&mut eng, "fh5", with_lambda(json!({}), params));

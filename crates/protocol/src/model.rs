@@ -248,6 +248,12 @@ pub fn sts() -> &'static Model {
     MODEL.get_or_init(|| Model::from_json(include_str!("../models/sts.json")).expect("embedded sts model is valid"))
 }
 
+/// The embedded Amazon S3 model (restXml): the operations kinesin serves.
+pub fn s3() -> &'static Model {
+    static MODEL: OnceLock<Model> = OnceLock::new();
+    MODEL.get_or_init(|| Model::from_json(include_str!("../models/s3.json")).expect("embedded s3 model is valid"))
+}
+
 /// The embedded AWS IAM model (query protocol, XML answers): the operations kinesin serves.
 pub fn iam() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();

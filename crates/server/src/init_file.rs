@@ -87,8 +87,8 @@ pub struct Services<'a> {
     pub firehose: &'a kinesin_state::firehose::Firehose,
     /// Pipes.
     pub pipes: &'a crate::pipes::Pipes,
-    /// The store (buckets).
-    pub db: &'a kinesin_state::Db,
+    /// S3 (buckets).
+    pub s3: &'a crate::s3::S3,
     /// Default account.
     pub account: &'a str,
     /// Default region.
@@ -154,8 +154,7 @@ fn existing_ok(r: Result<(), ApiError>, exists: &str) -> Result<(), String> {
 }
 
 async fn create_bucket(s: &Services<'_>, ctx: Ctx, name: &str) -> Result<(), String> {
-    let name = name.to_string();
-    let out = s.db.call(move |eng| kinesin_state::s3::create_bucket(eng, &ctx, &name)).await;
+    let out = s.s3.create_bucket(&ctx, name.to_string()).await;
     match out {
         Ok(()) => Ok(()),
         Err(e) if e.code == "BucketAlreadyOwnedByYou" => Ok(()),

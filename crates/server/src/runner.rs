@@ -3,6 +3,7 @@
 //! API versions of Kinesis Data Analytics); [`invoke`] turns a validated request document into
 //! the operation's typed input, runs [`Operation::run`] on the store thread, maps the
 //! service's error to the wire error once and applies the operation's effects.
+//! [`call`] is the same on a typed input for a front that builds it itself (S3's routes).
 //! [`AwsJson`] is the whole path for AWS JSON/CBOR services (decode per wire, validate from
 //! the model, invoke, encode), [`AwsQuery`] for IAM and STS (query forms, XML answers); SQS
 //! (JSON and query) and Pipes (restJson) decode and encode their own protocols around
@@ -11,7 +12,7 @@
 use crate::wire::Wire;
 use kinesin_protocol::sqs::query::Form;
 use kinesin_protocol::{json, query, ApiError};
-use kinesin_state::service::{Caller, Operation, Service, Visitor};
+use kinesin_state::service::{Caller, Error, Operation, Service, Visitor};
 use kinesin_state::Db;
 use serde_json::Value;
 use std::future::Future;
@@ -49,7 +50,17 @@ where
 {
     let scope = front.scope(&caller, O::NAME, &doc);
     let input: O::Input = json::into_input(doc)?;
-    let out = execute::<F, O>(front, caller, input).await?;
+    call::<F, O>(front, caller, input, scope).await.map_err(Into::into)
+}
+
+/// Runs operation `O` on a typed input on the store thread and applies its effects,
+/// keeping the service's own error (for a front that renders its errors itself: S3).
+pub async fn call<F, O>(front: &F, caller: Caller<O>, input: O::Input, scope: F::Scope) -> Result<O::Output, Error<O>>
+where
+    F: Front<O::Service>,
+    O: Operation,
+{
+    let out = front.db().call(move |eng| O::run(eng, &caller, input)).await?;
     for &effect in O::EFFECTS {
         front.apply(effect, &scope);
     }

@@ -6,6 +6,7 @@
 //! the SQLite store; keys are plain strings and never become file-system paths.
 
 use crate::http::{header, Resp};
+use crate::runner::{self, Front};
 use crate::wire::{self, s3_response as response, s3_xml as xml};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -13,18 +14,25 @@ use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method, Request, Uri};
 use kinesin_protocol::s3::listing::{self, Listing};
+use kinesin_protocol::s3::query::part_number;
 use kinesin_protocol::s3::query::Query;
-use kinesin_protocol::s3::range::{self, ByteRange};
+use kinesin_protocol::s3::range;
 use kinesin_protocol::s3::{chunked, target};
 use kinesin_protocol::sigv4;
 use kinesin_protocol::xml::escape as xml_escape;
 use kinesin_state::clock::civil;
-use kinesin_state::s3::{self, ListQuery, ObjectMeta, RangeAsked, S3Error};
-use kinesin_state::{Ctx, Db, Engine};
+use kinesin_state::s3::api::{ops, Op, S3Api, S3Effect};
+use kinesin_state::s3::read::{Object, Read, ReadObject};
+use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
+use kinesin_state::service::Operation;
+use kinesin_state::{Ctx, Db};
+use route::Addressed;
+use serde_json::Value;
 use std::fmt::Write as _;
 
 mod bucket_config;
 mod multipart;
+mod route;
 mod versioning;
 
 const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -104,12 +112,30 @@ fn request_data(headers: &HeaderMap, body: &Bytes) -> Result<Vec<u8>, S3Error> {
     Ok(data)
 }
 
+impl Front<S3Api> for S3 {
+    type Scope = ();
+
+    fn db(&self) -> &Db {
+        &self.db
+    }
+
+    fn scope(&self, _caller: &Ctx, _operation: &str, _doc: &Value) -> Self::Scope {}
+
+    fn apply(&self, effect: S3Effect, _scope: &()) {
+        match effect {
+            S3Effect::BucketCreated => {
+                if let Some(f) = &self.wake_firehose {
+                    f.wake();
+                }
+            }
+        }
+    }
+}
+
 /// What the routing of a request reads of it, once its bucket and key are known.
 struct Req<'a> {
     method: &'a Method,
     headers: &'a HeaderMap,
-    /// The query string as sent (for messages).
-    raw_query: &'a str,
     query: Query,
     body: Bytes,
 }
@@ -121,18 +147,14 @@ impl S3 {
         Self { db, wake_firehose: firehose }
     }
 
-    async fn run<I, O>(
-        &self,
-        ctx: &Ctx,
-        input: I,
-        op: fn(&mut Engine, &Ctx, I) -> Result<O, S3Error>,
-    ) -> Result<O, S3Error>
-    where
-        I: Send + 'static,
-        O: Send + 'static,
-    {
-        let ctx = ctx.clone();
-        self.db.call(move |eng| op(eng, &ctx, input)).await
+    /// Runs operation `O` through the one runner (its effects applied), keeping S3's error.
+    async fn call<O: Operation<Service = S3Api>>(&self, ctx: &Ctx, input: O::Input) -> Result<O::Output, S3Error> {
+        runner::call::<Self, O>(self, ctx.clone(), input, ()).await
+    }
+
+    /// CreateBucket (as the init file asks for its buckets).
+    pub async fn create_bucket(&self, ctx: &Ctx, bucket: String) -> Result<(), S3Error> {
+        self.call::<ops::CreateBucket>(ctx, bucket).await
     }
 
     /// Serves a request whose body is not read yet.
@@ -181,93 +203,85 @@ impl S3 {
             target::check_key(&key)?;
         }
         let raw_query = uri.query().unwrap_or("");
-        let req = Req { method, headers, raw_query, query: Query::parse(raw_query), body };
-        match bucket {
-            None if *method == Method::GET => self.list_buckets(&ctx).await,
-            None => Err(method_not_allowed()),
-            Some(bucket) if key.is_empty() => self.bucket_request(&ctx, bucket, &req).await,
-            Some(bucket) => self.object_request(&ctx, (bucket, key), &req).await,
+        let req = Req { method, headers, query: Query::parse(raw_query), body };
+        let at = match (&bucket, key.is_empty()) {
+            (None, _) => Addressed::Service,
+            (Some(_), true) => Addressed::Bucket,
+            (Some(_), false) => Addressed::Object,
+        };
+        let op = route::route(method, at, &req.query, raw_query, headers)?;
+        let bucket = bucket.unwrap_or_default();
+        match at {
+            Addressed::Object => self.object_op(op, &ctx, (bucket, key), &req).await,
+            _ => self.bucket_op(op, &ctx, bucket, &req).await,
         }
     }
 
-    /// A request on a bucket: create, head, delete, location, listings, DeleteObjects and
-    /// the bucket settings.
-    async fn bucket_request(&self, ctx: &Ctx, bucket: String, req: &Req<'_>) -> Result<Resp, S3Error> {
-        let (q, subresource) = (&req.query, req.query.subresource());
-        match *req.method {
-            Method::PUT if !subresource => {
-                self.run(ctx, bucket.clone(), |eng, ctx, b| s3::create_bucket(eng, ctx, &b)).await?;
-                if let Some(f) = &self.wake_firehose {
-                    f.wake();
-                }
+    /// An operation on the service or a bucket.
+    async fn bucket_op(&self, op: Op, ctx: &Ctx, bucket: String, req: &Req<'_>) -> Result<Resp, S3Error> {
+        let q = &req.query;
+        match op {
+            Op::ListBuckets => self.list_buckets(ctx).await,
+            Op::CreateBucket => {
+                self.create_bucket(ctx, bucket.clone()).await?;
                 let mut r = response(200, Bytes::new());
                 header(&mut r, "location", &format!("/{bucket}"));
                 Ok(r)
             }
-            Method::HEAD => {
-                let b = self.run(ctx, bucket, s3::head_bucket).await?;
+            Op::HeadBucket => {
+                let b = self.call::<ops::HeadBucket>(ctx, bucket).await?;
                 let mut r = response(200, Bytes::new());
                 header(&mut r, "x-amz-bucket-region", &b.region);
                 Ok(r)
             }
-            Method::DELETE if !subresource => {
-                self.run(ctx, bucket, s3::delete_bucket).await?;
+            Op::DeleteBucket => {
+                self.call::<ops::DeleteBucket>(ctx, bucket).await?;
                 Ok(response(204, Bytes::new()))
             }
-            Method::GET if q.has("location") => {
-                let b = self.run(ctx, bucket, s3::head_bucket).await?;
+            Op::GetBucketLocation => {
+                let b = self.call::<ops::GetBucketLocation>(ctx, bucket).await?;
                 let region = if b.region == "us-east-1" { String::new() } else { b.region };
                 Ok(xml(200, format!("<LocationConstraint xmlns=\"{XMLNS}\">{region}</LocationConstraint>")))
             }
-            Method::GET if q.has("uploads") => self.list_uploads(ctx, bucket, q).await,
-            Method::GET if q.has("versions") => self.list_versions(ctx, bucket, q).await,
-            Method::GET if !subresource => self.list_objects(ctx, bucket, q.get("list-type") == Some("2"), q).await,
-            Method::POST if q.has("delete") => self.delete_objects(ctx, bucket, &req.body).await,
-            _ => match bucket_config::which(q) {
-                Some(setting) => self.bucket_config(ctx, req.method, (bucket, setting), req.headers, &req.body).await,
-                None if subresource => {
-                    Err(not_implemented(&format!("{} on a bucket with ?{}", req.method, req.raw_query)))
-                }
-                None => Err(method_not_allowed()),
-            },
+            Op::ListMultipartUploads => self.list_uploads(ctx, bucket, q).await,
+            Op::ListObjectVersions => self.list_versions(ctx, bucket, q).await,
+            Op::ListObjects => self.list_objects::<ops::ListObjects>(ctx, bucket, false, q).await,
+            Op::ListObjectsV2 => self.list_objects::<ops::ListObjectsV2>(ctx, bucket, true, q).await,
+            Op::DeleteObjects => self.delete_objects(ctx, bucket, &req.body).await,
+            op => self.setting(op, ctx, bucket, req).await,
         }
     }
 
-    /// A request on an object: multipart uploads (`uploads`, `uploadId`), then Get, Head,
-    /// Put, Copy and Delete.
-    async fn object_request(&self, ctx: &Ctx, (bucket, key): (String, String), req: &Req<'_>) -> Result<Resp, S3Error> {
+    /// An operation on an object: multipart uploads, then Get, Head, Put, Copy and Delete.
+    async fn object_op(
+        &self,
+        op: Op,
+        ctx: &Ctx,
+        (bucket, key): (String, String),
+        req: &Req<'_>,
+    ) -> Result<Resp, S3Error> {
         let q = &req.query;
-        let upload_id = q.get("uploadId").map(str::to_owned);
-        match (req.method, upload_id) {
-            (&Method::POST, None) if q.has("uploads") => {
-                return self.create_upload(ctx, bucket, key, req.headers).await
-            }
-            (&Method::PUT, Some(id)) => {
+        let upload_id = || q.get("uploadId").unwrap_or_default().to_owned();
+        let version = || q.get("versionId").map(str::to_owned);
+        match op {
+            Op::CreateMultipartUpload => self.create_upload(ctx, bucket, key, req.headers).await,
+            Op::UploadPart | Op::UploadPartCopy => {
                 let number = q.get("partNumber").unwrap_or_default();
                 let data = request_data(req.headers, &req.body)?;
-                return self.upload_part(ctx, (bucket, key), (number, id), req.headers, data).await;
+                self.upload_part(ctx, (bucket, key), (number, upload_id()), req.headers, data).await
             }
-            (&Method::POST, Some(id)) => {
-                return self.complete_upload(ctx, (bucket, key), id, req.headers, &req.body).await
+            Op::CompleteMultipartUpload => {
+                self.complete_upload(ctx, (bucket, key), upload_id(), req.headers, &req.body).await
             }
-            (&Method::DELETE, Some(id)) => return self.abort_upload(ctx, (bucket, key), id).await,
-            (&Method::GET, Some(id)) => return self.list_parts(ctx, (bucket, key), id, q).await,
-            _ => {}
-        }
-        if q.subresource() {
-            return Err(not_implemented(&format!("{} on an object with ?{}", req.method, req.raw_query)));
-        }
-        let version = q.get("versionId").map(str::to_owned);
-        match *req.method {
-            Method::GET | Method::HEAD => {
-                let head = *req.method == Method::HEAD;
-                self.get_object(ctx, (bucket, key, version), q.get("partNumber"), req.headers, head).await
-            }
-            Method::PUT => match multipart::copy_source(req.headers) {
+            Op::AbortMultipartUpload => self.abort_upload(ctx, (bucket, key), upload_id()).await,
+            Op::ListParts => self.list_parts(ctx, (bucket, key), upload_id(), q).await,
+            Op::GetObject | Op::HeadObject => self.read_object(ctx, (bucket, key, version()), req).await,
+            Op::CopyObject => match multipart::copy_source(req.headers) {
                 Some(src) => self.copy_object(ctx, (bucket, key), src?, req.headers).await,
-                None => self.put_object(ctx, (bucket, key), req).await,
+                None => Err(method_not_allowed()),
             },
-            Method::DELETE => self.delete_object(ctx, (bucket, key, version)).await,
+            Op::PutObject => self.put_object(ctx, (bucket, key), req).await,
+            Op::DeleteObject => self.delete_object(ctx, (bucket, key, version())).await,
             _ => Err(method_not_allowed()),
         }
     }
@@ -277,7 +291,7 @@ impl S3 {
         let data = request_data(req.headers, &req.body)?;
         let content_type = req.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let put = s3::PutObject { bucket, key, data, content_type };
-        let stored = self.run(ctx, put, s3::put).await?;
+        let stored = self.call::<ops::PutObject>(ctx, put).await?;
         let mut r = response(200, Bytes::new());
         header(&mut r, "etag", &format!("\"{}\"", stored.etag));
         versioning::version_header(&mut r, "x-amz-version-id", &stored.version_id);
@@ -285,7 +299,7 @@ impl S3 {
     }
 
     async fn list_buckets(&self, ctx: &Ctx) -> Result<Resp, S3Error> {
-        let buckets = self.run(ctx, (), s3::list_buckets).await?;
+        let buckets = self.call::<ops::ListBuckets>(ctx, ()).await?;
         let mut body = format!(
             "<ListAllMyBucketsResult xmlns=\"{XMLNS}\"><Owner><ID>{0}</ID><DisplayName>{0}</DisplayName></Owner><Buckets>",
             ctx.account
@@ -303,7 +317,11 @@ impl S3 {
         Ok(xml(200, body))
     }
 
-    async fn list_objects(&self, ctx: &Ctx, bucket: String, v2: bool, q: &Query) -> Result<Resp, S3Error> {
+    /// ListObjects or (`v2`) ListObjectsV2.
+    async fn list_objects<O>(&self, ctx: &Ctx, bucket: String, v2: bool, q: &Query) -> Result<Resp, S3Error>
+    where
+        O: Operation<Service = S3Api, Input = ListQuery, Output = s3::Listing>,
+    {
         let Listing { prefix, delimiter, max_keys, url_encoded } = Listing::parse(q)?;
         let esc = Esc::of(url_encoded);
         let token = q.get("continuation-token");
@@ -317,7 +335,7 @@ impl S3 {
         let after = token_key.unwrap_or_else(|| start_after.clone());
         let query =
             ListQuery { bucket: bucket.clone(), prefix: prefix.clone(), delimiter: delimiter.clone(), after, max_keys };
-        let listing = self.run(ctx, query, s3::list_objects).await?;
+        let listing = self.call::<O>(ctx, query).await?;
         let mut body = format!(
             "<ListBucketResult xmlns=\"{XMLNS}\"><Name>{}</Name><Prefix>{}</Prefix>",
             xml_escape(&bucket),
@@ -355,89 +373,49 @@ impl S3 {
         Ok(xml(200, body))
     }
 
-    async fn get_object(
+    /// GetObject or HeadObject (`versionId`, `partNumber`, `Range`); a delete marker is
+    /// answered as S3 answers it.
+    async fn read_object(
         &self,
         ctx: &Ctx,
         (bucket, key, version): (String, String, Option<String>),
-        part: Option<&str>,
-        headers: &HeaderMap,
-        head: bool,
+        req: &Req<'_>,
     ) -> Result<Resp, S3Error> {
-        if let Some(part) = part {
-            return self.get_object_part(ctx, (bucket, key, version), part, head).await;
-        }
-        let asked = match text(headers, "range") {
-            Some(h) => range::parse(h)?,
-            None => None,
+        let head = *req.method == Method::HEAD;
+        let part = req.query.get("partNumber").map(part_number).transpose()?;
+        let range = match (part, text(req.headers, "range")) {
+            (None, Some(h)) => range::parse(h)?,
+            _ => None,
         };
-        let range: RangeAsked = match asked {
-            None => None,
-            Some(ByteRange::From(first, last)) => Some((first, last)),
-            Some(suffix) => {
-                let meta = match self.meta_of(ctx, (bucket.clone(), key.clone(), version.clone()), head).await? {
-                    Ok(m) => m,
-                    Err(answer) => return Ok(answer),
-                };
-                Some(suffix.bounds(meta.size as u64)?)
-            }
+        let r = ReadObject { bucket, key: key.clone(), version, range, part };
+        let read = match head {
+            true => self.call::<ops::HeadObject>(ctx, r).await?,
+            false => self.call::<ops::GetObject>(ctx, r).await?,
         };
-        if head {
-            let meta = match self.meta_of(ctx, (bucket, key, version), true).await? {
-                Ok(m) => m,
-                Err(answer) => return Ok(answer),
-            };
-            let mut r = response(200, Bytes::new());
-            object_headers(&mut r, &meta);
-            header(&mut r, "content-length", &meta.size.to_string());
-            return Ok(r);
-        }
-        let (meta, data, span) = match self.read_of(ctx, (bucket, key, version), range).await? {
-            Ok(out) => out,
-            Err(answer) => return Ok(answer),
-        };
-        let status = if span.is_some() { 206 } else { 200 };
-        let mut r = response(status, data);
-        object_headers(&mut r, &meta);
-        if let Some((s, e)) = span {
-            header(&mut r, "content-range", &format!("bytes {s}-{}/{}", e - 1, meta.size));
-        }
-        Ok(r)
+        Ok(match read {
+            Read::Marker { marker, named } => versioning::marker_answer(&marker, named, &key, head),
+            Read::Object(o) => object_answer(o, head),
+        })
     }
+}
 
-    /// GetObject / HeadObject with `partNumber`: the bytes of one part of a multipart object
-    /// (a single-part object has one part), with `x-amz-mp-parts-count`.
-    async fn get_object_part(
-        &self,
-        ctx: &Ctx,
-        (bucket, key, version): (String, String, Option<String>),
-        part: &str,
-        head: bool,
-    ) -> Result<Resp, S3Error> {
-        let n = kinesin_protocol::s3::query::part_number(part)?;
-        let meta = match self.meta_of(ctx, (bucket.clone(), key.clone(), version.clone()), head).await? {
-            Ok(m) => m,
-            Err(answer) => return Ok(answer),
-        };
-        let (first, last) = meta.part_span(n)?;
-        let data = if head {
-            Bytes::new()
-        } else {
-            match self.read_of(ctx, (bucket, key, version), Some((first, Some(last)))).await? {
-                Ok((_, data, _)) => Bytes::from(data),
-                Err(answer) => return Ok(answer),
-            }
-        };
-        let mut r = response(206, data);
-        object_headers(&mut r, &meta);
-        header(&mut r, "content-range", &format!("bytes {first}-{last}/{}", meta.size));
-        if head {
-            header(&mut r, "content-length", &(last - first + 1).to_string());
-        }
-        if !meta.part_sizes.is_empty() {
-            header(&mut r, "x-amz-mp-parts-count", &meta.part_sizes.len().to_string());
-        }
-        Ok(r)
+/// An object read: 206 with `content-range` for a span, `content-length` for a HEAD, and
+/// `x-amz-mp-parts-count` when a part of a multipart object was asked.
+fn object_answer(o: Object, head: bool) -> Resp {
+    let Object { meta, data, span, part } = o;
+    let mut r = response(if span.is_some() { 206 } else { 200 }, data);
+    object_headers(&mut r, &meta);
+    if let Some((s, e)) = span {
+        header(&mut r, "content-range", &format!("bytes {s}-{}/{}", e - 1, meta.size));
     }
+    if head {
+        let length = span.map_or(meta.size as u64, |(s, e)| e - s);
+        header(&mut r, "content-length", &length.to_string());
+    }
+    if part && !meta.part_sizes.is_empty() {
+        header(&mut r, "x-amz-mp-parts-count", &meta.part_sizes.len().to_string());
+    }
+    r
 }
 
 fn method_not_allowed() -> S3Error {

@@ -126,7 +126,7 @@ impl Services {
                 sqs: &self.sqs,
                 firehose: &self.firehose,
                 pipes: &self.pipes,
-                db: &self.db,
+                s3: &self.s3,
                 account: &cfg.account_id,
                 region: &cfg.region,
             };

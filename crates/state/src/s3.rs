@@ -5,15 +5,18 @@ use crate::db::Engine;
 use crate::Ctx;
 use md5::{Digest, Md5};
 use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
 
+pub mod api;
 pub mod config;
 pub mod multipart;
+pub mod read;
 pub mod versions;
 
 pub use versions::Versioning;
 
 /// An S3 error: code, message, HTTP status and the resource it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct S3Error {
     /// S3 error code, e.g. `NoSuchKey`.
     pub code: &'static str,
@@ -69,7 +72,7 @@ impl From<rusqlite::Error> for S3Error {
 }
 
 /// A bucket.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bucket {
     /// Name.
     pub name: String,
@@ -82,7 +85,7 @@ pub struct Bucket {
 }
 
 /// An object's metadata.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ObjectMeta {
     /// Key.
     pub key: String,
@@ -162,13 +165,13 @@ pub(crate) fn bucket(eng: &Engine, name: &str) -> Result<Bucket, S3Error> {
 
 /// CreateBucket. Re-creating one's own bucket succeeds in us-east-1 and is
 /// `BucketAlreadyOwnedByYou` elsewhere, as on AWS.
-pub fn create_bucket(eng: &mut Engine, ctx: &Ctx, name: &str) -> Result<(), S3Error> {
-    if !valid_bucket_name(name) {
+pub fn create_bucket(eng: &mut Engine, ctx: &Ctx, name: String) -> Result<(), S3Error> {
+    if !valid_bucket_name(&name) {
         let mut e = S3Error::other("InvalidBucketName", "The specified bucket is not valid.", 400);
-        e.resource = Some(("BucketName", name.into()));
+        e.resource = Some(("BucketName", name));
         return Err(e);
     }
-    if find_bucket(eng, name)?.is_some() {
+    if find_bucket(eng, &name)?.is_some() {
         if ctx.region == "us-east-1" {
             return Ok(());
         }
@@ -177,7 +180,7 @@ pub fn create_bucket(eng: &mut Engine, ctx: &Ctx, name: &str) -> Result<(), S3Er
             "Your previous request to create the named bucket succeeded and you already own it.",
             409,
         );
-        e.resource = Some(("BucketName", name.into()));
+        e.resource = Some(("BucketName", name));
         return Err(e);
     }
     eng.conn
@@ -239,7 +242,7 @@ pub fn check_content_md5(given: &str, data: &[u8]) -> Result<(), S3Error> {
 
 /// An object written: its ETag (unquoted) and the version id S3 shows (None in a bucket
 /// whose versioning was never configured).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Stored {
     /// ETag, unquoted.
     pub etag: String,
@@ -283,7 +286,7 @@ pub(crate) fn store_object(
 }
 
 /// The input of PutObject as a store job.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct PutObject {
     /// Bucket.
     pub bucket: String,
@@ -370,7 +373,7 @@ fn substr_args(size: i64, span: Option<(u64, u64)>) -> (i64, i64) {
 
 /// What a DeleteObject did: the version id it names (of the delete marker it made, or of
 /// the version it removed) and whether that is a delete marker.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Deleted {
     /// `x-amz-version-id` (None in a bucket whose versioning was never configured).
     pub version_id: Option<String>,
@@ -413,7 +416,7 @@ pub fn delete_objects(
 }
 
 /// A ListObjects(V2) request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ListQuery {
     /// Bucket.
     pub bucket: String,
@@ -428,7 +431,7 @@ pub struct ListQuery {
 }
 
 /// A page of a listing.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Listing {
     /// Objects.
     pub contents: Vec<ObjectMeta>,
@@ -500,10 +503,10 @@ mod tests {
         assert!(check_content_md5("XUFAKrxLKna5cZ2REBfFkg==", b"hello").is_ok());
         assert_eq!(check_content_md5("XUFAKrxLKna5cZ2REBfFkg==", b"hellO").unwrap_err().code, "BadDigest");
         assert_eq!(check_content_md5("nope", b"hello").unwrap_err().code, "InvalidDigest");
-        assert!(create_bucket(&mut eng, &ctx, "UPPER").is_err());
-        create_bucket(&mut eng, &ctx, "b1").unwrap_err();
-        create_bucket(&mut eng, &ctx, "bkt").unwrap();
-        create_bucket(&mut eng, &ctx, "bkt").unwrap();
+        assert!(create_bucket(&mut eng, &ctx, "UPPER".into()).is_err());
+        create_bucket(&mut eng, &ctx, "b1".into()).unwrap_err();
+        create_bucket(&mut eng, &ctx, "bkt".into()).unwrap();
+        create_bucket(&mut eng, &ctx, "bkt".into()).unwrap();
         assert_eq!(put_object(&eng, "nope", "k", b"x", None).unwrap_err().code, "NoSuchBucket");
         for k in ["a/1", "a/2", "a/b/3", "c", "d/4"] {
             put_object(&eng, "bkt", k, k.as_bytes(), None).unwrap();

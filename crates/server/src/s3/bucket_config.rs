@@ -9,15 +9,16 @@
 //! nothing is enforced but versioning, whose `Status` decides how objects are kept
 //! (`versioning.rs`).
 
-use super::{request_data, response, xml, S3, XMLNS};
+use super::{request_data, response, xml, Req, S3, XMLNS};
 use crate::http::Resp;
 use bytes::Bytes;
-use hyper::{HeaderMap, Method};
+use hyper::Method;
 use kinesin_protocol::s3::body;
 use kinesin_protocol::s3::query::Query;
-use kinesin_state::s3::config::{self, Setting};
-use kinesin_state::s3::versions::Versioning;
+use kinesin_state::s3::api::{ops, Op, S3Api};
+use kinesin_state::s3::config::Setting;
 use kinesin_state::s3::S3Error;
+use kinesin_state::service::Operation;
 use kinesin_state::Ctx;
 
 /// What a setting answers when it has no document.
@@ -28,10 +29,11 @@ enum Unset {
     Missing(&'static str, &'static str),
 }
 
-struct Kind {
+/// How the server answers for one setting.
+pub(super) struct Kind {
     query: &'static str,
     unset: Unset,
-    /// After a DELETE: `Some` for settings with a default (the error then), `None` to reset.
+    /// The error of a GET after a DELETE, for settings whose default a deletion removes.
     deleted: Option<(&'static str, &'static str)>,
     put_status: u16,
     json: bool,
@@ -75,82 +77,107 @@ const KINDS: &[Kind] = &[
 ];
 
 /// The setting a bucket request's query names, if any.
-pub(super) fn which(q: &Query) -> Option<&'static str> {
-    KINDS.iter().find(|k| q.has(k.query)).map(|k| k.query)
-}
-
-fn kind(query: &str) -> &'static Kind {
-    KINDS.iter().find(|k| k.query == query).expect("which() names a known setting")
+pub(super) fn which(q: &Query) -> Option<&'static Kind> {
+    KINDS.iter().find(|k| q.has(k.query))
 }
 
 fn not_found(bucket: &str, (code, message): (&'static str, &'static str)) -> S3Error {
     S3Error { code, message: message.into(), status: 404, resource: Some(("BucketName", bucket.to_string())) }
 }
 
-/// A PUT document, checked for its format (see [`body::setting_xml`], [`body::policy`]).
-fn document(k: &Kind, data: Vec<u8>) -> Result<Vec<u8>, S3Error> {
-    Ok(if k.json { body::policy(data)? } else { body::setting_xml(data)? })
+/// Declares each setting's operations (GET, PUT and, where S3 has one, DELETE): which
+/// operation a method on it is, and how the server runs it.
+macro_rules! settings {
+    ($($query:literal => $get:ident, $put:ident $(, $delete:ident)?;)*) => {
+        impl Kind {
+            /// The operation `method` on this setting is.
+            pub(super) fn op(&self, method: &Method) -> Option<Op> {
+                match (self.query, method) {
+                    $(
+                        ($query, &Method::GET) => Some(Op::$get),
+                        ($query, &Method::PUT) => Some(Op::$put),
+                        $(($query, &Method::DELETE) => Some(Op::$delete),)?
+                    )*
+                    _ => None,
+                }
+            }
+        }
+
+        impl S3 {
+            /// Runs operation `op` on a bucket setting.
+            pub(super) async fn setting(&self, op: Op, ctx: &Ctx, bucket: String, req: &Req<'_>) -> Result<Resp, S3Error> {
+                let Some(k) = which(&req.query) else { return Err(super::method_not_allowed()) };
+                match op {
+                    $(
+                        Op::$get => self.get_setting::<ops::$get>(ctx, bucket, k).await,
+                        Op::$put => self.put_setting::<ops::$put>(ctx, bucket, k, req).await,
+                        $(Op::$delete => self.delete_setting::<ops::$delete>(ctx, bucket).await,)?
+                    )*
+                    _ => Err(super::method_not_allowed()),
+                }
+            }
+        }
+    };
+}
+
+settings! {
+    "tagging" => GetBucketTagging, PutBucketTagging, DeleteBucketTagging;
+    "versioning" => GetBucketVersioning, PutBucketVersioning;
+    "encryption" => GetBucketEncryption, PutBucketEncryption, DeleteBucketEncryption;
+    "publicAccessBlock" => GetPublicAccessBlock, PutPublicAccessBlock, DeletePublicAccessBlock;
+    "ownershipControls" => GetBucketOwnershipControls, PutBucketOwnershipControls, DeleteBucketOwnershipControls;
+    "acl" => GetBucketAcl, PutBucketAcl;
+    "policy" => GetBucketPolicy, PutBucketPolicy, DeleteBucketPolicy;
+    "lifecycle" => GetBucketLifecycleConfiguration, PutBucketLifecycleConfiguration, DeleteBucketLifecycle;
+    "cors" => GetBucketCors, PutBucketCors, DeleteBucketCors;
+    "notification" => GetBucketNotificationConfiguration, PutBucketNotificationConfiguration;
 }
 
 impl S3 {
-    /// GET, PUT or DELETE of one bucket setting.
-    pub(super) async fn bucket_config(
-        &self,
-        ctx: &Ctx,
-        method: &Method,
-        (bucket, query): (String, &'static str),
-        headers: &HeaderMap,
-        body: &Bytes,
-    ) -> Result<Resp, S3Error> {
-        let k = kind(query);
-        match *method {
-            Method::GET => {
-                let setting = self.run(ctx, (bucket.clone(), query), config::get).await?;
-                let doc = match setting {
-                    Setting::Set(doc) => String::from_utf8_lossy(&doc).into_owned(),
-                    Setting::Deleted => {
-                        return Err(not_found(&bucket, k.deleted.unwrap_or(("NoSuchConfiguration", ""))))
-                    }
-                    Setting::Default => match &k.unset {
-                        Unset::Doc(d) => d.replace("{ns}", XMLNS).replace("{owner}", &ctx.account),
-                        Unset::Missing(code, message) => return Err(not_found(&bucket, (code, message))),
-                    },
-                };
-                if k.json {
-                    let mut r = response(200, doc);
-                    super::header(&mut r, "content-type", "application/json");
-                    return Ok(r);
-                }
-                Ok(xml(200, doc))
-            }
-            Method::PUT => {
-                let data = request_data(headers, body)?;
-                // A canned ACL (`x-amz-acl`) without a document keeps the owner's grant.
-                if query == "acl" && data.iter().all(u8::is_ascii_whitespace) {
-                    self.run(ctx, (bucket, query), config::reset).await?;
-                    return Ok(response(200, Bytes::new()));
-                }
-                let doc = document(k, data)?;
-                if query == "versioning" {
-                    let status = body::versioning_status(&doc)?.map(Versioning::from);
-                    self.run(ctx, (bucket, status, doc), kinesin_state::s3::versions::configure).await?;
-                    return Ok(response(k.put_status, Bytes::new()));
-                }
-                self.run(ctx, (bucket, query, doc), config::put).await?;
-                Ok(response(k.put_status, Bytes::new()))
-            }
-            Method::DELETE => {
-                match k.deleted {
-                    Some(_) => self.run(ctx, (bucket, query, Vec::new()), config::put).await?,
-                    None => self.run(ctx, (bucket, query), config::reset).await?,
-                }
-                Ok(response(204, Bytes::new()))
-            }
-            _ => Err(S3Error::other(
-                "MethodNotAllowed",
-                "The specified method is not allowed against this resource.",
-                405,
-            )),
+    /// GET of a setting: its document, its default, or S3's "not found".
+    async fn get_setting<O>(&self, ctx: &Ctx, bucket: String, k: &Kind) -> Result<Resp, S3Error>
+    where
+        O: Operation<Service = S3Api, Input = String, Output = Setting>,
+    {
+        let doc = match self.call::<O>(ctx, bucket.clone()).await? {
+            Setting::Set(doc) => String::from_utf8_lossy(&doc).into_owned(),
+            Setting::Deleted => return Err(not_found(&bucket, k.deleted.unwrap_or(("NoSuchConfiguration", "")))),
+            Setting::Default => match &k.unset {
+                Unset::Doc(d) => d.replace("{ns}", XMLNS).replace("{owner}", &ctx.account),
+                Unset::Missing(code, message) => return Err(not_found(&bucket, (code, message))),
+            },
+        };
+        if k.json {
+            let mut r = response(200, doc);
+            super::header(&mut r, "content-type", "application/json");
+            return Ok(r);
         }
+        Ok(xml(200, doc))
+    }
+
+    /// PUT of a setting: its document, checked for its format (see [`body::setting_xml`],
+    /// [`body::policy`]); a canned ACL (`x-amz-acl`) without a document keeps the owner's
+    /// grant.
+    async fn put_setting<O>(&self, ctx: &Ctx, bucket: String, k: &Kind, req: &Req<'_>) -> Result<Resp, S3Error>
+    where
+        O: Operation<Service = S3Api, Input = (String, Vec<u8>), Output = ()>,
+    {
+        let data = request_data(req.headers, &req.body)?;
+        let doc = match (k.query, k.json) {
+            ("acl", _) if data.iter().all(u8::is_ascii_whitespace) => Vec::new(),
+            (_, true) => body::policy(data)?,
+            (_, false) => body::setting_xml(data)?,
+        };
+        self.call::<O>(ctx, (bucket, doc)).await?;
+        Ok(response(k.put_status, Bytes::new()))
+    }
+
+    /// DELETE of a setting.
+    async fn delete_setting<O>(&self, ctx: &Ctx, bucket: String) -> Result<Resp, S3Error>
+    where
+        O: Operation<Service = S3Api, Input = String, Output = ()>,
+    {
+        self.call::<O>(ctx, bucket).await?;
+        Ok(response(204, Bytes::new()))
     }
 }

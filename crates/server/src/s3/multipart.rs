@@ -12,7 +12,8 @@ use kinesin_protocol::s3::body;
 use kinesin_protocol::s3::copy::{self, CopySource, Directive};
 use kinesin_protocol::s3::listing;
 use kinesin_protocol::s3::query::{self, Query};
-use kinesin_state::s3::multipart::{self, Complete, Copy, ListParts, ListUploads, PartSource, UploadPart};
+use kinesin_state::s3::api::ops;
+use kinesin_state::s3::multipart::{Complete, Copy, ListParts, ListUploads, PartSource, UploadPart};
 use kinesin_state::s3::S3Error;
 use kinesin_state::Ctx;
 use std::fmt::Write as _;
@@ -47,7 +48,7 @@ impl S3 {
         headers: &HeaderMap,
     ) -> Result<Resp, S3Error> {
         let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let id = self.run(ctx, (bucket.clone(), key.clone(), content_type), multipart::create_upload).await?;
+        let id = self.call::<ops::CreateMultipartUpload>(ctx, (bucket.clone(), key.clone(), content_type)).await?;
         Ok(xml(
             200,
             format!(
@@ -77,21 +78,22 @@ impl S3 {
             None => (PartSource::Body(data), false),
         };
         let p = UploadPart { bucket, key, upload_id, number, source };
-        let part = self.run(ctx, p, multipart::upload_part).await?;
-        if is_copy {
-            let mut r = xml(
-                200,
-                format!(
-                    "<CopyPartResult xmlns=\"{XMLNS}\"><LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag></CopyPartResult>",
-                    iso8601(part.modified_ms),
-                    part.etag
-                ),
-            );
-            version_header(&mut r, "x-amz-copy-source-version-id", &part.source_version);
+        if !is_copy {
+            let part = self.call::<ops::UploadPart>(ctx, p).await?;
+            let mut r = response(200, Bytes::new());
+            etag_header(&mut r, &part.etag);
             return Ok(r);
         }
-        let mut r = response(200, Bytes::new());
-        etag_header(&mut r, &part.etag);
+        let part = self.call::<ops::UploadPartCopy>(ctx, p).await?;
+        let mut r = xml(
+            200,
+            format!(
+                "<CopyPartResult xmlns=\"{XMLNS}\"><LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag></CopyPartResult>",
+                iso8601(part.modified_ms),
+                part.etag
+            ),
+        );
+        version_header(&mut r, "x-amz-copy-source-version-id", &part.source_version);
         Ok(r)
     }
 
@@ -106,7 +108,7 @@ impl S3 {
     ) -> Result<Resp, S3Error> {
         let parts = body::complete(body)?;
         let c = Complete { bucket: bucket.clone(), key: key.clone(), upload_id, parts };
-        let stored = self.run(ctx, c, multipart::complete).await?;
+        let stored = self.call::<ops::CompleteMultipartUpload>(ctx, c).await?;
         let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
         let location = format!("http://{host}/{bucket}/{key}");
         let mut r = xml(
@@ -130,7 +132,7 @@ impl S3 {
         (bucket, key): (String, String),
         upload_id: String,
     ) -> Result<Resp, S3Error> {
-        self.run(ctx, (bucket, key, upload_id), multipart::abort).await?;
+        self.call::<ops::AbortMultipartUpload>(ctx, (bucket, key, upload_id)).await?;
         Ok(response(204, Bytes::new()))
     }
 
@@ -145,7 +147,7 @@ impl S3 {
         let max = listing::page_size(q.get("max-parts"));
         let after = listing::part_marker(q.get("part-number-marker"));
         let q = ListParts { bucket: bucket.clone(), key: key.clone(), upload_id: upload_id.clone(), after, max };
-        let (parts, truncated) = self.run(ctx, q, multipart::list_parts).await?;
+        let (parts, truncated) = self.call::<ops::ListParts>(ctx, q).await?;
         let mut body = format!(
             "<ListPartsResult xmlns=\"{XMLNS}\"><Bucket>{}</Bucket><Key>{}</Key><UploadId>{}</UploadId><Initiator>{}</Initiator><Owner>{}</Owner><StorageClass>STANDARD</StorageClass><PartNumberMarker>{after}</PartNumberMarker>",
             xml_escape(&bucket),
@@ -183,7 +185,7 @@ impl S3 {
             after: (key_marker.clone(), id_marker.clone()),
             max,
         };
-        let (uploads, truncated) = self.run(ctx, q, multipart::list_uploads).await?;
+        let (uploads, truncated) = self.call::<ops::ListMultipartUploads>(ctx, q).await?;
         let mut body = format!(
             "<ListMultipartUploadsResult xmlns=\"{XMLNS}\"><Bucket>{}</Bucket><KeyMarker>{}</KeyMarker><UploadIdMarker>{}</UploadIdMarker>",
             xml_escape(&bucket),
@@ -232,7 +234,7 @@ impl S3 {
             Directive::Replace => Some(headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned)),
         };
         let c = Copy { src_bucket, src_key, src_version, bucket, key, replace_content_type };
-        let copied = self.run(ctx, c, multipart::copy).await?;
+        let copied = self.call::<ops::CopyObject>(ctx, c).await?;
         let mut r = xml(
             200,
             format!(

@@ -11,8 +11,9 @@ use bytes::Bytes;
 use kinesin_protocol::s3::body;
 use kinesin_protocol::s3::listing::Listing;
 use kinesin_protocol::s3::query::Query;
-use kinesin_state::s3::versions::{self, Found, Marker, VersionQuery};
-use kinesin_state::s3::{self, Deleted, GetOutput, ObjectMeta, RangeAsked, S3Error};
+use kinesin_state::s3::api::ops;
+use kinesin_state::s3::versions::{self, Marker, VersionQuery};
+use kinesin_state::s3::{Deleted, S3Error};
 use kinesin_state::Ctx;
 use std::fmt::Write as _;
 
@@ -25,7 +26,7 @@ pub(super) fn version_header(r: &mut Resp, name: &'static str, v: &Option<String
 
 /// The answer for a delete marker: 404 NoSuchKey when it is the current version, 405
 /// MethodNotAllowed when a request names it, with `x-amz-delete-marker` and its version id.
-fn marker_answer(m: &Marker, named: bool, key: &str, head: bool) -> Resp {
+pub(super) fn marker_answer(m: &Marker, named: bool, key: &str, head: bool) -> Resp {
     let e = if named {
         S3Error::other("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
     } else {
@@ -40,73 +41,14 @@ fn marker_answer(m: &Marker, named: bool, key: &str, head: bool) -> Resp {
     r
 }
 
-/// A version to serve, or the answer already made for a delete marker.
-pub(super) type Served<T> = Result<T, Resp>;
-
 impl S3 {
-    /// The metadata of the current version of `key` (or of version `v`).
-    pub(super) async fn meta_of(
-        &self,
-        ctx: &Ctx,
-        (bucket, key, v): (String, String, Option<String>),
-        head: bool,
-    ) -> Result<Served<ObjectMeta>, S3Error> {
-        match v {
-            None => match self.run(ctx, (bucket.clone(), key.clone()), s3::head_object).await {
-                Ok(m) => Ok(Ok(m)),
-                Err(e) => Ok(Err(self.missing(ctx, (bucket, key), e, head).await?)),
-            },
-            Some(v) => match self.run(ctx, (bucket, key.clone(), v), versions::head).await? {
-                Found::Object(m) => Ok(Ok(m)),
-                Found::Marker(m) => Ok(Err(marker_answer(&m, true, &key, head))),
-            },
-        }
-    }
-
-    /// The bytes (of `range`) of the current version of `key` (or of version `v`).
-    pub(super) async fn read_of(
-        &self,
-        ctx: &Ctx,
-        (bucket, key, v): (String, String, Option<String>),
-        range: RangeAsked,
-    ) -> Result<Served<GetOutput>, S3Error> {
-        match v {
-            None => match self.run(ctx, (bucket.clone(), key.clone(), range), s3::get_object).await {
-                Ok(out) => Ok(Ok(out)),
-                Err(e) => Ok(Err(self.missing(ctx, (bucket, key), e, false).await?)),
-            },
-            Some(v) => match self.run(ctx, (bucket, key.clone(), v, range), versions::get).await? {
-                Found::Object(out) => Ok(Ok(out)),
-                Found::Marker(m) => Ok(Err(marker_answer(&m, true, &key, false))),
-            },
-        }
-    }
-
-    /// A read of the current version failed with `e`: when the key's current version is a
-    /// delete marker, NoSuchKey carries its headers (as an answer); else `e`.
-    async fn missing(
-        &self,
-        ctx: &Ctx,
-        (bucket, key): (String, String),
-        e: S3Error,
-        head: bool,
-    ) -> Result<Resp, S3Error> {
-        if e.code != "NoSuchKey" {
-            return Err(e);
-        }
-        match self.run(ctx, (bucket, key.clone()), versions::current_marker).await? {
-            Some(m) => Ok(marker_answer(&m, false, &key, head)),
-            None => Err(e),
-        }
-    }
-
     /// DeleteObject (of the current version, or of version `v`).
     pub(super) async fn delete_object(
         &self,
         ctx: &Ctx,
         (bucket, key, v): (String, String, Option<String>),
     ) -> Result<Resp, S3Error> {
-        let d = self.run(ctx, (bucket, key, v), s3::delete_object).await?;
+        let d = self.call::<ops::DeleteObject>(ctx, (bucket, key, v)).await?;
         let mut r = response(204, Bytes::new());
         version_header(&mut r, "x-amz-version-id", &d.version_id);
         if d.delete_marker {
@@ -118,7 +60,7 @@ impl S3 {
     /// DeleteObjects: `<Object><Key>..</Key>[<VersionId>..</VersionId>]</Object>`s.
     pub(super) async fn delete_objects(&self, ctx: &Ctx, bucket: String, body: &[u8]) -> Result<Resp, S3Error> {
         let body::Delete { objects, quiet } = body::delete(body)?;
-        let results = self.run(ctx, (bucket, objects.clone()), s3::delete_objects).await?;
+        let results = self.call::<ops::DeleteObjects>(ctx, (bucket, objects.clone())).await?;
         let mut out = format!("<DeleteResult xmlns=\"{XMLNS}\">");
         for ((key, asked), result) in objects.iter().zip(results) {
             match result {
@@ -152,7 +94,7 @@ impl S3 {
             version_marker: version_marker.clone(),
             max_keys,
         };
-        let listing = self.run(ctx, query, versions::list).await?;
+        let listing = self.call::<ops::ListObjectVersions>(ctx, query).await?;
         let mut body = format!(
             "<ListVersionsResult xmlns=\"{XMLNS}\"><Name>{}</Name><Prefix>{}</Prefix><KeyMarker>{}</KeyMarker><VersionIdMarker>{}</VersionIdMarker><MaxKeys>{max_keys}</MaxKeys>",
             xml_escape(&bucket),

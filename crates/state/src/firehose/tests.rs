@@ -67,7 +67,7 @@ fn pass(eng: &mut Engine, bucket: &str) -> (Vec<batch::Completed>, Option<i64>) 
 #[test]
 fn interval_take_and_complete_deliver_once() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     let arn = create(
         &mut eng,
         "fh1",
@@ -115,7 +115,7 @@ fn interval_take_and_complete_deliver_once() {
 fn size_limit_splits_batches_one_in_flight_per_stream() {
     let (mut eng, clock) = engine();
     eng.settings.firehose.interval_override_secs = Some(1);
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     create(
         &mut eng,
         "fh2",
@@ -177,7 +177,7 @@ fn missing_bucket_retries_the_same_records_until_it_exists() {
     assert_eq!(b.first_attempt_ms, eng.now() - delivery::RETRY_MS);
     assert_eq!(batch::complete(&mut eng, &b.receipt, concat(b, "later")).unwrap().attempts, 2);
     // Creating the bucket makes the next pass retry at once.
-    s3::create_bucket(&mut eng, &ctx(), "later").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "later".into()).unwrap();
     let (done, _) = pass(&mut eng, "later");
     assert!(done[0].consumed);
     let (done, _) = pass(&mut eng, "later");
@@ -250,7 +250,7 @@ fn missing_bucket_retries_back_off_until_the_bucket_exists() {
     // Creating the bucket retries at once, whatever the back-off reached.
     let (done, _) = pass(&mut eng, "later");
     assert_eq!(done[0].retry_in_ms, batch::S3_BACKOFF_CAP_MS);
-    s3::create_bucket(&mut eng, &ctx(), "later").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "later".into()).unwrap();
     let (done, _) = pass(&mut eng, "later");
     assert!(done[0].consumed);
 }
@@ -258,7 +258,7 @@ fn missing_bucket_retries_back_off_until_the_bucket_exists() {
 #[test]
 fn outcome_retry_waits_and_counts_attempts() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     create(
         &mut eng,
         "fh6",
@@ -290,7 +290,7 @@ fn outcome_retry_waits_and_counts_attempts() {
 #[test]
 fn an_expired_lease_is_taken_again_and_the_old_batch_is_stale() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     create(
         &mut eng,
         "fh7",
@@ -455,7 +455,7 @@ fn update(eng: &mut Engine, name: &str, version: &str, member: &str, u: serde_js
 #[test]
 fn http_endpoint_streams_are_described_taken_with_their_secrets_and_updated() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     let s3cfg = json!({"RoleARN": "arn:aws:iam::000000000000:role/r", "BucketARN": "arn:aws:s3:::bkt"});
     create_kind(
         &mut eng,

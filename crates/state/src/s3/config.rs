@@ -1,13 +1,15 @@
 //! Bucket settings as documents: what a `PUT ?<subresource>` stored, returned by the matching
-//! GET (the server side knows each setting's default and its "not found" error).
+//! GET (the server side knows each setting's default and its "not found" error). Each
+//! setting is a [`Kind`], so its operations are typed by it.
 
 use super::{bucket, S3Error};
 use crate::db::Engine;
 use crate::Ctx;
 use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
 
 /// A setting's state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Setting {
     /// Never set: the default applies.
     Default,
@@ -17,13 +19,58 @@ pub enum Setting {
     Set(Vec<u8>),
 }
 
-/// Reads setting `name` of a bucket.
-pub fn get(eng: &mut Engine, _ctx: &Ctx, (name, setting): (String, &'static str)) -> Result<Setting, S3Error> {
+/// A bucket setting kept as a document.
+pub trait Kind: 'static {
+    /// The query that names it (`tagging` for `?tagging`).
+    const QUERY: &'static str;
+    /// Whether a deletion is kept: the setting has a default that a deletion removes.
+    const KEEPS_DELETION: bool = false;
+}
+
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $name:ident = $query:literal $(, keeps $keeps:literal)?;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+            impl Kind for $name {
+                const QUERY: &'static str = $query;
+                $(const KEEPS_DELETION: bool = $keeps;)?
+            }
+        )*
+    };
+}
+
+kinds! {
+    /// `?tagging`.
+    Tagging = "tagging";
+    /// `?versioning` (its status is kept on the bucket too, see `versions::configure`).
+    VersioningDoc = "versioning";
+    /// `?encryption`.
+    Encryption = "encryption";
+    /// `?publicAccessBlock`.
+    PublicAccessBlock = "publicAccessBlock", keeps true;
+    /// `?ownershipControls`.
+    OwnershipControls = "ownershipControls", keeps true;
+    /// `?acl`.
+    Acl = "acl";
+    /// `?policy` (a JSON document).
+    Policy = "policy";
+    /// `?lifecycle`.
+    Lifecycle = "lifecycle";
+    /// `?cors`.
+    Cors = "cors";
+    /// `?notification`.
+    Notification = "notification";
+}
+
+/// Reads setting `K` of a bucket.
+pub fn get<K: Kind>(eng: &mut Engine, _ctx: &Ctx, name: String) -> Result<Setting, S3Error> {
     bucket(eng, &name)?;
     let body: Option<Vec<u8>> = eng
         .conn
         .prepare_cached("SELECT body FROM s3_bucket_config WHERE bucket=?1 AND name=?2")?
-        .query_row(params![name, setting], |r| r.get(0))
+        .query_row(params![name, K::QUERY], |r| r.get(0))
         .optional()?;
     Ok(match body {
         None => Setting::Default,
@@ -32,24 +79,37 @@ pub fn get(eng: &mut Engine, _ctx: &Ctx, (name, setting): (String, &'static str)
     })
 }
 
-/// Stores setting `name` (an empty body records a deletion).
-pub fn put(
-    eng: &mut Engine,
-    _ctx: &Ctx,
-    (name, setting, body): (String, &'static str, Vec<u8>),
-) -> Result<(), S3Error> {
+/// Stores setting `K`; an empty document (a canned ACL without one) resets it.
+pub fn put<K: Kind>(eng: &mut Engine, ctx: &Ctx, (name, doc): (String, Vec<u8>)) -> Result<(), S3Error> {
+    if doc.is_empty() {
+        return reset(eng, ctx, (name, K::QUERY));
+    }
+    store(eng, (name, K::QUERY, doc))
+}
+
+/// Deletes setting `K`: recorded for a setting whose default it removes, else its default
+/// applies again.
+pub fn delete<K: Kind>(eng: &mut Engine, ctx: &Ctx, name: String) -> Result<(), S3Error> {
+    match K::KEEPS_DELETION {
+        true => store(eng, (name, K::QUERY, Vec::new())),
+        false => reset(eng, ctx, (name, K::QUERY)),
+    }
+}
+
+/// Stores the document of setting `query` (an empty one records a deletion).
+pub(super) fn store(eng: &mut Engine, (name, query, body): (String, &'static str, Vec<u8>)) -> Result<(), S3Error> {
     bucket(eng, &name)?;
     eng.conn
         .prepare_cached("INSERT OR REPLACE INTO s3_bucket_config (bucket, name, body) VALUES (?1, ?2, ?3)")?
-        .execute(params![name, setting, body])?;
+        .execute(params![name, query, body])?;
     Ok(())
 }
 
-/// Forgets setting `name`, so its default applies again.
-pub fn reset(eng: &mut Engine, _ctx: &Ctx, (name, setting): (String, &'static str)) -> Result<(), S3Error> {
+/// Forgets setting `query`, so its default applies again.
+fn reset(eng: &mut Engine, _ctx: &Ctx, (name, query): (String, &'static str)) -> Result<(), S3Error> {
     bucket(eng, &name)?;
     eng.conn
         .prepare_cached("DELETE FROM s3_bucket_config WHERE bucket=?1 AND name=?2")?
-        .execute(params![name, setting])?;
+        .execute(params![name, query])?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use crate::db::Engine;
 use crate::Ctx;
 use md5::{Digest, Md5};
 use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
 
 /// Smallest part other than the last (5 MiB).
 pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
@@ -31,7 +32,7 @@ fn invalid_part() -> S3Error {
 }
 
 /// An upload in progress.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Upload {
     /// UploadId.
     pub id: String,
@@ -42,7 +43,7 @@ pub struct Upload {
 }
 
 /// A stored part.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Part {
     /// PartNumber.
     pub number: i64,
@@ -97,7 +98,7 @@ fn check_part_number(n: i64) -> Result<(), S3Error> {
 }
 
 /// Where a part's bytes come from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub enum PartSource {
     /// The request body (UploadPart).
     Body(Vec<u8>),
@@ -115,7 +116,7 @@ pub enum PartSource {
 }
 
 /// An UploadPart or UploadPartCopy request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct UploadPart {
     /// Bucket.
     pub bucket: String,
@@ -130,7 +131,7 @@ pub struct UploadPart {
 }
 
 /// A part stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PartStored {
     /// ETag, unquoted.
     pub etag: String,
@@ -173,7 +174,7 @@ pub fn upload_part(eng: &mut Engine, _ctx: &Ctx, p: UploadPart) -> Result<PartSt
 }
 
 /// A CompleteMultipartUpload request: the parts chosen, `(PartNumber, ETag)` in order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Complete {
     /// Bucket.
     pub bucket: String,
@@ -255,7 +256,7 @@ pub fn abort(eng: &mut Engine, _ctx: &Ctx, (b, k, id): (String, String, String))
 }
 
 /// A ListParts request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ListParts {
     /// Bucket.
     pub bucket: String,
@@ -285,7 +286,7 @@ pub fn list_parts(eng: &mut Engine, _ctx: &Ctx, q: ListParts) -> Result<(Vec<Par
 }
 
 /// A ListMultipartUploads request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ListUploads {
     /// Bucket.
     pub bucket: String,
@@ -324,7 +325,7 @@ pub fn list_uploads(eng: &mut Engine, _ctx: &Ctx, q: ListUploads) -> Result<(Vec
 }
 
 /// A CopyObject request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Copy {
     /// Source bucket.
     pub src_bucket: String,
@@ -341,7 +342,7 @@ pub struct Copy {
 }
 
 /// An object copied: the new object, when it was written and the source's version id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Copied {
     /// The new object's ETag and version id.
     pub stored: Stored,
@@ -378,7 +379,7 @@ mod tests {
     fn setup() -> (Engine, Ctx) {
         let mut eng = Engine::memory(Arc::new(ManualClock::new(1_000)));
         let ctx = Ctx::new("000000000000", "us-east-1");
-        create_bucket(&mut eng, &ctx, "bkt").unwrap();
+        create_bucket(&mut eng, &ctx, "bkt".into()).unwrap();
         (eng, ctx)
     }
 

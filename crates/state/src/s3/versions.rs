@@ -7,11 +7,13 @@
 //! was never configured keeps one unnamed version per key (shown as `null` where S3 shows
 //! one), exactly as before versioning existed.
 
+use super::config::{self, Kind, VersioningDoc};
 use super::{bucket, meta_row, span_of, substr_args, Bucket, Deleted, GetOutput, ObjectMeta, RangeAsked, S3Error};
 use crate::db::Engine;
 use crate::Ctx;
-use kinesin_protocol::s3::body::VersioningStatus;
+use kinesin_protocol::s3::body::{versioning_status, VersioningStatus};
 use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
 
 /// The version id of the null version.
 pub const NULL: &str = "null";
@@ -21,7 +23,7 @@ const ID_LEN: usize = 32;
 const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
 
 /// A bucket's versioning status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Versioning {
     /// Never configured: one version per key, no version ids shown.
     #[default]
@@ -90,7 +92,7 @@ fn no_such_version(v: &str) -> S3Error {
 }
 
 /// A delete marker: its version id and when it was made.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Marker {
     /// Version id.
     pub version_id: String,
@@ -99,7 +101,7 @@ pub struct Marker {
 }
 
 /// What a version id names: an object version, or a delete marker.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Found<T> {
     /// An object version.
     Object(T),
@@ -115,12 +117,9 @@ enum Loc {
 }
 
 /// PutBucketVersioning: stores the document and, when it has a status, the status.
-pub fn configure(
-    eng: &mut Engine,
-    ctx: &Ctx,
-    (name, status, doc): (String, Option<Versioning>, Vec<u8>),
-) -> Result<(), S3Error> {
-    super::config::put(eng, ctx, (name.clone(), "versioning", doc))?;
+pub fn configure(eng: &mut Engine, _ctx: &Ctx, (name, doc): (String, Vec<u8>)) -> Result<(), S3Error> {
+    let status = versioning_status(&doc)?.map(Versioning::from);
+    config::store(eng, (name.clone(), VersioningDoc::QUERY, doc))?;
     if let Some(s) = status {
         eng.conn
             .prepare_cached("UPDATE s3_buckets SET versioning=?2 WHERE name=?1")?
@@ -369,7 +368,7 @@ pub(crate) fn read_source(
 }
 
 /// A ListObjectVersions request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct VersionQuery {
     /// Bucket.
     pub bucket: String,
@@ -387,7 +386,7 @@ pub struct VersionQuery {
 }
 
 /// A version or delete marker of a listing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VersionEntry {
     /// Its metadata (`version_id` always set; size 0 and no ETag for a delete marker).
     pub meta: ObjectMeta,
@@ -398,7 +397,7 @@ pub struct VersionEntry {
 }
 
 /// A page of ListObjectVersions.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct VersionListing {
     /// Versions and delete markers, by key then newest first.
     pub entries: Vec<VersionEntry>,

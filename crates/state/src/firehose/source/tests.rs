@@ -97,7 +97,7 @@ fn pump_all(eng: &mut Engine, budget: usize) -> usize {
 #[test]
 fn reads_from_latest_at_creation_and_delivers_with_metadata() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     kinesis_stream(&mut eng, 2);
     put(&mut eng, "a", b"before;");
     clock.advance(1_000);
@@ -302,7 +302,7 @@ fn a_deleted_source_stream_is_skipped() {
 #[test]
 fn a_pass_over_other_written_streams_leaves_the_source_alone() {
     let (mut eng, clock) = engine();
-    s3::create_bucket(&mut eng, &ctx(), "bkt").unwrap();
+    s3::create_bucket(&mut eng, &ctx(), "bkt".into()).unwrap();
     kinesis_stream(&mut eng, 1);
     create(&mut eng, "fh", json!({})).unwrap();
     clock.advance(1_000);

@@ -1,0 +1,110 @@
+//! GetObject and HeadObject: the current version of a key or a named one, whole, a byte
+//! range or one part, in one store call; a delete marker is answered as what it is.
+
+use super::versions::{self, Found, Marker};
+use super::{get_object, head_object, ObjectMeta, RangeAsked, S3Error};
+use crate::db::Engine;
+use crate::Ctx;
+use kinesin_protocol::s3::range::ByteRange;
+use serde::{Deserialize, Serialize};
+
+/// A GetObject or HeadObject request.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReadObject {
+    /// Bucket.
+    pub bucket: String,
+    /// Key.
+    pub key: String,
+    /// `versionId`.
+    pub version: Option<String>,
+    /// `Range` (ignored when a part is asked).
+    pub range: Option<ByteRange>,
+    /// `partNumber` (1-based).
+    pub part: Option<u64>,
+}
+
+/// What a read found.
+#[derive(Debug, Clone, Serialize)]
+pub enum Read {
+    /// An object version.
+    Object(Object),
+    /// A delete marker: the current version (`named: false`) or the version asked.
+    Marker {
+        /// The marker.
+        marker: Marker,
+        /// Whether the request named its version id.
+        named: bool,
+    },
+}
+
+/// An object read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Object {
+    /// Its metadata.
+    pub meta: ObjectMeta,
+    /// The bytes served (none for HeadObject).
+    pub data: Vec<u8>,
+    /// The span served `(start, exclusive end)` when not the whole object.
+    pub span: Option<(u64, u64)>,
+    /// Whether a part was asked.
+    pub part: bool,
+}
+
+/// GetObject.
+pub fn get(eng: &mut Engine, ctx: &Ctx, r: ReadObject) -> Result<Read, S3Error> {
+    let meta = match meta_of(eng, ctx, &r)? {
+        Found::Object(m) => m,
+        Found::Marker(marker) => return Ok(Read::Marker { marker, named: r.version.is_some() }),
+    };
+    let range = range_of(&meta, &r)?;
+    let found = match r.version {
+        None => Found::Object(get_object(eng, ctx, (r.bucket, r.key, range))?),
+        Some(v) => versions::get(eng, ctx, (r.bucket, r.key, v, range))?,
+    };
+    Ok(match found {
+        Found::Object((meta, data, span)) => Read::Object(Object { meta, data, span, part: r.part.is_some() }),
+        Found::Marker(marker) => Read::Marker { marker, named: true },
+    })
+}
+
+/// HeadObject: the metadata, with the span of the part asked (a `Range` is checked, not
+/// served).
+pub fn head(eng: &mut Engine, ctx: &Ctx, r: ReadObject) -> Result<Read, S3Error> {
+    let meta = match meta_of(eng, ctx, &r)? {
+        Found::Object(m) => m,
+        Found::Marker(marker) => return Ok(Read::Marker { marker, named: r.version.is_some() }),
+    };
+    let range = range_of(&meta, &r)?;
+    let span = range.filter(|_| r.part.is_some()).and_then(|(first, last)| Some((first, last? + 1)));
+    Ok(Read::Object(Object { meta, data: Vec::new(), span, part: r.part.is_some() }))
+}
+
+/// The bytes asked: those of the part, or of the range (a suffix bounded by the size).
+fn range_of(meta: &ObjectMeta, r: &ReadObject) -> Result<RangeAsked, S3Error> {
+    Ok(match (r.part, r.range) {
+        (Some(n), _) => {
+            let (first, last) = meta.part_span(n)?;
+            Some((first, Some(last)))
+        }
+        (None, Some(ByteRange::From(first, last))) => Some((first, last)),
+        (None, Some(suffix)) => Some(suffix.bounds(meta.size as u64)?),
+        (None, None) => None,
+    })
+}
+
+/// The metadata of the version asked, or the delete marker that answers for it.
+fn meta_of(eng: &mut Engine, ctx: &Ctx, r: &ReadObject) -> Result<Found<ObjectMeta>, S3Error> {
+    match &r.version {
+        Some(v) => versions::head(eng, ctx, (r.bucket.clone(), r.key.clone(), v.clone())),
+        None => match head_object(eng, ctx, (r.bucket.clone(), r.key.clone())) {
+            Ok(m) => Ok(Found::Object(m)),
+            Err(e) if e.code == "NoSuchKey" => {
+                match versions::current_marker(eng, ctx, (r.bucket.clone(), r.key.clone()))? {
+                    Some(marker) => Ok(Found::Marker(marker)),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
