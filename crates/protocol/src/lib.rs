@@ -12,6 +12,7 @@ pub mod model;
 pub mod percent;
 pub mod pipes;
 pub mod query;
+pub mod restxml;
 pub mod s3;
 pub mod sigv4;
 pub mod sqs;

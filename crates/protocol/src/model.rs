@@ -62,6 +62,19 @@ struct Shape {
     /// `[Member must ..., Member must ...]`: every constraint of the shape, as AWS lists them
     /// when a list element or a map key/value breaks one. `None` if the shape has none.
     constraint_list: Option<Box<str>>,
+    /// What restXml needs beyond the document (`None` when the shape has none of it).
+    xml: Option<Box<XmlTraits>>,
+}
+
+/// A shape's restXml traits.
+#[derive(Debug, Default)]
+struct XmlTraits {
+    /// A list written as repeated elements, without a wrapper.
+    flattened: bool,
+    /// The element name of a list's items (`member` when the model gives none).
+    item_name: Option<Box<str>>,
+    /// The member of a structure that is the whole body.
+    payload: Option<Box<str>>,
 }
 
 #[derive(Debug)]
@@ -92,6 +105,9 @@ struct Member {
     path: Box<str>,
     shape: ShapeId,
     required: bool,
+    /// Where a REST protocol binds the member (`header`, `headers`, `uri`, `querystring`)
+    /// and under which name (`x-amz-version-id`); `None` for body members.
+    binding: Option<Box<(Box<str>, Box<str>)>>,
 }
 
 /// A numeric bound, kept as the model spells it for messages.
@@ -293,6 +309,8 @@ struct RawRef {
     shape: String,
     location: Option<String>,
     location_name: Option<String>,
+    #[serde(default)]
+    flattened: bool,
 }
 
 #[derive(Deserialize)]
@@ -311,6 +329,9 @@ struct RawShape {
     member: Option<RawRef>,
     key: Option<RawRef>,
     value: Option<RawRef>,
+    #[serde(default)]
+    flattened: bool,
+    payload: Option<String>,
 }
 
 fn build(raw: RawModel) -> Result<Model, String> {
@@ -382,11 +403,16 @@ fn members(name: &str, s: &RawShape, ids: &HashMap<&str, ShapeId>) -> Result<Box
             (None, Some(renamed)) => renamed.as_str(),
             _ => member_name.as_str(),
         };
+        let binding = match (&r.location, &r.location_name) {
+            (Some(at), name) => Some(Box::new((at.as_str().into(), name.as_deref().unwrap_or(member_name).into()))),
+            (None, _) => None,
+        };
         members.push(Member {
             wire: wire.into(),
             path: lower_first(member_name).into(),
             shape,
             required: s.required.iter().any(|m| m == member_name),
+            binding,
         });
     }
     // AWS reports broken members in alphabetical order of their (lower-camel)
@@ -429,9 +455,22 @@ fn shape(name: &str, kind: Kind, s: &RawShape) -> Shape {
         pattern,
         enumeration,
         constraint_list: None,
+        xml: xml_traits(s),
     };
     shape.constraint_list = constraint_list(&shape);
     shape
+}
+
+/// The restXml traits of a raw shape, if it has any.
+fn xml_traits(s: &RawShape) -> Option<Box<XmlTraits>> {
+    let item = s.member.as_ref();
+    let traits = XmlTraits {
+        flattened: s.flattened || item.is_some_and(|m| m.flattened),
+        item_name: item.and_then(|m| m.location_name.as_deref()).map(Into::into),
+        payload: s.payload.as_deref().map(Into::into),
+    };
+    let any = traits.flattened || traits.item_name.is_some() || traits.payload.is_some();
+    any.then(|| Box::new(traits))
 }
 
 /// AWS's listing of a shape's constraints: length max, length min, value max, value min,

@@ -156,7 +156,7 @@ fn existing_ok(r: Result<(), ApiError>, exists: &str) -> Result<(), String> {
 async fn create_bucket(s: &Services<'_>, ctx: Ctx, name: &str) -> Result<(), String> {
     let out = s.s3.create_bucket(&ctx, name.to_string()).await;
     match out {
-        Ok(()) => Ok(()),
+        Ok(_) => Ok(()),
         Err(e) if e.code == "BucketAlreadyOwnedByYou" => Ok(()),
         Err(e) => Err(format!("{}: {}", e.code, e.message)),
     }

@@ -11,31 +11,31 @@ use crate::wire::{self, s3_response as response, s3_xml as xml};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
+use hyper::header::HeaderName;
 use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method, Request, Uri};
+use kinesin_protocol::restxml;
 use kinesin_protocol::s3::listing::{self, Listing};
 use kinesin_protocol::s3::query::part_number;
 use kinesin_protocol::s3::query::Query;
 use kinesin_protocol::s3::range;
+use kinesin_protocol::s3::types::{CreateBucketOutput, XMLNS};
 use kinesin_protocol::s3::{chunked, target};
 use kinesin_protocol::sigv4;
-use kinesin_protocol::xml::escape as xml_escape;
-use kinesin_state::clock::civil;
 use kinesin_state::s3::api::{ops, Op, S3Api, S3Effect};
+use kinesin_state::s3::listings::{ListV1, ListV2};
+use kinesin_state::s3::objects::PutObject;
 use kinesin_state::s3::read::{Object, Read, ReadObject};
 use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
-use kinesin_state::service::Operation;
+use kinesin_state::service::{Operation, Service};
 use kinesin_state::{Ctx, Db};
 use route::Addressed;
 use serde_json::Value;
-use std::fmt::Write as _;
 
 mod bucket_config;
 mod multipart;
 mod route;
 mod versioning;
-
-const XMLNS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 /// The S3 surface.
 #[derive(Clone)]
@@ -67,25 +67,9 @@ fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn iso8601(ms: i64) -> String {
-    let t = civil(ms);
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", t.year, t.month, t.day, t.hour, t.minute, t.second, t.milli)
-}
-
+/// Milliseconds as an HTTP date.
 fn http_date(ms: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let t = civil(ms);
-    let wd = DAYS[ms.div_euclid(86_400_000).rem_euclid(7) as usize];
-    format!(
-        "{wd}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        t.day,
-        MONTHS[t.month as usize - 1],
-        t.year,
-        t.hour,
-        t.minute,
-        t.second
-    )
+    restxml::http_date(ms.div_euclid(1000) as f64)
 }
 
 /// An S3 error in S3's XML shape (no body for HEAD).
@@ -153,7 +137,7 @@ impl S3 {
     }
 
     /// CreateBucket (as the init file asks for its buckets).
-    pub async fn create_bucket(&self, ctx: &Ctx, bucket: String) -> Result<(), S3Error> {
+    pub async fn create_bucket(&self, ctx: &Ctx, bucket: String) -> Result<CreateBucketOutput, S3Error> {
         self.call::<ops::CreateBucket>(ctx, bucket).await
     }
 
@@ -223,16 +207,12 @@ impl S3 {
         match op {
             Op::ListBuckets => self.list_buckets(ctx).await,
             Op::CreateBucket => {
-                self.create_bucket(ctx, bucket.clone()).await?;
-                let mut r = response(200, Bytes::new());
-                header(&mut r, "location", &format!("/{bucket}"));
-                Ok(r)
+                let out = self.create_bucket(ctx, bucket).await?;
+                Ok(answer::<ops::CreateBucket>(200, &out, ""))
             }
             Op::HeadBucket => {
-                let b = self.call::<ops::HeadBucket>(ctx, bucket).await?;
-                let mut r = response(200, Bytes::new());
-                header(&mut r, "x-amz-bucket-region", &b.region);
-                Ok(r)
+                let out = self.call::<ops::HeadBucket>(ctx, bucket).await?;
+                Ok(answer::<ops::HeadBucket>(200, &out, ""))
             }
             Op::DeleteBucket => {
                 self.call::<ops::DeleteBucket>(ctx, bucket).await?;
@@ -245,8 +225,8 @@ impl S3 {
             }
             Op::ListMultipartUploads => self.list_uploads(ctx, bucket, q).await,
             Op::ListObjectVersions => self.list_versions(ctx, bucket, q).await,
-            Op::ListObjects => self.list_objects::<ops::ListObjects>(ctx, bucket, false, q).await,
-            Op::ListObjectsV2 => self.list_objects::<ops::ListObjectsV2>(ctx, bucket, true, q).await,
+            Op::ListObjects => self.list_objects(ctx, bucket, q).await,
+            Op::ListObjectsV2 => self.list_objects_v2(ctx, bucket, q).await,
             Op::DeleteObjects => self.delete_objects(ctx, bucket, &req.body).await,
             op => self.setting(op, ctx, bucket, req).await,
         }
@@ -290,87 +270,42 @@ impl S3 {
     async fn put_object(&self, ctx: &Ctx, (bucket, key): (String, String), req: &Req<'_>) -> Result<Resp, S3Error> {
         let data = request_data(req.headers, &req.body)?;
         let content_type = req.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let put = s3::PutObject { bucket, key, data, content_type };
-        let stored = self.call::<ops::PutObject>(ctx, put).await?;
-        let mut r = response(200, Bytes::new());
-        header(&mut r, "etag", &format!("\"{}\"", stored.etag));
-        versioning::version_header(&mut r, "x-amz-version-id", &stored.version_id);
-        Ok(r)
+        let put = PutObject { bucket, key, data, content_type };
+        let out = self.call::<ops::PutObject>(ctx, put).await?;
+        Ok(answer::<ops::PutObject>(200, &out, ""))
     }
 
     async fn list_buckets(&self, ctx: &Ctx) -> Result<Resp, S3Error> {
-        let buckets = self.call::<ops::ListBuckets>(ctx, ()).await?;
-        let mut body = format!(
-            "<ListAllMyBucketsResult xmlns=\"{XMLNS}\"><Owner><ID>{0}</ID><DisplayName>{0}</DisplayName></Owner><Buckets>",
-            ctx.account
-        );
-        for b in buckets {
-            let _ = write!(
-                body,
-                "<Bucket><Name>{}</Name><CreationDate>{}</CreationDate><BucketRegion>{}</BucketRegion></Bucket>",
-                xml_escape(&b.name),
-                iso8601(b.created_ms),
-                b.region
-            );
-        }
-        body.push_str("</Buckets></ListAllMyBucketsResult>");
-        Ok(xml(200, body))
+        let out = self.call::<ops::ListBuckets>(ctx, ()).await?;
+        Ok(answer::<ops::ListBuckets>(200, &out, "ListAllMyBucketsResult"))
     }
 
-    /// ListObjects or (`v2`) ListObjectsV2.
-    async fn list_objects<O>(&self, ctx: &Ctx, bucket: String, v2: bool, q: &Query) -> Result<Resp, S3Error>
-    where
-        O: Operation<Service = S3Api, Input = ListQuery, Output = s3::Listing>,
-    {
+    /// ListObjects.
+    async fn list_objects(&self, ctx: &Ctx, bucket: String, q: &Query) -> Result<Resp, S3Error> {
         let Listing { prefix, delimiter, max_keys, url_encoded } = Listing::parse(q)?;
-        let esc = Esc::of(url_encoded);
-        let token = q.get("continuation-token");
-        let token_key = match token {
-            Some(t) => Some(listing::key_of_token(t).ok_or_else(|| {
-                S3Error::other("InvalidArgument", "The continuation token provided is incorrect", 400)
-            })?),
-            None => None,
+        let marker = q.get("marker").unwrap_or_default().to_string();
+        let after = match q.get("continuation-token") {
+            Some(t) => token_key(t)?,
+            None => marker.clone(),
         };
-        let start_after = q.get(if v2 { "start-after" } else { "marker" }).unwrap_or_default().to_string();
-        let after = token_key.unwrap_or_else(|| start_after.clone());
-        let query =
-            ListQuery { bucket: bucket.clone(), prefix: prefix.clone(), delimiter: delimiter.clone(), after, max_keys };
-        let listing = self.call::<O>(ctx, query).await?;
-        let mut body = format!(
-            "<ListBucketResult xmlns=\"{XMLNS}\"><Name>{}</Name><Prefix>{}</Prefix>",
-            xml_escape(&bucket),
-            esc.apply(&prefix)
-        );
-        body.push_str(encoding_element(esc));
-        if v2 {
-            let _ = write!(body, "<KeyCount>{}</KeyCount>", listing.contents.len() + listing.common_prefixes.len());
-            if let Some(t) = token {
-                let _ = write!(body, "<ContinuationToken>{}</ContinuationToken>", xml_escape(t));
-            }
-            if !start_after.is_empty() {
-                let _ = write!(body, "<StartAfter>{}</StartAfter>", esc.apply(&start_after));
-            }
-        } else {
-            let _ = write!(body, "<Marker>{}</Marker>", esc.apply(&start_after));
-        }
-        let _ = write!(body, "<MaxKeys>{max_keys}</MaxKeys>");
-        if let Some(d) = &delimiter {
-            let _ = write!(body, "<Delimiter>{}</Delimiter>", esc.apply(d));
-        }
-        let _ = write!(body, "<IsTruncated>{}</IsTruncated>", listing.truncated);
-        if listing.truncated {
-            if let Some(last) = &listing.last {
-                if v2 {
-                    let t = listing::token_of(last);
-                    let _ = write!(body, "<NextContinuationToken>{t}</NextContinuationToken>");
-                } else {
-                    let _ = write!(body, "<NextMarker>{}</NextMarker>", esc.apply(last));
-                }
-            }
-        }
-        write_entries(&mut body, &listing, ctx, esc);
-        body.push_str("</ListBucketResult>");
-        Ok(xml(200, body))
+        let query = ListQuery { bucket, prefix, delimiter, after, max_keys };
+        let out = self.call::<ops::ListObjects>(ctx, ListV1 { query, url_encoded, marker }).await?;
+        Ok(answer::<ops::ListObjects>(200, &out, "ListBucketResult"))
+    }
+
+    /// ListObjectsV2.
+    async fn list_objects_v2(&self, ctx: &Ctx, bucket: String, q: &Query) -> Result<Resp, S3Error> {
+        let Listing { prefix, delimiter, max_keys, url_encoded } = Listing::parse(q)?;
+        let continuation_token = q.get("continuation-token").map(str::to_owned);
+        let start_after = q.get("start-after").unwrap_or_default().to_string();
+        let after = match &continuation_token {
+            Some(t) => token_key(t)?,
+            None => start_after.clone(),
+        };
+        let query = ListQuery { bucket, prefix, delimiter, after, max_keys };
+        let list = ListV2 { query, url_encoded, continuation_token, start_after };
+        let out = self.call::<ops::ListObjectsV2>(ctx, list).await?;
+        Ok(answer::<ops::ListObjectsV2>(200, &out, "ListBucketResult"))
     }
 
     /// GetObject or HeadObject (`versionId`, `partNumber`, `Range`); a delete marker is
@@ -399,6 +334,23 @@ impl S3 {
     }
 }
 
+/// The answer of operation `O` written from its output by the model: its header members as
+/// headers and, when it has one, its XML body under `root`.
+fn answer<O: Operation<Service = S3Api>>(status: u16, out: &O::Output, root: &str) -> Resp {
+    let doc = serde_json::to_value(out).unwrap_or_default();
+    let encoded = restxml::encode_output(S3Api::model(), O::NAME, &doc, root, XMLNS);
+    let mut r = match encoded.body {
+        Some(body) => xml(status, body),
+        None => response(status, Bytes::new()),
+    };
+    for (name, value) in &encoded.headers {
+        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+            header(&mut r, name, value);
+        }
+    }
+    r
+}
+
 /// An object read: 206 with `content-range` for a span, `content-length` for a HEAD, and
 /// `x-amz-mp-parts-count` when a part of a multipart object was asked.
 fn object_answer(o: Object, head: bool) -> Resp {
@@ -418,66 +370,14 @@ fn object_answer(o: Object, head: bool) -> Resp {
     r
 }
 
+/// The key a continuation token continues after.
+fn token_key(token: &str) -> Result<String, S3Error> {
+    listing::key_of_token(token)
+        .ok_or_else(|| S3Error::other("InvalidArgument", "The continuation token provided is incorrect", 400))
+}
+
 fn method_not_allowed() -> S3Error {
     S3Error::other("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
-}
-
-/// How a listing writes names: XML-escaped, or URL-encoded first for `encoding-type=url`.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Esc {
-    Xml,
-    Url,
-}
-
-impl Esc {
-    /// URL-encoding when `encoding-type=url` was asked.
-    fn of(url_encoded: bool) -> Self {
-        if url_encoded {
-            Esc::Url
-        } else {
-            Esc::Xml
-        }
-    }
-
-    fn apply(self, s: &str) -> String {
-        match self {
-            Esc::Xml => xml_escape(s),
-            Esc::Url => xml_escape(&listing::url_encode(s)),
-        }
-    }
-}
-
-/// `<EncodingType>url</EncodingType>` when names are URL-encoded.
-fn encoding_element(esc: Esc) -> &'static str {
-    if esc == Esc::Url {
-        "<EncodingType>url</EncodingType>"
-    } else {
-        ""
-    }
-}
-
-/// A listing's objects (as `<Contents>`s, see [`write_object`]), then its common prefixes.
-fn write_entries(body: &mut String, listing: &s3::Listing, ctx: &Ctx, esc: Esc) {
-    for m in &listing.contents {
-        write_object(body, ("Contents", ""), m, ctx, esc);
-    }
-    for p in &listing.common_prefixes {
-        let _ = write!(body, "<CommonPrefixes><Prefix>{}</Prefix></CommonPrefixes>", esc.apply(p));
-    }
-}
-
-/// An object of a listing: `<{element}>` with the key, `extra` elements, and the metadata.
-fn write_object(body: &mut String, (element, extra): (&str, &str), m: &ObjectMeta, ctx: &Ctx, esc: Esc) {
-    let _ = write!(
-        body,
-        "<{element}><Key>{}</Key>{extra}<LastModified>{}</LastModified><ETag>&quot;{}&quot;</ETag><Size>{}</Size><Owner><ID>{}</ID><DisplayName>{}</DisplayName></Owner><StorageClass>STANDARD</StorageClass></{element}>",
-        esc.apply(&m.key),
-        iso8601(m.modified_ms),
-        m.etag,
-        m.size,
-        ctx.account,
-        ctx.account
-    );
 }
 
 fn object_headers(r: &mut Resp, m: &ObjectMeta) {
@@ -487,15 +387,4 @@ fn object_headers(r: &mut Resp, m: &ObjectMeta) {
     header(r, "content-type", m.content_type.as_deref().unwrap_or("binary/octet-stream"));
     versioning::version_header(r, "x-amz-version-id", &m.version_id);
     let _ = CONTENT_LENGTH;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
-        assert_eq!(iso8601(1_772_694_489_123), "2026-03-05T07:08:09.123Z");
-    }
 }

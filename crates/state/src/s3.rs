@@ -9,14 +9,17 @@ use serde::{Deserialize, Serialize};
 
 pub mod api;
 pub mod config;
+pub mod listings;
 pub mod multipart;
+pub mod objects;
 pub mod read;
+pub mod uploads;
 pub mod versions;
 
 pub use versions::Versioning;
 
 /// An S3 error: code, message, HTTP status and the resource it names.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3Error {
     /// S3 error code, e.g. `NoSuchKey`.
     pub code: &'static str,
@@ -242,7 +245,7 @@ pub fn check_content_md5(given: &str, data: &[u8]) -> Result<(), S3Error> {
 
 /// An object written: its ETag (unquoted) and the version id S3 shows (None in a bucket
 /// whose versioning was never configured).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stored {
     /// ETag, unquoted.
     pub etag: String,
@@ -283,24 +286,6 @@ pub(crate) fn store_object(
         )?
         .execute(params![bucket_name, key, data, etag, content_type, eng.now(), part_sizes, version])?;
     Ok(Stored { etag: etag.to_string(), version_id: b.versioning.shown(version.as_deref()) })
-}
-
-/// The input of PutObject as a store job.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PutObject {
-    /// Bucket.
-    pub bucket: String,
-    /// Key.
-    pub key: String,
-    /// Body.
-    pub data: Vec<u8>,
-    /// `Content-Type`.
-    pub content_type: Option<String>,
-}
-
-/// PutObject as a store job.
-pub fn put(eng: &mut Engine, _ctx: &Ctx, p: PutObject) -> Result<Stored, S3Error> {
-    put_object(eng, &p.bucket, &p.key, &p.data, p.content_type.as_deref())
 }
 
 /// The columns [`meta_row`] reads, of `s3_objects` (and of `s3_versions`).
@@ -373,7 +358,7 @@ fn substr_args(size: i64, span: Option<(u64, u64)>) -> (i64, i64) {
 
 /// What a DeleteObject did: the version id it names (of the delete marker it made, or of
 /// the version it removed) and whether that is a delete marker.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Deleted {
     /// `x-amz-version-id` (None in a bucket whose versioning was never configured).
     pub version_id: Option<String>,
@@ -431,7 +416,7 @@ pub struct ListQuery {
 }
 
 /// A page of a listing.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Listing {
     /// Objects.
     pub contents: Vec<ObjectMeta>,

@@ -114,6 +114,33 @@ impl<'m> ShapeRef<'m> {
         members.iter().map(move |m| (&*m.wire, this.at(m.shape)))
     }
 
+    /// Where a REST protocol binds a structure's member, by its key in the body: `(location,
+    /// name)` such as `("header", "x-amz-version-id")`; `None` for a body member.
+    pub fn binding(&self, wire_name: &str) -> Option<(&'m str, &'m str)> {
+        match &self.shape().kind {
+            Kind::Structure(members) => {
+                let b = members.iter().find(|m| &*m.wire == wire_name)?.binding.as_deref()?;
+                Some((&*b.0, &*b.1))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a list is written as repeated elements without a wrapper (restXml).
+    pub fn flattened(&self) -> bool {
+        self.shape().xml.as_ref().is_some_and(|x| x.flattened)
+    }
+
+    /// The element name of a list's items (restXml; `member` when the model names none).
+    pub fn item_name(&self) -> &'m str {
+        self.shape().xml.as_ref().and_then(|x| x.item_name.as_deref()).unwrap_or("member")
+    }
+
+    /// The member of a structure that is the whole body (restXml's `payload`).
+    pub fn payload(&self) -> Option<&'m str> {
+        self.shape().xml.as_ref()?.payload.as_deref()
+    }
+
     /// A list's member shape.
     pub fn list_member(&self) -> Option<ShapeRef<'m>> {
         match self.shape().kind {

@@ -11,5 +11,6 @@ pub mod listing;
 pub mod query;
 pub mod range;
 pub mod target;
+pub mod types;
 
 pub use error::Error;

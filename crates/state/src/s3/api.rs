@@ -5,13 +5,21 @@
 
 use super::config::{Acl, Cors, Encryption, Lifecycle, Notification, OwnershipControls, Policy};
 use super::config::{PublicAccessBlock, Setting, Tagging, VersioningDoc};
-use super::multipart::{Complete, Copied, Copy, ListUploads, Part, PartStored, Upload};
+use super::listings::{ListV1, ListV2, ListVersions};
+use super::multipart::{Copy, ListUploads};
+use super::objects::DeleteMany;
 use super::read::{Read, ReadObject};
-use super::versions::{VersionListing, VersionQuery};
-use super::{Bucket, Deleted, KeyVersion, ListQuery, Listing, S3Error, Stored};
+use super::uploads::CompleteAt;
+use super::{Bucket, S3Error};
 use crate::service::Service;
 use crate::Ctx;
 use kinesin_protocol::model::{self, Model};
+use kinesin_protocol::s3::types::{
+    CompleteMultipartUploadOutput, CopyObjectOutput, CreateBucketOutput, CreateMultipartUploadOutput,
+    DeleteObjectOutput, DeleteObjectsOutput, HeadBucketOutput, ListBucketsOutput, ListMultipartUploadsOutput,
+    ListObjectVersionsOutput, ListObjectsOutput, ListObjectsV2Output, ListPartsOutput, PutObjectOutput,
+    UploadPartCopyOutput,
+};
 use kinesin_protocol::ApiError;
 use serde_json::Value;
 
@@ -49,32 +57,30 @@ impl From<S3Error> for ApiError {
 
 /// `(bucket, key, version id)`.
 type ObjectVersion = (String, String, Option<String>);
-/// The outcome of each object of a DeleteObjects.
-type DeleteResults = Vec<Result<Deleted, S3Error>>;
 
 crate::operations! {
     service S3Api;
-    ListBuckets(()) -> Vec<Bucket> = crate::s3::list_buckets;
-    CreateBucket(String) -> () = crate::s3::create_bucket, wakes [S3Effect::BucketCreated];
-    HeadBucket(String) -> Bucket = crate::s3::head_bucket;
+    ListBuckets(()) -> ListBucketsOutput = crate::s3::listings::buckets;
+    CreateBucket(String) -> CreateBucketOutput = crate::s3::objects::create, wakes [S3Effect::BucketCreated];
+    HeadBucket(String) -> HeadBucketOutput = crate::s3::objects::head;
     DeleteBucket(String) -> () = crate::s3::delete_bucket;
     GetBucketLocation(String) -> Bucket = crate::s3::head_bucket;
-    ListObjects(ListQuery) -> Listing = crate::s3::list_objects;
-    ListObjectsV2(ListQuery) -> Listing = crate::s3::list_objects;
-    ListObjectVersions(VersionQuery) -> VersionListing = crate::s3::versions::list;
-    ListMultipartUploads(ListUploads) -> (Vec<Upload>, bool) = crate::s3::multipart::list_uploads;
-    DeleteObjects((String, Vec<KeyVersion>)) -> DeleteResults = crate::s3::delete_objects;
-    PutObject(crate::s3::PutObject) -> Stored = crate::s3::put;
+    ListObjects(ListV1) -> ListObjectsOutput = crate::s3::listings::v1;
+    ListObjectsV2(ListV2) -> ListObjectsV2Output = crate::s3::listings::v2;
+    ListObjectVersions(ListVersions) -> ListObjectVersionsOutput = crate::s3::listings::versions;
+    ListMultipartUploads(ListUploads) -> ListMultipartUploadsOutput = crate::s3::uploads::uploads;
+    DeleteObjects(DeleteMany) -> DeleteObjectsOutput = crate::s3::objects::delete_many;
+    PutObject(crate::s3::objects::PutObject) -> PutObjectOutput = crate::s3::objects::put;
     GetObject(ReadObject) -> Read = crate::s3::read::get;
     HeadObject(ReadObject) -> Read = crate::s3::read::head;
-    DeleteObject(ObjectVersion) -> Deleted = crate::s3::delete_object;
-    CopyObject(Copy) -> Copied = crate::s3::multipart::copy;
-    CreateMultipartUpload((String, String, Option<String>)) -> String = crate::s3::multipart::create_upload;
-    UploadPart(crate::s3::multipart::UploadPart) -> PartStored = crate::s3::multipart::upload_part;
-    UploadPartCopy(crate::s3::multipart::UploadPart) -> PartStored = crate::s3::multipart::upload_part;
-    CompleteMultipartUpload(Complete) -> Stored = crate::s3::multipart::complete;
+    DeleteObject(ObjectVersion) -> DeleteObjectOutput = crate::s3::objects::delete;
+    CopyObject(Copy) -> CopyObjectOutput = crate::s3::uploads::copy;
+    CreateMultipartUpload((String, String, Option<String>)) -> CreateMultipartUploadOutput = crate::s3::uploads::create;
+    UploadPart(crate::s3::multipart::UploadPart) -> PutObjectOutput = crate::s3::uploads::part;
+    UploadPartCopy(crate::s3::multipart::UploadPart) -> UploadPartCopyOutput = crate::s3::uploads::part_copy;
+    CompleteMultipartUpload(CompleteAt) -> CompleteMultipartUploadOutput = crate::s3::uploads::complete;
     AbortMultipartUpload((String, String, String)) -> () = crate::s3::multipart::abort;
-    ListParts(crate::s3::multipart::ListParts) -> (Vec<Part>, bool) = crate::s3::multipart::list_parts;
+    ListParts(crate::s3::multipart::ListParts) -> ListPartsOutput = crate::s3::uploads::parts;
     GetBucketTagging(String) -> Setting = crate::s3::config::get::<Tagging>;
     PutBucketTagging((String, Vec<u8>)) -> () = crate::s3::config::put::<Tagging>;
     DeleteBucketTagging(String) -> () = crate::s3::config::delete::<Tagging>;
@@ -107,6 +113,11 @@ crate::operations! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
+    use crate::service::Checked;
+    use crate::Engine;
+    use serde_json::{json, Value};
+    use std::sync::Arc;
 
     #[test]
     fn every_operation_is_named_as_the_model_names_it() {
@@ -114,5 +125,54 @@ mod tests {
             assert!(S3Api::model().has_operation(op.name()), "{}", op.name());
         }
         assert_eq!(Op::ALL.len(), S3Api::model().operations().count());
+    }
+
+    fn call(eng: &mut Engine, name: &str, doc: Value) -> Value {
+        let ctx = Ctx::new("000000000000", "us-east-1");
+        let op = Op::parse(name).expect("an S3 operation");
+        op.visit(Checked { eng, caller: &ctx, doc }).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+    }
+
+    /// Every typed answer is held to its output shape in the model (`Checked` panics when
+    /// one is not), with the values S3 shows.
+    #[test]
+    fn every_answer_is_spelled_as_the_model_says() {
+        let mut eng = Engine::memory(Arc::new(ManualClock::new(1_772_694_489_123)));
+        let eng = &mut eng;
+        assert_eq!(call(eng, "CreateBucket", json!("bkt")), json!({"Location": "/bkt"}));
+        assert_eq!(call(eng, "HeadBucket", json!("bkt")), json!({"BucketRegion": "us-east-1"}));
+        let put = json!({"bucket": "bkt", "key": "a b/k", "data": [104, 105], "content_type": null});
+        assert_eq!(call(eng, "PutObject", put)["ETag"], "\"49f68a5c8493ec2c0bf489821c21fc3b\"");
+        let buckets = call(eng, "ListBuckets", json!(null));
+        assert_eq!(buckets["Buckets"][0]["CreationDate"], 1_772_694_489.123);
+        let query = json!({"bucket": "bkt", "prefix": "", "delimiter": "/", "after": "", "max_keys": 1000});
+        let v1 = call(eng, "ListObjects", json!({"query": query, "url_encoded": true, "marker": ""}));
+        let encoded = kinesin_protocol::s3::listing::url_encode("a b/");
+        assert_ne!(encoded, "a b/");
+        assert_eq!(v1["CommonPrefixes"], json!([{"Prefix": encoded}]));
+        let v2 = json!({"query": query, "url_encoded": false, "continuation_token": null, "start_after": ""});
+        assert_eq!(call(eng, "ListObjectsV2", v2)["KeyCount"], 1);
+        let upload = call(eng, "CreateMultipartUpload", json!(["bkt", "m", null]));
+        let id = upload["UploadId"].as_str().unwrap().to_string();
+        let part = json!({"bucket": "bkt", "key": "m", "upload_id": id, "number": 1, "source": {"Body": [1]}});
+        let etag = call(eng, "UploadPart", part)["ETag"].clone();
+        let source = json!({"Copy": {"bucket": "bkt", "key": "a b/k", "version": null, "range": null}});
+        let copy_part = json!({"bucket": "bkt", "key": "m", "upload_id": id, "number": 2, "source": source});
+        assert!(call(eng, "UploadPartCopy", copy_part)["CopyPartResult"]["ETag"].is_string());
+        let parts = json!({"bucket": "bkt", "key": "m", "upload_id": id, "after": 0, "max": 1});
+        assert_eq!(call(eng, "ListParts", parts)["Part"][0]["ETag"], etag);
+        let uploads = json!({"bucket": "bkt", "prefix": "", "after": ["", ""], "max": 10});
+        assert_eq!(call(eng, "ListMultipartUploads", uploads)["Upload"][0]["UploadId"], id);
+        let complete = json!({"bucket": "bkt", "key": "m", "upload_id": id, "parts": [[1, etag]]});
+        let done = call(eng, "CompleteMultipartUpload", json!({"complete": complete, "host": "h"}));
+        assert_eq!(done["Location"], "http://h/bkt/m");
+        let copy = json!({"src_bucket": "bkt", "src_key": "a b/k", "src_version": null, "bucket": "bkt", "key": "c",
+                          "replace_content_type": null});
+        assert!(call(eng, "CopyObject", copy)["CopyObjectResult"]["LastModified"].is_number());
+        assert_eq!(call(eng, "DeleteObject", json!(["bkt", "c", null])), json!({}));
+        let many = json!({"bucket": "bkt", "objects": [["a b/k", null], ["x", "bad"]], "quiet": false});
+        let deleted = call(eng, "DeleteObjects", many);
+        assert_eq!(deleted["Deleted"], json!([{"Key": "a b/k"}]));
+        assert_eq!(deleted["Error"][0]["Code"], "InvalidArgument");
     }
 }

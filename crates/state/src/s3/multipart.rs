@@ -7,7 +7,7 @@ use crate::db::Engine;
 use crate::Ctx;
 use md5::{Digest, Md5};
 use rusqlite::{params, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Smallest part other than the last (5 MiB).
 pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
@@ -32,7 +32,7 @@ fn invalid_part() -> S3Error {
 }
 
 /// An upload in progress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upload {
     /// UploadId.
     pub id: String,
@@ -43,7 +43,7 @@ pub struct Upload {
 }
 
 /// A stored part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
     /// PartNumber.
     pub number: i64,
@@ -131,7 +131,7 @@ pub struct UploadPart {
 }
 
 /// A part stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartStored {
     /// ETag, unquoted.
     pub etag: String,
@@ -342,7 +342,7 @@ pub struct Copy {
 }
 
 /// An object copied: the new object, when it was written and the source's version id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Copied {
     /// The new object's ETag and version id.
     pub stored: Stored,

@@ -23,7 +23,7 @@ const ID_LEN: usize = 32;
 const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._";
 
 /// A bucket's versioning status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub enum Versioning {
     /// Never configured: one version per key, no version ids shown.
     #[default]
@@ -386,7 +386,7 @@ pub struct VersionQuery {
 }
 
 /// A version or delete marker of a listing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionEntry {
     /// Its metadata (`version_id` always set; size 0 and no ETag for a delete marker).
     pub meta: ObjectMeta,
@@ -397,7 +397,7 @@ pub struct VersionEntry {
 }
 
 /// A page of ListObjectVersions.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default)]
 pub struct VersionListing {
     /// Versions and delete markers, by key then newest first.
     pub entries: Vec<VersionEntry>,
