@@ -2,6 +2,7 @@
 //! `kinesin tail`, ...). Talks to any endpoint (kinesin, another emulator, AWS) with
 //! SigV4-signed awsJson requests. Nothing here runs when `kinesin` serves.
 
+mod backoff;
 mod client;
 mod cost;
 mod creds;

@@ -1,12 +1,12 @@
 //! `kinesin put STREAM` and `kinesin firehose put NAME`: records from lines or files, in
 //! batches (PutRecords, PutRecordBatch), failed entries retried.
 
+use crate::backoff::Backoff;
 use crate::client::{Client, Svc};
 use crate::error::CliError;
 use crate::input::{Input, Pacer};
 use aws_smithy_types::base64;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// How each record's partition key is chosen.
 #[derive(Debug, Clone)]
@@ -159,8 +159,8 @@ where
     let n = batch.len() as u64;
     pacer.take(batch.len()).await;
     let mut pending = batch;
-    let mut delay = 100;
-    for _ in 0..12 {
+    let mut backoff = Backoff::new(100, 5000, 11);
+    loop {
         pending = match send(pending.clone()).await {
             Ok(left) => left,
             Err(e) if retryable(&e) => pending,
@@ -169,8 +169,9 @@ where
         if pending.is_empty() {
             return Ok(n);
         }
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        delay = (delay * 2).min(5000);
+        if !backoff.wait().await {
+            break;
+        }
     }
     Err(CliError::Http(format!("{} records still failing after retries", pending.len())))
 }

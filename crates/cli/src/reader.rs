@@ -1,6 +1,7 @@
 //! Reads a stream shard by shard, following resharding: a child shard is read from its
 //! start once its parents are read to their end, so each partition key stays in order.
 
+use crate::backoff::Backoff;
 use crate::client::{Client, Svc};
 use crate::error::CliError;
 use serde_json::{json, Value};
@@ -215,13 +216,10 @@ impl<'a> Reader<'a> {
     /// GetRecords, waiting out throttling.
     async fn get_records(&self, iterator: &str) -> Result<Value, CliError> {
         let body = json!({ "ShardIterator": iterator, "Limit": 10000 });
-        let mut delay = 200;
+        let mut backoff = Backoff::new(200, 5000, 5);
         loop {
             match self.client.call(Svc::Kinesis, "GetRecords", &body).await {
-                Err(e) if e.code() == Some("ProvisionedThroughputExceededException") && delay < 5000 => {
-                    tokio::time::sleep(Duration::from_millis(delay)).await;
-                    delay *= 2;
-                }
+                Err(e) if e.code() == Some("ProvisionedThroughputExceededException") && backoff.wait().await => {}
                 other => return other,
             }
         }

@@ -1,6 +1,7 @@
 //! `kinesin replay FILE STREAM`: puts a capture's records again with their original
 //! partition keys, at their original pace (or `--speed N` times faster; 0: at once).
 
+use crate::backoff::Backoff;
 use crate::client::{Client, Svc};
 use crate::error::CliError;
 use crate::tail::Line;
@@ -47,8 +48,8 @@ pub async fn replay(client: &Client, path: &std::path::Path, stream: &str, speed
 /// One PutRecords, failed entries sent again until none fails.
 async fn put_batch(client: &Client, stream: &str, mut records: Vec<Value>) -> Result<u64, CliError> {
     let n = records.len() as u64;
-    let mut delay = 100;
-    for _ in 0..12 {
+    let mut backoff = Backoff::new(100, 5000, 11);
+    loop {
         let out = client.call(Svc::Kinesis, "PutRecords", &json!({ "StreamName": stream, "Records": records })).await?;
         let results = out.get("Records").and_then(Value::as_array).cloned().unwrap_or_default();
         records = records
@@ -60,8 +61,9 @@ async fn put_batch(client: &Client, stream: &str, mut records: Vec<Value>) -> Re
         if records.is_empty() {
             return Ok(n);
         }
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        delay = (delay * 2).min(5000);
+        if !backoff.wait().await {
+            break;
+        }
     }
     Err(CliError::Http(format!("{} records still failing after retries", records.len())))
 }
