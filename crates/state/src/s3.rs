@@ -306,6 +306,16 @@ fn meta_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ObjectMeta> {
     })
 }
 
+/// An ETag as S3 shows it (quoted).
+pub(crate) fn quoted(etag: &str) -> String {
+    format!("\"{etag}\"")
+}
+
+/// Milliseconds as the epoch seconds S3's typed answers carry.
+pub(crate) fn secs(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
 /// HeadObject: the current version.
 pub fn head_object(eng: &mut Engine, _ctx: &Ctx, (bucket_name, key): (String, String)) -> Result<ObjectMeta, S3Error> {
     let b = bucket(eng, &bucket_name)?;

@@ -2,9 +2,8 @@
 //! them: pages of [`list_objects`] and [`versions::list`] with what the request asked echoed,
 //! names URL-encoded when asked.
 
-use super::uploads::quoted;
 use super::versions::{self, VersionEntry, VersionQuery, NULL};
-use super::{list_buckets, list_objects, ListQuery, Listing, ObjectMeta, S3Error};
+use super::{list_buckets, list_objects, quoted, secs, ListQuery, Listing, ObjectMeta, S3Error};
 use crate::db::Engine;
 use crate::Ctx;
 use kinesin_protocol::s3::listing::{token_of, url_encode};
@@ -178,9 +177,4 @@ fn object(m: &ObjectMeta, ctx: &Ctx, name: fn(&str) -> String) -> dto::Object {
 
 fn common_prefixes(prefixes: &[String], name: fn(&str) -> String) -> Vec<CommonPrefix> {
     prefixes.iter().map(|p| CommonPrefix { prefix: name(p) }).collect()
-}
-
-/// Milliseconds as the epoch seconds DTOs carry.
-pub(super) fn secs(ms: i64) -> f64 {
-    ms as f64 / 1000.0
 }

@@ -1,9 +1,10 @@
 //! CreateBucket, HeadBucket, PutObject, DeleteObject and DeleteObjects answered with the
 //! model's typed outputs, over the store functions of `s3.rs`.
 
-use super::uploads::quoted;
 use super::versions::NULL;
-use super::{create_bucket, delete_object, delete_objects, head_bucket, put_object, Deleted, KeyVersion, S3Error};
+use super::{
+    create_bucket, delete_object, delete_objects, head_bucket, put_object, quoted, Deleted, KeyVersion, S3Error,
+};
 use crate::db::Engine;
 use crate::Ctx;
 use kinesin_protocol::s3::types::{

@@ -2,9 +2,8 @@
 //! CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, ListParts,
 //! ListMultipartUploads and CopyObject, over the store functions of `multipart.rs`.
 
-use super::listings::secs;
 use super::multipart::{self, Complete, Copy, ListParts, ListUploads, UploadPart};
-use super::S3Error;
+use super::{quoted, secs, S3Error};
 use crate::db::Engine;
 use crate::Ctx;
 use kinesin_protocol::s3::types::{
@@ -121,9 +120,4 @@ pub fn copy(eng: &mut Engine, ctx: &Ctx, c: Copy) -> Result<CopyObjectOutput, S3
         copy_source_version_id: copied.source_version,
         version_id: copied.stored.version_id,
     })
-}
-
-/// An ETag as S3 shows it.
-pub(super) fn quoted(etag: &str) -> String {
-    format!("\"{etag}\"")
 }
