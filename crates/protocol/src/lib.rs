@@ -2,6 +2,7 @@
 //! typed shapes and the AWS error shape. No I/O, no state, no HTTP server.
 
 pub mod cbor;
+pub mod civil;
 pub mod error;
 pub mod eventstream;
 pub mod firehose;

@@ -7,6 +7,12 @@ use std::fmt::Write as _;
 /// read back as a line feed, breaking an SQS body's MD5).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    escape_into(&mut out, s);
+    out
+}
+
+/// [`escape`], appended to `out`.
+pub fn escape_into(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -20,7 +26,6 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// Escapes the four characters IAM and STS escape in their answers (`&`, `<`, `>`, `"`);

@@ -337,8 +337,7 @@ impl S3 {
 /// The answer of operation `O` written from its output by the model: its header members as
 /// headers and, when it has one, its XML body under `root`.
 fn answer<O: Operation<Service = S3Api>>(status: u16, out: &O::Output, root: &str) -> Resp {
-    let doc = serde_json::to_value(out).unwrap_or_default();
-    let encoded = restxml::encode_output(S3Api::model(), O::NAME, &doc, root, XMLNS);
+    let encoded = restxml::encode_output(S3Api::model(), O::NAME, out, root, XMLNS);
     let mut r = match encoded.body {
         Some(body) => xml(status, body),
         None => response(status, Bytes::new()),

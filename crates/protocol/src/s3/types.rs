@@ -64,7 +64,7 @@ pub struct Object {
     /// Owner.
     pub owner: Owner,
     /// `STANDARD`.
-    pub storage_class: String,
+    pub storage_class: &'static str,
 }
 
 /// `CommonPrefix`.
@@ -199,7 +199,7 @@ pub struct ListPartsOutput {
     /// Owner.
     pub owner: Owner,
     /// `STANDARD`.
-    pub storage_class: String,
+    pub storage_class: &'static str,
     /// `part-number-marker` asked.
     pub part_number_marker: i64,
     /// Where the next page starts.
@@ -227,7 +227,7 @@ pub struct MultipartUpload {
     /// Owner.
     pub owner: Owner,
     /// `STANDARD`.
-    pub storage_class: String,
+    pub storage_class: &'static str,
     /// When it started.
     pub initiated: f64,
 }
@@ -398,7 +398,7 @@ pub struct ObjectVersion {
     /// Owner.
     pub owner: Owner,
     /// `STANDARD`.
-    pub storage_class: String,
+    pub storage_class: &'static str,
 }
 
 /// `DeleteMarkerEntry` of ListObjectVersions.

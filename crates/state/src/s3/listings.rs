@@ -171,7 +171,7 @@ fn object(m: &ObjectMeta, ctx: &Ctx, name: fn(&str) -> String) -> dto::Object {
         e_tag: quoted(&m.etag),
         size: m.size,
         owner: Owner::of(&ctx.account),
-        storage_class: "STANDARD".into(),
+        storage_class: "STANDARD",
     }
 }
 

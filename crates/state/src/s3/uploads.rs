@@ -68,7 +68,7 @@ pub fn parts(eng: &mut Engine, ctx: &Ctx, q: ListParts) -> Result<ListPartsOutpu
         upload_id: q.upload_id,
         initiator: Owner::of(&ctx.account),
         owner: Owner::of(&ctx.account),
-        storage_class: "STANDARD".into(),
+        storage_class: "STANDARD",
         part_number_marker: q.after,
         next_part_number_marker: parts.last().map(|p| p.number),
         max_parts: q.max as i64,
@@ -105,7 +105,7 @@ pub fn uploads(eng: &mut Engine, ctx: &Ctx, q: ListUploads) -> Result<ListMultip
                 upload_id: u.id,
                 initiator: Owner::of(&ctx.account),
                 owner: Owner::of(&ctx.account),
-                storage_class: "STANDARD".into(),
+                storage_class: "STANDARD",
                 initiated: secs(u.initiated_ms),
             })
             .collect(),
