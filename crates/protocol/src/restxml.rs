@@ -28,8 +28,7 @@ pub fn encode_output<T: Serialize>(model: &Model, op: &str, output: &T, root: &s
     if output.serialize(&mut top).is_err() {
         return Answer::default();
     }
-    let has_body = shape.members().any(|(name, _)| shape.binding(name).is_none());
-    if shape.payload().is_none() && has_body {
+    if shape.payload().is_none() && shape.has_body_members() {
         top.answer.body = Some(format!("<{root} xmlns=\"{ns}\">{}</{root}>", top.inner));
     }
     top.answer

@@ -126,6 +126,15 @@ impl<'m> ShapeRef<'m> {
         }
     }
 
+    /// Whether a structure has members that a REST protocol writes in the body (members not
+    /// bound to the URI, query string or headers).
+    pub fn has_body_members(&self) -> bool {
+        match &self.shape().kind {
+            Kind::Structure(members) => members.iter().any(|m| m.binding.is_none()),
+            _ => false,
+        }
+    }
+
     /// Whether a list is written as repeated elements without a wrapper (restXml).
     pub fn flattened(&self) -> bool {
         self.shape().xml.as_ref().is_some_and(|x| x.flattened)

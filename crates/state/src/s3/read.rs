@@ -52,6 +52,12 @@ pub struct Object {
 
 /// GetObject.
 pub fn get(eng: &mut Engine, ctx: &Ctx, r: ReadObject) -> Result<Read, S3Error> {
+    if let (None, Some(range)) = (&r.version, plain_range(&r)) {
+        return match get_object(eng, ctx, (r.bucket.clone(), r.key.clone(), range)) {
+            Ok((meta, data, span)) => Ok(Read::Object(Object { meta, data, span, part: false })),
+            Err(e) => Ok(Read::Marker { marker: current_marker_or(eng, ctx, &r, e)?, named: false }),
+        };
+    }
     let meta = match meta_of(eng, ctx, &r)? {
         Found::Object(m) => m,
         Found::Marker(marker) => return Ok(Read::Marker { marker, named: r.version.is_some() }),
@@ -79,6 +85,16 @@ pub fn head(eng: &mut Engine, ctx: &Ctx, r: ReadObject) -> Result<Read, S3Error>
     Ok(Read::Object(Object { meta, data: Vec::new(), span, part: r.part.is_some() }))
 }
 
+/// The range asked when it needs no metadata to resolve (no part, no suffix): `Some(None)`
+/// for the whole object.
+fn plain_range(r: &ReadObject) -> Option<RangeAsked> {
+    match (r.part, r.range) {
+        (None, None) => Some(None),
+        (None, Some(ByteRange::From(first, last))) => Some(Some((first, last))),
+        _ => None,
+    }
+}
+
 /// The bytes asked: those of the part, or of the range (a suffix bounded by the size).
 fn range_of(meta: &ObjectMeta, r: &ReadObject) -> Result<RangeAsked, S3Error> {
     Ok(match (r.part, r.range) {
@@ -98,13 +114,16 @@ fn meta_of(eng: &mut Engine, ctx: &Ctx, r: &ReadObject) -> Result<Found<ObjectMe
         Some(v) => versions::head(eng, ctx, (r.bucket.clone(), r.key.clone(), v.clone())),
         None => match head_object(eng, ctx, (r.bucket.clone(), r.key.clone())) {
             Ok(m) => Ok(Found::Object(m)),
-            Err(e) if e.code == "NoSuchKey" => {
-                match versions::current_marker(eng, ctx, (r.bucket.clone(), r.key.clone()))? {
-                    Some(marker) => Ok(Found::Marker(marker)),
-                    None => Err(e),
-                }
-            }
-            Err(e) => Err(e),
+            Err(e) => Ok(Found::Marker(current_marker_or(eng, ctx, r, e)?)),
         },
     }
+}
+
+/// A read of the current version failed with `e`: the delete marker that is the key's
+/// current version when `e` is NoSuchKey and there is one, else `e`.
+fn current_marker_or(eng: &mut Engine, ctx: &Ctx, r: &ReadObject, e: S3Error) -> Result<Marker, S3Error> {
+    if e.code != "NoSuchKey" {
+        return Err(e);
+    }
+    versions::current_marker(eng, ctx, (r.bucket.clone(), r.key.clone()))?.ok_or(e)
 }
