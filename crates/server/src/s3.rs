@@ -15,18 +15,18 @@ use hyper::header::HeaderName;
 use hyper::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use hyper::{HeaderMap, Method, Request, Uri};
 use kinesin_protocol::restxml;
-use kinesin_protocol::s3::listing::{self, Listing};
+use kinesin_protocol::s3::listing::Listing;
 use kinesin_protocol::s3::query::part_number;
 use kinesin_protocol::s3::query::Query;
-use kinesin_protocol::s3::range;
+use kinesin_protocol::s3::requests::{
+    BucketRequest, DeleteObjectRequest, GetObjectRequest, ListObjectsRequest, ListObjectsV2Request, PutObjectRequest,
+};
 use kinesin_protocol::s3::types::{CreateBucketOutput, XMLNS};
 use kinesin_protocol::s3::{chunked, target};
 use kinesin_protocol::sigv4;
 use kinesin_state::s3::api::{ops, Op, S3Api, S3Effect};
-use kinesin_state::s3::listings::{ListV1, ListV2};
-use kinesin_state::s3::objects::PutObject;
-use kinesin_state::s3::read::{Object, Read, ReadObject};
-use kinesin_state::s3::{self, ListQuery, ObjectMeta, S3Error};
+use kinesin_state::s3::read::{Object, Read};
+use kinesin_state::s3::{self, ObjectMeta, S3Error};
 use kinesin_state::service::{Operation, Service};
 use kinesin_state::{Ctx, Db};
 use route::Addressed;
@@ -138,7 +138,7 @@ impl S3 {
 
     /// CreateBucket (as the init file asks for its buckets).
     pub async fn create_bucket(&self, ctx: &Ctx, bucket: String) -> Result<CreateBucketOutput, S3Error> {
-        self.call::<ops::CreateBucket>(ctx, bucket).await
+        self.call::<ops::CreateBucket>(ctx, BucketRequest { bucket }).await
     }
 
     /// Serves a request whose body is not read yet.
@@ -211,16 +211,16 @@ impl S3 {
                 Ok(answer::<ops::CreateBucket>(200, &out, ""))
             }
             Op::HeadBucket => {
-                let out = self.call::<ops::HeadBucket>(ctx, bucket).await?;
+                let out = self.call::<ops::HeadBucket>(ctx, BucketRequest { bucket }).await?;
                 Ok(answer::<ops::HeadBucket>(200, &out, ""))
             }
             Op::DeleteBucket => {
-                self.call::<ops::DeleteBucket>(ctx, bucket).await?;
+                self.call::<ops::DeleteBucket>(ctx, BucketRequest { bucket }).await?;
                 Ok(response(204, Bytes::new()))
             }
             Op::GetBucketLocation => {
-                let b = self.call::<ops::GetBucketLocation>(ctx, bucket).await?;
-                let region = if b.region == "us-east-1" { String::new() } else { b.region };
+                let out = self.call::<ops::GetBucketLocation>(ctx, BucketRequest { bucket }).await?;
+                let region = out.location_constraint.unwrap_or_default();
                 Ok(xml(200, format!("<LocationConstraint xmlns=\"{XMLNS}\">{region}</LocationConstraint>")))
             }
             Op::ListMultipartUploads => self.list_uploads(ctx, bucket, q).await,
@@ -242,9 +242,9 @@ impl S3 {
     ) -> Result<Resp, S3Error> {
         let q = &req.query;
         let upload_id = || q.get("uploadId").unwrap_or_default().to_owned();
-        let version = || q.get("versionId").map(str::to_owned);
+        let version_id = q.get("versionId").map(str::to_owned);
         match op {
-            Op::CreateMultipartUpload => self.create_upload(ctx, bucket, key, req.headers).await,
+            Op::CreateMultipartUpload => self.create_upload(ctx, (bucket, key), req.headers).await,
             Op::UploadPart | Op::UploadPartCopy => {
                 let number = q.get("partNumber").unwrap_or_default();
                 let data = request_data(req.headers, &req.body)?;
@@ -255,13 +255,13 @@ impl S3 {
             }
             Op::AbortMultipartUpload => self.abort_upload(ctx, (bucket, key), upload_id()).await,
             Op::ListParts => self.list_parts(ctx, (bucket, key), upload_id(), q).await,
-            Op::GetObject | Op::HeadObject => self.read_object(ctx, (bucket, key, version()), req).await,
-            Op::CopyObject => match multipart::copy_source(req.headers) {
-                Some(src) => self.copy_object(ctx, (bucket, key), src?, req.headers).await,
-                None => Err(method_not_allowed()),
-            },
+            Op::GetObject | Op::HeadObject => {
+                self.read_object(ctx, GetObjectRequest { bucket, key, version_id, range: None, part_number: None }, req)
+                    .await
+            }
+            Op::CopyObject => self.copy_object(ctx, (bucket, key), req.headers).await,
             Op::PutObject => self.put_object(ctx, (bucket, key), req).await,
-            Op::DeleteObject => self.delete_object(ctx, (bucket, key, version())).await,
+            Op::DeleteObject => self.delete_object(ctx, DeleteObjectRequest { bucket, key, version_id }).await,
             _ => Err(method_not_allowed()),
         }
     }
@@ -270,7 +270,7 @@ impl S3 {
     async fn put_object(&self, ctx: &Ctx, (bucket, key): (String, String), req: &Req<'_>) -> Result<Resp, S3Error> {
         let data = request_data(req.headers, &req.body)?;
         let content_type = req.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let put = PutObject { bucket, key, data, content_type };
+        let put = PutObjectRequest { bucket, key, body: data, content_type };
         let out = self.call::<ops::PutObject>(ctx, put).await?;
         Ok(answer::<ops::PutObject>(200, &out, ""))
     }
@@ -283,46 +283,44 @@ impl S3 {
     /// ListObjects.
     async fn list_objects(&self, ctx: &Ctx, bucket: String, q: &Query) -> Result<Resp, S3Error> {
         let Listing { prefix, delimiter, max_keys, url_encoded } = Listing::parse(q)?;
-        let marker = q.get("marker").unwrap_or_default().to_string();
-        let after = match q.get("continuation-token") {
-            Some(t) => token_key(t)?,
-            None => marker.clone(),
+        let marker = q.get("marker").map(str::to_owned);
+        let encoding_type = url_encoded.then(|| "url".to_string());
+        let r = ListObjectsRequest {
+            bucket,
+            delimiter,
+            encoding_type,
+            marker,
+            max_keys: max_keys as i64,
+            prefix: Some(prefix),
         };
-        let query = ListQuery { bucket, prefix, delimiter, after, max_keys };
-        let out = self.call::<ops::ListObjects>(ctx, ListV1 { query, url_encoded, marker }).await?;
+        let out = self.call::<ops::ListObjects>(ctx, r).await?;
         Ok(answer::<ops::ListObjects>(200, &out, "ListBucketResult"))
     }
 
     /// ListObjectsV2.
     async fn list_objects_v2(&self, ctx: &Ctx, bucket: String, q: &Query) -> Result<Resp, S3Error> {
         let Listing { prefix, delimiter, max_keys, url_encoded } = Listing::parse(q)?;
-        let continuation_token = q.get("continuation-token").map(str::to_owned);
-        let start_after = q.get("start-after").unwrap_or_default().to_string();
-        let after = match &continuation_token {
-            Some(t) => token_key(t)?,
-            None => start_after.clone(),
+        let text = |name: &str| q.get(name).map(str::to_owned);
+        let r = ListObjectsV2Request {
+            bucket,
+            continuation_token: text("continuation-token"),
+            delimiter,
+            encoding_type: url_encoded.then(|| "url".to_string()),
+            max_keys: max_keys as i64,
+            prefix: Some(prefix),
+            start_after: text("start-after"),
         };
-        let query = ListQuery { bucket, prefix, delimiter, after, max_keys };
-        let list = ListV2 { query, url_encoded, continuation_token, start_after };
-        let out = self.call::<ops::ListObjectsV2>(ctx, list).await?;
+        let out = self.call::<ops::ListObjectsV2>(ctx, r).await?;
         Ok(answer::<ops::ListObjectsV2>(200, &out, "ListBucketResult"))
     }
 
     /// GetObject or HeadObject (`versionId`, `partNumber`, `Range`); a delete marker is
     /// answered as S3 answers it.
-    async fn read_object(
-        &self,
-        ctx: &Ctx,
-        (bucket, key, version): (String, String, Option<String>),
-        req: &Req<'_>,
-    ) -> Result<Resp, S3Error> {
+    async fn read_object(&self, ctx: &Ctx, mut r: GetObjectRequest, req: &Req<'_>) -> Result<Resp, S3Error> {
         let head = *req.method == Method::HEAD;
-        let part = req.query.get("partNumber").map(part_number).transpose()?;
-        let range = match (part, text(req.headers, "range")) {
-            (None, Some(h)) => range::parse(h)?,
-            _ => None,
-        };
-        let r = ReadObject { bucket, key: key.clone(), version, range, part };
+        r.part_number = req.query.get("partNumber").map(part_number).transpose()?.map(|n| n as i64);
+        r.range = text(req.headers, "range").map(str::to_owned);
+        let key = r.key.clone();
         let read = match head {
             true => self.call::<ops::HeadObject>(ctx, r).await?,
             false => self.call::<ops::GetObject>(ctx, r).await?,
@@ -367,12 +365,6 @@ fn object_answer(o: Object, head: bool) -> Resp {
         header(&mut r, "x-amz-mp-parts-count", &meta.part_sizes.len().to_string());
     }
     r
-}
-
-/// The key a continuation token continues after.
-fn token_key(token: &str) -> Result<String, S3Error> {
-    listing::key_of_token(token)
-        .ok_or_else(|| S3Error::other("InvalidArgument", "The continuation token provided is incorrect", 400))
 }
 
 fn method_not_allowed() -> S3Error {

@@ -5,7 +5,7 @@ use crate::db::Engine;
 use crate::Ctx;
 use md5::{Digest, Md5};
 use rusqlite::{params, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 pub mod api;
 pub mod config;
@@ -411,7 +411,7 @@ pub fn delete_objects(
 }
 
 /// A ListObjects(V2) request.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct ListQuery {
     /// Bucket.
     pub bucket: String,

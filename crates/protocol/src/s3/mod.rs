@@ -10,6 +10,7 @@ mod error;
 pub mod listing;
 pub mod query;
 pub mod range;
+pub mod requests;
 pub mod target;
 pub mod types;
 

@@ -4,10 +4,9 @@
 //! range whose last byte is before its first.
 
 use super::Error;
-use serde::{Deserialize, Serialize};
 
 /// A byte range as asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ByteRange {
     /// `bytes=first-[last]`: from `first` to `last` (inclusive) or the end.
     From(u64, Option<u64>),

@@ -454,3 +454,12 @@ pub struct ListObjectVersionsOutput {
     /// The common prefixes.
     pub common_prefixes: Vec<CommonPrefix>,
 }
+
+/// GetBucketLocation (S3 writes the member as the document's root, empty for us-east-1).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetBucketLocationOutput {
+    /// The region, none for us-east-1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location_constraint: Option<String>,
+}

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use hyper::Method;
 use kinesin_protocol::s3::body;
 use kinesin_protocol::s3::query::Query;
+use kinesin_protocol::s3::requests::{BucketRequest, PutBucketSettingRequest};
 use kinesin_state::s3::api::{ops, Op, S3Api};
 use kinesin_state::s3::config::Setting;
 use kinesin_state::s3::S3Error;
@@ -137,9 +138,9 @@ impl S3 {
     /// GET of a setting: its document, its default, or S3's "not found".
     async fn get_setting<O>(&self, ctx: &Ctx, bucket: String, k: &Kind) -> Result<Resp, S3Error>
     where
-        O: Operation<Service = S3Api, Input = String, Output = Setting>,
+        O: Operation<Service = S3Api, Input = BucketRequest, Output = Setting>,
     {
-        let doc = match self.call::<O>(ctx, bucket.clone()).await? {
+        let doc = match self.call::<O>(ctx, BucketRequest { bucket: bucket.clone() }).await? {
             Setting::Set(doc) => String::from_utf8_lossy(&doc).into_owned(),
             Setting::Deleted => return Err(not_found(&bucket, k.deleted.unwrap_or(("NoSuchConfiguration", "")))),
             Setting::Default => match &k.unset {
@@ -160,7 +161,7 @@ impl S3 {
     /// grant.
     async fn put_setting<O>(&self, ctx: &Ctx, bucket: String, k: &Kind, req: &Req<'_>) -> Result<Resp, S3Error>
     where
-        O: Operation<Service = S3Api, Input = (String, Vec<u8>), Output = ()>,
+        O: Operation<Service = S3Api, Input = PutBucketSettingRequest, Output = ()>,
     {
         let data = request_data(req.headers, &req.body)?;
         let doc = match (k.query, k.json) {
@@ -168,16 +169,16 @@ impl S3 {
             (_, true) => body::policy(data)?,
             (_, false) => body::setting_xml(data)?,
         };
-        self.call::<O>(ctx, (bucket, doc)).await?;
+        self.call::<O>(ctx, PutBucketSettingRequest { bucket, document: doc }).await?;
         Ok(response(k.put_status, Bytes::new()))
     }
 
     /// DELETE of a setting.
     async fn delete_setting<O>(&self, ctx: &Ctx, bucket: String) -> Result<Resp, S3Error>
     where
-        O: Operation<Service = S3Api, Input = String, Output = ()>,
+        O: Operation<Service = S3Api, Input = BucketRequest, Output = ()>,
     {
-        self.call::<O>(ctx, bucket).await?;
+        self.call::<O>(ctx, BucketRequest { bucket }).await?;
         Ok(response(204, Bytes::new()))
     }
 }

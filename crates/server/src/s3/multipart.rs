@@ -5,28 +5,23 @@
 use super::{answer, response, S3};
 use crate::http::Resp;
 use bytes::Bytes;
-use hyper::header::{CONTENT_TYPE, HOST};
+use hyper::header::HOST;
 use hyper::HeaderMap;
 use kinesin_protocol::s3::body;
-use kinesin_protocol::s3::copy::{self, CopySource, Directive};
 use kinesin_protocol::s3::listing;
 use kinesin_protocol::s3::query::{self, Query};
+use kinesin_protocol::s3::requests::{
+    AbortMultipartUploadRequest, CompleteMultipartUploadRequest, CompletedMultipartUpload, CompletedPart,
+    CopyObjectRequest, CreateMultipartUploadRequest, ListMultipartUploadsRequest, ListPartsRequest,
+    UploadPartCopyRequest, UploadPartRequest,
+};
 use kinesin_state::s3::api::ops;
-use kinesin_state::s3::multipart::{Complete, Copy, ListParts, ListUploads, PartSource, UploadPart};
-use kinesin_state::s3::uploads::CompleteAt;
 use kinesin_state::s3::S3Error;
 use kinesin_state::Ctx;
 
-/// `x-amz-copy-source`, when the request has one.
-pub(super) fn copy_source(headers: &HeaderMap) -> Option<Result<CopySource, S3Error>> {
-    let raw = headers.get("x-amz-copy-source")?;
-    Some(copy::source(raw.to_str().unwrap_or("")).map_err(S3Error::from))
-}
-
-/// `x-amz-copy-source-range`, when the request has one.
-fn copy_range(headers: &HeaderMap) -> Result<Option<(u64, u64)>, S3Error> {
-    let Some(v) = headers.get("x-amz-copy-source-range") else { return Ok(None) };
-    Ok(Some(copy::range(v.to_str().unwrap_or(""))?))
+/// A header's text, when the request has it.
+fn text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
 impl S3 {
@@ -34,12 +29,11 @@ impl S3 {
     pub(super) async fn create_upload(
         &self,
         ctx: &Ctx,
-        bucket: String,
-        key: String,
+        (bucket, key): (String, String),
         headers: &HeaderMap,
     ) -> Result<Resp, S3Error> {
-        let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let out = self.call::<ops::CreateMultipartUpload>(ctx, (bucket, key, content_type)).await?;
+        let r = CreateMultipartUploadRequest { bucket, key, content_type: text(headers, "content-type") };
+        let out = self.call::<ops::CreateMultipartUpload>(ctx, r).await?;
         Ok(answer::<ops::CreateMultipartUpload>(200, &out, "InitiateMultipartUploadResult"))
     }
 
@@ -50,21 +44,21 @@ impl S3 {
         (bucket, key): (String, String),
         (number, upload_id): (&str, String),
         headers: &HeaderMap,
-        data: Vec<u8>,
+        body: Vec<u8>,
     ) -> Result<Resp, S3Error> {
-        let number = query::upload_part_number(number)?;
-        let Some(src) = copy_source(headers) else {
-            let p = UploadPart { bucket, key, upload_id, number, source: PartSource::Body(data) };
-            let out = self.call::<ops::UploadPart>(ctx, p).await?;
+        let part_number = query::upload_part_number(number)?;
+        let Some(copy_source) = text(headers, "x-amz-copy-source") else {
+            let r = UploadPartRequest { bucket, key, part_number, upload_id, body };
+            let out = self.call::<ops::UploadPart>(ctx, r).await?;
             return Ok(answer::<ops::UploadPart>(200, &out, ""));
         };
-        let CopySource { bucket: b, key: k, version } = src?;
-        let source = PartSource::Copy { bucket: b, key: k, version, range: copy_range(headers)? };
-        let out = self.call::<ops::UploadPartCopy>(ctx, UploadPart { bucket, key, upload_id, number, source }).await?;
+        let copy_source_range = text(headers, "x-amz-copy-source-range");
+        let r = UploadPartCopyRequest { bucket, key, part_number, upload_id, copy_source, copy_source_range };
+        let out = self.call::<ops::UploadPartCopy>(ctx, r).await?;
         Ok(answer::<ops::UploadPartCopy>(200, &out, ""))
     }
 
-    /// POST `?uploadId`: CompleteMultipartUpload.
+    /// POST `?uploadId`: CompleteMultipartUpload (`Location` a URL on the host asked).
     pub(super) async fn complete_upload(
         &self,
         ctx: &Ctx,
@@ -73,10 +67,12 @@ impl S3 {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Resp, S3Error> {
-        let parts = body::complete(body)?;
-        let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
-        let complete = CompleteAt { complete: Complete { bucket, key, upload_id, parts }, host };
-        let out = self.call::<ops::CompleteMultipartUpload>(ctx, complete).await?;
+        let parts = body::complete(body)?.into_iter().map(|(part_number, e_tag)| CompletedPart { part_number, e_tag });
+        let multipart_upload = CompletedMultipartUpload { parts: parts.collect() };
+        let r = CompleteMultipartUploadRequest { bucket, key, upload_id, multipart_upload };
+        let mut out = self.call::<ops::CompleteMultipartUpload>(ctx, r).await?;
+        let host = headers.get(HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        out.location = format!("http://{host}{}", out.location);
         Ok(answer::<ops::CompleteMultipartUpload>(200, &out, "CompleteMultipartUploadResult"))
     }
 
@@ -87,7 +83,7 @@ impl S3 {
         (bucket, key): (String, String),
         upload_id: String,
     ) -> Result<Resp, S3Error> {
-        self.call::<ops::AbortMultipartUpload>(ctx, (bucket, key, upload_id)).await?;
+        self.call::<ops::AbortMultipartUpload>(ctx, AbortMultipartUploadRequest { bucket, key, upload_id }).await?;
         Ok(response(204, Bytes::new()))
     }
 
@@ -99,20 +95,24 @@ impl S3 {
         upload_id: String,
         q: &Query,
     ) -> Result<Resp, S3Error> {
-        let max = listing::page_size(q.get("max-parts"));
-        let after = listing::part_marker(q.get("part-number-marker"));
-        let out = self.call::<ops::ListParts>(ctx, ListParts { bucket, key, upload_id, after, max }).await?;
+        let max_parts = listing::page_size(q.get("max-parts")) as i64;
+        let part_number_marker = listing::part_marker(q.get("part-number-marker"));
+        let r = ListPartsRequest { bucket, key, upload_id, max_parts, part_number_marker };
+        let out = self.call::<ops::ListParts>(ctx, r).await?;
         Ok(answer::<ops::ListParts>(200, &out, "ListPartsResult"))
     }
 
     /// GET on a bucket with `?uploads`: ListMultipartUploads.
     pub(super) async fn list_uploads(&self, ctx: &Ctx, bucket: String, q: &Query) -> Result<Resp, S3Error> {
-        let text = |name: &str| q.get(name).unwrap_or_default().to_string();
-        let after = (text("key-marker"), text("upload-id-marker"));
-        let max = listing::page_size(q.get("max-uploads"));
-        let out = self
-            .call::<ops::ListMultipartUploads>(ctx, ListUploads { bucket, prefix: text("prefix"), after, max })
-            .await?;
+        let text = |name: &str| Some(q.get(name).unwrap_or_default().to_string());
+        let r = ListMultipartUploadsRequest {
+            bucket,
+            key_marker: text("key-marker"),
+            max_uploads: listing::page_size(q.get("max-uploads")) as i64,
+            prefix: text("prefix"),
+            upload_id_marker: text("upload-id-marker"),
+        };
+        let out = self.call::<ops::ListMultipartUploads>(ctx, r).await?;
         Ok(answer::<ops::ListMultipartUploads>(200, &out, "ListMultipartUploadsResult"))
     }
 
@@ -121,16 +121,16 @@ impl S3 {
         &self,
         ctx: &Ctx,
         (bucket, key): (String, String),
-        CopySource { bucket: src_bucket, key: src_key, version: src_version }: CopySource,
         headers: &HeaderMap,
     ) -> Result<Resp, S3Error> {
-        let directive = headers.get("x-amz-metadata-directive").and_then(|v| v.to_str().ok());
-        let replace_content_type = match copy::directive(directive)? {
-            Directive::Copy => None,
-            Directive::Replace => Some(headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned)),
+        let r = CopyObjectRequest {
+            bucket,
+            key,
+            copy_source: text(headers, "x-amz-copy-source").unwrap_or_default(),
+            metadata_directive: text(headers, "x-amz-metadata-directive"),
+            content_type: text(headers, "content-type"),
         };
-        let c = Copy { src_bucket, src_key, src_version, bucket, key, replace_content_type };
-        let out = self.call::<ops::CopyObject>(ctx, c).await?;
+        let out = self.call::<ops::CopyObject>(ctx, r).await?;
         Ok(answer::<ops::CopyObject>(200, &out, ""))
     }
 }

@@ -8,10 +8,11 @@ use crate::http::Resp;
 use kinesin_protocol::s3::body;
 use kinesin_protocol::s3::listing::Listing;
 use kinesin_protocol::s3::query::Query;
+use kinesin_protocol::s3::requests::{
+    Delete, DeleteObjectRequest, DeleteObjectsRequest, ListObjectVersionsRequest, ObjectIdentifier,
+};
 use kinesin_state::s3::api::ops;
-use kinesin_state::s3::listings::ListVersions;
-use kinesin_state::s3::objects::DeleteMany;
-use kinesin_state::s3::versions::{Marker, VersionQuery};
+use kinesin_state::s3::versions::Marker;
 use kinesin_state::s3::S3Error;
 use kinesin_state::Ctx;
 
@@ -40,20 +41,18 @@ pub(super) fn marker_answer(m: &Marker, named: bool, key: &str, head: bool) -> R
 }
 
 impl S3 {
-    /// DeleteObject (of the current version, or of version `v`).
-    pub(super) async fn delete_object(
-        &self,
-        ctx: &Ctx,
-        (bucket, key, v): (String, String, Option<String>),
-    ) -> Result<Resp, S3Error> {
-        let out = self.call::<ops::DeleteObject>(ctx, (bucket, key, v)).await?;
+    /// DeleteObject (of the current version, or of the version named).
+    pub(super) async fn delete_object(&self, ctx: &Ctx, r: DeleteObjectRequest) -> Result<Resp, S3Error> {
+        let out = self.call::<ops::DeleteObject>(ctx, r).await?;
         Ok(answer::<ops::DeleteObject>(204, &out, ""))
     }
 
     /// DeleteObjects: `<Object><Key>..</Key>[<VersionId>..</VersionId>]</Object>`s.
     pub(super) async fn delete_objects(&self, ctx: &Ctx, bucket: String, body: &[u8]) -> Result<Resp, S3Error> {
         let body::Delete { objects, quiet } = body::delete(body)?;
-        let out = self.call::<ops::DeleteObjects>(ctx, DeleteMany { bucket, objects, quiet }).await?;
+        let objects = objects.into_iter().map(|(key, version_id)| ObjectIdentifier { key, version_id }).collect();
+        let r = DeleteObjectsRequest { bucket, delete: Delete { objects, quiet } };
+        let out = self.call::<ops::DeleteObjects>(ctx, r).await?;
         Ok(answer::<ops::DeleteObjects>(200, &out, "DeleteResult"))
     }
 
@@ -61,10 +60,17 @@ impl S3 {
     /// `key-marker` and `version-id-marker`.
     pub(super) async fn list_versions(&self, ctx: &Ctx, bucket: String, q: &Query) -> Result<Resp, S3Error> {
         let Listing { prefix, delimiter, max_keys, url_encoded } = Listing::parse(q)?;
-        let text = |name: &str| q.get(name).unwrap_or_default().to_string();
-        let (key_marker, version_marker) = (text("key-marker"), text("version-id-marker"));
-        let query = VersionQuery { bucket, prefix, delimiter, key_marker, version_marker, max_keys };
-        let out = self.call::<ops::ListObjectVersions>(ctx, ListVersions { query, url_encoded }).await?;
+        let text = |name: &str| q.get(name).map(str::to_owned);
+        let r = ListObjectVersionsRequest {
+            bucket,
+            delimiter,
+            encoding_type: url_encoded.then(|| "url".to_string()),
+            key_marker: text("key-marker"),
+            max_keys: max_keys as i64,
+            prefix: Some(prefix),
+            version_id_marker: text("version-id-marker"),
+        };
+        let out = self.call::<ops::ListObjectVersions>(ctx, r).await?;
         Ok(answer::<ops::ListObjectVersions>(200, &out, "ListVersionsResult"))
     }
 }

@@ -5,6 +5,7 @@
 use super::{bucket, S3Error};
 use crate::db::Engine;
 use crate::Ctx;
+use kinesin_protocol::s3::requests::{BucketRequest, PutBucketSettingRequest};
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
@@ -65,7 +66,8 @@ kinds! {
 }
 
 /// Reads setting `K` of a bucket.
-pub fn get<K: Kind>(eng: &mut Engine, _ctx: &Ctx, name: String) -> Result<Setting, S3Error> {
+pub fn get<K: Kind>(eng: &mut Engine, _ctx: &Ctx, r: BucketRequest) -> Result<Setting, S3Error> {
+    let name = r.bucket;
     bucket(eng, &name)?;
     let body: Option<Vec<u8>> = eng
         .conn
@@ -80,19 +82,19 @@ pub fn get<K: Kind>(eng: &mut Engine, _ctx: &Ctx, name: String) -> Result<Settin
 }
 
 /// Stores setting `K`; an empty document (a canned ACL without one) resets it.
-pub fn put<K: Kind>(eng: &mut Engine, ctx: &Ctx, (name, doc): (String, Vec<u8>)) -> Result<(), S3Error> {
-    if doc.is_empty() {
-        return reset(eng, ctx, (name, K::QUERY));
+pub fn put<K: Kind>(eng: &mut Engine, ctx: &Ctx, r: PutBucketSettingRequest) -> Result<(), S3Error> {
+    if r.document.is_empty() {
+        return reset(eng, ctx, (r.bucket, K::QUERY));
     }
-    store(eng, (name, K::QUERY, doc))
+    store(eng, (r.bucket, K::QUERY, r.document))
 }
 
 /// Deletes setting `K`: recorded for a setting whose default it removes, else its default
 /// applies again.
-pub fn delete<K: Kind>(eng: &mut Engine, ctx: &Ctx, name: String) -> Result<(), S3Error> {
+pub fn delete<K: Kind>(eng: &mut Engine, ctx: &Ctx, r: BucketRequest) -> Result<(), S3Error> {
     match K::KEEPS_DELETION {
-        true => store(eng, (name, K::QUERY, Vec::new())),
-        false => reset(eng, ctx, (name, K::QUERY)),
+        true => store(eng, (r.bucket, K::QUERY, Vec::new())),
+        false => reset(eng, ctx, (r.bucket, K::QUERY)),
     }
 }
 

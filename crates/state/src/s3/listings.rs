@@ -6,45 +6,12 @@ use super::versions::{self, VersionEntry, VersionQuery, NULL};
 use super::{list_buckets, list_objects, quoted, secs, ListQuery, Listing, ObjectMeta, S3Error};
 use crate::db::Engine;
 use crate::Ctx;
-use kinesin_protocol::s3::listing::{token_of, url_encode};
+use kinesin_protocol::s3::listing::{key_of_token, token_of, url_encode};
+use kinesin_protocol::s3::requests::{ListObjectVersionsRequest, ListObjectsRequest, ListObjectsV2Request};
 use kinesin_protocol::s3::types::{
     self as dto, CommonPrefix, DeleteMarkerEntry, ListBucketsOutput, ListObjectVersionsOutput, ListObjectsOutput,
     ListObjectsV2Output, ObjectVersion, Owner,
 };
-use serde::Deserialize;
-
-/// A ListObjects request: the page asked and its `marker`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ListV1 {
-    /// The page.
-    pub query: ListQuery,
-    /// `encoding-type=url`.
-    pub url_encoded: bool,
-    /// `marker` as sent.
-    pub marker: String,
-}
-
-/// A ListObjectsV2 request: the page asked, its `continuation-token` and `start-after`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ListV2 {
-    /// The page (starting after the token's key, else after `start-after`).
-    pub query: ListQuery,
-    /// `encoding-type=url`.
-    pub url_encoded: bool,
-    /// `continuation-token` as sent.
-    pub continuation_token: Option<String>,
-    /// `start-after` as sent.
-    pub start_after: String,
-}
-
-/// A ListObjectVersions request.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ListVersions {
-    /// The page.
-    pub query: VersionQuery,
-    /// `encoding-type=url`.
-    pub url_encoded: bool,
-}
 
 /// How a listing writes names.
 fn names(url_encoded: bool) -> fn(&str) -> String {
@@ -64,17 +31,36 @@ pub fn buckets(eng: &mut Engine, ctx: &Ctx, _: ()) -> Result<ListBucketsOutput, 
     Ok(ListBucketsOutput { owner: Owner::of(&ctx.account), buckets })
 }
 
+/// The page a listing asks: `prefix`, a non-empty `delimiter`, `max-keys` and where to
+/// start.
+fn page_of(
+    bucket: String,
+    (prefix, delimiter): (Option<String>, Option<String>),
+    max_keys: i64,
+    after: String,
+) -> ListQuery {
+    let delimiter = delimiter.filter(|d| !d.is_empty());
+    ListQuery { bucket, prefix: prefix.unwrap_or_default(), delimiter, after, max_keys: max_keys.max(0) as usize }
+}
+
+/// Whether names are URL-encoded (`encoding-type=url`).
+fn url_encoded(encoding_type: &Option<String>) -> bool {
+    encoding_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("url"))
+}
+
 /// ListObjects.
-pub fn v1(eng: &mut Engine, ctx: &Ctx, r: ListV1) -> Result<ListObjectsOutput, S3Error> {
-    let name = names(r.url_encoded);
-    let q = r.query;
+pub fn v1(eng: &mut Engine, ctx: &Ctx, r: ListObjectsRequest) -> Result<ListObjectsOutput, S3Error> {
+    let url_encoded = url_encoded(&r.encoding_type);
+    let name = names(url_encoded);
+    let marker = r.marker.unwrap_or_default();
+    let q = page_of(r.bucket, (r.prefix, r.delimiter), r.max_keys, marker.clone());
     let page = list_objects(eng, ctx, q.clone())?;
     let next_marker = page.last.as_deref().filter(|_| page.truncated).map(name);
     Ok(ListObjectsOutput {
         name: q.bucket,
         prefix: name(&q.prefix),
-        encoding_type: r.url_encoded.then(|| "url".to_string()),
-        marker: name(&r.marker),
+        encoding_type: url_encoded.then(|| "url".to_string()),
+        marker: name(&marker),
         max_keys: q.max_keys as i64,
         delimiter: q.delimiter.as_deref().map(name),
         is_truncated: page.truncated,
@@ -85,18 +71,25 @@ pub fn v1(eng: &mut Engine, ctx: &Ctx, r: ListV1) -> Result<ListObjectsOutput, S
 }
 
 /// ListObjectsV2.
-pub fn v2(eng: &mut Engine, ctx: &Ctx, r: ListV2) -> Result<ListObjectsV2Output, S3Error> {
-    let name = names(r.url_encoded);
-    let q = r.query;
+pub fn v2(eng: &mut Engine, ctx: &Ctx, r: ListObjectsV2Request) -> Result<ListObjectsV2Output, S3Error> {
+    let url_encoded = url_encoded(&r.encoding_type);
+    let name = names(url_encoded);
+    let start_after = r.start_after.unwrap_or_default();
+    let after = match &r.continuation_token {
+        Some(t) => key_of_token(t)
+            .ok_or_else(|| S3Error::other("InvalidArgument", "The continuation token provided is incorrect", 400))?,
+        None => start_after.clone(),
+    };
+    let q = page_of(r.bucket, (r.prefix, r.delimiter), r.max_keys, after);
     let page = list_objects(eng, ctx, q.clone())?;
     let next = page.last.as_deref().filter(|_| page.truncated).map(token_of);
     Ok(ListObjectsV2Output {
         name: q.bucket,
         prefix: name(&q.prefix),
-        encoding_type: r.url_encoded.then(|| "url".to_string()),
+        encoding_type: url_encoded.then(|| "url".to_string()),
         key_count: (page.contents.len() + page.common_prefixes.len()) as i64,
         continuation_token: r.continuation_token,
-        start_after: Some(r.start_after).filter(|s| !s.is_empty()).map(|s| name(&s)),
+        start_after: Some(start_after).filter(|s| !s.is_empty()).map(|s| name(&s)),
         max_keys: q.max_keys as i64,
         delimiter: q.delimiter.as_deref().map(name),
         is_truncated: page.truncated,
@@ -107,9 +100,22 @@ pub fn v2(eng: &mut Engine, ctx: &Ctx, r: ListV2) -> Result<ListObjectsV2Output,
 }
 
 /// ListObjectVersions: versions, then delete markers, then common prefixes.
-pub fn versions(eng: &mut Engine, ctx: &Ctx, r: ListVersions) -> Result<ListObjectVersionsOutput, S3Error> {
-    let name = names(r.url_encoded);
-    let q = r.query;
+pub fn versions(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    r: ListObjectVersionsRequest,
+) -> Result<ListObjectVersionsOutput, S3Error> {
+    let url_encoded = url_encoded(&r.encoding_type);
+    let name = names(url_encoded);
+    let page = page_of(r.bucket, (r.prefix, r.delimiter), r.max_keys, String::new());
+    let q = VersionQuery {
+        bucket: page.bucket,
+        prefix: page.prefix,
+        delimiter: page.delimiter,
+        key_marker: r.key_marker.unwrap_or_default(),
+        version_marker: r.version_id_marker.unwrap_or_default(),
+        max_keys: page.max_keys,
+    };
     let page = versions::list(eng, ctx, q.clone())?;
     let (versions, markers): (Vec<&VersionEntry>, Vec<&VersionEntry>) =
         page.entries.iter().partition(|e| !e.delete_marker);
@@ -119,7 +125,7 @@ pub fn versions(eng: &mut Engine, ctx: &Ctx, r: ListVersions) -> Result<ListObje
         key_marker: name(&q.key_marker),
         version_id_marker: q.version_marker,
         max_keys: q.max_keys as i64,
-        encoding_type: r.url_encoded.then(|| "url".to_string()),
+        encoding_type: url_encoded.then(|| "url".to_string()),
         delimiter: q.delimiter.as_deref().map(name),
         is_truncated: page.truncated,
         next_key_marker: page.next.as_ref().map(|(key, _)| name(key)),

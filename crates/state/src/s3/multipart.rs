@@ -7,7 +7,6 @@ use crate::db::Engine;
 use crate::Ctx;
 use md5::{Digest, Md5};
 use rusqlite::{params, OptionalExtension};
-use serde::Deserialize;
 
 /// Smallest part other than the last (5 MiB).
 pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
@@ -98,7 +97,7 @@ fn check_part_number(n: i64) -> Result<(), S3Error> {
 }
 
 /// Where a part's bytes come from.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub enum PartSource {
     /// The request body (UploadPart).
     Body(Vec<u8>),
@@ -116,7 +115,7 @@ pub enum PartSource {
 }
 
 /// An UploadPart or UploadPartCopy request.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct UploadPart {
     /// Bucket.
     pub bucket: String,
@@ -174,7 +173,7 @@ pub fn upload_part(eng: &mut Engine, _ctx: &Ctx, p: UploadPart) -> Result<PartSt
 }
 
 /// A CompleteMultipartUpload request: the parts chosen, `(PartNumber, ETag)` in order.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Complete {
     /// Bucket.
     pub bucket: String,
@@ -256,7 +255,7 @@ pub fn abort(eng: &mut Engine, _ctx: &Ctx, (b, k, id): (String, String, String))
 }
 
 /// A ListParts request.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ListParts {
     /// Bucket.
     pub bucket: String,
@@ -286,7 +285,7 @@ pub fn list_parts(eng: &mut Engine, _ctx: &Ctx, q: ListParts) -> Result<(Vec<Par
 }
 
 /// A ListMultipartUploads request.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ListUploads {
     /// Bucket.
     pub bucket: String,
@@ -325,7 +324,7 @@ pub fn list_uploads(eng: &mut Engine, _ctx: &Ctx, q: ListUploads) -> Result<(Vec
 }
 
 /// A CopyObject request.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Copy {
     /// Source bucket.
     pub src_bucket: String,

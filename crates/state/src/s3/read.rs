@@ -5,22 +5,32 @@ use super::versions::{self, Found, Marker};
 use super::{get_object, head_object, ObjectMeta, RangeAsked, S3Error};
 use crate::db::Engine;
 use crate::Ctx;
-use kinesin_protocol::s3::range::ByteRange;
-use serde::{Deserialize, Serialize};
+use kinesin_protocol::s3::range::{self, ByteRange};
+use kinesin_protocol::s3::requests::GetObjectRequest;
+use serde::Serialize;
 
-/// A GetObject or HeadObject request.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ReadObject {
-    /// Bucket.
-    pub bucket: String,
-    /// Key.
-    pub key: String,
-    /// `versionId`.
-    pub version: Option<String>,
-    /// `Range` (ignored when a part is asked).
-    pub range: Option<ByteRange>,
+/// A GetObject or HeadObject request, its `Range` parsed.
+struct ReadObject {
+    bucket: String,
+    key: String,
+    version: Option<String>,
+    /// `Range` (none when a part is asked).
+    range: Option<ByteRange>,
     /// `partNumber` (1-based).
-    pub part: Option<u64>,
+    part: Option<u64>,
+}
+
+impl ReadObject {
+    /// The request, its `Range` parsed unless a part is asked (a malformed one is
+    /// InvalidRange, an unknown unit ignored).
+    fn of(r: GetObjectRequest) -> Result<Self, S3Error> {
+        let part = r.part_number.map(|n| n.max(0) as u64);
+        let range = match (part, r.range.as_deref()) {
+            (None, Some(h)) => range::parse(h)?,
+            _ => None,
+        };
+        Ok(ReadObject { bucket: r.bucket, key: r.key, version: r.version_id, range, part })
+    }
 }
 
 /// What a read found.
@@ -51,7 +61,8 @@ pub struct Object {
 }
 
 /// GetObject.
-pub fn get(eng: &mut Engine, ctx: &Ctx, r: ReadObject) -> Result<Read, S3Error> {
+pub fn get(eng: &mut Engine, ctx: &Ctx, r: GetObjectRequest) -> Result<Read, S3Error> {
+    let r = ReadObject::of(r)?;
     if let (None, Some(range)) = (&r.version, plain_range(&r)) {
         return match get_object(eng, ctx, (r.bucket.clone(), r.key.clone(), range)) {
             Ok((meta, data, span)) => Ok(Read::Object(Object { meta, data, span, part: false })),
@@ -75,7 +86,8 @@ pub fn get(eng: &mut Engine, ctx: &Ctx, r: ReadObject) -> Result<Read, S3Error> 
 
 /// HeadObject: the metadata, with the span of the part asked (a `Range` is checked, not
 /// served).
-pub fn head(eng: &mut Engine, ctx: &Ctx, r: ReadObject) -> Result<Read, S3Error> {
+pub fn head(eng: &mut Engine, ctx: &Ctx, r: GetObjectRequest) -> Result<Read, S3Error> {
+    let r = ReadObject::of(r)?;
     let meta = match meta_of(eng, ctx, &r)? {
         Found::Object(m) => m,
         Found::Marker(marker) => return Ok(Read::Marker { marker, named: r.version.is_some() }),

@@ -2,43 +2,49 @@
 //! CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, ListParts,
 //! ListMultipartUploads and CopyObject, over the store functions of `multipart.rs`.
 
-use super::multipart::{self, Complete, Copy, ListParts, ListUploads, UploadPart};
+use super::multipart::{self, Complete, Copy, ListParts, ListUploads, PartSource, UploadPart};
 use super::{quoted, secs, S3Error};
 use crate::db::Engine;
 use crate::Ctx;
+use kinesin_protocol::s3::copy::{self, CopySource, Directive};
+use kinesin_protocol::s3::requests::{
+    AbortMultipartUploadRequest, CompleteMultipartUploadRequest, CopyObjectRequest, CreateMultipartUploadRequest,
+    ListMultipartUploadsRequest, ListPartsRequest, UploadPartCopyRequest, UploadPartRequest,
+};
 use kinesin_protocol::s3::types::{
     CompleteMultipartUploadOutput, CopyObjectOutput, CopyResult, CreateMultipartUploadOutput,
     ListMultipartUploadsOutput, ListPartsOutput, MultipartUpload, Owner, Part, PutObjectOutput, UploadPartCopyOutput,
 };
-use serde::Deserialize;
 
-/// A CompleteMultipartUpload request and the host it was sent to (for `Location`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct CompleteAt {
-    /// The upload and its parts.
-    pub complete: Complete,
-    /// `Host` of the request.
-    pub host: String,
-}
-
-/// CreateMultipartUpload: `(bucket, key, content type)`.
+/// CreateMultipartUpload.
 pub fn create(
     eng: &mut Engine,
     ctx: &Ctx,
-    (bucket, key, content_type): (String, String, Option<String>),
+    r: CreateMultipartUploadRequest,
 ) -> Result<CreateMultipartUploadOutput, S3Error> {
-    let upload_id = multipart::create_upload(eng, ctx, (bucket.clone(), key.clone(), content_type))?;
-    Ok(CreateMultipartUploadOutput { bucket, key, upload_id })
+    let upload_id = multipart::create_upload(eng, ctx, (r.bucket.clone(), r.key.clone(), r.content_type))?;
+    Ok(CreateMultipartUploadOutput { bucket: r.bucket, key: r.key, upload_id })
 }
 
 /// UploadPart.
-pub fn part(eng: &mut Engine, ctx: &Ctx, p: UploadPart) -> Result<PutObjectOutput, S3Error> {
+pub fn part(eng: &mut Engine, ctx: &Ctx, r: UploadPartRequest) -> Result<PutObjectOutput, S3Error> {
+    let p = UploadPart {
+        bucket: r.bucket,
+        key: r.key,
+        upload_id: r.upload_id,
+        number: r.part_number,
+        source: PartSource::Body(r.body),
+    };
     let stored = multipart::upload_part(eng, ctx, p)?;
     Ok(PutObjectOutput { e_tag: quoted(&stored.etag), version_id: None })
 }
 
-/// UploadPartCopy.
-pub fn part_copy(eng: &mut Engine, ctx: &Ctx, p: UploadPart) -> Result<UploadPartCopyOutput, S3Error> {
+/// UploadPartCopy: the source (`x-amz-copy-source`) and its range checked first.
+pub fn part_copy(eng: &mut Engine, ctx: &Ctx, r: UploadPartCopyRequest) -> Result<UploadPartCopyOutput, S3Error> {
+    let CopySource { bucket, key, version } = copy::source(&r.copy_source)?;
+    let range = r.copy_source_range.as_deref().map(copy::range).transpose()?;
+    let source = PartSource::Copy { bucket, key, version, range };
+    let p = UploadPart { bucket: r.bucket, key: r.key, upload_id: r.upload_id, number: r.part_number, source };
     let stored = multipart::upload_part(eng, ctx, p)?;
     Ok(UploadPartCopyOutput {
         copy_part_result: CopyResult { last_modified: secs(stored.modified_ms), e_tag: quoted(&stored.etag) },
@@ -46,12 +52,19 @@ pub fn part_copy(eng: &mut Engine, ctx: &Ctx, p: UploadPart) -> Result<UploadPar
     })
 }
 
-/// CompleteMultipartUpload.
-pub fn complete(eng: &mut Engine, ctx: &Ctx, c: CompleteAt) -> Result<CompleteMultipartUploadOutput, S3Error> {
-    let (bucket, key) = (c.complete.bucket.clone(), c.complete.key.clone());
-    let stored = multipart::complete(eng, ctx, c.complete)?;
+/// CompleteMultipartUpload; `Location` is the object's path (the server makes it a URL with
+/// the host the request was sent to).
+pub fn complete(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    r: CompleteMultipartUploadRequest,
+) -> Result<CompleteMultipartUploadOutput, S3Error> {
+    let parts = r.multipart_upload.parts.into_iter().map(|p| (p.part_number, p.e_tag)).collect();
+    let (bucket, key) = (r.bucket, r.key);
+    let c = Complete { bucket: bucket.clone(), key: key.clone(), upload_id: r.upload_id, parts };
+    let stored = multipart::complete(eng, ctx, c)?;
     Ok(CompleteMultipartUploadOutput {
-        location: format!("http://{}/{bucket}/{key}", c.host),
+        location: format!("/{bucket}/{key}"),
         bucket,
         key,
         e_tag: quoted(&stored.etag),
@@ -59,8 +72,15 @@ pub fn complete(eng: &mut Engine, ctx: &Ctx, c: CompleteAt) -> Result<CompleteMu
     })
 }
 
+/// AbortMultipartUpload.
+pub fn abort(eng: &mut Engine, ctx: &Ctx, r: AbortMultipartUploadRequest) -> Result<(), S3Error> {
+    multipart::abort(eng, ctx, (r.bucket, r.key, r.upload_id))
+}
+
 /// ListParts.
-pub fn parts(eng: &mut Engine, ctx: &Ctx, q: ListParts) -> Result<ListPartsOutput, S3Error> {
+pub fn parts(eng: &mut Engine, ctx: &Ctx, r: ListPartsRequest) -> Result<ListPartsOutput, S3Error> {
+    let max = r.max_parts.max(0) as usize;
+    let q = ListParts { bucket: r.bucket, key: r.key, upload_id: r.upload_id, after: r.part_number_marker, max };
     let (parts, truncated) = multipart::list_parts(eng, ctx, q.clone())?;
     Ok(ListPartsOutput {
         bucket: q.bucket,
@@ -86,7 +106,14 @@ pub fn parts(eng: &mut Engine, ctx: &Ctx, q: ListParts) -> Result<ListPartsOutpu
 }
 
 /// ListMultipartUploads.
-pub fn uploads(eng: &mut Engine, ctx: &Ctx, q: ListUploads) -> Result<ListMultipartUploadsOutput, S3Error> {
+pub fn uploads(
+    eng: &mut Engine,
+    ctx: &Ctx,
+    r: ListMultipartUploadsRequest,
+) -> Result<ListMultipartUploadsOutput, S3Error> {
+    let after = (r.key_marker.unwrap_or_default(), r.upload_id_marker.unwrap_or_default());
+    let max = r.max_uploads.max(0) as usize;
+    let q = ListUploads { bucket: r.bucket, prefix: r.prefix.unwrap_or_default(), after, max };
     let (uploads, truncated) = multipart::list_uploads(eng, ctx, q.clone())?;
     let last = uploads.last();
     Ok(ListMultipartUploadsOutput {
@@ -112,8 +139,14 @@ pub fn uploads(eng: &mut Engine, ctx: &Ctx, q: ListUploads) -> Result<ListMultip
     })
 }
 
-/// CopyObject.
-pub fn copy(eng: &mut Engine, ctx: &Ctx, c: Copy) -> Result<CopyObjectOutput, S3Error> {
+/// CopyObject: the source (`x-amz-copy-source`) and the metadata directive checked first.
+pub fn copy(eng: &mut Engine, ctx: &Ctx, r: CopyObjectRequest) -> Result<CopyObjectOutput, S3Error> {
+    let CopySource { bucket: src_bucket, key: src_key, version: src_version } = copy::source(&r.copy_source)?;
+    let replace_content_type = match copy::directive(r.metadata_directive.as_deref())? {
+        Directive::Copy => None,
+        Directive::Replace => Some(r.content_type),
+    };
+    let c = Copy { src_bucket, src_key, src_version, bucket: r.bucket, key: r.key, replace_content_type };
     let copied = multipart::copy(eng, ctx, c)?;
     Ok(CopyObjectOutput {
         copy_object_result: CopyResult { last_modified: secs(copied.modified_ms), e_tag: quoted(&copied.stored.etag) },

@@ -12,8 +12,9 @@ use super::{bucket, meta_row, span_of, substr_args, Bucket, Deleted, GetOutput, 
 use crate::db::Engine;
 use crate::Ctx;
 use kinesin_protocol::s3::body::{versioning_status, VersioningStatus};
+use kinesin_protocol::s3::requests::PutBucketSettingRequest;
 use rusqlite::{params, OptionalExtension};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// The version id of the null version.
 pub const NULL: &str = "null";
@@ -117,7 +118,8 @@ enum Loc {
 }
 
 /// PutBucketVersioning: stores the document and, when it has a status, the status.
-pub fn configure(eng: &mut Engine, _ctx: &Ctx, (name, doc): (String, Vec<u8>)) -> Result<(), S3Error> {
+pub fn configure(eng: &mut Engine, _ctx: &Ctx, r: PutBucketSettingRequest) -> Result<(), S3Error> {
+    let (name, doc) = (r.bucket, r.document);
     let status = versioning_status(&doc)?.map(Versioning::from);
     config::store(eng, (name.clone(), VersioningDoc::QUERY, doc))?;
     if let Some(s) = status {
@@ -368,7 +370,7 @@ pub(crate) fn read_source(
 }
 
 /// A ListObjectVersions request.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct VersionQuery {
     /// Bucket.
     pub bucket: String,

@@ -10,15 +10,16 @@ fn setup(status: Option<Versioning>) -> (Engine, Ctx) {
     let ctx = Ctx::new("000000000000", "us-east-1");
     create_bucket(&mut eng, &ctx, "bkt".into()).unwrap();
     if let Some(s) = status {
-        configure(&mut eng, &ctx, ("bkt".into(), status_doc(s))).unwrap();
+        configure(&mut eng, &ctx, status_doc(s)).unwrap();
     }
     (eng, ctx)
 }
 
-/// A versioning document with status `s`.
-fn status_doc(s: Versioning) -> Vec<u8> {
+/// PutBucketVersioning of bucket `bkt` with status `s`.
+fn status_doc(s: Versioning) -> PutBucketSettingRequest {
     let status = if s == Versioning::Enabled { "Enabled" } else { "Suspended" };
-    format!("<VersioningConfiguration><Status>{status}</Status></VersioningConfiguration>").into_bytes()
+    let document = format!("<VersioningConfiguration><Status>{status}</Status></VersioningConfiguration>").into_bytes();
+    PutBucketSettingRequest { bucket: "bkt".into(), document }
 }
 
 fn put(eng: &Engine, key: &str, data: &str) -> Stored {
@@ -59,7 +60,7 @@ fn unversioned_buckets_show_no_version_ids() {
 fn enabled_keeps_every_version_and_delete_markers() {
     let (mut eng, ctx) = setup(None);
     put(&eng, "k", "before");
-    configure(&mut eng, &ctx, ("bkt".into(), status_doc(Versioning::Enabled))).unwrap();
+    configure(&mut eng, &ctx, status_doc(Versioning::Enabled)).unwrap();
     let v1 = put(&eng, "k", "one").version_id.unwrap();
     let v2 = put(&eng, "k", "two").version_id.unwrap();
     assert!(v1 != v2 && v1.len() == 32 && check_version_id(&v1).is_ok());
@@ -109,7 +110,7 @@ fn enabled_keeps_every_version_and_delete_markers() {
 fn suspended_writes_replace_the_null_version() {
     let (mut eng, ctx) = setup(Some(Versioning::Enabled));
     let v1 = put(&eng, "k", "one").version_id.unwrap();
-    configure(&mut eng, &ctx, ("bkt".into(), status_doc(Versioning::Suspended))).unwrap();
+    configure(&mut eng, &ctx, status_doc(Versioning::Suspended)).unwrap();
     assert_eq!(put(&eng, "k", "two").version_id.as_deref(), Some("null"));
     assert_eq!(put(&eng, "k", "three").version_id.as_deref(), Some("null"));
     let listed = all(&mut eng, &ctx);
@@ -120,7 +121,7 @@ fn suspended_writes_replace_the_null_version() {
     let listed = all(&mut eng, &ctx);
     assert_eq!(listed, vec![("k".into(), "null".into(), true, true), ("k".into(), v1.clone(), false, false)]);
     // Re-enabling: a put archives nothing named null but keeps the marker.
-    configure(&mut eng, &ctx, ("bkt".into(), status_doc(Versioning::Enabled))).unwrap();
+    configure(&mut eng, &ctx, status_doc(Versioning::Enabled)).unwrap();
     let v3 = put(&eng, "k", "four").version_id.unwrap();
     let ids: Vec<String> = all(&mut eng, &ctx).into_iter().map(|e| e.1).collect();
     assert_eq!(ids, vec![v3, "null".to_string(), v1]);
