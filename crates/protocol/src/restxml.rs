@@ -106,6 +106,27 @@ macro_rules! refuse {
     };
 }
 
+/// Serializer methods that pass a wrapped value through (`Some`, newtype structs); enums fail.
+macro_rules! wrappers {
+    ($ok:ty) => {
+        fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<$ok, Unsupported> {
+            v.serialize(self)
+        }
+        fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<$ok, Unsupported> {
+            v.serialize(self)
+        }
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(
+            self,
+            _: &'static str,
+            _: u32,
+            _: &'static str,
+            _: &T,
+        ) -> Result<$ok, Unsupported> {
+            unsupported("an enum")
+        }
+    };
+}
+
 /// The output struct: header members, the payload, the body members.
 struct Top<'m, 'a> {
     shape: ShapeRef<'m>,
@@ -144,23 +165,7 @@ impl<'s, 'm, 'a> Serializer for &'s mut Top<'m, 'a> {
         serialize_struct_variant(&'static str, u32, &'static str, usize) -> Self::SerializeStructVariant;
     }
 
-    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<(), Unsupported> {
-        v.serialize(self)
-    }
-
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<(), Unsupported> {
-        v.serialize(self)
-    }
-
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Unsupported> {
-        unsupported("an enum")
-    }
+    wrappers!(());
 }
 
 impl SerializeStruct for &mut Top<'_, '_> {
@@ -235,25 +240,7 @@ impl Serializer for Text<'_> {
     fn serialize_none(self) -> Result<Option<String>, Unsupported> {
         Ok(None)
     }
-    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<Option<String>, Unsupported> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<Option<String>, Unsupported> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Option<String>, Unsupported> {
-        unsupported("an enum")
-    }
+    wrappers!(Option<String>);
 
     refuse! {
         serialize_i8(i8) -> Option<String>; serialize_i16(i16) -> Option<String>;
@@ -340,21 +327,7 @@ impl<'o, 't, 'm: 't> Serializer for Element<'o, 't, 'm> {
     fn serialize_none(self) -> Result<(), Unsupported> {
         Ok(())
     }
-    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<(), Unsupported> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<(), Unsupported> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<(), Unsupported> {
-        unsupported("an enum")
-    }
+    wrappers!(());
 
     fn serialize_seq(self, _len: Option<usize>) -> Result<Items<'o, 't, 'm>, Unsupported> {
         let Some(item) = self.shape.list_member() else { return unsupported("a list outside a list shape") };
