@@ -1,5 +1,6 @@
-//! The store: one SQLite connection owned by one thread that runs every request's work and
-//! commits concurrent writes together (group commit).
+//! The store: one SQLite connection behind one lock. A store thread runs queued requests'
+//! work and commits concurrent writes together (group commit); an idle in-memory store runs
+//! a single request on its caller's thread.
 
 use crate::clock::Clock;
 use crate::error::StateError;
@@ -9,8 +10,8 @@ use crate::sts::Sessions;
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
 /// The schema of a new store, one file per service: schema version [`BASE_VERSION`] (the
 /// numbered migrations 001-011 of the pre-release builds, folded into plain `CREATE`s, which
@@ -95,7 +96,7 @@ pub struct Settings {
     pub analytics: crate::analytics::settings::AnalyticsSettings,
 }
 
-/// What the store thread owns: the connection, the clock, settings and caches.
+/// What the store holds: the connection, the clock, settings and caches.
 pub struct Engine {
     /// The SQLite connection.
     pub conn: Connection,
@@ -184,8 +185,8 @@ impl Engine {
     }
 }
 
-/// Runs one operation `op(eng, caller, input)` in its own savepoint, as [`Db::call`] does on
-/// the store thread (tests and benches call it directly).
+/// Runs one operation `op(eng, caller, input)` in its own savepoint, as [`Db::call`] does
+/// (tests and benches call it directly).
 pub fn run_op<C, I, O, E: From<StateError>>(
     eng: &mut Engine,
     caller: &C,
@@ -239,29 +240,44 @@ fn load_secret(conn: &Connection) -> Result<[u8; 16], StateError> {
 type Reply = Box<dyn FnOnce(Result<(), String>) + Send>;
 type Job = Box<dyn FnOnce(&mut Engine) -> Reply + Send>;
 
-/// A handle to the store thread; cheap to clone.
+/// A handle to the store; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
     tx: mpsc::Sender<Job>,
     clock: Arc<dyn Clock>,
+    shared: Arc<Shared>,
+}
+
+/// The engine and what the store thread and the callers agree on about it.
+struct Shared {
+    engine: Mutex<Engine>,
+    /// Jobs sent to the store thread that it has not taken up yet.
+    queued: AtomicUsize,
+    /// Whether a caller that finds the store idle runs its job on its own thread (the
+    /// in-memory store: its commits never wait for a disk).
+    inline: bool,
 }
 
 impl Db {
-    /// Opens the store and starts its thread.
+    /// Opens the store and starts its thread. An in-memory store also lets a caller that
+    /// finds it idle run its job on the caller's own thread: a single call then pays no
+    /// hand-off to the store thread and back (two thread wake-ups); concurrent calls still
+    /// queue for the store thread and commit together. A durable store always hands its
+    /// jobs over, so no caller's thread waits for a sync.
     pub fn start(storage: &Storage, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, StateError> {
         let engine = Engine::open(storage, clock.clone(), settings)?;
-        Ok(Self::spawn(engine))
-    }
-
-    /// Starts the store thread on an opened engine.
-    pub fn spawn(engine: Engine) -> Self {
-        let clock = engine.clock.clone();
+        let shared = Arc::new(Shared {
+            engine: Mutex::new(engine),
+            queued: AtomicUsize::new(0),
+            inline: *storage == Storage::Ephemeral,
+        });
         let (tx, rx) = mpsc::channel::<Job>();
+        let store = shared.clone();
         std::thread::Builder::new()
             .name("kinesin-store".into())
-            .spawn(move || run(engine, rx))
+            .spawn(move || run(&store, rx))
             .expect("spawn store thread");
-        Self { tx, clock }
+        Ok(Self { tx, clock, shared })
     }
 
     /// The store's clock.
@@ -269,15 +285,19 @@ impl Db {
         &self.clock
     }
 
-    /// Runs `f` on the store thread in its own savepoint; its writes are committed (and
-    /// synced in durable mode) before the result is returned. `E` is the caller's service
-    /// error: store failures become it through `From<StateError>`.
+    /// Runs `f` in its own savepoint, on the caller's thread if the store is idle (see
+    /// [`Db::start`]) or else on the store thread; its writes are committed (and synced in
+    /// durable mode) before the result is returned. `E` is the caller's service error: store
+    /// failures become it through `From<StateError>`.
     pub async fn call<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StateError> + Send + 'static,
         F: FnOnce(&mut Engine) -> Result<T, E> + Send + 'static,
     {
+        if let Some(mut eng) = self.idle_engine() {
+            return run_alone(&mut eng, f);
+        }
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |eng| {
             let r = eng.in_savepoint(f);
@@ -288,9 +308,46 @@ impl Db {
                 });
             })
         });
+        self.shared.queued.fetch_add(1, Ordering::AcqRel);
         self.tx.send(job).map_err(|_| StateError::Closed)?;
         rx.await.map_err(|_| StateError::Closed)?
     }
+
+    /// The engine, if callers may run their jobs themselves and the store is idle: no job
+    /// waits for the store thread (which would otherwise be overtaken) and none is running.
+    fn idle_engine(&self) -> Option<MutexGuard<'_, Engine>> {
+        if !self.shared.inline || self.shared.queued.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        match self.shared.engine.try_lock() {
+            Ok(eng) => Some(eng),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+}
+
+/// Runs one job in a transaction of its own on the caller's thread.
+fn run_alone<T, E: From<StateError>>(eng: &mut Engine, f: impl FnOnce(&mut Engine) -> Result<T, E>) -> Result<T, E> {
+    exec(&eng.conn, "BEGIN IMMEDIATE").map_err(StateError::from)?;
+    let out = eng.in_savepoint(f);
+    match commit(eng) {
+        Ok(()) => out,
+        Err(e) => Err(StateError::Storage(e).into()),
+    }
+}
+
+/// Commits the open transaction; if that fails, rolls it back and drops what the caches
+/// learnt from it.
+fn commit(eng: &mut Engine) -> Result<(), String> {
+    let done = exec(&eng.conn, "COMMIT").map_err(|e| e.to_string());
+    if done.is_err() {
+        let _ = eng.conn.execute_batch("ROLLBACK");
+        eng.kinesis.reload(&eng.conn);
+        eng.pipes.clear();
+        tracing::error!(error = ?done, "commit failed");
+    }
+    done
 }
 
 /// Statements kept prepared per connection (see [`Engine::open`]).
@@ -302,9 +359,13 @@ fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
-fn run(mut eng: Engine, rx: mpsc::Receiver<Job>) {
+/// The store thread: takes queued jobs and commits those that arrive together in one
+/// transaction, holding the engine meanwhile.
+fn run(shared: &Shared, rx: mpsc::Receiver<Job>) {
     let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = rx.recv() {
+        let mut eng = shared.engine.lock().unwrap_or_else(PoisonError::into_inner);
+        shared.queued.fetch_sub(1, Ordering::AcqRel);
         let begun = exec(&eng.conn, "BEGIN IMMEDIATE").map_err(|e| e.to_string());
         if let Err(e) = begun {
             first(&mut eng)(Err(e));
@@ -313,17 +374,15 @@ fn run(mut eng: Engine, rx: mpsc::Receiver<Job>) {
         replies.push(first(&mut eng));
         while replies.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(job) => replies.push(job(&mut eng)),
+                Ok(job) => {
+                    shared.queued.fetch_sub(1, Ordering::AcqRel);
+                    replies.push(job(&mut eng));
+                }
                 Err(_) => break,
             }
         }
-        let commit = exec(&eng.conn, "COMMIT").map_err(|e| e.to_string());
-        if commit.is_err() {
-            let _ = eng.conn.execute_batch("ROLLBACK");
-            eng.kinesis.reload(&eng.conn);
-            eng.pipes.clear();
-            tracing::error!(error = ?commit, "commit failed");
-        }
+        let commit = commit(&mut eng);
+        drop(eng);
         for reply in replies.drain(..) {
             reply(commit.clone());
         }
@@ -342,6 +401,88 @@ mod tests {
     fn set_version(dir: &std::path::Path, v: usize) {
         let conn = Connection::open(dir.join("kinesin.sqlite3")).unwrap();
         conn.execute_batch(&format!("PRAGMA user_version={v}")).unwrap();
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap()
+    }
+
+    fn thread_name(eng: &mut Engine) -> Result<String, StateError> {
+        eng.conn.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)", [])?;
+        eng.conn.execute("INSERT INTO t VALUES (1)", [])?;
+        Ok(std::thread::current().name().unwrap_or("").to_owned())
+    }
+
+    #[test]
+    fn an_idle_in_memory_store_runs_a_call_on_the_callers_thread_and_a_busy_one_queues_it() {
+        let db = Db::start(&Storage::Ephemeral, Arc::new(crate::SystemClock::default()), Settings::default()).unwrap();
+        let rt = runtime();
+        let alone = rt.block_on(db.call(thread_name)).unwrap();
+        assert_ne!(alone, "kinesin-store", "an idle store runs the job where it is called");
+        // While one job holds the store, the others queue for the store thread.
+        let (hold_tx, hold_rx) = std::sync::mpsc::channel::<()>();
+        let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
+        let holder = db.clone();
+        let held = rt.spawn(async move {
+            holder
+                .call(move |eng: &mut Engine| {
+                    held_tx.send(()).unwrap();
+                    hold_rx.recv().unwrap();
+                    thread_name(eng)
+                })
+                .await
+        });
+        held_rx.recv().unwrap();
+        let queued: Vec<_> = (0..8)
+            .map(|_| {
+                rt.spawn({
+                    let db = db.clone();
+                    async move { db.call(thread_name).await }
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        hold_tx.send(()).unwrap();
+        rt.block_on(held).unwrap().unwrap();
+        for q in queued {
+            assert_eq!(rt.block_on(q).unwrap().unwrap(), "kinesin-store");
+        }
+        let rows: i64 = rt
+            .block_on(db.call(|eng: &mut Engine| {
+                Ok::<_, StateError>(eng.conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))?)
+            }))
+            .unwrap();
+        assert_eq!(rows, 10, "every call's write is committed");
+    }
+
+    #[test]
+    fn a_durable_store_always_hands_its_jobs_to_the_store_thread() {
+        let dir = std::env::temp_dir().join(format!("kinesin-test-{}", uuid::Uuid::new_v4()));
+        let clock = Arc::new(crate::ManualClock::new(1_767_225_600_000));
+        let db = Db::start(&Storage::Durable(dir.clone()), clock, Settings::default()).unwrap();
+        assert_eq!(runtime().block_on(db.call(thread_name)).unwrap(), "kinesin-store");
+        drop(db);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_job_that_panics_on_the_callers_thread_is_undone_and_the_store_goes_on() {
+        let db = Db::start(&Storage::Ephemeral, Arc::new(crate::SystemClock::default()), Settings::default()).unwrap();
+        let rt = runtime();
+        rt.block_on(db.call(thread_name)).unwrap();
+        let failed = rt.block_on(db.call(|eng: &mut Engine| -> Result<(), StateError> {
+            eng.conn.execute("INSERT INTO t VALUES (2)", [])?;
+            panic!("a bug in an operation")
+        }));
+        assert!(matches!(failed, Err(StateError::Storage(_))), "{failed:?}");
+        let rows: Vec<i64> = rt
+            .block_on(db.call(|eng: &mut Engine| {
+                let mut st = eng.conn.prepare("SELECT n FROM t")?;
+                let rows = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                Ok::<_, StateError>(rows)
+            }))
+            .unwrap();
+        assert_eq!(rows, [1], "the panicking job's write is rolled back");
     }
 
     #[test]
