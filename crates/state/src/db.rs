@@ -13,10 +13,17 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 
-/// The schema of a new store, one file per service: schema version [`BASE_VERSION`] (the
-/// numbered migrations 001-011 of the pre-release builds, folded into plain `CREATE`s, which
-/// SQLite runs several times faster than `ALTER TABLE`s: start-up is on every test's path).
-const SCHEMA: &[&str] = &[
+/// The schema of a new store: the layout [`BASE`] and every one of [`MIGRATIONS`] make, as
+/// plain `CREATE`s, which SQLite runs several times faster than the migrations' `ALTER
+/// TABLE`s (start-up is on every test's path). Written by the test
+/// `a_new_store_has_the_layout_the_migrations_make`; not edited by hand.
+const SCHEMA: &str = include_str!("schema/current.sql");
+
+/// The layout of schema version [`BASE_VERSION`], one file per service (the numbered
+/// migrations 001-011 of the pre-release builds, folded into plain `CREATE`s): where the
+/// stores the [`MIGRATIONS`] upgrade start, and with them the source of [`SCHEMA`].
+#[cfg(test)]
+const BASE: &[&str] = &[
     include_str!("schema/kinesis.sql"),
     include_str!("schema/sqs.sql"),
     include_str!("schema/firehose.sql"),
@@ -24,12 +31,13 @@ const SCHEMA: &[&str] = &[
     include_str!("schema/pipes.sql"),
 ];
 
-/// The `PRAGMA user_version` of a store made by [`SCHEMA`].
+/// The oldest schema version this build upgrades.
 const BASE_VERSION: usize = 11;
 
 /// Changes after [`BASE_VERSION`], in order: entry `i` takes a store to version
-/// `BASE_VERSION + 1 + i` (`migrations/*.sql`, one file per change). A new store also runs them; fold them
-/// into [`SCHEMA`] (bumping [`BASE_VERSION`] by their number) before a release.
+/// `BASE_VERSION + 1 + i` (`migrations/*.sql`, one file per change). A new store gets
+/// [`SCHEMA`] instead: after adding one, rewrite it with `KINESIN_WRITE_SCHEMA=1 cargo test -p
+/// kinesin-state a_new_store_has_the_layout`.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/iam.sql"),
     include_str!("migrations/s3_bucket_config.sql"),
@@ -197,11 +205,11 @@ pub fn run_op<C, I, O, E: From<StateError>>(
 }
 
 /// Brings a store to [`VERSION`]: a new one gets [`SCHEMA`], an older one the
-/// [`MIGRATIONS`] it lacks, all in one transaction (one sync at start; all or nothing).
+/// [`MIGRATIONS`] it lacks, in one transaction (one sync at start; all or nothing).
 fn migrate(conn: &Connection) -> Result<(), StateError> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let steps: Vec<&str> = match version {
-        0 => SCHEMA.iter().chain(MIGRATIONS).copied().collect(),
+        0 => vec![SCHEMA],
         v if v == VERSION => return Ok(()),
         v if v > VERSION => {
             return Err(StateError::Storage(format!(
@@ -483,6 +491,38 @@ mod tests {
             }))
             .unwrap();
         assert_eq!(rows, [1], "the panicking job's write is rolled back");
+    }
+
+    /// The tables and indexes of a store as `CREATE` statements, in the order they were made.
+    fn layout(conn: &Connection) -> String {
+        let mut st = conn
+            .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
+            .unwrap();
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.map(|sql| sql.unwrap() + ";\n").collect()
+    }
+
+    #[test]
+    fn a_new_store_has_the_layout_the_migrations_make() {
+        let migrated = Connection::open_in_memory().unwrap();
+        for sql in BASE.iter().chain(MIGRATIONS) {
+            migrated.execute_batch(sql).unwrap();
+        }
+        let header = "-- The schema of a new store: what schema/{kinesis,sqs,firehose,s3,pipes}.sql (version 11)\n\
+                      -- and every migration of db.rs's MIGRATIONS make. Written by the test\n\
+                      -- a_new_store_has_the_layout_the_migrations_make; do not edit.\n";
+        let expected = format!("{header}{}", layout(&migrated));
+        if std::env::var_os("KINESIN_WRITE_SCHEMA").is_some() {
+            std::fs::write(concat!(env!("CARGO_MANIFEST_DIR"), "/src/schema/current.sql"), &expected).unwrap();
+        }
+        assert!(
+            SCHEMA == expected,
+            "schema/current.sql is not what the migrations make: rewrite it with \
+             `KINESIN_WRITE_SCHEMA=1 cargo test -p kinesin-state a_new_store_has_the_layout`"
+        );
+        let fresh = Connection::open_in_memory().unwrap();
+        fresh.execute_batch(SCHEMA).unwrap();
+        assert_eq!(layout(&fresh), layout(&migrated));
     }
 
     #[test]
