@@ -1,8 +1,9 @@
 //! The one operation runner. A service's front (its handle in the server: the store plus
 //! the wake-ups) implements [`Front`] (one front may serve several services, such as the two
 //! API versions of Kinesis Data Analytics); [`invoke`] turns a validated request document into
-//! the operation's typed input, runs [`Operation::run`] on the store thread, maps the
-//! service's error to the wire error once and applies the operation's effects.
+//! the operation's typed input, runs [`Operation::run`] in the store (a small call: see
+//! `Db::call_small`), maps the service's error to the wire error once and applies the
+//! operation's effects.
 //! [`call`] is the same on a typed input for a front that builds it itself (S3's routes).
 //! [`AwsJson`] is the whole path for AWS JSON/CBOR services (decode per wire, validate from
 //! the model, invoke, encode), [`AwsQuery`] for IAM and STS (query forms, XML answers); SQS
@@ -41,7 +42,7 @@ pub trait Front<S: Service>: Send + Sync + 'static {
     fn succeeded(&self, _scope: Self::Scope) {}
 }
 
-/// Runs operation `O` on a validated request document: typed input, the store thread, the
+/// Runs operation `O` on a validated request document: typed input, the store, the
 /// error mapped once, the effects applied.
 pub async fn invoke<F, O>(front: &F, caller: Caller<O>, doc: Value) -> Result<O::Output, ApiError>
 where
@@ -50,32 +51,43 @@ where
 {
     let scope = front.scope(&caller, O::NAME, &doc);
     let input: O::Input = json::into_input(doc)?;
-    call::<F, O>(front, caller, input, scope).await.map_err(Into::into)
+    let out = front.db().call_small(move |eng| O::run(eng, &caller, input)).await.map_err(Into::into)?;
+    Ok(applied::<F, O>(front, scope, out))
 }
 
 /// Runs operation `O` on a typed input on the store thread and applies its effects,
-/// keeping the service's own error (for a front that renders its errors itself: S3).
+/// keeping the service's own error (for a front that renders its errors itself: S3, whose
+/// objects are large rows, so never a small call).
 pub async fn call<F, O>(front: &F, caller: Caller<O>, input: O::Input, scope: F::Scope) -> Result<O::Output, Error<O>>
 where
     F: Front<O::Service>,
     O: Operation,
 {
     let out = front.db().call(move |eng| O::run(eng, &caller, input)).await?;
+    Ok(applied::<F, O>(front, scope, out))
+}
+
+/// Applies operation `O`'s effects after it succeeded and tells the front.
+fn applied<F, O>(front: &F, scope: F::Scope, out: O::Output) -> O::Output
+where
+    F: Front<O::Service>,
+    O: Operation,
+{
     for &effect in O::EFFECTS {
         front.apply(effect, &scope);
     }
     front.succeeded(scope);
-    Ok(out)
+    out
 }
 
-/// Runs operation `O` on a typed input on the store thread, its error mapped to the wire
+/// Runs operation `O` on a typed input in the store (a small call), its error mapped to the wire
 /// error (no effects: for callers that loop, such as SQS's long poll).
 pub async fn execute<F, O>(front: &F, caller: Caller<O>, input: O::Input) -> Result<O::Output, ApiError>
 where
     F: Front<O::Service>,
     O: Operation,
 {
-    front.db().call(move |eng| O::run(eng, &caller, input)).await.map_err(Into::into)
+    front.db().call_small(move |eng| O::run(eng, &caller, input)).await.map_err(Into::into)
 }
 
 /// One AWS JSON 1.1 / CBOR 1.1 request, to be run with its operation's type
