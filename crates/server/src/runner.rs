@@ -1,9 +1,8 @@
 //! The one operation runner. A service's front (its handle in the server: the store plus
 //! the wake-ups) implements [`Front`] (one front may serve several services, such as the two
 //! API versions of Kinesis Data Analytics); [`invoke`] turns a validated request document into
-//! the operation's typed input, runs [`Operation::run`] in the store (a small call: see
-//! `Db::call_small`), maps the service's error to the wire error once and applies the
-//! operation's effects.
+//! the operation's typed input, runs [`Operation::run`] in the store, maps the service's
+//! error to the wire error once and applies the operation's effects.
 //! [`call`] is the same on a typed input for a front that builds it itself (S3's routes).
 //! [`AwsJson`] is the whole path for AWS JSON/CBOR services (decode per wire, validate from
 //! the model, invoke, encode), [`AwsQuery`] for IAM and STS (query forms, XML answers); SQS
@@ -51,19 +50,19 @@ where
 {
     let scope = front.scope(&caller, O::NAME, &doc);
     let input: O::Input = json::into_input(doc)?;
-    let out = front.db().call_small(move |eng| O::run(eng, &caller, input)).await.map_err(Into::into)?;
+    let out = front.db().call(move |eng| O::run(eng, &caller, input)).await.map_err(Into::into)?;
     Ok(applied::<F, O>(front, scope, out))
 }
 
-/// Runs operation `O` on a typed input on the store thread and applies its effects,
-/// keeping the service's own error (for a front that renders its errors itself: S3, whose
-/// objects are large rows, so never a small call).
+/// Runs operation `O` on a typed input on the store thread (`Db::call_large`: S3's objects
+/// are large rows) and applies its effects, keeping the service's own error (for a front
+/// that renders its errors itself: S3).
 pub async fn call<F, O>(front: &F, caller: Caller<O>, input: O::Input, scope: F::Scope) -> Result<O::Output, Error<O>>
 where
     F: Front<O::Service>,
     O: Operation,
 {
-    let out = front.db().call(move |eng| O::run(eng, &caller, input)).await?;
+    let out = front.db().call_large(move |eng| O::run(eng, &caller, input)).await?;
     Ok(applied::<F, O>(front, scope, out))
 }
 
@@ -80,14 +79,14 @@ where
     out
 }
 
-/// Runs operation `O` on a typed input in the store (a small call), its error mapped to the wire
+/// Runs operation `O` on a typed input in the store, its error mapped to the wire
 /// error (no effects: for callers that loop, such as SQS's long poll).
 pub async fn execute<F, O>(front: &F, caller: Caller<O>, input: O::Input) -> Result<O::Output, ApiError>
 where
     F: Front<O::Service>,
     O: Operation,
 {
-    front.db().call_small(move |eng| O::run(eng, &caller, input)).await.map_err(Into::into)
+    front.db().call(move |eng| O::run(eng, &caller, input)).await.map_err(Into::into)
 }
 
 /// One AWS JSON 1.1 / CBOR 1.1 request, to be run with its operation's type

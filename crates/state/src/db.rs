@@ -267,9 +267,8 @@ struct Shared {
 }
 
 impl Db {
-    /// Opens the store and starts its thread. An in-memory store also lets a small call
-    /// ([`Db::call_small`]) that finds it idle run on the caller's own thread: a single
-    /// request then pays no hand-off to the store thread and back (two thread wake-ups);
+    /// Opens the store and starts its thread. An in-memory store also lets a call that
+    /// finds it idle run on the caller's own thread: a single request then pays no hand-off to the store thread and back (two thread wake-ups);
     /// concurrent calls still queue for the store thread and commit together. A durable
     /// store always hands its jobs over, so no caller's thread waits for a sync.
     pub fn start(storage: &Storage, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, StateError> {
@@ -293,24 +292,11 @@ impl Db {
         &self.clock
     }
 
-    /// Runs `f` on the store thread in its own savepoint; its writes are committed (and
-    /// synced in durable mode) before the result is returned. `E` is the caller's service
-    /// error: store failures become it through `From<StateError>`.
+    /// Runs `f` in its own savepoint: at once on the caller's thread if the store is idle
+    /// (see [`Db::start`]), else on the store thread; its writes are committed (and synced in
+    /// durable mode) before the result is returned. `E` is the caller's service error: store
+    /// failures become it through `From<StateError>`.
     pub async fn call<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StateError> + Send + 'static,
-        F: FnOnce(&mut Engine) -> Result<T, E> + Send + 'static,
-    {
-        self.queue(f).await
-    }
-
-    /// [`Db::call`] for a small job (a request whose rows are at most a few MiB): if the
-    /// store is idle (see [`Db::start`]) it runs at once on the caller's thread. Jobs that
-    /// move large rows (S3 objects) keep to [`Db::call`]: SQLite's buffers for a large row
-    /// then stay in the store thread's malloc arena instead of one per request thread (20
-    /// parallel 19 MiB uploads peaked ~70 MiB higher when they ran on the request threads).
-    pub async fn call_small<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StateError> + Send + 'static,
@@ -319,6 +305,19 @@ impl Db {
         if let Some(mut eng) = self.idle_engine() {
             return run_alone(&mut eng, f);
         }
+        self.queue(f).await
+    }
+
+    /// [`Db::call`] for a job that moves rows of many MiB (S3 objects): always on the store
+    /// thread, so SQLite's buffers for large rows stay in that thread's malloc arena instead
+    /// of one per request thread (20 parallel 19 MiB uploads peaked ~70 MiB higher when they
+    /// ran on the request threads).
+    pub async fn call_large<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StateError> + Send + 'static,
+        F: FnOnce(&mut Engine) -> Result<T, E> + Send + 'static,
+    {
         self.queue(f).await
     }
 
@@ -448,17 +447,17 @@ mod tests {
     fn an_idle_in_memory_store_runs_a_call_on_the_callers_thread_and_a_busy_one_queues_it() {
         let db = Db::start(&Storage::Ephemeral, Arc::new(crate::SystemClock::default()), Settings::default()).unwrap();
         let rt = runtime();
-        let alone = rt.block_on(db.call_small(thread_name)).unwrap();
-        assert_ne!(alone, "kinesin-store", "an idle store runs a small job where it is called");
-        let large = rt.block_on(db.call(thread_name)).unwrap();
-        assert_eq!(large, "kinesin-store", "other jobs go to the store thread");
+        let alone = rt.block_on(db.call(thread_name)).unwrap();
+        assert_ne!(alone, "kinesin-store", "an idle store runs the job where it is called");
+        let large = rt.block_on(db.call_large(thread_name)).unwrap();
+        assert_eq!(large, "kinesin-store", "a job of large rows goes to the store thread");
         // While one job holds the store, the others queue for the store thread.
         let (hold_tx, hold_rx) = std::sync::mpsc::channel::<()>();
         let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
         let holder = db.clone();
         let held = rt.spawn(async move {
             holder
-                .call_small(move |eng: &mut Engine| {
+                .call(move |eng: &mut Engine| {
                     held_tx.send(()).unwrap();
                     hold_rx.recv().unwrap();
                     thread_name(eng)
@@ -493,7 +492,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("kinesin-test-{}", uuid::Uuid::new_v4()));
         let clock = Arc::new(crate::ManualClock::new(1_767_225_600_000));
         let db = Db::start(&Storage::Durable(dir.clone()), clock, Settings::default()).unwrap();
-        assert_eq!(runtime().block_on(db.call_small(thread_name)).unwrap(), "kinesin-store");
+        assert_eq!(runtime().block_on(db.call(thread_name)).unwrap(), "kinesin-store");
         drop(db);
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -502,8 +501,8 @@ mod tests {
     fn a_job_that_panics_on_the_callers_thread_is_undone_and_the_store_goes_on() {
         let db = Db::start(&Storage::Ephemeral, Arc::new(crate::SystemClock::default()), Settings::default()).unwrap();
         let rt = runtime();
-        rt.block_on(db.call_small(thread_name)).unwrap();
-        let failed = rt.block_on(db.call_small(|eng: &mut Engine| -> Result<(), StateError> {
+        rt.block_on(db.call(thread_name)).unwrap();
+        let failed = rt.block_on(db.call(|eng: &mut Engine| -> Result<(), StateError> {
             eng.conn.execute("INSERT INTO t VALUES (2)", [])?;
             panic!("a bug in an operation")
         }));
