@@ -324,12 +324,12 @@ pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartInput) -> R<Empty> {
             ic.input_starting_position_configuration.input_starting_position.clone().unwrap_or_else(|| "NOW".into());
         positions.push((ic.id.clone(), p));
     }
-    begin_start(eng, &mut row, positions)?;
+    begin_start(eng, ctx, &mut row, positions)?;
     Ok(Empty {})
 }
 
 /// Checks and starts an application: STARTING for the create delay, then RUNNING.
-pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, String)>) -> R<()> {
+pub fn begin_start(eng: &mut Engine, ctx: &Ctx, row: &mut AppRow, positions: Vec<(String, String)>) -> R<()> {
     if row.status != "READY" {
         return Err(KdaError::in_use(format!(
             "Application {} is in {} state; it must be READY to start.",
@@ -352,6 +352,11 @@ pub fn begin_start(eng: &mut Engine, row: &mut AppRow, positions: Vec<(String, S
         .prepare_cached("UPDATE kda_apps SET config=?2, run=run+1 WHERE id=?1")?
         .execute(params![row.id, serde_json::to_string(&row.config)?])?;
     super::firehose_input::open(eng, row, resume)?;
+    if !resume {
+        // NOW is the stream's end when the application is started (as AWS reads it), not
+        // when the engine first runs it, which may be after records put meanwhile.
+        super::run::initialize_positions(eng, ctx, row)?;
+    }
     let delay = eng.settings.analytics.create_delay_ms;
     set_status(eng, row.id, "STARTING", delay, Some("RUNNING"))
 }

@@ -137,7 +137,8 @@ fn run_app(
     save_state(eng, app, running.runtime.state())
 }
 
-/// Compiles the application and restores its state, or sets up a new run's positions.
+/// Compiles the application and restores its state, or sets up a new run's positions if
+/// its start could not (its input stream did not exist then).
 fn start_runtime(eng: &mut Engine, ctx: &Ctx, app: &AppRow) -> Result<Option<Running>, StateError> {
     let Ok(program) = app.config.compile() else {
         tracing::warn!(app = %app.name, "analytics: application code no longer compiles");
@@ -157,7 +158,8 @@ fn start_runtime(eng: &mut Engine, ctx: &Ctx, app: &AppRow) -> Result<Option<Run
                 runtime.restore(state);
             }
         }
-        None => initialize_positions(eng, ctx, app)?,
+        None if checkpoints(eng, app.id)?.is_empty() => initialize_positions(eng, ctx, app)?,
+        None => {} // positions set when the application was started
     }
     save_state(eng, app, runtime.state())?;
     let outputs = outputs_of(&program, &app.config);
@@ -195,7 +197,7 @@ fn split_records(schema: &super::config::SourceSchema, data: &[u8]) -> Vec<Vec<u
 }
 
 /// Sets the new run's position in every shard of its input, per InputStartingPosition.
-fn initialize_positions(eng: &mut Engine, ctx: &Ctx, app: &AppRow) -> Result<(), StateError> {
+pub(super) fn initialize_positions(eng: &mut Engine, ctx: &Ctx, app: &AppRow) -> Result<(), StateError> {
     let Some((sctx, name)) = input_stream(ctx, &app.config) else { return Ok(()) };
     let Ok(m) = kinesis::usable(eng, &sctx, &name) else { return Ok(()) };
     let position = app.config.starting_positions.first().map_or("NOW", |(_, p)| p.as_str());

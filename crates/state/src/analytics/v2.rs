@@ -290,7 +290,7 @@ pub fn start(eng: &mut Engine, ctx: &Ctx, input: StartV2) -> R<OperationOutput> 
                 (s["InputId"].as_str().unwrap_or_default().to_string(), p.to_string())
             })
             .collect();
-        apps::begin_start(eng, &mut row, positions)?;
+        apps::begin_start(eng, ctx, &mut row, positions)?;
     } else {
         if row.status != "READY" {
             return Err(KdaError::in_use(format!("Application {} is in {} state.", row.name, row.status)));
