@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes crates/server/symbol-order.txt: the functions kinesin runs from start to its first
 answers, which crates/server/build.rs hands to the linker to place together at the start of
-.text (idle memory is mostly the binary's own pages; see BENCHMARKS.md, "symbol ordering").
+.text (idle memory is mostly the binary's own pages; see BENCHMARKS.md, "2026-12-06: issue
+15 and issue 11").
 
 For each build (the README's `cargo build --release` and scripts/build-release.sh's static
 one, whose symbols are named apart), runs the binary under `valgrind --tool=callgrind`, asks

@@ -1,12 +1,12 @@
 //! Lays out the release binary's code so that what start-up runs sits together.
 //!
 //! `symbol-order.txt` lists the functions a start-up and a first request run
-//! (`scripts/symbol-order.py` writes it from a callgrind run of the release binary). Given to
+//! (`scripts/symbol-order.py` writes it from callgrind runs of the release builds). Given to
 //! the linker, it puts them first in `.text`, so start-up faults in a few contiguous pages of
 //! the binary instead of pages spread over all of it: idle memory is mostly the binary's own
-//! pages (BENCHMARKS.md, "symbol ordering"). Only lld (rustc's default linker on
-//! x86_64-unknown-linux-gnu since 1.90) understands the file; other linkers, and names a
-//! build spells differently, simply get the default layout.
+//! pages (BENCHMARKS.md, "2026-12-06: issue 15 and issue 11"). Only lld (rustc's default
+//! linker on x86_64-unknown-linux-gnu since 1.90) understands the file; other linkers, and
+//! names a build spells differently, simply get the default layout.
 
 use std::env;
 use std::process::Command;

@@ -268,9 +268,10 @@ struct Shared {
 
 impl Db {
     /// Opens the store and starts its thread. An in-memory store also lets a call that
-    /// finds it idle run on the caller's own thread: a single request then pays no hand-off to the store thread and back (two thread wake-ups);
-    /// concurrent calls still queue for the store thread and commit together. A durable
-    /// store always hands its jobs over, so no caller's thread waits for a sync.
+    /// finds it idle run on the caller's own thread: a single request then pays no hand-off
+    /// to the store thread and back (two thread wake-ups); concurrent calls still queue for
+    /// the store thread and commit together. A durable store always hands its jobs over, so
+    /// no caller's thread waits for a sync.
     pub fn start(storage: &Storage, clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, StateError> {
         let engine = Engine::open(storage, clock.clone(), settings)?;
         let shared = Arc::new(Shared {
@@ -305,7 +306,7 @@ impl Db {
         if let Some(mut eng) = self.idle_engine() {
             return run_alone(&mut eng, f);
         }
-        self.queue(f).await
+        self.call_large(f).await
     }
 
     /// [`Db::call`] for a job that moves rows of many MiB (S3 objects): always on the store
@@ -313,16 +314,6 @@ impl Db {
     /// of one per request thread (20 parallel 19 MiB uploads peaked ~70 MiB higher when they
     /// ran on the request threads).
     pub async fn call_large<T, E, F>(&self, f: F) -> Result<T, E>
-    where
-        T: Send + 'static,
-        E: From<StateError> + Send + 'static,
-        F: FnOnce(&mut Engine) -> Result<T, E> + Send + 'static,
-    {
-        self.queue(f).await
-    }
-
-    /// Hands `f` to the store thread and waits for its committed result.
-    async fn queue<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StateError> + Send + 'static,
