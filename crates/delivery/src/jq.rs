@@ -128,7 +128,20 @@ fn stack_address() -> usize {
 pub struct Program(jaq_core::compile::Filter<Native<Metered>>);
 
 /// Compiles a jq query; `Err` (jaq's reason) when it does not parse or names unknown filters.
+/// jaq's parser and compiler recurse once per level of nesting, so this runs on a thread with
+/// the evaluation's stack: no query (AWS bounds them at 5,120 characters) can overflow it.
 pub fn compile(query: &str) -> Result<Program, String> {
+    std::thread::scope(|scope| {
+        let compiler = std::thread::Builder::new()
+            .name("jq-compile".into())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, || compile_here(query))
+            .map_err(|e| format!("jq compilation could not run: {e}"))?;
+        compiler.join().unwrap_or_else(|_| Err("jq compilation failed".into()))
+    })
+}
+
+fn compile_here(query: &str) -> Result<Program, String> {
     use jaq_core::load::{Arena, File, Loader};
     let defs = jaq_core::defs().chain(jaq_std::defs()).chain(jaq_json::defs());
     let arena = Arena::default();
@@ -306,6 +319,23 @@ mod tests {
         assert_eq!(run("empty", b"1"), Err(JqError::Empty));
         assert!(matches!(run("error(\"x\")", b"1"), Err(JqError::Failed(_))));
         assert!(compile("{a:").is_err());
+    }
+
+    #[test]
+    fn deeply_nested_queries_compile_without_overflowing_the_callers_stack() {
+        // Found by fuzzing: 500 nested parentheses overflowed a 2 MiB stack (a runtime
+        // worker's) in jaq's parser. 5,120 characters is AWS's bound on the query.
+        let small_stack = std::thread::Builder::new().stack_size(256 << 10);
+        let compiled = small_stack
+            .spawn(|| {
+                let query = |open: &str, close: &str| format!("{}.{}", open.repeat(2_560), close.repeat(2_560));
+                [compile(&query("(", ")")).is_ok(), compile(&query("[", "]")).is_ok(), compile(&query("-", "")).is_ok()]
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(compiled, [true, true, true]);
+        assert_eq!(run(&format!("{}1{}", "(".repeat(2_560), ")".repeat(2_560)), b"null"), Ok(json!(1)));
     }
 
     #[test]
