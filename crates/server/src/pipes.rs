@@ -200,18 +200,20 @@ impl Pipes {
 /// Runs the pipes: store jobs of batches round-robin over pipes and shards
 /// ([`engine::pump_job`]) while batches move; then sleeps until records are written to a pipe's source, a pipe changes, or the
 /// next deadline (retry, batching window, state transition). A write wakes a round over the
-/// pipes of the written streams only (see [`Rounds`]).
+/// pipes of the written streams only (see [`Rounds`]), and no round while no pipe runs.
 pub struct Pump {
     pipes: Pipes,
     rounds: Rounds,
     cursor: engine::Cursor,
+    /// Whether Kinesis writes wake the pump (some pipe is RUNNING).
+    watch_data: bool,
 }
 
 impl Pump {
     /// The pump of `pipes`, woken by the Kinesis writes of its sources.
     pub fn new(pipes: Pipes) -> Self {
         let rounds = Rounds::new(pipes.kinesis.written_reader());
-        Self { pipes, rounds, cursor: engine::Cursor::default() }
+        Self { pipes, rounds, cursor: engine::Cursor::default(), watch_data: true }
     }
 
     /// Meters what a job delivered and wakes the queues it sent to.
@@ -235,6 +237,7 @@ impl Worker for Pump {
     const RETRY_MS: i64 = 1_000;
 
     async fn pass(&mut self) -> Result<Next, String> {
+        self.watch_data = true;
         let Some(streams) = self.rounds.begin(self.now_ms()) else {
             return Ok(Next::At(self.rounds.due()));
         };
@@ -251,12 +254,13 @@ impl Worker for Pump {
             self.rounds.again();
             return Ok(Next::Again);
         }
+        self.watch_data = r.running > 0;
         Ok(Next::At(self.rounds.end(r.next_wake)))
     }
 
     async fn woken(&mut self) {
         tokio::select! {
-            _ = self.rounds.written() => {}
+            _ = self.rounds.written(), if self.watch_data => {}
             _ = self.pipes.wake.notified() => {}
         }
     }

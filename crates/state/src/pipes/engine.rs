@@ -65,6 +65,9 @@ pub struct PumpReport {
     pub requests: Vec<(String, String, String, u64)>,
     /// Failed deliveries to the target, one `(account, region, pipe)` each.
     pub failures: Vec<(String, String, String)>,
+    /// RUNNING pipes, whatever their source: none, and Kinesis writes need no pass (a pipe
+    /// that starts is looked at by the pass its state change or its deadline brings).
+    pub running: usize,
 }
 
 impl PumpReport {
@@ -91,6 +94,7 @@ impl PumpReport {
             self.wake_at(t);
         }
         self.more = later.more;
+        self.running = later.running;
         self.requests.extend(later.requests);
         self.failures.extend(later.failures);
     }
@@ -478,7 +482,9 @@ pub fn pump_next(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Re
     let all = super::all_parsed(eng)?;
     let mut running = Vec::new();
     for pipe in all.iter() {
-        match pipe.row.state_at(now) {
+        let state = pipe.row.state_at(now);
+        report.running += usize::from(state == Some("RUNNING"));
+        match state {
             None => super::purge(eng, pipe.row.id)?,
             Some("RUNNING") if reads(pipe, streams) => running.push(pipe),
             Some("RUNNING") => {}
