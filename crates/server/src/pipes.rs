@@ -12,6 +12,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request};
 use kinesin_protocol::percent::{decode as percent_decode, query_pairs};
 use kinesin_protocol::{json, ApiError};
+use kinesin_state::kinesis::written::Written;
 use kinesin_state::kinesis::Kinesis;
 use kinesin_state::pipes::api::{Op, PipesApi, PipesEffect};
 use kinesin_state::pipes::{engine, Opts};
@@ -200,20 +201,21 @@ impl Pipes {
 /// Runs the pipes: store jobs of batches round-robin over pipes and shards
 /// ([`engine::pump_job`]) while batches move; then sleeps until records are written to a pipe's source, a pipe changes, or the
 /// next deadline (retry, batching window, state transition). A write wakes a round over the
-/// pipes of the written streams only (see [`Rounds`]), and no round while no pipe runs.
+/// pipes of the written streams only (see [`Rounds`]), and none when no running pipe reads them.
 pub struct Pump {
     pipes: Pipes,
     rounds: Rounds,
     cursor: engine::Cursor,
-    /// Whether Kinesis writes wake the pump (some pipe is RUNNING).
-    watch_data: bool,
+    /// The streams whose writes need a pass: the RUNNING pipes' sources, as the last pass
+    /// found them (every stream until one has run).
+    sources: Written,
 }
 
 impl Pump {
     /// The pump of `pipes`, woken by the Kinesis writes of its sources.
     pub fn new(pipes: Pipes) -> Self {
         let rounds = Rounds::new(pipes.kinesis.written_reader());
-        Self { pipes, rounds, cursor: engine::Cursor::default(), watch_data: true }
+        Self { pipes, rounds, cursor: engine::Cursor::default(), sources: Written::All }
     }
 
     /// Meters what a job delivered and wakes the queues it sent to.
@@ -237,10 +239,13 @@ impl Worker for Pump {
     const RETRY_MS: i64 = 1_000;
 
     async fn pass(&mut self) -> Result<Next, String> {
-        self.watch_data = true;
         let Some(streams) = self.rounds.begin(self.now_ms()) else {
             return Ok(Next::At(self.rounds.due()));
         };
+        if !any_of(&streams, &self.sources) {
+            return Ok(Next::At(self.rounds.end(None)));
+        }
+        self.sources = Written::All;
         let mut cursor = self.cursor;
         let (r, cursor) = self
             .pipes
@@ -254,19 +259,27 @@ impl Worker for Pump {
             self.rounds.again();
             return Ok(Next::Again);
         }
-        self.watch_data = r.running > 0;
+        self.sources = Written::Streams(r.sources);
         Ok(Next::At(self.rounds.end(r.next_wake)))
     }
 
     async fn woken(&mut self) {
         tokio::select! {
-            _ = self.rounds.written(), if self.watch_data => {}
+            _ = self.rounds.written(), if !self.sources.is_empty() => {}
             _ = self.pipes.wake.notified() => {}
         }
     }
 
     fn now_ms(&self) -> i64 {
         self.pipes.db.clock().now_ms()
+    }
+}
+
+/// Whether a round over `streams` finds one of `sources`.
+fn any_of(streams: &Written, sources: &Written) -> bool {
+    match (streams, sources) {
+        (Written::All, _) | (_, Written::All) => true,
+        (Written::Streams(written), _) => written.iter().any(|(ctx, name)| sources.includes(ctx, name)),
     }
 }
 
@@ -294,5 +307,13 @@ mod tests {
         let f = field_list("2 validation errors detected: Value 'x' at 'name' failed to satisfy constraint: Member must a; Value null at 'roleArn' failed to satisfy constraint: Member must not be null");
         assert_eq!(f.len(), 2);
         assert_eq!(f[1], json!({"name": "roleArn", "message": "Member must not be null"}));
+    }
+
+    #[test]
+    fn only_writes_to_a_running_pipes_source_need_a_pass() {
+        let (a, b) = (Written::one(&Ctx::new("1", "r"), "a"), Written::one(&Ctx::new("1", "r"), "b"));
+        assert!(any_of(&a, &a) && any_of(&a, &Written::All) && any_of(&Written::All, &Written::default()));
+        assert!(!any_of(&a, &b) && !any_of(&a, &Written::default()));
+        assert!(!any_of(&Written::one(&Ctx::new("2", "r"), "a"), &a), "another account's stream");
     }
 }

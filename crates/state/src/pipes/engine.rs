@@ -65,9 +65,10 @@ pub struct PumpReport {
     pub requests: Vec<(String, String, String, u64)>,
     /// Failed deliveries to the target, one `(account, region, pipe)` each.
     pub failures: Vec<(String, String, String)>,
-    /// RUNNING pipes, whatever their source: none, and Kinesis writes need no pass (a pipe
-    /// that starts is looked at by the pass its state change or its deadline brings).
-    pub running: usize,
+    /// The source streams of the RUNNING pipes: writes to other streams need no pass (a
+    /// pipe that starts is looked at by the pass its change or its deadline brings; one whose
+    /// source or target does not parse, only by passes over every stream).
+    pub sources: Vec<(Ctx, String)>,
 }
 
 impl PumpReport {
@@ -94,7 +95,7 @@ impl PumpReport {
             self.wake_at(t);
         }
         self.more = later.more;
-        self.running = later.running;
+        self.sources = later.sources;
         self.requests.extend(later.requests);
         self.failures.extend(later.failures);
     }
@@ -483,7 +484,12 @@ pub fn pump_next(eng: &mut Engine, cursor: &mut Cursor, streams: &Written) -> Re
     let mut running = Vec::new();
     for pipe in all.iter() {
         let state = pipe.row.state_at(now);
-        report.running += usize::from(state == Some("RUNNING"));
+        if let (Some("RUNNING"), Ok(Source::Kinesis(k)), Ok(_)) = (state, &pipe.source, &pipe.target) {
+            let source = (k.ctx.clone(), k.stream.clone());
+            if !report.sources.contains(&source) {
+                report.sources.push(source);
+            }
+        }
         match state {
             None => super::purge(eng, pipe.row.id)?,
             Some("RUNNING") if reads(pipe, streams) => running.push(pipe),

@@ -399,14 +399,14 @@ fn latest_skips_old_records_and_stopped_pipes_wait() {
         json!({"SourceParameters": {"KinesisStreamParameters": {"StartingPosition": "LATEST"}}}),
     )
     .unwrap();
-    assert_eq!(pump(&mut eng).running, 1, "writes wake the pump");
+    assert_eq!(pump(&mut eng).sources, vec![(ctx(), "s".to_string())], "writes to s wake the pump");
     run_op(&mut eng, &opts(), json!({"Name": "p"}), stop_pipe).unwrap();
     put(&mut eng, "s", "k", "new");
     let stopped = pump(&mut eng);
-    assert_eq!((stopped.delivered, stopped.running), (0, 0), "stopped: writes need not wake the pump");
+    assert_eq!((stopped.delivered, stopped.sources.len()), (0, 0), "stopped: writes need not wake the pump");
     run_op(&mut eng, &opts(), json!({"Name": "p"}), start_pipe).unwrap();
     let started = pump(&mut eng);
-    assert_eq!((started.delivered, started.running), (1, 1));
+    assert_eq!((started.delivered, started.sources.len()), (1, 1));
     let got = drain(&mut eng, &url);
     let bytes = aws_smithy_types::base64::decode(event(&got[0])["data"].as_str().unwrap()).unwrap();
     assert_eq!(bytes, b"new");
@@ -516,7 +516,7 @@ fn filter_criteria_deliver_matching_records_and_skip_the_rest() {
     assert_eq!(data(&got[0])["i"], 0);
     assert_eq!(event(&got[1])["partitionKey"], "vip-1");
     // Skipped records are checkpointed: nothing comes back on the next pass.
-    assert_eq!(pump(&mut eng), PumpReport { running: 1, ..PumpReport::default() });
+    assert_eq!(pump(&mut eng), PumpReport { sources: vec![(ctx(), "s".into())], ..PumpReport::default() });
     // Update replaces the filters; an empty list lets everything through.
     run_op(
         &mut eng,
