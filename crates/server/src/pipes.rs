@@ -242,7 +242,7 @@ impl Worker for Pump {
         let Some(streams) = self.rounds.begin(self.now_ms()) else {
             return Ok(Next::At(self.rounds.due()));
         };
-        if !any_of(&streams, &self.sources) {
+        if !streams.meets(&self.sources) {
             return Ok(Next::At(self.rounds.end(None)));
         }
         self.sources = Written::All;
@@ -275,14 +275,6 @@ impl Worker for Pump {
     }
 }
 
-/// Whether a round over `streams` finds one of `sources`.
-fn any_of(streams: &Written, sources: &Written) -> bool {
-    match (streams, sources) {
-        (Written::All, _) | (_, Written::All) => true,
-        (Written::Streams(written), _) => written.iter().any(|(ctx, name)| sources.includes(ctx, name)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,8 +304,8 @@ mod tests {
     #[test]
     fn only_writes_to_a_running_pipes_source_need_a_pass() {
         let (a, b) = (Written::one(&Ctx::new("1", "r"), "a"), Written::one(&Ctx::new("1", "r"), "b"));
-        assert!(any_of(&a, &a) && any_of(&a, &Written::All) && any_of(&Written::All, &Written::default()));
-        assert!(!any_of(&a, &b) && !any_of(&a, &Written::default()));
-        assert!(!any_of(&Written::one(&Ctx::new("2", "r"), "a"), &a), "another account's stream");
+        assert!(a.meets(&a) && a.meets(&Written::All) && Written::All.meets(&Written::default()));
+        assert!(!a.meets(&b) && !a.meets(&Written::default()));
+        assert!(!Written::one(&Ctx::new("2", "r"), "a").meets(&a), "another account's stream");
     }
 }

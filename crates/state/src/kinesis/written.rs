@@ -51,6 +51,14 @@ impl Written {
         }
     }
 
+    /// Whether `self` and `other` name a stream in common ([`Written::All`] names every one).
+    pub fn meets(&self, other: &Written) -> bool {
+        match (self, other) {
+            (Written::All, _) | (_, Written::All) => true,
+            (Written::Streams(mine), _) => mine.iter().any(|(ctx, name)| other.includes(ctx, name)),
+        }
+    }
+
     /// Whether nothing is named.
     pub fn is_empty(&self) -> bool {
         matches!(self, Written::Streams(s) if s.is_empty())
