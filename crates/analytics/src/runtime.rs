@@ -545,7 +545,7 @@ fn error_row(program: &Program, rowtime: i64, e: &RowError, data: String, pump: 
         Value::Str(e.name.into()),
         Value::Str(e.message.clone()),
         Value::Timestamp(rowtime),
-        Value::Str(data.bytes().map(|b| format!("{b:02x}")).collect()),
+        Value::Str(hex::encode(data)),
         pump.map_or(Value::Null, |p| Value::Str(p.into())),
     ];
     (program.error_stream(), with_pseudo(Value::Timestamp(rowtime), Value::Null, values))

@@ -52,10 +52,6 @@ impl Line {
     }
 }
 
-fn hex(data: &[u8]) -> String {
-    data.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Writes one record in `format`.
 pub fn print(out: &mut impl Write, format: Format, r: &Rec) -> Result<(), CliError> {
     match format {
@@ -67,7 +63,7 @@ pub fn print(out: &mut impl Write, format: Format, r: &Rec) -> Result<(), CliErr
             serde_json::to_writer(&mut *out, &Line::of(r, true)).map_err(std::io::Error::from)?;
             out.write_all(b"\n")?;
         }
-        Format::Hex => writeln!(out, "{} {} {}", r.seq, r.key, hex(&r.data))?,
+        Format::Hex => writeln!(out, "{} {} {}", r.seq, r.key, hex::encode(&r.data))?,
     }
     Ok(())
 }

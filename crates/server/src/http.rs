@@ -36,9 +36,7 @@ pub fn header(r: &mut Resp, name: impl hyper::header::IntoHeaderName, value: &st
 
 /// A request id in AWS's UUID form, for `x-amzn-RequestId` and XML `RequestId`s.
 pub fn request_id() -> String {
-    let a = fastrand::u128(..);
-    let h = format!("{a:032x}");
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    uuid::Builder::from_random_bytes(fastrand::u128(..).to_ne_bytes()).into_uuid().hyphenated().to_string()
 }
 
 /// Why a body could not be read.
@@ -67,4 +65,17 @@ pub fn header_str(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -
 pub fn host_of(headers: &HeaderMap) -> String {
     let host = header_str(headers, hyper::header::HOST);
     if host.is_empty() { "localhost:4566" } else { host }.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_are_random_version_4_uuids_in_lower_case() {
+        let (a, b) = (super::request_id(), super::request_id());
+        assert_ne!(a, b);
+        let u = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(u.get_version_num(), 4);
+        assert_eq!(a, u.hyphenated().to_string());
+        assert!(a.bytes().all(|c| c == b'-' || c.is_ascii_digit() || c.is_ascii_lowercase()));
+    }
 }

@@ -105,20 +105,20 @@ impl Verifier {
         let payload = match headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()) {
             Some(h) => h.to_string(),
             None if signed.presigned && signed.service == "s3" => UNSIGNED.to_string(),
-            None => hex(digest::digest(&digest::SHA256, body.unwrap_or_default()).as_ref()),
+            None => hex::encode(digest::digest(&digest::SHA256, body.unwrap_or_default()).as_ref()),
         };
         let canonical = canonical_request(method, uri, headers, &signed, &payload);
         let to_sign = format!(
             "AWS4-HMAC-SHA256\n{}\n{}\n{}",
             signed.date,
             signed.scope,
-            hex(digest::digest(&digest::SHA256, canonical.as_bytes()).as_ref())
+            hex::encode(digest::digest(&digest::SHA256, canonical.as_bytes()).as_ref())
         );
         let mut k = hmac::Key::new(hmac::HMAC_SHA256, format!("AWS4{secret}").as_bytes());
         for part in signed.scope.split('/') {
             k = hmac::Key::new(hmac::HMAC_SHA256, hmac::sign(&k, part.as_bytes()).as_ref());
         }
-        let given = unhex(&signed.signature).unwrap_or_default();
+        let given = hex::decode(&signed.signature).unwrap_or_default();
         if hmac::verify(&k, to_sign.as_bytes(), &given).is_ok() {
             Ok(())
         } else {
@@ -256,14 +256,6 @@ fn encode(s: &str, slash: bool) -> String {
         }
     }
     out
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -228,7 +228,7 @@ pub fn list_buckets(eng: &mut Engine, _ctx: &Ctx, _: ()) -> Result<Vec<Bucket>, 
 
 /// Hex MD5 of `data`: the ETag of a single-part object.
 pub fn etag_of(data: &[u8]) -> String {
-    Md5::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Md5::digest(data))
 }
 
 /// Checks a `Content-MD5` header (base64 of the MD5) against the data received.

@@ -82,7 +82,7 @@ pub fn url_encode(s: &str) -> String {
 
 /// A continuation token: the hex of the last key or common prefix returned.
 pub fn token_of(last: &str) -> String {
-    last.bytes().map(|b| format!("{b:02x}")).collect()
+    hex::encode(last)
 }
 
 /// The key a continuation token names; `None` when it is not one of ours.

@@ -193,8 +193,7 @@ pub fn multipart_etag(part_etags: &[String]) -> String {
             (0..e.len() / 2).filter_map(|i| u8::from_str_radix(&e[2 * i..2 * i + 2], 16).ok()).collect();
         md5.update(&bytes);
     }
-    let hex: String = md5.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}-{}", part_etags.len())
+    format!("{}-{}", hex::encode(md5.finalize()), part_etags.len())
 }
 
 /// CompleteMultipartUpload: assembles the parts into the object and ends the upload.
@@ -430,7 +429,7 @@ mod tests {
         let mut md5 = Md5::new();
         md5.update(Md5::digest(&a));
         md5.update(Md5::digest(&b));
-        let expected: String = md5.finalize().iter().map(|x| format!("{x:02x}")).collect();
+        let expected = hex::encode(md5.finalize());
         assert_eq!(etag, format!("{expected}-2"));
         let meta = head_object(&mut eng, &ctx, ("bkt".into(), "big".into())).unwrap();
         assert_eq!(

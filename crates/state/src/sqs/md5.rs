@@ -4,20 +4,15 @@
 use kinesin_protocol::sqs::types::MessageAttributes;
 use md5::{Digest, Md5};
 
-/// Lower-case hex of a digest.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// MD5 of the body's UTF-8 bytes.
 pub fn of_body(body: &str) -> String {
-    hex(&Md5::digest(body.as_bytes()))
+    hex::encode(Md5::digest(body.as_bytes()))
 }
 
 /// SHA-256 of the body: the deduplication id of content-based deduplication.
 pub fn sha256(body: &str) -> String {
     use sha2::Sha256;
-    hex(&Sha256::digest(body.as_bytes()))
+    hex::encode(Sha256::digest(body.as_bytes()))
 }
 
 /// MD5 of message attributes as AWS computes it: for each attribute in name order, the
@@ -55,7 +50,7 @@ pub fn of_attributes(attrs: &MessageAttributes) -> Option<String> {
             }
         }
     }
-    Some(hex(&h.finalize()))
+    Some(hex::encode(h.finalize()))
 }
 
 #[cfg(test)]
@@ -88,6 +83,6 @@ mod tests {
             raw.extend((v.len() as u32).to_be_bytes());
             raw.extend(v);
         }
-        assert_eq!(of_attributes(&attrs).unwrap(), hex(&Md5::digest(&raw)));
+        assert_eq!(of_attributes(&attrs).unwrap(), hex::encode(Md5::digest(&raw)));
     }
 }

@@ -614,10 +614,15 @@ enum Fetch {
     Issued(i64),
 }
 
-const RENDER_COLUMNS: &str = "message_id, body, attributes, md5_body, trace_header, group_id, dedup_id, seq, sender,
-    sent_ms, receive_count, first_receive_ms, receipt, dlq_source";
+/// The columns [`Stored::read`] reads, in order, as a literal for `concat!`.
+macro_rules! render_columns {
+    () => {
+        "message_id, body, attributes, md5_body, trace_header, group_id, dedup_id, seq, sender, \
+         sent_ms, receive_count, first_receive_ms, receipt, dlq_source"
+    };
+}
 
-/// A message's columns as [`render`] reads them ([`RENDER_COLUMNS`], in order).
+/// A message's columns as [`render`] reads them ([`render_columns`], in order).
 struct Stored {
     message_id: String,
     body: String,
@@ -692,15 +697,16 @@ fn render(
     let stored = match fetch {
         Fetch::Receive { now, visible_ms, nonce } => eng
             .conn
-            .prepare_cached(&format!(
+            .prepare_cached(concat!(
                 "UPDATE sqs_messages SET receive_count=receive_count+1, first_receive_ms=COALESCE(first_receive_ms, ?2),
-                     visible_ms=?3, receipt=?4 WHERE id=?1 RETURNING {RENDER_COLUMNS}"
+                     visible_ms=?3, receipt=?4 WHERE id=?1 RETURNING ",
+                render_columns!()
             ))?
             .query_row(params![row, now, visible_ms, nonce], Stored::read)
             .optional()?,
         Fetch::Issued(_) => eng
             .conn
-            .prepare_cached(&format!("SELECT {RENDER_COLUMNS} FROM sqs_messages WHERE id=?1"))?
+            .prepare_cached(concat!("SELECT ", render_columns!(), " FROM sqs_messages WHERE id=?1"))?
             .query_row([row], Stored::read)
             .optional()?,
     };

@@ -304,7 +304,17 @@ pub fn parse_url(caller: &Caller, url: &str) -> Option<QueueKey> {
     }
 }
 
-const QUEUE_COLUMNS: &str = "id, account, region, name, fifo, attributes, tags, created_ms, modified_ms, purged_ms";
+/// A statement that selects the columns [`queue_row`] reads from `sqs_queues`, then `$rest`
+/// (a literal, so the statement cache is asked with a constant and nothing is formatted).
+macro_rules! select_queues {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, account, region, name, fifo, attributes, tags, created_ms, modified_ms, purged_ms \
+             FROM sqs_queues ",
+            $rest
+        )
+    };
+}
 
 fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Queue> {
     let attrs: String = r.get(5)?;
@@ -327,18 +337,14 @@ fn queue_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Queue> {
 pub fn find(eng: &Engine, account: &str, region: &str, name: &str) -> Result<Option<Queue>, SqsError> {
     Ok(eng
         .conn
-        .prepare_cached(&format!("SELECT {QUEUE_COLUMNS} FROM sqs_queues WHERE account=?1 AND region=?2 AND name=?3"))?
+        .prepare_cached(select_queues!("WHERE account=?1 AND region=?2 AND name=?3"))?
         .query_row(params![account, region, name], queue_row)
         .optional()?)
 }
 
 /// A queue by row id.
 pub fn find_by_id(eng: &Engine, id: i64) -> Result<Option<Queue>, SqsError> {
-    Ok(eng
-        .conn
-        .prepare_cached(&format!("SELECT {QUEUE_COLUMNS} FROM sqs_queues WHERE id=?1"))?
-        .query_row([id], queue_row)
-        .optional()?)
+    Ok(eng.conn.prepare_cached(select_queues!("WHERE id=?1"))?.query_row([id], queue_row).optional()?)
 }
 
 /// A queue by ARN.
@@ -362,9 +368,7 @@ pub fn by_url(eng: &Engine, caller: &Caller, url: &str) -> Result<Queue, SqsErro
 pub fn list_all(eng: &Engine, account: &str, region: &str) -> Result<Vec<Queue>, SqsError> {
     let rows = eng
         .conn
-        .prepare_cached(&format!(
-            "SELECT {QUEUE_COLUMNS} FROM sqs_queues WHERE account=?1 AND region=?2 ORDER BY name"
-        ))?
+        .prepare_cached(select_queues!("WHERE account=?1 AND region=?2 ORDER BY name"))?
         .query_map(params![account, region], queue_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
