@@ -8,8 +8,11 @@ For each build (the README's `cargo build --release` and scripts/build-release.s
 one, whose symbols are named apart), runs the binary under `valgrind --tool=callgrind`, asks
 each service for its list (ListStreams, ListQueues, ListDeliveryStreams, ListBuckets), idles a
 second, and keeps the executed functions that are in the binary's symbol table. The file is
-their union, sorted. Regenerate it when dependencies, the toolchain or start-up change: names
-that no longer exist are ignored by the linker, so a stale file only loses the layout.
+their union, sorted. Regenerate it when dependencies, the toolchain or start-up change (a new
+dependency of a crate changes the hash in every mangled name of that crate, and so does any
+profile setting given in the environment, e.g. `CARGO_PROFILE_RELEASE_STRIP`: run it with the
+release profile as it is): names that no longer exist are ignored by the linker, so a stale
+file only loses the layout.
 
 Usage: scripts/symbol-order.py            rebuild both builds, profile them, write the file
        scripts/symbol-order.py --check    how many listed names each current binary has
