@@ -87,12 +87,7 @@ pub fn token_of(last: &str) -> String {
 
 /// The key a continuation token names; `None` when it is not one of ours.
 pub fn key_of_token(t: &str) -> Option<String> {
-    if t.len() & 1 == 1 {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> =
-        (0..t.len()).step_by(2).map(|i| t.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
-    String::from_utf8(bytes?).ok()
+    String::from_utf8(hex::decode(t).ok()?).ok()
 }
 
 #[cfg(test)]
